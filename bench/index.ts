@@ -1,0 +1,5 @@
+import type { Bench } from "./types.js";
+import { consortiumBench } from "./consortium.js";
+
+/** Every module's benchmark, in README order. */
+export const benches: Bench[] = [consortiumBench];

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+
+import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
+import {MemberKinds} from "../libraries/MemberKinds.sol";
+
+/**
+ * @title ConsortiumRegistry
+ * @notice Members, their kinds and accounts, certification, k-of-n governance votes and emergency
+ * pauses: the root of trust of a MedChain consortium.
+ *
+ * - The certifier (the central node) certifies an applicant; the admission takes effect only after
+ *   `threshold` governors vote for it and someone executes the proposal before it expires.
+ * - Governors vote on every other change: kinds, suspension, reinstatement, revocation, the governor
+ *   set, the threshold, the certifier, and lifting a module's pause.
+ * - In an emergency the certifier alone suspends a member, and any governor alone pauses a module;
+ *   undoing either takes a vote.
+ * - A member rotates its own operating accounts without a vote, but never removes its last one. A
+ *   removed account is retired: it can never operate for any member again.
+ * - Certification lapses at `certifiedUntil`: from that instant the member is inactive everywhere,
+ *   without any transaction.
+ */
+contract ConsortiumRegistry is IConsortiumRegistry {
+    using EnumerableSet for EnumerableSet.AddressSet;
+    using EnumerableSet for EnumerableSet.Bytes32Set;
+
+    /// @notice How long a proposal stays open for votes and execution, in seconds.
+    uint64 public immutable votingPeriod;
+
+    /// @notice The central node's account, which certifies applicants and may suspend in emergencies.
+    address public certifier;
+    /// @notice Votes needed to execute a proposal.
+    uint256 public threshold;
+    /// @notice Number of proposals created; ids run from 1 to this value.
+    uint256 public proposalCount;
+
+    EnumerableSet.AddressSet private _governors;
+    EnumerableSet.Bytes32Set private _memberIds;
+
+    mapping(bytes32 memberId => Member member) private _members;
+    mapping(bytes32 memberId => EnumerableSet.AddressSet accounts) private _accounts;
+    mapping(address account => bytes32 memberId) private _memberOfAccount;
+    mapping(address account => bool retired) private _retired;
+    mapping(uint256 proposalId => Proposal proposal) private _proposals;
+    mapping(uint256 proposalId => address[] voters) private _voters;
+    mapping(uint256 proposalId => mapping(address governor => bool voted)) private _hasVoted;
+    mapping(bytes32 moduleId => bool paused) private _paused;
+
+    /**
+     * @param initialCertifier the central node's account
+     * @param initialGovernors the governor set (n = its length)
+     * @param initialThreshold k: votes needed, 1 <= k <= n
+     * @param votingPeriod_ seconds a proposal stays open
+     */
+    constructor(
+        address initialCertifier,
+        address[] memory initialGovernors,
+        uint256 initialThreshold,
+        uint64 votingPeriod_
+    ) {
+        if (initialCertifier == address(0)) revert ConsortiumZeroAddress();
+        if (votingPeriod_ == 0) revert ConsortiumInvalidVotingPeriod(votingPeriod_);
+        for (uint256 i = 0; i < initialGovernors.length; ++i) {
+            address governor = initialGovernors[i];
+            if (governor == address(0)) revert ConsortiumZeroAddress();
+            if (!_governors.add(governor)) revert ConsortiumAlreadyGovernor(governor);
+            emit GovernorAdded(governor);
+        }
+        if (initialThreshold == 0 || initialThreshold > _governors.length()) {
+            revert ConsortiumInvalidThreshold(initialThreshold, _governors.length());
+        }
+        certifier = initialCertifier;
+        threshold = initialThreshold;
+        votingPeriod = votingPeriod_;
+        emit CertifierChanged(address(0), initialCertifier);
+        emit ThresholdChanged(0, initialThreshold);
+    }
+
+    modifier onlyCertifier() {
+        if (msg.sender != certifier) revert ConsortiumNotCertifier(msg.sender);
+        _;
+    }
+
+    modifier onlyGovernor() {
+        if (!_governors.contains(msg.sender)) revert ConsortiumNotGovernor(msg.sender);
+        _;
+    }
+
+    // ================================================================ certification
+
+    /**
+     * @notice Certify an applicant institution and open its admission vote.
+     * @param memberId the institution's id (e.g. a hash of its registration code)
+     * @param metadata commitment to its name and registration documents (kept off chain)
+     * @param kinds bit mask of MemberKind
+     * @param account its first operating account
+     * @param certifiedUntil certification expiry (unix seconds)
+     * @return proposalId the admission proposal the governors vote on
+     */
+    function certify(
+        bytes32 memberId,
+        bytes32 metadata,
+        uint8 kinds,
+        address account,
+        uint64 certifiedUntil
+    ) external onlyCertifier returns (uint256 proposalId) {
+        _checkNewMember(memberId, kinds, account, certifiedUntil);
+        proposalId = _createProposal(ProposalAction.Admit, memberId, account, kinds, certifiedUntil, metadata);
+        emit ApplicantCertified(proposalId, memberId, kinds, account, certifiedUntil, metadata);
+    }
+
+    /**
+     * @notice Extend (or shorten) an existing member's certification.
+     * @param memberId the member
+     * @param certifiedUntil the new expiry, in the future
+     */
+    function renewCertification(bytes32 memberId, uint64 certifiedUntil) external onlyCertifier {
+        Member storage member = _existingMember(memberId);
+        if (member.status == MemberStatus.Revoked) revert ConsortiumInvalidStatus(memberId, member.status);
+        if (certifiedUntil <= block.timestamp) revert ConsortiumInvalidExpiry(certifiedUntil, uint64(block.timestamp));
+        uint64 old = member.certifiedUntil;
+        member.certifiedUntil = certifiedUntil;
+        emit CertificationRenewed(memberId, old, certifiedUntil);
+    }
+
+    /**
+     * @notice Suspend an active member at once, without a vote. Only a governors' vote reinstates it.
+     * @param memberId the member to suspend
+     */
+    function emergencySuspend(bytes32 memberId) external onlyCertifier {
+        Member storage member = _existingMember(memberId);
+        if (member.status != MemberStatus.Active) revert ConsortiumInvalidStatus(memberId, member.status);
+        member.status = MemberStatus.Suspended;
+        emit MemberSuspended(memberId, true, msg.sender);
+    }
+
+    // ================================================================ governance
+
+    /**
+     * @notice Propose a governance change. Admissions go through `certify` instead.
+     * @param action what to do
+     * @param target member id (member actions) or module id (Unpause)
+     * @param account governor to add/remove or new certifier
+     * @param kinds new kinds (SetKinds)
+     * @param value new threshold (SetThreshold)
+     * @return proposalId the new proposal's id
+     */
+    function propose(
+        ProposalAction action,
+        bytes32 target,
+        address account,
+        uint8 kinds,
+        uint64 value
+    ) external onlyGovernor returns (uint256 proposalId) {
+        if (action == ProposalAction.Admit) revert ConsortiumAdmitThroughCertify();
+        _checkProposal(action, target, account, kinds, value);
+        proposalId = _createProposal(action, target, account, kinds, value, bytes32(0));
+    }
+
+    /**
+     * @notice Vote for a proposal. Each governor votes once; only votes of current governors count.
+     * @param proposalId the proposal
+     */
+    function vote(uint256 proposalId) external onlyGovernor {
+        _openProposal(proposalId);
+        if (_hasVoted[proposalId][msg.sender]) revert ConsortiumAlreadyVoted(proposalId, msg.sender);
+        _hasVoted[proposalId][msg.sender] = true;
+        _voters[proposalId].push(msg.sender);
+        emit ProposalVoted(proposalId, msg.sender, _validVotes(proposalId));
+    }
+
+    /**
+     * @notice Execute a proposal that has at least `threshold` votes from current governors and has
+     * not expired. Anyone may execute; a proposal runs at most once.
+     * @param proposalId the proposal
+     */
+    function execute(uint256 proposalId) external {
+        Proposal storage proposal = _openProposal(proposalId);
+        uint256 votes = _validVotes(proposalId);
+        if (votes < threshold) revert ConsortiumNotEnoughVotes(proposalId, votes, threshold);
+        proposal.executed = true;
+        _apply(proposal);
+        emit ProposalExecuted(proposalId, proposal.action, msg.sender);
+    }
+
+    /**
+     * @notice Pause a module at once in an emergency. Lifting the pause takes a vote (Unpause).
+     * @param module the module id (see MemberKinds.MODULE_*)
+     */
+    function pauseModule(bytes32 module) external onlyGovernor {
+        if (_paused[module]) revert ConsortiumModuleAlreadyPaused(module);
+        _paused[module] = true;
+        emit ModulePaused(module, msg.sender);
+    }
+
+    // ================================================================ key rotation
+
+    /**
+     * @notice Add an operating account to the caller's member. No vote is needed.
+     * @param account the new account; must not belong to any member nor have been retired
+     */
+    function addAccount(address account) external {
+        bytes32 memberId = _callerActiveMember();
+        _bindAccount(memberId, account);
+    }
+
+    /**
+     * @notice Remove an operating account from the caller's member. It loses all rights at once and
+     * can never be used again. The last account cannot be removed.
+     * @param account the account to remove (may be the caller itself)
+     */
+    function removeAccount(address account) external {
+        bytes32 memberId = _callerActiveMember();
+        if (_memberOfAccount[account] != memberId) revert ConsortiumAccountNotOwned(account, memberId);
+        EnumerableSet.AddressSet storage accounts = _accounts[memberId];
+        if (accounts.length() == 1) revert ConsortiumLastAccount(memberId);
+        accounts.remove(account);
+        delete _memberOfAccount[account];
+        _retired[account] = true;
+        emit AccountRemoved(memberId, account);
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IConsortiumRegistry
+    function activeMemberOf(address account, uint8 kindMask) external view returns (bytes32 memberId, bool active) {
+        memberId = _memberOfAccount[account];
+        active = memberId != bytes32(0) && _isActive(memberId, kindMask);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function isActiveMember(address account, MemberKind kind) external view returns (bool) {
+        bytes32 memberId = _memberOfAccount[account];
+        return memberId != bytes32(0) && _isActive(memberId, MemberKinds.bit(kind));
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function isActiveMemberId(bytes32 memberId, uint8 kindMask) external view returns (bool) {
+        return _isActive(memberId, kindMask);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function memberOf(address account) external view returns (bytes32) {
+        return _memberOfAccount[account];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function isPaused(bytes32 module) external view returns (bool) {
+        return _paused[module];
+    }
+
+    /// @notice A member's record (status `None` if unknown).
+    function getMember(bytes32 memberId) external view returns (Member memory) {
+        return _members[memberId];
+    }
+
+    /// @notice A member's operating accounts.
+    function accountsOf(bytes32 memberId) external view returns (address[] memory) {
+        return _accounts[memberId].values();
+    }
+
+    /// @notice Whether an account was removed from a member and can never be used again.
+    function isRetired(address account) external view returns (bool) {
+        return _retired[account];
+    }
+
+    /// @notice Every member id ever admitted, in admission order.
+    function memberIds() external view returns (bytes32[] memory) {
+        return _memberIds.values();
+    }
+
+    /// @notice The number of members ever admitted.
+    function memberCount() external view returns (uint256) {
+        return _memberIds.length();
+    }
+
+    /// @notice The governors.
+    function governors() external view returns (address[] memory) {
+        return _governors.values();
+    }
+
+    /// @notice Whether `account` is a governor.
+    function isGovernor(address account) external view returns (bool) {
+        return _governors.contains(account);
+    }
+
+    /// @notice A proposal (action Admit with zero expiry if unknown).
+    function getProposal(uint256 proposalId) external view returns (Proposal memory) {
+        return _proposals[proposalId];
+    }
+
+    /// @notice Votes for a proposal that count now (voters who are still governors).
+    function votesOf(uint256 proposalId) external view returns (uint256) {
+        return _validVotes(proposalId);
+    }
+
+    /// @notice Whether `governor` voted for `proposalId`.
+    function hasVoted(uint256 proposalId, address governor) external view returns (bool) {
+        return _hasVoted[proposalId][governor];
+    }
+
+    // ================================================================ internals
+
+    function _createProposal(
+        ProposalAction action,
+        bytes32 target,
+        address account,
+        uint8 kinds,
+        uint64 value,
+        bytes32 metadata
+    ) private returns (uint256 proposalId) {
+        proposalId = ++proposalCount;
+        uint64 expiresAt = uint64(block.timestamp) + votingPeriod;
+        _proposals[proposalId] = Proposal({
+            action: action,
+            target: target,
+            account: account,
+            kinds: kinds,
+            value: value,
+            metadata: metadata,
+            proposer: msg.sender,
+            expiresAt: expiresAt,
+            executed: false
+        });
+        emit ProposalCreated(proposalId, action, target, account, kinds, value, msg.sender, expiresAt);
+    }
+
+    function _openProposal(uint256 proposalId) private view returns (Proposal storage proposal) {
+        proposal = _proposals[proposalId];
+        if (proposal.expiresAt == 0) revert ConsortiumUnknownProposal(proposalId);
+        if (proposal.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
+        if (block.timestamp >= proposal.expiresAt) revert ConsortiumProposalExpired(proposalId, proposal.expiresAt);
+    }
+
+    function _validVotes(uint256 proposalId) private view returns (uint256 votes) {
+        address[] storage voters = _voters[proposalId];
+        for (uint256 i = 0; i < voters.length; ++i) {
+            if (_governors.contains(voters[i])) ++votes;
+        }
+    }
+
+    /// @dev Validation at proposal time, so governors vote only on proposals that can run. State is
+    /// checked again at execution, since it may change while votes come in.
+    function _checkProposal(
+        ProposalAction action,
+        bytes32 target,
+        address account,
+        uint8 kinds,
+        uint64 value
+    ) private view {
+        if (action == ProposalAction.SetKinds) {
+            _existingMember(target);
+            _checkKinds(kinds);
+        } else if (
+            action == ProposalAction.Suspend || action == ProposalAction.Reinstate || action == ProposalAction.Revoke
+        ) {
+            _existingMember(target);
+        } else if (
+            action == ProposalAction.AddGovernor ||
+            action == ProposalAction.RemoveGovernor ||
+            action == ProposalAction.SetCertifier
+        ) {
+            if (account == address(0)) revert ConsortiumZeroAddress();
+        } else if (action == ProposalAction.SetThreshold) {
+            if (value == 0) revert ConsortiumInvalidThreshold(value, _governors.length());
+        } else if (action == ProposalAction.Unpause) {
+            if (!_paused[target]) revert ConsortiumModuleNotPaused(target);
+        }
+    }
+
+    function _apply(Proposal storage p) private {
+        ProposalAction action = p.action;
+        if (action == ProposalAction.Admit) {
+            _checkNewMember(p.target, p.kinds, p.account, p.value);
+            _members[p.target] = Member({
+                metadata: p.metadata,
+                kinds: p.kinds,
+                status: MemberStatus.Active,
+                certifiedUntil: p.value,
+                admittedAt: uint64(block.timestamp)
+            });
+            _memberIds.add(p.target);
+            emit MemberAdmitted(p.target, p.kinds, p.account, p.value, p.metadata);
+            _bindAccount(p.target, p.account);
+        } else if (action == ProposalAction.SetKinds) {
+            Member storage member = _existingMember(p.target);
+            if (member.status == MemberStatus.Revoked) revert ConsortiumInvalidStatus(p.target, member.status);
+            uint8 old = member.kinds;
+            member.kinds = p.kinds;
+            emit MemberKindsChanged(p.target, old, p.kinds);
+        } else if (action == ProposalAction.Suspend) {
+            Member storage member = _existingMember(p.target);
+            if (member.status != MemberStatus.Active) revert ConsortiumInvalidStatus(p.target, member.status);
+            member.status = MemberStatus.Suspended;
+            emit MemberSuspended(p.target, false, msg.sender);
+        } else if (action == ProposalAction.Reinstate) {
+            Member storage member = _existingMember(p.target);
+            if (member.status != MemberStatus.Suspended) revert ConsortiumInvalidStatus(p.target, member.status);
+            member.status = MemberStatus.Active;
+            emit MemberReinstated(p.target);
+        } else if (action == ProposalAction.Revoke) {
+            Member storage member = _existingMember(p.target);
+            if (member.status == MemberStatus.Revoked) revert ConsortiumInvalidStatus(p.target, member.status);
+            member.status = MemberStatus.Revoked;
+            emit MemberRevoked(p.target);
+        } else if (action == ProposalAction.AddGovernor) {
+            if (!_governors.add(p.account)) revert ConsortiumAlreadyGovernor(p.account);
+            emit GovernorAdded(p.account);
+        } else if (action == ProposalAction.RemoveGovernor) {
+            if (!_governors.contains(p.account)) revert ConsortiumNotGovernor(p.account);
+            if (_governors.length() - 1 < threshold) {
+                revert ConsortiumInvalidThreshold(threshold, _governors.length() - 1);
+            }
+            _governors.remove(p.account);
+            emit GovernorRemoved(p.account);
+        } else if (action == ProposalAction.SetThreshold) {
+            if (p.value == 0 || p.value > _governors.length()) {
+                revert ConsortiumInvalidThreshold(p.value, _governors.length());
+            }
+            uint256 old = threshold;
+            threshold = p.value;
+            emit ThresholdChanged(old, p.value);
+        } else if (action == ProposalAction.SetCertifier) {
+            address old = certifier;
+            certifier = p.account;
+            emit CertifierChanged(old, p.account);
+        } else {
+            // ProposalAction.Unpause
+            if (!_paused[p.target]) revert ConsortiumModuleNotPaused(p.target);
+            _paused[p.target] = false;
+            emit ModuleUnpaused(p.target);
+        }
+    }
+
+    function _checkNewMember(bytes32 memberId, uint8 kinds, address account, uint64 certifiedUntil) private view {
+        if (memberId == bytes32(0)) revert ConsortiumInvalidMemberId();
+        if (_members[memberId].status != MemberStatus.None) revert ConsortiumMemberExists(memberId);
+        _checkKinds(kinds);
+        _checkFreeAccount(account);
+        if (certifiedUntil <= block.timestamp) revert ConsortiumInvalidExpiry(certifiedUntil, uint64(block.timestamp));
+    }
+
+    function _checkKinds(uint8 kinds) private pure {
+        if (kinds == 0 || kinds & ~MemberKinds.ALL != 0) revert ConsortiumInvalidKinds(kinds);
+    }
+
+    function _checkFreeAccount(address account) private view {
+        if (account == address(0)) revert ConsortiumZeroAddress();
+        if (_retired[account]) revert ConsortiumAccountRetired(account);
+        bytes32 owner = _memberOfAccount[account];
+        if (owner != bytes32(0)) revert ConsortiumAccountTaken(account, owner);
+    }
+
+    function _bindAccount(bytes32 memberId, address account) private {
+        _checkFreeAccount(account);
+        _memberOfAccount[account] = memberId;
+        _accounts[memberId].add(account);
+        emit AccountAdded(memberId, account);
+    }
+
+    function _existingMember(bytes32 memberId) private view returns (Member storage member) {
+        member = _members[memberId];
+        if (member.status == MemberStatus.None) revert ConsortiumUnknownMember(memberId);
+    }
+
+    function _callerActiveMember() private view returns (bytes32 memberId) {
+        memberId = _memberOfAccount[msg.sender];
+        if (memberId == bytes32(0)) revert ConsortiumNotMember(msg.sender);
+        Member storage member = _members[memberId];
+        if (member.status != MemberStatus.Active || block.timestamp >= member.certifiedUntil) {
+            revert ConsortiumMemberNotActive(memberId, member.status, member.certifiedUntil);
+        }
+    }
+
+    function _isActive(bytes32 memberId, uint8 kindMask) private view returns (bool) {
+        Member storage member = _members[memberId];
+        return
+            member.status == MemberStatus.Active &&
+            block.timestamp < member.certifiedUntil &&
+            member.kinds & kindMask != 0;
+    }
+}

@@ -1,0 +1,59 @@
+import { createRequire } from "node:module";
+
+import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+import { medchainTasks } from "./tasks/index.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Solidity is compiled offline from the pinned `solc` npm package: Hardhat
+ * cannot download compilers on the consortium's build machines. The version
+ * is read from the package so the two can never drift apart.
+ */
+const SOLC_PATH = require.resolve("solc/soljson.js");
+const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
+
+const solcSettings = {
+  optimizer: { enabled: true, runs: 200 },
+  evmVersion: "cancun",
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  tasks: medchainTasks,
+  solidity: {
+    profiles: {
+      default: { version: SOLC_VERSION, path: SOLC_PATH, settings: solcSettings },
+      production: { version: SOLC_VERSION, path: SOLC_PATH, settings: solcSettings },
+    },
+  },
+  networks: {
+    // The embedded chain used by tests and the demo.
+    default: {
+      type: "edr-simulated",
+      chainType: "l1",
+      hardfork: "cancun",
+      allowUnlimitedContractSize: false,
+    },
+    // A `hardhat node` (or anvil) in another process: stands in for a real chain.
+    localhost: {
+      type: "http",
+      chainType: "l1",
+      url: "http://127.0.0.1:8545",
+    },
+    // A permissioned consortium chain (Besu QBFT/IBFT or similar), often with zero gas price.
+    consortium: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("CONSORTIUM_RPC_URL"),
+      chainId: process.env.CONSORTIUM_CHAIN_ID ? Number(process.env.CONSORTIUM_CHAIN_ID) : undefined,
+      accounts: [configVariable("CONSORTIUM_DEPLOYER_KEY")],
+      gasPrice: 0,
+    },
+  },
+  typechain: {
+    outDir: "typechain-types",
+  },
+});

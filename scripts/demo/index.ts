@@ -1,0 +1,5 @@
+import type { Chapter } from "./story.js";
+import { consortiumChapter } from "./01-consortium.js";
+
+/** The demo story's chapters, in order (DESIGN.md, "The demo scenario"). */
+export const chapters: Chapter[] = [consortiumChapter];

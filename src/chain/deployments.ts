@@ -1,0 +1,47 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+import { MedChainError } from "./errors.js";
+
+/** Ignition's future ids of the suite's contracts, as written to deployed_addresses.json. */
+export const FUTURE_IDS = {
+  registry: "Consortium#ConsortiumRegistry",
+} as const;
+
+/**
+ * The addresses Ignition recorded for a chain (`ignition/deployments/chain-<id>/deployed_addresses.json`).
+ * Returns an empty record when nothing was deployed there.
+ */
+export async function loadDeployedAddresses(
+  chainId: bigint,
+  root = "ignition/deployments",
+): Promise<Record<string, string>> {
+  const file = path.join(root, `chain-${chainId}`, "deployed_addresses.json");
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new MedChainError(`${file}: cannot read the deployment record (${(err as Error).message})`);
+  }
+}
+
+/**
+ * The address of a contract: the explicit one if given, else the one Ignition deployed on this chain.
+ * Throws a one-line error naming what is missing.
+ */
+export async function resolveAddress(
+  explicit: string | undefined,
+  chainId: bigint,
+  futureId: string,
+  optionName: string,
+): Promise<string> {
+  if (explicit !== undefined && explicit !== "") return explicit;
+  const addresses = await loadDeployedAddresses(chainId);
+  const address = addresses[futureId];
+  if (address === undefined) {
+    throw new MedChainError(
+      `no ${futureId} deployed on chain ${chainId}: deploy it with Ignition first or pass --${optionName} <address>`,
+    );
+  }
+  return address;
+}
