@@ -1,3 +1,6 @@
 import type { TaskDefinition } from "hardhat/types/tasks";
 
-export const medchainTasks: TaskDefinition[] = [];
+import { consortiumTasks } from "./consortium.js";
+
+/** Every MedChain task, registered in hardhat.config.ts. */
+export const medchainTasks: TaskDefinition[] = [...consortiumTasks];

@@ -8,9 +8,11 @@ export class MedChainError extends Error {
   }
 }
 
-/** Anything with an ethers `Interface`: a TypeChain contract or factory. */
-export interface HasInterface {
-  interface: Interface;
+/** An ethers `Interface`, or anything carrying one (a TypeChain contract). */
+export type HasInterface = Interface | { interface: Interface };
+
+function interfaceOf(x: HasInterface): Interface {
+  return "interface" in x ? x.interface : x;
 }
 
 function findRevertData(err: unknown, depth = 0): string | undefined {
@@ -39,7 +41,7 @@ export function decodeRevert(err: unknown, contracts: HasInterface[]): string | 
   if (data === undefined) return undefined;
   for (const contract of contracts) {
     try {
-      const parsed = contract.interface.parseError(data);
+      const parsed = interfaceOf(contract).parseError(data);
       if (parsed === null) continue;
       const args = parsed.fragment.inputs.map(
         (input, i) => `${input.name || `arg${i}`}=${formatValue(parsed.args[i])}`,

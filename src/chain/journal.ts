@@ -1,0 +1,71 @@
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+
+import { MedChainError } from "./errors.js";
+
+/** One completed step of a batch job, as written to the journal. */
+export interface JournalEntry {
+  key: string;
+  txHash?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * An append-only JSON-lines journal of completed steps, so a batch job (anchoring a folder,
+ * importing EPCIS events) that dies midway can be re-run and skips what it already did.
+ *
+ * A step is written only after its transaction is mined. Jobs should also ask the chain before
+ * sending (the contracts refuse duplicates), so a crash between mining and journalling cannot
+ * produce a duplicate either.
+ */
+export class Journal {
+  private constructor(
+    readonly file: string,
+    private readonly done: Map<string, JournalEntry>,
+  ) {}
+
+  /** Opens (or starts) the journal at `file`. A torn last line from a crash is ignored. */
+  static async open(file: string): Promise<Journal> {
+    const done = new Map<string, JournalEntry>();
+    let text = "";
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+        throw new MedChainError(`${file}: cannot read the journal (${(err as Error).message})`);
+      }
+    }
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    lines.forEach((line, i) => {
+      try {
+        const entry = JSON.parse(line) as JournalEntry;
+        if (typeof entry.key === "string") done.set(entry.key, entry);
+      } catch {
+        if (i !== lines.length - 1) throw new MedChainError(`${file}:${i + 1}: the journal line is not JSON`);
+      }
+    });
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    return new Journal(file, done);
+  }
+
+  /** Whether the step `key` was completed in an earlier run. */
+  has(key: string): boolean {
+    return this.done.has(key);
+  }
+
+  /** The entry written for `key`, if any. */
+  get(key: string): JournalEntry | undefined {
+    return this.done.get(key);
+  }
+
+  /** Number of completed steps. */
+  get size(): number {
+    return this.done.size;
+  }
+
+  /** Records a completed step (after its transaction was mined). */
+  async record(entry: JournalEntry): Promise<void> {
+    await appendFile(this.file, JSON.stringify(entry) + "\n");
+    this.done.set(entry.key, entry);
+  }
+}
