@@ -231,6 +231,17 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /// @inheritdoc IConsortiumRegistry
+    function authorize(
+        address account,
+        uint8 kindMask,
+        bytes32 module
+    ) external view returns (bytes32 memberId, bool active, bool paused) {
+        memberId = _memberOfAccount[account];
+        active = memberId != bytes32(0) && _isActive(memberId, kindMask);
+        paused = _paused[module];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
     function isActiveMember(address account, MemberKind kind) external view returns (bool) {
         bytes32 memberId = _memberOfAccount[account];
         return memberId != bytes32(0) && _isActive(memberId, MemberKinds.bit(kind));

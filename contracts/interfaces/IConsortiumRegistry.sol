@@ -193,6 +193,19 @@ interface IConsortiumRegistry {
      */
     function activeMemberOf(address account, uint8 kindMask) external view returns (bytes32 memberId, bool active);
 
+    /**
+     * @notice `activeMemberOf` and `isPaused` in one call: what a module asks before a write, at the
+     * cost of a single cross-contract call.
+     * @return memberId the member `account` operates for (zero if none)
+     * @return active true if that member is active, certified now, and has one of the kinds in `kindMask`
+     * @return paused true if module `moduleId` is under an emergency pause
+     */
+    function authorize(
+        address account,
+        uint8 kindMask,
+        bytes32 moduleId
+    ) external view returns (bytes32 memberId, bool active, bool paused);
+
     /// @notice Whether `account` operates for an active member of kind `kind`.
     function isActiveMember(address account, MemberKind kind) external view returns (bool);
 
