@@ -2,6 +2,7 @@ import type { ContractTransactionReceipt, Signer } from "ethers";
 
 import type { ConsortiumRegistry } from "../../typechain-types/index.js";
 import { MedChainError } from "../chain/errors.js";
+import { mined } from "../chain/send.js";
 import { MEMBER_STATUS, kindNames, type MemberKindName, type MemberStatusName } from "./kinds.js";
 
 /** An institution applying to join, as the certifier submits it. */
@@ -24,11 +25,6 @@ export interface MemberRow {
   accounts: string[];
 }
 
-function requireReceipt(receipt: ContractTransactionReceipt | null): ContractTransactionReceipt {
-  if (receipt === null) throw new MedChainError("the transaction was dropped before it was mined");
-  return receipt;
-}
-
 /** The id of the proposal a `certify` or `propose` receipt created. */
 export function proposalIdFrom(registry: ConsortiumRegistry, receipt: ContractTransactionReceipt): bigint {
   for (const log of receipt.logs) {
@@ -44,10 +40,11 @@ export async function certifyApplicant(
   certifier: Signer,
   applicant: Applicant,
 ): Promise<{ proposalId: bigint; receipt: ContractTransactionReceipt }> {
-  const tx = await registry
-    .connect(certifier)
-    .certify(applicant.memberId, applicant.metadata, applicant.kinds, applicant.account, applicant.certifiedUntil);
-  const receipt = requireReceipt(await tx.wait());
+  const receipt = await mined(
+    registry
+      .connect(certifier)
+      .certify(applicant.memberId, applicant.metadata, applicant.kinds, applicant.account, applicant.certifiedUntil),
+  );
   return { proposalId: proposalIdFrom(registry, receipt), receipt };
 }
 
@@ -58,10 +55,10 @@ export async function voteAndExecute(
   proposalId: bigint,
 ): Promise<ContractTransactionReceipt> {
   for (const governor of governors) {
-    requireReceipt(await (await registry.connect(governor).vote(proposalId)).wait());
+    await mined(registry.connect(governor).vote(proposalId));
   }
   const executor = governors[governors.length - 1] ?? registry.runner;
-  return requireReceipt(await (await registry.connect(executor as Signer).execute(proposalId)).wait());
+  return mined(registry.connect(executor as Signer).execute(proposalId));
 }
 
 /** Certify and admit in one go: what the demo and test fixtures do for each institution. */

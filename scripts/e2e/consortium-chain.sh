@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End-to-end on a chain that is not Hardhat's: starts anvil as a stand-in consortium chain with
+# zero gas price and its own chain id, deploys the registry with Ignition through the `consortium`
+# network (URL, chain id and deployer key from the environment, as an operator would configure
+# them), then admits a member and rotates a key with the operator tasks.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PORT=${E2E_PORT:-8646}
+CHAIN_ID=${E2E_CHAIN_ID:-7077}
+# anvil's first well-known development key (never use it on a real chain)
+export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+export CONSORTIUM_RPC_URL="http://127.0.0.1:${PORT}"
+export CONSORTIUM_CHAIN_ID=$CHAIN_ID
+DEPLOYER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+HOSPITAL=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+SPARE=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
+
+work=$(mktemp -d)
+setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
+anvil_pid=$!
+trap 'kill -- -$anvil_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
+for _ in $(seq 1 50); do
+  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$CONSORTIUM_RPC_URL" >/dev/null && break
+  sleep 0.2
+done
+
+# A one-operator consortium: the deployer is certifier and sole governor (1-of-1).
+cat > "$work/params.json" <<JSON
+{ "Consortium": { "certifier": "$DEPLOYER", "governors": ["$DEPLOYER"], "threshold": 1, "votingPeriod": 86400 } }
+JSON
+rm -rf "ignition/deployments/chain-$CHAIN_ID"
+# Non-interactive: an operator script confirms the deployment explicitly.
+HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/Consortium.ts \
+  --network consortium --parameters "$work/params.json" < /dev/null
+test -f "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json"
+
+echo "registration documents of an invented hospital" > "$work/docs.txt"
+N="--network consortium"
+npx hardhat consortium certify --code E2E-HOSP --kinds Hospital --account "$HOSPITAL" --until 2099-01-01 --documents "$work/docs.txt" $N
+npx hardhat consortium vote --proposal 1 $N
+npx hardhat consortium execute --proposal 1 $N
+members=$(npx hardhat consortium members $N)
+echo "$members"
+echo "$members" | grep -q "Hospital  Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
+
+# A refused call must print one line naming the problem and fail.
+if out=$(npx hardhat consortium vote --proposal 1 $N 2>&1); then echo "e2e: a second vote was accepted"; exit 1; fi
+echo "$out" | grep -q "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
+echo "e2e: the consortium chain (anvil, chain $CHAIN_ID, zero gas price) runs the registry and its tasks"
+
+# `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
+setsid npx hardhat node --port 8545 > "$work/node.log" 2>&1 &
+node_pid=$!
+trap 'kill -- -$anvil_pid -$node_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
+for _ in $(seq 1 100); do
+  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' http://127.0.0.1:8545 >/dev/null && break
+  sleep 0.2
+done
+rm -rf ignition/deployments/chain-31337
+npx hardhat ignition deploy ignition/modules/Consortium.ts --network localhost --parameters ignition/parameters/localhost.json < /dev/null
+test -f ignition/deployments/chain-31337/deployed_addresses.json
+npx hardhat consortium members --network localhost | grep -q "no members yet"
+echo "e2e: --network localhost deploys and writes ignition/deployments/chain-31337/"

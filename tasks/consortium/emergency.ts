@@ -1,0 +1,31 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { MedChainError } from "../../src/chain/errors.js";
+import { parseMember, parseModule } from "../../src/consortium/args.js";
+import { sendRegistryTx, type RegistryArgs } from "./shared.js";
+
+interface Args extends RegistryArgs {
+  suspend: string;
+  pause: string;
+}
+
+/** Emergencies: the certifier suspends a member at once, or a governor pauses a module at once. */
+export default async function emergency(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await sendRegistryTx(hre, args, () => {
+    if ((args.suspend === "") === (args.pause === "")) {
+      throw new MedChainError("give exactly one of --suspend <member> or --pause <module>");
+    }
+    if (args.suspend !== "") {
+      const memberId = parseMember(args.suspend, "suspend");
+      return (registry) => [
+        `suspended member ${memberId} at once; only a governors' vote (propose --action Reinstate) lifts it`,
+        registry.emergencySuspend(memberId),
+      ];
+    }
+    const moduleId = parseModule(args.pause);
+    return (registry) => [
+      `paused module ${args.pause}; only a governors' vote (propose --action Unpause) lifts it`,
+      registry.pauseModule(moduleId),
+    ];
+  });
+}
