@@ -1,0 +1,92 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { describeError, MedChainError } from "../../src/chain/errors.js";
+import { parseAction, parseDate, parseMember, parseModule, parseProposalId } from "../../src/consortium/args.js";
+import { memberIdFromCode } from "../../src/consortium/ids.js";
+import {
+  kindMask,
+  kindNames,
+  MODULE_IDS,
+  parseKinds,
+  ProposalAction,
+  UnknownKindError,
+} from "../../src/consortium/kinds.js";
+import { deployConsortium } from "../helpers/consortium.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+describe("consortium SDK: operator input", function () {
+  it("derives a member id from a registration code, and accepts a 32-byte id as is", function () {
+    const id = memberIdFromCode("HOSP-0001");
+    expect(parseMember("HOSP-0001")).to.equal(id);
+    expect(parseMember(id)).to.equal(id);
+    expect(id).to.not.equal(memberIdFromCode("HOSP-0002"));
+  });
+
+  it("refuses a member id that is hex but not 32 bytes, naming the option", function () {
+    expect(() => parseMember("0x1234", "suspend")).to.throw(
+      MedChainError,
+      '--suspend: "0x1234" is not a 32-byte member id',
+    );
+  });
+
+  it("parses kinds case-insensitively into the contract's bit mask and back", function () {
+    expect(parseKinds("hospital, Laboratory")).to.equal(0b11);
+    expect(parseKinds("Regulator")).to.equal(1 << 6);
+    expect(kindNames(kindMask("Pharmacy", "Insurer"))).to.deep.equal(["Pharmacy", "Insurer"]);
+    expect(() => parseKinds("Hospital,Dentist")).to.throw(UnknownKindError, 'unknown member kind "Dentist"');
+    expect(() => parseKinds(" , ")).to.throw(UnknownKindError);
+  });
+
+  it("parses dates as UTC midnight or unix seconds and refuses impossible dates", function () {
+    expect(parseDate("2030-01-01", "until")).to.equal(1893456000n);
+    expect(parseDate("1893456000", "until")).to.equal(1893456000n);
+    expect(() => parseDate("2030-02-30", "until")).to.throw(MedChainError, '--until: "2030-02-30" is not a date');
+    expect(() => parseDate("next year", "until")).to.throw(MedChainError, "--until");
+  });
+
+  it("maps action names to the contract's enum and refuses Admit outside certify", function () {
+    expect(parseAction("suspend")).to.equal(ProposalAction.Suspend);
+    expect(parseAction("SetThreshold")).to.equal(ProposalAction.SetThreshold);
+    expect(() => parseAction("admit")).to.throw(MedChainError, "admissions go through certify");
+    expect(() => parseAction("dissolve")).to.throw(MedChainError, '--action: "dissolve"');
+  });
+
+  it("maps module names to pause ids and refuses unknown modules", function () {
+    expect(parseModule("records")).to.equal(MODULE_IDS.records);
+    expect(() => parseModule("genomics")).to.throw(MedChainError, '--module: "genomics"');
+  });
+
+  it("accepts only positive whole proposal numbers", function () {
+    expect(parseProposalId("12")).to.equal(12n);
+    for (const bad of ["0", "-1", "1.5", "one", ""]) expect(() => parseProposalId(bad)).to.throw(MedChainError);
+  });
+});
+
+describe("consortium SDK: errors an operator sees", function () {
+  async function registryFixture() {
+    return deployConsortium(ethers);
+  }
+
+  it("decodes a refused transaction into one line with the custom error and its values", async function () {
+    const { registry, spare } = await networkHelpers.loadFixture(registryFixture);
+    const outsider = spare[0]!;
+    let caught: unknown;
+    try {
+      await registry.connect(outsider).vote(1n);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught, "the vote should have been refused").to.not.equal(undefined);
+    expect(describeError(caught, [registry])).to.equal(
+      `the contract refused: ConsortiumNotGovernor(account=${outsider.address})`,
+    );
+  });
+
+  it("shows a MedChainError's own message unchanged", function () {
+    expect(describeError(new MedChainError("claims.json: not a FHIR Claim"))).to.equal(
+      "claims.json: not a FHIR Claim",
+    );
+  });
+});
