@@ -85,8 +85,6 @@ describe("consortium SDK: errors an operator sees", function () {
   });
 
   it("shows a MedChainError's own message unchanged", function () {
-    expect(describeError(new MedChainError("claims.json: not a FHIR Claim"))).to.equal(
-      "claims.json: not a FHIR Claim",
-    );
+    expect(describeError(new MedChainError("claims.json: not a FHIR Claim"))).to.equal("claims.json: not a FHIR Claim");
   });
 });
