@@ -73,6 +73,15 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         }
     }
 
+    /// (a') The registry counts exactly the votes of current governors on every proposal, so a
+    /// governor removed after voting no longer counts.
+    function invariant_votesCountOnlyCurrentGovernors() public view {
+        uint256 count = registry.proposalCount();
+        for (uint256 id = 1; id <= count; ++id) {
+            assertEq(registry.votesOf(id), handler.currentGovernorVotes(id), "votesOf counts other voters");
+        }
+    }
+
     /// (c) 1 <= threshold <= number of governors.
     function invariant_thresholdWithinGovernorCount() public view {
         uint256 k = registry.threshold();

@@ -81,7 +81,7 @@ contract RegistryHandler {
         uint256 count = registry.proposalCount();
         if (count == 0) return;
         uint256 proposalId = _pickProposal(proposalSeed, count);
-        uint256 votes = _currentGovernorVotes(proposalId);
+        uint256 votes = currentGovernorVotes(proposalId);
         uint256 thresholdBefore = registry.threshold();
         IConsortiumRegistry.Proposal memory p = registry.getProposal(proposalId);
         try registry.execute(proposalId) {
@@ -181,8 +181,9 @@ contract RegistryHandler {
         return _governorPool[start];
     }
 
-    /// @dev Votes of current governors, counted from the pool rather than trusting `votesOf`.
-    function _currentGovernorVotes(uint256 proposalId) internal view returns (uint256 votes) {
+    /// @notice Votes of current governors for `proposalId`, counted from the pool rather than
+    /// trusting `votesOf` (only pool addresses can ever govern or vote).
+    function currentGovernorVotes(uint256 proposalId) public view returns (uint256 votes) {
         for (uint256 i = 0; i < GOVERNOR_POOL; ++i) {
             address g = _governorPool[i];
             if (registry.hasVoted(proposalId, g) && registry.isGovernor(g)) ++votes;
