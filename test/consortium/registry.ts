@@ -478,6 +478,46 @@ describe("ConsortiumRegistry", function () {
       expect((await fx.registry.getProposal(id)).proposer).to.equal(fx.governors[1]!.address);
     });
 
+    describe("every action", function () {
+      type Case = {
+        action: keyof typeof ProposalAction;
+        args: (fx: RegistryFixture) => [string, string, number, bigint];
+        before?: (fx: RegistryFixture) => Promise<unknown>;
+      };
+      const none = ethers.ZeroAddress;
+      const CASES: Case[] = [
+        { action: "SetKinds", args: (fx) => [fx.hospital.id, none, kindMask("Hospital", "Laboratory"), 0n] },
+        { action: "Suspend", args: (fx) => [fx.hospital.id, none, 0, 0n] },
+        { action: "Reinstate", args: (fx) => [fx.suspended.id, none, 0, 0n] },
+        { action: "Revoke", args: (fx) => [fx.hospital.id, none, 0, 0n] },
+        { action: "AddGovernor", args: (fx) => [ethers.ZeroHash, fx.fresh[0]!.address, 0, 0n] },
+        { action: "RemoveGovernor", args: (fx) => [ethers.ZeroHash, fx.governors[2]!.address, 0, 0n] },
+        { action: "SetThreshold", args: () => [ethers.ZeroHash, none, 0, 3n] },
+        { action: "SetCertifier", args: (fx) => [ethers.ZeroHash, fx.fresh[0]!.address, 0, 0n] },
+        {
+          action: "Unpause",
+          args: () => [RECORDS, none, 0, 0n],
+          before: (fx) => fx.registry.connect(fx.governors[0]!).pauseModule(RECORDS),
+        },
+      ];
+      for (const c of CASES) {
+        it(`executes a proposal to ${c.action} once, announcing who executed it`, async function () {
+          const fx = await loadRegistry();
+          await c.before?.(fx);
+          const id = await proposeWithVotes(fx, ProposalAction[c.action], ...c.args(fx));
+          await expect(fx.registry.connect(fx.outsider).execute(id))
+            .to.emit(fx.registry, "ProposalExecuted")
+            .withArgs(id, ProposalAction[c.action], fx.outsider.address);
+          const proposal = await fx.registry.getProposal(id);
+          expect(proposal.action).to.equal(BigInt(ProposalAction[c.action]));
+          expect(proposal.executed).to.equal(true);
+          await expect(fx.registry.execute(id))
+            .to.be.revertedWithCustomError(fx.registry, "ConsortiumProposalAlreadyExecuted")
+            .withArgs(id);
+        });
+      }
+    });
+
     describe("SetKinds", function () {
       it("replaces a member's kinds", async function () {
         const fx = await loadRegistry();
