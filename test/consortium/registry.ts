@@ -236,7 +236,7 @@ describe("ConsortiumRegistry", function () {
 
     it("stops counting the vote of a governor removed after voting", async function () {
       const fx = await loadRegistry();
-      const [g1, g2, g3] = fx.governors as [typeof fx.outsider, typeof fx.outsider, typeof fx.outsider];
+      const [g1, g2, g3] = [fx.governors[0]!, fx.governors[1]!, fx.governors[2]!];
       const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
       const admission = await certify(fx, a);
       await fx.registry.connect(g1).vote(admission);
