@@ -8,8 +8,9 @@
  * - gs1-syntax-engine (SE-*) rows: the strict defaults, plus FNC1 required in first position for
  *   unbracketed data; its parseAIdata/processAIdata unit tests check syntax only, so those rows run
  *   without the requires/excludes rules (its validateAIs rows run with them).
- * - digital-link.js (DLJS) and the DL toolkit (TK) implement DL 1.x: short names (`/gtin/`) and
- *   GTIN-8/12/13 in the path are accepted, i.e. `permitConvenienceAlphas` + `permitZeroSuppressedGtin`.
+ * - digital-link.js (DLJS) and the DL toolkit (TK) implement DL 1.x: short names (`/gtin/`),
+ *   GTIN-8/12/13 in the path and compressed links are accepted, i.e. `permitConvenienceAlphas`,
+ *   `permitZeroSuppressedGtin` and `permitCompressed`.
  * - VALID_WITH_OPTION rows: rejected with the defaults and accepted with those two options.
  * - IMPLEMENTATION_DEPENDENT row: we side with the GS1 syntax engine and reject it.
  */
@@ -20,6 +21,8 @@ import { expect } from "chai";
 
 import {
   AI,
+  compressDigitalLink,
+  decompressDigitalLink,
   elementsFromRecord,
   formatDigitalLink,
   formatElementString,
@@ -70,7 +73,11 @@ function readRows(): Row[] {
 }
 
 const STRICT: Gs1ParseOptions = {};
-const LENIENT: Gs1ParseOptions = { permitConvenienceAlphas: true, permitZeroSuppressedGtin: true };
+const LENIENT: Gs1ParseOptions = {
+  permitConvenienceAlphas: true,
+  permitZeroSuppressedGtin: true,
+  permitCompressed: true,
+};
 
 function optionsFor(row: Row): Gs1ParseOptions {
   if (row.source.startsWith("DLJS") || row.source.startsWith("TK")) return LENIENT;
@@ -173,6 +180,16 @@ function runRow(row: Row): void {
       else expect(elements.length).to.be.greaterThan(0);
       return;
     }
+    case "DL_URI_COMPRESSED":
+      expectGs1Error(() => parseDigitalLinkElements(row.value, STRICT));
+      expect(parseDigitalLinkElements(row.value, opts)).to.have.length.greaterThan(0);
+      return;
+    case "DL_URI->COMPRESSED":
+      expect(compressDigitalLink(row.value, opts)).to.equal(want);
+      return;
+    case "COMPRESSED->DL_URI":
+      expect(decompressDigitalLink(row.value, opts)).to.equal(want);
+      return;
     case "ELEMENT_STRING_BRACKETED": {
       const elements = parseElementStringElements(row.value, opts);
       if (want.startsWith("^")) expect(caret(elements)).to.equal(want);

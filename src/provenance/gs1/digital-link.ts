@@ -6,6 +6,7 @@
  * attributes and not qualifiers of the key; non-numeric query parameters (linkType...) are ignored.
  */
 import { AI, aiDefinition, collapseDuplicates, type AiDefinition, type Gs1Element } from "./ai.js";
+import { compressSegment, decompressSegment } from "./compression.js";
 import { finishElements, type Gs1ParseOptions } from "./element-string.js";
 import { Gs1Problem, withInput } from "./errors.js";
 
@@ -55,6 +56,15 @@ function percentDecode(raw: string, where: string): string {
   return decoded;
 }
 
+/** Decodes a non-AI query value, keeping it as written when its %-escapes are broken. */
+function looseDecode(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll("+", " "));
+  } catch {
+    return raw;
+  }
+}
+
 function checkAuthority(authority: string): void {
   if (authority === "") throw new Gs1Problem("no domain", "SYNTAX");
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(authority);
@@ -76,11 +86,28 @@ function consistentSequences(key: AiDefinition, qualifiers: readonly string[]): 
   });
 }
 
+/** A parsed GS1 Digital Link URI. */
+export interface DigitalLinkParts {
+  /** The AIs: primary key and qualifiers in path order, then query attributes in query order. */
+  readonly elements: Gs1Element[];
+  /** Scheme, domain and custom path stem before the primary key (or the compressed segment). */
+  readonly stem: string;
+  /** Query parameters that are not AIs (`linkType`, ...), in order. */
+  readonly otherParams: [string, string][];
+  /** True when the path was a compressed Digital Link. */
+  readonly compressed: boolean;
+}
+
 /**
  * Parses a GS1 Digital Link URI into its AIs: the primary key and qualifiers in path order, then
  * the query attributes in query order. Throws {@link Gs1Error}.
  */
 export function parseDigitalLinkElements(input: string, options: Gs1ParseOptions = {}): Gs1Element[] {
+  return parseDigitalLinkParts(input, options).elements;
+}
+
+/** Parses a GS1 Digital Link URI into its AIs, stem and non-AI parameters. Throws {@link Gs1Error}. */
+export function parseDigitalLinkParts(input: string, options: Gs1ParseOptions = {}): DigitalLinkParts {
   return withInput(input, () => {
     const scheme = /^(https?|HTTPS?):\/\//.exec(input);
     if (scheme === null) {
@@ -118,7 +145,31 @@ export function parseDigitalLinkElements(input: string, options: Gs1ParseOptions
         break;
       }
     }
-    if (keyAt < 0) throw new Gs1Problem("no GS1 primary key AI in the path", "DIGITAL_LINK_PATH");
+    const otherParams: [string, string][] = [];
+    for (const param of query.split("&")) {
+      const eq = param.indexOf("=");
+      const name = param.slice(0, eq);
+      if (eq > 0 && !/^\d+$/.test(name)) otherParams.push([name, looseDecode(param.slice(eq + 1))]);
+    }
+    const authorityEnd = scheme[0].length + slash;
+    if (keyAt < 0) {
+      const last = segments[segments.length - 1] ?? "";
+      if (options.permitCompressed === true && /^[A-Za-z0-9_-]+$/.test(last)) {
+        const decoded = decompressSegment(last);
+        if (!decoded.elements.some((el) => AI.get(el.ai)?.dlQualifiers !== undefined)) {
+          throw new Gs1Problem("compressed Digital Link holds no GS1 primary key", "DIGITAL_LINK_PATH");
+        }
+        const stem = input.slice(0, authorityEnd) + (segments.length > 1 ? `/${segments.slice(0, -1).join("/")}` : "");
+        return {
+          elements: finishElements(decoded.elements, options),
+          stem,
+          otherParams: [...decoded.otherParams, ...otherParams],
+          compressed: true,
+        };
+      }
+      throw new Gs1Problem("no GS1 primary key AI in the path", "DIGITAL_LINK_PATH");
+    }
+    const stem = input.slice(0, authorityEnd) + (keyAt > 0 ? `/${segments.slice(0, keyAt).join("/")}` : "");
     const key = aiDefinition(aiOf(segments[keyAt] ?? ""));
     let keyValue = percentDecode(segments[keyAt + 1] ?? "", `AI (${key.ai})`);
     if (key.ai === "01" && options.permitZeroSuppressedGtin === true && /^(\d{8}|\d{12}|\d{13})$/.test(keyValue)) {
@@ -162,7 +213,7 @@ export function parseDigitalLinkElements(input: string, options: Gs1ParseOptions
       if (seen.has(el.ai)) throw new Gs1Problem(`duplicate AI (${el.ai})`, "DUPLICATE_AI");
       seen.add(el.ai);
     }
-    return finishElements(elements, options);
+    return { elements: finishElements(elements, options), stem, otherParams, compressed: false };
   });
 }
 
@@ -233,4 +284,35 @@ export function formatDigitalLink(elements: readonly Gs1Element[], format: Digit
     }
     return base + path + (query.length > 0 ? `?${query.join("&")}` : "");
   });
+}
+
+/**
+ * A compressed GS1 Digital Link (`{base}/{base64url}`) of AIs, carrying non-AI parameters too.
+ * Values are validated first. Throws {@link Gs1Error}.
+ */
+export function formatCompressedDigitalLink(
+  elements: readonly Gs1Element[],
+  base: string = GS1_CANONICAL_BASE,
+  otherParams: readonly [string, string][] = [],
+): string {
+  const input = elements.map((el) => `(${el.ai})${el.value}`).join("");
+  return withInput(input, () => {
+    const unique = finishElements([...elements], {});
+    if (!unique.some((el) => AI.get(el.ai)?.dlQualifiers !== undefined)) {
+      throw new Gs1Problem("no GS1 primary key AI: a Digital Link needs one", "DIGITAL_LINK_PATH");
+    }
+    return `${normalizeBase(base)}/${compressSegment(unique, otherParams)}`;
+  });
+}
+
+/** Compresses an uncompressed GS1 Digital Link URI, keeping its stem and non-AI parameters. */
+export function compressDigitalLink(uri: string, options: Gs1ParseOptions = {}): string {
+  const parts = parseDigitalLinkParts(uri, options);
+  return formatCompressedDigitalLink(parts.elements, parts.stem, parts.otherParams);
+}
+
+/** Expands a compressed GS1 Digital Link URI into the uncompressed form on the same stem. */
+export function decompressDigitalLink(uri: string, options: Gs1ParseOptions = {}): string {
+  const parts = parseDigitalLinkParts(uri, { ...options, permitCompressed: true });
+  return formatDigitalLink(parts.elements, { base: parts.stem });
 }

@@ -35,6 +35,8 @@ export interface Gs1ParseOptions {
   readonly permitZeroSuppressedGtin?: boolean;
   /** Digital Link: accept the DL 1.0 short names (`/gtin/`, `/lot/`, `/ser/` ...). Default false. */
   readonly permitConvenienceAlphas?: boolean;
+  /** Digital Link: accept a compressed Digital Link (`https://example.com/ARHKVAdpQg`). Default false. */
+  readonly permitCompressed?: boolean;
 }
 
 /** Validates every value and (unless disabled) the AI associations; collapses identical repeats. */

@@ -48,11 +48,16 @@ export {
 } from "./ai.js";
 export { gs1CheckDigit, hasValidCheckDigit, isValidGtin14, isValidSscc, normalizeGtin } from "./checkdigit.js";
 export {
+  compressDigitalLink,
   CONVENIENCE_ALPHAS,
+  decompressDigitalLink,
+  formatCompressedDigitalLink,
   formatDigitalLink,
   GS1_CANONICAL_BASE,
   parseDigitalLinkElements,
+  parseDigitalLinkParts,
   type DigitalLinkFormat,
+  type DigitalLinkParts,
 } from "./digital-link.js";
 export {
   formatElementString,
