@@ -128,12 +128,10 @@ export function parseElementStringElements(input: string, options: Gs1ParseOptio
     const elements: Gs1Element[] = [];
     const parts = input.split("|");
     if (parts.length > 2) throw new Gs1Problem("more than one '|' composite separator", "SYNTAX");
+    const bracketedInput = input.startsWith("(");
     parts.forEach((part, index) => {
       const composite = index === 1;
-      if (part.startsWith("(")) return parseBracketedPart(part, composite, elements);
-      if (/^[([]/.test(part) === false && input.startsWith("(")) {
-        throw new Gs1Problem("a bracketed element string must start with an AI in brackets", "SYNTAX");
-      }
+      if (bracketedInput) return parseBracketedPart(part, composite, elements);
       const { data, fnc1 } = stripFnc1(part.replaceAll("^", GS));
       if (!fnc1 && options.requireFnc1 === true) {
         throw new Gs1Problem("unbracketed GS1 data must start with FNC1 (symbology identifier or GS)", "NOT_GS1");
