@@ -23,6 +23,11 @@ import {
   toEpcClassUrn,
   toSgtinUrn,
   toSsccUrn,
+  formatElementString,
+  identityElements,
+  validateAssociations,
+  validateLot,
+  validateSerial,
 } from "../../src/provenance/gs1/index.js";
 
 // Project fixtures: GS1's published example keys (check digits as GS1 prints them).
@@ -73,6 +78,30 @@ describe("GS1 identifiers", function () {
       expect(parseGs1Date("760101", now).getUTCFullYear()).to.equal(2076);
       expect(parseGs1Date("770101", now).getUTCFullYear()).to.equal(1977);
       expect(gs1ErrorOf(() => parseGs1Date("270229", now)).code).to.equal("BAD_DATE");
+    });
+
+    it("validates lots and serials as up to 20 characters of GS1 character set 82", function () {
+      validateLot("ABCDEFGHIJ0123456789");
+      validateSerial("a-b/c.d_e!%&'()*+,:;");
+      expect(gs1ErrorOf(() => validateLot("ABCDEFGHIJ01234567890")).code).to.equal("BAD_LENGTH");
+      expect(gs1ErrorOf(() => validateSerial("")).code).to.equal("BAD_LENGTH");
+      expect(gs1ErrorOf(() => validateSerial("caf\u00e9")).code).to.equal("BAD_CHARACTER");
+      expect(gs1ErrorOf(() => validateSerial("a#b")).reason).to.equal(
+        'AI (21): character "#" is not allowed (GS1 character set 82)',
+      );
+    });
+
+    it("checks which AIs may be read together", function () {
+      validateAssociations(["01", "10", "17", "21"]);
+      expect(gs1ErrorOf(() => validateAssociations(["10", "21"])).code).to.equal("MISSING_REQUIRED_AI");
+      expect(gs1ErrorOf(() => validateAssociations(["01", "37"])).code).to.equal("EXCLUDED_AI");
+    });
+
+    it("lists an identity's validated AIs in element string order", function () {
+      expect(identityElements(PACK).map((el) => el.ai)).to.deep.equal(["01", "17", "10", "21"]);
+      expect(gs1ErrorOf(() => formatElementString([{ ai: "89", value: "X" }], { bracketed: false })).code).to.equal(
+        "UNKNOWN_AI",
+      );
     });
 
     it("exports the syntax dictionary's AI table", function () {

@@ -139,7 +139,7 @@ export function aiDefinition(ai: string): AiDefinition {
 export function matchAiPrefix(data: string): AiDefinition | undefined {
   for (let len = 2; len <= 4; len++) {
     const def = AI.get(data.slice(0, len));
-    if (def !== undefined && /^\d+$/.test(def.ai)) return def;
+    if (def !== undefined) return def;
   }
   return undefined;
 }

@@ -154,8 +154,18 @@ export interface ElementStringFormat {
   readonly prefix?: string;
 }
 
-/** Writes AIs as an element string; FNC1 follows every AI not of predefined length, except the last. */
+/**
+ * Writes AIs as an element string; FNC1 follows every AI not of predefined length, except the
+ * last. Each value is validated first. Throws {@link Gs1Error}.
+ */
 export function formatElementString(elements: readonly Gs1Element[], format: ElementStringFormat): string {
+  return withInput(elements.map((el) => `(${el.ai})${el.value}`).join(""), () => {
+    for (const el of elements) validateAiValue(el.ai, el.value);
+    return writeElementString(elements, format);
+  });
+}
+
+function writeElementString(elements: readonly Gs1Element[], format: ElementStringFormat): string {
   const sep = format.fnc1 === "caret" ? "^" : GS;
   let out = "";
   let inComposite = false;

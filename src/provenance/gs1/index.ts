@@ -11,7 +11,7 @@
  * GS1 General Specifications, the Digital Link standard and the EPC Tag Data Standard, and are
  * checked against the shared GS1 conformance vectors.
  */
-import { type Gs1Element } from "./ai.js";
+import { type Gs1Element, validateAiValue as checkAiValue, validateAssociations as checkAssociations } from "./ai.js";
 import {
   type DigitalLinkFormat,
   formatDigitalLink,
@@ -34,18 +34,7 @@ import {
 import { withInput } from "./errors.js";
 import { elementsFromIdentity, type Gs1Identity, identityFromElements } from "./identity.js";
 
-export {
-  AI,
-  aiDefinition,
-  collapseDuplicates,
-  IDENTITY_AIS,
-  parseSyntaxDictionary,
-  validateAiValue,
-  validateAssociations,
-  type AiComponent,
-  type AiDefinition,
-  type Gs1Element,
-} from "./ai.js";
+export { AI, IDENTITY_AIS, parseSyntaxDictionary, type AiComponent, type AiDefinition, type Gs1Element } from "./ai.js";
 export { gs1CheckDigit, hasValidCheckDigit, isValidGtin14, isValidSscc, normalizeGtin } from "./checkdigit.js";
 export {
   compressDigitalLink,
@@ -180,4 +169,32 @@ export function toEpcClassUrn(id: Gs1Identity, companyPrefixLength: number): str
       ? formatSgtinPatternUrn(elements, companyPrefixLength)
       : formatLgtinUrn(elements, companyPrefixLength);
   });
+}
+
+/**
+ * Checks one AI value against the syntax dictionary: format, length, character set (CSET 82 for
+ * lots and serials), check digits and dates. Throws {@link Gs1Error}.
+ */
+export function validateAiValue(ai: string, value: string): void {
+  withInput(`(${ai})${value}`, () => checkAiValue(ai, value));
+}
+
+/** Checks that a set of AIs read together meets the dictionary's requires/excludes rules. Throws {@link Gs1Error}. */
+export function validateAssociations(ais: readonly string[]): void {
+  withInput(ais.map((ai) => `(${ai})`).join(""), () => checkAssociations(ais));
+}
+
+/** A batch/lot (AI 10): 1 to 20 characters of GS1 character set 82. Throws {@link Gs1Error}. */
+export function validateLot(lot: string): void {
+  validateAiValue("10", lot);
+}
+
+/** A serial number (AI 21): 1 to 20 characters of GS1 character set 82. Throws {@link Gs1Error}. */
+export function validateSerial(serial: string): void {
+  validateAiValue("21", serial);
+}
+
+/** The validated AIs of an identity, in element string order. Throws {@link Gs1Error}. */
+export function identityElements(id: Gs1Identity): Gs1Element[] {
+  return elementsOf(id);
 }
