@@ -23,6 +23,7 @@ import {
   toEpcClassUrn,
   toSgtinUrn,
   toSsccUrn,
+  formatDigitalLink,
   formatElementString,
   identityElements,
   validateAssociations,
@@ -283,6 +284,8 @@ describe("GS1 identifiers", function () {
       expect(gs1ErrorOf(() => toDigitalLink({ gtin: GTIN }, "ftp://example.com")).code).to.equal("SYNTAX");
       expect(gs1ErrorOf(() => toDigitalLink({ gtin: GTIN, otherAIs: { "10": "L1" } })).code).to.equal("DUPLICATE_AI");
       expect(gs1ErrorOf(() => gs1CheckDigit("12a4")).code).to.equal("BAD_CHARACTER");
+      expect(gs1ErrorOf(() => formatDigitalLink([{ ai: "01", value: "09506000134353" }])).code).to.equal("CHECK_DIGIT");
+      expect(gs1ErrorOf(() => formatDigitalLink([{ ai: "99", value: "X" }])).code).to.equal("DIGITAL_LINK_PATH");
     });
   });
 });

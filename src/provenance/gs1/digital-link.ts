@@ -5,7 +5,7 @@
  * its ordered sequences from the syntax dictionary; query attributes must be AIs permitted as data
  * attributes and not qualifiers of the key; non-numeric query parameters (linkType...) are ignored.
  */
-import { AI, aiDefinition, collapseDuplicates, type AiDefinition, type Gs1Element } from "./ai.js";
+import { AI, aiDefinition, collapseDuplicates, type AiDefinition, type Gs1Element, validateAiValue } from "./ai.js";
 import { compressSegment, decompressSegment } from "./compression.js";
 import { finishElements, type Gs1ParseOptions } from "./element-string.js";
 import { Gs1Problem, withInput } from "./errors.js";
@@ -247,12 +247,14 @@ function normalizeBase(base: string): string {
 /**
  * Writes AIs as a GS1 Digital Link URI: the first primary key in the path, followed by the
  * qualifiers of its best-matching sequence in that sequence's order; every other AI becomes a
- * query attribute in input order (it must be permitted as one). Identical repeats collapse.
+ * query attribute in input order (it must be permitted as one). Values are validated first;
+ * identical repeats collapse. Throws {@link Gs1Error}.
  */
 export function formatDigitalLink(elements: readonly Gs1Element[], format: DigitalLinkFormat = {}): string {
   const input = elements.map((el) => `(${el.ai})${el.value}`).join("");
   return withInput(input, () => {
     const base = normalizeBase(format.base ?? GS1_CANONICAL_BASE);
+    for (const el of elements) validateAiValue(el.ai, el.value);
     const unique = collapseDuplicates(elements);
     const keyElement = unique.find((el) => AI.get(el.ai)?.dlQualifiers !== undefined);
     if (keyElement === undefined)
