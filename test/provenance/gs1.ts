@@ -25,6 +25,7 @@ import {
   toSsccUrn,
   formatDigitalLink,
   formatElementString,
+  parseDigitalLinkParts,
   identityElements,
   validateAssociations,
   validateLot,
@@ -176,6 +177,20 @@ describe("GS1 identifiers", function () {
       const uri = toDigitalLink(id);
       expect(uri).to.equal(`https://id.gs1.org/01/${GTIN}/22/V2/10/L1?3103=000250`);
       expect(parseGs1(uri)).to.deep.equal(id);
+    });
+
+    it("reports a Digital Link's stem and its non-AI query parameters", function () {
+      const parts = parseDigitalLinkParts(
+        `https://pharma.example.com/scan/01/${GTIN}/21/S1?linkType=gs1:pip&17=280430#x`,
+      );
+      expect(parts.stem).to.equal("https://pharma.example.com/scan");
+      expect(parts.otherParams).to.deep.equal([["linkType", "gs1:pip"]]);
+      expect(parts.elements).to.deep.equal([
+        { ai: "01", value: GTIN },
+        { ai: "21", value: "S1" },
+        { ai: "17", value: "280430" },
+      ]);
+      expect(parts.compressed).to.equal(false);
     });
 
     it("compresses and expands a Digital Link", function () {

@@ -106,70 +106,123 @@ export function parseDigitalLinkElements(input: string, options: Gs1ParseOptions
   return parseDigitalLinkParts(input, options).elements;
 }
 
+/** The pieces of a Digital Link URI, before any AI is read. */
+interface UriPieces {
+  /** `https://domain[:port]`. */
+  readonly origin: string;
+  /** Path segments after the domain (none empty). */
+  readonly segments: string[];
+  /** The query string without `?` (fragment dropped). */
+  readonly query: string;
+}
+
+function splitUri(input: string): UriPieces {
+  const scheme = /^(https?|HTTPS?):\/\//.exec(input);
+  if (scheme === null) {
+    const reason = /^https?:\/\//i.test(input)
+      ? "mixed-case URI scheme"
+      : "a Digital Link starts with http:// or https://";
+    throw new Gs1Problem(reason, "SYNTAX");
+  }
+  const bad = [...input].find((ch) => !URI_CHARS.test(ch));
+  if (bad !== undefined) throw new Gs1Problem(`illegal URI character ${JSON.stringify(bad)}`, "BAD_CHARACTER");
+  let rest = input.slice(scheme[0].length);
+  const hash = rest.indexOf("#");
+  if (hash >= 0) rest = rest.slice(0, hash);
+  const q = rest.indexOf("?");
+  const query = q >= 0 ? rest.slice(q + 1) : "";
+  if (q >= 0) rest = rest.slice(0, q);
+  const slash = rest.indexOf("/");
+  checkAuthority(slash < 0 ? rest : rest.slice(0, slash));
+  if (slash < 0 || slash === rest.length - 1) throw new Gs1Problem("no path information", "DIGITAL_LINK_PATH");
+  const segments = rest.slice(slash + 1).split("/");
+  if (segments[segments.length - 1] === "")
+    throw new Gs1Problem("a Digital Link must not end in '/'", "DIGITAL_LINK_PATH");
+  if (segments.includes("")) throw new Gs1Problem("empty path element", "DIGITAL_LINK_PATH");
+  return { origin: scheme[0] + rest.slice(0, slash), segments, query };
+}
+
+/** Index of the primary key AI: the rightmost key found walking back over (AI, value) pairs; -1 if none. */
+function findPrimaryKey(segments: readonly string[], aiOf: (segment: string) => string): number {
+  for (let i = segments.length - 2; i >= 0; i -= 2) {
+    const ai = aiOf(segments[i] ?? "");
+    if (!/^\d+$/.test(ai)) return -1;
+    if (AI.get(ai)?.dlQualifiers !== undefined) return i;
+  }
+  return -1;
+}
+
+/** Query parameters that are not AIs (`linkType=...`); valueless ones are dropped. */
+function nonAiParams(query: string): [string, string][] {
+  const params: [string, string][] = [];
+  for (const param of query.split("&")) {
+    const eq = param.indexOf("=");
+    const name = param.slice(0, eq);
+    if (eq > 0 && !/^\d+$/.test(name)) params.push([name, looseDecode(param.slice(eq + 1))]);
+  }
+  return params;
+}
+
+/** The AI query attributes, checked against the primary key's remaining qualifier sequences. */
+function queryAttributes(query: string, key: AiDefinition, sequences: readonly (readonly string[])[]): Gs1Element[] {
+  const elements: Gs1Element[] = [];
+  for (const param of query.split("&")) {
+    const eq = param.indexOf("=");
+    if (eq < 0) continue; // empty or valueless parameter
+    const name = param.slice(0, eq);
+    if (!/^\d+$/.test(name)) continue; // not an AI: linkType, context, ...
+    const def = AI.get(name);
+    if (def === undefined) throw new Gs1Problem(`unknown AI (${name}) in query`, "UNKNOWN_AI");
+    const value = percentDecode(param.slice(eq + 1).replaceAll("+", " "), `AI (${name})`);
+    if (value === "") throw new Gs1Problem(`AI (${name}): empty value in query`, "BAD_LENGTH");
+    if (sequences.some((seq) => seq.includes(name))) {
+      throw new Gs1Problem(
+        `AI (${name}) is a key qualifier of (${key.ai}) and belongs in the path`,
+        "DIGITAL_LINK_PATH",
+      );
+    }
+    if (!def.dlDataAttribute) {
+      throw new Gs1Problem(`AI (${name}) is not permitted as a Digital Link data attribute`, "DIGITAL_LINK_PATH");
+    }
+    elements.push({ ai: name, value });
+  }
+  return elements;
+}
+
+function parseCompressed(pieces: UriPieces, options: Gs1ParseOptions): DigitalLinkParts {
+  const { origin, segments, query } = pieces;
+  const decoded = decompressSegment(segments[segments.length - 1] ?? "");
+  if (!decoded.elements.some((el) => AI.get(el.ai)?.dlQualifiers !== undefined)) {
+    throw new Gs1Problem("compressed Digital Link holds no GS1 primary key", "DIGITAL_LINK_PATH");
+  }
+  const stem =
+    origin +
+    segments
+      .slice(0, -1)
+      .map((seg) => `/${seg}`)
+      .join("");
+  return {
+    elements: finishElements(decoded.elements, options),
+    stem,
+    otherParams: [...decoded.otherParams, ...nonAiParams(query)],
+    compressed: true,
+  };
+}
+
 /** Parses a GS1 Digital Link URI into its AIs, stem and non-AI parameters. Throws {@link Gs1Error}. */
 export function parseDigitalLinkParts(input: string, options: Gs1ParseOptions = {}): DigitalLinkParts {
   return withInput(input, () => {
-    const scheme = /^(https?|HTTPS?):\/\//.exec(input);
-    if (scheme === null) {
-      throw new Gs1Problem(
-        /^https?:\/\//i.test(input) ? "mixed-case URI scheme" : "a Digital Link starts with http:// or https://",
-        "SYNTAX",
-      );
-    }
-    const bad = [...input].find((ch) => !URI_CHARS.test(ch));
-    if (bad !== undefined) throw new Gs1Problem(`illegal URI character ${JSON.stringify(bad)}`, "BAD_CHARACTER");
-    let rest = input.slice(scheme[0].length);
-    const hash = rest.indexOf("#");
-    if (hash >= 0) rest = rest.slice(0, hash);
-    const q = rest.indexOf("?");
-    const query = q >= 0 ? rest.slice(q + 1) : "";
-    if (q >= 0) rest = rest.slice(0, q);
-    const slash = rest.indexOf("/");
-    checkAuthority(slash < 0 ? rest : rest.slice(0, slash));
-    if (slash < 0 || slash === rest.length - 1) throw new Gs1Problem("no path information", "DIGITAL_LINK_PATH");
-    const segments = rest.slice(slash + 1).split("/");
-    if (segments[segments.length - 1] === "")
-      throw new Gs1Problem("a Digital Link must not end in '/'", "DIGITAL_LINK_PATH");
-    if (segments.includes("")) throw new Gs1Problem("empty path element", "DIGITAL_LINK_PATH");
-
+    const pieces = splitUri(input);
+    const { origin, segments, query } = pieces;
     const aiOf = (segment: string): string =>
       options.permitConvenienceAlphas === true ? (CONVENIENCE_ALPHAS[segment] ?? segment) : segment;
-
-    // The primary key is the rightmost key AI found walking back over (AI, value) pairs.
-    let keyAt = -1;
-    for (let i = segments.length - 2; i >= 0; i -= 2) {
-      const ai = aiOf(segments[i] ?? "");
-      if (!/^\d+$/.test(ai)) break;
-      if (AI.get(ai)?.dlQualifiers !== undefined) {
-        keyAt = i;
-        break;
-      }
-    }
-    const otherParams: [string, string][] = [];
-    for (const param of query.split("&")) {
-      const eq = param.indexOf("=");
-      const name = param.slice(0, eq);
-      if (eq > 0 && !/^\d+$/.test(name)) otherParams.push([name, looseDecode(param.slice(eq + 1))]);
-    }
-    const authorityEnd = scheme[0].length + slash;
+    const keyAt = findPrimaryKey(segments, aiOf);
     if (keyAt < 0) {
-      const last = segments[segments.length - 1] ?? "";
-      if (options.permitCompressed === true && /^[A-Za-z0-9_-]+$/.test(last)) {
-        const decoded = decompressSegment(last);
-        if (!decoded.elements.some((el) => AI.get(el.ai)?.dlQualifiers !== undefined)) {
-          throw new Gs1Problem("compressed Digital Link holds no GS1 primary key", "DIGITAL_LINK_PATH");
-        }
-        const stem = input.slice(0, authorityEnd) + (segments.length > 1 ? `/${segments.slice(0, -1).join("/")}` : "");
-        return {
-          elements: finishElements(decoded.elements, options),
-          stem,
-          otherParams: [...decoded.otherParams, ...otherParams],
-          compressed: true,
-        };
+      if (options.permitCompressed === true && /^[A-Za-z0-9_-]+$/.test(segments[segments.length - 1] ?? "")) {
+        return parseCompressed(pieces, options);
       }
       throw new Gs1Problem("no GS1 primary key AI in the path", "DIGITAL_LINK_PATH");
     }
-    const stem = input.slice(0, authorityEnd) + (keyAt > 0 ? `/${segments.slice(0, keyAt).join("/")}` : "");
     const key = aiDefinition(aiOf(segments[keyAt] ?? ""));
     let keyValue = percentDecode(segments[keyAt + 1] ?? "", `AI (${key.ai})`);
     if (key.ai === "01" && options.permitZeroSuppressedGtin === true && /^(\d{8}|\d{12}|\d{13})$/.test(keyValue)) {
@@ -187,33 +240,19 @@ export function parseDigitalLinkParts(input: string, options: Gs1ParseOptions = 
       qualifiers.push(ai);
       elements.push({ ai, value: percentDecode(segments[i + 1] ?? "", `AI (${ai})`) });
     }
-    const sequences = consistentSequences(key, qualifiers);
-
-    for (const param of query.split("&")) {
-      const eq = param.indexOf("=");
-      if (eq < 0) continue; // empty or valueless parameter
-      const name = param.slice(0, eq);
-      if (!/^\d+$/.test(name)) continue; // not an AI: linkType, context, ...
-      const def = AI.get(name);
-      if (def === undefined) throw new Gs1Problem(`unknown AI (${name}) in query`, "UNKNOWN_AI");
-      const value = percentDecode(param.slice(eq + 1).replaceAll("+", " "), `AI (${name})`);
-      if (value === "") throw new Gs1Problem(`AI (${name}): empty value in query`, "BAD_LENGTH");
-      if (sequences.some((seq) => seq.includes(name))) {
-        throw new Gs1Problem(
-          `AI (${name}) is a key qualifier of (${key.ai}) and belongs in the path`,
-          "DIGITAL_LINK_PATH",
-        );
-      }
-      if (!def.dlDataAttribute)
-        throw new Gs1Problem(`AI (${name}) is not permitted as a Digital Link data attribute`, "DIGITAL_LINK_PATH");
-      elements.push({ ai: name, value });
-    }
+    elements.push(...queryAttributes(query, key, consistentSequences(key, qualifiers)));
     const seen = new Set<string>();
     for (const el of elements) {
       if (seen.has(el.ai)) throw new Gs1Problem(`duplicate AI (${el.ai})`, "DUPLICATE_AI");
       seen.add(el.ai);
     }
-    return { elements: finishElements(elements, options), stem, otherParams, compressed: false };
+    const stem =
+      origin +
+      segments
+        .slice(0, keyAt)
+        .map((seg) => `/${seg}`)
+        .join("");
+    return { elements: finishElements(elements, options), stem, otherParams: nonAiParams(query), compressed: false };
   });
 }
 
