@@ -26,6 +26,9 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     using EnumerableSet for EnumerableSet.AddressSet;
     using EnumerableSet for EnumerableSet.Bytes32Set;
 
+    /// @notice The longest voting period a registry accepts: a longer one could overflow expiry times.
+    uint64 public constant MAX_VOTING_PERIOD = 365 days;
+
     /// @notice How long a proposal stays open for votes and execution, in seconds.
     uint64 public immutable votingPeriod;
 
@@ -45,7 +48,9 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     mapping(address account => bool retired) private _retired;
     mapping(uint256 proposalId => Proposal proposal) private _proposals;
     mapping(uint256 proposalId => address[] voters) private _voters;
-    mapping(uint256 proposalId => mapping(address governor => bool voted)) private _hasVoted;
+    /// @dev Incremented each time an account becomes a governor: a vote counts only in the term it was cast.
+    mapping(address governor => uint32 term) private _governorTerm;
+    mapping(uint256 proposalId => mapping(address governor => uint32 term)) private _voteTerm;
     mapping(bytes32 moduleId => bool paused) private _paused;
 
     /**
@@ -61,11 +66,13 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint64 votingPeriod_
     ) {
         if (initialCertifier == address(0)) revert ConsortiumZeroAddress();
-        if (votingPeriod_ == 0) revert ConsortiumInvalidVotingPeriod(votingPeriod_);
+        if (votingPeriod_ == 0 || votingPeriod_ > MAX_VOTING_PERIOD)
+            revert ConsortiumInvalidVotingPeriod(votingPeriod_);
         for (uint256 i = 0; i < initialGovernors.length; ++i) {
             address governor = initialGovernors[i];
             if (governor == address(0)) revert ConsortiumZeroAddress();
             if (!_governors.add(governor)) revert ConsortiumAlreadyGovernor(governor);
+            ++_governorTerm[governor];
             emit GovernorAdded(governor);
         }
         if (initialThreshold == 0 || initialThreshold > _governors.length()) {
@@ -155,19 +162,22 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint64 value
     ) external onlyGovernor returns (uint256 proposalId) {
         if (action == ProposalAction.Admit) revert ConsortiumAdmitThroughCertify();
-        _checkProposal(action, target, account, kinds, value);
+        _validate(action, target, account, kinds, value);
         proposalId = _createProposal(action, target, account, kinds, value, bytes32(0));
     }
 
     /**
-     * @notice Vote for a proposal. Each governor votes once; only votes of current governors count.
+     * @notice Vote for a proposal. Each governor votes once; only votes of current governors, cast in
+     * their current term, count (a governor removed and added again votes afresh).
      * @param proposalId the proposal
      */
     function vote(uint256 proposalId) external onlyGovernor {
         _openProposal(proposalId);
-        if (_hasVoted[proposalId][msg.sender]) revert ConsortiumAlreadyVoted(proposalId, msg.sender);
-        _hasVoted[proposalId][msg.sender] = true;
-        _voters[proposalId].push(msg.sender);
+        uint32 term = _governorTerm[msg.sender];
+        uint32 votedIn = _voteTerm[proposalId][msg.sender];
+        if (votedIn == term) revert ConsortiumAlreadyVoted(proposalId, msg.sender);
+        if (votedIn == 0) _voters[proposalId].push(msg.sender);
+        _voteTerm[proposalId][msg.sender] = term;
         emit ProposalVoted(proposalId, msg.sender, _validVotes(proposalId));
     }
 
@@ -180,6 +190,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         Proposal storage proposal = _openProposal(proposalId);
         uint256 votes = _validVotes(proposalId);
         if (votes < threshold) revert ConsortiumNotEnoughVotes(proposalId, votes, threshold);
+        _validate(proposal.action, proposal.target, proposal.account, proposal.kinds, proposal.value);
         proposal.executed = true;
         _apply(proposal);
         emit ProposalExecuted(proposalId, proposal.action, msg.sender);
@@ -208,11 +219,18 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /**
      * @notice Remove an operating account from the caller's member. It loses all rights at once and
-     * can never be used again. The last account cannot be removed.
+     * can never be used again. The last account cannot be removed. A suspended member, or one whose
+     * certification lapsed, may still remove accounts (to retire a leaked key before reinstatement);
+     * a revoked member may not.
      * @param account the account to remove (may be the caller itself)
      */
     function removeAccount(address account) external {
-        bytes32 memberId = _callerActiveMember();
+        bytes32 memberId = _memberOfAccount[msg.sender];
+        if (memberId == bytes32(0)) revert ConsortiumNotMember(msg.sender);
+        Member storage member = _members[memberId];
+        if (member.status == MemberStatus.Revoked) {
+            revert ConsortiumMemberNotActive(memberId, member.status, member.certifiedUntil);
+        }
         if (_memberOfAccount[account] != memberId) revert ConsortiumAccountNotOwned(account, memberId);
         EnumerableSet.AddressSet storage accounts = _accounts[memberId];
         if (accounts.length() == 1) revert ConsortiumLastAccount(memberId);
@@ -307,9 +325,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         return _validVotes(proposalId);
     }
 
-    /// @notice Whether `governor` voted for `proposalId`.
+    /// @notice Whether `governor` voted for `proposalId` in its current term as governor.
     function hasVoted(uint256 proposalId, address governor) external view returns (bool) {
-        return _hasVoted[proposalId][governor];
+        uint32 votedIn = _voteTerm[proposalId][governor];
+        return votedIn != 0 && votedIn == _governorTerm[governor];
     }
 
     // ================================================================ internals
@@ -348,43 +367,54 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     function _validVotes(uint256 proposalId) private view returns (uint256 votes) {
         address[] storage voters = _voters[proposalId];
         for (uint256 i = 0; i < voters.length; ++i) {
-            if (_governors.contains(voters[i])) ++votes;
+            address voter = voters[i];
+            if (_governors.contains(voter) && _voteTerm[proposalId][voter] == _governorTerm[voter]) ++votes;
         }
     }
 
-    /// @dev Validation at proposal time, so governors vote only on proposals that can run. State is
-    /// checked again at execution, since it may change while votes come in.
-    function _checkProposal(
-        ProposalAction action,
-        bytes32 target,
-        address account,
-        uint8 kinds,
-        uint64 value
-    ) private view {
-        if (action == ProposalAction.SetKinds) {
-            _existingMember(target);
+    /**
+     * @dev Whether a proposal can run now: checked when it is proposed (so governors vote only on
+     * proposals that can run) and again at execution (state may change while votes come in).
+     */
+    function _validate(ProposalAction action, bytes32 target, address account, uint8 kinds, uint64 value) private view {
+        if (action == ProposalAction.Admit) {
+            _checkNewMember(target, kinds, account, value);
+        } else if (action == ProposalAction.SetKinds) {
+            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
             _checkKinds(kinds);
-        } else if (
-            action == ProposalAction.Suspend || action == ProposalAction.Reinstate || action == ProposalAction.Revoke
-        ) {
-            _existingMember(target);
-        } else if (
-            action == ProposalAction.AddGovernor ||
-            action == ProposalAction.RemoveGovernor ||
-            action == ProposalAction.SetCertifier
-        ) {
+        } else if (action == ProposalAction.Suspend) {
+            _requireStatus(target, _existingMember(target).status == MemberStatus.Active);
+        } else if (action == ProposalAction.Reinstate) {
+            _requireStatus(target, _existingMember(target).status == MemberStatus.Suspended);
+        } else if (action == ProposalAction.Revoke) {
+            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
+        } else if (action == ProposalAction.AddGovernor) {
             if (account == address(0)) revert ConsortiumZeroAddress();
+            if (_governors.contains(account)) revert ConsortiumAlreadyGovernor(account);
+        } else if (action == ProposalAction.RemoveGovernor) {
+            if (!_governors.contains(account)) revert ConsortiumNotGovernor(account);
+            if (_governors.length() - 1 < threshold) {
+                revert ConsortiumInvalidThreshold(threshold, _governors.length() - 1);
+            }
         } else if (action == ProposalAction.SetThreshold) {
-            if (value == 0) revert ConsortiumInvalidThreshold(value, _governors.length());
-        } else if (action == ProposalAction.Unpause) {
-            if (!_paused[target]) revert ConsortiumModuleNotPaused(target);
+            if (value == 0 || value > _governors.length())
+                revert ConsortiumInvalidThreshold(value, _governors.length());
+        } else if (action == ProposalAction.SetCertifier) {
+            if (account == address(0)) revert ConsortiumZeroAddress();
+        } else if (!_paused[target]) {
+            // ProposalAction.Unpause
+            revert ConsortiumModuleNotPaused(target);
         }
     }
 
+    function _requireStatus(bytes32 memberId, bool allowed) private view {
+        if (!allowed) revert ConsortiumInvalidStatus(memberId, _members[memberId].status);
+    }
+
+    /// @dev Applies a proposal already checked by `_validate`.
     function _apply(Proposal storage p) private {
         ProposalAction action = p.action;
         if (action == ProposalAction.Admit) {
-            _checkNewMember(p.target, p.kinds, p.account, p.value);
             _members[p.target] = Member({
                 metadata: p.metadata,
                 kinds: p.kinds,
@@ -396,40 +426,27 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             emit MemberAdmitted(p.target, p.kinds, p.account, p.value, p.metadata);
             _bindAccount(p.target, p.account);
         } else if (action == ProposalAction.SetKinds) {
-            Member storage member = _existingMember(p.target);
-            if (member.status == MemberStatus.Revoked) revert ConsortiumInvalidStatus(p.target, member.status);
+            Member storage member = _members[p.target];
             uint8 old = member.kinds;
             member.kinds = p.kinds;
             emit MemberKindsChanged(p.target, old, p.kinds);
         } else if (action == ProposalAction.Suspend) {
-            Member storage member = _existingMember(p.target);
-            if (member.status != MemberStatus.Active) revert ConsortiumInvalidStatus(p.target, member.status);
-            member.status = MemberStatus.Suspended;
+            _members[p.target].status = MemberStatus.Suspended;
             emit MemberSuspended(p.target, false, msg.sender);
         } else if (action == ProposalAction.Reinstate) {
-            Member storage member = _existingMember(p.target);
-            if (member.status != MemberStatus.Suspended) revert ConsortiumInvalidStatus(p.target, member.status);
-            member.status = MemberStatus.Active;
+            _members[p.target].status = MemberStatus.Active;
             emit MemberReinstated(p.target);
         } else if (action == ProposalAction.Revoke) {
-            Member storage member = _existingMember(p.target);
-            if (member.status == MemberStatus.Revoked) revert ConsortiumInvalidStatus(p.target, member.status);
-            member.status = MemberStatus.Revoked;
+            _members[p.target].status = MemberStatus.Revoked;
             emit MemberRevoked(p.target);
         } else if (action == ProposalAction.AddGovernor) {
-            if (!_governors.add(p.account)) revert ConsortiumAlreadyGovernor(p.account);
+            _governors.add(p.account);
+            ++_governorTerm[p.account];
             emit GovernorAdded(p.account);
         } else if (action == ProposalAction.RemoveGovernor) {
-            if (!_governors.contains(p.account)) revert ConsortiumNotGovernor(p.account);
-            if (_governors.length() - 1 < threshold) {
-                revert ConsortiumInvalidThreshold(threshold, _governors.length() - 1);
-            }
             _governors.remove(p.account);
             emit GovernorRemoved(p.account);
         } else if (action == ProposalAction.SetThreshold) {
-            if (p.value == 0 || p.value > _governors.length()) {
-                revert ConsortiumInvalidThreshold(p.value, _governors.length());
-            }
             uint256 old = threshold;
             threshold = p.value;
             emit ThresholdChanged(old, p.value);
@@ -439,7 +456,6 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             emit CertifierChanged(old, p.account);
         } else {
             // ProposalAction.Unpause
-            if (!_paused[p.target]) revert ConsortiumModuleNotPaused(p.target);
             _paused[p.target] = false;
             emit ModuleUnpaused(p.target);
         }

@@ -122,6 +122,21 @@ describe("ConsortiumRegistry", function () {
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidVotingPeriod")
         .withArgs(0n);
     });
+
+    it("refuses a voting period longer than a year, which could overflow proposal expiries", async function () {
+      const fx = await loadRegistry();
+      const { certifier, governors } = await deployArgs();
+      const max = await fx.registry.MAX_VOTING_PERIOD();
+      expect(max).to.equal(365n * 24n * 3600n);
+      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, governors, 2n, max + 1n]))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidVotingPeriod")
+        .withArgs(max + 1n);
+      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, governors, 2n, 2n ** 64n - 1n]))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidVotingPeriod")
+        .withArgs(2n ** 64n - 1n);
+      const longest = await ethers.deployContract("ConsortiumRegistry", [certifier, governors, 2n, max]);
+      expect(await longest.votingPeriod()).to.equal(max);
+    });
   });
 
   describe("admission", function () {
@@ -258,6 +273,32 @@ describe("ConsortiumRegistry", function () {
       await fx.registry.connect(g3).vote(admission);
       await fx.registry.execute(admission);
       expect(await fx.registry.memberOf(a.account)).to.equal(a.memberId);
+    });
+
+    it("does not revive the old vote of a governor removed and added again; it votes afresh", async function () {
+      const fx = await loadRegistry();
+      const [g1, g2, g3] = [fx.governors[0]!, fx.governors[1]!, fx.governors[2]!];
+      const admission = await certify(fx, await applicant("H-900", "Hospital", fx.fresh[0]!.address));
+      await fx.registry.connect(g1).vote(admission);
+
+      await passProposal(fx, ProposalAction.RemoveGovernor, undefined, g1.address);
+      expect(await fx.registry.votesOf(admission)).to.equal(0n);
+      const readd = (await fx.registry.proposalCount()) + 1n;
+      await fx.registry.connect(g2).propose(ProposalAction.AddGovernor, ethers.ZeroHash, g1.address, 0, 0n);
+      await fx.registry.connect(g2).vote(readd);
+      await fx.registry.connect(g3).vote(readd);
+      await fx.registry.execute(readd);
+      expect(await fx.registry.isGovernor(g1.address)).to.equal(true);
+
+      expect(await fx.registry.votesOf(admission)).to.equal(0n);
+      expect(await fx.registry.hasVoted(admission, g1.address)).to.equal(false);
+      await expect(fx.registry.connect(g1).vote(admission))
+        .to.emit(fx.registry, "ProposalVoted")
+        .withArgs(admission, g1.address, 1n);
+      expect(await fx.registry.hasVoted(admission, g1.address)).to.equal(true);
+      await expect(fx.registry.connect(g1).vote(admission))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumAlreadyVoted")
+        .withArgs(admission, g1.address);
     });
 
     it("accepts votes and execution until the second before the proposal expires", async function () {
@@ -575,6 +616,15 @@ describe("ConsortiumRegistry", function () {
     });
 
     describe("Suspend", function () {
+      it("checks again at execution: a member suspended in an emergency while the vote ran", async function () {
+        const fx = await loadRegistry();
+        const id = await proposeWithVotes(fx, ProposalAction.Suspend, fx.hospital.id);
+        await fx.registry.connect(fx.certifier).emergencySuspend(fx.hospital.id);
+        await expect(fx.registry.execute(id))
+          .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidStatus")
+          .withArgs(fx.hospital.id, Status.Suspended);
+      });
+
       it("suspends an active member, who is then inactive everywhere", async function () {
         const fx = await loadRegistry();
         const id = await proposeWithVotes(fx, ProposalAction.Suspend, fx.hospital.id);
@@ -598,10 +648,13 @@ describe("ConsortiumRegistry", function () {
           .withArgs(unknown);
       });
 
-      it("refuses to suspend a member that is already suspended", async function () {
+      it("refuses to suspend a member that is already suspended when it is proposed", async function () {
         const fx = await loadRegistry();
-        const id = await proposeWithVotes(fx, ProposalAction.Suspend, fx.suspended.id);
-        await expect(fx.registry.execute(id))
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.Suspend, fx.suspended.id, ethers.ZeroAddress, 0, 0n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidStatus")
           .withArgs(fx.suspended.id, Status.Suspended);
       });
@@ -616,18 +669,24 @@ describe("ConsortiumRegistry", function () {
         expect(await fx.registry.isActiveMemberId(fx.suspended.id, fx.suspended.kinds)).to.equal(true);
       });
 
-      it("refuses to reinstate a member that is not suspended", async function () {
+      it("refuses to reinstate a member that is not suspended when it is proposed", async function () {
         const fx = await loadRegistry();
-        const id = await proposeWithVotes(fx, ProposalAction.Reinstate, fx.hospital.id);
-        await expect(fx.registry.execute(id))
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.Reinstate, fx.hospital.id, ethers.ZeroAddress, 0, 0n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidStatus")
           .withArgs(fx.hospital.id, Status.Active);
       });
 
-      it("refuses to reinstate a revoked member", async function () {
+      it("refuses to reinstate a revoked member when it is proposed", async function () {
         const fx = await loadRegistry();
-        const id = await proposeWithVotes(fx, ProposalAction.Reinstate, fx.revoked.id);
-        await expect(fx.registry.execute(id))
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.Reinstate, fx.revoked.id, ethers.ZeroAddress, 0, 0n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidStatus")
           .withArgs(fx.revoked.id, Status.Revoked);
       });
@@ -651,10 +710,13 @@ describe("ConsortiumRegistry", function () {
         expect((await fx.registry.getMember(fx.suspended.id)).status).to.equal(Status.Revoked);
       });
 
-      it("refuses to revoke a member twice", async function () {
+      it("refuses to revoke a member twice when it is proposed", async function () {
         const fx = await loadRegistry();
-        const id = await proposeWithVotes(fx, ProposalAction.Revoke, fx.revoked.id);
-        await expect(fx.registry.execute(id))
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.Revoke, fx.revoked.id, ethers.ZeroAddress, 0, 0n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidStatus")
           .withArgs(fx.revoked.id, Status.Revoked);
       });
@@ -683,13 +745,15 @@ describe("ConsortiumRegistry", function () {
         expect(await fx.registry.votesOf(next)).to.equal(1n);
       });
 
-      it("refuses to add an account that is already a governor", async function () {
+      it("refuses to add an account that is already a governor when it is proposed", async function () {
         const fx = await loadRegistry();
-        const g = fx.governors[2]!.address;
-        const id = await proposeWithVotes(fx, ProposalAction.AddGovernor, undefined, g);
-        await expect(fx.registry.execute(id))
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.AddGovernor, ethers.ZeroHash, fx.governors[2]!.address, 0, 0n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumAlreadyGovernor")
-          .withArgs(g);
+          .withArgs(fx.governors[2]!.address);
       });
 
       it("refuses the zero address when proposed", async function () {
@@ -715,31 +779,49 @@ describe("ConsortiumRegistry", function () {
           .withArgs(leaving.address);
       });
 
-      it("refuses a removal that would leave fewer governors than the threshold", async function () {
+      it("refuses a removal that would leave fewer governors than the threshold when it is proposed", async function () {
         const fx = await loadRegistry();
         await passProposal(fx, ProposalAction.RemoveGovernor, undefined, fx.governors[2]!.address);
-        const id = await proposeWithVotes(fx, ProposalAction.RemoveGovernor, undefined, fx.governors[1]!.address);
-        await expect(fx.registry.execute(id))
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.RemoveGovernor, ethers.ZeroHash, fx.governors[1]!.address, 0, 0n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidThreshold")
           .withArgs(2n, 1n);
         expect(await fx.registry.isGovernor(fx.governors[1]!.address)).to.equal(true);
       });
 
-      it("refuses to remove an account that is not a governor", async function () {
+      it("checks again at execution: a removal that became one too many is refused", async function () {
         const fx = await loadRegistry();
-        const id = await proposeWithVotes(fx, ProposalAction.RemoveGovernor, undefined, fx.outsider.address);
-        await expect(fx.registry.execute(id))
+        const second = await proposeWithVotes(fx, ProposalAction.RemoveGovernor, undefined, fx.governors[1]!.address);
+        await passProposal(fx, ProposalAction.RemoveGovernor, undefined, fx.governors[2]!.address);
+        await expect(fx.registry.execute(second))
+          .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidThreshold")
+          .withArgs(2n, 1n);
+        expect(await fx.registry.isGovernor(fx.governors[1]!.address)).to.equal(true);
+      });
+
+      it("refuses to remove an account that is not a governor when it is proposed", async function () {
+        const fx = await loadRegistry();
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.RemoveGovernor, ethers.ZeroHash, fx.outsider.address, 0, 0n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumNotGovernor")
           .withArgs(fx.outsider.address);
       });
 
-      it("refuses the zero address when proposed", async function () {
+      it("refuses the zero address when proposed, as no governor", async function () {
         const fx = await loadRegistry();
         await expect(
           fx.registry
             .connect(fx.governors[0]!)
             .propose(ProposalAction.RemoveGovernor, ethers.ZeroHash, ethers.ZeroAddress, 0, 0n),
-        ).to.be.revertedWithCustomError(fx.registry, "ConsortiumZeroAddress");
+        )
+          .to.be.revertedWithCustomError(fx.registry, "ConsortiumNotGovernor")
+          .withArgs(ethers.ZeroAddress);
       });
     });
 
@@ -776,13 +858,15 @@ describe("ConsortiumRegistry", function () {
           .withArgs(0n, 3n);
       });
 
-      it("refuses a threshold above the number of governors at execution", async function () {
+      it("refuses a threshold above the number of governors when it is proposed", async function () {
         const fx = await loadRegistry();
-        const id = await proposeWithVotes(fx, ProposalAction.SetThreshold, undefined, undefined, undefined, 4n);
-        await expect(fx.registry.execute(id))
+        await expect(
+          fx.registry
+            .connect(fx.governors[0]!)
+            .propose(ProposalAction.SetThreshold, ethers.ZeroHash, ethers.ZeroAddress, 0, 4n),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidThreshold")
           .withArgs(4n, 3n);
-        expect(await fx.registry.threshold()).to.equal(2n);
       });
     });
 
@@ -1019,6 +1103,34 @@ describe("ConsortiumRegistry", function () {
   });
 
   describe("key rotation", function () {
+    it("lets a suspended member retire a leaked key before it is reinstated", async function () {
+      const fx = await loadRegistry();
+      const leaked = fx.fresh[0]!;
+      await fx.registry.connect(fx.hospital.account).addAccount(leaked.address);
+      await fx.registry.connect(fx.certifier).emergencySuspend(fx.hospital.id);
+      await expect(fx.registry.connect(fx.hospital.account).removeAccount(leaked.address))
+        .to.emit(fx.registry, "AccountRemoved")
+        .withArgs(fx.hospital.id, leaked.address);
+      await passProposal(fx, ProposalAction.Reinstate, fx.hospital.id);
+      expect(await fx.registry.memberOf(leaked.address)).to.equal(ethers.ZeroHash);
+      expect(await fx.registry.isActiveMember(fx.hospital.account.address, 0)).to.equal(true);
+    });
+
+    it("lets a member whose certification lapsed retire a key, but never add one", async function () {
+      const fx = await loadRegistry();
+      const spareKey = fx.fresh[1]!;
+      await fx.registry.connect(fx.hospital.account).addAccount(spareKey.address);
+      await networkHelpers.time.increaseTo((await fx.registry.getMember(fx.hospital.id)).certifiedUntil);
+      await expect(fx.registry.connect(fx.hospital.account).removeAccount(spareKey.address)).to.emit(
+        fx.registry,
+        "AccountRemoved",
+      );
+      const { status, certifiedUntil } = await fx.registry.getMember(fx.hospital.id);
+      await expect(fx.registry.connect(fx.hospital.account).addAccount(fx.fresh[2]!.address))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumMemberNotActive")
+        .withArgs(fx.hospital.id, status, certifiedUntil);
+    });
+
     it("lets a member add its own account without a vote, with full rights at once", async function () {
       const fx = await loadRegistry();
       const key = fx.fresh[0]!;
