@@ -47,6 +47,19 @@ echo "$members" | grep -q "Hospital  Active" || { echo "e2e: the hospital was no
 # A refused call must print one line naming the problem and fail.
 if out=$(npx hardhat consortium vote --proposal 1 $N 2>&1); then echo "e2e: a second vote was accepted"; exit 1; fi
 echo "$out" | grep -q "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
+# Wrong address, unknown member, insufficient rights: one line each, naming the problem, non-zero exit.
+expect_error() {
+  local pattern=$1; shift
+  local out
+  if out=$("$@" 2>&1); then echo "e2e: accepted: $*"; exit 1; fi
+  [ "$(printf '%s\n' "$out" | grep -c .)" -eq 1 ] || { echo "e2e: not one line: $out"; exit 1; }
+  printf '%s\n' "$out" | grep -qF -- "$pattern" || { echo "e2e: expected $pattern, got: $out"; exit 1; }
+  echo "refused as expected: $out"
+}
+expect_error '--account: "0x12" is not an address' \
+  npx hardhat consortium certify --code X --kinds Hospital --account 0x12 --until 2099-01-01 --documents "$work/docs.txt" $N
+expect_error 'ConsortiumUnknownMember' npx hardhat consortium renew --member NO-SUCH-CODE --until 2099-01-01 $N
+expect_error 'ConsortiumNotMember' npx hardhat consortium account --add "$SPARE" $N
 echo "e2e: the consortium chain (anvil, chain $CHAIN_ID, zero gas price) runs the registry and its tasks"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
