@@ -96,3 +96,15 @@ export function treatTerms(
 export async function now(networkHelpers: NetworkHelpers): Promise<bigint> {
   return BigInt(await networkHelpers.time.latest());
 }
+
+/** Awaits `p`, expecting it to reject with an error whose message contains `message`; returns the error. */
+export async function rejection(p: Promise<unknown>, message = ""): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    const text = (err as Error).message;
+    if (!text.includes(message)) throw new Error(`rejected with "${text}", expected "${message}"`);
+    return err as Error;
+  }
+  throw new Error(`resolved, expected a rejection with "${message}"`);
+}
