@@ -163,8 +163,9 @@ interface IRecordRegistry is IRecordVerifier {
     /// @dev A consent was revoked (or cancelled before it was granted).
     event ConsentRevoked(bytes32 indexed consentId, address indexed patient, address signer);
     /// @dev A grantee accessed a record under a consent (an audit entry, like a FHIR AuditEvent).
+    /// The consent id is deliberately not indexed (see the README's privacy section).
     event RecordAccessed(
-        bytes32 indexed consentId,
+        bytes32 consentId,
         bytes32 indexed grantee,
         bytes32 commitment,
         uint256 batchId,
