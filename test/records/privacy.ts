@@ -34,6 +34,15 @@ interface ChainItem {
   text: string;
 }
 
+/**
+ * Whether a 32-byte word could identify something: at least 8 non-zero bytes (small numbers,
+ * flags, times and padded single bytes cannot) and not a public member id.
+ */
+function identifyingWord(w: string, publicWords: Set<string>): boolean {
+  const bytes = w.slice(2).match(/../g)!;
+  return bytes.filter((b) => b !== "00").length >= 8 && !publicWords.has(w.toLowerCase());
+}
+
 function words(hex: string): string[] {
   const body = hex.startsWith("0x") ? hex.slice(2) : hex;
   const out: string[] = [];
@@ -117,9 +126,8 @@ describe("records privacy: an observer with all chain data and a list of candida
     const publicWords = new Set(Object.values(fx.ids).map((id) => id.toLowerCase()));
     const anchors = items.filter((i) => i.kind === "RecordAnchored" || i.kind === "RecordBatchAnchored");
     expect(anchors).to.have.length(3);
-    // An identifying value is high-entropy (>= 2^64) and not a public member id.
     const identifying = (i: ChainItem) =>
-      new Set(i.words.map((w) => w.toLowerCase()).filter((w) => BigInt(w) >= 2n ** 64n && !publicWords.has(w)));
+      new Set(i.words.map((w) => w.toLowerCase()).filter((w) => identifyingWord(w, publicWords)));
     for (let a = 0; a < anchors.length; a++) {
       for (let b = a + 1; b < anchors.length; b++) {
         const shared = [...identifying(anchors[a]!)].filter((w) => identifying(anchors[b]!).has(w));
@@ -138,7 +146,7 @@ describe("records privacy: an observer with all chain data and a list of candida
       new Set(
         [...e.topics.slice(1), ...words(e.data)]
           .map((w) => w.toLowerCase())
-          .filter((w) => BigInt(w) >= 2n ** 64n && !publicWords.has(w)),
+          .filter((w) => identifyingWord(w, publicWords)),
       );
     const [toB, toLab] = [events[0]!, events[1]!];
     expect([...identifying(toB)].filter((w) => identifying(toLab).has(w))).to.deep.equal([]);
@@ -146,8 +154,7 @@ describe("records privacy: an observer with all chain data and a list of candida
     const grants = items.filter(
       (i) => i.kind === "calldata" && i.text.startsWith(fx.records.interface.getFunction("grantConsent").selector),
     );
-    const idWords = (i: ChainItem) =>
-      new Set(i.words.filter((w) => BigInt(w) >= 2n ** 64n && !publicWords.has(w.toLowerCase())));
+    const idWords = (i: ChainItem) => new Set(i.words.filter((w) => identifyingWord(w, publicWords)));
     expect([...idWords(grants[0]!)].filter((w) => idWords(grants[1]!).has(w))).to.deep.equal([]);
     // Guessing the secret from a candidate's identifiers does not help.
     for (const c of CANDIDATES) {
