@@ -24,7 +24,7 @@ export default async function anchor(args: Args, hre: HardhatRuntimeEnvironment)
       ? { kind: "key" as const, key: await readSecret(hre, "MEDCHAIN_HOSPITAL_KEY") }
       : { kind: "random" as const };
     const { records, chainId, address } = await connectRecords(hre, args.records, args.from);
-    const outDir = args.out !== "" ? args.out : `${args.target.replace(/\/+$/, "")}.proofs`;
+    const outDir = args.out !== "" ? args.out : `${args.target.replace(/\/+$/, "").replace(/\.json$/i, "")}.proofs`;
     const result = await anchorRecords(records, inputs, {
       chainId,
       registryAddress: address,
