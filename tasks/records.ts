@@ -85,4 +85,18 @@ export const recordsTasks = [
     .addOption(recordsOption)
     .setAction(() => import("./records/audit.js"))
     .build(),
+  task(["records", "review"], "As the regulator, list overdue break-glass accesses, or mark one reviewed")
+    .addOption({
+      name: "id" as const,
+      description: "Break-glass id to mark reviewed (default: just list)",
+      defaultValue: "",
+    })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/review.js"))
+    .build(),
+  task(["records", "patient-accounts"], "The patient's per-grantee accounts, derived from MEDCHAIN_PATIENT_KEY")
+    .addPositionalArgument({ name: "grantees", description: "Comma-separated member ids or registration codes" })
+    .setAction(() => import("./records/patient-accounts.js"))
+    .build(),
 ];

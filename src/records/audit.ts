@@ -125,3 +125,33 @@ export function auditTable(rows: AuditRow[], names: Record<string, string> = {})
       .trimEnd();
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
+
+/** A break-glass access still unreviewed after the review period. */
+export interface OverdueBreakGlass {
+  id: bigint;
+  memberId: string;
+  commitment: string;
+  accessedAt: bigint;
+  reasonCode: bigint;
+}
+
+/** Every overdue break-glass access, paging through the contract's `overdueReviews` view. */
+export async function overdueBreakGlass(records: RecordRegistry, pageSize = 200n): Promise<OverdueBreakGlass[]> {
+  const out: OverdueBreakGlass[] = [];
+  let from = 1n;
+  while (from !== 0n) {
+    const [ids, next] = await records.overdueReviews(from, pageSize);
+    for (const id of ids) {
+      const e = await records.getBreakGlass(id);
+      out.push({
+        id,
+        memberId: e.memberId,
+        commitment: e.commitment,
+        accessedAt: e.accessedAt,
+        reasonCode: e.reasonCode,
+      });
+    }
+    from = next;
+  }
+  return out;
+}

@@ -16,7 +16,7 @@ import {
   termsOf,
   writeConsentFile,
 } from "../../src/records/consent-file.js";
-import { auditCsv, auditTable, auditTrail } from "../../src/records/audit.js";
+import { auditCsv, auditTable, auditTrail, overdueBreakGlass } from "../../src/records/audit.js";
 import { consentIdOf, parsePurpose, purposeName, PURPOSES } from "../../src/records/consent.js";
 import { CATEGORIES } from "../../src/records/categories.js";
 import { RecordsInputError } from "../../src/records/errors.js";
@@ -87,6 +87,10 @@ describe("records SDK: consent files and the audit report", function () {
     await records.connect(hospitalA).breakGlass(c, 0, [], 4);
     await records.connect(regulator).markReviewed(1);
     await revokeConsent(records, patientForB, terms, terms.validUntil);
+
+    expect(await overdueBreakGlass(records)).to.deep.equal([]);
+    await networkHelpers.time.increase(72 * 3600);
+    expect((await overdueBreakGlass(records, 1n)).map((e) => [e.id, e.reasonCode])).to.deep.equal([[2n, 4n]]);
 
     const rows = await auditTrail(records);
     expect(rows.map((r) => [r.kind, r.member, r.record, r.purpose, r.reference, r.patient, r.review])).to.deep.equal([
