@@ -12,6 +12,7 @@ import {
   type ConsentTerms,
   type TypedSigner,
 } from "./consent.js";
+import { randomSalt } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
 import { buildBatch } from "./merkle.js";
 
@@ -98,6 +99,16 @@ export function scopeProofOf(consent: ConsentFile, commitment: string): string[]
   const i = consent.scope.findIndex((c) => c.toLowerCase() === commitment.toLowerCase());
   if (i < 0) throw new MedChainError(`the record ${commitment} is not in the scope of consent ${consent.consentId}`);
   return buildBatch(consent.scope).proofs[i]!;
+}
+
+/**
+ * A specific-records scope ready to sign: the commitments plus one random blinding leaf, so that
+ * nobody can find which anchored commitments a consent covers by hashing candidate sets of them
+ * into its root. The blinding leaf is never a record (an access with it is refused as not anchored).
+ */
+export function blindedScope(commitments: string[]): string[] {
+  if (commitments.length === 0) throw new MedChainError("a specific-records scope needs at least one record");
+  return [...commitments, randomSalt()];
 }
 
 /** The Merkle root of a specific-records scope. */

@@ -5,7 +5,13 @@ import { runCli } from "../../src/chain/cli.js";
 import { MedChainError } from "../../src/chain/errors.js";
 import { parseCategorySet } from "../../src/records/categories.js";
 import { patientAccountFor, parsePurpose, type ConsentTerms } from "../../src/records/consent.js";
-import { consentFileOf, grantConsent, scopeRootOf, writeConsentFile } from "../../src/records/consent-file.js";
+import {
+  blindedScope,
+  consentFileOf,
+  grantConsent,
+  scopeRootOf,
+  writeConsentFile,
+} from "../../src/records/consent-file.js";
 import { connectRecords } from "../../src/records/connect.js";
 import { checkProofTarget, readProof } from "../../src/records/proof.js";
 import { parseMemberRef, readSecret } from "../../src/records/secrets.js";
@@ -36,7 +42,7 @@ export default async function consentGrant(args: Args, hre: HardhatRuntimeEnviro
     const proofs = await Promise.all(proofFiles.map((f) => readProof(f)));
     const { records, chainId, address } = await connectRecords(hre, args.records, args.from);
     proofs.forEach((p, i) => checkProofTarget(p, chainId, address, proofFiles[i]!));
-    const scope = proofs.map((p) => p.commitment);
+    const scope = proofs.length === 0 ? [] : blindedScope(proofs.map((p) => p.commitment));
     const patient = patientAccountFor(secret, grantee);
     const now = BigInt((await records.runner!.provider!.getBlock("latest"))!.timestamp);
     const terms: ConsentTerms = {

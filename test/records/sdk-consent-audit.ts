@@ -7,6 +7,7 @@ import { network } from "hardhat";
 
 import { deployRecords, now, rejection, treatTerms } from "./fixture.js";
 import {
+  blindedScope,
   consentFileOf,
   grantConsent,
   readConsentFile,
@@ -64,6 +65,10 @@ describe("records SDK: consent files and the audit report", function () {
     expect(scopeProofOf(file, ethers.id("r2"))).to.have.length.greaterThan(0);
     expect(() => scopeProofOf(file, ethers.id("r9"))).to.throw("is not in the scope");
     expect(() => scopeRootOf([])).to.throw("at least one record");
+    const blinded = blindedScope(scope);
+    expect(blinded.slice(0, 3)).to.deep.equal(scope);
+    expect(scopeRootOf(blinded)).to.not.equal(scopeRootOf(scope));
+    expect(scopeRootOf(blindedScope(scope))).to.not.equal(scopeRootOf(blinded));
   });
 
   it("parses purposes and member references, naming the option on bad input", function () {
