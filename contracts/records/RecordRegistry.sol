@@ -98,7 +98,9 @@ contract RecordRegistry is IRecordRegistry, ConsortiumGuarded, EIP712, Nonces {
     ) external {
         bytes32 memberId = _requireMemberWhenNotPaused(msg.sender, ANCHOR_KINDS);
         if (newCommitment == bytes32(0)) revert RecordsZeroCommitment();
-        if (_records[newCommitment] != 0) revert RecordsAlreadyAnchored(newCommitment);
+        // The second test catches a batched record "amended" into itself (it has no entry of its own yet).
+        if (_records[newCommitment] != 0 || newCommitment == oldCommitment)
+            revert RecordsAlreadyAnchored(newCommitment);
         uint32 index = _endRecord(oldCommitment, oldBatchId, proof, memberId, RecordStatus.Superseded);
         _records[newCommitment] = _packRecord(
             Record({

@@ -168,6 +168,9 @@ describe("RecordRegistry", function () {
       const { records, hospitalA } = await networkHelpers.loadFixture(recordsFixture);
       const batch = buildBatch([c("1"), c("2"), c("3")]);
       await records.connect(hospitalA).anchorBatch(batch.root, 3, OBS);
+      await expect(records.connect(hospitalA).amend(c("1"), batch.root, batch.proofs[0]!, c("1"), OBS))
+        .to.be.revertedWithCustomError(records, "RecordsAlreadyAnchored")
+        .withArgs(c("1"));
       await records.connect(hospitalA).amend(c("1"), batch.root, batch.proofs[0]!, c("1b"), OBS);
       await expect(records.connect(hospitalA).retract(c("2"), batch.root, batch.proofs[1]!)).to.emit(
         records,
@@ -379,10 +382,9 @@ describe("RecordRegistry", function () {
         .to.be.revertedWithCustomError(records, "InvalidAccountNonce")
         .withArgs(p, 1n);
       const late = await signGuardian(patientForB, domain, p, guardian.address, 1n, t);
-      await expect(records.setGuardian(p, guardian.address, 1n, t, late)).to.be.revertedWithCustomError(
-        records,
-        "RecordsSignatureExpired",
-      );
+      await expect(records.setGuardian(p, guardian.address, 1n, t, late))
+        .to.be.revertedWithCustomError(records, "RecordsSignatureExpired")
+        .withArgs(t, t + 2n);
       const foreign = await signGuardian(outsider, domain, p, outsider.address, 1n, t + DAY);
       await expect(records.setGuardian(p, outsider.address, 1n, t + DAY, foreign))
         .to.be.revertedWithCustomError(records, "RecordsInvalidSignature")
@@ -681,7 +683,9 @@ describe("RecordRegistry", function () {
       await expect(records.connect(regulator).markReviewed(0))
         .to.be.revertedWithCustomError(records, "RecordsUnknownBreakGlass")
         .withArgs(0n);
-      await expect(records.getBreakGlass(2)).to.be.revertedWithCustomError(records, "RecordsUnknownBreakGlass");
+      await expect(records.getBreakGlass(2))
+        .to.be.revertedWithCustomError(records, "RecordsUnknownBreakGlass")
+        .withArgs(2n);
     });
   });
 
