@@ -1,0 +1,71 @@
+import { createHmac, randomBytes } from "node:crypto";
+
+import canonicalize from "canonicalize";
+import { concat, getBytes, hexlify, isHexString, keccak256, toUtf8Bytes } from "ethers";
+
+import { RecordsInputError } from "./errors.js";
+
+/** Domain tag hashed before every record commitment, so it can never collide with another hash. */
+export const COMMITMENT_DOMAIN = "medchain.fhir-r4.commitment.v1";
+/** Human-readable description of the commitment algorithm, written into every proof file. */
+export const COMMITMENT_ALGORITHM = `keccak256(utf8("${COMMITMENT_DOMAIN}") || salt[32] || utf8(RFC8785(record)))`;
+
+/** A FHIR R4 resource as parsed JSON: an object with a `resourceType`. */
+export interface FhirResource {
+  resourceType: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Parses a FHIR R4 JSON resource. `file` names the source in errors. Rejects text that is not JSON and
+ * JSON that is not a FHIR resource (no string `resourceType`).
+ */
+export function parseFhir(text: string, file: string): FhirResource {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new RecordsInputError(file, `not JSON (${(err as Error).message.split("\n")[0]})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new RecordsInputError(file, "not a FHIR resource (the JSON is not an object)");
+  }
+  const rt = (value as Record<string, unknown>).resourceType;
+  if (typeof rt !== "string" || rt === "") {
+    throw new RecordsInputError(file, 'not a FHIR resource (no "resourceType")');
+  }
+  return value as FhirResource;
+}
+
+/** RFC 8785 canonical JSON of a resource (the `canonicalize` package), as UTF-8 bytes. */
+export function canonicalBytes(resource: unknown): Uint8Array {
+  const text = canonicalize(resource);
+  if (text === undefined) throw new RecordsInputError("record", "cannot be canonicalised");
+  return toUtf8Bytes(text);
+}
+
+/** A fresh 256-bit random salt. */
+export function randomSalt(): string {
+  return hexlify(randomBytes(32));
+}
+
+/**
+ * A deterministic salt from a hospital-held key (at least 32 bytes of secret): HMAC-SHA256 over the
+ * domain tag and the canonical record. The same record always gets the same salt under one key, so
+ * the hospital can re-derive commitments without storing salts.
+ */
+export function keyedSalt(hospitalKey: string, resource: unknown): string {
+  if (!isHexString(hospitalKey) || getBytes(hospitalKey).length < 32) {
+    throw new RecordsInputError("hospital key", "must be a 0x-prefixed hex string of at least 32 bytes");
+  }
+  const mac = createHmac("sha256", getBytes(hospitalKey));
+  mac.update(COMMITMENT_DOMAIN);
+  mac.update(canonicalBytes(resource));
+  return hexlify(mac.digest());
+}
+
+/** The salted, domain-separated commitment to a FHIR resource. Same record + same salt = same bytes. */
+export function recordCommitment(resource: unknown, salt: string): string {
+  if (!isHexString(salt, 32)) throw new RecordsInputError("salt", "must be 32 bytes of hex (0x + 64 digits)");
+  return keccak256(concat([toUtf8Bytes(COMMITMENT_DOMAIN), salt, canonicalBytes(resource)]));
+}

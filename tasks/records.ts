@@ -1,0 +1,102 @@
+import { emptyTask, task } from "hardhat/config";
+
+const recordsOption = {
+  name: "records" as const,
+  description: "RecordRegistry address (default: the one Ignition deployed on this network)",
+  defaultValue: "",
+};
+const fromOption = {
+  name: "from" as const,
+  description: "Account of the network to send from (default: its first account)",
+  defaultValue: "",
+};
+
+/** `npx hardhat records <command>`: anchoring, verification, consent, access and audit for operators. */
+export const recordsTasks = [
+  emptyTask("records", "Patient-record anchoring, consent and access audit").build(),
+  task(["records", "anchor"], "Anchor a FHIR JSON file, a folder of them, or a Bundle's entries; write proof files")
+    .addPositionalArgument({ name: "target", description: "FHIR JSON file, Bundle, or folder of .json files" })
+    .addOption({
+      name: "out" as const,
+      description: "Folder for proof files (default: <target>.proofs)",
+      defaultValue: "",
+    })
+    .addFlag({ name: "keyed" as const, description: "Derive salts from the hospital key MEDCHAIN_HOSPITAL_KEY" })
+    .addFlag({ name: "wholeBundle" as const, description: "Anchor a Bundle as one record instead of per entry" })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/anchor.js"))
+    .build(),
+  task(["records", "verify"], "Check a record against its proof: VALID, TAMPERED, NOT ANCHORED, SUPERSEDED, RETRACTED")
+    .addPositionalArgument({ name: "record", description: "The FHIR JSON record" })
+    .addPositionalArgument({ name: "proof", description: "Its .proof.json file" })
+    .addOption(recordsOption)
+    .setAction(() => import("./records/verify.js"))
+    .build(),
+  task(["records", "consent-grant"], "Sign (with MEDCHAIN_PATIENT_KEY) and submit a patient's consent")
+    .addOption({
+      name: "grantee" as const,
+      description: "Member id or registration code of the grantee",
+      defaultValue: "",
+    })
+    .addOption({ name: "purpose" as const, description: "TREAT, ETREAT, HPAYMT or HRESCH", defaultValue: "TREAT" })
+    .addOption({
+      name: "categories" as const,
+      description: "Category set, e.g. observation,encounter",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "proofs" as const,
+      description: "Or: comma-separated proof files of the records in scope",
+      defaultValue: "",
+    })
+    .addOption({ name: "days" as const, description: "Days the consent lasts from now", defaultValue: "30" })
+    .addOption({
+      name: "out" as const,
+      description: "Consent file to write (default: consent-<id>.json)",
+      defaultValue: "",
+    })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/consent-grant.js"))
+    .build(),
+  task(["records", "consent-revoke"], "Sign (with MEDCHAIN_PATIENT_KEY) and submit the revocation of a consent")
+    .addPositionalArgument({ name: "consent", description: "The consent file" })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/consent-revoke.js"))
+    .build(),
+  task(["records", "access"], "As the grantee, record an access to a record under a consent (the audit entry)")
+    .addPositionalArgument({ name: "consent", description: "The consent file" })
+    .addPositionalArgument({ name: "proof", description: "The record's .proof.json file" })
+    .addOption({ name: "purpose" as const, description: "TREAT, ETREAT, HPAYMT or HRESCH", defaultValue: "TREAT" })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/access.js"))
+    .build(),
+  task(["records", "audit"], "The regulator's access report: every consent and break-glass access, from events")
+    .addOption({ name: "member" as const, description: "Only this member (id or registration code)", defaultValue: "" })
+    .addOption({
+      name: "patients" as const,
+      description: "Only these patient accounts (comma-separated)",
+      defaultValue: "",
+    })
+    .addFlag({ name: "csv" as const, description: "Print CSV instead of a table" })
+    .addOption(recordsOption)
+    .setAction(() => import("./records/audit.js"))
+    .build(),
+  task(["records", "review"], "As the regulator, list overdue break-glass accesses, or mark one reviewed")
+    .addOption({
+      name: "id" as const,
+      description: "Break-glass id to mark reviewed (default: just list)",
+      defaultValue: "",
+    })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/review.js"))
+    .build(),
+  task(["records", "patient-accounts"], "The patient's per-grantee accounts, derived from MEDCHAIN_PATIENT_KEY")
+    .addPositionalArgument({ name: "grantees", description: "Comma-separated member ids or registration codes" })
+    .setAction(() => import("./records/patient-accounts.js"))
+    .build(),
+];

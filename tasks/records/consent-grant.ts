@@ -1,0 +1,64 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { RecordRegistry__factory } from "../../typechain-types/index.js";
+import { runCli } from "../../src/chain/cli.js";
+import { MedChainError } from "../../src/chain/errors.js";
+import { parseCategorySet } from "../../src/records/categories.js";
+import { patientAccountFor, parsePurpose, type ConsentTerms } from "../../src/records/consent.js";
+import {
+  blindedScope,
+  consentFileOf,
+  grantConsent,
+  scopeRootOf,
+  writeConsentFile,
+} from "../../src/records/consent-file.js";
+import { connectRecords } from "../../src/records/connect.js";
+import { checkProofTarget, readProof } from "../../src/records/proof.js";
+import { parseMemberRef, readSecret } from "../../src/records/secrets.js";
+
+interface Args {
+  grantee: string;
+  purpose: string;
+  categories: string;
+  proofs: string;
+  days: string;
+  out: string;
+  records: string;
+  from: string;
+}
+
+export default async function consentGrant(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await runCli([RecordRegistry__factory.createInterface()], async () => {
+    const grantee = parseMemberRef(args.grantee, "grantee");
+    const purpose = parsePurpose(args.purpose);
+    if ((args.categories === "") === (args.proofs === "")) {
+      throw new MedChainError("give exactly one scope: --categories <set> or --proofs <files>");
+    }
+    const days = Number(args.days);
+    if (!Number.isInteger(days) || days <= 0)
+      throw new MedChainError(`--days: "${args.days}" is not a positive whole number`);
+    const secret = await readSecret(hre, "MEDCHAIN_PATIENT_KEY");
+    const proofFiles = args.proofs === "" ? [] : args.proofs.split(",").map((f) => f.trim());
+    const proofs = await Promise.all(proofFiles.map((f) => readProof(f)));
+    const { records, chainId, address } = await connectRecords(hre, args.records, args.from);
+    proofs.forEach((p, i) => checkProofTarget(p, chainId, address, proofFiles[i]!));
+    const scope = proofs.length === 0 ? [] : blindedScope(proofs.map((p) => p.commitment));
+    const patient = patientAccountFor(secret, grantee);
+    const now = BigInt((await records.runner!.provider!.getBlock("latest"))!.timestamp);
+    const terms: ConsentTerms = {
+      patient: patient.address,
+      grantee,
+      purpose,
+      categories: args.categories === "" ? 0n : parseCategorySet(args.categories),
+      recordsRoot: scope.length === 0 ? "0x" + "00".repeat(32) : scopeRootOf(scope),
+      validFrom: now,
+      validUntil: now + BigInt(days) * 86_400n,
+      nonce: BigInt(Date.now()),
+    };
+    const { consentId, txHash } = await grantConsent(records, patient, terms, now + 3600n);
+    const file = args.out !== "" ? args.out : `consent-${consentId.slice(2, 10)}.json`;
+    await writeConsentFile(file, consentFileOf(terms, scope, chainId, address));
+    console.log(`consent ${consentId} granted by patient account ${patient.address} (tx ${txHash})`);
+    console.log(`give ${file} to the grantee: it holds the terms the grantee presents at each access`);
+  });
+}

@@ -1,0 +1,18 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { runCli } from "../../src/chain/cli.js";
+import { patientAccountFor } from "../../src/records/consent.js";
+import { parseMemberRef, readSecret } from "../../src/records/secrets.js";
+
+interface Args {
+  grantees: string;
+}
+
+export default async function patientAccounts(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await runCli([], async () => {
+    const grantees = args.grantees.split(",").map((g) => g.trim());
+    const refs = grantees.map((g) => parseMemberRef(g, "grantees"));
+    const secret = await readSecret(hre, "MEDCHAIN_PATIENT_KEY");
+    refs.forEach((ref, i) => console.log(`${grantees[i]}  ${patientAccountFor(secret, ref).address}`));
+  });
+}

@@ -1,0 +1,110 @@
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
+import type { TypedDataDomain, Wallet } from "ethers";
+
+import type { ERC1271WalletMock, RecordRegistry } from "../../typechain-types/index.js";
+import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
+import { patientAccountFor, PURPOSES, recordsDomain, type ConsentTerms } from "../../src/records/consent.js";
+import { CATEGORIES } from "../../src/records/categories.js";
+
+export const DAY = 86_400n;
+/** An invented patient's secret (the patient's app holds it; never on chain). */
+export const PATIENT_SECRET = "0x" + "5a".repeat(32);
+
+export interface RecordsFixture extends ConsortiumFixture {
+  records: RecordRegistry;
+  domain: TypedDataDomain;
+  hospitalA: HardhatEthersSigner;
+  hospitalB: HardhatEthersSigner;
+  lab: HardhatEthersSigner;
+  insurer: HardhatEthersSigner;
+  regulator: HardhatEthersSigner;
+  outsider: HardhatEthersSigner;
+  guardian: HardhatEthersSigner;
+  walletOwner: HardhatEthersSigner;
+  ids: { hospitalA: string; hospitalB: string; lab: string; insurer: string; regulator: string };
+  /** The patient's account toward hospital B (derived from PATIENT_SECRET). */
+  patientForB: Wallet;
+  /** A patient whose account is an ERC-1271 contract wallet. */
+  wallet: ERC1271WalletMock;
+}
+
+/**
+ * The records module's one fixture: a consortium with two hospitals, a lab, an insurer and a
+ * regulator, a RecordRegistry, an invented patient's per-grantee account and an ERC-1271 wallet.
+ */
+export async function deployRecords(ethers: HardhatEthers): Promise<RecordsFixture> {
+  const fx = await deployConsortium(ethers);
+  const [hospitalA, hospitalB, lab, insurer, regulator, outsider, guardian, walletOwner] = fx.spare as [
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+    HardhatEthersSigner,
+  ];
+  const ids = {
+    hospitalA: await admit(fx, "REC-HOSP-A", ["Hospital"], hospitalA),
+    hospitalB: await admit(fx, "REC-HOSP-B", ["Hospital"], hospitalB),
+    lab: await admit(fx, "REC-LAB", ["Laboratory"], lab),
+    insurer: await admit(fx, "REC-INS", ["Insurer"], insurer),
+    regulator: await admit(fx, "REC-REG", ["Regulator"], regulator),
+  };
+  const records = await ethers.deployContract("RecordRegistry", [await fx.registry.getAddress()]);
+  const domain = recordsDomain((await ethers.provider.getNetwork()).chainId, await records.getAddress());
+  const wallet = await ethers.deployContract("ERC1271WalletMock", [walletOwner.address]);
+  return {
+    ...fx,
+    records,
+    domain,
+    hospitalA,
+    hospitalB,
+    lab,
+    insurer,
+    regulator,
+    outsider,
+    guardian,
+    walletOwner,
+    ids,
+    patientForB: patientAccountFor(PATIENT_SECRET, ids.hospitalB),
+    wallet,
+  };
+}
+
+/** Treatment-consent terms for `grantee` over observations, valid for 30 days from `now`. */
+export function treatTerms(
+  patient: string,
+  grantee: string,
+  now: bigint,
+  over: Partial<ConsentTerms> = {},
+): ConsentTerms {
+  return {
+    patient,
+    grantee,
+    purpose: PURPOSES.TREAT,
+    categories: 1n << BigInt(CATEGORIES.observation),
+    recordsRoot: "0x" + "00".repeat(32),
+    validFrom: now,
+    validUntil: now + 30n * DAY,
+    nonce: 1n,
+    ...over,
+  };
+}
+
+export async function now(networkHelpers: NetworkHelpers): Promise<bigint> {
+  return BigInt(await networkHelpers.time.latest());
+}
+
+/** Awaits `p`, expecting it to reject with an error whose message contains `message`; returns the error. */
+export async function rejection(p: Promise<unknown>, message = ""): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    const text = (err as Error).message;
+    if (!text.includes(message)) throw new Error(`rejected with "${text}", expected "${message}"`);
+    return err as Error;
+  }
+  throw new Error(`resolved, expected a rejection with "${message}"`);
+}
