@@ -20,9 +20,11 @@ import {SettlementVault} from "./SettlementVault.sol";
  * complete trail) but never block a corrected resubmission; accepted claims block duplicates until
  * voided or replaced explicitly.
  *
- * Storage: a claim is three slots (state, provider, details hash). What later steps need beyond
- * that (patient reference, lines, accumulator contributions) is passed back as `ClaimDetails` and
- * checked against the hash; the SDK rebuilds it from the claim's events.
+ * Storage: a claim is two slots (state, details hash); providers are numbered on their first claim
+ * so the state slot can name them. What later steps need beyond that (patient reference, service
+ * date, lines, accumulator contributions) is passed back as `ClaimDetails` and checked against the
+ * hash; the SDK rebuilds it from the claim's events. This keeps a three-line submission with
+ * adjudication within 250,000 gas.
  */
 contract ClaimsEngine is SettlementVault {
     /// @notice CARC 31: patient cannot be identified as our insured (not enrolled).
@@ -60,6 +62,8 @@ contract ClaimsEngine is SettlementVault {
     mapping(bytes32 serviceKey => uint256 claimId) private _serviceClaims;
     mapping(bytes32 periodKey => Accumulator totals) private _accumulators;
     mapping(bytes32 authKey => uint256 used) private _authUsed;
+    mapping(bytes32 providerId => uint32 provider) private _providerNumbers;
+    bytes32[] private _providerIds;
 
     /// @dev A passing check's effects, applied only if every check passes.
     struct Check {
@@ -223,13 +227,22 @@ contract ClaimsEngine is SettlementVault {
             return;
         }
         _requireDetails(claimId, c, details);
-        Quote memory q = plans.quote(c.planId, details.patientRef, c.serviceDate, _codes(details.lines));
-        Outcome memory o = _adjudicate(claimId, c, details.patientRef, details.lines, q);
+        Quote memory q = plans.quote(c.planId, details.patientRef, details.serviceDate, _codes(details.lines));
+        bytes32 provider = _providerIds[c.provider - 1];
+        Outcome memory o = _adjudicate(
+            claimId,
+            c.planId,
+            provider,
+            details.patientRef,
+            details.serviceDate,
+            details.lines,
+            q
+        );
         c.reason = 0;
         c.planVersion = q.version;
         c.planPays = uint96(o.planPays);
         c.keysHeld = true;
-        c.detailsHash = _hashDetails(details.patientRef, q.coverage.start, o, details.lines);
+        c.detailsHash = _hashDetails(details.patientRef, details.serviceDate, q.coverage.start, o, details.lines);
         emit AppealDecided(claimId, true, 0);
         emit ClaimAdjudicated(claimId, ClaimStatus.Paid, c.planVersion, q.coverage.start, o.planPays, o.results);
         _pay(claimId, c, insurer);
@@ -257,7 +270,7 @@ contract ClaimsEngine is SettlementVault {
             }
             c.status = ClaimStatus.Paid;
             c.statusAt = uint40(block.timestamp);
-            bytes32 provider = c.providerId;
+            bytes32 provider = _providerIds[c.provider - 1];
             if (provider != runProvider) {
                 if (runTotal != 0) _credits[runProvider] += runTotal;
                 total += runTotal;
@@ -282,6 +295,15 @@ contract ClaimsEngine is SettlementVault {
      */
     function claimOf(uint256 claimId) external view returns (Claim memory) {
         return _claims[claimId];
+    }
+
+    /**
+     * @notice The member id behind a provider number (`Claim.provider`).
+     * @param provider the provider number (from 1)
+     * @return the provider's member id
+     */
+    function providerAt(uint32 provider) external view returns (bytes32) {
+        return _providerIds[provider - 1];
     }
 
     /**
@@ -334,12 +356,52 @@ contract ClaimsEngine is SettlementVault {
         claimId = ++claimCount;
         Quote memory q = plans.quote(input.planId, input.patientRef, input.serviceDate, _codes(input.lines));
         Check memory chk = _check(provider, input, q);
-        Claim storage c = _claims[claimId];
-        c.planId = input.planId;
-        c.planVersion = q.version;
-        c.serviceDate = input.serviceDate;
-        c.statusAt = uint40(block.timestamp);
-        c.providerId = provider;
+        // The claim's state slot is written once, at the end of each branch.
+        Claim memory c = Claim({
+            status: ClaimStatus.Rejected,
+            keysHeld: false,
+            planId: input.planId,
+            planVersion: q.version,
+            provider: _providerNumber(provider),
+            statusAt: uint40(block.timestamp),
+            reason: chk.reason,
+            planPays: 0,
+            detailsHash: bytes32(0)
+        });
+        if (chk.reason != 0) {
+            c.detailsHash = keccak256(
+                abi.encode(ClaimDetails(input.patientRef, input.serviceDate, 0, 0, 0, input.lines))
+            );
+            _claims[claimId] = c;
+            _emitSubmitted(claimId, provider, input, replaces);
+            emit ClaimRejected(claimId, chk.reason, chk.line, chk.earlierClaim);
+            return claimId;
+        }
+        for (uint256 i = 0; i < chk.authKeys.length; ++i) {
+            if (chk.authKeys[i] != bytes32(0)) _authUsed[chk.authKeys[i]] = chk.authUsedAfter[i];
+        }
+        Outcome memory o = _adjudicate(
+            claimId,
+            input.planId,
+            provider,
+            input.patientRef,
+            input.serviceDate,
+            input.lines,
+            q
+        );
+        c.planPays = uint96(o.planPays);
+        c.keysHeld = true;
+        c.detailsHash = _hashDetails(input.patientRef, input.serviceDate, q.coverage.start, o, input.lines);
+        if (o.planPays > q.terms.reviewThreshold) c.status = ClaimStatus.PendingReview;
+        else if (o.planPays == 0) c.status = ClaimStatus.Paid;
+        else if (_tryReserve(q.insurer, o.planPays)) c.status = ClaimStatus.Approved;
+        else c.status = ClaimStatus.PendingReview;
+        _claims[claimId] = c;
+        _emitSubmitted(claimId, provider, input, replaces);
+        emit ClaimAdjudicated(claimId, c.status, q.version, q.coverage.start, o.planPays, o.results);
+    }
+
+    function _emitSubmitted(uint256 claimId, bytes32 provider, ClaimInput calldata input, uint256 replaces) private {
         emit ClaimSubmitted(
             claimId,
             provider,
@@ -351,27 +413,6 @@ contract ClaimsEngine is SettlementVault {
             replaces,
             input.lines
         );
-        if (chk.reason != 0) {
-            c.status = ClaimStatus.Rejected;
-            c.reason = chk.reason;
-            c.detailsHash = keccak256(abi.encode(ClaimDetails(input.patientRef, 0, 0, 0, input.lines)));
-            emit ClaimRejected(claimId, chk.reason, chk.line, chk.earlierClaim);
-            return claimId;
-        }
-        for (uint256 i = 0; i < chk.authKeys.length; ++i) {
-            if (chk.authKeys[i] != bytes32(0)) _authUsed[chk.authKeys[i]] = chk.authUsedAfter[i];
-        }
-        Outcome memory o = _adjudicate(claimId, c, input.patientRef, input.lines, q);
-        c.planPays = uint96(o.planPays);
-        c.keysHeld = true;
-        c.detailsHash = _hashDetails(input.patientRef, q.coverage.start, o, input.lines);
-        ClaimStatus status;
-        if (o.planPays > q.terms.reviewThreshold) status = ClaimStatus.PendingReview;
-        else if (o.planPays == 0) status = ClaimStatus.Paid;
-        else if (_tryReserve(q.insurer, o.planPays)) status = ClaimStatus.Approved;
-        else status = ClaimStatus.PendingReview;
-        c.status = status;
-        emit ClaimAdjudicated(claimId, status, q.version, q.coverage.start, o.planPays, o.results);
     }
 
     function _checkInput(ClaimInput calldata input) private view {
@@ -465,8 +506,10 @@ contract ClaimsEngine is SettlementVault {
     /// @dev Adjudicates every line, charges the patient's totals and registers the duplicate keys.
     function _adjudicate(
         uint256 claimId,
-        Claim storage c,
+        uint32 planId,
+        bytes32 provider,
         bytes32 patientRef,
+        uint40 serviceDate,
         Line[] calldata lines,
         Quote memory q
     ) private returns (Outcome memory o) {
@@ -477,7 +520,7 @@ contract ClaimsEngine is SettlementVault {
             oopMax: q.terms.oopMax,
             annualLimit: q.terms.annualLimit
         });
-        Accumulator storage acc = _accumulators[_periodKey(c.planId, patientRef, q.coverage.start)];
+        Accumulator storage acc = _accumulators[_periodKey(planId, patientRef, q.coverage.start)];
         Adjudication.Totals memory totals = Adjudication.Totals({
             deductibleMet: acc.deductibleMet,
             oopPaid: acc.oopPaid,
@@ -499,16 +542,14 @@ contract ClaimsEngine is SettlementVault {
                 totals
             );
             o.results[i] = LineResult(
-                uint96(r.submitted),
                 uint96(r.eligible),
                 uint96(r.deductible),
                 uint96(r.copay),
                 uint96(r.coinsurance),
-                uint96(r.benefit),
-                uint96(r.overLimit)
+                uint96(r.benefit)
             );
         }
-        _registerKeys(claimId, c, patientRef, lines);
+        _registerKeys(claimId, provider, patientRef, serviceDate, lines);
         // Totals stay within the plan's maxima (Adjudication caps them), which fit the packed widths.
         acc.deductibleMet = uint80(totals.deductibleMet);
         acc.oopPaid = uint88(totals.oopPaid);
@@ -519,9 +560,15 @@ contract ClaimsEngine is SettlementVault {
     }
 
     /// @dev Registers the claim's duplicate keys (keys another accepted claim holds are left to it).
-    function _registerKeys(uint256 claimId, Claim storage c, bytes32 patientRef, Line[] calldata lines) private {
+    function _registerKeys(
+        uint256 claimId,
+        bytes32 provider,
+        bytes32 patientRef,
+        uint40 serviceDate,
+        Line[] calldata lines
+    ) private {
         for (uint256 i = 0; i < lines.length; ++i) {
-            bytes32 key = _serviceKey(patientRef, c.providerId, lines[i].code, c.serviceDate);
+            bytes32 key = _serviceKey(patientRef, provider, lines[i].code, serviceDate);
             if (_serviceClaims[key] == 0) _serviceClaims[key] = claimId;
         }
     }
@@ -530,10 +577,11 @@ contract ClaimsEngine is SettlementVault {
 
     function _pay(uint256 claimId, Claim storage c, bytes32 insurer) private {
         uint256 amount = c.planPays;
-        _payFromFree(insurer, c.providerId, amount);
+        bytes32 provider = _providerIds[c.provider - 1];
+        _payFromFree(insurer, provider, amount);
         c.status = ClaimStatus.Paid;
         c.statusAt = uint40(block.timestamp);
-        emit ClaimPaid(claimId, c.providerId, amount);
+        emit ClaimPaid(claimId, provider, amount);
     }
 
     function _withdrawClaim(
@@ -555,7 +603,7 @@ contract ClaimsEngine is SettlementVault {
         }
         if (c.keysHeld) {
             for (uint256 i = 0; i < details.lines.length; ++i) {
-                bytes32 key = _serviceKey(details.patientRef, provider, details.lines[i].code, c.serviceDate);
+                bytes32 key = _serviceKey(details.patientRef, provider, details.lines[i].code, details.serviceDate);
                 if (_serviceClaims[key] == claimId) delete _serviceClaims[key];
             }
             c.keysHeld = false;
@@ -575,7 +623,17 @@ contract ClaimsEngine is SettlementVault {
     function _claimOfProvider(uint256 claimId, bytes32 provider) private view returns (Claim storage c) {
         c = _claims[claimId];
         if (c.status == ClaimStatus.None) revert ClaimsUnknownClaim(claimId);
-        if (c.providerId != provider) revert ClaimsNotClaimProvider(claimId, provider);
+        if (c.provider != _providerNumbers[provider]) revert ClaimsNotClaimProvider(claimId, provider);
+    }
+
+    /// @dev The provider's number, assigned on its first claim (numbers run from 1).
+    function _providerNumber(bytes32 provider) private returns (uint32 number) {
+        number = _providerNumbers[provider];
+        if (number == 0) {
+            _providerIds.push(provider);
+            number = uint32(_providerIds.length);
+            _providerNumbers[provider] = number;
+        }
     }
 
     function _claimOfInsurer(uint256 claimId) private view returns (Claim storage c, bytes32 insurer) {
@@ -600,12 +658,20 @@ contract ClaimsEngine is SettlementVault {
 
     function _hashDetails(
         bytes32 patientRef,
+        uint40 serviceDate,
         uint40 coverageStart,
         Outcome memory o,
         Line[] calldata lines
     ) private pure returns (bytes32) {
-        return
-            keccak256(abi.encode(ClaimDetails(patientRef, coverageStart, uint96(o.deductible), uint96(o.oop), lines)));
+        ClaimDetails memory d = ClaimDetails(
+            patientRef,
+            serviceDate,
+            coverageStart,
+            uint96(o.deductible),
+            uint96(o.oop),
+            lines
+        );
+        return keccak256(abi.encode(d));
     }
 
     function _codes(Line[] calldata lines) private pure returns (bytes32[] memory codes) {

@@ -131,7 +131,14 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
             if (terms.effectiveFrom <= serviceDate) {
                 q.termsFound = true;
                 q.version = v - 1;
-                q.terms = terms;
+                // Field by field, skipping the windows' slot: the engine reads them only when needed.
+                q.terms.effectiveFrom = terms.effectiveFrom;
+                q.terms.coinsuranceBps = terms.coinsuranceBps;
+                q.terms.deductible = terms.deductible;
+                q.terms.reviewThreshold = terms.reviewThreshold;
+                q.terms.copay = terms.copay;
+                q.terms.oopMax = terms.oopMax;
+                q.terms.annualLimit = terms.annualLimit;
                 mapping(bytes32 code => StoredRule rule) storage rules = _rules[planId][v - 1];
                 for (uint256 i = 0; i < codes.length; ++i) {
                     q.rules[i] = rules[codes[i]];

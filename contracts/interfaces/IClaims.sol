@@ -26,17 +26,18 @@ interface IClaims {
 
     // ---------------------------------------------------------------- structs
 
-    /// @notice A plan version's cost-sharing terms (packed for storage: three slots).
+    /// @notice A plan version's cost-sharing terms (packed for storage: two slots the engine reads per claim,
+    /// a third with the review and appeal windows).
     struct PlanTerms {
         uint40 effectiveFrom; // these terms apply to services on or after this time (unix seconds)
         uint16 coinsuranceBps; // patient's share after deductible and copay, in basis points (<= 10,000)
-        uint32 reviewWindow; // seconds the insurer has to decide a pending claim before the provider may escalate
-        uint32 appealWindow; // seconds after a denial during which the provider may appeal
         uint80 deductible; // per coverage period, paid by the patient before cost sharing
+        uint96 reviewThreshold; // claims whose plan share exceeds this go to review
         uint80 copay; // fixed patient amount per service line (after the deductible)
         uint88 oopMax; // per coverage period cap on the patient's share
         uint88 annualLimit; // per coverage period cap on what the plan pays
-        uint96 reviewThreshold; // claims whose plan share exceeds this go to review
+        uint32 reviewWindow; // seconds the insurer has to decide a pending claim before the provider may escalate
+        uint32 appealWindow; // seconds after a denial during which the provider may appeal
     }
 
     /// @notice One service code's rule in a plan version.
@@ -81,7 +82,7 @@ interface IClaims {
         bytes32 insurer; // the plan's insurer
         bool termsFound; // a version is in effect on the service date
         uint16 version; // that version
-        PlanTerms terms; // its terms
+        PlanTerms terms; // its terms (without the review and appeal windows, which `termsOf` gives)
         Coverage coverage; // the patient's coverage
         StoredRule[] rules; // the version's rule for each requested code, in order
     }
@@ -111,35 +112,37 @@ interface IClaims {
      */
     struct ClaimDetails {
         bytes32 patientRef; // the patient reference
+        uint40 serviceDate; // the service date
         uint40 coverageStart; // the coverage period the accumulators were charged to
         uint96 deductibleApplied; // deductible charged to the accumulators
         uint96 oopApplied; // patient share charged to the out-of-pocket accumulator
         Line[] lines; // the submitted lines
     }
 
-    /// @notice A claim as stored: one slot of state plus the provider and the details hash.
+    /// @notice A claim as stored: two slots (state, details hash).
     struct Claim {
         ClaimStatus status; // where it stands
         bool keysHeld; // its duplicate-check keys are registered
         uint32 planId; // the plan billed
         uint16 planVersion; // the plan version that adjudicated it
-        uint40 serviceDate; // service date
+        uint32 provider; // the billing provider's number in the engine (see `providerAt`)
         uint40 statusAt; // when the status last changed
         uint16 reason; // CARC of a rejection or denial (0 otherwise)
         uint96 planPays; // the plan's share (benefit) as adjudicated
-        bytes32 providerId; // the billing provider member
         bytes32 detailsHash; // keccak256(abi.encode(ClaimDetails))
     }
 
-    /// @notice One line's adjudication, with FHIR adjudication categories.
+    /**
+     * @notice One line's adjudication in FHIR adjudication categories. `submitted` is the line's
+     * `charged`, and what the plan does not pay of `eligible` beyond the patient's share is over the
+     * annual limit (CARC 119): both are derived, not emitted, to keep submission cheap.
+     */
     struct LineResult {
-        uint96 submitted; // charged
         uint96 eligible; // allowed: min(charged, fee x units)
         uint96 deductible; // patient: deductible
         uint96 copay; // patient: copay
         uint96 coinsurance; // patient: coinsurance
         uint96 benefit; // plan pays
-        uint96 overLimit; // eligible amount the plan does not pay because the annual limit is reached (CARC 119)
     }
 
     /// @notice A patient's running totals in one plan and coverage period (packed in one slot).
