@@ -1,0 +1,14 @@
+import { claimDetails, readClaim, submittedClaimId, type ClaimInputArgs } from "../../src/claims/engine.js";
+import type { ClaimsFixture } from "./fixture.js";
+
+/** Submits a claim (as `hospital` unless told) and returns its id and view. */
+export async function submitClaim(fx: ClaimsFixture, input: ClaimInputArgs, signer = fx.hospital) {
+  const receipt = (await (await fx.engine.connect(signer).submit(input)).wait())!;
+  const claimId = submittedClaimId(fx.engine, receipt);
+  return { claimId, receipt, view: await readClaim(fx.engine, claimId) };
+}
+
+/** A claim's details, as the SDK rebuilds them from events. */
+export async function detailsFor(fx: ClaimsFixture, claimId: bigint) {
+  return claimDetails(fx.engine, claimId);
+}
