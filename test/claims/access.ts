@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { CODES, PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms } from "./fixture.js";
+import { CODES, PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms, CLAIMS_TEST_NETWORK } from "./fixture.js";
 import { detailsFor, submitClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
+const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
 
 async function claimsFixture() {
   return deployClaims(ethers);

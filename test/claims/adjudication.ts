@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { claimDetails, readClaim, submittedClaimId } from "../../src/claims/engine.js";
-import { CODES, DAY, THREE_LINES, deployClaims, patient, usd } from "./fixture.js";
+import { CODES, DAY, THREE_LINES, deployClaims, patient, usd, CLAIMS_TEST_NETWORK } from "./fixture.js";
 
-const { ethers, networkHelpers } = await network.create();
+const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
 
 async function claimsFixture() {
   return deployClaims(ethers);

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
 
-import { CODES, DAY, THREE_LINES, deployClaims, patient, usd } from "./fixture.js";
+import { CODES, DAY, THREE_LINES, deployClaims, patient, usd, CLAIMS_TEST_NETWORK } from "./fixture.js";
 import { submitClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
+const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
 
 async function claimsFixture() {
   return deployClaims(ethers);

@@ -2,10 +2,20 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
-import { CODES, DAY, PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms, usd } from "./fixture.js";
+import {
+  CODES,
+  DAY,
+  PLAN_RULES,
+  THREE_LINES,
+  deployClaims,
+  patient,
+  planTerms,
+  usd,
+  CLAIMS_TEST_NETWORK,
+} from "./fixture.js";
 import { detailsFor, submitClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create();
+const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
 
 async function claimsFixture() {
   return deployClaims(ethers);
