@@ -6,6 +6,8 @@ import { MedChainError } from "./errors.js";
 /** Ignition's future ids of the suite's contracts, as written to deployed_addresses.json. */
 export const FUTURE_IDS = {
   registry: "Consortium#ConsortiumRegistry",
+  claimsPlans: "Claims#ClaimsPlans",
+  claimsEngine: "Claims#ClaimsEngine",
 } as const;
 
 /**
