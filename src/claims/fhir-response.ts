@@ -172,17 +172,17 @@ export function toExplanationOfBenefit(view: ClaimView, o: ResponseOptions): Jso
 
 /** A short plain-text EOB for the terminal. */
 export function formatEob(view: ClaimView, o: ResponseOptions): string {
-  const f = (u: bigint) => fromTokenUnits(u, o.decimals).toFixed(2).padStart(10);
-  const rows = [
-    `Claim ${view.claimId}  service date ${toFhirDate(view.serviceDate)}  status ${view.status}${view.reason ? ` (CARC ${view.reason}: ${carcText(view.reason)})` : ""}`,
-  ];
-  rows.push(`  line     charged    allowed  deductible     copay  coinsurance   plan pays`);
+  const cell = (x: string) => x.padStart(12);
+  const f = (u: bigint | undefined) => cell(fromTokenUnits(u ?? 0n, o.decimals).toFixed(2));
+  const why = view.reason ? ` (CARC ${view.reason}: ${carcText(view.reason)})` : "";
+  const rows = [`Claim ${view.claimId}  service date ${toFhirDate(view.serviceDate)}  status ${view.status}${why}`];
+  rows.push("  line" + ["charged", "allowed", "deductible", "copay", "coinsurance", "plan pays"].map(cell).join(""));
   view.lines.forEach((l, i) => {
     const r = view.results[i];
     rows.push(
-      `  ${String(i + 1).padEnd(4)}${f(l.charged)} ${r ? f(r.eligible) : f(0n)} ${r ? f(r.deductible) : f(0n)}${r ? f(r.copay) : f(0n)}  ${r ? f(r.coinsurance) : f(0n)}  ${r ? f(r.benefit) : f(0n)}`,
+      `  ${String(i + 1).padStart(4)}${f(l.charged)}${f(r?.eligible)}${f(r?.deductible)}${f(r?.copay)}${f(r?.coinsurance)}${f(r?.benefit)}`,
     );
   });
-  rows.push(`  plan pays ${fromTokenUnits(view.planPays, o.decimals).toFixed(2)} ${o.currency ?? "USD"}`);
+  rows.push(`  the plan pays ${fromTokenUnits(view.planPays, o.decimals).toFixed(2)} ${o.currency ?? "USD"}`);
   return rows.join("\n");
 }
