@@ -613,11 +613,18 @@ contract ClaimsEngine is SettlementVault {
         emit ClaimVoided(claimId, replacedBy);
     }
 
+    /// @dev Takes back what an accepted claim charged: the patient's totals and prior-authorisation units.
     function _unchargeTotals(Claim storage c, ClaimDetails calldata details) private {
         Accumulator storage acc = _accumulators[_periodKey(c.planId, details.patientRef, details.coverageStart)];
         acc.deductibleMet -= uint80(details.deductibleApplied);
         acc.oopPaid -= uint88(details.oopApplied);
         acc.benefitPaid -= uint88(c.planPays);
+        for (uint256 i = 0; i < details.lines.length; ++i) {
+            Line calldata line = details.lines[i];
+            if (plans.ruleOf(c.planId, c.planVersion, line.code).needsAuth) {
+                _authUsed[_authKey(c.planId, details.patientRef, line.code)] -= line.units;
+            }
+        }
     }
 
     function _claimOfProvider(uint256 claimId, bytes32 provider) private view returns (Claim storage c) {

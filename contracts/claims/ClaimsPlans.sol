@@ -167,13 +167,7 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         return _terms[planId][version];
     }
 
-    /**
-     * @notice A code's rule in a plan version.
-     * @param planId the plan
-     * @param version the version
-     * @param code the service code
-     * @return the rule (listed == false: not in the schedule)
-     */
+    /// @inheritdoc IClaimsPlans
     function ruleOf(uint32 planId, uint16 version, bytes32 code) external view returns (StoredRule memory) {
         return _rules[planId][version][code];
     }

@@ -327,6 +327,15 @@ interface IClaimsPlans is IClaims {
     function planOf(uint32 planId) external view returns (Plan memory plan);
 
     /**
+     * @notice A code's rule in a plan version.
+     * @param planId the plan
+     * @param version the version
+     * @param code the service code
+     * @return rule the rule (listed == false: not in the schedule)
+     */
+    function ruleOf(uint32 planId, uint16 version, bytes32 code) external view returns (StoredRule memory rule);
+
+    /**
      * @notice A version's terms.
      * @param planId the plan
      * @param version the version

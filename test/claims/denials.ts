@@ -3,7 +3,7 @@ import { network } from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
 
 import { CODES, DAY, THREE_LINES, deployClaims, patient, usd, CLAIMS_TEST_NETWORK } from "./fixture.js";
-import { submitClaim } from "./helpers.js";
+import { detailsFor, submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
 
@@ -106,6 +106,9 @@ describe("Claims: checks at submission", function () {
     expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(2n);
     const more = await submitClaim(fx, fx.claim(mri(1n), { serviceDate: fx.now - DAY }));
     expect(more.view.reason).to.equal(198);
+    // Voiding the accepted claim gives its units back to the authorisation.
+    await fx.engine.connect(fx.hospital).voidClaim(ok.claimId, await detailsFor(fx, ok.claimId));
+    expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(0n);
   });
 
   it("rejects a service outside the authorisation's validity with CARC 197", async function () {
