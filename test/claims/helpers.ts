@@ -1,3 +1,6 @@
+import { expect } from "chai";
+
+import { MedChainError } from "../../src/chain/errors.js";
 import { claimDetails, readClaim, submittedClaimId, type ClaimInputArgs } from "../../src/claims/engine.js";
 import type { ClaimsFixture } from "./fixture.js";
 
@@ -11,4 +14,18 @@ export async function submitClaim(fx: ClaimsFixture, input: ClaimInputArgs, sign
 /** A claim's details, as the SDK rebuilds them from events. */
 export async function detailsFor(fx: ClaimsFixture, claimId: bigint) {
   return claimDetails(fx.engine, claimId);
+}
+
+/** Expects `promise` to fail with a one-line MedChainError whose message includes (or matches) `message`. */
+export async function expectMedChainError(promise: Promise<unknown>, message: string | RegExp): Promise<void> {
+  let error: unknown;
+  try {
+    await promise;
+  } catch (err) {
+    error = err;
+  }
+  expect(error, "expected the operation to fail").to.be.instanceOf(MedChainError);
+  const text = (error as Error).message;
+  if (typeof message === "string") expect(text).to.include(message);
+  else expect(text).to.match(message);
 }
