@@ -242,7 +242,14 @@ contract ClaimsEngine is SettlementVault {
         c.planVersion = q.version;
         c.planPays = uint96(o.planPays);
         c.keysHeld = true;
-        c.detailsHash = _hashDetails(details.patientRef, details.serviceDate, q.coverage.start, o, details.lines);
+        c.detailsHash = _hashDetails(
+            details.patientRef,
+            details.serviceDate,
+            q.coverage.start,
+            o.deductible,
+            o.oop,
+            details.lines
+        );
         emit AppealDecided(claimId, true, 0);
         emit ClaimAdjudicated(claimId, ClaimStatus.Paid, c.planVersion, q.coverage.start, o.planPays, o.results);
         _pay(claimId, c, insurer);
@@ -369,9 +376,7 @@ contract ClaimsEngine is SettlementVault {
             detailsHash: bytes32(0)
         });
         if (chk.reason != 0) {
-            c.detailsHash = keccak256(
-                abi.encode(ClaimDetails(input.patientRef, input.serviceDate, 0, 0, 0, input.lines))
-            );
+            c.detailsHash = _hashDetails(input.patientRef, input.serviceDate, 0, 0, 0, input.lines);
             _claims[claimId] = c;
             _emitSubmitted(claimId, provider, input, replaces);
             emit ClaimRejected(claimId, chk.reason, chk.line, chk.earlierClaim);
@@ -391,7 +396,14 @@ contract ClaimsEngine is SettlementVault {
         );
         c.planPays = uint96(o.planPays);
         c.keysHeld = true;
-        c.detailsHash = _hashDetails(input.patientRef, input.serviceDate, q.coverage.start, o, input.lines);
+        c.detailsHash = _hashDetails(
+            input.patientRef,
+            input.serviceDate,
+            q.coverage.start,
+            o.deductible,
+            o.oop,
+            input.lines
+        );
         if (o.planPays > q.terms.reviewThreshold) c.status = ClaimStatus.PendingReview;
         else if (o.planPays == 0) c.status = ClaimStatus.Paid;
         else if (_tryReserve(q.insurer, o.planPays)) c.status = ClaimStatus.Approved;
@@ -658,27 +670,29 @@ contract ClaimsEngine is SettlementVault {
     }
 
     function _requireDetails(uint256 claimId, Claim storage c, ClaimDetails calldata details) private view {
-        if (keccak256(abi.encode(details)) != c.detailsHash) revert ClaimsDetailsMismatch(claimId);
+        bytes32 hash = _hashDetails(
+            details.patientRef,
+            details.serviceDate,
+            details.coverageStart,
+            details.deductibleApplied,
+            details.oopApplied,
+            details.lines
+        );
+        if (hash != c.detailsHash) revert ClaimsDetailsMismatch(claimId);
     }
 
     // ---------------------------------------------------------------- internals: keys
 
+    /// @dev The details hash: the fields of `ClaimDetails` encoded as a tuple, straight from calldata.
     function _hashDetails(
         bytes32 patientRef,
         uint40 serviceDate,
         uint40 coverageStart,
-        Outcome memory o,
+        uint256 deductibleApplied,
+        uint256 oopApplied,
         Line[] calldata lines
     ) private pure returns (bytes32) {
-        ClaimDetails memory d = ClaimDetails(
-            patientRef,
-            serviceDate,
-            coverageStart,
-            uint96(o.deductible),
-            uint96(o.oop),
-            lines
-        );
-        return keccak256(abi.encode(d));
+        return keccak256(abi.encode(patientRef, serviceDate, coverageStart, deductibleApplied, oopApplied, lines));
     }
 
     function _codes(Line[] calldata lines) private pure returns (bytes32[] memory codes) {

@@ -129,7 +129,7 @@ interface IClaims {
         uint40 statusAt; // when the status last changed
         uint16 reason; // CARC of a rejection or denial (0 otherwise)
         uint96 planPays; // the plan's share (benefit) as adjudicated
-        bytes32 detailsHash; // keccak256(abi.encode(ClaimDetails))
+        bytes32 detailsHash; // keccak256 of the ClaimDetails fields abi-encoded as a tuple
     }
 
     /**
