@@ -4,8 +4,9 @@ import type { Bench } from "./types.js";
 
 /**
  * Gas of the claims module's hot paths. `claims.submit.3lines` is a patient's claim after their
- * first in the coverage period (the usual case); the first claim of a period also creates the
- * patient's accumulator slot and is reported as `claims.submit.3lines.firstInPeriod`.
+ * first in the coverage period; `claims.submit.3lines.firstInPeriod` is the first (enrolment opened
+ * the accumulator slot, so both cost the same). A provider's very first claim ever also numbers the
+ * provider; the bench warms that up first.
  */
 export const claimsBench: Bench = async ({ ethers }) => {
   const fx = await deployClaims(ethers);
@@ -30,7 +31,7 @@ export const claimsBench: Bench = async ({ ethers }) => {
   };
   await plans.connect(insurer).publishPlan(bulkTerms, PLAN_RULES);
   const bulkPlan = await plans.planCount();
-  await plans.connect(insurer).enrol(bulkPlan, patient(3), fx.now - 60n * DAY, fx.now + 300n * DAY);
+  await engine.connect(insurer).enrol(bulkPlan, patient(3), fx.now - 60n * DAY, fx.now + 300n * DAY);
   const ids: bigint[] = [];
   for (let d = 0n; d < 50n; d++) {
     const input = fx.claim([{ code: CODES.xray, units: 1n, charged: usd(250) }], {
@@ -47,7 +48,7 @@ export const claimsBench: Bench = async ({ ethers }) => {
 
   return [
     { operation: "claims.submit.3lines", gas: submit, target: 250_000n },
-    { operation: "claims.submit.3lines.firstInPeriod", gas: firstInPeriod },
+    { operation: "claims.submit.3lines.firstInPeriod", gas: firstInPeriod, target: 250_000n },
     { operation: "claims.approve", gas: approve },
     { operation: "claims.settle.batch50 (per claim)", gas: settle50 / 50n, target: 20_000n },
     { operation: "claims.withdraw", gas: withdraw },

@@ -62,6 +62,7 @@ contract ClaimsEngine is SettlementVault {
     mapping(bytes32 serviceKey => uint256 claimId) private _serviceClaims;
     mapping(bytes32 periodKey => Accumulator totals) private _accumulators;
     mapping(bytes32 authKey => uint256 used) private _authUsed;
+    mapping(uint32 planId => mapping(bytes32 patientRef => Coverage coverage)) private _coverage;
     mapping(bytes32 providerId => uint32 provider) private _providerNumbers;
     bytes32[] private _providerIds;
 
@@ -97,6 +98,29 @@ contract ClaimsEngine is SettlementVault {
         if (address(planBook) == address(0) || address(recordVerifier) == address(0)) revert ClaimsZeroAddress();
         plans = planBook;
         records = recordVerifier;
+    }
+
+    // ---------------------------------------------------------------- insurer: enrolment
+
+    /**
+     * @notice Enrols a patient in a plan for a coverage period (replacing any earlier period) and opens
+     * the patient's accumulators for it: the period is the plan year of the deductible, the
+     * out-of-pocket maximum and the annual limit. Caller: the plan's insurer.
+     * @param planId the plan
+     * @param patientRef the patient's pseudonymous reference
+     * @param start first covered moment
+     * @param end last covered moment
+     */
+    function enrol(uint32 planId, bytes32 patientRef, uint40 start, uint40 end) external {
+        bytes32 insurer = _requireMemberWhenNotPaused(msg.sender, MemberKinds.INSURER);
+        Plan memory plan = plans.planOf(planId);
+        if (plan.versions == 0) revert ClaimsUnknownPlan(planId);
+        if (plan.insurer != insurer) revert ClaimsNotPlanInsurer(planId, insurer);
+        if (patientRef == bytes32(0)) revert ClaimsZeroPatientRef();
+        if (end < start) revert ClaimsInvalidPeriod(start, end);
+        _coverage[planId][patientRef] = Coverage({start: start, end: end});
+        _accumulators[_periodKey(planId, patientRef, start)].opened = true;
+        emit PatientEnrolled(planId, patientRef, start, end);
     }
 
     // ---------------------------------------------------------------- provider
@@ -227,7 +251,8 @@ contract ClaimsEngine is SettlementVault {
             return;
         }
         _requireDetails(claimId, c, details);
-        Quote memory q = plans.quote(c.planId, details.patientRef, details.serviceDate, _codes(details.lines));
+        Quote memory q = plans.quote(c.planId, details.serviceDate, _codes(details.lines));
+        q.coverage = _coverage[c.planId][details.patientRef];
         bytes32 provider = _providerIds[c.provider - 1];
         Outcome memory o = _adjudicate(
             claimId,
@@ -331,6 +356,16 @@ contract ClaimsEngine is SettlementVault {
     }
 
     /**
+     * @notice A patient's coverage period in a plan.
+     * @param planId the plan
+     * @param patientRef the patient reference
+     * @return the coverage (zero: not enrolled)
+     */
+    function coverageOf(uint32 planId, bytes32 patientRef) external view returns (Coverage memory) {
+        return _coverage[planId][patientRef];
+    }
+
+    /**
      * @notice A patient's running totals in a plan's coverage period.
      * @param planId the plan
      * @param patientRef the patient reference
@@ -361,7 +396,8 @@ contract ClaimsEngine is SettlementVault {
     function _submit(bytes32 provider, ClaimInput calldata input, uint256 replaces) private returns (uint256 claimId) {
         _checkInput(input);
         claimId = ++claimCount;
-        Quote memory q = plans.quote(input.planId, input.patientRef, input.serviceDate, _codes(input.lines));
+        Quote memory q = plans.quote(input.planId, input.serviceDate, _codes(input.lines));
+        q.coverage = _coverage[input.planId][input.patientRef];
         Check memory chk = _check(provider, input, q);
         // The claim's state slot is written once, at the end of each branch.
         Claim memory c = Claim({
@@ -564,7 +600,7 @@ contract ClaimsEngine is SettlementVault {
         _registerKeys(claimId, provider, patientRef, serviceDate, lines);
         // Totals stay within the plan's maxima (Adjudication caps them), which fit the packed widths.
         acc.deductibleMet = uint80(totals.deductibleMet);
-        acc.oopPaid = uint88(totals.oopPaid);
+        acc.oopPaid = uint80(totals.oopPaid);
         acc.benefitPaid = uint88(totals.benefitPaid);
         o.planPays = totals.benefitPaid - before.benefitPaid;
         o.deductible = totals.deductibleMet - before.deductibleMet;
@@ -629,7 +665,7 @@ contract ClaimsEngine is SettlementVault {
     function _unchargeTotals(Claim storage c, ClaimDetails calldata details) private {
         Accumulator storage acc = _accumulators[_periodKey(c.planId, details.patientRef, details.coverageStart)];
         acc.deductibleMet -= uint80(details.deductibleApplied);
-        acc.oopPaid -= uint88(details.oopApplied);
+        acc.oopPaid -= uint80(details.oopApplied);
         acc.benefitPaid -= uint88(c.planPays);
         for (uint256 i = 0; i < details.lines.length; ++i) {
             Line calldata line = details.lines[i];

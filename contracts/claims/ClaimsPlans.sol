@@ -9,7 +9,8 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
 /**
  * @title ClaimsPlans
  * @notice Insurers' plan book: versioned plans (fee schedule, cost sharing, limits, unit caps,
- * exclusions, prior-authorisation codes), patient enrolments and prior authorisations. A revision
+ * exclusions, prior-authorisation codes) and prior authorisations (enrolments live in the claims
+ * engine, next to the accumulators they open). A revision
  * takes effect at its `effectiveFrom` and applies to services on or after it; earlier services keep
  * the version in effect on their date. Patients appear only as pseudonymous references.
  */
@@ -23,7 +24,6 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     mapping(uint32 planId => Plan plan) private _plans;
     mapping(uint32 planId => mapping(uint16 version => PlanTerms terms)) private _terms;
     mapping(uint32 planId => mapping(uint16 version => mapping(bytes32 code => StoredRule rule))) private _rules;
-    mapping(uint32 planId => mapping(bytes32 patientRef => Coverage coverage)) private _coverage;
     mapping(uint32 planId => mapping(bytes32 patientRef => mapping(bytes32 code => Authorisation auth))) private _auths;
 
     /// @param registry the consortium registry
@@ -70,22 +70,6 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     }
 
     /**
-     * @notice Enrols a patient in a plan for a coverage period (replacing any earlier period). The
-     * period is also the accumulators' year. Caller: the plan's insurer.
-     * @param planId the plan
-     * @param patientRef the patient's pseudonymous reference
-     * @param start first covered moment
-     * @param end last covered moment
-     */
-    function enrol(uint32 planId, bytes32 patientRef, uint40 start, uint40 end) external {
-        _requirePlanInsurer(planId);
-        if (patientRef == bytes32(0)) revert ClaimsZeroPatientRef();
-        if (end < start) revert ClaimsInvalidPeriod(start, end);
-        _coverage[planId][patientRef] = Coverage({start: start, end: end});
-        emit PatientEnrolled(planId, patientRef, start, end);
-    }
-
-    /**
      * @notice Grants (or replaces) a prior authorisation: the total units authorised for a code and
      * the service dates it covers. Caller: the plan's insurer.
      * @param planId the plan
@@ -114,16 +98,10 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IClaimsPlans
-    function quote(
-        uint32 planId,
-        bytes32 patientRef,
-        uint40 serviceDate,
-        bytes32[] calldata codes
-    ) external view returns (Quote memory q) {
+    function quote(uint32 planId, uint40 serviceDate, bytes32[] calldata codes) external view returns (Quote memory q) {
         Plan memory plan = _plans[planId];
         if (plan.versions == 0) revert ClaimsUnknownPlan(planId);
         q.insurer = plan.insurer;
-        q.coverage = _coverage[planId][patientRef];
         q.rules = new StoredRule[](codes.length);
         // Newest version first: the one in effect on the service date is usually the latest.
         for (uint16 v = plan.versions; v > 0; --v) {
@@ -170,16 +148,6 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     /// @inheritdoc IClaimsPlans
     function ruleOf(uint32 planId, uint16 version, bytes32 code) external view returns (StoredRule memory) {
         return _rules[planId][version][code];
-    }
-
-    /**
-     * @notice A patient's coverage period in a plan.
-     * @param planId the plan
-     * @param patientRef the patient reference
-     * @return the coverage (zero: not enrolled)
-     */
-    function coverageOf(uint32 planId, bytes32 patientRef) external view returns (Coverage memory) {
-        return _coverage[planId][patientRef];
     }
 
     // ---------------------------------------------------------------- internals

@@ -33,8 +33,8 @@ interface IClaims {
         uint16 coinsuranceBps; // patient's share after deductible and copay, in basis points (<= 10,000)
         uint80 deductible; // per coverage period, paid by the patient before cost sharing
         uint96 reviewThreshold; // claims whose plan share exceeds this go to review
-        uint80 copay; // fixed patient amount per service line (after the deductible)
-        uint88 oopMax; // per coverage period cap on the patient's share
+        uint88 copay; // fixed patient amount per service line (after the deductible)
+        uint80 oopMax; // per coverage period cap on the patient's share
         uint88 annualLimit; // per coverage period cap on what the plan pays
         uint32 reviewWindow; // seconds the insurer has to decide a pending claim before the provider may escalate
         uint32 appealWindow; // seconds after a denial during which the provider may appeal
@@ -83,7 +83,7 @@ interface IClaims {
         bool termsFound; // a version is in effect on the service date
         uint16 version; // that version
         PlanTerms terms; // its terms (without the review and appeal windows, which `termsOf` gives)
-        Coverage coverage; // the patient's coverage
+        Coverage coverage; // the patient's coverage: left empty by ClaimsPlans, filled in by the engine
         StoredRule[] rules; // the version's rule for each requested code, in order
     }
 
@@ -145,10 +145,14 @@ interface IClaims {
         uint96 benefit; // plan pays
     }
 
-    /// @notice A patient's running totals in one plan and coverage period (packed in one slot).
+    /**
+     * @notice A patient's running totals in one plan and coverage period (packed in one slot). Enrolment
+     * opens it (`opened`), so the period's first claim updates a warm, non-zero slot.
+     */
     struct Accumulator {
+        bool opened; // set at enrolment
         uint80 deductibleMet; // deductible paid (<= plan deductible)
-        uint88 oopPaid; // patient share: deductible + copay + coinsurance (<= OOP max)
+        uint80 oopPaid; // patient share: deductible + copay + coinsurance (<= OOP max)
         uint88 benefitPaid; // plan payments (<= annual limit)
     }
 
@@ -167,7 +171,7 @@ interface IClaims {
     /// @dev Coinsurance above 100%.
     error ClaimsInvalidCoinsurance(uint16 coinsuranceBps);
     /// @dev The deductible exceeds the out-of-pocket maximum.
-    error ClaimsDeductibleAboveOopMax(uint80 deductible, uint88 oopMax);
+    error ClaimsDeductibleAboveOopMax(uint80 deductible, uint80 oopMax);
     /// @dev A new version must take effect after the previous one and not in the past.
     error ClaimsInvalidEffectiveDate(uint40 effectiveFrom, uint40 earliest);
     /// @dev A code rule has a zero code.
@@ -288,20 +292,18 @@ interface IClaims {
 
 /**
  * @title IClaimsPlans
- * @notice The plan book the claims engine reads: plans, versions, enrolments, prior authorisations.
+ * @notice The plan book the claims engine reads: plans, versions, prior authorisations.
  */
 interface IClaimsPlans is IClaims {
     /**
-     * @notice Everything the engine needs of a plan for one claim, in one call.
+     * @notice What the engine needs of a plan for one claim, in one call.
      * @param planId the plan
-     * @param patientRef the patient reference
      * @param serviceDate the service date, selecting the plan version in effect
      * @param codes the claim's line codes
-     * @return quote the insurer, version, terms, coverage and each code's rule
+     * @return quote the insurer, version, terms and each code's rule
      */
     function quote(
         uint32 planId,
-        bytes32 patientRef,
         uint40 serviceDate,
         bytes32[] calldata codes
     ) external view returns (Quote memory quote);

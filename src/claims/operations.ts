@@ -58,7 +58,7 @@ export async function enrolPatient(
   const end = toUnixSeconds(args.end, "--end") + 86_399n;
   if (end < start) throw new MedChainError(`--end: ${args.end} is before --start ${args.start}`);
   await requirePlan(c, args.planId);
-  return { patientRef, txHash: await mined(c.plans.enrol(args.planId, patientRef, start, end)) };
+  return { patientRef, txHash: await mined(c.engine.enrol(args.planId, patientRef, start, end)) };
 }
 
 /** Grants a prior authorisation for a code (system|code) and a number of units. */

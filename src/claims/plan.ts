@@ -89,9 +89,24 @@ export function planToArgs(
     annualLimit: money(p.annualLimit, "annualLimit"),
     reviewThreshold: money(p.reviewThreshold, "reviewThreshold"),
   };
+  const limits: Array<[keyof PlanTermsArgs, string, number]> = [
+    ["deductible", "deductible", 80],
+    ["oopMax", "outOfPocketMax", 80],
+    ["copay", "copay", 88],
+    ["annualLimit", "annualLimit", 88],
+    ["reviewThreshold", "reviewThreshold", 96],
+  ];
+  for (const [key, field, bits] of limits) {
+    if ((terms[key] as bigint) >= 1n << BigInt(bits))
+      throw new MedChainError(`${file}: ${field}: too large for the contract`);
+  }
   if (terms.deductible > terms.oopMax) {
     throw new MedChainError(`${file}: deductible: exceeds outOfPocketMax`);
   }
+  const fee = (units: bigint, i: number) => {
+    if (units >= 1n << 96n) throw new MedChainError(`${file}: codes.${i}.feePerUnit: too large for the contract`);
+    return units;
+  };
   const seen = new Set<string>();
   const rules = p.codes.map((c, i) => {
     const code = serviceCode(c.system, c.code);
@@ -102,7 +117,7 @@ export function planToArgs(
     }
     return {
       code,
-      feePerUnit: c.feePerUnit === undefined ? 0n : money(c.feePerUnit, `codes.${i}.feePerUnit`),
+      feePerUnit: c.feePerUnit === undefined ? 0n : fee(money(c.feePerUnit, `codes.${i}.feePerUnit`), i),
       unitCap: c.unitCap ?? 0,
       excluded: c.excluded ?? false,
       needsAuth: c.needsAuth ?? false,

@@ -23,11 +23,22 @@ describe("Claims: who may do what", function () {
     }
   });
 
-  it("lets only the plan's own insurer revise it, enrol patients and grant authorisations", async function () {
+  it("lets only the plan's own insurer enrol patients in it", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await expect(fx.engine.connect(fx.insurer2).enrol(fx.planId, patient(5), 1, 2))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsNotPlanInsurer")
+      .withArgs(fx.planId, fx.insurer2Id);
+    for (const who of [fx.outsider, fx.hospital]) {
+      await expect(fx.engine.connect(who).enrol(fx.planId, patient(5), 1, 2))
+        .to.be.revertedWithCustomError(fx.engine, "ConsortiumGuardedUnauthorized")
+        .withArgs(who.address, INSURER);
+    }
+  });
+
+  it("lets only the plan's own insurer revise it and grant authorisations", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const calls = (p: typeof fx.plans) => [
       () => p.revisePlan(fx.planId, planTerms(fx.now + 1000n), PLAN_RULES),
-      () => p.enrol(fx.planId, patient(5), 1, 2),
       () => p.authorise(fx.planId, patient(1), CODES.mri, 1, 1, 2),
     ];
     for (const call of calls(fx.plans.connect(fx.insurer2))) {

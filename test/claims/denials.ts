@@ -32,7 +32,7 @@ describe("Claims: checks at submission", function () {
 
   it("rejects a service after the coverage ended with CARC 27", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    await fx.plans.connect(fx.insurer).enrol(fx.planId, patient(4), fx.now - 100n * DAY, fx.now - 10n * DAY);
+    await fx.engine.connect(fx.insurer).enrol(fx.planId, patient(4), fx.now - 100n * DAY, fx.now - 10n * DAY);
     const { view } = await submitClaim(fx, fx.claim(office, { patientRef: patient(4) }));
     expect([view.status, view.reason]).to.deep.equal(["Rejected", 27]);
   });

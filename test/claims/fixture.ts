@@ -118,7 +118,7 @@ export async function deployClaims(ethers: HardhatEthers): Promise<ClaimsFixture
   const planId = await plans.planCount();
   const coverageStart = now - 30n * DAY;
   const coverageEnd = coverageStart + 365n * DAY;
-  for (const n of [1, 2, 3]) await plans.connect(insurer).enrol(planId, patient(n), coverageStart, coverageEnd);
+  for (const n of [1, 2, 3]) await engine.connect(insurer).enrol(planId, patient(n), coverageStart, coverageEnd);
 
   for (const who of [insurer, insurer2]) {
     await token.mint(who.address, usd(1_000_000));

@@ -132,7 +132,7 @@ describe("Claims: review, appeal and prompt pay", function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
     const plan2 = await fx.plans.planCount();
-    await fx.plans.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    await fx.engine.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
     const { claimId, view } = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
     expect(view.status).to.equal("PendingReview");
     await expect(fx.engine.connect(fx.insurer2).approve(claimId))
@@ -297,12 +297,13 @@ describe("Claims: plans", function () {
     await expect(
       p.publishPlan(planTerms(fx.now), [{ ...PLAN_RULES[0]!, code: ethers.ZeroHash }]),
     ).to.be.revertedWithCustomError(fx.plans, "ClaimsZeroCode");
-    await expect(p.enrol(fx.planId, ethers.ZeroHash, 1, 2)).to.be.revertedWithCustomError(
-      fx.plans,
+    const e = fx.engine.connect(fx.insurer);
+    await expect(e.enrol(fx.planId, ethers.ZeroHash, 1, 2)).to.be.revertedWithCustomError(
+      fx.engine,
       "ClaimsZeroPatientRef",
     );
-    await expect(p.enrol(fx.planId, patient(5), 2, 1))
-      .to.be.revertedWithCustomError(fx.plans, "ClaimsInvalidPeriod")
+    await expect(e.enrol(fx.planId, patient(5), 2, 1))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsInvalidPeriod")
       .withArgs(2, 1);
     await expect(p.authorise(fx.planId, ethers.ZeroHash, CODES.mri, 1, 1, 2)).to.be.revertedWithCustomError(
       fx.plans,
@@ -315,7 +316,10 @@ describe("Claims: plans", function () {
     await expect(p.authorise(fx.planId, patient(1), CODES.mri, 1, 2, 1))
       .to.be.revertedWithCustomError(fx.plans, "ClaimsInvalidPeriod")
       .withArgs(2, 1);
-    await expect(p.enrol(42, patient(5), 1, 2))
+    await expect(e.enrol(42, patient(5), 1, 2))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsUnknownPlan")
+      .withArgs(42);
+    await expect(p.revisePlan(42, planTerms(fx.now + DAY), PLAN_RULES))
       .to.be.revertedWithCustomError(fx.plans, "ClaimsUnknownPlan")
       .withArgs(42);
   });
@@ -325,7 +329,7 @@ describe("Claims: plans", function () {
     expect(await fx.plans.planOf(fx.planId)).to.deep.equal([fx.insurerId, 1n]);
     const rule = await fx.plans.ruleOf(fx.planId, 0, CODES.xray);
     expect([rule.feePerUnit, rule.unitCap, rule.listed]).to.deep.equal([usd(250), 1n, true]);
-    expect(await fx.plans.coverageOf(fx.planId, patient(1))).to.deep.equal([fx.coverageStart, fx.coverageEnd]);
+    expect(await fx.engine.coverageOf(fx.planId, patient(1))).to.deep.equal([fx.coverageStart, fx.coverageEnd]);
     expect((await fx.plans.termsOf(fx.planId, 0)).appealWindow).to.equal(30n * DAY);
   });
 
@@ -335,7 +339,7 @@ describe("Claims: plans", function () {
     await expect(fx.engine.connect(fx.hospital).submit(fx.claim(THREE_LINES)))
       .to.be.revertedWithCustomError(fx.engine, "ConsortiumGuardedPaused")
       .withArgs(MODULE_IDS.claims);
-    await expect(fx.plans.connect(fx.insurer).enrol(fx.planId, patient(7), 1, 2))
+    await expect(fx.plans.connect(fx.insurer).authorise(fx.planId, patient(7), CODES.mri, 1, 1, 2))
       .to.be.revertedWithCustomError(fx.plans, "ConsortiumGuardedPaused")
       .withArgs(MODULE_IDS.claims);
   });

@@ -53,7 +53,7 @@ describe("Claims operations (what the tasks run)", function () {
       start: "2026-01-01",
       end: "2026-12-31",
     });
-    expect((await fx.plans.coverageOf(planId, patientRef)).end).to.equal(
+    expect((await fx.engine.coverageOf(planId, patientRef)).end).to.equal(
       BigInt(Date.parse("2026-12-31T23:59:59Z") / 1000),
     );
     const nonce = await ethers.provider.getTransactionCount(fx.insurer.address);

@@ -85,6 +85,10 @@ describe("Claims SDK: FHIR Claim to chain", function () {
       /p\.json: copay: negative amount/,
     );
     expect(() => toTokenUnits("1.0000001", 6, "x")).to.throw(MedChainError, /more than 6 decimals/);
+    expect(() => planToArgs({ ...plan, outOfPocketMax: "1" + "0".repeat(30) }, 6, "p.json")).to.throw(
+      MedChainError,
+      "p.json: outOfPocketMax: too large for the contract",
+    );
   });
 
   it("maps the four FHIR R4 Claim examples, reporting field by field what stays off chain", async function () {
@@ -120,7 +124,7 @@ describe("Claims SDK: chain result to FHIR", function () {
     await fx.plans.connect(fx.insurer).publishPlan(terms, rules);
     const planId = await fx.plans.planCount();
     const { input } = fhirClaimToChain(source, { ...mapOptions(file), planId });
-    await fx.plans
+    await fx.engine
       .connect(fx.insurer)
       .enrol(planId, input.patientRef, input.serviceDate - 300n * 86_400n, input.serviceDate + 60n * 86_400n);
     await fx.verifier.setRecord(RECORD.commitment, fx.hospitalId, 1);

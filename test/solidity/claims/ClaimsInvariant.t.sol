@@ -98,7 +98,7 @@ contract ClaimsHandler {
         for (uint256 i = 0; i < 3; ++i) {
             patients[i] = keccak256(abi.encode("patient", i));
             vm.prank(INSURER);
-            plans.enrol(planId, patients[i], coverageStart, coverageStart + 365 days);
+            engine.enrol(planId, patients[i], coverageStart, coverageStart + 365 days);
         }
         fund(5000e6);
     }
