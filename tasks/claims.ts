@@ -20,9 +20,11 @@ function claimsTask(
   description: string,
   options: Array<ReturnType<typeof opt>>,
   action: () => Promise<{ default: unknown }>,
+  positional?: { name: string; description: string },
 ) {
   let t = task(["claims", name], description);
   for (const o of [...common, ...options]) t = t.addOption(o);
+  if (positional !== undefined) t = t.addPositionalArgument(positional);
   return t.setAction(action as never).build();
 }
 
@@ -118,11 +120,11 @@ export const claimsTasks = [
     "eob",
     "Print a claim's Explanation of Benefit and write ClaimResponse + EOB FHIR JSON",
     [
-      claimId,
       opt("out", "Output file (default: eob-<id>.json)"),
       opt("fhir", "The original FHIR Claim, to echo its service codes"),
     ],
     () => import("./claims/eob.js"),
+    { name: "id", description: "Claim id" },
   ),
   claimsTask(
     "remittance",

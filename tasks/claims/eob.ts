@@ -4,11 +4,11 @@ import { parseId, writeEob } from "../../src/claims/operations.js";
 import { withClaims, type CommonArgs } from "./shared.js";
 
 export default async function (
-  args: CommonArgs & { claim: string; out: string; fhir: string },
+  args: CommonArgs & { id: string; out: string; fhir: string },
   hre: HardhatRuntimeEnvironment,
 ) {
   await withClaims(args, hre, async (c) => {
-    const claimId = parseId(args.claim, "claim");
+    const claimId = parseId(args.id, "id");
     const out = args.out === "" ? `eob-${claimId}.json` : args.out;
     console.log(await writeEob(c, claimId, out, args.fhir === "" ? undefined : args.fhir));
     console.log(`wrote ClaimResponse and ExplanationOfBenefit to ${out}`);
