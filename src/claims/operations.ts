@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 
 import { isHexString, type ContractTransactionResponse } from "ethers";
 
+import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
 import { Journal } from "../chain/journal.js";
 import { MedChainError } from "../chain/errors.js";
 import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
@@ -188,12 +189,19 @@ export async function fundEscrow(c: ClaimsConnection, amount: string): Promise<s
   return mined(c.engine.fund(units));
 }
 
-/** Approved (reserved, unsettled) claims of a plan's insurer, found from the events. */
+/** Approved (reserved, unsettled) claims on the signing insurer's plans, found from the events. */
 export async function approvedClaims(c: ClaimsConnection): Promise<bigint[]> {
+  const registry = ConsortiumRegistry__factory.connect(await c.engine.consortium(), c.engine.runner);
+  const me = await registry.memberOf(c.signerAddress);
+  const insurerOf = new Map<bigint, string>();
   const events = await c.engine.queryFilter(c.engine.filters.ClaimAdjudicated());
-  const ids = [...new Set(events.map((e) => e.args.claimId))];
   const out: bigint[] = [];
-  for (const id of ids) if (CLAIM_STATUS[Number((await c.engine.claimOf(id)).status)] === "Approved") out.push(id);
+  for (const id of new Set(events.map((e) => e.args.claimId))) {
+    const claim = await c.engine.claimOf(id);
+    if (CLAIM_STATUS[Number(claim.status)] !== "Approved") continue;
+    if (!insurerOf.has(claim.planId)) insurerOf.set(claim.planId, (await c.plans.planOf(claim.planId)).insurer);
+    if (insurerOf.get(claim.planId) === me) out.push(id);
+  }
   return out;
 }
 

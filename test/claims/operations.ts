@@ -8,6 +8,7 @@ import { network } from "hardhat";
 
 import type { ClaimsConnection } from "../../src/claims/connect.js";
 import {
+  approvedClaims,
   enrolPatient,
   fundEscrow,
   providerRemittance,
@@ -17,7 +18,16 @@ import {
   submitFhirClaim,
   writeEob,
 } from "../../src/claims/operations.js";
-import { CLAIMS_TEST_NETWORK, THREE_LINES, deployClaims, patient, usd, type ClaimsFixture } from "./fixture.js";
+import {
+  CLAIMS_TEST_NETWORK,
+  PLAN_RULES,
+  THREE_LINES,
+  deployClaims,
+  patient,
+  planTerms,
+  usd,
+  type ClaimsFixture,
+} from "./fixture.js";
 import { expectMedChainError, submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
@@ -102,6 +112,19 @@ describe("Claims operations (what the tasks run)", function () {
     expect(again.settled).to.deep.equal([]);
     expect((await readFile(journal, "utf8")).trim().split("\n")).to.have.length(3);
     expect(await fx.engine.creditOf(fx.hospitalId)).to.equal(usd(792));
+  });
+
+  it("finds only the signing insurer's approved claims to settle", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * 86_400n), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    await fx.engine.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    await fx.engine.connect(fx.insurer2).fund(usd(1000));
+    const theirs = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
+    const mine = await submitClaim(fx, fx.claim(THREE_LINES, { patientRef: patient(2) }));
+    expect([theirs.view.status, mine.view.status]).to.deep.equal(["Approved", "Approved"]);
+    expect(await approvedClaims(as(fx, fx.insurer))).to.deep.equal([mine.claimId]);
+    expect(await approvedClaims(as(fx, fx.insurer2))).to.deep.equal([theirs.claimId]);
   });
 
   it("writes the EOB as FHIR JSON and the provider's remittance as CSV", async function () {
