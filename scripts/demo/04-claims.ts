@@ -10,6 +10,7 @@ import { formatEob } from "../../src/claims/fhir-response.js";
 import {
   enrolPatient,
   fundEscrow,
+  providerRemittance,
   publishPlan,
   settleClaims,
   submitFhirClaim,
@@ -217,4 +218,7 @@ export const claimsChapter: Chapter = async (story) => {
       `CARC ${phantom.view.reason} (${carcText(phantom.view.reason)}). Phantom billing stops at the contract.`,
   );
   console.log(formatEob(phantom.view, { decimals: 6, insurerId: story.memberIds.insurer! }).replace(/^/gm, "        "));
+
+  story.say("Hospital B's remittance advice (`claims remittance`, in the spirit of an X12 835):");
+  console.log((await providerRemittance(hospitalB, story.memberIds.hospitalB!)).trimEnd().replace(/^/gm, "        "));
 };
