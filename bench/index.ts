@@ -1,6 +1,7 @@
 import type { Bench } from "./types.js";
+import { claimsBench } from "./claims.js";
 import { consortiumBench } from "./consortium.js";
 import { recordsBench } from "./records.js";
 
 /** Every module's benchmark, in README order. */
-export const benches: Bench[] = [consortiumBench, recordsBench];
+export const benches: Bench[] = [consortiumBench, recordsBench, claimsBench];

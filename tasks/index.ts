@@ -1,7 +1,8 @@
 import type { TaskDefinition } from "hardhat/types/tasks";
 
+import { claimsTasks } from "./claims.js";
 import { consortiumTasks } from "./consortium.js";
 import { recordsTasks } from "./records.js";
 
 /** Every MedChain task, registered in hardhat.config.ts. */
-export const medchainTasks: TaskDefinition[] = [...consortiumTasks, ...recordsTasks];
+export const medchainTasks: TaskDefinition[] = [...consortiumTasks, ...recordsTasks, ...claimsTasks];

@@ -1,6 +1,7 @@
 import type { Chapter } from "./story.js";
 import { consortiumChapter } from "./01-consortium.js";
 import { recordsChapter } from "./02-records.js";
+import { claimsChapter } from "./04-claims.js";
 
 /** The demo story's chapters, in order (DESIGN.md, "The demo scenario"). */
-export const chapters: Chapter[] = [consortiumChapter, recordsChapter];
+export const chapters: Chapter[] = [consortiumChapter, recordsChapter, claimsChapter];

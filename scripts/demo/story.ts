@@ -1,8 +1,7 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import type { ConsortiumRegistry } from "../../typechain-types/index.js";
-import type { RecordRegistry } from "../../typechain-types/index.js";
+import type { ClaimsEngine, ClaimsPlans, ConsortiumRegistry, RecordRegistry } from "../../typechain-types/index.js";
 
 /** The cast of the demo. Every institution and person here is invented. */
 export interface Cast {
@@ -24,6 +23,8 @@ export interface Cast {
 export interface StoryContracts {
   registry?: ConsortiumRegistry;
   records?: RecordRegistry;
+  claimsPlans?: ClaimsPlans;
+  claimsEngine?: ClaimsEngine;
 }
 
 /** What chapters share: the chain, the cast, the contracts, and a narrator. */

@@ -7,6 +7,8 @@ import { MedChainError } from "./errors.js";
 export const FUTURE_IDS = {
   registry: "Consortium#ConsortiumRegistry",
   records: "Records#RecordRegistry",
+  claimsPlans: "Claims#ClaimsPlans",
+  claimsEngine: "Claims#ClaimsEngine",
 } as const;
 
 /**

@@ -1,0 +1,86 @@
+import { createHmac } from "node:crypto";
+
+import { getBytes, hexlify, isHexString, parseUnits, solidityPackedKeccak256 } from "ethers";
+
+import { MedChainError } from "../chain/errors.js";
+
+/**
+ * The on-chain (opaque bytes32) form of a service code: a domain-separated hash of the code system
+ * and the code, e.g. `serviceCode("http://www.ama-assn.org/go/cpt", "99213")`. The plan's fee
+ * schedule and the claim's lines must use the same system URI for the same code.
+ */
+export function serviceCode(system: string | undefined, code: string): string {
+  return solidityPackedKeccak256(
+    ["string", "string", "string", "string"],
+    ["medchain.code.v1:", system ?? "", "|", code],
+  );
+}
+
+/** Smallest secret accepted for patient references: 128 bits. */
+export const MIN_SECRET_BYTES = 16;
+
+/**
+ * A patient's pseudonymous reference: HMAC-SHA256 of the patient's identifier keyed with a secret.
+ * The secret is the coverage's member secret (printed on the insurance card, held by the insurer
+ * and given by the patient to the providers that bill for them), so the insurer's enrolment and
+ * every provider's claims meet on the same reference while outsiders cannot recompute it from a
+ * name or a national number. HMAC from node:crypto: the standard keyed hash, no dependency needed.
+ */
+export function patientReference(patientId: string, secret: string | Uint8Array): string {
+  const key = typeof secret === "string" ? secretBytes(secret) : secret;
+  if (key.length < MIN_SECRET_BYTES) {
+    throw new MedChainError(`patient secret: needs at least ${MIN_SECRET_BYTES} bytes, got ${key.length}`);
+  }
+  if (patientId.trim() === "") throw new MedChainError("patient id: empty");
+  return hexlify(createHmac("sha256", key).update(`medchain.patient.v1:${patientId}`).digest());
+}
+
+function secretBytes(secret: string): Uint8Array {
+  if (isHexString(secret)) return getBytes(secret);
+  return new TextEncoder().encode(secret);
+}
+
+/**
+ * Converts a decimal amount (FHIR Money value, JSON number or string) to token units, refusing
+ * negative, non-numeric and over-precise values. `where` names the file and field for the error.
+ */
+export function toTokenUnits(value: unknown, decimals: number, where: string): bigint {
+  const text = typeof value === "number" ? numberText(value) : typeof value === "string" ? value.trim() : undefined;
+  if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) {
+    const shown = typeof value === "string" ? `"${value}"` : String(value);
+    if (text !== undefined && /^-/.test(text)) throw new MedChainError(`${where}: negative amount ${shown}`);
+    throw new MedChainError(`${where}: not a non-negative decimal amount: ${shown}`);
+  }
+  const fraction = text.split(".")[1] ?? "";
+  if (fraction.length > decimals) {
+    throw new MedChainError(`${where}: ${text} has more than ${decimals} decimals`);
+  }
+  return parseUnits(text, decimals);
+}
+
+/** A number as plain decimal text (JSON numbers like 135.57 or 1e2). */
+function numberText(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return n.toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 });
+}
+
+/** Token units back to a decimal number for FHIR Money (`value`), e.g. 135570000n, 6 -> 135.57. */
+export function fromTokenUnits(units: bigint, decimals: number): number {
+  const base = 10n ** BigInt(decimals);
+  const whole = units / base;
+  const fraction = (units % base).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return Number(fraction === "" ? whole.toString() : `${whole}.${fraction}`);
+}
+
+/** A date (YYYY-MM-DD or full ISO date-time) as unix seconds (UTC midnight for a date). */
+export function toUnixSeconds(date: string, where: string): bigint {
+  if (!/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(date)) throw new MedChainError(`${where}: "${date}" is not a FHIR date`);
+  const ms = Date.parse(date.length === 10 ? `${date}T00:00:00Z` : date);
+  if (Number.isNaN(ms)) throw new MedChainError(`${where}: "${date}" is not a valid date`);
+  return BigInt(Math.floor(ms / 1000));
+}
+
+/** Unix seconds as a FHIR date (YYYY-MM-DD, UTC). */
+export function toFhirDate(seconds: bigint | number): string {
+  return new Date(Number(seconds) * 1000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,273 @@
+import { readFile, writeFile } from "node:fs/promises";
+
+import { isHexString, type ContractTransactionResponse } from "ethers";
+
+import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
+import { Journal } from "../chain/journal.js";
+import { MedChainError } from "../chain/errors.js";
+import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
+import type { ClaimsConnection } from "./connect.js";
+import { CLAIM_STATUS, claimDetails, readClaim, submittedClaimId, type ClaimView } from "./engine.js";
+import { fhirClaimToChain, type ClaimMapping } from "./fhir-claim.js";
+import { formatEob, toClaimResponse, toExplanationOfBenefit } from "./fhir-response.js";
+import { readPlanFile } from "./plan.js";
+import { remittanceCsv } from "./remittance.js";
+
+/** A mined transaction's hash. */
+async function mined(tx: Promise<ContractTransactionResponse>): Promise<string> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new MedChainError("transaction was not mined");
+  return receipt.hash;
+}
+
+/** Parses a positive integer option (a plan or claim id). */
+export function parseId(value: string, option: string): bigint {
+  if (!/^\d+$/.test(value.trim()) || BigInt(value) === 0n)
+    throw new MedChainError(`--${option}: "${value}" is not an id (1, 2, ...)`);
+  return BigInt(value);
+}
+
+/** Checks that a plan exists before anything is sent. */
+export async function requirePlan(c: ClaimsConnection, planId: bigint): Promise<void> {
+  const plan = await c.plans.planOf(planId);
+  if (plan.versions === 0n) throw new MedChainError(`--plan: plan ${planId} does not exist`);
+}
+
+/** Publishes a plan from a JSON file (validated first), or a revision of `revise`. */
+export async function publishPlan(
+  c: ClaimsConnection,
+  file: string,
+  revise?: bigint,
+): Promise<{ planId: bigint; txHash: string }> {
+  const { terms, rules } = await readPlanFile(file, c.decimals);
+  if (revise !== undefined) {
+    await requirePlan(c, revise);
+    return { planId: revise, txHash: await mined(c.plans.revisePlan(revise, terms, rules)) };
+  }
+  const receipt = await (await c.plans.publishPlan(terms, rules)).wait();
+  const log = receipt!.logs.map((l) => c.plans.interface.parseLog(l)).find((p) => p?.name === "PlanPublished");
+  return { planId: log!.args.planId as bigint, txHash: receipt!.hash };
+}
+
+/** Enrols a patient (reference derived from id + member secret) for a period of FHIR dates. */
+export async function enrolPatient(
+  c: ClaimsConnection,
+  args: { planId: bigint; patientId: string; secret: string; start: string; end: string },
+): Promise<{ patientRef: string; txHash: string }> {
+  const patientRef = patientReference(args.patientId, args.secret);
+  const start = toUnixSeconds(args.start, "--start");
+  const end = toUnixSeconds(args.end, "--end") + 86_399n;
+  if (end < start) throw new MedChainError(`--end: ${args.end} is before --start ${args.start}`);
+  await requirePlan(c, args.planId);
+  return { patientRef, txHash: await mined(c.engine.enrol(args.planId, patientRef, start, end)) };
+}
+
+/** Grants a prior authorisation for a code (system|code) and a number of units. */
+export async function authorise(
+  c: ClaimsConnection,
+  args: {
+    planId: bigint;
+    patientId: string;
+    secret: string;
+    system: string;
+    code: string;
+    units: string;
+    from: string;
+    until: string;
+  },
+): Promise<string> {
+  if (!/^\d+$/.test(args.units) || BigInt(args.units) === 0n)
+    throw new MedChainError(`--units: "${args.units}" is not a whole number of units`);
+  const from = toUnixSeconds(args.from, "--valid-from");
+  const until = toUnixSeconds(args.until, "--valid-until") + 86_399n;
+  await requirePlan(c, args.planId);
+  return mined(
+    c.plans.authorise(
+      args.planId,
+      patientReference(args.patientId, args.secret),
+      serviceCode(args.system || undefined, args.code),
+      BigInt(args.units),
+      from,
+      until,
+    ),
+  );
+}
+
+/** Reads a record reference: `{ commitment, batchId, proof }` JSON (as the records module writes proofs). */
+export async function readRecordFile(file: string): Promise<{ commitment: string; batchId: bigint; proof: string[] }> {
+  let json: { commitment?: unknown; batchId?: unknown; proof?: unknown };
+  try {
+    json = JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new MedChainError(`${file}: cannot read the record proof (${(err as Error).message.split("\n")[0]})`);
+  }
+  if (typeof json.commitment !== "string" || !isHexString(json.commitment, 32))
+    throw new MedChainError(`${file}: commitment: not a 32-byte hex string`);
+  const batchId = json.batchId === undefined ? 0n : BigInt(String(json.batchId));
+  const proof = json.proof ?? [];
+  if (!Array.isArray(proof) || !proof.every((p) => typeof p === "string" && isHexString(p, 32))) {
+    throw new MedChainError(`${file}: proof: not a list of 32-byte hex strings`);
+  }
+  return { commitment: json.commitment, batchId, proof: proof as string[] };
+}
+
+/** Maps a FHIR Claim file and submits it; returns the claim's view and the mapping report. */
+export async function submitFhirClaim(
+  c: ClaimsConnection,
+  args: {
+    file: string;
+    planId: bigint;
+    secret: string;
+    record: { commitment: string; batchId: bigint; proof: string[] };
+    replaces?: bigint;
+  },
+): Promise<{ view: ClaimView; mapping: ClaimMapping; txHash: string }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(args.file, "utf8"));
+  } catch (err) {
+    throw new MedChainError(`${args.file}: cannot read the claim JSON (${(err as Error).message.split("\n")[0]})`);
+  }
+  const mapping = fhirClaimToChain(json, {
+    file: args.file,
+    planId: args.planId,
+    decimals: c.decimals,
+    patientSecret: args.secret,
+    record: args.record,
+  });
+  await requirePlan(c, args.planId);
+  const tx =
+    args.replaces === undefined
+      ? c.engine.submit(mapping.input)
+      : c.engine.replace(args.replaces, await claimDetails(c.engine, args.replaces), mapping.input);
+  const receipt = (await (await tx).wait())!;
+  const claimId = submittedClaimId(c.engine, receipt);
+  return { view: await readClaim(c.engine, claimId), mapping, txHash: receipt.hash };
+}
+
+/** The insurer's review decision on a pending claim (approve, or deny with a CARC). */
+export async function reviewClaim(
+  c: ClaimsConnection,
+  claimId: bigint,
+  decision: "approve" | "deny",
+  carc: number,
+): Promise<string> {
+  if (decision === "approve") return mined(c.engine.approve(claimId));
+  if (!Number.isInteger(carc) || carc <= 0) throw new MedChainError(`--reason: a denial needs a CARC code (e.g. 50)`);
+  return mined(c.engine.deny(claimId, carc, await claimDetails(c.engine, claimId)));
+}
+
+/** The provider appeals, or (with a decision) the insurer decides an appeal once. */
+export async function appealClaim(
+  c: ClaimsConnection,
+  claimId: bigint,
+  decision: "" | "overturn" | "uphold",
+  carc: number,
+): Promise<string> {
+  if (decision === "") return mined(c.engine.appeal(claimId));
+  if (decision === "uphold" && (!Number.isInteger(carc) || carc <= 0))
+    throw new MedChainError(`--reason: upholding a denial needs a CARC code`);
+  return mined(
+    c.engine.decideAppeal(
+      claimId,
+      decision === "overturn",
+      decision === "uphold" ? carc : 0,
+      await claimDetails(c.engine, claimId),
+    ),
+  );
+}
+
+/** Funds the caller insurer's escrow (approving the vault first if needed). */
+export async function fundEscrow(c: ClaimsConnection, amount: string): Promise<string> {
+  const units = toTokenUnits(amount, c.decimals, "--amount");
+  if (units === 0n) throw new MedChainError("--amount: must be more than 0");
+  const allowance = (await c.token.getFunction("allowance")(c.signerAddress, await c.engine.getAddress())) as bigint;
+  if (allowance < units)
+    await mined(
+      c.token.getFunction("approve")(await c.engine.getAddress(), units) as Promise<ContractTransactionResponse>,
+    );
+  return mined(c.engine.fund(units));
+}
+
+/** Approved (reserved, unsettled) claims on the signing insurer's plans, found from the events. */
+export async function approvedClaims(c: ClaimsConnection): Promise<bigint[]> {
+  const registry = ConsortiumRegistry__factory.connect(await c.engine.consortium(), c.engine.runner);
+  const me = await registry.memberOf(c.signerAddress);
+  const insurerOf = new Map<bigint, string>();
+  const events = await c.engine.queryFilter(c.engine.filters.ClaimAdjudicated());
+  const out: bigint[] = [];
+  for (const id of new Set(events.map((e) => e.args.claimId))) {
+    const claim = await c.engine.claimOf(id);
+    if (CLAIM_STATUS[Number(claim.status)] !== "Approved") continue;
+    if (!insurerOf.has(claim.planId)) insurerOf.set(claim.planId, (await c.plans.planOf(claim.planId)).insurer);
+    if (insurerOf.get(claim.planId) === me) out.push(id);
+  }
+  return out;
+}
+
+/**
+ * Settles approved claims in batches (sorted by provider so credits are summed). Resumable: each
+ * batch is journalled after it is mined, and claims no longer Approved on chain are skipped.
+ */
+export async function settleClaims(
+  c: ClaimsConnection,
+  args: { ids: bigint[]; batchSize: number; journal: string; onBatch?: (done: number) => void },
+): Promise<{ settled: bigint[]; txHashes: string[] }> {
+  const journal = await Journal.open(args.journal);
+  const fresh: Array<{ id: bigint; provider: bigint }> = [];
+  for (const id of args.ids) {
+    const claim = await c.engine.claimOf(id);
+    if (CLAIM_STATUS[Number(claim.status)] === "Approved" && !journal.has(`settle:${id}`))
+      fresh.push({ id, provider: claim.provider });
+  }
+  fresh.sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
+  const settled: bigint[] = [];
+  const txHashes: string[] = [];
+  for (let i = 0; i < fresh.length; i += args.batchSize) {
+    const batch = fresh.slice(i, i + args.batchSize).map((x) => x.id);
+    const txHash = await mined(c.engine.settle(batch));
+    for (const id of batch) await journal.record({ key: `settle:${id}`, txHash });
+    settled.push(...batch);
+    txHashes.push(txHash);
+    args.onBatch?.(settled.length);
+  }
+  return { settled, txHashes };
+}
+
+/** Writes a claim's EOB (FHIR JSON) and returns the plain-text version. */
+export async function writeEob(
+  c: ClaimsConnection,
+  claimId: bigint,
+  out: string,
+  sourceFile?: string,
+): Promise<string> {
+  const view = await readClaim(c.engine, claimId);
+  const insurerId = (await c.plans.planOf(view.planId)).insurer;
+  const sourceClaim = sourceFile ? (JSON.parse(await readFile(sourceFile, "utf8")) as never) : undefined;
+  const options = { decimals: c.decimals, insurerId, sourceClaim };
+  await writeFile(
+    out,
+    JSON.stringify(
+      {
+        resourceType: "Bundle",
+        type: "collection",
+        entry: [toClaimResponse(view, options), toExplanationOfBenefit(view, options)].map((resource) => ({
+          resource,
+        })),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  return formatEob(view, options);
+}
+
+/** The remittance CSV of one provider's claims. */
+export async function providerRemittance(c: ClaimsConnection, providerId: string): Promise<string> {
+  if (!isHexString(providerId, 32))
+    throw new MedChainError(`--provider: "${providerId}" is not a member id (0x + 64 hex digits)`);
+  const events = await c.engine.queryFilter(c.engine.filters.ClaimSubmitted(undefined, providerId));
+  const views: ClaimView[] = [];
+  for (const e of events) views.push(await readClaim(c.engine, e.args.claimId));
+  return remittanceCsv(views, c.decimals);
+}

@@ -1,0 +1,161 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { network } from "hardhat";
+
+import type { ClaimsConnection } from "../../src/claims/connect.js";
+import {
+  approvedClaims,
+  enrolPatient,
+  fundEscrow,
+  providerRemittance,
+  publishPlan,
+  readRecordFile,
+  settleClaims,
+  submitFhirClaim,
+  writeEob,
+} from "../../src/claims/operations.js";
+import {
+  CLAIMS_TEST_NETWORK,
+  PLAN_RULES,
+  THREE_LINES,
+  deployClaims,
+  patient,
+  planTerms,
+  usd,
+  type ClaimsFixture,
+} from "./fixture.js";
+import { expectMedChainError, submitClaim } from "./helpers.js";
+
+const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
+
+async function claimsFixture() {
+  return deployClaims(ethers);
+}
+
+const FIXTURES = "test/fixtures/claims";
+const SECRET = "0x" + "5e".repeat(16);
+
+function as(fx: ClaimsFixture, signer: HardhatEthersSigner): ClaimsConnection {
+  return {
+    engine: fx.engine.connect(signer),
+    plans: fx.plans.connect(signer),
+    token: fx.token.connect(signer) as never,
+    decimals: 6,
+    chainId: 31337n,
+    signerAddress: signer.address,
+  };
+}
+
+describe("Claims operations (what the tasks run)", function () {
+  it("publishes a plan file and enrols a patient, refusing an unknown plan before sending anything", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const insurer = as(fx, fx.insurer);
+    const { planId } = await publishPlan(insurer, `${FIXTURES}/plan.json`);
+    expect(planId).to.equal(2n);
+    const { patientRef } = await enrolPatient(insurer, {
+      planId,
+      patientId: "P-1",
+      secret: SECRET,
+      start: "2026-01-01",
+      end: "2026-12-31",
+    });
+    expect((await fx.engine.coverageOf(planId, patientRef)).end).to.equal(
+      BigInt(Date.parse("2026-12-31T23:59:59Z") / 1000),
+    );
+    const nonce = await ethers.provider.getTransactionCount(fx.insurer.address);
+    await expectMedChainError(publishPlan(insurer, `${FIXTURES}/plan.json`, 42n), "--plan: plan 42 does not exist");
+    await expectMedChainError(
+      enrolPatient(insurer, { planId, patientId: "P-1", secret: SECRET, start: "01/01/2026", end: "2026-12-31" }),
+      '--start: "01/01/2026" is not a FHIR date',
+    );
+    await expectMedChainError(fundEscrow(insurer, "-5"), "--amount: negative amount");
+    await expectMedChainError(fundEscrow(insurer, "ten"), '--amount: not a non-negative decimal amount: "ten"');
+    expect(await ethers.provider.getTransactionCount(fx.insurer.address)).to.equal(nonce);
+  });
+
+  it("submits a FHIR Claim file, and refuses a file that is not a Claim or an unknown plan without sending", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const hospital = as(fx, fx.hospital);
+    const record = { commitment: fx.record, batchId: 0n, proof: [] };
+    await expectMedChainError(
+      submitFhirClaim(hospital, { file: `${FIXTURES}/not-a-claim.json`, planId: fx.planId, secret: SECRET, record }),
+      /not-a-claim\.json: resourceType: not a FHIR Claim/,
+    );
+    await expectMedChainError(
+      submitFhirClaim(hospital, { file: `${FIXTURES}/visit-claim.json`, planId: 42n, secret: SECRET, record }),
+      "--plan: plan 42 does not exist",
+    );
+    expect(await fx.engine.claimCount()).to.equal(0n);
+    // The visit's patient is not enrolled in the fixture plan: stored, rejected with CARC 31.
+    const { view } = await submitFhirClaim(hospital, {
+      file: `${FIXTURES}/visit-claim.json`,
+      planId: fx.planId,
+      secret: SECRET,
+      record,
+    });
+    expect([view.status, view.reason]).to.deep.equal(["Rejected", 31]);
+  });
+
+  it("settles in resumable batches: a second run settles nothing twice", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const ids: bigint[] = [];
+    for (const n of [1, 2, 3])
+      ids.push((await submitClaim(fx, fx.claim(THREE_LINES, { patientRef: patient(n) }))).claimId);
+    const journal = path.join(await mkdtemp(path.join(tmpdir(), "claims-")), "settle.journal");
+    const first = await settleClaims(as(fx, fx.insurer), { ids, batchSize: 2, journal });
+    expect([first.settled, first.txHashes.length]).to.deep.equal([ids, 2]);
+    const again = await settleClaims(as(fx, fx.insurer), { ids, batchSize: 2, journal });
+    expect(again.settled).to.deep.equal([]);
+    expect((await readFile(journal, "utf8")).trim().split("\n")).to.have.length(3);
+    expect(await fx.engine.creditOf(fx.hospitalId)).to.equal(usd(792));
+  });
+
+  it("finds only the signing insurer's approved claims to settle", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * 86_400n), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    await fx.engine.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    await fx.engine.connect(fx.insurer2).fund(usd(1000));
+    const theirs = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
+    const mine = await submitClaim(fx, fx.claim(THREE_LINES, { patientRef: patient(2) }));
+    expect([theirs.view.status, mine.view.status]).to.deep.equal(["Approved", "Approved"]);
+    expect(await approvedClaims(as(fx, fx.insurer))).to.deep.equal([mine.claimId]);
+    expect(await approvedClaims(as(fx, fx.insurer2))).to.deep.equal([theirs.claimId]);
+  });
+
+  it("writes the EOB as FHIR JSON and the provider's remittance as CSV", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES));
+    const out = path.join(await mkdtemp(path.join(tmpdir(), "claims-")), "eob.json");
+    const text = await writeEob(as(fx, fx.insurer), claimId, out);
+    expect(text).to.match(/Claim 1 {2}service date .* status Approved/);
+    const bundle = JSON.parse(await readFile(out, "utf8")) as { entry: Array<{ resource: { resourceType: string } }> };
+    expect(bundle.entry.map((e) => e.resource.resourceType)).to.deep.equal(["ClaimResponse", "ExplanationOfBenefit"]);
+    const csv = await providerRemittance(as(fx, fx.insurer), fx.hospitalId);
+    expect(csv.split("\n")[1]).to.match(
+      /^1,\d{4}-\d{2}-\d{2},Approved,1150\.00,850\.00,0\.00,586\.00,CO-45:300\.00 PR-1:500\.00/,
+    );
+    await expectMedChainError(
+      providerRemittance(as(fx, fx.insurer), "0x1234"),
+      /--provider: "0x1234" is not a member id/,
+    );
+  });
+
+  it("reads a record proof file and names the bad field", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "claims-"));
+    const good = path.join(dir, "record.json");
+    await writeFile(good, JSON.stringify({ commitment: ethers.id("r"), batchId: "3", proof: [ethers.id("p")] }));
+    expect(await readRecordFile(good)).to.deep.equal({
+      commitment: ethers.id("r"),
+      batchId: 3n,
+      proof: [ethers.id("p")],
+    });
+    const bad = path.join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ commitment: "0x12" }));
+    await expectMedChainError(readRecordFile(bad), `${bad}: commitment: not a 32-byte hex string`);
+  });
+});
