@@ -45,7 +45,10 @@ contract RecordRegistry is IRecordRegistry, ConsortiumGuarded, EIP712, Nonces {
     /// @dev A `Batch` packed into one word (see `_packBatch`).
     mapping(bytes32 root => uint256 packedBatch) private _batches;
     mapping(bytes32 memberId => uint32 index) private _memberIndex;
-    bytes32[] private _memberIds;
+    /// @dev A mapping, not an array: `recordStatus` (which claims call on every submission) reads one
+    /// slot instead of the array's length and element.
+    mapping(uint32 index => bytes32 memberId) private _memberIds;
+    uint32 private _memberCount;
     mapping(bytes32 oldCommitment => bytes32 newCommitment) private _supersededBy;
     mapping(bytes32 newCommitment => bytes32 oldCommitment) private _amendedFrom;
     mapping(address patient => address guardian) private _guardians;
@@ -259,7 +262,7 @@ contract RecordRegistry is IRecordRegistry, ConsortiumGuarded, EIP712, Nonces {
     ) external view returns (bytes32 memberId, uint64 anchoredAt, RecordStatus status) {
         uint32 index;
         (index, anchoredAt, status, ) = _lookup(commitment, batchId, proof);
-        if (index != 0) memberId = _memberIds[index - 1];
+        if (index != 0) memberId = _memberIds[index];
     }
 
     /// @notice The stored entry of a commitment (zero if none); for a batched record only its status override.
@@ -274,7 +277,7 @@ contract RecordRegistry is IRecordRegistry, ConsortiumGuarded, EIP712, Nonces {
 
     /// @notice The member id behind a records-local member index (1-based).
     function memberAt(uint32 index) external view returns (bytes32) {
-        return _memberIds[index - 1];
+        return _memberIds[index];
     }
 
     /// @notice The newer version that superseded `commitment` (zero if none).
@@ -383,8 +386,8 @@ contract RecordRegistry is IRecordRegistry, ConsortiumGuarded, EIP712, Nonces {
     function _indexOf(bytes32 memberId) private returns (uint32 index) {
         index = _memberIndex[memberId];
         if (index == 0) {
-            _memberIds.push(memberId);
-            index = uint32(_memberIds.length);
+            index = ++_memberCount;
+            _memberIds[index] = memberId;
             _memberIndex[memberId] = index;
         }
     }

@@ -1,7 +1,13 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { keccak256, parseUnits, toUtf8Bytes } from "ethers";
 
-import type { ClaimsEngine, ClaimsPlans, MockRecordVerifier, TestStablecoin } from "../../typechain-types/index.js";
+import type {
+  ClaimsEngine,
+  ClaimsPlans,
+  MockRecordVerifier,
+  RecordRegistry,
+  TestStablecoin,
+} from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
 import { patientReference, serviceCode } from "../../src/claims/codes.js";
 import type { ClaimInputArgs, LineArgs } from "../../src/claims/engine.js";
@@ -61,6 +67,8 @@ export interface ClaimsFixture extends ConsortiumFixture {
   engine: ClaimsEngine;
   token: TestStablecoin;
   verifier: MockRecordVerifier;
+  /** The real record registry, when the fixture was asked for it (the engine then checks records there). */
+  recordRegistry?: RecordRegistry;
   hospital: HardhatEthersSigner;
   hospitalId: string;
   hospital2: HardhatEthersSigner;
@@ -86,7 +94,10 @@ export interface ClaimsFixture extends ConsortiumFixture {
  * fixture plan published by `insurer`, patients 1-3 enrolled for a year that began 30 days ago,
  * 100,000 TESTUSD in escrow, and one record anchored by `hospital`.
  */
-export async function deployClaims(ethers: HardhatEthers): Promise<ClaimsFixture> {
+export async function deployClaims(
+  ethers: HardhatEthers,
+  options: { realRecords?: boolean } = {},
+): Promise<ClaimsFixture> {
   const consortium = await deployConsortium(ethers);
   const [hospital, hospital2, lab, insurer, insurer2, outsider] = consortium.spare as [
     HardhatEthersSigner,
@@ -104,11 +115,14 @@ export async function deployClaims(ethers: HardhatEthers): Promise<ClaimsFixture
 
   const token = await ethers.deployContract("TestStablecoin");
   const verifier = await ethers.deployContract("MockRecordVerifier");
+  const recordRegistry = options.realRecords
+    ? await ethers.deployContract("RecordRegistry", [await consortium.registry.getAddress()])
+    : undefined;
   const plans = await ethers.deployContract("ClaimsPlans", [await consortium.registry.getAddress()]);
   const engine = await ethers.deployContract("ClaimsEngine", [
     await consortium.registry.getAddress(),
     await plans.getAddress(),
-    await verifier.getAddress(),
+    await (recordRegistry ?? verifier).getAddress(),
     await token.getAddress(),
   ]);
 
@@ -128,6 +142,7 @@ export async function deployClaims(ethers: HardhatEthers): Promise<ClaimsFixture
 
   const record = keccak256(toUtf8Bytes("fixture record commitment 1"));
   await verifier.setRecord(record, hospitalId, 1);
+  if (recordRegistry !== undefined) await recordRegistry.connect(hospital).anchor(record, 1);
 
   const serviceDate = now - 2n * DAY;
   const claim = (lines: LineArgs[], overrides: Partial<ClaimInputArgs> = {}): ClaimInputArgs => ({
@@ -148,6 +163,7 @@ export async function deployClaims(ethers: HardhatEthers): Promise<ClaimsFixture
     engine,
     token,
     verifier,
+    recordRegistry,
     hospital,
     hospitalId,
     hospital2,
