@@ -223,13 +223,13 @@ interface IDrugProvenance {
         Disposition disposition
     );
     /// @dev A pack that was already dispensed, destroyed or stolen was presented for dispensing again:
-    /// a likely clone. Who (`account` of `memberId`), where (the member), when (`at`), which pack.
+    /// a likely clone. Who (`account` of `memberId`), where (the member), when (`time`), which pack.
     event PackCloneDetected(
         bytes32 indexed packId,
         bytes32 indexed lotId,
         bytes32 indexed memberId,
         address account,
-        uint64 at,
+        uint64 time,
         Disposition priorDisposition
     );
     /// @dev A lot was recalled by its manufacturer or a regulator.

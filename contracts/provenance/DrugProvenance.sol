@@ -260,8 +260,11 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         if (lotNode.kind != NodeKind.Lot || !MerkleProof.verifyCalldata(claim.lotProof, lotNode.root, leafOf(packId))) {
             return (Verdict.Unknown, bytes32(0), false);
         }
-        NodeState state;
-        (custodian, state) = _custody(_overlay(packId, lotId, links), packId);
+        NodeState state = _nodes[packId].state;
+        if (state != NodeState.Dispensed && state != NodeState.Destroyed && state != NodeState.Stolen) {
+            // A pack that left the supply chain for good has no custodian; its links are not needed.
+            (custodian, state) = _custody(_overlay(packId, lotId, links), packId);
+        }
         inTransit = state == NodeState.InTransit;
         Lot storage lot = _lots[lotId];
         if (state == NodeState.Dispensed) verdict = Verdict.Dispensed;
