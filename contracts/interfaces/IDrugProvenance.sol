@@ -74,23 +74,18 @@ interface IDrugProvenance {
     /// @notice A node of the supply graph: a pack, a container or a lot.
     struct Node {
         bytes32 parent; // container (or lot) it was last proven to be in; zero when loose
-        bytes32 holder; // member holding it when loose (for an opened container or lot: its contents' holder)
+        bytes32 holder; // member holding it when loose (opened container: its contents' holder; lot: its maker)
         bytes32 pendingTo; // member named by the last shipment (meaningful while InTransit)
         bytes32 root; // containers and lots: Merkle root over the children's ids; packs: their lot id
-        bytes32 packer; // containers: member that packed it; lots: the manufacturer
-        uint64 movedSeq; // sequence number of the node's last change of place
-        uint64 packedSeq; // containers and lots: sequence number of packing or commissioning
-        uint64 openedSeq; // containers: of unpacking; lots: of commissioning (their packs are loose)
+        bytes32 packer; // containers: member that packed it
+        uint40 movedSeq; // sequence number of the node's last change of place
+        uint40 packedSeq; // containers: sequence number of packing
+        uint40 openedSeq; // containers: sequence number of unpacking
+        uint64 expiresAt; // lots: unix seconds from which the lot is expired
         uint32 count; // containers: number of children; lots: number of packs
         NodeKind kind; // what the node is
         NodeState state; // where it stands
-    }
-
-    /// @notice A commissioned lot's product data.
-    struct Lot {
-        uint64 gtin; // the product's GTIN-14
-        uint64 expiresAt; // unix seconds from which the lot is expired
-        bool recalled; // set once by a recall
+        bool recalled; // lots: set once by a recall
     }
 
     /// @notice A proof that `child` is one of the children committed to by `parent`'s Merkle root.

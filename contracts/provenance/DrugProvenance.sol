@@ -42,10 +42,9 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     }
 
     mapping(uint64 gtin => bytes32 manufacturer) private _products;
-    mapping(bytes32 lotId => Lot lot) private _lots;
     mapping(bytes32 id => Node node) private _nodes;
     /// @dev Orders changes of place, so a stale containment proof can be told from a fresh one.
-    uint64 private _seq;
+    uint40 private _seq;
 
     constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_PROVENANCE) {}
 
@@ -79,12 +78,11 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         Node storage node = _nodes[lotId];
         if (node.kind != NodeKind.None) revert ProvenanceLotExists(lotId);
 
-        uint64 seq = ++_seq;
-        _lots[lotId] = Lot({gtin: gtin, expiresAt: expiresAt, recalled: false});
+        // The packs lie loose in their lot, with its manufacturer: no sequence number is needed (a
+        // container can only claim them from the manufacturer, who packs them after commissioning).
         node.holder = member;
         node.root = root;
-        node.packedSeq = seq;
-        node.openedSeq = seq;
+        node.expiresAt = expiresAt;
         node.count = quantity;
         node.kind = NodeKind.Lot;
         node.state = NodeState.Opened;
@@ -109,9 +107,8 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         if (node.holder != member && !consortium.isActiveMemberId(member, MemberKinds.REGULATOR)) {
             revert ProvenanceRecallNotAllowed(lotId, member);
         }
-        Lot storage lot = _lots[lotId];
-        if (lot.recalled) revert ProvenanceLotAlreadyRecalled(lotId);
-        lot.recalled = true;
+        if (node.recalled) revert ProvenanceLotAlreadyRecalled(lotId);
+        node.recalled = true;
         emit LotRecalled(lotId, member, msg.sender, BizStep.Holding, Disposition.Recalled);
     }
 
@@ -126,7 +123,7 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         Node storage node = _nodes[containerId];
         if (node.kind != NodeKind.None) revert ProvenanceContainerExists(sscc);
 
-        uint64 seq = ++_seq;
+        uint40 seq = ++_seq;
         node.holder = member;
         node.packer = member;
         // Non-zero from the start so that every shipment rewrites a non-zero slot (cheaper).
@@ -236,9 +233,8 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
             _cloneAlert(packId, lotId, member, state);
             return false;
         }
-        Lot storage lot = _lots[lotId];
-        if (lot.recalled) revert ProvenanceLotRecalled(lotId);
-        if (block.timestamp >= lot.expiresAt) revert ProvenanceLotExpired(lotId, lot.expiresAt);
+        if (lotNode.recalled) revert ProvenanceLotRecalled(lotId);
+        if (block.timestamp >= lotNode.expiresAt) revert ProvenanceLotExpired(lotId, lotNode.expiresAt);
         if (state != NodeState.Held) revert ProvenanceInvalidState(packId, state);
         if (custodian != member) revert ProvenanceNotCustodian(packId, custodian, member);
 
@@ -266,12 +262,11 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
             (custodian, state) = _custody(_overlay(packId, lotId, links), packId);
         }
         inTransit = state == NodeState.InTransit;
-        Lot storage lot = _lots[lotId];
         if (state == NodeState.Dispensed) verdict = Verdict.Dispensed;
         else if (state == NodeState.Destroyed) verdict = Verdict.Destroyed;
         else if (state == NodeState.Stolen) verdict = Verdict.Stolen;
-        else if (lot.recalled) verdict = Verdict.Recalled;
-        else if (block.timestamp >= lot.expiresAt) verdict = Verdict.Expired;
+        else if (lotNode.recalled) verdict = Verdict.Recalled;
+        else if (block.timestamp >= lotNode.expiresAt) verdict = Verdict.Expired;
         else verdict = Verdict.Genuine;
     }
 
@@ -291,11 +286,6 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     /// @notice The manufacturer that registered `gtin` (zero if none).
     function manufacturerOf(uint64 gtin) external view returns (bytes32) {
         return _products[gtin];
-    }
-
-    /// @notice A lot's product data.
-    function lotOf(bytes32 lotId) external view returns (Lot memory) {
-        return _lots[lotId];
     }
 
     /// @notice A node of the supply graph (pack, container or lot).
@@ -409,9 +399,11 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         }
         if (!known) revert ProvenanceUnknownItem(child);
         if (c.state == NodeState.InTransit) revert ProvenanceInvalidState(child, NodeState.InTransit);
-        uint64 since = c.movedSeq;
-        bytes32 keeper = c.holder;
-        if (current != bytes32(0)) {
+        uint40 since = c.movedSeq;
+        bytes32 keeper;
+        if (current == bytes32(0)) {
+            keeper = c.holder;
+        } else {
             Node storage cur = _nodes[current];
             if (cur.kind == NodeKind.Container && cur.state != NodeState.Opened) {
                 revert ProvenanceInsideSealedContainer(child, current);

@@ -6,6 +6,7 @@ import { MedChainError } from "./errors.js";
 /** Ignition's future ids of the suite's contracts, as written to deployed_addresses.json. */
 export const FUTURE_IDS = {
   registry: "Consortium#ConsortiumRegistry",
+  provenance: "Provenance#DrugProvenance",
 } as const;
 
 /**

@@ -152,10 +152,11 @@ describe("DrugProvenance", function () {
   describe("lots", function () {
     it("records one root per lot with its GTIN, expiry and quantity", async function () {
       const { provenance, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
-      const lot = await provenance.lotOf(plan.lotId);
-      expect(lot.gtin).to.equal(BigInt(GTIN));
-      expect(lot.expiresAt).to.equal(plan.expiresAt);
+      const [event] = await provenance.queryFilter(provenance.filters.LotCommissioned(plan.lotId));
+      expect(event!.args.gtin).to.equal(BigInt(GTIN));
+      expect(event!.args.lot).to.equal("LOT-42");
       const node = await provenance.nodeOf(plan.lotId);
+      expect(node.expiresAt).to.equal(plan.expiresAt);
       expect(node.root).to.equal(plan.root);
       expect(node.count).to.equal(8n);
       expect(node.holder).to.equal(ids.mfr);
@@ -648,7 +649,7 @@ describe("DrugProvenance", function () {
       await expect(provenance.connect(signers.mfr).recall(plan.lotId))
         .to.emit(provenance, "LotRecalled")
         .withArgs(plan.lotId, ids.mfr, signers.mfr.address, 8, 2);
-      expect((await provenance.lotOf(plan.lotId)).recalled).to.equal(true);
+      expect((await provenance.nodeOf(plan.lotId)).recalled).to.equal(true);
     });
 
     it("lets a regulator recall any lot", async function () {
