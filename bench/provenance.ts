@@ -50,7 +50,7 @@ export const provenanceBench: Bench = async ({ ethers }) => {
     sscc(10_000),
     big.bundle.packs.map((p) => p.packId),
   );
-  for (const p of [pallet10, pallet10000]) await gasOf(asMfr.pack(ssccToUint(p.sscc), p.root, p.children.length));
+  for (const p of [pallet10, pallet10000]) await gasOf(asMfr.pack(ssccToUint(p.sscc), p.root, p.children.length, []));
   const ship10 = await gasOf(asMfr.ship(pallet10.containerId, distId, []));
   const ship10000 = await gasOf(asMfr.ship(pallet10000.containerId, distId, []));
 
@@ -63,13 +63,13 @@ export const provenanceBench: Bench = async ({ ethers }) => {
       packs.map((p) => p.packId),
     ),
   );
-  const packGas = await gasOf(asMfr.pack(ssccToUint(cases[0]!.sscc), cases[0]!.root, 24));
-  await gasOf(asMfr.pack(ssccToUint(cases[1]!.sscc), cases[1]!.root, 24));
+  const packGas = await gasOf(asMfr.pack(ssccToUint(cases[0]!.sscc), cases[0]!.root, 24, []));
+  await gasOf(asMfr.pack(ssccToUint(cases[1]!.sscc), cases[1]!.root, 24, []));
   const pallet = planContainer(
     sscc(200),
     cases.map((c) => c.containerId),
   );
-  await gasOf(asMfr.pack(ssccToUint(pallet.sscc), pallet.root, 2));
+  await gasOf(asMfr.pack(ssccToUint(pallet.sscc), pallet.root, 2, []));
   for (const c of [...cases, pallet]) catalog.addContainer(c);
 
   const ship = await gasOf(asMfr.ship(pallet.containerId, distId, []));

@@ -259,8 +259,14 @@ interface IDrugProvenance {
         bytes32 root
     ) external returns (bytes32 lotId);
 
-    /// @notice Packs a new sealed container (SSCC) whose root commits to its children's ids.
-    function pack(uint64 sscc, bytes32 root, uint32 count) external returns (bytes32 containerId);
+    /// @notice Packs a new sealed container (SSCC) whose root commits to its children's ids, then records
+    /// `links` (typically: where its child containers now are, ending with their links into it).
+    function pack(
+        uint64 sscc,
+        bytes32 root,
+        uint32 count,
+        Link[] calldata links
+    ) external returns (bytes32 containerId);
 
     /// @notice Records proven containment links (anyone may; each link is checked against custody).
     function link(Link[] calldata links) external;

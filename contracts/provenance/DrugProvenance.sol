@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
@@ -25,7 +24,7 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * A pack that is dispensed, destroyed or stolen and is presented for dispensing again raises a clone
  * alert event instead of reverting, so the alert stays on chain.
  */
-contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
+contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
     /// @dev Members that may hold goods: manufacturers, distributors, pharmacies and hospitals.
     uint8 internal constant SUPPLY_CHAIN =
         MemberKinds.MANUFACTURER | MemberKinds.DISTRIBUTOR | MemberKinds.PHARMACY | MemberKinds.HOSPITAL;
@@ -115,7 +114,12 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     // ---------------------------------------------------------------- containers
 
     /// @inheritdoc IDrugProvenance
-    function pack(uint64 sscc, bytes32 root, uint32 count) external returns (bytes32 containerId) {
+    function pack(
+        uint64 sscc,
+        bytes32 root,
+        uint32 count,
+        Link[] calldata links
+    ) external returns (bytes32 containerId) {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
         if (!Gs1.isValidSscc(sscc)) revert ProvenanceInvalidSscc(sscc);
         if (root == bytes32(0) || count == 0) revert ProvenanceEmptyContainer(sscc);
@@ -135,6 +139,7 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         node.kind = NodeKind.Container;
         node.state = NodeState.Held;
         emit ContainerPacked(containerId, member, sscc, root, count, BizStep.Packing, Disposition.Active);
+        if (links.length != 0) _storeLinks(links);
     }
 
     /// @inheritdoc IDrugProvenance

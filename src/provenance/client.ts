@@ -73,7 +73,6 @@ export async function packContainer(
   children: string[],
 ): Promise<{ container: ContainerFile & { idTree: IdTree }; receipt: ContractTransactionReceipt }> {
   const container = planContainer(sscc, children);
-  const packCall = contract.interface.encodeFunctionData("pack", [ssccToUint(sscc), container.root, children.length]);
   catalog.addContainer(container);
   const links: Link[] = [];
   for (const child of children) {
@@ -83,10 +82,7 @@ export async function packContainer(
       links.push(...before, { child, parent: container.containerId, proof: container.idTree.getProof([child]) });
     }
   }
-  const calls = links.length === 0 ? [packCall] : [packCall, contract.interface.encodeFunctionData("link", [links])];
-  const receipt = await mined(
-    calls.length === 1 ? contract.pack(ssccToUint(sscc), container.root, children.length) : contract.multicall(calls),
-  );
+  const receipt = await mined(contract.pack(ssccToUint(sscc), container.root, children.length, links));
   return { container, receipt };
 }
 

@@ -251,7 +251,7 @@ describe("DrugProvenance", function () {
 
     it("refuses packing by a member that may not hold goods", async function () {
       const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.lab).pack(BigInt(sscc(9)), plan.root, 1))
+      await expect(provenance.connect(signers.lab).pack(BigInt(sscc(9)), plan.root, 1, []))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.lab.address, SUPPLY_CHAIN);
     });
@@ -259,7 +259,7 @@ describe("DrugProvenance", function () {
     it("refuses an SSCC with a wrong check digit", async function () {
       const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const bad = BigInt(sscc(9)) + 1n;
-      await expect(provenance.connect(signers.mfr).pack(bad, plan.root, 1))
+      await expect(provenance.connect(signers.mfr).pack(bad, plan.root, 1, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidSscc")
         .withArgs(bad);
     });
@@ -267,13 +267,13 @@ describe("DrugProvenance", function () {
     it("refuses an empty container and a reused SSCC", async function () {
       const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const asMfr = provenance.connect(signers.mfr);
-      await expect(asMfr.pack(BigInt(sscc(9)), ethers.ZeroHash, 1))
+      await expect(asMfr.pack(BigInt(sscc(9)), ethers.ZeroHash, 1, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyContainer")
         .withArgs(BigInt(sscc(9)));
-      await expect(asMfr.pack(BigInt(sscc(9)), plan.root, 0))
+      await expect(asMfr.pack(BigInt(sscc(9)), plan.root, 0, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyContainer")
         .withArgs(BigInt(sscc(9)));
-      await expect(asMfr.pack(BigInt(sscc(1)), plan.root, 1))
+      await expect(asMfr.pack(BigInt(sscc(1)), plan.root, 1, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceContainerExists")
         .withArgs(BigInt(sscc(1)));
     });
@@ -360,7 +360,7 @@ describe("DrugProvenance", function () {
     it("refuses to move a child out of a sealed container into another one", async function () {
       const { provenance, signers, caseA, pallet } = await networkHelpers.loadFixture(provenanceFixture);
       const container = planContainer(sscc(8), [caseA]);
-      await provenance.connect(signers.mfr).pack(BigInt(sscc(8)), container.root, 1);
+      await provenance.connect(signers.mfr).pack(BigInt(sscc(8)), container.root, 1, []);
       await expect(
         provenance.link([{ child: caseA, parent: container.containerId, proof: container.idTree.getProof([caseA]) }]),
       )

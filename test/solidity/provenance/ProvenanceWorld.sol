@@ -66,7 +66,7 @@ contract ProvenanceWorld {
         vm.startPrank(accounts[0]);
         provenance.registerProduct(GTIN);
         lotId = provenance.commissionLot(GTIN, LOT, expiresAt, 2, _pairRoot(packIds[0], packIds[1]));
-        caseId = provenance.pack(SSCC, _pairRoot(packIds[0], packIds[1]), 2);
+        caseId = provenance.pack(SSCC, _pairRoot(packIds[0], packIds[1]), 2, new IDrugProvenance.Link[](0));
         vm.stopPrank();
     }
 
