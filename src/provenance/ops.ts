@@ -1,0 +1,138 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import type { DrugProvenance } from "../../typechain-types/index.js";
+import { MedChainError } from "../chain/errors.js";
+import { Catalog, containerFile } from "./catalog.js";
+import {
+  commissionLot,
+  destroyItem,
+  dispensePack,
+  linksFor,
+  packContainer,
+  recallLot,
+  receiveItem,
+  registerProduct,
+  reportItemStolen,
+  shipItem,
+  unpackContainer,
+  verifyPack,
+} from "./client.js";
+import { parseGs1 } from "./gs1/index.js";
+import { lotIdOf } from "./ids.js";
+import { describeHistory, historyOf } from "./history.js";
+import { VERDICT_WORDS } from "./kinds.js";
+import { parseSerialsCsv, planLot, writeLotFiles } from "./lot.js";
+import { resolveItem, resolveMember, scanFromLabel } from "./resolve.js";
+
+/**
+ * What the `provenance` tasks do, as functions of the contract and the operator's data directory
+ * (lot trees, private lot bundles, container files). Each returns the lines to print.
+ */
+export async function opRegisterProduct(provenance: DrugProvenance, gtinInput: string): Promise<string[]> {
+  const { gtin } = parseGs1(`(01)${gtinInput}`);
+  const receipt = await registerProduct(provenance, gtin!);
+  return [`product ${gtin} registered (tx ${receipt.hash})`];
+}
+
+export async function opCommission(
+  provenance: DrugProvenance,
+  input: { gtin: string; lot: string; expiry: string; serialsFile: string; dataDir: string; labels: boolean },
+): Promise<string[]> {
+  // Validate everything (GS1 syntax of the identity, the CSV) before anything is sent.
+  const identity = parseGs1(`(01)${input.gtin}(17)${input.expiry}(10)${input.lot}`);
+  const serials = parseSerialsCsv(await readFile(input.serialsFile, "utf8"), input.serialsFile);
+  const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
+  const files = await writeLotFiles(input.dataDir, plan, input.labels);
+  const receipt = await commissionLot(provenance, plan);
+  return [
+    `lot ${plan.lot} of ${plan.gtin} commissioned: ${plan.quantity} packs, root ${plan.root} (tx ${receipt.hash})`,
+    `private bundle (hidden codes and proofs, keep it safe): ${files.bundle}`,
+    `public lot tree (pack ids only, may be published): ${files.tree}`,
+    ...(input.labels ? [`labels: ${files.labels}`] : []),
+  ];
+}
+
+export async function opPack(
+  provenance: DrugProvenance,
+  dataDir: string,
+  ssccInput: string,
+  items: string[],
+): Promise<string[]> {
+  const { sscc } = parseGs1(/^\d{18}$/.test(ssccInput) ? `(00)${ssccInput}` : ssccInput);
+  if (sscc === undefined) throw new MedChainError(`--sscc ${ssccInput}: not an SSCC`);
+  if (items.length === 0) throw new MedChainError("--items: name at least one pack or container");
+  const catalog = await Catalog.load(dataDir);
+  const children = items.map((item) => resolveItem(catalog, item, "--items").id);
+  const { container, receipt } = await packContainer(provenance, catalog, sscc, children);
+  const file = containerFile(dataDir, sscc);
+  await mkdir(path.dirname(file), { recursive: true });
+  const { idTree: _tree, ...publicFile } = container;
+  await writeFile(file, JSON.stringify(publicFile) + "\n");
+  return [`container ${sscc} packed with ${children.length} items (tx ${receipt.hash})`, `container file: ${file}`];
+}
+
+const ZERO = "0x" + "0".repeat(64);
+
+type ItemOp = "unpack" | "receive" | "destroy" | "report-stolen";
+
+export async function opItem(provenance: DrugProvenance, dataDir: string, op: ItemOp, item: string): Promise<string[]> {
+  const catalog = await Catalog.load(dataDir);
+  const { id } = resolveItem(catalog, item);
+  const receipt =
+    op === "unpack"
+      ? await unpackContainer(provenance, catalog, id)
+      : op === "receive"
+        ? await receiveItem(provenance, id)
+        : op === "destroy"
+          ? await destroyItem(provenance, catalog, id)
+          : await reportItemStolen(provenance, catalog, id);
+  const done = { unpack: "unpacked", receive: "received", destroy: "destroyed", "report-stolen": "reported stolen" }[
+    op
+  ];
+  return [`${item} ${done} (tx ${receipt.hash})`];
+}
+
+export async function opShip(provenance: DrugProvenance, dataDir: string, item: string, to: string): Promise<string[]> {
+  const catalog = await Catalog.load(dataDir);
+  const { id } = resolveItem(catalog, item);
+  const receipt = await shipItem(provenance, catalog, id, resolveMember(to));
+  return [`${item} shipped to ${to} (tx ${receipt.hash}); it moves when ${to} receives it`];
+}
+
+export async function opDispense(provenance: DrugProvenance, dataDir: string, label: string, code: string) {
+  const catalog = await Catalog.load(dataDir);
+  const result = await dispensePack(provenance, catalog, scanFromLabel(label, code));
+  return result.cloneAlert
+    ? [
+        `CLONE ALERT: this pack was already dispensed, destroyed or stolen; the alert is on chain (tx ${result.receipt.hash}). Do not hand it out.`,
+      ]
+    : [`pack dispensed (tx ${result.receipt.hash})`];
+}
+
+export async function opRecall(provenance: DrugProvenance, gtinInput: string, lot: string): Promise<string[]> {
+  const { gtin } = parseGs1(`(01)${gtinInput}(10)${lot}`);
+  const receipt = await recallLot(provenance, lotIdOf(gtin!, lot));
+  return [`lot ${lot} of ${gtin} recalled (tx ${receipt.hash})`];
+}
+
+/** The verdict of a scanned pack and its custody timeline, in plain words. */
+export async function opVerify(provenance: DrugProvenance, dataDir: string, label: string, code: string) {
+  const catalog = await Catalog.load(dataDir);
+  const scan = scanFromLabel(label, code);
+  const result = await verifyPack(provenance, catalog, scan);
+  const lines = [`verdict: ${result.verdict}: ${VERDICT_WORDS[result.verdict]}`];
+  if (result.verdict === "UNKNOWN") return lines;
+  if (result.custodian !== ZERO) {
+    lines.push(`${result.inTransit ? "shipped by (in transit)" : "held by"} member ${result.custodian}`);
+  }
+  const links = await linksFor(provenance, catalog, result.packId, false);
+  const ids = [result.lotId, result.packId, ...new Set(links.map((l) => String(l.parent)))];
+  // Follow the recorded links upward too (a case's pallet), so the whole path's events are shown.
+  for (let i = 1; i < ids.length; i++) {
+    const parent = (await provenance.nodeOf(ids[i]!)).parent;
+    if (parent !== ZERO && !ids.includes(parent)) ids.push(parent);
+  }
+  lines.push("timeline:", ...describeHistory(await historyOf(provenance, ids)).map((l) => `  ${l}`));
+  return lines;
+}
