@@ -1,7 +1,7 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import type { ConsortiumRegistry } from "../../typechain-types/index.js";
+import type { ConsortiumRegistry, DrugProvenance } from "../../typechain-types/index.js";
 
 /** The cast of the demo. Every institution and person here is invented. */
 export interface Cast {
@@ -22,6 +22,7 @@ export interface Cast {
 /** Contracts deployed so far; each chapter adds the ones it deploys. */
 export interface StoryContracts {
   registry?: ConsortiumRegistry;
+  provenance?: DrugProvenance;
 }
 
 /** What chapters share: the chain, the cast, the contracts, and a narrator. */

@@ -179,7 +179,14 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
   return entries;
 }
 
-const short = (id: string | undefined): string => (id === undefined ? "?" : `${id.slice(0, 10)}…`);
+/** A short name for an id: containers by their SSCC, others by their first hex digits. */
+export function shortId(id: string | undefined): string {
+  if (id === undefined) return "?";
+  const n = BigInt(id);
+  if (n > 0n && n < 10n ** 18n) return `container ${n.toString().padStart(18, "0")}`;
+  return `${id.slice(0, 10)}…`;
+}
+const short = shortId;
 
 /** One line of plain words per history entry (member ids shortened; names stay off chain). */
 export function describeHistory(entries: HistoryEntry[], names: (id: string) => string = short): string[] {
@@ -195,7 +202,7 @@ export function describeHistory(entries: HistoryEntry[], names: (id: string) => 
         case "ContainerPacked":
           return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} items) by ${who}`;
         case "ContainerUnpacked":
-          return `container ${short(e.itemId)} unpacked by ${who}`;
+          return `${short(e.itemId)} unpacked by ${who}`;
         case "ItemLinked":
           return `${short(e.itemId)} proven to be inside ${short(e.parent)}`;
         case "ItemShipped":

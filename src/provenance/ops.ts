@@ -117,14 +117,21 @@ export async function opRecall(provenance: DrugProvenance, gtinInput: string, lo
 }
 
 /** The verdict of a scanned pack and its custody timeline, in plain words. */
-export async function opVerify(provenance: DrugProvenance, dataDir: string, label: string, code: string) {
+export async function opVerify(
+  provenance: DrugProvenance,
+  dataDir: string,
+  label: string,
+  code: string,
+  names?: (memberId: string) => string,
+) {
   const catalog = await Catalog.load(dataDir);
   const scan = scanFromLabel(label, code);
   const result = await verifyPack(provenance, catalog, scan);
   const lines = [`verdict: ${result.verdict}: ${VERDICT_WORDS[result.verdict]}`];
   if (result.verdict === "UNKNOWN") return lines;
   if (result.custodian !== ZERO) {
-    lines.push(`${result.inTransit ? "shipped by (in transit)" : "held by"} member ${result.custodian}`);
+    const who = names?.(result.custodian) ?? `member ${result.custodian}`;
+    lines.push(`${result.inTransit ? "shipped by (in transit)" : "held by"} ${who}`);
   }
   const links = await linksFor(provenance, catalog, result.packId, false);
   const ids = [result.lotId, result.packId, ...new Set(links.map((l) => String(l.parent)))];
@@ -133,6 +140,6 @@ export async function opVerify(provenance: DrugProvenance, dataDir: string, labe
     const parent = (await provenance.nodeOf(ids[i]!)).parent;
     if (parent !== ZERO && !ids.includes(parent)) ids.push(parent);
   }
-  lines.push("timeline:", ...describeHistory(await historyOf(provenance, ids)).map((l) => `  ${l}`));
+  lines.push("timeline:", ...describeHistory(await historyOf(provenance, ids), names).map((l) => `  ${l}`));
   return lines;
 }
