@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { z } from "zod";
@@ -162,4 +162,16 @@ export class Catalog {
 /** Where a container's public file goes in a data directory. */
 export function containerFile(dataDir: string, sscc: string): string {
   return path.join(dataDir, "containers", `${sscc}.json`);
+}
+
+/** Writes a container's public file (child ids and tree) into a data directory. */
+export async function writeContainerFile(
+  dataDir: string,
+  container: ContainerFile & { idTree?: IdTree },
+): Promise<string> {
+  const file = containerFile(dataDir, container.sscc);
+  await mkdir(path.dirname(file), { recursive: true });
+  const { idTree: _tree, ...publicFile } = container;
+  await writeFile(file, JSON.stringify(publicFile) + "\n");
+  return file;
 }

@@ -1,9 +1,8 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 
 import type { DrugProvenance } from "../../typechain-types/index.js";
 import { MedChainError } from "../chain/errors.js";
-import { Catalog, containerFile } from "./catalog.js";
+import { Catalog, writeContainerFile } from "./catalog.js";
 import {
   commissionLot,
   destroyItem,
@@ -65,10 +64,7 @@ export async function opPack(
   const catalog = await Catalog.load(dataDir);
   const children = items.map((item) => resolveItem(catalog, item, "--items").id);
   const { container, receipt } = await packContainer(provenance, catalog, sscc, children);
-  const file = containerFile(dataDir, sscc);
-  await mkdir(path.dirname(file), { recursive: true });
-  const { idTree: _tree, ...publicFile } = container;
-  await writeFile(file, JSON.stringify(publicFile) + "\n");
+  const file = await writeContainerFile(dataDir, container);
   return [`container ${sscc} packed with ${children.length} items (tx ${receipt.hash})`, `container file: ${file}`];
 }
 

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { admit, deployConsortium } from "../helpers/consortium.js";
-import { Catalog, planContainer } from "../../src/provenance/catalog.js";
+import { planContainer } from "../../src/provenance/catalog.js";
+import { GTIN, provenanceFixtureFor, sscc } from "./fixture.js";
 import {
   claimOf,
   custodyOf,
@@ -17,7 +17,6 @@ import {
   verifyPack,
   type PackScan,
 } from "../../src/provenance/client.js";
-import { gs1CheckDigit } from "../../src/provenance/gs1/index.js";
 import { containerIdOf, lotIdOf, packIdOf, newScratchCode } from "../../src/provenance/ids.js";
 import { NodeState } from "../../src/provenance/kinds.js";
 import { planLot, type LotPlan } from "../../src/provenance/lot.js";
@@ -25,18 +24,11 @@ import { MODULE_IDS } from "../../src/consortium/kinds.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-const GTIN = "09506000134352";
 const OTHER_GTIN = "09506000134369";
 const MANUFACTURER = 4;
 const SUPPLY_CHAIN = 1 | 4 | 8 | 16;
 const DISPENSERS = 1 | 16;
 const RECALLERS = 4 | 64;
-
-/** An SSCC-18 with a correct check digit: extension 1, company prefix 0614141, serial `n`. */
-function sscc(n: number): string {
-  const body = "10614141" + String(n).padStart(9, "0");
-  return body + String(gs1CheckDigit(body));
-}
 
 function scanOf(plan: LotPlan, i: number): PackScan {
   const pack = plan.bundle.packs[i]!;
@@ -44,68 +36,7 @@ function scanOf(plan: LotPlan, i: number): PackScan {
 }
 
 describe("DrugProvenance", function () {
-  /**
-   * A consortium with every kind of member, a registered product, a lot of 8 packs, two cases of 4
-   * packs (A, B) and a pallet holding both cases, all at the manufacturer.
-   */
-  async function provenanceFixture() {
-    const consortium = await deployConsortium(ethers);
-    const [mfr, mfr2, dist, pharmacy, pharmacy2, hospital, regulator, lab, outsider] = consortium.spare as [
-      (typeof consortium.spare)[0],
-      ...(typeof consortium.spare)[0][],
-    ];
-    const ids = {
-      mfr: await admit(consortium, "MFR-1", ["Manufacturer"], mfr),
-      mfr2: await admit(consortium, "MFR-2", ["Manufacturer"], mfr2!),
-      dist: await admit(consortium, "DST-1", ["Distributor"], dist!),
-      pharmacy: await admit(consortium, "PHA-1", ["Pharmacy"], pharmacy!),
-      pharmacy2: await admit(consortium, "PHA-2", ["Pharmacy"], pharmacy2!),
-      hospital: await admit(consortium, "HOS-1", ["Hospital"], hospital!),
-      regulator: await admit(consortium, "REG-1", ["Regulator"], regulator!),
-      lab: await admit(consortium, "LAB-1", ["Laboratory"], lab!),
-    };
-    const provenance = await ethers.deployContract("DrugProvenance", [await consortium.registry.getAddress()]);
-    const asMfr = provenance.connect(mfr);
-    await registerProduct(asMfr, GTIN);
-    const plan = planLot({
-      gtin: GTIN,
-      lot: "LOT-42",
-      expiry: "301231",
-      serials: Array.from({ length: 8 }, (_, i) => `SN${1000 + i}`),
-    });
-    await commissionLot(asMfr, plan);
-    const catalog = new Catalog();
-    catalog.addLotPlan(plan);
-    const packIds = plan.bundle.packs.map((p) => p.packId);
-    const caseA = await packContainer(asMfr, catalog, sscc(1), packIds.slice(0, 4));
-    const caseB = await packContainer(asMfr, catalog, sscc(2), packIds.slice(4));
-    const pallet = await packContainer(asMfr, catalog, sscc(3), [
-      caseA.container.containerId,
-      caseB.container.containerId,
-    ]);
-    return {
-      ...consortium,
-      provenance,
-      plan,
-      catalog,
-      packIds,
-      signers: {
-        mfr,
-        mfr2: mfr2!,
-        dist: dist!,
-        pharmacy: pharmacy!,
-        pharmacy2: pharmacy2!,
-        hospital: hospital!,
-        regulator: regulator!,
-        lab: lab!,
-        outsider: outsider!,
-      },
-      ids,
-      caseA: caseA.container.containerId,
-      caseB: caseB.container.containerId,
-      pallet: pallet.container.containerId,
-    };
-  }
+  const provenanceFixture = provenanceFixtureFor(ethers);
 
   /** The fixture with the pallet shipped manufacturer -> distributor -> pharmacy and received. */
   async function deliveredToPharmacy() {

@@ -6,7 +6,7 @@ import type { DrugProvenance } from "../../../typechain-types/index.js";
 import { Journal } from "../../chain/journal.js";
 import { describeError, MedChainError } from "../../chain/errors.js";
 import { startProgress } from "../../chain/progress.js";
-import type { Catalog } from "../catalog.js";
+import { writeContainerFile, type Catalog } from "../catalog.js";
 import {
   commissionLot,
   destroyItem,
@@ -264,7 +264,9 @@ async function run(contract: DrugProvenance, ctx: ImportContext, step: PlannedSt
     }
     case "pack": {
       const children = step.children.map((c) => resolveItem(catalog, c, "childEPCs").id);
-      return (await packContainer(contract, catalog, step.sscc, children)).receipt.hash;
+      const { container, receipt } = await packContainer(contract, catalog, step.sscc, children);
+      await writeContainerFile(ctx.dataDir, container);
+      return receipt.hash;
     }
     case "unpack":
       return (await unpackContainer(contract, catalog, item())).hash;
