@@ -80,6 +80,31 @@ export const provenanceTasks = [
     .addOption(fromOption)
     .setAction(() => import("./provenance/recall.js"))
     .build(),
+  task(["provenance", "import"], "Import an EPCIS 2.0 JSON-LD document (resumable) as contract calls")
+    .addPositionalArgument({ name: "file", description: "the EPCIS document (.jsonld / .json)" })
+    .addOption({
+      name: "journal",
+      description: "journal file (default: <data>/journals/<file>.journal)",
+      defaultValue: "",
+    })
+    .addOption({ name: "parties", description: "JSON file: party/location URN -> member id", defaultValue: "" })
+    .addOption({
+      name: "to",
+      description: "receiving member for shipments without a mapped destination",
+      defaultValue: "",
+    })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/import.js"))
+    .build(),
+  task(["provenance", "export"], "Export an item's on-chain history as an EPCIS 2.0 JSON-LD document")
+    .addPositionalArgument(itemArgument)
+    .addOption({ name: "out", description: "output file (default: print)", defaultValue: "" })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .setAction(() => import("./provenance/export.js"))
+    .build(),
   task(["provenance", "verify"], "Verify a pack from its label and scratch-off code: verdict and timeline")
     .addPositionalArgument({ name: "label", description: "the pack's Digital Link or element string" })
     .addOption({ name: "code", description: "the scratch-off code", defaultValue: "" })

@@ -1,7 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import { z } from "zod";
 
 import type { DrugProvenance } from "../../typechain-types/index.js";
 import { MedChainError } from "../chain/errors.js";
+import { Journal } from "../chain/journal.js";
 import { Catalog, writeContainerFile } from "./catalog.js";
 import {
   commissionLot,
@@ -21,7 +25,9 @@ import { parseGs1 } from "./gs1/index.js";
 import { lotIdOf } from "./ids.js";
 import { describeHistory, historyOf } from "./history.js";
 import { VERDICT_WORDS } from "./kinds.js";
-import { parseSerialsCsv, planLot, writeLotFiles } from "./lot.js";
+import { exportEpcis } from "./epcis/export.js";
+import { importEpcis } from "./epcis/import.js";
+import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
 import { resolveItem, resolveMember, scanFromLabel } from "./resolve.js";
 
 /**
@@ -69,6 +75,9 @@ export async function opPack(
 }
 
 const ZERO = "0x" + "0".repeat(64);
+
+/** A parties file: EPCIS party or location URN -> member id. */
+const partiesSchema = z.record(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a member id (0x + 64 hex digits)"));
 
 type ItemOp = "unpack" | "receive" | "destroy" | "report-stolen";
 
@@ -138,4 +147,46 @@ export async function opVerify(
   }
   lines.push("timeline:", ...describeHistory(await historyOf(provenance, ids), names).map((l) => `  ${l}`));
   return lines;
+}
+
+/** Imports an EPCIS 2.0 document as the signer, resumably (journal beside the data directory). */
+export async function opImport(
+  provenance: DrugProvenance,
+  input: { file: string; dataDir: string; journal: string; parties: string; to: string },
+): Promise<string[]> {
+  const raw = await readJson(input.file);
+  let parties: Record<string, string> = {};
+  if (input.parties !== "") {
+    const parsed = partiesSchema.safeParse(await readJson(input.parties));
+    if (!parsed.success) throw zodProblem(input.parties, parsed.error);
+    parties = parsed.data;
+  }
+  const journalFile =
+    input.journal !== "" ? input.journal : path.join(input.dataDir, "journals", `${path.basename(input.file)}.journal`);
+  const result = await importEpcis(raw, input.file, {
+    catalog: await Catalog.load(input.dataDir),
+    dataDir: input.dataDir,
+    journal: await Journal.open(journalFile),
+    parties,
+    defaultRecipient: input.to === "" ? undefined : resolveMember(input.to),
+    contractFor: () => provenance,
+  });
+  return [
+    `${input.file}: ${result.steps.length} steps, ${result.sent} sent, ${result.skipped} already done (journal ${journalFile})`,
+  ];
+}
+
+/** Exports the on-chain history of an item as an EPCIS 2.0 JSON-LD document. */
+export async function opExport(
+  provenance: DrugProvenance,
+  dataDir: string,
+  item: string,
+  out: string,
+): Promise<string[]> {
+  const catalog = await Catalog.load(dataDir);
+  const doc = await exportEpcis(provenance, catalog, resolveItem(catalog, item).id);
+  const text = JSON.stringify(doc, null, 2) + "\n";
+  if (out === "") return [text.trimEnd()];
+  await writeFile(out, text);
+  return [`${doc.epcisBody.eventList.length} events written to ${out}`];
 }
