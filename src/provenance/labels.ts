@@ -15,7 +15,7 @@ export interface Label {
   png: Buffer;
 }
 
-export async function renderLabel(input: LabelInput): Promise<Label> {
+export function renderLabel(input: LabelInput): Label {
   const digitalLink = toDigitalLink(input.identity);
   return {
     digitalLink,
@@ -29,7 +29,7 @@ export async function writeLabels(dir: string, packs: LabelInput[]): Promise<str
   const files: string[] = [];
   for (const pack of packs) {
     const file = path.join(dir, `${pack.identity.serial ?? "label"}.svg`);
-    await writeFile(file, (await renderLabel(pack)).svg);
+    await writeFile(file, renderLabel(pack).svg);
     files.push(file);
   }
   return files;
