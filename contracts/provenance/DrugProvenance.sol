@@ -35,9 +35,9 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
 
     /// @dev Links presented with a call, checked in memory before anything is written.
     struct Overlay {
-        bytes32[] child;
-        bytes32[] parent;
-        uint256 n;
+        bytes32[] child; // children placed by the presented links, in order
+        bytes32[] parent; // where each was placed
+        uint256 n; // number of entries in use
     }
 
     mapping(uint64 gtin => bytes32 manufacturer) private _products;

@@ -2,9 +2,12 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { isAddress } from "ethers";
 
 import { DrugProvenance__factory, type DrugProvenance } from "../../typechain-types/index.js";
-import { FUTURE_IDS, resolveAddress } from "../chain/deployments.js";
+import { FUTURE_IDS, loadDeployedAddresses, resolveAddress } from "../chain/deployments.js";
 import { MedChainError } from "../chain/errors.js";
 import { checkAddress } from "../consortium/connect.js";
+
+/** Ignition's future id of DrugProvenance deployed on an existing registry. */
+export const PROVENANCE_ON_REGISTRY = "ProvenanceOnRegistry#DrugProvenance";
 
 /**
  * Connects a task to DrugProvenance on the selected network: `--provenance` if given, else the one
@@ -17,7 +20,12 @@ export async function connectProvenance(
 ): Promise<{ provenance: DrugProvenance; chainId: bigint }> {
   const { ethers } = await hre.network.create();
   const { chainId } = await ethers.provider.getNetwork();
-  const address = await resolveAddress(option, chainId, FUTURE_IDS.provenance, "provenance");
+  // Deployed with the registry (Provenance.ts) or on an existing one (ProvenanceOnRegistry.ts).
+  const onRegistry = (await loadDeployedAddresses(chainId))[PROVENANCE_ON_REGISTRY];
+  const address =
+    option === "" && onRegistry !== undefined
+      ? onRegistry
+      : await resolveAddress(option, chainId, FUTURE_IDS.provenance, "provenance");
   if (!isAddress(address)) throw new MedChainError(`--provenance: "${address}" is not an address`);
   if ((await ethers.provider.getCode(address)) === "0x") {
     throw new MedChainError(`--provenance: no contract at ${address} on chain ${chainId}`);
