@@ -22,7 +22,7 @@ import {
   verifyPack,
 } from "./client.js";
 import { parseGs1 } from "./gs1/index.js";
-import { lotIdOf } from "./ids.js";
+import { gtinToUint, lotIdOf } from "./ids.js";
 import { describeHistory, historyOf } from "./history.js";
 import { VERDICT_WORDS } from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
@@ -48,6 +48,8 @@ export async function opCommission(
   const identity = parseGs1(`(01)${input.gtin}(17)${input.expiry}(10)${input.lot}`);
   const serials = parseSerialsCsv(await readFile(input.serialsFile, "utf8"), input.serialsFile);
   const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
+  // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
+  await provenance.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
   const files = await writeLotFiles(input.dataDir, plan, input.labels);
   const receipt = await commissionLot(provenance, plan);
   return [
