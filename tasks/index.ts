@@ -2,7 +2,13 @@ import type { TaskDefinition } from "hardhat/types/tasks";
 
 import { claimsTasks } from "./claims.js";
 import { consortiumTasks } from "./consortium.js";
+import { provenanceTasks } from "./provenance.js";
 import { recordsTasks } from "./records.js";
 
 /** Every MedChain task, registered in hardhat.config.ts. */
-export const medchainTasks: TaskDefinition[] = [...consortiumTasks, ...recordsTasks, ...claimsTasks];
+export const medchainTasks: TaskDefinition[] = [
+  ...consortiumTasks,
+  ...recordsTasks,
+  ...provenanceTasks,
+  ...claimsTasks,
+];

@@ -1,7 +1,13 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import type { ClaimsEngine, ClaimsPlans, ConsortiumRegistry, RecordRegistry } from "../../typechain-types/index.js";
+import type {
+  ClaimsEngine,
+  ClaimsPlans,
+  ConsortiumRegistry,
+  DrugProvenance,
+  RecordRegistry,
+} from "../../typechain-types/index.js";
 
 /** The cast of the demo. Every institution and person here is invented. */
 export interface Cast {
@@ -25,6 +31,7 @@ export interface StoryContracts {
   records?: RecordRegistry;
   claimsPlans?: ClaimsPlans;
   claimsEngine?: ClaimsEngine;
+  provenance?: DrugProvenance;
 }
 
 /** What chapters share: the chain, the cast, the contracts, and a narrator. */

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/** The EPCIS 2.0 JSON-LD context every document (ours included) starts from. */
+export const EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+
+const party = z
+  .object({ type: z.string(), source: z.string().optional(), destination: z.string().optional() })
+  .passthrough();
+const place = z.object({ id: z.string() }).passthrough();
+
+/** The fields of an EPCIS 2.0 event the importer reads (others are kept and ignored). */
+export const epcisEventSchema = z
+  .object({
+    type: z.string(),
+    eventID: z.string().optional(),
+    eventTime: z.string(),
+    eventTimeZoneOffset: z.string().optional(),
+    action: z.enum(["ADD", "OBSERVE", "DELETE"]).optional(),
+    bizStep: z.string().optional(),
+    disposition: z.string().optional(),
+    epcList: z.array(z.string()).optional(),
+    parentID: z.string().optional(),
+    childEPCs: z.array(z.string()).optional(),
+    quantityList: z.array(z.object({ epcClass: z.string() }).passthrough()).optional(),
+    readPoint: place.optional(),
+    bizLocation: place.optional(),
+    sourceList: z.array(party).optional(),
+    destinationList: z.array(party).optional(),
+    ilmd: z.record(z.unknown()).optional(),
+    errorDeclaration: z.unknown().optional(),
+  })
+  .passthrough();
+export type EpcisEvent = z.infer<typeof epcisEventSchema>;
+
+/** An EPCIS 2.0 document (JSON-LD). Events are validated one by one so errors can name the event. */
+export const epcisDocumentSchema = z
+  .object({
+    "@context": z.union([z.string(), z.array(z.unknown())]),
+    type: z.literal("EPCISDocument"),
+    schemaVersion: z.string(),
+    creationDate: z.string(),
+    epcisBody: z.object({ eventList: z.array(z.unknown()) }).passthrough(),
+  })
+  .passthrough();
+export type EpcisDocument = z.infer<typeof epcisDocumentSchema>;
+
+/** A CBV value in any of its spellings (`shipping`, the URN, the GS1 web URI) as its bare name. */
+export function cbvName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /(?:urn:epcglobal:cbv:(?:bizstep|disp):|https?:\/\/ref\.gs1\.org\/cbv\/(?:BizStep|Disp)-)(.+)$/.exec(value);
+  return m?.[1] ?? value;
+}

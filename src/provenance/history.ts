@@ -1,0 +1,224 @@
+import type { EventLog, Log } from "ethers";
+
+import type { DrugProvenance } from "../../typechain-types/index.js";
+import { BIZ_STEPS, DISPOSITIONS, type BizStepName, type DispositionName } from "./kinds.js";
+
+/** One on-chain event of an item's history, in the words EPCIS and people use. */
+export interface HistoryEntry {
+  event: string;
+  itemId: string;
+  bizStep: BizStepName;
+  disposition: DispositionName;
+  time: Date;
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+  /** The member acting (packer, shipper, receiver, dispenser...). */
+  member?: string;
+  /** Shipments: the sender and the named receiver. */
+  from?: string;
+  to?: string;
+  /** Packing: the container's child root and count; commissioning: the lot's. */
+  root?: string;
+  count?: bigint;
+  sscc?: bigint;
+  gtin?: bigint;
+  lot?: string;
+  expiresAt?: bigint;
+  /** Clone alerts: what the pack had become before. */
+  priorDisposition?: DispositionName;
+  /** Links: the container the item was proven to be in. */
+  parent?: string;
+}
+
+/**
+ * The on-chain history of the given items (packs, containers, lots), oldest first, read from the
+ * contract's events. Only the ids given are followed: pass a pack's lot and containers too.
+ */
+export async function historyOf(contract: DrugProvenance, ids: string[]): Promise<HistoryEntry[]> {
+  const f = contract.filters;
+  const logs: Array<EventLog | Log> = [];
+  for (const id of ids) {
+    const queries = [
+      f.LotCommissioned(id),
+      f.LotRecalled(id),
+      f.ContainerPacked(id),
+      f.ContainerUnpacked(id),
+      f.ItemLinked(id),
+      f.ItemShipped(id),
+      f.ItemReceived(id),
+      f.PackDispensed(id),
+      f.PackCloneDetected(id),
+      f.ItemDestroyed(id),
+      f.ItemReportedStolen(id),
+    ];
+    for (const q of queries)
+      logs.push(...(await contract.queryFilter(q as Parameters<typeof contract.queryFilter>[0])));
+  }
+  const seen = new Set<string>();
+  const blockTimes = new Map<number, Date>();
+  const entries: HistoryEntry[] = [];
+  for (const log of logs) {
+    const key = `${log.transactionHash}:${log.index}`;
+    if (seen.has(key) || !("args" in log)) continue;
+    seen.add(key);
+    let time = blockTimes.get(log.blockNumber);
+    if (time === undefined) {
+      const block = await log.getBlock();
+      time = new Date(block.timestamp * 1000);
+      blockTimes.set(log.blockNumber, time);
+    }
+    const a = log.args as unknown as Record<string, unknown>;
+    const base = {
+      time,
+      blockNumber: log.blockNumber,
+      logIndex: log.index,
+      txHash: log.transactionHash,
+      event: log.eventName,
+    };
+    const step = (i: unknown) => BIZ_STEPS[Number(i)]!;
+    const disp = (i: unknown) => DISPOSITIONS[Number(i)]!;
+    switch (log.eventName) {
+      case "LotCommissioned":
+        entries.push({
+          ...base,
+          itemId: a.lotId as string,
+          bizStep: step(a.bizStep),
+          disposition: disp(a.disposition),
+          member: a.manufacturer as string,
+          root: a.root as string,
+          count: a.quantity as bigint,
+          gtin: a.gtin as bigint,
+          lot: a.lot as string,
+          expiresAt: a.expiresAt as bigint,
+        });
+        break;
+      case "LotRecalled":
+        entries.push({
+          ...base,
+          itemId: a.lotId as string,
+          bizStep: step(a.bizStep),
+          disposition: disp(a.disposition),
+          member: a.memberId as string,
+        });
+        break;
+      case "ContainerPacked":
+        entries.push({
+          ...base,
+          itemId: a.containerId as string,
+          bizStep: step(a.bizStep),
+          disposition: disp(a.disposition),
+          member: a.memberId as string,
+          root: a.root as string,
+          count: a.count as bigint,
+          sscc: a.sscc as bigint,
+        });
+        break;
+      case "ContainerUnpacked":
+        entries.push({
+          ...base,
+          itemId: a.containerId as string,
+          bizStep: step(a.bizStep),
+          disposition: disp(a.disposition),
+          member: a.memberId as string,
+        });
+        break;
+      case "ItemLinked":
+        entries.push({
+          ...base,
+          itemId: a.child as string,
+          bizStep: "packing",
+          disposition: "active",
+          parent: a.parent as string,
+        });
+        break;
+      case "ItemShipped":
+      case "ItemReceived":
+        entries.push({
+          ...base,
+          itemId: a.itemId as string,
+          bizStep: step(a.bizStep),
+          disposition: disp(a.disposition),
+          from: a.from as string,
+          to: a.to as string,
+          member: (log.eventName === "ItemShipped" ? a.from : a.to) as string,
+        });
+        break;
+      case "PackDispensed":
+        entries.push({
+          ...base,
+          itemId: a.packId as string,
+          bizStep: step(a.bizStep),
+          disposition: disp(a.disposition),
+          member: a.memberId as string,
+        });
+        break;
+      case "PackCloneDetected":
+        entries.push({
+          ...base,
+          itemId: a.packId as string,
+          bizStep: "dispensing",
+          disposition: disp(a.priorDisposition),
+          member: a.memberId as string,
+          priorDisposition: disp(a.priorDisposition),
+        });
+        break;
+      case "ItemDestroyed":
+      case "ItemReportedStolen":
+        entries.push({
+          ...base,
+          itemId: a.itemId as string,
+          bizStep: step(a.bizStep),
+          disposition: disp(a.disposition),
+          member: a.memberId as string,
+        });
+        break;
+    }
+  }
+  entries.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+  return entries;
+}
+
+/** A short name for an id: containers by their SSCC, others by their first hex digits. */
+export function shortId(id: string | undefined): string {
+  if (id === undefined) return "?";
+  const n = BigInt(id);
+  if (n > 0n && n < 10n ** 18n) return `container ${n.toString().padStart(18, "0")}`;
+  return `${id.slice(0, 10)}…`;
+}
+const short = shortId;
+
+/** One line of plain words per history entry (member ids shortened; names stay off chain). */
+export function describeHistory(entries: HistoryEntry[], names: (id: string) => string = short): string[] {
+  return entries.map((e) => {
+    const when = e.time.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+    const who = e.member !== undefined ? names(e.member) : "";
+    const what = (() => {
+      switch (e.event) {
+        case "LotCommissioned":
+          return `lot ${e.lot} (${e.count} packs) commissioned by manufacturer ${who}`;
+        case "LotRecalled":
+          return `lot RECALLED by ${who}`;
+        case "ContainerPacked":
+          return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} items) by ${who}`;
+        case "ContainerUnpacked":
+          return `${short(e.itemId)} unpacked by ${who}`;
+        case "ItemLinked":
+          return `${short(e.itemId)} proven to be inside ${short(e.parent)}`;
+        case "ItemShipped":
+          return `${short(e.itemId)} shipped from ${names(e.from!)} to ${names(e.to!)}`;
+        case "ItemReceived":
+          return `${short(e.itemId)} received by ${names(e.to!)}`;
+        case "PackDispensed":
+          return `pack dispensed to a patient by ${who}`;
+        case "PackCloneDetected":
+          return `CLONE ALERT: this pack (already ${e.priorDisposition}) was presented again at ${who}`;
+        case "ItemDestroyed":
+          return `${short(e.itemId)} destroyed by ${who}`;
+        default:
+          return `${short(e.itemId)} reported STOLEN by ${who}`;
+      }
+    })();
+    return `${when}  ${what}`;
+  });
+}

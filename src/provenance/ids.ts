@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+
+import { AbiCoder, keccak256, toUtf8Bytes, zeroPadValue, toBeHex } from "ethers";
+
+import { MedChainError } from "../chain/errors.js";
+
+const abi = AbiCoder.defaultAbiCoder();
+
+/** Crockford base32: no I, L, O or U, so a code read off a pack cannot be misread. */
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** 16 characters of base32 = 80 bits: guessing one pack's code takes ~2^79 tries. */
+export const SCRATCH_CODE_LENGTH = 16;
+
+/**
+ * A new hidden scratch-off code, from the operating system's CSPRNG (node:crypto), shown as
+ * `XXXX-XXXX-XXXX-XXXX`. The dashes and case are not part of the code (see {@link normalizeCode}).
+ */
+export function newScratchCode(): string {
+  const bytes = randomBytes(SCRATCH_CODE_LENGTH);
+  let code = "";
+  for (const byte of bytes) code += CROCKFORD[byte & 31];
+  return code.match(/.{4}/g)!.join("-");
+}
+
+/** The canonical form of a code typed by a person: upper case, without dashes or spaces. */
+export function normalizeCode(code: string): string {
+  const canonical = code.replace(/[\s-]/g, "").toUpperCase();
+  if (!/^[0-9A-HJKMNP-TV-Z]+$/.test(canonical) || canonical.length !== SCRATCH_CODE_LENGTH) {
+    throw new MedChainError(
+      `scratch-off code "${code}": expected ${SCRATCH_CODE_LENGTH} characters of 0-9 and A-Z without I, L, O, U`,
+    );
+  }
+  return canonical;
+}
+
+/** A GTIN-14 string as the contract's uint64. */
+export function gtinToUint(gtin: string): bigint {
+  if (!/^\d{14}$/.test(gtin)) throw new MedChainError(`GTIN "${gtin}": expected 14 digits`);
+  return BigInt(gtin);
+}
+
+/** The contract's uint64 GTIN as a GTIN-14 string. */
+export function gtinFromUint(gtin: bigint): string {
+  return gtin.toString().padStart(14, "0");
+}
+
+/** An SSCC-18 string as the contract's uint64. */
+export function ssccToUint(sscc: string): bigint {
+  if (!/^\d{18}$/.test(sscc)) throw new MedChainError(`SSCC "${sscc}": expected 18 digits`);
+  return BigInt(sscc);
+}
+
+/** The on-chain pack id (same as `DrugProvenance.packIdOf`). `code` is normalised first. */
+export function packIdOf(gtin: string, serial: string, code: string): string {
+  return keccak256(
+    abi.encode(
+      ["uint64", "bytes32", "bytes32"],
+      [gtinToUint(gtin), keccak256(toUtf8Bytes(serial)), keccak256(toUtf8Bytes(normalizeCode(code)))],
+    ),
+  );
+}
+
+/** The on-chain lot id (same as `DrugProvenance.lotIdOf`). */
+export function lotIdOf(gtin: string, lot: string): string {
+  return keccak256(abi.encode(["uint64", "string"], [gtinToUint(gtin), lot]));
+}
+
+/** The on-chain container id (same as `DrugProvenance.containerIdOf`). */
+export function containerIdOf(sscc: string): string {
+  return zeroPadValue(toBeHex(ssccToUint(sscc)), 32);
+}
+
+/** The SSCC of a container id. */
+export function ssccOfContainerId(id: string): string {
+  return BigInt(id).toString().padStart(18, "0");
+}
+
+/**
+ * Unix seconds from which a lot with GS1 expiry `yymmdd` is expired: the start of the day after the
+ * expiry date (the pack may be used through that day), UTC. `date` is that expiry day.
+ */
+export function expiresAtOf(expiryDay: Date): bigint {
+  return BigInt(Math.floor(expiryDay.getTime() / 1000) + 24 * 3600);
+}

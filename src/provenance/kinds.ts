@@ -1,0 +1,55 @@
+/** Enums of IDrugProvenance, in contract order, with the words and CBV codes the SDK prints. */
+export const NODE_KINDS = ["None", "Pack", "Container", "Lot"] as const;
+export const NODE_STATES = ["None", "Held", "InTransit", "Opened", "Dispensed", "Destroyed", "Stolen"] as const;
+export type NodeStateName = (typeof NODE_STATES)[number];
+export const NodeKind = { None: 0n, Pack: 1n, Container: 2n, Lot: 3n } as const;
+export const NodeState = {
+  None: 0n,
+  Held: 1n,
+  InTransit: 2n,
+  Opened: 3n,
+  Dispensed: 4n,
+  Destroyed: 5n,
+  Stolen: 6n,
+} as const;
+
+/** CBV 2.0 business steps, index = `IDrugProvenance.BizStep`. */
+export const BIZ_STEPS = [
+  "commissioning",
+  "packing",
+  "unpacking",
+  "shipping",
+  "receiving",
+  "dispensing",
+  "decommissioning",
+  "destroying",
+  "holding",
+] as const;
+export type BizStepName = (typeof BIZ_STEPS)[number];
+
+/** CBV 2.0 dispositions, index = `IDrugProvenance.Disposition`. */
+export const DISPOSITIONS = [
+  "active",
+  "in_transit",
+  "recalled",
+  "dispensed",
+  "destroyed",
+  "expired",
+  "stolen",
+] as const;
+export type DispositionName = (typeof DISPOSITIONS)[number];
+
+/** Verdicts of `verify`, index = `IDrugProvenance.Verdict`. */
+export const VERDICTS = ["UNKNOWN", "GENUINE", "DISPENSED", "RECALLED", "EXPIRED", "DESTROYED", "STOLEN"] as const;
+export type VerdictName = (typeof VERDICTS)[number];
+
+/** What each verdict means, in plain words for a patient. */
+export const VERDICT_WORDS: Record<VerdictName, string> = {
+  UNKNOWN: "no pack with this identity and code is known: do not use it, it may be counterfeit",
+  GENUINE: "genuine and active in the supply chain",
+  DISPENSED: "this pack was already dispensed: if you just received it, it is likely a clone",
+  RECALLED: "genuine but its lot was recalled: do not use it",
+  EXPIRED: "genuine but expired: do not use it",
+  DESTROYED: "this pack was reported destroyed: it should not exist",
+  STOLEN: "this pack was reported stolen",
+};

@@ -1,0 +1,210 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import { z } from "zod";
+
+import { MedChainError } from "../chain/errors.js";
+import { isValidGtin14, parseGs1Date, type Gs1Identity } from "./gs1/index.js";
+import { expiresAtOf, lotIdOf, newScratchCode, packIdOf } from "./ids.js";
+import { writeLabels } from "./labels.js";
+import { buildIdTree, loadIdTree, type IdTree } from "./tree.js";
+
+/** GS1 CSET 82 (AI 10 and AI 21), 1 to 20 characters. */
+const CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/;
+
+const serialSchema = z.string().regex(CSET82, "a serial is 1 to 20 characters of GS1 CSET 82 (AI 21)");
+const lotNumberSchema = z.string().regex(CSET82, "a lot number is 1 to 20 characters of GS1 CSET 82 (AI 10)");
+
+/** One pack of a lot, as the manufacturer keeps it (PRIVATE: the code is the pack's secret). */
+export interface PackRecord {
+  serial: string;
+  code: string;
+  packId: string;
+  proof: string[];
+}
+
+/**
+ * Everything the manufacturer keeps about a lot: the packs' hidden codes and their proofs. Keep it
+ * private; hand a pack's record only to whoever must dispense it without scratching it.
+ */
+export interface LotBundle {
+  format: "medchain.provenance.lot-bundle/1";
+  gtin: string;
+  lot: string;
+  expiry: string;
+  lotId: string;
+  root: string;
+  packs: PackRecord[];
+}
+
+/**
+ * The public side of a lot: its Merkle tree over pack ids only (no serials, no codes). Publishing it
+ * lets anyone who holds a pack compute its lot proof; the ids reveal nothing without the codes.
+ */
+export interface LotTreeFile {
+  format: "medchain.provenance.lot-tree/1";
+  gtin: string;
+  lot: string;
+  lotId: string;
+  root: string;
+  tree: ReturnType<IdTree["dump"]>;
+}
+
+/** A lot ready to be commissioned. */
+export interface LotPlan {
+  gtin: string;
+  lot: string;
+  expiry: string;
+  expiresAt: bigint;
+  quantity: number;
+  lotId: string;
+  root: string;
+  bundle: LotBundle;
+  treeFile: LotTreeFile;
+}
+
+/** Reads a CSV of serials: one per line, optional header `serial`, first column used. */
+export function parseSerialsCsv(text: string, file: string): string[] {
+  const serials: string[] = [];
+  const seen = new Set<string>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    const cell = (line.split(",")[0] ?? "").trim().replace(/^"(.*)"$/, "$1");
+    if (cell === "" || (i === 0 && cell.toLowerCase() === "serial")) return;
+    const parsed = serialSchema.safeParse(cell);
+    if (!parsed.success)
+      throw new MedChainError(`${file}:${i + 1}: serial "${cell}": ${parsed.error.issues[0]?.message}`);
+    if (seen.has(cell)) throw new MedChainError(`${file}:${i + 1}: serial "${cell}" appears twice`);
+    seen.add(cell);
+    serials.push(cell);
+  });
+  if (serials.length === 0) throw new MedChainError(`${file}: no serials`);
+  return serials;
+}
+
+/**
+ * Plans a lot: a fresh random hidden code for every serial, the pack ids, one Merkle tree, each
+ * pack's proof. `codes` may be given (e.g. from an import) instead of generated.
+ */
+export function planLot(input: {
+  gtin: string;
+  lot: string;
+  expiry: string;
+  serials: string[];
+  codes?: string[];
+}): LotPlan {
+  const { gtin, lot, expiry, serials } = input;
+  if (!isValidGtin14(gtin)) throw new MedChainError(`GTIN "${gtin}": not a GTIN-14 with a correct check digit`);
+  const lotCheck = lotNumberSchema.safeParse(lot);
+  if (!lotCheck.success) throw new MedChainError(`lot "${lot}": ${lotCheck.error.issues[0]?.message}`);
+  const expiresAt = expiresAtOf(parseGs1Date(expiry));
+  const codes = input.codes ?? serials.map(() => newScratchCode());
+  const packIds = serials.map((serial, i) => packIdOf(gtin, serial, codes[i]!));
+  const tree = buildIdTree(packIds);
+  // Leaves are stored sorted by hash: map each pack id to its tree index once (O(n), not O(n^2)).
+  const indexOf = new Map<string, number>();
+  for (const [i, [id]] of tree.entries()) indexOf.set(id, i);
+  const lotId = lotIdOf(gtin, lot);
+  const packs = serials.map((serial, i) => ({
+    serial,
+    code: codes[i]!,
+    packId: packIds[i]!,
+    proof: tree.getProof(indexOf.get(packIds[i]!)!),
+  }));
+  const root = tree.root;
+  return {
+    gtin,
+    lot,
+    expiry,
+    expiresAt,
+    quantity: serials.length,
+    lotId,
+    root,
+    bundle: { format: "medchain.provenance.lot-bundle/1", gtin, lot, expiry, lotId, root, packs },
+    treeFile: { format: "medchain.provenance.lot-tree/1", gtin, lot, lotId, root, tree: tree.dump() },
+  };
+}
+
+/** The GS1 identity printed on a pack of the lot. */
+export function packIdentity(plan: Pick<LotPlan, "gtin" | "lot" | "expiry">, serial: string): Gs1Identity {
+  return { gtin: plan.gtin, lot: plan.lot, expiry: plan.expiry, serial };
+}
+
+/** File names of a lot's files inside a data directory. */
+export function lotFiles(dataDir: string, gtin: string, lot: string) {
+  const base = `${gtin}-${lot.replace(/[^0-9A-Za-z_-]/g, "_")}`;
+  return {
+    bundle: path.join(dataDir, "private", `${base}.bundle.json`),
+    tree: path.join(dataDir, "lots", `${base}.tree.json`),
+    labels: path.join(dataDir, "labels", base),
+  };
+}
+
+/** Writes the private bundle, the public tree and (optionally) the printable labels. */
+export async function writeLotFiles(
+  dataDir: string,
+  plan: LotPlan,
+  labels = true,
+): Promise<ReturnType<typeof lotFiles>> {
+  const files = lotFiles(dataDir, plan.gtin, plan.lot);
+  await mkdir(path.dirname(files.bundle), { recursive: true });
+  await mkdir(path.dirname(files.tree), { recursive: true });
+  await writeFile(files.bundle, JSON.stringify(plan.bundle, null, 2) + "\n", { mode: 0o600 });
+  await writeFile(files.tree, JSON.stringify(plan.treeFile) + "\n");
+  if (labels) {
+    await writeLabels(
+      files.labels,
+      plan.bundle.packs.map((p) => ({ identity: packIdentity(plan, p.serial), scratchCode: p.code })),
+    );
+  }
+  return files;
+}
+
+const bundleSchema = z.object({
+  format: z.literal("medchain.provenance.lot-bundle/1"),
+  gtin: z.string(),
+  lot: z.string(),
+  expiry: z.string(),
+  lotId: z.string(),
+  root: z.string(),
+  packs: z.array(z.object({ serial: z.string(), code: z.string(), packId: z.string(), proof: z.array(z.string()) })),
+});
+
+const treeFileSchema = z.object({
+  format: z.literal("medchain.provenance.lot-tree/1"),
+  gtin: z.string(),
+  lot: z.string(),
+  lotId: z.string(),
+  root: z.string(),
+  tree: z.unknown(),
+});
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new MedChainError(`${file}: cannot read JSON (${(err as Error).message})`);
+  }
+}
+
+function zodProblem(file: string, error: z.ZodError): MedChainError {
+  const issue = error.issues[0]!;
+  return new MedChainError(`${file}: field ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+}
+
+/** Reads a lot bundle, naming the file and field on error. */
+export async function readLotBundle(file: string): Promise<LotBundle> {
+  const parsed = bundleSchema.safeParse(await readJson(file));
+  if (!parsed.success) throw zodProblem(file, parsed.error);
+  return parsed.data as LotBundle;
+}
+
+/** Reads a public lot tree file. */
+export async function readLotTree(file: string): Promise<{ file: LotTreeFile; tree: IdTree }> {
+  const parsed = treeFileSchema.safeParse(await readJson(file));
+  if (!parsed.success) throw zodProblem(file, parsed.error);
+  const tree = loadIdTree(parsed.data.tree, file);
+  if (tree.root !== parsed.data.root) throw new MedChainError(`${file}: field root does not match the tree`);
+  return { file: parsed.data as LotTreeFile, tree };
+}
+
+export { readJson, zodProblem };

@@ -1,0 +1,115 @@
+import { emptyTask, task } from "hardhat/config";
+
+const provenanceOption = {
+  name: "provenance" as const,
+  description: "DrugProvenance address (default: the one Ignition deployed on this network)",
+  defaultValue: "",
+};
+const dataOption = {
+  name: "data" as const,
+  description: "Data directory: lot trees, private lot bundles, container files",
+  defaultValue: "provenance-data",
+};
+const fromOption = {
+  name: "from" as const,
+  description: "Signing account (default: the network's first account)",
+  defaultValue: "",
+};
+const itemArgument = {
+  name: "item" as const,
+  description: "Digital Link, element string or EPC URN of an SSCC or of a GTIN + serial",
+};
+
+/** `npx hardhat provenance <command>`: drug provenance for manufacturers, distributors, pharmacies, patients. */
+export const provenanceTasks = [
+  emptyTask("provenance", "Drug provenance: products, lots, containers, custody, dispense, verify").build(),
+  task(["provenance", "register-product"], "Register a GTIN-14 your manufacturer makes")
+    .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/register-product.js"))
+    .build(),
+  task(["provenance", "commission"], "Commission a lot from a CSV of serials (hidden codes, tree, labels)")
+    .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
+    .addOption({ name: "lot", description: "lot number (AI 10)", defaultValue: "" })
+    .addOption({ name: "expiry", description: "expiry date YYMMDD (AI 17)", defaultValue: "" })
+    .addOption({ name: "serials", description: "CSV file, one serial per line", defaultValue: "" })
+    .addFlag({ name: "noLabels", description: "do not write the printable labels" })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/commission.js"))
+    .build(),
+  task(["provenance", "pack"], "Pack items (packs or containers) into a new container (SSCC)")
+    .addOption({ name: "sscc", description: "the container's SSCC-18", defaultValue: "" })
+    .addOption({ name: "items", description: "comma-separated GS1 strings of the children", defaultValue: "" })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/pack.js"))
+    .build(),
+  ...(["unpack", "receive", "destroy", "report-stolen"] as const).map((op) =>
+    task(["provenance", op], `${op[0]!.toUpperCase()}${op.slice(1).replace("-", " ")} an item you hold`)
+      .addPositionalArgument(itemArgument)
+      .addOption(dataOption)
+      .addOption(provenanceOption)
+      .addOption(fromOption)
+      .setAction(() => import(`./provenance/${op}.js`))
+      .build(),
+  ),
+  task(["provenance", "ship"], "Ship a sealed container or a loose pack to a named member")
+    .addPositionalArgument(itemArgument)
+    .addOption({ name: "to", description: "receiving member: id or registration code", defaultValue: "" })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/ship.js"))
+    .build(),
+  task(["provenance", "dispense"], "Dispense a pack to a patient (a pack seen before raises a clone alert)")
+    .addPositionalArgument({ name: "label", description: "the pack's Digital Link or element string" })
+    .addOption({ name: "code", description: "the scratch-off code", defaultValue: "" })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/dispense.js"))
+    .build(),
+  task(["provenance", "recall"], "Recall a lot (its manufacturer or a regulator)")
+    .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
+    .addOption({ name: "lot", description: "lot number", defaultValue: "" })
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/recall.js"))
+    .build(),
+  task(["provenance", "import"], "Import an EPCIS 2.0 JSON-LD document (resumable) as contract calls")
+    .addPositionalArgument({ name: "file", description: "the EPCIS document (.jsonld / .json)" })
+    .addOption({
+      name: "journal",
+      description: "journal file (default: <data>/journals/<file>.journal)",
+      defaultValue: "",
+    })
+    .addOption({ name: "parties", description: "JSON file: party/location URN -> member id", defaultValue: "" })
+    .addOption({
+      name: "to",
+      description: "receiving member for shipments without a mapped destination",
+      defaultValue: "",
+    })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/import.js"))
+    .build(),
+  task(["provenance", "export"], "Export an item's on-chain history as an EPCIS 2.0 JSON-LD document")
+    .addPositionalArgument(itemArgument)
+    .addOption({ name: "out", description: "output file (default: print)", defaultValue: "" })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .setAction(() => import("./provenance/export.js"))
+    .build(),
+  task(["provenance", "verify"], "Verify a pack from its label and scratch-off code: verdict and timeline")
+    .addPositionalArgument({ name: "label", description: "the pack's Digital Link or element string" })
+    .addOption({ name: "code", description: "the scratch-off code", defaultValue: "" })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .setAction(() => import("./provenance/verify.js"))
+    .build(),
+];

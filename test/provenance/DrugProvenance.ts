@@ -1,0 +1,665 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { planContainer } from "../../src/provenance/catalog.js";
+import { GTIN, provenanceFixtureFor, sscc } from "./fixture.js";
+import {
+  claimOf,
+  custodyOf,
+  dispensePack,
+  linksFor,
+  packContainer,
+  registerProduct,
+  commissionLot,
+  shipItem,
+  receiveItem,
+  unpackContainer,
+  verifyPack,
+  type PackScan,
+} from "../../src/provenance/client.js";
+import { containerIdOf, lotIdOf, packIdOf, newScratchCode } from "../../src/provenance/ids.js";
+import { NodeState } from "../../src/provenance/kinds.js";
+import { planLot, type LotPlan } from "../../src/provenance/lot.js";
+import { MODULE_IDS } from "../../src/consortium/kinds.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+const OTHER_GTIN = "09506000134369";
+const MANUFACTURER = 4;
+const SUPPLY_CHAIN = 1 | 4 | 8 | 16;
+const DISPENSERS = 1 | 16;
+const RECALLERS = 4 | 64;
+
+function scanOf(plan: LotPlan, i: number): PackScan {
+  const pack = plan.bundle.packs[i]!;
+  return { gtin: plan.gtin, lot: plan.lot, serial: pack.serial, code: pack.code };
+}
+
+describe("DrugProvenance", function () {
+  const provenanceFixture = provenanceFixtureFor(ethers);
+
+  /** The fixture with the pallet shipped manufacturer -> distributor -> pharmacy and received. */
+  async function deliveredToPharmacy() {
+    const fx = await networkHelpers.loadFixture(provenanceFixture);
+    const { provenance, catalog, signers, ids, pallet } = fx;
+    await shipItem(provenance.connect(signers.mfr), catalog, pallet, ids.dist);
+    await receiveItem(provenance.connect(signers.dist), pallet);
+    await shipItem(provenance.connect(signers.dist), catalog, pallet, ids.pharmacy);
+    await receiveItem(provenance.connect(signers.pharmacy), pallet);
+    return fx;
+  }
+
+  describe("products", function () {
+    it("lets an active manufacturer register a GTIN-14 and records it as the product's maker", async function () {
+      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr2).registerProduct(BigInt(OTHER_GTIN)))
+        .to.emit(provenance, "ProductRegistered")
+        .withArgs(BigInt(OTHER_GTIN), ids.mfr2, signers.mfr2.address);
+      expect(await provenance.manufacturerOf(BigInt(OTHER_GTIN))).to.equal(ids.mfr2);
+    });
+
+    it("refuses a product registration from a member that is not a manufacturer", async function () {
+      const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.dist).registerProduct(BigInt(OTHER_GTIN)))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.dist.address, MANUFACTURER);
+    });
+
+    it("refuses a GTIN with a wrong check digit", async function () {
+      const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr).registerProduct(9506000134353n))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidGtin")
+        .withArgs(9506000134353n);
+    });
+
+    it("refuses to register a product twice", async function () {
+      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr2).registerProduct(BigInt(GTIN)))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceProductAlreadyRegistered")
+        .withArgs(BigInt(GTIN), ids.mfr);
+    });
+  });
+
+  describe("lots", function () {
+    it("records one root per lot with its GTIN, expiry and quantity", async function () {
+      const { provenance, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const [event] = await provenance.queryFilter(provenance.filters.LotCommissioned(plan.lotId));
+      expect(event!.args.gtin).to.equal(BigInt(GTIN));
+      expect(event!.args.lot).to.equal("LOT-42");
+      const node = await provenance.nodeOf(plan.lotId);
+      expect(node.expiresAt).to.equal(plan.expiresAt);
+      expect(node.root).to.equal(plan.root);
+      expect(node.count).to.equal(8n);
+      expect(node.holder).to.equal(ids.mfr);
+      expect(await provenance.lotIdOf(BigInt(GTIN), "LOT-42")).to.equal(lotIdOf(GTIN, "LOT-42"));
+    });
+
+    it("computes the same pack id on chain as the SDK", async function () {
+      const { provenance, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const p = plan.bundle.packs[0]!;
+      expect(await provenance.packIdOf(BigInt(GTIN), p.serial, p.code.replace(/-/g, ""))).to.equal(
+        packIdOf(GTIN, p.serial, p.code),
+      );
+    });
+
+    it("emits LotCommissioned with the commissioning step and active disposition", async function () {
+      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const plan = planLot({ gtin: GTIN, lot: "LOT-43", expiry: "301231", serials: ["A1", "A2"] });
+      await commissionLot(provenance.connect(signers.mfr), plan);
+      const events = await provenance.queryFilter(provenance.filters.LotCommissioned(plan.lotId));
+      expect(events).to.have.length(1);
+      expect(events[0]!.args.manufacturer).to.equal(ids.mfr);
+      expect(events[0]!.args.root).to.equal(plan.root);
+      expect(events[0]!.args.bizStep).to.equal(0n);
+      expect(events[0]!.args.disposition).to.equal(0n);
+    });
+
+    it("refuses a lot of a product registered by another manufacturer", async function () {
+      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr2).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotProductOwner")
+        .withArgs(BigInt(GTIN), ids.mfr2);
+    });
+
+    it("refuses a lot from a member that is not a manufacturer", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.pharmacy).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.pharmacy.address, MANUFACTURER);
+    });
+
+    it("refuses an empty or over-long lot number", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const asMfr = provenance.connect(signers.mfr);
+      await expect(asMfr.commissionLot(BigInt(GTIN), "", plan.expiresAt, 1, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidLotNumber")
+        .withArgs("");
+      const long = "L".repeat(21);
+      await expect(asMfr.commissionLot(BigInt(GTIN), long, plan.expiresAt, 1, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidLotNumber")
+        .withArgs(long);
+    });
+
+    it("refuses a lot with no packs or no root", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const asMfr = provenance.connect(signers.mfr);
+      await expect(asMfr.commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 0, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyLot")
+        .withArgs(0, plan.root);
+      await expect(asMfr.commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 3, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyLot")
+        .withArgs(3, ethers.ZeroHash);
+    });
+
+    it("refuses a lot whose expiry is not in the future", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const now = BigInt(await networkHelpers.time.latest()) + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(now);
+      await expect(provenance.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", now, 1, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidExpiry")
+        .withArgs(now, now);
+    });
+
+    it("refuses to commission the same lot twice", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(commissionLot(provenance.connect(signers.mfr), plan))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceLotExists")
+        .withArgs(plan.lotId);
+    });
+  });
+
+  describe("containers", function () {
+    it("records a sealed container held by its packer, with its root and child count", async function () {
+      const { provenance, ids, caseA, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      const node = await provenance.nodeOf(caseA);
+      expect(node.state).to.equal(NodeState.Held);
+      expect(node.packer).to.equal(ids.mfr);
+      expect(node.count).to.equal(4n);
+      // the pallet was packed with its cases' links in the same transaction
+      expect(node.parent).to.equal(pallet);
+      expect(await provenance.containerIdOf(BigInt(sscc(1)))).to.equal(containerIdOf(sscc(1)));
+    });
+
+    it("refuses packing by a member that may not hold goods", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.lab).pack(BigInt(sscc(9)), plan.root, 1, []))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.lab.address, SUPPLY_CHAIN);
+    });
+
+    it("refuses an SSCC with a wrong check digit", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const bad = BigInt(sscc(9)) + 1n;
+      await expect(provenance.connect(signers.mfr).pack(bad, plan.root, 1, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidSscc")
+        .withArgs(bad);
+    });
+
+    it("refuses an empty container and a reused SSCC", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const asMfr = provenance.connect(signers.mfr);
+      await expect(asMfr.pack(BigInt(sscc(9)), ethers.ZeroHash, 1, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyContainer")
+        .withArgs(BigInt(sscc(9)));
+      await expect(asMfr.pack(BigInt(sscc(9)), plan.root, 0, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyContainer")
+        .withArgs(BigInt(sscc(9)));
+      await expect(asMfr.pack(BigInt(sscc(1)), plan.root, 1, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceContainerExists")
+        .withArgs(BigInt(sscc(1)));
+    });
+
+    it("refuses to unpack a container held by someone else, a pack, or an opened container", async function () {
+      const { provenance, catalog, signers, ids, pallet, caseA, packIds } = await deliveredToPharmacy();
+      await expect(provenance.connect(signers.dist).unpack(pallet, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotCustodian")
+        .withArgs(pallet, ids.pharmacy, ids.dist);
+      await unpackContainer(provenance.connect(signers.pharmacy), catalog, pallet);
+      await expect(provenance.connect(signers.pharmacy).unpack(pallet, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
+        .withArgs(pallet, NodeState.Opened);
+      const links = await linksFor(provenance, catalog, packIds[0]!);
+      await provenance.connect(signers.pharmacy).link(links);
+      await expect(provenance.connect(signers.pharmacy).unpack(packIds[0]!, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInsideSealedContainer")
+        .withArgs(packIds[0]!, caseA);
+    });
+
+    it("refuses to unpack a pack that lies loose", async function () {
+      const { provenance, catalog, signers, packIds, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const loose = await provenance
+        .connect(signers.mfr)
+        .link([{ child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) }]);
+      await loose.wait();
+      await expect(provenance.connect(signers.mfr).unpack(packIds[0]!, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownContainer")
+        .withArgs(packIds[0]!);
+    });
+  });
+
+  describe("links", function () {
+    it("refuses a proof that does not match the container's root", async function () {
+      const { provenance, catalog, packIds, caseB, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(
+        provenance.link([
+          { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) },
+          { child: packIds[0]!, parent: caseB, proof: catalog.proof(packIds[4]!, caseB) },
+        ]),
+      )
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidProof")
+        .withArgs(packIds[0]!, caseB);
+    });
+
+    it("refuses a link into something that is not a container or lot", async function () {
+      const { provenance, packIds } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.link([{ child: packIds[0]!, parent: packIds[1]!, proof: [] }]))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownContainer")
+        .withArgs(packIds[1]!);
+    });
+
+    it("refuses to place a pack in a container before it is placed in its lot", async function () {
+      const { provenance, catalog, packIds, caseA } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.link([{ child: packIds[0]!, parent: caseA, proof: catalog.proof(packIds[0]!, caseA) }]))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownItem")
+        .withArgs(packIds[0]!);
+    });
+
+    it("refuses to place a known item in a lot again", async function () {
+      const { provenance, catalog, packIds, plan, caseA } = await networkHelpers.loadFixture(provenanceFixture);
+      const toLot = { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) };
+      const toCase = { child: packIds[0]!, parent: caseA, proof: catalog.proof(packIds[0]!, caseA) };
+      await (await provenance.link([toLot, toCase])).wait();
+      await expect(provenance.link([toLot]))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceStaleLink")
+        .withArgs(packIds[0]!, plan.lotId, ethers.ZeroHash);
+    });
+
+    it("refuses a container packed by someone who did not hold the child (a copied root)", async function () {
+      const { provenance, catalog, signers, packIds, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      // the distributor packs a container whose root claims a pack it never held
+      const { container } = await packContainer(provenance.connect(signers.dist), catalog, sscc(7), [packIds[0]!]);
+      await expect(
+        provenance.link([
+          { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) },
+          { child: packIds[0]!, parent: container.containerId, proof: container.idTree.getProof([packIds[0]!]) },
+        ]),
+      )
+        .to.be.revertedWithCustomError(provenance, "ProvenanceStaleLink")
+        .withArgs(packIds[0]!, container.containerId, ids.mfr);
+    });
+
+    it("refuses to move a child out of a sealed container into another one", async function () {
+      const { provenance, signers, caseA, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      const container = planContainer(sscc(8), [caseA]);
+      await provenance.connect(signers.mfr).pack(BigInt(sscc(8)), container.root, 1, []);
+      await expect(
+        provenance.link([{ child: caseA, parent: container.containerId, proof: container.idTree.getProof([caseA]) }]),
+      )
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInsideSealedContainer")
+        .withArgs(caseA, pallet);
+    });
+
+    it("refuses a link of an item in transit", async function () {
+      const { provenance, catalog, signers, ids, packIds, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const pack = packIds[0]!;
+      await provenance
+        .connect(signers.mfr)
+        .ship(pack, ids.dist, [{ child: pack, parent: plan.lotId, proof: catalog.proof(pack, plan.lotId) }]);
+      const { container } = await packContainer(provenance.connect(signers.mfr), catalog, sscc(8), [pack]);
+      await expect(
+        provenance.link([{ child: pack, parent: container.containerId, proof: container.idTree.getProof([pack]) }]),
+      )
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
+        .withArgs(pack, NodeState.InTransit);
+    });
+
+    it("emits ItemLinked once per new link and ignores a link already recorded", async function () {
+      const { provenance, catalog, packIds, plan, caseA } = await networkHelpers.loadFixture(provenanceFixture);
+      const links = [
+        { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) },
+        { child: packIds[0]!, parent: caseA, proof: catalog.proof(packIds[0]!, caseA) },
+      ];
+      await expect(provenance.link(links)).to.emit(provenance, "ItemLinked").withArgs(packIds[0]!, caseA);
+      const again = await (await provenance.link([links[1]!])).wait();
+      expect(again!.logs).to.have.length(0);
+      expect((await provenance.nodeOf(packIds[0]!)).parent).to.equal(caseA);
+    });
+  });
+
+  describe("custody", function () {
+    it("moves a sealed pallet manufacturer -> distributor -> pharmacy by matching ship and receive", async function () {
+      const { provenance, catalog, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr).ship(pallet, ids.dist, []))
+        .to.emit(provenance, "ItemShipped")
+        .withArgs(pallet, ids.mfr, ids.dist, 3, 1);
+      expect((await custodyOf(provenance, catalog, pallet)).state).to.equal("InTransit");
+      await expect(provenance.connect(signers.dist).receiveItem(pallet))
+        .to.emit(provenance, "ItemReceived")
+        .withArgs(pallet, ids.mfr, ids.dist, 4, 0);
+      expect(await custodyOf(provenance, catalog, pallet)).to.deep.equal({ custodian: ids.dist, state: "Held" });
+    });
+
+    it("resolves a pack's custody through case and pallet before and after unpacking", async function () {
+      const fx = await deliveredToPharmacy();
+      const { provenance, catalog, signers, ids, pallet, caseA, plan } = fx;
+      const scan = scanOf(plan, 1);
+      expect(await verifyPack(provenance, catalog, scan)).to.include({ verdict: "GENUINE", custodian: ids.pharmacy });
+      await unpackContainer(provenance.connect(signers.pharmacy), catalog, pallet);
+      expect((await verifyPack(provenance, catalog, scan)).custodian).to.equal(ids.pharmacy);
+      await unpackContainer(provenance.connect(signers.pharmacy), catalog, caseA);
+      expect((await verifyPack(provenance, catalog, scan)).custodian).to.equal(ids.pharmacy);
+      // without the proofs the chain only knows the pack's lot: custody would look like the maker's
+      const { claim } = claimOf(catalog, scan);
+      const [, custodian] = await provenance.verify(claim, []);
+      expect(custodian).to.equal(ids.mfr);
+    });
+
+    it("keeps custody with the pallet's receiver when a distributor repacks a case into a new pallet", async function () {
+      const { provenance, catalog, signers, ids, pallet, caseA, plan } =
+        await networkHelpers.loadFixture(provenanceFixture);
+      await shipItem(provenance.connect(signers.mfr), catalog, pallet, ids.dist);
+      await receiveItem(provenance.connect(signers.dist), pallet);
+      await unpackContainer(provenance.connect(signers.dist), catalog, pallet);
+      const { container } = await packContainer(provenance.connect(signers.dist), catalog, sscc(5), [caseA]);
+      expect((await provenance.nodeOf(caseA)).parent).to.equal(container.containerId);
+      await shipItem(provenance.connect(signers.dist), catalog, container.containerId, ids.hospital);
+      await receiveItem(provenance.connect(signers.hospital), container.containerId);
+      const scan = scanOf(plan, 0);
+      expect((await verifyPack(provenance, catalog, scan)).custodian).to.equal(ids.hospital);
+      expect((await dispensePack(provenance.connect(signers.hospital), catalog, scan)).dispensed).to.equal(true);
+      // case B stayed with the distributor in the opened pallet
+      expect((await verifyPack(provenance, catalog, scanOf(plan, 5))).custodian).to.equal(ids.dist);
+    });
+
+    it("ships a single loose pack and lets only the named receiver receive it", async function () {
+      const { provenance, catalog, signers, ids, packIds, plan, pallet, caseA } =
+        await networkHelpers.loadFixture(provenanceFixture);
+      await unpackContainer(provenance.connect(signers.mfr), catalog, pallet);
+      await unpackContainer(provenance.connect(signers.mfr), catalog, caseA);
+      await shipItem(provenance.connect(signers.mfr), catalog, packIds[0]!, ids.pharmacy);
+      await expect(provenance.connect(signers.pharmacy2).receiveItem(packIds[0]!))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNoMatchingShipment")
+        .withArgs(packIds[0]!, ids.pharmacy2);
+      await receiveItem(provenance.connect(signers.pharmacy), packIds[0]!);
+      expect((await verifyPack(provenance, catalog, scanOf(plan, 0))).custodian).to.equal(ids.pharmacy);
+    });
+
+    it("refuses a receive without a matching shipment", async function () {
+      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.dist).receiveItem(pallet))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNoMatchingShipment")
+        .withArgs(pallet, ids.dist);
+    });
+
+    it("refuses a receive by a member that may not hold goods", async function () {
+      const { provenance, signers, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.outsider).receiveItem(pallet))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.outsider.address, SUPPLY_CHAIN);
+    });
+
+    it("refuses a shipment by a member that does not hold the item", async function () {
+      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.dist).ship(pallet, ids.pharmacy, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotCustodian")
+        .withArgs(pallet, ids.mfr, ids.dist);
+    });
+
+    it("refuses a shipment from an outsider", async function () {
+      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.outsider).ship(pallet, ids.dist, []))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.outsider.address, SUPPLY_CHAIN);
+    });
+
+    it("refuses a shipment to a member of the wrong kind, to an unknown member or to oneself", async function () {
+      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      const asMfr = provenance.connect(signers.mfr);
+      for (const to of [ids.lab, ids.regulator, ethers.id("nobody"), ids.mfr]) {
+        await expect(asMfr.ship(pallet, to, []))
+          .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidRecipient")
+          .withArgs(to);
+      }
+    });
+
+    it("refuses to ship a case that is inside a sealed pallet", async function () {
+      const { provenance, signers, ids, caseA, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr).ship(caseA, ids.dist, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInsideSealedContainer")
+        .withArgs(caseA, pallet);
+    });
+
+    it("refuses to ship an item in transit or an unknown item", async function () {
+      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      const asMfr = provenance.connect(signers.mfr);
+      await asMfr.ship(pallet, ids.dist, []);
+      await expect(asMfr.ship(pallet, ids.pharmacy, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
+        .withArgs(pallet, NodeState.InTransit);
+      const unknown = ethers.id("no such item");
+      await expect(asMfr.ship(unknown, ids.dist, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownItem")
+        .withArgs(unknown);
+    });
+
+    it("refuses custody changes while the module is paused", async function () {
+      const { provenance, signers, ids, pallet, governors, registry } =
+        await networkHelpers.loadFixture(provenanceFixture);
+      await registry.connect(governors[0]!).pauseModule(MODULE_IDS.provenance);
+      await expect(provenance.connect(signers.mfr).ship(pallet, ids.dist, []))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedPaused")
+        .withArgs(MODULE_IDS.provenance);
+      await expect(provenance.link([]))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedPaused")
+        .withArgs(MODULE_IDS.provenance);
+    });
+  });
+
+  describe("dispense", function () {
+    it("dispenses a pack straight from a sealed pallet held by the pharmacy", async function () {
+      const { provenance, catalog, signers, ids, plan } = await deliveredToPharmacy();
+      const scan = scanOf(plan, 2);
+      const result = await dispensePack(provenance.connect(signers.pharmacy), catalog, scan);
+      expect(result.dispensed).to.equal(true);
+      const events = await provenance.queryFilter(provenance.filters.PackDispensed(result.packId));
+      expect(events[0]!.args.memberId).to.equal(ids.pharmacy);
+      expect(events[0]!.args.lotId).to.equal(plan.lotId);
+      expect((await verifyPack(provenance, catalog, scan)).verdict).to.equal("DISPENSED");
+    });
+
+    it("records a second dispense of the same pack as a clone alert that stays on chain", async function () {
+      const { provenance, catalog, signers, ids, plan } = await deliveredToPharmacy();
+      const scan = scanOf(plan, 2);
+      const first = await dispensePack(provenance.connect(signers.pharmacy), catalog, scan);
+      const clone = await dispensePack(provenance.connect(signers.pharmacy2), catalog, scan);
+      expect(clone.cloneAlert).to.equal(true);
+      const block = await ethers.provider.getBlock(clone.receipt.blockNumber);
+      const alerts = await provenance.queryFilter(provenance.filters.PackCloneDetected(first.packId));
+      expect(alerts).to.have.length(1);
+      expect(alerts[0]!.args.memberId).to.equal(ids.pharmacy2);
+      expect(alerts[0]!.args.account).to.equal(signers.pharmacy2.address);
+      expect(alerts[0]!.args.time).to.equal(BigInt(block!.timestamp));
+      expect(alerts[0]!.args.priorDisposition).to.equal(3n);
+      expect((await provenance.nodeOf(first.packId)).state).to.equal(NodeState.Dispensed);
+    });
+
+    it("raises a clone alert for a pack reported stolen with its pallet", async function () {
+      const { provenance, catalog, signers, ids, plan, pallet } = await deliveredToPharmacy();
+      await expect(provenance.connect(signers.pharmacy).reportStolen(pallet, []))
+        .to.emit(provenance, "ItemReportedStolen")
+        .withArgs(pallet, ids.pharmacy, 8, 6);
+      const result = await dispensePack(provenance.connect(signers.pharmacy2), catalog, scanOf(plan, 0));
+      expect(result.cloneAlert).to.equal(true);
+      expect((await verifyPack(provenance, catalog, scanOf(plan, 1))).verdict).to.equal("STOLEN");
+    });
+
+    it("refuses to dispense a pack held by another member", async function () {
+      const { provenance, catalog, signers, ids, plan } = await deliveredToPharmacy();
+      const { claim, packId } = claimOf(catalog, scanOf(plan, 0));
+      const links = await linksFor(provenance, catalog, packId, false);
+      await expect(provenance.connect(signers.pharmacy2).dispense(claim, links))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotCustodian")
+        .withArgs(packId, ids.pharmacy, ids.pharmacy2);
+    });
+
+    it("refuses to dispense from a member that is not a pharmacy or hospital", async function () {
+      const { provenance, catalog, signers, plan } = await deliveredToPharmacy();
+      const { claim } = claimOf(catalog, scanOf(plan, 0));
+      await expect(provenance.connect(signers.dist).dispense(claim, []))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.dist.address, DISPENSERS);
+    });
+
+    it("refuses a pack with a wrong hidden code (a copied outer label)", async function () {
+      const { provenance, catalog, signers, plan } = await deliveredToPharmacy();
+      const scan = { ...scanOf(plan, 0), code: newScratchCode() };
+      const { claim, packId } = claimOf(catalog, scan);
+      claim.lotProof = plan.bundle.packs[0]!.proof;
+      await expect(provenance.connect(signers.pharmacy).dispense(claim, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidProof")
+        .withArgs(packId, plan.lotId);
+      expect((await verifyPack(provenance, catalog, scan)).verdict).to.equal("UNKNOWN");
+    });
+
+    it("refuses a pack of an unknown lot", async function () {
+      const { provenance, catalog, signers, plan } = await deliveredToPharmacy();
+      const { claim } = claimOf(catalog, { ...scanOf(plan, 0), lot: "NOPE" });
+      await expect(provenance.connect(signers.pharmacy).dispense(claim, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownLot")
+        .withArgs(lotIdOf(GTIN, "NOPE"));
+    });
+
+    it("refuses to dispense a pack of a recalled lot", async function () {
+      const { provenance, catalog, signers, plan } = await deliveredToPharmacy();
+      await provenance.connect(signers.mfr).recall(plan.lotId);
+      const { claim, packId } = claimOf(catalog, scanOf(plan, 0));
+      await expect(
+        provenance.connect(signers.pharmacy).dispense(claim, await linksFor(provenance, catalog, packId, false)),
+      )
+        .to.be.revertedWithCustomError(provenance, "ProvenanceLotRecalled")
+        .withArgs(plan.lotId);
+      expect((await verifyPack(provenance, catalog, scanOf(plan, 0))).verdict).to.equal("RECALLED");
+    });
+
+    it("refuses to dispense a pack of an expired lot", async function () {
+      const { provenance, catalog, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      // a lot expiring in about a month (members stay certified for a year)
+      const soon = new Date((await networkHelpers.time.latest()) * 1000 + 30 * 24 * 3600 * 1000);
+      const yymmdd = soon.toISOString().slice(2, 10).replace(/-/g, "");
+      const plan = planLot({ gtin: GTIN, lot: "SHORT-1", expiry: yymmdd, serials: ["E1", "E2"] });
+      await commissionLot(provenance.connect(signers.mfr), plan);
+      catalog.addLotPlan(plan);
+      await shipItem(provenance.connect(signers.mfr), catalog, plan.bundle.packs[0]!.packId, ids.pharmacy);
+      await receiveItem(provenance.connect(signers.pharmacy), plan.bundle.packs[0]!.packId);
+      await networkHelpers.time.increaseTo(plan.expiresAt);
+      const { claim } = claimOf(catalog, scanOf(plan, 0));
+      await expect(provenance.connect(signers.pharmacy).dispense(claim, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceLotExpired")
+        .withArgs(plan.lotId, plan.expiresAt);
+      expect((await verifyPack(provenance, catalog, scanOf(plan, 0))).verdict).to.equal("EXPIRED");
+    });
+
+    it("refuses to dispense a pack whose pallet is in transit", async function () {
+      const { provenance, catalog, signers, ids, plan, pallet } = await deliveredToPharmacy();
+      await provenance.connect(signers.pharmacy).ship(pallet, ids.hospital, []);
+      const { claim, packId } = claimOf(catalog, scanOf(plan, 0));
+      const links = await linksFor(provenance, catalog, packId, false);
+      await expect(provenance.connect(signers.hospital).dispense(claim, links))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
+        .withArgs(packId, NodeState.InTransit);
+      expect(await verifyPack(provenance, catalog, scanOf(plan, 0))).to.include({
+        inTransit: true,
+        verdict: "GENUINE",
+      });
+    });
+  });
+
+  describe("recall, destroy, stolen", function () {
+    it("lets the lot's manufacturer recall it", async function () {
+      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr).recall(plan.lotId))
+        .to.emit(provenance, "LotRecalled")
+        .withArgs(plan.lotId, ids.mfr, signers.mfr.address, 8, 2);
+      expect((await provenance.nodeOf(plan.lotId)).recalled).to.equal(true);
+    });
+
+    it("lets a regulator recall any lot", async function () {
+      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.regulator).recall(plan.lotId))
+        .to.emit(provenance, "LotRecalled")
+        .withArgs(plan.lotId, ids.regulator, signers.regulator.address, 8, 2);
+    });
+
+    it("refuses a recall by another manufacturer, a pharmacy, of an unknown lot, or twice", async function () {
+      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.mfr2).recall(plan.lotId))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceRecallNotAllowed")
+        .withArgs(plan.lotId, ids.mfr2);
+      await expect(provenance.connect(signers.pharmacy).recall(plan.lotId))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.pharmacy.address, RECALLERS);
+      const unknown = ethers.id("no lot");
+      await expect(provenance.connect(signers.mfr).recall(unknown))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownLot")
+        .withArgs(unknown);
+      await provenance.connect(signers.mfr).recall(plan.lotId);
+      await expect(provenance.connect(signers.regulator).recall(plan.lotId))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceLotAlreadyRecalled")
+        .withArgs(plan.lotId);
+    });
+
+    it("lets the holder destroy a pack, which then verifies DESTROYED and raises an alert if dispensed", async function () {
+      const { provenance, catalog, signers, ids, plan, packIds, pallet, caseB } =
+        await networkHelpers.loadFixture(provenanceFixture);
+      await unpackContainer(provenance.connect(signers.mfr), catalog, pallet);
+      await unpackContainer(provenance.connect(signers.mfr), catalog, caseB);
+      const links = await linksFor(provenance, catalog, packIds[7]!);
+      await expect(provenance.connect(signers.dist).destroy(packIds[7]!, links))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotCustodian")
+        .withArgs(packIds[7]!, ids.mfr, ids.dist);
+      await expect(provenance.connect(signers.mfr).destroy(packIds[7]!, links))
+        .to.emit(provenance, "ItemDestroyed")
+        .withArgs(packIds[7]!, ids.mfr, 7, 4);
+      expect((await verifyPack(provenance, catalog, scanOf(plan, 7))).verdict).to.equal("DESTROYED");
+      const alert = await dispensePack(provenance.connect(signers.pharmacy), catalog, scanOf(plan, 7));
+      expect(alert.cloneAlert).to.equal(true);
+    });
+
+    it("lets the shipper report an item stolen on the road, and no one else", async function () {
+      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await provenance.connect(signers.mfr).ship(pallet, ids.dist, []);
+      await expect(provenance.connect(signers.dist).reportStolen(pallet, []))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotCustodian")
+        .withArgs(pallet, ids.mfr, ids.dist);
+      await expect(provenance.connect(signers.mfr).reportStolen(pallet, []))
+        .to.emit(provenance, "ItemReportedStolen")
+        .withArgs(pallet, ids.mfr, 8, 6);
+      await expect(provenance.connect(signers.dist).receiveItem(pallet))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNoMatchingShipment")
+        .withArgs(pallet, ids.dist);
+    });
+  });
+
+  describe("verify", function () {
+    it("answers GENUINE with the manufacturer as custodian for a pack still at the factory", async function () {
+      const { provenance, catalog, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      expect(await verifyPack(provenance, catalog, scanOf(plan, 3))).to.include({
+        verdict: "GENUINE",
+        custodian: ids.mfr,
+        inTransit: false,
+      });
+    });
+
+    it("answers UNKNOWN for an unknown lot", async function () {
+      const { provenance, catalog, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      expect((await verifyPack(provenance, catalog, { ...scanOf(plan, 3), lot: "OTHER" })).verdict).to.equal("UNKNOWN");
+    });
+
+    it("reports custody of an unknown item as nobody's", async function () {
+      const { provenance } = await networkHelpers.loadFixture(provenanceFixture);
+      const [custodian, state] = await provenance.custodyOf(ethers.id("x"), []);
+      expect(custodian).to.equal(ethers.ZeroHash);
+      expect(state).to.equal(NodeState.Held);
+    });
+  });
+});

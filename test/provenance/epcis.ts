@@ -1,0 +1,239 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { provenanceFixtureFor } from "./fixture.js";
+import { Journal } from "../../src/chain/journal.js";
+import { Catalog } from "../../src/provenance/catalog.js";
+import { commissionLot, packContainer, registerProduct, shipItem, verifyPack } from "../../src/provenance/client.js";
+import { exportEpcis } from "../../src/provenance/epcis/export.js";
+import { importEpcis, planImport, type ImportContext, type PlannedStep } from "../../src/provenance/epcis/import.js";
+import { epcisDocumentSchema, epcisEventSchema } from "../../src/provenance/epcis/schema.js";
+import { parseGs1 } from "../../src/provenance/gs1/index.js";
+import { planLot } from "../../src/provenance/lot.js";
+import { resolveItem } from "../../src/provenance/resolve.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+const FIXTURES = path.resolve("test/fixtures/provenance");
+
+async function readDoc(file: string): Promise<unknown> {
+  return JSON.parse(await readFile(file, "utf8"));
+}
+
+describe("EPCIS 2.0 import and export", function () {
+  const provenanceFixture = provenanceFixtureFor(ethers);
+
+  /** The module's fixture, with the contract connected to each acting member. */
+  async function epcisFixture() {
+    const fx = await networkHelpers.loadFixture(provenanceFixture);
+    const { provenance, signers } = fx;
+    const contracts = {
+      mfr: provenance.connect(signers.mfr),
+      dist: provenance.connect(signers.dist),
+      pharmacy: provenance.connect(signers.pharmacy),
+    };
+    return { ...fx, contracts };
+  }
+
+  async function context(fx: Awaited<ReturnType<typeof epcisFixture>>, dataDir: string): Promise<ImportContext> {
+    return {
+      catalog: await Catalog.load(dataDir),
+      dataDir,
+      journal: await Journal.open(path.join(dataDir, "import.journal")),
+      parties: { "urn:epc:id:pgln:9506000.00002": fx.ids.pharmacy },
+      contractFor: (actor) => (actor === "urn:epc:id:sgln:9506000.00002.0" ? fx.contracts.pharmacy : fx.contracts.mfr),
+    };
+  }
+
+  it("imports a pack's journey (commission, pack, ship, receive, unpack, dispense, recall) into contract calls", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const ctx = await context(fx, dataDir);
+    const result = await importEpcis(await readDoc(path.join(FIXTURES, "journey.jsonld")), "journey.jsonld", ctx);
+    expect(result.sent).to.equal(7);
+    const f1 = ctx.catalog.findPack("09506000134352", "F1")!;
+    const f2 = ctx.catalog.findPack("09506000134352", "F2")!;
+    const scan = (p: typeof f1) => ({ gtin: p.gtin, lot: p.lot, serial: p.serial!, code: p.code! });
+    expect((await verifyPack(fx.provenance, ctx.catalog, scan(f1))).verdict).to.equal("DISPENSED");
+    expect(await verifyPack(fx.provenance, ctx.catalog, scan(f2))).to.include({
+      verdict: "RECALLED",
+      custodian: fx.ids.pharmacy,
+    });
+    await rm(dataDir, { recursive: true });
+  });
+
+  it("resumes an interrupted import without sending anything twice (journal and chain state)", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
+    const firstPart = { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 3) } };
+    const first = await importEpcis(firstPart, "journey.jsonld", await context(fx, dataDir));
+    expect(first.sent).to.equal(3);
+    const resumed = await importEpcis(doc, "journey.jsonld", await context(fx, dataDir));
+    expect(resumed).to.include({ sent: 4, skipped: 3 });
+    // a crash between mining and journalling loses the journal's last lines: the chain state still
+    // shows those steps were done (the pack is dispensed, the lot recalled), so nothing is sent twice
+    const journalFile = path.join(dataDir, "import.journal");
+    const lines = (await readFile(journalFile, "utf8")).trim().split("\n");
+    await writeFile(journalFile, lines.slice(0, -2).join("\n") + "\n");
+    const again = await importEpcis(doc, "journey.jsonld", await context(fx, dataDir));
+    expect(again).to.include({ sent: 0, skipped: 7 });
+    await rm(dataDir, { recursive: true });
+  });
+
+  it("refuses a document with an event it cannot map, naming the event and the field, before sending anything", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const ctx = await context(fx, dataDir);
+    const doc = await readDoc(path.join(FIXTURES, "unsupported-step.jsonld"));
+    let message = "";
+    try {
+      await importEpcis(doc, "unsupported-step.jsonld", ctx);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.equal(
+      "unsupported-step.jsonld: event #3 (urn:uuid:6d1c2b1e-0000-4000-8000-000000000003): field bizStep: inspecting is not supported " +
+        "(commissioning, packing, unpacking, shipping, receiving, dispensing, decommissioning, destroying, or disposition recalled/stolen)",
+    );
+    expect(ctx.journal.size).to.equal(0);
+    expect((await fx.provenance.queryFilter(fx.provenance.filters.LotCommissioned())).length).to.equal(1); // the fixture's own lot only
+    await rm(dataDir, { recursive: true });
+  });
+
+  it("names the field of a shipment whose destination maps to no member", function () {
+    const { errors } = planImport(
+      {
+        "@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+        type: "EPCISDocument",
+        schemaVersion: "2.0",
+        creationDate: "2026-01-01T00:00:00Z",
+        epcisBody: {
+          eventList: [
+            {
+              type: "ObjectEvent",
+              action: "OBSERVE",
+              bizStep: "shipping",
+              eventTime: "2026-01-01T00:00:00Z",
+              epcList: ["(00)395060000000004212"],
+            },
+            { type: "ObjectEvent", eventTime: 5 },
+          ],
+        },
+      },
+      "doc.jsonld",
+    );
+    expect(errors.map((e) => [e.eventIndex, e.field])).to.deep.equal([
+      [0, "destinationList"],
+      [1, "eventTime"],
+    ]);
+  });
+
+  it("exports a pack's on-chain history as a valid EPCIS 2.0 document", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const ctx = await context(fx, dataDir);
+    await importEpcis(await readDoc(path.join(FIXTURES, "journey.jsonld")), "journey.jsonld", ctx);
+    const f1 = ctx.catalog.findPack("09506000134352", "F1")!;
+    const doc = await exportEpcis(fx.provenance, ctx.catalog, f1.packId);
+    expect(epcisDocumentSchema.safeParse(doc).success).to.equal(true);
+    const events = doc.epcisBody.eventList.map((e) => epcisEventSchema.parse(e));
+    expect(events.map((e) => [e.type, e.action, e.bizStep])).to.deep.equal([
+      ["ObjectEvent", "ADD", "commissioning"],
+      ["AggregationEvent", "ADD", "packing"],
+      ["ObjectEvent", "OBSERVE", "shipping"],
+      ["ObjectEvent", "OBSERVE", "receiving"],
+      ["AggregationEvent", "DELETE", "unpacking"],
+      ["ObjectEvent", "DELETE", "dispensing"],
+      ["ObjectEvent", "OBSERVE", "holding"],
+    ]);
+    expect(events[5]!.epcList).to.deep.equal(["https://id.gs1.org/01/09506000134352/21/F1"]);
+    expect(events[2]!.destinationList![0]!.destination).to.equal(`urn:medchain:member:${fx.ids.pharmacy}`);
+    await rm(dataDir, { recursive: true });
+  });
+
+  describe("conformance examples", function () {
+    const dir = process.env.MEDCHAIN_CONFORMANCE_DIR
+      ? path.join(process.env.MEDCHAIN_CONFORMANCE_DIR, "epcis")
+      : path.resolve(process.cwd(), "../shared/conformance/epcis");
+
+    /** Puts on chain what a document's events refer to but do not create (its packs and containers). */
+    async function prepare(
+      fx: Awaited<ReturnType<typeof epcisFixture>>,
+      steps: PlannedStep[],
+      raw: unknown,
+      ctx: ImportContext,
+    ) {
+      const packs = new Map<string, Set<string>>();
+      const shipped = new Set<string>();
+      const addPack = (epc: string) => {
+        const { gtin, serial } = parseGs1(epc);
+        if (gtin !== undefined && serial !== undefined) packs.set(gtin, (packs.get(gtin) ?? new Set()).add(serial));
+      };
+      const events = (raw as { epcisBody: { eventList: Array<{ childEPCs?: string[]; parentID?: string }> } }).epcisBody
+        .eventList;
+      for (const s of steps) {
+        if ("item" in s) addPack(s.item);
+        if (s.op === "ship") shipped.add(s.item);
+      }
+      for (const e of events) for (const c of e.childEPCs ?? []) addPack(c);
+      for (const [gtin, serials] of packs) {
+        if ((await fx.provenance.manufacturerOf(BigInt(gtin))) === ethers.ZeroHash)
+          await registerProduct(fx.contracts.mfr, gtin);
+        const plan = planLot({ gtin, lot: "CONF", expiry: "301231", serials: [...serials] });
+        await commissionLot(fx.contracts.mfr, plan);
+        ctx.catalog.addLotPlan(plan);
+      }
+      for (const s of steps) {
+        if (s.op !== "receive" || shipped.has(s.item)) continue;
+        const { sscc } = parseGs1(s.item);
+        if (sscc === undefined) continue;
+        const event = events[s.eventIndex]!;
+        const children = (event.childEPCs ?? []).map((c) => resolveItem(ctx.catalog, c).id);
+        const { container } = await packContainer(fx.contracts.mfr, ctx.catalog, sscc, children);
+        await shipItem(fx.contracts.mfr, ctx.catalog, container.containerId, fx.ids.dist);
+      }
+    }
+
+    it("imports every example made of supported events and names the unsupported event of the others", async function () {
+      if (!existsSync(dir)) this.skip();
+      const files = (await readdir(dir)).filter((f) => f.endsWith(".jsonld")).sort();
+      const imported: string[] = [];
+      for (const file of files) {
+        const raw = await readDoc(path.join(dir, file));
+        const fx = await epcisFixture();
+        const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-conf-"));
+        const { steps, errors } = planImport(raw, file, { defaultRecipient: fx.ids.dist });
+        if (errors.length > 0) {
+          for (const e of errors)
+            expect(e.message).to.match(new RegExp(`^${file.replace(/[.]/g, "\\.")}: event #\\d+.*: field \\S+: .+`));
+          continue;
+        }
+        const base = await context(fx, dataDir);
+        // The receiving side of each example is the distributor; every other step is the manufacturer's.
+        const receivers = new Set(steps.filter((s) => s.op === "receive").map((s) => s.actor));
+        const ctx: ImportContext = {
+          ...base,
+          defaultRecipient: fx.ids.dist,
+          contractFor: (actor) => (receivers.has(actor) ? fx.contracts.dist : fx.contracts.mfr),
+        };
+        await prepare(fx, steps, raw, ctx);
+        const result = await importEpcis(raw, file, ctx);
+        expect(result.sent).to.equal(steps.length);
+        imported.push(file);
+        await rm(dataDir, { recursive: true });
+      }
+      expect(imported).to.include.members([
+        "Example_9.6.1-ObjectEvent.jsonld",
+        "Example_9.6.1-ObjectEventWithDigitalLink.jsonld",
+        "Example_9.6.3-AggregationEvent.jsonld",
+        "Example_9.6.3-AggregationEventWithDigitalLink.jsonld",
+      ]);
+    });
+  });
+});

@@ -1,0 +1,74 @@
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { readLotBundle } from "../../src/provenance/lot.js";
+import {
+  opCommission,
+  opDispense,
+  opExport,
+  opItem,
+  opPack,
+  opRecall,
+  opRegisterProduct,
+  opShip,
+  opVerify,
+} from "../../src/provenance/ops.js";
+import { provenanceFixtureFor, sscc } from "./fixture.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+const GTIN = "09506000134369";
+
+describe("provenance operator commands (what the tasks print)", function () {
+  const provenanceFixture = provenanceFixtureFor(ethers);
+
+  it("takes a lot from a CSV to a patient's verify, with the timeline in plain words and the clone alert", async function () {
+    const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+    const data = await mkdtemp(path.join(tmpdir(), "ops-"));
+    const mfr = provenance.connect(signers.mfr);
+    const pharmacy = provenance.connect(signers.pharmacy);
+    expect(await opRegisterProduct(mfr, GTIN)).to.have.length(1);
+    await writeFile(path.join(data, "serials.csv"), "serial\nQ1\nQ2\n");
+    const commissioned = await opCommission(mfr, {
+      gtin: GTIN,
+      lot: "QL1",
+      expiry: "301231",
+      serialsFile: path.join(data, "serials.csv"),
+      dataDir: data,
+      labels: true,
+    });
+    expect(commissioned[0]).to.match(/^lot QL1 of 09506000134369 commissioned: 2 packs/);
+    expect(await readdir(path.join(data, "labels", `${GTIN}-QL1`))).to.have.length.greaterThan(0);
+    const bundle = await readLotBundle(path.join(data, "private", `${GTIN}-QL1.bundle.json`));
+    const label = `(01)${GTIN}(10)QL1(21)Q1`;
+    await opPack(mfr, data, sscc(40), [`(01)${GTIN}(21)Q1`, `(01)${GTIN}(21)Q2`]);
+    await opShip(mfr, data, `(00)${sscc(40)}`, "PHA-1");
+    await opItem(pharmacy, data, "receive", `(00)${sscc(40)}`);
+
+    const before = await opVerify(provenance, data, label, bundle.packs[0]!.code);
+    expect(before[0]).to.equal("verdict: GENUINE: genuine and active in the supply chain");
+    expect(before[1]).to.equal(`held by member ${ids.pharmacy}`);
+    expect(before.join("\n")).to.match(/lot QL1 \(2 packs\) commissioned by manufacturer/);
+    expect(before.join("\n")).to.include(`container ${sscc(40)} received by`);
+
+    expect(await opDispense(pharmacy, data, label, bundle.packs[0]!.code)).to.have.length(1);
+    const clone = await opDispense(provenance.connect(signers.hospital), data, label, bundle.packs[0]!.code);
+    expect(clone[0]).to.match(/^CLONE ALERT/);
+    const after = await opVerify(provenance, data, label, bundle.packs[0]!.code);
+    expect(after[0]).to.match(/^verdict: DISPENSED/);
+    expect(after.join("\n")).to.include("CLONE ALERT: this pack (already dispensed) was presented again");
+
+    const exported = JSON.parse((await opExport(provenance, data, `(01)${GTIN}(21)Q1`, ""))[0]!);
+    expect(exported.type).to.equal("EPCISDocument");
+    expect(exported.epcisBody.eventList.length).to.be.greaterThan(3);
+
+    await opRecall(mfr, GTIN, "QL1");
+    const recalled = await opVerify(provenance, data, `(01)${GTIN}(10)QL1(21)Q2`, bundle.packs[1]!.code);
+    expect(recalled[0]).to.match(/^verdict: RECALLED/);
+    await rm(data, { recursive: true });
+  });
+});

@@ -1,0 +1,60 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { expect } from "chai";
+
+import { MedChainError } from "../../src/chain/errors.js";
+import { Gs1Error } from "../../src/provenance/gs1/index.js";
+import { newScratchCode, normalizeCode, packIdOf, SCRATCH_CODE_LENGTH } from "../../src/provenance/ids.js";
+import { parseSerialsCsv, planLot } from "../../src/provenance/lot.js";
+import { scanFromLabel } from "../../src/provenance/resolve.js";
+
+const GTIN = "09506000134352";
+
+describe("provenance SDK", function () {
+  it("makes distinct 80-bit scratch-off codes that survive being retyped in lower case", function () {
+    const codes = new Set(Array.from({ length: 200 }, () => newScratchCode()));
+    expect(codes.size).to.equal(200);
+    const code = [...codes][0]!;
+    expect(normalizeCode(code.toLowerCase())).to.have.length(SCRATCH_CODE_LENGTH);
+    expect(packIdOf(GTIN, "S1", code)).to.equal(packIdOf(GTIN, "S1", code.toLowerCase().replace(/-/g, " ")));
+  });
+
+  it("refuses a scratch-off code of the wrong length or with ambiguous letters", function () {
+    expect(() => normalizeCode("ABCD")).to.throw(MedChainError, /expected 16 characters/);
+    expect(() => normalizeCode("ABCD-EFGH-IJKL-MNOP")).to.throw(MedChainError, /without I, L, O, U/);
+  });
+
+  it("reads a CSV of serials, skipping the header, and names the line of a bad or repeated serial", function () {
+    expect(parseSerialsCsv("serial\nA1\nA2,extra\n\n", "s.csv")).to.deep.equal(["A1", "A2"]);
+    expect(() => parseSerialsCsv("A1\nA1\n", "s.csv")).to.throw(MedChainError, 's.csv:2: serial "A1" appears twice');
+    expect(() => parseSerialsCsv("A1\nB 2\n", "s.csv")).to.throw(MedChainError, /^s\.csv:2: serial "B 2"/);
+    expect(() => parseSerialsCsv("serial\n", "s.csv")).to.throw(MedChainError, "s.csv: no serials");
+  });
+
+  it("plans a lot whose bundle proofs all lead to its root, with a fresh code per pack", function () {
+    const plan = planLot({ gtin: GTIN, lot: "L1", expiry: "301231", serials: ["A", "B", "C"] });
+    expect(new Set(plan.bundle.packs.map((p) => p.code)).size).to.equal(3);
+    for (const p of plan.bundle.packs) {
+      expect(StandardMerkleTree.verify(plan.root, ["bytes32"], [p.packId], p.proof)).to.equal(true);
+    }
+    // the public tree holds pack ids only: no serial, no code
+    const published = JSON.stringify(plan.treeFile);
+    for (const p of plan.bundle.packs) {
+      expect(published).to.not.include(`"${p.serial}"`);
+      expect(published).to.not.include(p.code);
+    }
+  });
+
+  it("refuses a lot with a bad GTIN check digit or a bad expiry before anything is sent", function () {
+    expect(() => planLot({ gtin: "09506000134353", lot: "L1", expiry: "301231", serials: ["A"] })).to.throw(
+      MedChainError,
+      /check digit/,
+    );
+    expect(() => planLot({ gtin: GTIN, lot: "L1", expiry: "301341", serials: ["A"] })).to.throw(Gs1Error);
+  });
+
+  it("turns a malformed pack label into one line naming the problem", function () {
+    expect(() => scanFromLabel("(01)09506000134353(10)L1(21)S1", "x")).to.throw(Gs1Error, /check digit/);
+    expect(() => scanFromLabel(`(01)${GTIN}(21)S1`, "x")).to.throw(MedChainError, /needs a GTIN \(01\), a lot \(10\)/);
+    expect(() => scanFromLabel(`https://id.gs1.org/01/${GTIN}/10/L1/21/S1?17=301399`, "x")).to.throw(Gs1Error);
+  });
+});
