@@ -62,6 +62,32 @@ expect_error 'ConsortiumUnknownMember' npx hardhat consortium renew --member NO-
 expect_error 'ConsortiumNotMember' npx hardhat consortium account --add "$SPARE" $N
 echo "e2e: the consortium chain (anvil, chain $CHAIN_ID, zero gas price) runs the registry and its tasks"
 
+# The rest of the suite on the same chain, reusing the registry deployment: records, provenance and
+# claims (settling in the test token). The deployer then joins as a hospital and manufacturer.
+HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/TestStablecoin.ts --network consortium < /dev/null
+token=$(node -e "console.log(require('./ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json')['TestStablecoin#TestStablecoin'])")
+cat > "$work/params.json" <<JSON
+{
+  "Consortium": { "certifier": "$DEPLOYER", "governors": ["$DEPLOYER"], "threshold": 1, "votingPeriod": 86400 },
+  "Claims": { "token": "$token" }
+}
+JSON
+HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/MedChain.ts \
+  --network consortium --parameters "$work/params.json" < /dev/null
+for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine; do
+  grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
+done
+npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
+npx hardhat consortium vote --proposal 2 $N
+npx hardhat consortium execute --proposal 2 $N
+cp test/fixtures/records/lakeview-visit-encounter.json "$work/encounter.json"
+npx hardhat records anchor "$work/encounter.json" --out "$work/proofs" $N
+proof=$(ls "$work"/proofs/*.json | head -1)
+npx hardhat records verify "$work/encounter.json" "$proof" $N | tee "$work/verify.txt"
+grep -q "^VALID" "$work/verify.txt" || { echo "e2e: the anchored record did not verify"; exit 1; }
+npx hardhat provenance register-product --gtin 09506000134352 $N
+echo "e2e: records, provenance and claims deploy and run on the consortium chain"
+
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
 setsid npx hardhat node --port 8545 > "$work/node.log" 2>&1 &
 node_pid=$!
