@@ -78,52 +78,44 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
     };
     const step = (i: unknown) => BIZ_STEPS[Number(i)]!;
     const disp = (i: unknown) => DISPOSITIONS[Number(i)]!;
+    /** An entry for `itemId` acted on by `member`, with the event's own CBV step and disposition. */
+    const entry = (itemId: unknown, member: unknown, extra: Partial<HistoryEntry> = {}): HistoryEntry => ({
+      ...base,
+      itemId: itemId as string,
+      bizStep: step(a.bizStep),
+      disposition: disp(a.disposition),
+      member: member as string,
+      ...extra,
+    });
     switch (log.eventName) {
       case "LotCommissioned":
-        entries.push({
-          ...base,
-          itemId: a.lotId as string,
-          bizStep: step(a.bizStep),
-          disposition: disp(a.disposition),
-          member: a.manufacturer as string,
-          root: a.root as string,
-          count: a.quantity as bigint,
-          gtin: a.gtin as bigint,
-          lot: a.lot as string,
-          expiresAt: a.expiresAt as bigint,
-        });
+        entries.push(
+          entry(a.lotId, a.manufacturer, {
+            root: a.root as string,
+            count: a.quantity as bigint,
+            gtin: a.gtin as bigint,
+            lot: a.lot as string,
+            expiresAt: a.expiresAt as bigint,
+          }),
+        );
         break;
       case "LotRecalled":
-        entries.push({
-          ...base,
-          itemId: a.lotId as string,
-          bizStep: step(a.bizStep),
-          disposition: disp(a.disposition),
-          member: a.memberId as string,
-        });
+        entries.push(entry(a.lotId, a.memberId));
         break;
       case "ContainerPacked":
-        entries.push({
-          ...base,
-          itemId: a.containerId as string,
-          bizStep: step(a.bizStep),
-          disposition: disp(a.disposition),
-          member: a.memberId as string,
-          root: a.root as string,
-          count: a.count as bigint,
-          sscc: a.sscc as bigint,
-        });
+        entries.push(
+          entry(a.containerId, a.memberId, {
+            root: a.root as string,
+            count: a.count as bigint,
+            sscc: a.sscc as bigint,
+          }),
+        );
         break;
       case "ContainerUnpacked":
-        entries.push({
-          ...base,
-          itemId: a.containerId as string,
-          bizStep: step(a.bizStep),
-          disposition: disp(a.disposition),
-          member: a.memberId as string,
-        });
+        entries.push(entry(a.containerId, a.memberId));
         break;
       case "ItemLinked":
+        // Emitted without a step or holder: it records where an item sits inside a container.
         entries.push({
           ...base,
           itemId: a.child as string,
@@ -134,44 +126,28 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
         break;
       case "ItemShipped":
       case "ItemReceived":
-        entries.push({
-          ...base,
-          itemId: a.itemId as string,
-          bizStep: step(a.bizStep),
-          disposition: disp(a.disposition),
-          from: a.from as string,
-          to: a.to as string,
-          member: (log.eventName === "ItemShipped" ? a.from : a.to) as string,
-        });
+        entries.push(
+          entry(a.itemId, log.eventName === "ItemShipped" ? a.from : a.to, {
+            from: a.from as string,
+            to: a.to as string,
+          }),
+        );
         break;
       case "PackDispensed":
-        entries.push({
-          ...base,
-          itemId: a.packId as string,
-          bizStep: step(a.bizStep),
-          disposition: disp(a.disposition),
-          member: a.memberId as string,
-        });
+        entries.push(entry(a.packId, a.memberId));
         break;
       case "PackCloneDetected":
-        entries.push({
-          ...base,
-          itemId: a.packId as string,
-          bizStep: "dispensing",
-          disposition: disp(a.priorDisposition),
-          member: a.memberId as string,
-          priorDisposition: disp(a.priorDisposition),
-        });
+        entries.push(
+          entry(a.packId, a.memberId, {
+            bizStep: "dispensing",
+            disposition: disp(a.priorDisposition),
+            priorDisposition: disp(a.priorDisposition),
+          }),
+        );
         break;
       case "ItemDestroyed":
       case "ItemReportedStolen":
-        entries.push({
-          ...base,
-          itemId: a.itemId as string,
-          bizStep: step(a.bizStep),
-          disposition: disp(a.disposition),
-          member: a.memberId as string,
-        });
+        entries.push(entry(a.itemId, a.memberId));
         break;
     }
   }
