@@ -1,3 +1,4 @@
+import hre from "hardhat";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { keccak256, parseUnits, toUtf8Bytes } from "ethers";
 
@@ -15,11 +16,13 @@ import type { ClaimInputArgs, LineArgs } from "../../src/claims/engine.js";
 export const DAY = 86_400n;
 
 /**
- * The claims tests' chain: the default network, but without the 24 KB code-size limit, because
- * coverage instrumentation nearly doubles the engine's bytecode (18 KB -> 34 KB). The real size
- * limit stays enforced where it matters: the demo and the bench deploy on the unmodified network.
+ * The claims tests' chain: the default network. Under `--coverage` only, without the 24 KB
+ * code-size limit, because instrumentation nearly doubles the engine's bytecode (18 KB -> 34 KB);
+ * plain `npm test` (and the demo and bench) deploy under the real limit.
  */
-export const CLAIMS_TEST_NETWORK = { override: { allowUnlimitedContractSize: true } } as const;
+export const CLAIMS_TEST_NETWORK = (hre.globalOptions as { coverage?: boolean }).coverage
+  ? ({ override: { allowUnlimitedContractSize: true } } as const)
+  : {};
 /** Test token amounts: 6 decimals. */
 export const usd = (v: string | number): bigint => parseUnits(String(v), 6);
 
