@@ -29,7 +29,10 @@ function claimsTask(
 }
 
 const plan = opt("plan", "Plan id");
-const patient = opt("patient", "The patient's identifier in your records (never sent; only its keyed hash)");
+const patient = opt(
+  "patient",
+  "The patient's identifier as your FHIR Claims name it: patient.identifier.value, else patient.reference such as Patient/123 (never sent; only its keyed hash)",
+);
 const secret = opt("secret", "The coverage's member secret (from the insurance card; >= 16 bytes)");
 const claimId = opt("claim", "Claim id");
 

@@ -77,7 +77,7 @@ HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/mo
 for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine; do
   grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
 done
-npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
+npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
 npx hardhat consortium vote --proposal 2 $N
 npx hardhat consortium execute --proposal 2 $N
 cp test/fixtures/records/lakeview-visit-encounter.json "$work/encounter.json"
@@ -86,6 +86,28 @@ proof=$(ls "$work"/proofs/*.json | head -1)
 npx hardhat records verify "$work/encounter.json" "$proof" $N | tee "$work/verify.txt"
 grep -q "^VALID" "$work/verify.txt" || { echo "e2e: the anchored record did not verify"; exit 1; }
 npx hardhat provenance register-product --gtin 09506000134352 $N
+
+# Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
+# invented patient; the hospital bills the visit documented by the record it anchored above.
+node --input-type=module -e "
+  import { ethers } from 'ethers';
+  const wallet = new ethers.Wallet(process.env.CONSORTIUM_DEPLOYER_KEY, new ethers.JsonRpcProvider(process.env.CONSORTIUM_RPC_URL));
+  const token = new ethers.Contract('$token', ['function mint(address,uint256)'], wallet);
+  await (await token.mint(wallet.address, 100000n * 10n ** 6n, { gasPrice: 0 })).wait();
+"
+SECRET=e2e-member-secret-0001
+npx hardhat claims publish-plan --file test/fixtures/claims/plan.json $N
+npx hardhat claims fund --amount 20000 $N
+npx hardhat claims enrol --plan 1 --patient Patient/invented-patient-0001 --secret $SECRET --start 2026-01-01 --end 2026-12-31 $N
+npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/submit.txt"
+grep -qi "approved" "$work/submit.txt" || { echo "e2e: the documented claim was not approved"; exit 1; }
+npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/duplicate.txt"
+grep -q "18" "$work/duplicate.txt" || { echo "e2e: the duplicate claim was not rejected with CARC 18"; exit 1; }
+npx hardhat claims settle --claims 1 $N
+npx hardhat claims withdraw $N
+npx hardhat claims eob 1 --out "$work/eob.json" $N
+node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \
+  || { echo "e2e: claims eob wrote no ExplanationOfBenefit"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
