@@ -103,7 +103,7 @@ npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 
 grep -qi "approved" "$work/submit.txt" || { echo "e2e: the documented claim was not approved"; exit 1; }
 npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/duplicate.txt"
 grep -q "18" "$work/duplicate.txt" || { echo "e2e: the duplicate claim was not rejected with CARC 18"; exit 1; }
-npx hardhat claims settle --claims 1 $N
+npx hardhat claims settle --claims 1 --journal "$work/settle.journal" $N
 npx hardhat claims withdraw $N
 npx hardhat claims eob 1 --out "$work/eob.json" $N
 node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \

@@ -206,8 +206,10 @@ export async function approvedClaims(c: ClaimsConnection): Promise<bigint[]> {
 }
 
 /**
- * Settles approved claims in batches (sorted by provider so credits are summed). Resumable: each
- * batch is journalled after it is mined, and claims no longer Approved on chain are skipped.
+ * Settles approved claims in batches (sorted by provider so credits are summed). Resumable: the
+ * chain decides what is left (a settled claim is Paid, no longer Approved), so a re-run after a
+ * crash sends only the rest and never pays twice; each mined batch is journalled as the audit trail.
+ * The journal never decides: one left over from another chain or deployment cannot hide a claim.
  */
 export async function settleClaims(
   c: ClaimsConnection,
@@ -217,8 +219,7 @@ export async function settleClaims(
   const fresh: Array<{ id: bigint; provider: bigint }> = [];
   for (const id of args.ids) {
     const claim = await c.engine.claimOf(id);
-    if (CLAIM_STATUS[Number(claim.status)] === "Approved" && !journal.has(`settle:${id}`))
-      fresh.push({ id, provider: claim.provider });
+    if (CLAIM_STATUS[Number(claim.status)] === "Approved") fresh.push({ id, provider: claim.provider });
   }
   fresh.sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
   const settled: bigint[] = [];

@@ -28,6 +28,7 @@ import {
   usd,
   type ClaimsFixture,
 } from "./fixture.js";
+import { readClaim } from "../../src/claims/engine.js";
 import { expectMedChainError, submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
@@ -112,6 +113,16 @@ describe("Claims operations (what the tasks run)", function () {
     expect(again.settled).to.deep.equal([]);
     expect((await readFile(journal, "utf8")).trim().split("\n")).to.have.length(3);
     expect(await fx.engine.creditOf(fx.hospitalId)).to.equal(usd(792));
+  });
+
+  it("settles what the chain says is approved even when a stale journal (another chain) names it", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES));
+    const journal = path.join(await mkdtemp(path.join(tmpdir(), "claims-")), "settle.journal");
+    await writeFile(journal, JSON.stringify({ key: `settle:${claimId}`, txHash: "0x" + "11".repeat(32) }) + "\n");
+    const run = await settleClaims(as(fx, fx.insurer), { ids: [claimId], batchSize: 10, journal });
+    expect(run.settled).to.deep.equal([claimId]);
+    expect((await readClaim(fx.engine, claimId)).status).to.equal("Paid");
   });
 
   it("finds only the signing insurer's approved claims to settle", async function () {
