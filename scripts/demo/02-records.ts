@@ -7,15 +7,14 @@ import { anchorRecords } from "../../src/records/anchor.js";
 import { auditTable, auditTrail } from "../../src/records/audit.js";
 import { CATEGORIES } from "../../src/records/categories.js";
 import { parseFhir, randomSalt } from "../../src/records/commitment.js";
-import { patientAccountFor, PURPOSES, type ConsentTerms } from "../../src/records/consent.js";
-import { grantConsent } from "../../src/records/consent-file.js";
+import { patientAccountFor, PURPOSES } from "../../src/records/consent.js";
+import { consentTerms, grantConsent } from "../../src/records/consent-file.js";
 import { loadRecords } from "../../src/records/input.js";
 import { readProof } from "../../src/records/proof.js";
 import { formatVerdict, verifyRecord } from "../../src/records/verify.js";
 import type { Chapter } from "./story.js";
 
 const DATA = path.resolve("test/fixtures/records");
-const DAY = 86_400n;
 
 /** What the claims chapter needs to show that hospital B's visit was documented. */
 export interface RecordForClaims {
@@ -75,7 +74,7 @@ export const recordsChapter: Chapter = async (story) => {
     // --- The patient consents to hospital B, through her account for B.
     const patientForB = patientAccountFor(patientSecret, memberIds.hospitalB!);
     const now = BigInt((await connection.ethers.provider.getBlock("latest"))!.timestamp);
-    const terms: ConsentTerms = {
+    const terms = consentTerms({
       patient: patientForB.address,
       grantee: memberIds.hospitalB!,
       purpose: PURPOSES.TREAT,
@@ -83,11 +82,10 @@ export const recordsChapter: Chapter = async (story) => {
         (1n << BigInt(CATEGORIES.encounter)) |
         (1n << BigInt(CATEGORIES.observation)) |
         (1n << BigInt(CATEGORIES.diagnosticReport)),
-      recordsRoot: "0x" + "00".repeat(32),
-      validFrom: now,
-      validUntil: now + 30n * DAY,
-      nonce: 1n,
-    };
+      scope: [],
+      from: now,
+      days: 30,
+    });
     const { consentId } = await grantConsent(records.connect(cast.hospitalB), patientForB, terms, now + 3600n);
     story.say(
       `Mira moves to Lakeview University Hospital. In her app she consents: Lakeview may read her encounters, lab results and ` +

@@ -42,7 +42,7 @@ npx hardhat consortium vote --proposal 1 $N
 npx hardhat consortium execute --proposal 1 $N
 members=$(npx hardhat consortium members $N)
 echo "$members"
-echo "$members" | grep -q "Hospital  Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
+echo "$members" | grep -qE "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
 
 # A refused call must print one line naming the problem and fail.
 if out=$(npx hardhat consortium vote --proposal 1 $N 2>&1); then echo "e2e: a second vote was accepted"; exit 1; fi
@@ -108,6 +108,11 @@ npx hardhat claims withdraw $N
 npx hardhat claims eob 1 --out "$work/eob.json" $N
 node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \
   || { echo "e2e: claims eob wrote no ExplanationOfBenefit"; exit 1; }
+# Governance by vote through the tasks: suspend the first hospital (proposal 3).
+npx hardhat consortium propose --action Suspend --member E2E-HOSP $N
+npx hardhat consortium vote --proposal 3 $N
+npx hardhat consortium execute --proposal 3 $N
+npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.

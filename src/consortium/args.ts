@@ -1,8 +1,8 @@
-import { isHexString } from "ethers";
+import { isAddress, isHexString, ZeroAddress, ZeroHash } from "ethers";
 
 import { MedChainError } from "../chain/errors.js";
 import { memberIdFromCode } from "./ids.js";
-import { MODULE_IDS, ProposalAction, type ModuleName, type ProposalActionName } from "./kinds.js";
+import { MODULE_IDS, parseKinds, ProposalAction, type ModuleName, type ProposalActionName } from "./kinds.js";
 
 /** A member given as its 32-byte id (0x…) or as its registration code (hashed to the id). */
 export function parseMember(value: string, option = "member"): string {
@@ -49,4 +49,50 @@ export function parseModule(value: string): string {
 export function parseProposalId(value: string): bigint {
   if (!/^[1-9]\d*$/.test(value)) throw new MedChainError(`--proposal: "${value}" is not a proposal number`);
   return BigInt(value);
+}
+
+/** The arguments of `ConsortiumRegistry.propose`. */
+export interface ProposalArgs {
+  action: number;
+  target: string;
+  account: string;
+  kinds: number;
+  value: bigint;
+}
+
+/**
+ * Turns an operator's proposal options into `propose` arguments, reading only the options the
+ * action uses: `member` (SetKinds with `kinds`, Suspend, Reinstate, Revoke), `account` (AddGovernor,
+ * RemoveGovernor, SetCertifier), `threshold` (SetThreshold) or `module` (Unpause).
+ */
+export function proposalFrom(options: {
+  action: string;
+  member: string;
+  account: string;
+  kinds: string;
+  threshold: string;
+  module: string;
+}): ProposalArgs {
+  const action = parseAction(options.action);
+  const proposal: ProposalArgs = { action, target: ZeroHash, account: ZeroAddress, kinds: 0, value: 0n };
+  switch (action) {
+    case ProposalAction.SetKinds:
+      return { ...proposal, target: parseMember(options.member), kinds: parseKinds(options.kinds) };
+    case ProposalAction.Suspend:
+    case ProposalAction.Reinstate:
+    case ProposalAction.Revoke:
+      return { ...proposal, target: parseMember(options.member) };
+    case ProposalAction.AddGovernor:
+    case ProposalAction.RemoveGovernor:
+    case ProposalAction.SetCertifier:
+      if (!isAddress(options.account)) throw new MedChainError(`--account: "${options.account}" is not an address`);
+      return { ...proposal, account: options.account };
+    case ProposalAction.SetThreshold:
+      if (!/^[1-9]\d*$/.test(options.threshold)) {
+        throw new MedChainError(`--threshold: "${options.threshold}" is not a positive number`);
+      }
+      return { ...proposal, value: BigInt(options.threshold) };
+    default:
+      return { ...proposal, target: parseModule(options.module) };
+  }
 }

@@ -1,4 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
+
+import { hexlify, ZeroHash } from "ethers";
 
 import { z } from "zod";
 
@@ -115,6 +118,46 @@ export function blindedScope(commitments: string[]): string[] {
 export function scopeRootOf(commitments: string[]): string {
   if (commitments.length === 0) throw new MedChainError("a specific-records scope needs at least one record");
   return buildBatch(commitments).root;
+}
+
+/** What a patient consents to: the grantee, the purpose, and a category set or specific records. */
+export interface ConsentRequest {
+  /** The patient's account for this grantee (see `patientAccountFor`). */
+  patient: string;
+  /** The grantee member id. */
+  grantee: string;
+  /** Purpose of use (see `PURPOSES`). */
+  purpose: number;
+  /** Category bit set; 0 when the scope is specific records. */
+  categories: bigint;
+  /** A specific-records scope from `blindedScope`; empty when the scope is categories. */
+  scope: string[];
+  /** Valid from this unix time, for `days` days. */
+  from: bigint;
+  days: number;
+}
+
+/**
+ * The terms to sign for a consent request. The nonce is 64 random bits, so two otherwise equal
+ * grants (even in the same second) are distinct consents and each can be revoked on its own.
+ */
+export function consentTerms(request: ConsentRequest): ConsentTerms {
+  if (!Number.isInteger(request.days) || request.days <= 0) {
+    throw new MedChainError(`consent validity: ${request.days} is not a positive whole number of days`);
+  }
+  if ((request.categories === 0n) === (request.scope.length === 0)) {
+    throw new MedChainError("a consent scope is either a category set or specific records, exactly one");
+  }
+  return {
+    patient: request.patient,
+    grantee: request.grantee,
+    purpose: request.purpose,
+    categories: request.categories,
+    recordsRoot: request.scope.length === 0 ? ZeroHash : scopeRootOf(request.scope),
+    validFrom: request.from,
+    validUntil: request.from + BigInt(request.days) * 86_400n,
+    nonce: BigInt(hexlify(randomBytes(8))),
+  };
 }
 
 /** Signs (as the patient's account or guardian) and submits a consent grant; returns the consent id. */

@@ -4,12 +4,12 @@ import { RecordRegistry__factory } from "../../typechain-types/index.js";
 import { runCli } from "../../src/chain/cli.js";
 import { MedChainError } from "../../src/chain/errors.js";
 import { parseCategorySet } from "../../src/records/categories.js";
-import { patientAccountFor, parsePurpose, type ConsentTerms } from "../../src/records/consent.js";
+import { patientAccountFor, parsePurpose } from "../../src/records/consent.js";
 import {
   blindedScope,
   consentFileOf,
+  consentTerms,
   grantConsent,
-  scopeRootOf,
   writeConsentFile,
 } from "../../src/records/consent-file.js";
 import { connectRecords } from "../../src/records/connect.js";
@@ -34,9 +34,6 @@ export default async function consentGrant(args: Args, hre: HardhatRuntimeEnviro
     if ((args.categories === "") === (args.proofs === "")) {
       throw new MedChainError("give exactly one scope: --categories <set> or --proofs <files>");
     }
-    const days = Number(args.days);
-    if (!Number.isInteger(days) || days <= 0)
-      throw new MedChainError(`--days: "${args.days}" is not a positive whole number`);
     const secret = await readSecret(hre, "MEDCHAIN_PATIENT_KEY");
     const proofFiles = args.proofs === "" ? [] : args.proofs.split(",").map((f) => f.trim());
     const proofs = await Promise.all(proofFiles.map((f) => readProof(f)));
@@ -45,16 +42,15 @@ export default async function consentGrant(args: Args, hre: HardhatRuntimeEnviro
     const scope = proofs.length === 0 ? [] : blindedScope(proofs.map((p) => p.commitment));
     const patient = patientAccountFor(secret, grantee);
     const now = BigInt((await records.runner!.provider!.getBlock("latest"))!.timestamp);
-    const terms: ConsentTerms = {
+    const terms = consentTerms({
       patient: patient.address,
       grantee,
       purpose,
       categories: args.categories === "" ? 0n : parseCategorySet(args.categories),
-      recordsRoot: scope.length === 0 ? "0x" + "00".repeat(32) : scopeRootOf(scope),
-      validFrom: now,
-      validUntil: now + BigInt(days) * 86_400n,
-      nonce: BigInt(Date.now()),
-    };
+      scope,
+      from: now,
+      days: Number(args.days),
+    });
     const { consentId, txHash } = await grantConsent(records, patient, terms, now + 3600n);
     const file = args.out !== "" ? args.out : `consent-${consentId.slice(2, 10)}.json`;
     await writeConsentFile(file, consentFileOf(terms, scope, chainId, address));

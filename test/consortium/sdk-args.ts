@@ -2,7 +2,14 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { describeError, MedChainError } from "../../src/chain/errors.js";
-import { parseAction, parseDate, parseMember, parseModule, parseProposalId } from "../../src/consortium/args.js";
+import {
+  parseAction,
+  parseDate,
+  parseMember,
+  parseModule,
+  parseProposalId,
+  proposalFrom,
+} from "../../src/consortium/args.js";
 import { memberIdFromCode } from "../../src/consortium/ids.js";
 import {
   kindMask,
@@ -56,6 +63,49 @@ describe("consortium SDK: operator input", function () {
   it("maps module names to pause ids and refuses unknown modules", function () {
     expect(parseModule("records")).to.equal(MODULE_IDS.records);
     expect(() => parseModule("genomics")).to.throw(MedChainError, '--module: "genomics"');
+  });
+
+  it("builds propose arguments from only the options each action uses", function () {
+    const none = { action: "", member: "", account: "", kinds: "", threshold: "", module: "" };
+    const zero = { target: ethers.ZeroHash, account: ethers.ZeroAddress, kinds: 0, value: 0n };
+    expect(
+      proposalFrom({ ...none, action: "SetKinds", member: "HOSP-0001", kinds: "Hospital,Laboratory" }),
+    ).to.deep.equal({ ...zero, action: ProposalAction.SetKinds, target: memberIdFromCode("HOSP-0001"), kinds: 0b11 });
+    expect(proposalFrom({ ...none, action: "revoke", member: "HOSP-0001", kinds: "ignored" })).to.deep.equal({
+      ...zero,
+      action: ProposalAction.Revoke,
+      target: memberIdFromCode("HOSP-0001"),
+    });
+    const governor = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    expect(proposalFrom({ ...none, action: "AddGovernor", account: governor })).to.deep.equal({
+      ...zero,
+      action: ProposalAction.AddGovernor,
+      account: governor,
+    });
+    expect(proposalFrom({ ...none, action: "SetThreshold", threshold: "3" })).to.deep.equal({
+      ...zero,
+      action: ProposalAction.SetThreshold,
+      value: 3n,
+    });
+    expect(proposalFrom({ ...none, action: "Unpause", module: "claims" })).to.deep.equal({
+      ...zero,
+      action: ProposalAction.Unpause,
+      target: MODULE_IDS.claims,
+    });
+  });
+
+  it("refuses a proposal missing the option its action needs, naming the option", function () {
+    const none = { action: "", member: "", account: "", kinds: "", threshold: "", module: "" };
+    expect(() => proposalFrom({ ...none, action: "Suspend" })).to.throw(MedChainError, "--member");
+    expect(() => proposalFrom({ ...none, action: "SetCertifier", account: "0x12" })).to.throw(
+      MedChainError,
+      "--account",
+    );
+    expect(() => proposalFrom({ ...none, action: "SetThreshold", threshold: "0" })).to.throw(
+      MedChainError,
+      "--threshold",
+    );
+    expect(() => proposalFrom({ ...none, action: "Unpause" })).to.throw(MedChainError, "--module");
   });
 
   it("accepts only positive whole proposal numbers", function () {

@@ -9,6 +9,7 @@ import { deployRecords, now, rejection, treatTerms } from "./fixture.js";
 import {
   blindedScope,
   consentFileOf,
+  consentTerms,
   grantConsent,
   readConsentFile,
   revokeConsent,
@@ -37,6 +38,47 @@ describe("records SDK: consent files and the audit report", function () {
   });
   afterEach(async function () {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  describe("consentTerms", function () {
+    const base = {
+      patient: "0x" + "11".repeat(20),
+      grantee: memberIdFromCode("HOSP-0002"),
+      purpose: PURPOSES.TREAT,
+      from: 1_800_000_000n,
+      days: 30,
+    };
+
+    it("spans the given days from the start, with no records root for a category scope", function () {
+      const terms = consentTerms({ ...base, categories: 1n << BigInt(CATEGORIES.encounter), scope: [] });
+      expect(terms.validFrom).to.equal(1_800_000_000n);
+      expect(terms.validUntil).to.equal(1_800_000_000n + 30n * 86_400n);
+      expect(terms.recordsRoot).to.equal("0x" + "00".repeat(32));
+    });
+
+    it("roots a specific-records scope in the Merkle root of its blinded commitments", function () {
+      const scope = blindedScope(["0x" + "ab".repeat(32)]);
+      const terms = consentTerms({ ...base, categories: 0n, scope });
+      expect(terms.recordsRoot).to.equal(scopeRootOf(scope));
+      expect(terms.categories).to.equal(0n);
+    });
+
+    it("gives two otherwise equal grants different nonces, hence different consent ids", function () {
+      const request = { ...base, categories: 1n, scope: [] };
+      const [a, b] = [consentTerms(request), consentTerms(request)];
+      expect(a.nonce).to.not.equal(b.nonce);
+      expect(consentIdOf(a)).to.not.equal(consentIdOf(b));
+    });
+
+    it("refuses a scope that is both or neither, and a validity that is not whole positive days", function () {
+      expect(() => consentTerms({ ...base, categories: 0n, scope: [] })).to.throw("exactly one");
+      expect(() => consentTerms({ ...base, categories: 1n, scope: blindedScope(["0x" + "ab".repeat(32)]) })).to.throw(
+        "exactly one",
+      );
+      for (const days of [0, -1, 1.5, Number.NaN]) {
+        expect(() => consentTerms({ ...base, categories: 1n, scope: [], days })).to.throw("positive whole number");
+      }
+    });
   });
 
   it("writes and reads a consent file whose terms hash to its id, and refuses an edited one", async function () {
