@@ -20,6 +20,8 @@ abstract contract ConsortiumGuarded {
     error ConsortiumGuardedUnauthorized(address account, uint8 requiredKinds);
     /// @dev The consortium paused this module.
     error ConsortiumGuardedPaused(bytes32 moduleId);
+    /// @dev Only an executed consortium vote (a governed call from the registry) may do this.
+    error ConsortiumGuardedNotConsortiumVote(address caller);
 
     constructor(IConsortiumRegistry registry, bytes32 module) {
         if (address(registry) == address(0)) revert ConsortiumGuardedZeroRegistry();
@@ -31,6 +33,20 @@ abstract contract ConsortiumGuarded {
     modifier whenNotPaused() {
         _requireNotPaused();
         _;
+    }
+
+    /**
+     * @dev Restricts a function to the consortium's governed calls: the registry calls it when a
+     * `proposeCall` proposal passes. `_currentProposal()` then names the vote for the event.
+     */
+    modifier onlyConsortiumVote() {
+        if (msg.sender != address(consortium)) revert ConsortiumGuardedNotConsortiumVote(msg.sender);
+        _;
+    }
+
+    /// @dev The proposal whose governed call is running (zero outside one).
+    function _currentProposal() internal view returns (uint256) {
+        return consortium.executingProposal();
     }
 
     function _requireNotPaused() internal view {

@@ -22,6 +22,8 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * - Certification lapses at `certifiedUntil`: from that instant the member is inactive everywhere,
  *   without any transaction.
  */
+// One owner for the whole membership and governance state; split further it would need cross-contract reads.
+// solhint-disable-next-line max-states-count
 contract ConsortiumRegistry is IConsortiumRegistry {
     using EnumerableSet for EnumerableSet.AddressSet;
     using EnumerableSet for EnumerableSet.Bytes32Set;
@@ -52,6 +54,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     mapping(address governor => uint32 term) private _governorTerm;
     mapping(uint256 proposalId => mapping(address governor => uint32 term)) private _voteTerm;
     mapping(bytes32 moduleId => bool paused) private _paused;
+    /// @dev The calldata of governed-call proposals (the module address is the proposal's target).
+    mapping(uint256 proposalId => bytes data) private _callData;
+    /// @dev The proposal whose governed call is running (transient: zero outside `execute`).
+    uint256 private transient _executing;
 
     /**
      * @param initialCertifier the central node's account
@@ -162,8 +168,18 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint64 value
     ) external onlyGovernor returns (uint256 proposalId) {
         if (action == ProposalAction.Admit) revert ConsortiumAdmitThroughCertify();
+        if (action == ProposalAction.Call) revert ConsortiumCallThroughProposeCall();
         _validate(action, target, account, kinds, value);
         proposalId = _createProposal(action, target, account, kinds, value, bytes32(0));
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function proposeCall(address module, bytes calldata data) external onlyGovernor returns (uint256 proposalId) {
+        bytes32 target = bytes32(uint256(uint160(module)));
+        _validate(ProposalAction.Call, target, address(0), 0, uint64(data.length));
+        proposalId = _createProposal(ProposalAction.Call, target, address(0), 0, uint64(data.length), bytes32(0));
+        _callData[proposalId] = data;
+        emit CallProposed(proposalId, module, bytes4(data), data);
     }
 
     /**
@@ -192,7 +208,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         if (votes < threshold) revert ConsortiumNotEnoughVotes(proposalId, votes, threshold);
         _validate(proposal.action, proposal.target, proposal.account, proposal.kinds, proposal.value);
         proposal.executed = true;
-        _apply(proposal);
+        _apply(proposalId, proposal);
         emit ProposalExecuted(proposalId, proposal.action, msg.sender);
     }
 
@@ -278,6 +294,17 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @inheritdoc IConsortiumRegistry
     function isPaused(bytes32 module) external view returns (bool) {
         return _paused[module];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function executingProposal() external view returns (uint256) {
+        return _executing;
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function callOf(uint256 proposalId) external view returns (address module, bytes memory data) {
+        if (_proposals[proposalId].action != ProposalAction.Call) return (address(0), "");
+        return (address(uint160(uint256(_proposals[proposalId].target))), _callData[proposalId]);
     }
 
     /// @notice A member's record (status `None` if unknown).
@@ -401,9 +428,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
                 revert ConsortiumInvalidThreshold(value, _governors.length());
         } else if (action == ProposalAction.SetCertifier) {
             if (account == address(0)) revert ConsortiumZeroAddress();
-        } else if (!_paused[target]) {
-            // ProposalAction.Unpause
-            revert ConsortiumModuleNotPaused(target);
+        } else if (action == ProposalAction.Unpause) {
+            if (!_paused[target]) revert ConsortiumModuleNotPaused(target);
+        } else {
+            // ProposalAction.Call: `value` is the calldata's length
+            address module = address(uint160(uint256(target)));
+            if (module == address(this) || module.code.length == 0 || value < 4) {
+                revert ConsortiumInvalidCall(module, value);
+            }
         }
     }
 
@@ -412,7 +444,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /// @dev Applies a proposal already checked by `_validate`.
-    function _apply(Proposal storage p) private {
+    function _apply(uint256 proposalId, Proposal storage p) private {
         ProposalAction action = p.action;
         if (action == ProposalAction.Admit) {
             _members[p.target] = Member({
@@ -454,10 +486,30 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             address old = certifier;
             certifier = p.account;
             emit CertifierChanged(old, p.account);
-        } else {
-            // ProposalAction.Unpause
+        } else if (action == ProposalAction.Unpause) {
             _paused[p.target] = false;
             emit ModuleUnpaused(p.target);
+        } else {
+            _callModule(proposalId, p);
+        }
+    }
+
+    /**
+     * @dev Runs a governed call, exposing the proposal id through `executingProposal` while it runs
+     * (restored afterwards, should the module execute another proposal from inside). A revert of the
+     * module bubbles up unchanged, undoing the execution.
+     */
+    function _callModule(uint256 proposalId, Proposal storage p) private {
+        uint256 outer = _executing;
+        _executing = proposalId;
+        // A governed call is a low-level call by design: any module function, chosen by vote.
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory returned) = address(uint160(uint256(p.target))).call(_callData[proposalId]);
+        _executing = outer;
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(returned, 0x20), mload(returned))
+            }
         }
     }
 

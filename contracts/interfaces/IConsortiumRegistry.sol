@@ -42,7 +42,8 @@ interface IConsortiumRegistry {
         RemoveGovernor, // remove `account` from the governors
         SetThreshold, // set the number of votes needed to `value`
         SetCertifier, // hand the certifier role to `account`
-        Unpause // lift the emergency pause of module `target`
+        Unpause, // lift the emergency pause of module `target`
+        Call // call module `target` (an address in the low 20 bytes) with the proposal's calldata
     }
 
     /// @notice An institution in the consortium.
@@ -121,6 +122,10 @@ interface IConsortiumRegistry {
     error ConsortiumModuleAlreadyPaused(bytes32 moduleId);
     /// @dev The voting period is zero.
     error ConsortiumInvalidVotingPeriod(uint64 votingPeriod);
+    /// @dev A governed call must target a contract other than the registry, with a function selector.
+    error ConsortiumInvalidCall(address module, uint256 dataLength);
+    /// @dev Governed calls are proposed through `proposeCall` only.
+    error ConsortiumCallThroughProposeCall();
 
     // ---------------------------------------------------------------- events
 
@@ -144,6 +149,8 @@ interface IConsortiumRegistry {
         address proposer,
         uint64 expiresAt
     );
+    /// @dev A governor proposed a governed call: on execution the registry calls `module` with `data`.
+    event CallProposed(uint256 indexed proposalId, address indexed module, bytes4 indexed selector, bytes data);
     /// @dev A governor voted for a proposal.
     event ProposalVoted(uint256 indexed proposalId, address indexed governor, uint256 votes);
     /// @dev A proposal reached its threshold and was executed.
@@ -217,4 +224,26 @@ interface IConsortiumRegistry {
 
     /// @notice Whether module `moduleId` is under an emergency pause.
     function isPaused(bytes32 moduleId) external view returns (bool);
+
+    /**
+     * @notice The proposal whose governed call is running right now, or zero outside one. A module
+     * reads it inside a function restricted to consortium votes, to name the vote in its event.
+     */
+    function executingProposal() external view returns (uint256 proposalId);
+
+    // ---------------------------------------------------------------- governed calls
+
+    /**
+     * @notice Propose that the registry call `module` with `data` once `threshold` governors vote for
+     * it: how the consortium sets rules that a module keeps (its functions restricted to
+     * `ConsortiumGuarded.onlyConsortiumVote`). The call's revert reverts the execution, which can
+     * then be retried until the proposal expires.
+     * @param module the contract to call (not the registry itself)
+     * @param data the calldata, starting with a function selector
+     * @return proposalId the new proposal's id
+     */
+    function proposeCall(address module, bytes calldata data) external returns (uint256 proposalId);
+
+    /// @notice The module and calldata of a governed-call proposal (zero and empty for other proposals).
+    function callOf(uint256 proposalId) external view returns (address module, bytes memory data);
 }

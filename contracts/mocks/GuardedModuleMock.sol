@@ -13,6 +13,14 @@ contract GuardedModuleMock is ConsortiumGuarded {
     /// @dev A guarded write went through for `account`, operating for `memberId`.
     event GuardedWritePerformed(bytes32 indexed memberId, address indexed account);
 
+    /// @dev A consortium vote set the rule value.
+    event RuleSet(uint256 value, uint256 indexed proposalId);
+    /// @dev The mock refused a governed call on purpose.
+    error GuardedModuleMockRefused(uint256 value);
+
+    /// @notice A rule only a consortium vote changes.
+    uint256 public rule;
+
     /// @param registry the consortium registry to trust
     /// @param module this module's id for the registry's pause flag
     constructor(IConsortiumRegistry registry, bytes32 module) ConsortiumGuarded(registry, module) {}
@@ -35,5 +43,15 @@ contract GuardedModuleMock is ConsortiumGuarded {
     function hotPathWrite(uint8 kindMask) external returns (bytes32 memberId) {
         memberId = _requireMemberWhenNotPaused(msg.sender, kindMask);
         emit GuardedWritePerformed(memberId, msg.sender);
+    }
+
+    /**
+     * @notice A rule only a consortium vote sets; refuses the value 0 to test reverts bubbling up.
+     * @param value the new rule value
+     */
+    function setRule(uint256 value) external onlyConsortiumVote {
+        if (value == 0) revert GuardedModuleMockRefused(value);
+        rule = value;
+        emit RuleSet(value, _currentProposal());
     }
 }

@@ -30,9 +30,11 @@ export function parseAction(value: string): number {
   const name = (Object.keys(ProposalAction) as ProposalActionName[]).find(
     (k) => k.toLowerCase() === value.toLowerCase(),
   );
-  if (name === undefined || name === "Admit") {
-    const allowed = Object.keys(ProposalAction).filter((k) => k !== "Admit");
-    throw new MedChainError(`--action: "${value}" is not one of ${allowed.join(", ")} (admissions go through certify)`);
+  if (name === undefined || name === "Admit" || name === "Call") {
+    const allowed = Object.keys(ProposalAction).filter((k) => k !== "Admit" && k !== "Call");
+    throw new MedChainError(
+      `--action: "${value}" is not one of ${allowed.join(", ")} (admissions go through certify, governed calls through the module's own task)`,
+    );
   }
   return ProposalAction[name];
 }

@@ -28,6 +28,7 @@ export const ProposalAction = {
   SetThreshold: 7,
   SetCertifier: 8,
   Unpause: 9,
+  Call: 10,
 } as const;
 export type ProposalActionName = keyof typeof ProposalAction;
 

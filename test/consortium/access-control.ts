@@ -131,6 +131,14 @@ const RESTRICTED: Restricted[] = [
     call: async (fx, s) => fx.registry.connect(s).pauseModule(RECORDS),
   },
   {
+    name: "proposeCall",
+    refusal: onlyGovernor,
+    call: async (fx, s) =>
+      fx.registry
+        .connect(s)
+        .proposeCall(await fx.guarded.getAddress(), fx.guarded.interface.encodeFunctionData("setRule", [7n])),
+  },
+  {
     name: "addAccount",
     refusal: onlyActiveMember,
     call: async (fx, s) => fx.registry.connect(s).addAccount(fx.fresh[0]!.address),

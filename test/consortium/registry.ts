@@ -1283,4 +1283,85 @@ describe("ConsortiumRegistry", function () {
       await expect(fx.registry.connect(fx.governors[1]!).pauseModule(RECORDS)).to.emit(fx.registry, "ModulePaused");
     });
   });
+
+  describe("governed calls", function () {
+    async function proposeRule(fx: RegistryFixture, value: bigint) {
+      const id = (await fx.registry.proposalCount()) + 1n;
+      const data = fx.guarded.interface.encodeFunctionData("setRule", [value]);
+      await fx.registry.connect(fx.governors[0]!).proposeCall(await fx.guarded.getAddress(), data);
+      return { id, data };
+    }
+
+    it("runs a module's vote-only function once k governors vote, naming the proposal to the module", async function () {
+      const fx = await loadRegistry();
+      const module = await fx.guarded.getAddress();
+      const id = (await fx.registry.proposalCount()) + 1n;
+      const data = fx.guarded.interface.encodeFunctionData("setRule", [42n]);
+      await expect(fx.registry.connect(fx.governors[0]!).proposeCall(module, data))
+        .to.emit(fx.registry, "CallProposed")
+        .withArgs(id, module, data.slice(0, 10), data);
+      expect(await fx.registry.callOf(id)).to.deep.equal([module, data]);
+      await voteBy(fx, id, 2);
+      await expect(fx.registry.execute(id)).to.emit(fx.guarded, "RuleSet").withArgs(42n, id);
+      expect(await fx.guarded.rule()).to.equal(42n);
+      expect(await fx.registry.executingProposal()).to.equal(0n);
+      await expect(fx.registry.execute(id))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumProposalAlreadyExecuted")
+        .withArgs(id);
+    });
+
+    it("does not run with fewer than k votes", async function () {
+      const fx = await loadRegistry();
+      const { id } = await proposeRule(fx, 5n);
+      await voteBy(fx, id, 1);
+      await expect(fx.registry.execute(id))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumNotEnoughVotes")
+        .withArgs(id, 1n, 2n);
+      expect(await fx.guarded.rule()).to.equal(0n);
+    });
+
+    it("undoes the execution when the module refuses, so it can be retried before expiry", async function () {
+      const fx = await loadRegistry();
+      const { id } = await proposeRule(fx, 0n);
+      await voteBy(fx, id, 2);
+      await expect(fx.registry.execute(id))
+        .to.be.revertedWithCustomError(fx.guarded, "GuardedModuleMockRefused")
+        .withArgs(0n);
+      expect((await fx.registry.getProposal(id)).executed).to.equal(false);
+    });
+
+    it("refuses a call to the registry itself, to an account without code, or without a selector", async function () {
+      const fx = await loadRegistry();
+      const g = fx.registry.connect(fx.governors[0]!);
+      const self = await fx.registry.getAddress();
+      const pause = fx.registry.interface.encodeFunctionData("pauseModule", [RECORDS]);
+      await expect(g.proposeCall(self, pause))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidCall")
+        .withArgs(self, 36n);
+      await expect(g.proposeCall(fx.outsider.address, "0x12345678"))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidCall")
+        .withArgs(fx.outsider.address, 4n);
+      await expect(g.proposeCall(await fx.guarded.getAddress(), "0x1234"))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidCall")
+        .withArgs(await fx.guarded.getAddress(), 2n);
+    });
+
+    it("is proposed through proposeCall only, and reports no call for other proposals", async function () {
+      const fx = await loadRegistry();
+      await expect(
+        fx.registry.connect(fx.governors[0]!).propose(ProposalAction.Call, ethers.ZeroHash, ethers.ZeroAddress, 0, 4n),
+      ).to.be.revertedWithCustomError(fx.registry, "ConsortiumCallThroughProposeCall");
+      const id = await propose(fx, ProposalAction.Suspend, fx.hospital.id);
+      expect(await fx.registry.callOf(id)).to.deep.equal([ethers.ZeroAddress, "0x"]);
+    });
+
+    it("is the only way into a vote-only function: a governor or member calling it directly is refused", async function () {
+      const fx = await loadRegistry();
+      for (const caller of [fx.governors[0]!, fx.certifier, fx.hospital.account]) {
+        await expect(fx.guarded.connect(caller).setRule(1n))
+          .to.be.revertedWithCustomError(fx.guarded, "ConsortiumGuardedNotConsortiumVote")
+          .withArgs(caller.address);
+      }
+    });
+  });
 });
