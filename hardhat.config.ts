@@ -15,6 +15,9 @@ const require = createRequire(import.meta.url);
 const SOLC_PATH = require.resolve("solc/soljson.js");
 const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
 
+/** `MEDCHAIN_DEEP_FUZZ=1`: the long fuzz and invariant campaign (`npm run test:deep`). */
+const DEEP = process.env.MEDCHAIN_DEEP_FUZZ === "1";
+
 const solcSettings = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",
@@ -55,9 +58,10 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      // Fixed seed: CI runs are reproducible; change it locally to explore new inputs.
-      fuzz: { runs: 256, seed: "0x4d6564436861696e" },
-      invariant: { runs: 64, depth: 32, failOnRevert: false },
+      // Fixed seed: CI runs are reproducible; change it locally to explore new inputs. CI runs 1,000
+      // runs per fuzz property and invariant depth 50; `npm run test:deep` runs 20,000 of each.
+      fuzz: { runs: DEEP ? 20_000 : 1_000, seed: "0x4d6564436861696e" },
+      invariant: { runs: DEEP ? 20_000 : 64, depth: 50, failOnRevert: false },
     },
   },
   typechain: {
