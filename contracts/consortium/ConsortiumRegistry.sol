@@ -14,9 +14,14 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * - The certifier (the central node) certifies an applicant; the admission takes effect only after
  *   `threshold` governors vote for it and someone executes the proposal before it expires.
  * - Governors vote on every other change: kinds, suspension, reinstatement, revocation, the governor
- *   set, the threshold, the certifier, and lifting a module's pause.
- * - In an emergency the certifier alone suspends a member, and any governor alone pauses a module;
- *   undoing either takes a vote.
+ *   set, the threshold, the certifier, certification changes beyond renewal, and pausing or lifting
+ *   a module's pause.
+ * - In an emergency the certifier alone suspends a member, and any governor alone pauses a module.
+ *   No single key holds the consortium hostage: a governor's emergency pause lapses after one voting
+ *   period unless a Pause vote confirms it, and that governor may not pause the module again until a
+ *   further voting period has passed; after a Reinstate vote the certifier may not suspend the member
+ *   alone for a voting period; the certifier alone only extends a running certification, by at most
+ *   `MAX_RENEWAL` ahead. Undoing an emergency step takes a vote.
  * - A member rotates its own operating accounts without a vote, but never removes its last one. A
  *   removed account is retired: it can never operate for any member again.
  * - Certification lapses at `certifiedUntil`: from that instant the member is inactive everywhere,
@@ -30,6 +35,9 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @notice The longest voting period a registry accepts: a longer one could overflow expiry times.
     uint64 public constant MAX_VOTING_PERIOD = 365 days;
+    /// @notice How far ahead of now the certifier alone may extend a certification (a longer one, a
+    /// shorter one or reviving a lapsed one takes a SetCertification vote).
+    uint64 public constant MAX_RENEWAL = 3 * 365 days;
 
     /// @notice How long a proposal stays open for votes and execution, in seconds.
     uint64 public immutable votingPeriod;
@@ -53,7 +61,11 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @dev Incremented each time an account becomes a governor: a vote counts only in the term it was cast.
     mapping(address governor => uint32 term) private _governorTerm;
     mapping(uint256 proposalId => mapping(address governor => uint32 term)) private _voteTerm;
-    mapping(bytes32 moduleId => bool paused) private _paused;
+    mapping(bytes32 moduleId => ModulePause pause) private _pauses;
+    /// @dev A governor's next emergency pause of a module: one voting period after its last one lapses.
+    mapping(bytes32 moduleId => mapping(address governor => uint64 allowedFrom)) private _pauseAllowedFrom;
+    /// @dev The certifier's next emergency suspension of a member: one voting period after a Reinstate.
+    mapping(bytes32 memberId => uint64 allowedFrom) private _suspendAllowedFrom;
     /// @dev The calldata of governed-call proposals (the module address is the proposal's target).
     mapping(uint256 proposalId => bytes data) private _callData;
     /// @dev The proposal whose governed call is running (transient: zero outside `execute`).
@@ -125,26 +137,35 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /**
-     * @notice Extend (or shorten) an existing member's certification.
-     * @param memberId the member
-     * @param certifiedUntil the new expiry, in the future
+     * @notice Extend a member's running certification. The certifier alone only extends: the
+     * certification must not have lapsed, and the new expiry must be later than the current one and
+     * at most `MAX_RENEWAL` from now. Anything else (shortening, reviving a lapsed certification, a
+     * longer term) takes a SetCertification vote.
+     * @param memberId the member (not revoked)
+     * @param certifiedUntil the new expiry
      */
     function renewCertification(bytes32 memberId, uint64 certifiedUntil) external onlyCertifier {
         Member storage member = _existingMember(memberId);
         if (member.status == MemberStatus.Revoked) revert ConsortiumInvalidStatus(memberId, member.status);
-        if (certifiedUntil <= block.timestamp) revert ConsortiumInvalidExpiry(certifiedUntil, uint64(block.timestamp));
         uint64 old = member.certifiedUntil;
+        uint64 latest = uint64(block.timestamp) + MAX_RENEWAL;
+        if (old <= block.timestamp || certifiedUntil <= old || certifiedUntil > latest) {
+            revert ConsortiumRenewalNeedsVote(memberId, old, certifiedUntil, latest);
+        }
         member.certifiedUntil = certifiedUntil;
         emit CertificationRenewed(memberId, old, certifiedUntil);
     }
 
     /**
-     * @notice Suspend an active member at once, without a vote. Only a governors' vote reinstates it.
+     * @notice Suspend an active member at once, without a vote. Only a governors' vote reinstates it,
+     * and for one voting period after a Reinstate the certifier may not suspend that member alone.
      * @param memberId the member to suspend
      */
     function emergencySuspend(bytes32 memberId) external onlyCertifier {
         Member storage member = _existingMember(memberId);
         if (member.status != MemberStatus.Active) revert ConsortiumInvalidStatus(memberId, member.status);
+        uint64 allowedFrom = _suspendAllowedFrom[memberId];
+        if (block.timestamp < allowedFrom) revert ConsortiumSuspensionCoolingDown(memberId, allowedFrom);
         member.status = MemberStatus.Suspended;
         emit MemberSuspended(memberId, true, msg.sender);
     }
@@ -154,10 +175,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /**
      * @notice Propose a governance change. Admissions go through `certify` instead.
      * @param action what to do
-     * @param target member id (member actions) or module id (Unpause)
+     * @param target member id (member actions) or module id (Pause, Unpause)
      * @param account governor to add/remove or new certifier
      * @param kinds new kinds (SetKinds)
-     * @param value new threshold (SetThreshold)
+     * @param value new threshold (SetThreshold) or certification expiry (SetCertification)
      * @return proposalId the new proposal's id
      */
     function propose(
@@ -213,13 +234,21 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /**
-     * @notice Pause a module at once in an emergency. Lifting the pause takes a vote (Unpause).
+     * @notice Pause a module at once in an emergency. The pause lapses after one voting period unless
+     * the governors confirm it (a Pause vote holds it until an Unpause vote); an Unpause vote lifts it
+     * earlier. The same governor may pause that module again only one voting period after this pause
+     * lapses, so the others always have a voting period to vote it out of the governor set.
      * @param module the module id (see MemberKinds.MODULE_*)
      */
     function pauseModule(bytes32 module) external onlyGovernor {
-        if (_paused[module]) revert ConsortiumModuleAlreadyPaused(module);
-        _paused[module] = true;
-        emit ModulePaused(module, msg.sender);
+        if (_isPaused(_pauses[module])) revert ConsortiumModuleAlreadyPaused(module);
+        uint64 allowedFrom = _pauseAllowedFrom[module][msg.sender];
+        if (block.timestamp < allowedFrom) revert ConsortiumPauseCoolingDown(module, msg.sender, allowedFrom);
+        uint64 lapsesAt = uint64(block.timestamp) + votingPeriod;
+        _pauses[module] = ModulePause({pausedBy: msg.sender, lapsesAt: lapsesAt, confirmed: false});
+        // Lifted early or not, the next pause by this governor waits a voting period after this one's end.
+        _pauseAllowedFrom[module][msg.sender] = lapsesAt + votingPeriod;
+        emit ModulePaused(module, msg.sender, lapsesAt);
     }
 
     // ================================================================ key rotation
@@ -272,7 +301,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     ) external view returns (bytes32 memberId, bool active, bool paused) {
         memberId = _memberOfAccount[account];
         active = memberId != bytes32(0) && _isActive(memberId, kindMask);
-        paused = _paused[module];
+        paused = _isPaused(_pauses[module]);
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -293,7 +322,22 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @inheritdoc IConsortiumRegistry
     function isPaused(bytes32 module) external view returns (bool) {
-        return _paused[module];
+        return _isPaused(_pauses[module]);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function pauseOf(bytes32 module) external view returns (ModulePause memory) {
+        return _pauses[module];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function pauseAllowedFrom(bytes32 module, address governor) external view returns (uint64) {
+        return _pauseAllowedFrom[module][governor];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function suspendAllowedFrom(bytes32 memberId) external view returns (uint64) {
+        return _suspendAllowedFrom[memberId];
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -429,13 +473,19 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         } else if (action == ProposalAction.SetCertifier) {
             if (account == address(0)) revert ConsortiumZeroAddress();
         } else if (action == ProposalAction.Unpause) {
-            if (!_paused[target]) revert ConsortiumModuleNotPaused(target);
-        } else {
-            // ProposalAction.Call: `value` is the calldata's length
+            if (!_isPaused(_pauses[target])) revert ConsortiumModuleNotPaused(target);
+        } else if (action == ProposalAction.Call) {
+            // `value` is the calldata's length
             address module = address(uint160(uint256(target)));
             if (module == address(this) || module.code.length == 0 || value < 4) {
                 revert ConsortiumInvalidCall(module, value);
             }
+        } else if (action == ProposalAction.Pause) {
+            if (_pauses[target].confirmed) revert ConsortiumModuleAlreadyPaused(target);
+        } else {
+            // ProposalAction.SetCertification: any new expiry in the future, for a member not revoked
+            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
+            if (value <= block.timestamp) revert ConsortiumInvalidExpiry(value, uint64(block.timestamp));
         }
     }
 
@@ -467,6 +517,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             emit MemberSuspended(p.target, false, msg.sender);
         } else if (action == ProposalAction.Reinstate) {
             _members[p.target].status = MemberStatus.Active;
+            _suspendAllowedFrom[p.target] = uint64(block.timestamp) + votingPeriod;
             emit MemberReinstated(p.target);
         } else if (action == ProposalAction.Revoke) {
             _members[p.target].status = MemberStatus.Revoked;
@@ -487,11 +538,24 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             certifier = p.account;
             emit CertifierChanged(old, p.account);
         } else if (action == ProposalAction.Unpause) {
-            _paused[p.target] = false;
+            delete _pauses[p.target];
             emit ModuleUnpaused(p.target);
-        } else {
+        } else if (action == ProposalAction.Call) {
             _callModule(proposalId, p);
+        } else if (action == ProposalAction.Pause) {
+            _pauses[p.target].confirmed = true;
+            emit ModulePauseConfirmed(p.target);
+        } else {
+            Member storage member = _members[p.target];
+            uint64 old = member.certifiedUntil;
+            member.certifiedUntil = p.value;
+            emit CertificationSet(p.target, old, p.value);
         }
+    }
+
+    /// @dev Whether a pause is in force: held by a vote, or an emergency pause that has not lapsed.
+    function _isPaused(ModulePause storage pause) private view returns (bool) {
+        return pause.confirmed || block.timestamp < pause.lapsesAt;
     }
 
     /**
