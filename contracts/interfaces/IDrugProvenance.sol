@@ -3,10 +3,11 @@ pragma solidity ^0.8.28;
 
 /**
  * @title IDrugProvenance
- * @notice Drug provenance for a healthcare consortium: GS1 products (GTIN-14), lots with one Merkle
- * root over their packs, containers (SSCC-18) with one Merkle root over their children, custody moved
- * only by a matching ship and receive, dispense at the point of care with clone alerts, recalls and
- * scan-to-verify verdicts.
+ * @notice Drug provenance for a healthcare consortium: GS1 company prefixes bound to members by
+ * consortium vote, products (GTIN-14) under their prefix holder, lots with one Merkle root over their
+ * packs, containers (SSCC-18) with one Merkle root over their children, custody moved only by its
+ * current holder (a matching ship and receive), dispense at the point of care with clone alerts,
+ * recalls and scan-to-verify verdicts. The whole external API of `DrugProvenance`.
  *
  * Identifiers:
  * - a pack is `packId = keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))))`
@@ -14,23 +15,27 @@ pragma solidity ^0.8.28;
  *   and a copied outer label alone does not verify;
  * - a lot is `lotId = keccak256(abi.encode(gtin, lotNumber))`;
  * - a container is `bytes32(uint256(sscc))`.
- * Merkle leaves are OpenZeppelin StandardMerkleTree leaves of one `bytes32` (the child's id).
+ * Merkle leaves are `MerkleLeaf.ofBytes32(childId)` (OpenZeppelin StandardMerkleTree, one `bytes32`).
+ *
+ * Places (see `SupplyGraph`): an item is held on its own, lies in an opened container (with whoever
+ * opened it) or in its lot (with its manufacturer, only until a case is packed from the lot), or is
+ * inside a sealed container. Every custody step (ship, receive, unpack, pack, destroy, report stolen,
+ * dispense) proves the item's current place in the caller's custody.
  */
 interface IDrugProvenance {
-    /// @notice What a node of the supply graph is.
-    enum NodeKind {
-        None, // no such node (or a pack never touched on chain since its lot was commissioned)
+    /// @notice What an item of the supply graph is.
+    enum ItemKind {
+        None, // never seen on chain (a pack is first seen when a link places it in its lot)
         Pack, // a saleable pack (GTIN + serial)
-        Container, // a case or pallet (SSCC)
-        Lot // a commissioned lot: the packs' first "container", held by its manufacturer
+        Container // a case or pallet (SSCC)
     }
 
-    /// @notice Where a node stands.
-    enum NodeState {
+    /// @notice Where an item stands.
+    enum ItemState {
         None, // unknown
         Held, // held by its custodian (a container is sealed)
         InTransit, // shipped, waiting for the named receiver
-        Opened, // a container that was unpacked: its children move on separately
+        Opened, // a container that was unpacked: what lay in it moves on separately
         Dispensed, // a pack handed to a patient
         Destroyed, // destroyed by its holder
         Stolen // reported stolen by its holder
@@ -71,21 +76,31 @@ interface IDrugProvenance {
         Stolen // reported stolen (itself or a container around it)
     }
 
-    /// @notice A node of the supply graph: a pack, a container or a lot.
-    struct Node {
-        bytes32 parent; // container (or lot) it was last proven to be in; zero when loose
-        bytes32 holder; // member holding it when loose (opened container: its contents' holder; lot: its maker)
-        bytes32 pendingTo; // member named by the last shipment (meaningful while InTransit)
-        bytes32 root; // containers and lots: Merkle root over the children's ids; packs: their lot id
-        bytes32 packer; // containers: member that packed it
-        uint40 movedSeq; // sequence number of the node's last change of place
-        uint40 packedSeq; // containers: sequence number of packing
-        uint40 openedSeq; // containers: sequence number of unpacking
-        uint64 expiresAt; // lots: unix seconds from which the lot is expired
-        uint32 count; // containers: number of children; lots: number of packs
-        NodeKind kind; // what the node is
-        NodeState state; // where it stands
-        bool recalled; // lots: set once by a recall
+    /// @notice A pack or container, as `itemOf` reports it.
+    struct Item {
+        bytes32 parent; // the container (or, for a pack, the lot) it lies in; zero when held on its own
+        bytes32 holder; // the member holding it on its own (opened container: holding what lies in it)
+        bytes32 pendingTo; // the member named by its last shipment (meaningful while in transit)
+        ItemKind kind; // what it is
+        ItemState state; // where it stands
+        uint32 count; // containers: number of children declared at packing
+    }
+
+    /// @notice A container's commitment, as `containerOf` reports it.
+    struct Container {
+        bytes32 root; // Merkle root over its children's ids (zero: no such container)
+        bytes32 lot; // packed from this lot by reference (`packFromLot`); zero when packed by list
+    }
+
+    /// @notice A lot, as `lotOf` reports it.
+    struct Lot {
+        bytes32 root; // Merkle root over its packs' ids (zero: no such lot)
+        bytes32 manufacturer; // the member that commissioned it (custodian of its packs while undrawn)
+        uint64 gtin; // its product
+        uint64 expiresAt; // unix seconds from which the lot is expired
+        uint32 quantity; // packs commissioned
+        bool recalled; // set once by a recall
+        bool drawn; // a case was packed from it by reference: it no longer vouches for any pack's place
     }
 
     /// @notice A proof that `child` is one of the children committed to by `parent`'s Merkle root.
@@ -110,10 +125,30 @@ interface IDrugProvenance {
     error ProvenanceInvalidGtin(uint64 gtin);
     /// @dev The SSCC is not an SSCC-18 with a correct check digit.
     error ProvenanceInvalidSscc(uint64 sscc);
-    /// @dev The product is registered already, by `manufacturer`.
+    /// @dev The product is registered already, under the prefix held by `manufacturer`.
     error ProvenanceProductAlreadyRegistered(uint64 gtin, bytes32 manufacturer);
-    /// @dev Only the manufacturer that registered the product may commission it.
+    /// @dev No product with this GTIN is registered.
+    error ProvenanceUnknownProduct(uint64 gtin);
+    /// @dev Only the member holding the product's company prefix may commission it.
     error ProvenanceNotProductOwner(uint64 gtin, bytes32 memberId);
+    /// @dev The company prefix is not 4 to 12 decimal digits.
+    error ProvenanceInvalidCompanyPrefix(string prefix);
+    /// @dev A company prefix length outside 4..12 was given for `identifier`.
+    error ProvenanceInvalidPrefixLength(uint64 identifier, uint8 prefixLength);
+    /// @dev The company prefix is assigned already, to `memberId`.
+    error ProvenanceCompanyPrefixTaken(string prefix, bytes32 memberId);
+    /// @dev The company prefix starts with the assigned prefix `assigned` (prefixes never overlap).
+    error ProvenanceCompanyPrefixOverlaps(string prefix, string assigned);
+    /// @dev `longerAssigned` assigned prefixes start with this prefix (prefixes never overlap).
+    error ProvenanceCompanyPrefixCoversAssigned(string prefix, uint256 longerAssigned);
+    /// @dev The company prefix is not assigned to anyone.
+    error ProvenanceCompanyPrefixNotAssigned(string prefix);
+    /// @dev A company prefix can only be held by an active manufacturer, distributor, pharmacy or
+    /// hospital (and a transfer must go to another member).
+    error ProvenanceInvalidPrefixHolder(bytes32 memberId);
+    /// @dev The `prefixLength`-digit company prefix of the GTIN or SSCC `identifier` is held by
+    /// `holder` (zero: nobody), not by the caller's member `memberId`.
+    error ProvenanceNotPrefixHolder(uint64 identifier, uint8 prefixLength, bytes32 holder, bytes32 memberId);
     /// @dev The lot number is empty or longer than 20 characters (GS1 AI 10).
     error ProvenanceInvalidLotNumber(string lot);
     /// @dev The lot's quantity is zero or its root is zero.
@@ -124,25 +159,42 @@ interface IDrugProvenance {
     error ProvenanceLotExists(bytes32 lotId);
     /// @dev No lot with this id.
     error ProvenanceUnknownLot(bytes32 lotId);
+    /// @dev Only the lot's manufacturer packs cases from it by reference.
+    error ProvenanceNotLotManufacturer(bytes32 lotId, bytes32 manufacturer, bytes32 memberId);
     /// @dev The container's Merkle root or count is zero.
     error ProvenanceEmptyContainer(uint64 sscc);
-    /// @dev A container with this SSCC exists already (SSCCs are never reused).
+    /// @dev A container with this SSCC exists already (SSCCs are never reused, not even after unpacking).
     error ProvenanceContainerExists(uint64 sscc);
+    /// @dev A container packed by list must get each of its `count` children in the packing call:
+    /// `placed` were placed.
+    error ProvenanceChildCountMismatch(bytes32 containerId, uint32 count, uint256 placed);
     /// @dev No container or lot with this id.
     error ProvenanceUnknownContainer(bytes32 containerId);
     /// @dev No pack or container with this id is known on chain (a pack must be linked to its lot first).
     error ProvenanceUnknownItem(bytes32 itemId);
     /// @dev The proof does not show `child` inside `parent`.
     error ProvenanceInvalidProof(bytes32 child, bytes32 parent);
+    /// @dev A link must join two different items.
+    error ProvenanceInvalidLink(bytes32 child, bytes32 parent);
+    /// @dev The pack is already placed (at `current`): only a pack never seen on chain is placed in its lot.
+    error ProvenanceAlreadyPlaced(bytes32 child, bytes32 current);
+    /// @dev `parent` was packed by list: all its children were placed when it was packed.
+    error ProvenanceSealedWhenPacked(bytes32 child, bytes32 parent);
+    /// @dev `parent` was packed from lot `lot`, but the pack no longer lies there (it moved, or is of
+    /// another lot).
+    error ProvenanceNotInLot(bytes32 child, bytes32 parent, bytes32 lot);
+    /// @dev The pack's manufacturer claimed it in two cases packed from its lot: `recorded` was proven
+    /// first and stands; `presented` also claims it.
+    error ProvenanceDoublePacked(bytes32 packId, bytes32 recorded, bytes32 presented);
+    /// @dev The item lies in lot `lotId`, from which cases were packed: the lot no longer vouches for
+    /// where its packs are. Present the pack's link into its case.
+    error ProvenanceLotDrawn(bytes32 itemId, bytes32 lotId);
     /// @dev The item is inside the sealed container `container`: move or unpack the container instead.
     error ProvenanceInsideSealedContainer(bytes32 itemId, bytes32 container);
-    /// @dev The link is stale: `parent` was packed before `child` last moved, or by someone else than
-    /// the child's custodian `custodian` at the time.
-    error ProvenanceStaleLink(bytes32 child, bytes32 parent, bytes32 custodian);
-    /// @dev The caller's member is not the item's custodian.
+    /// @dev The caller's member is not the item's custodian (zero: unknown from the links given).
     error ProvenanceNotCustodian(bytes32 itemId, bytes32 custodian, bytes32 memberId);
     /// @dev The item's state does not allow this action.
-    error ProvenanceInvalidState(bytes32 itemId, NodeState state);
+    error ProvenanceInvalidState(bytes32 itemId, ItemState state);
     /// @dev The receiving member is not an active manufacturer, distributor, pharmacy or hospital, or
     /// is the sender itself.
     error ProvenanceInvalidRecipient(bytes32 to);
@@ -152,14 +204,20 @@ interface IDrugProvenance {
     error ProvenanceLotRecalled(bytes32 lotId);
     /// @dev The lot is expired.
     error ProvenanceLotExpired(bytes32 lotId, uint64 expiresAt);
-    /// @dev Only the lot's manufacturer or a regulator may recall it.
+    /// @dev Only the holder of the lot's product prefix or a regulator may recall it.
     error ProvenanceRecallNotAllowed(bytes32 lotId, bytes32 memberId);
     /// @dev The lot was recalled already.
     error ProvenanceLotAlreadyRecalled(bytes32 lotId);
 
     // ---------------------------------------------------------------- events
 
-    /// @dev A manufacturer registered a product it makes.
+    /// @dev The consortium assigned a GS1 company prefix to a member by vote.
+    event CompanyPrefixAssigned(string prefix, bytes32 indexed memberId, uint256 indexed proposalId);
+    /// @dev The consortium moved a company prefix (and the products under it) to another member by vote.
+    event CompanyPrefixTransferred(string prefix, bytes32 indexed from, bytes32 indexed to, uint256 indexed proposalId);
+    /// @dev The consortium took a company prefix away from its holder by vote.
+    event CompanyPrefixRevoked(string prefix, bytes32 indexed memberId, uint256 indexed proposalId);
+    /// @dev The holder of a company prefix registered a product (GTIN) under it.
     event ProductRegistered(uint64 indexed gtin, bytes32 indexed manufacturer, address account);
     /// @dev A manufacturer commissioned a lot: one Merkle root over its packs.
     event LotCommissioned(
@@ -173,19 +231,21 @@ interface IDrugProvenance {
         BizStep bizStep,
         Disposition disposition
     );
-    /// @dev A member packed a container: one Merkle root over its children.
+    /// @dev A member packed a container: one Merkle root over its children; `fromLot` is the lot it
+    /// was packed from by reference (zero: packed by list, its children linked in the same call).
     event ContainerPacked(
         bytes32 indexed containerId,
         bytes32 indexed memberId,
         uint64 sscc,
         bytes32 root,
         uint32 count,
+        bytes32 fromLot,
         BizStep bizStep,
         Disposition disposition
     );
-    /// @dev A proof placed `child` inside `parent` (recorded lazily, when first needed).
+    /// @dev A proof placed `child` inside `parent`.
     event ItemLinked(bytes32 indexed child, bytes32 indexed parent);
-    /// @dev A member unpacked a container: its children move on separately.
+    /// @dev A member unpacked a container: what lay in it moves on separately.
     event ContainerUnpacked(
         bytes32 indexed containerId,
         bytes32 indexed memberId,
@@ -227,7 +287,7 @@ interface IDrugProvenance {
         uint64 time,
         Disposition priorDisposition
     );
-    /// @dev A lot was recalled by its manufacturer or a regulator.
+    /// @dev A lot was recalled by its brand owner or a regulator.
     event LotRecalled(
         bytes32 indexed lotId,
         bytes32 indexed memberId,
@@ -245,12 +305,32 @@ interface IDrugProvenance {
         Disposition disposition
     );
 
+    // ---------------------------------------------------------------- governed (consortium vote)
+
+    /**
+     * @notice Assigns a GS1 company prefix (4 to 12 digits, e.g. "0614141") to a member. Only by an
+     * executed consortium vote (`ConsortiumRegistry.proposeCall`). Refused if it overlaps an assigned
+     * prefix in either direction.
+     */
+    function assignCompanyPrefix(string calldata prefix, bytes32 memberId) external;
+
+    /// @notice Moves an assigned company prefix, and every product registered under it, to another
+    /// member. Only by an executed consortium vote.
+    function transferCompanyPrefix(string calldata prefix, bytes32 memberId) external;
+
+    /// @notice Takes a company prefix away: its products can no longer be commissioned, nor its SSCCs
+    /// packed, until it is assigned again. Only by an executed consortium vote.
+    function revokeCompanyPrefix(string calldata prefix) external;
+
     // ---------------------------------------------------------------- writes
 
-    /// @notice Registers a GTIN-14 as made by the caller's manufacturer.
-    function registerProduct(uint64 gtin) external;
+    /**
+     * @notice Registers a GTIN-14 as a product of the caller's member, which must hold the GTIN's
+     * company prefix of `prefixLength` digits (the digits after the indicator digit).
+     */
+    function registerProduct(uint64 gtin, uint8 prefixLength) external;
 
-    /// @notice Commissions a lot of a registered product: one root over its packs' ids.
+    /// @notice Commissions a lot of a product whose prefix the caller holds: one root over its packs' ids.
     function commissionLot(
         uint64 gtin,
         string calldata lot,
@@ -259,37 +339,56 @@ interface IDrugProvenance {
         bytes32 root
     ) external returns (bytes32 lotId);
 
-    /// @notice Packs a new sealed container (SSCC) whose root commits to its children's ids, then records
-    /// `links` (typically: where its child containers now are, ending with their links into it).
+    /**
+     * @notice Packs a new sealed container "by list": `links` must place each of its `count` children
+     * into it (and may first place packs in their lot or cases), every child taken from its current
+     * place in the caller's custody. The SSCC's company prefix of `prefixLength` digits must be the
+     * caller's. Used for pallets and for repacking.
+     */
     function pack(
         uint64 sscc,
+        uint8 prefixLength,
         bytes32 root,
         uint32 count,
         Link[] calldata links
     ) external returns (bytes32 containerId);
 
-    /// @notice Records proven containment links (anyone may; each link is checked against custody).
+    /**
+     * @notice Packs a new sealed case of packs of one lot "by reference", at the packaging line: only
+     * its root is stored, each pack's link is proven when needed. Only the lot's manufacturer. From
+     * then on the lot no longer vouches for any pack's place (lot-level custody ends).
+     */
+    function packFromLot(
+        uint64 sscc,
+        uint8 prefixLength,
+        bytes32 lotId,
+        bytes32 root,
+        uint32 count
+    ) external returns (bytes32 containerId);
+
+    /// @notice Records proven links of packs into their lot and into cases packed from it (anyone may:
+    /// e.g. a receiver pinning the packs of a case it received).
     function link(Link[] calldata links) external;
 
-    /// @notice Opens a container held by the caller: its children move on separately.
+    /// @notice Opens a sealed container in the caller's custody: what lay in it moves on separately.
     function unpack(bytes32 containerId, Link[] calldata links) external;
 
-    /// @notice Ships a sealed container or a loose pack held by the caller to member `to`.
+    /// @notice Ships an item (a sealed container or a pack) in the caller's custody to member `to`.
     function ship(bytes32 itemId, bytes32 to, Link[] calldata links) external;
 
     /// @notice Receives an item shipped to the caller's member.
     function receiveItem(bytes32 itemId) external;
 
-    /// @notice Dispenses a pack held by the caller; a second dispense is recorded as a clone alert.
+    /// @notice Dispenses a pack in the caller's custody; a second dispense is recorded as a clone alert.
     function dispense(PackClaim calldata claim, Link[] calldata links) external returns (bool dispensed);
 
-    /// @notice Recalls a lot (its manufacturer or a regulator).
+    /// @notice Recalls a lot (the holder of its product's prefix, or a regulator).
     function recall(bytes32 lotId) external;
 
-    /// @notice Destroys an item held by the caller.
+    /// @notice Destroys an item in the caller's custody.
     function destroy(bytes32 itemId, Link[] calldata links) external;
 
-    /// @notice Reports an item held (or shipped) by the caller stolen.
+    /// @notice Reports an item in the caller's custody (or shipped by it and in transit) stolen.
     function reportStolen(bytes32 itemId, Link[] calldata links) external;
 
     // ---------------------------------------------------------------- views
@@ -299,4 +398,44 @@ interface IDrugProvenance {
         PackClaim calldata claim,
         Link[] calldata links
     ) external view returns (Verdict verdict, bytes32 custodian, bool inTransit);
+
+    /**
+     * @notice The custodian of an item (pack or container) after applying `links` in memory (zero if
+     * unknown), and the first state other than Held met on the way up.
+     */
+    function custodyOf(
+        bytes32 itemId,
+        Link[] calldata links
+    ) external view returns (bytes32 custodian, ItemState state);
+
+    /// @notice A pack or container as stored.
+    function itemOf(bytes32 id) external view returns (Item memory);
+
+    /// @notice A container's root and the lot it was packed from (zero root: no such container).
+    function containerOf(bytes32 id) external view returns (Container memory);
+
+    /// @notice A lot (zero root: no such lot).
+    function lotOf(bytes32 lotId) external view returns (Lot memory);
+
+    /// @notice The current holder of the registered product's company prefix (zero if none).
+    function manufacturerOf(uint64 gtin) external view returns (bytes32);
+
+    /// @notice The member holding company prefix `prefix` (zero if none).
+    function companyPrefixHolder(string calldata prefix) external view returns (bytes32);
+
+    /// @notice The assigned company prefix of a GTIN-14 (`isSscc` false) or SSCC-18, and its holder
+    /// (zero length and holder if none): what to pass as `prefixLength`.
+    function companyPrefixOf(uint64 identifier, bool isSscc) external view returns (uint8 prefixLength, bytes32 holder);
+
+    /// @notice The on-chain id of a pack: binds GTIN, serial and the commitment to its hidden code.
+    function packIdOf(uint64 gtin, string calldata serial, string calldata code) external pure returns (bytes32);
+
+    /// @notice The id of lot `lot` of product `gtin`.
+    function lotIdOf(uint64 gtin, string calldata lot) external pure returns (bytes32);
+
+    /// @notice The id of the container with SSCC `sscc`.
+    function containerIdOf(uint64 sscc) external pure returns (bytes32);
+
+    /// @notice The Merkle leaf of a child id (`MerkleLeaf.ofBytes32`).
+    function leafOf(bytes32 id) external pure returns (bytes32);
 }

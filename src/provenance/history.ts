@@ -29,6 +29,8 @@ export interface HistoryEntry {
   priorDisposition?: DispositionName;
   /** Links: the container the item was proven to be in. */
   parent?: string;
+  /** Packing: the lot a case was packed from by reference (undefined: packed by list). */
+  fromLot?: string;
 }
 
 /**
@@ -108,6 +110,7 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
             root: a.root as string,
             count: a.count as bigint,
             sscc: a.sscc as bigint,
+            fromLot: /^0x0+$/.test(a.fromLot as string) ? undefined : (a.fromLot as string),
           }),
         );
         break;
@@ -176,7 +179,7 @@ export function describeHistory(entries: HistoryEntry[], names: (id: string) => 
         case "LotRecalled":
           return `lot RECALLED by ${who}`;
         case "ContainerPacked":
-          return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} items) by ${who}`;
+          return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} ${e.fromLot !== undefined ? "packs from their lot" : "items"}) by ${who}`;
         case "ContainerUnpacked":
           return `${short(e.itemId)} unpacked by ${who}`;
         case "ItemLinked":

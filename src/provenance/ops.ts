@@ -3,7 +3,7 @@ import path from "node:path";
 
 import { z } from "zod";
 
-import type { DrugProvenance } from "../../typechain-types/index.js";
+import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
 import { MedChainError } from "../chain/errors.js";
 import { Journal } from "../chain/journal.js";
 import { Catalog, writeContainerFile } from "./catalog.js";
@@ -28,6 +28,7 @@ import { VERDICT_WORDS } from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
 import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
+import { parseCompanyPrefix, proposePrefixChange, type PrefixAction } from "./prefixes.js";
 import { resolveItem, resolveMember, scanFromLabel } from "./resolve.js";
 
 /**
@@ -38,6 +39,29 @@ export async function opRegisterProduct(provenance: DrugProvenance, gtinInput: s
   const { gtin } = parseGs1(`(01)${gtinInput}`);
   const receipt = await registerProduct(provenance, gtin!);
   return [`product ${gtin} registered (tx ${receipt.hash})`];
+}
+
+/**
+ * A governor proposes a GS1 company prefix change by vote: `--assign <prefix> --member <member>`,
+ * `--transfer <prefix> --member <member>` or `--revoke <prefix>` (exactly one).
+ */
+export async function opPrefix(
+  provenance: DrugProvenance,
+  input: { assign: string; transfer: string; revoke: string; member: string },
+): Promise<string[]> {
+  const given = (["assign", "transfer", "revoke"] as const).filter((a) => input[a] !== "");
+  if (given.length !== 1) throw new MedChainError("give exactly one of --assign, --transfer or --revoke <prefix>");
+  const action: PrefixAction = given[0]!;
+  const prefix = parseCompanyPrefix(input[action], action);
+  const member = action === "revoke" ? undefined : resolveMember(input.member, "member");
+  const registry = ConsortiumRegistry__factory.connect(await provenance.consortium(), provenance.runner);
+  const { proposalId, receipt } = await proposePrefixChange(registry, provenance, action, prefix, member);
+  const what =
+    action === "revoke" ? `revoke company prefix ${prefix}` : `${action} company prefix ${prefix} to ${input.member}`;
+  return [
+    `proposed to ${what}: proposal ${proposalId} (tx ${receipt.hash})`,
+    `governors vote with: npx hardhat consortium vote --proposal ${proposalId}; then: npx hardhat consortium execute --proposal ${proposalId}`,
+  ];
 }
 
 export async function opCommission(
@@ -144,7 +168,7 @@ export async function opVerify(
   const ids = [result.lotId, result.packId, ...new Set(links.map((l) => String(l.parent)))];
   // Follow the recorded links upward too (a case's pallet), so the whole path's events are shown.
   for (let i = 1; i < ids.length; i++) {
-    const parent = (await provenance.nodeOf(ids[i]!)).parent;
+    const parent = (await provenance.itemOf(ids[i]!)).parent;
     if (parent !== ZERO && !ids.includes(parent)) ids.push(parent);
   }
   lines.push("timeline:", ...describeHistory(await historyOf(provenance, ids), names).map((l) => `  ${l}`));
