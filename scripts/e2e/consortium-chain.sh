@@ -85,6 +85,12 @@ npx hardhat records anchor "$work/encounter.json" --out "$work/proofs" $N
 proof=$(ls "$work"/proofs/*.json | head -1)
 npx hardhat records verify "$work/encounter.json" "$proof" $N | tee "$work/verify.txt"
 grep -q "^VALID" "$work/verify.txt" || { echo "e2e: the anchored record did not verify"; exit 1; }
+# GS1 company prefixes belong to their owners: a product under a prefix nobody holds is refused; the
+# governors assign the prefix by vote (a governed call, proposal 3), then the product registers.
+expect_error 'no member holds its GS1 company prefix' npx hardhat provenance register-product --gtin 09506000134352 $N
+npx hardhat provenance prefix --assign 9506000 --member E2E-OPS $N
+npx hardhat consortium vote --proposal 3 $N
+npx hardhat consortium execute --proposal 3 $N
 npx hardhat provenance register-product --gtin 09506000134352 $N
 
 # Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
@@ -108,10 +114,12 @@ npx hardhat claims withdraw $N
 npx hardhat claims eob 1 --out "$work/eob.json" $N
 node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \
   || { echo "e2e: claims eob wrote no ExplanationOfBenefit"; exit 1; }
-# Governance by vote through the tasks: suspend the first hospital (proposal 3).
+# Governance by vote through the tasks: suspend the first hospital (proposal 4). The certifier alone
+# cannot shorten its certification: that takes a SetCertification vote.
+expect_error 'ConsortiumRenewalNeedsVote' npx hardhat consortium renew --member E2E-HOSP --until 2098-01-01 $N
 npx hardhat consortium propose --action Suspend --member E2E-HOSP $N
-npx hardhat consortium vote --proposal 3 $N
-npx hardhat consortium execute --proposal 3 $N
+npx hardhat consortium vote --proposal 4 $N
+npx hardhat consortium execute --proposal 4 $N
 npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 

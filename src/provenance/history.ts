@@ -179,7 +179,7 @@ export function describeHistory(entries: HistoryEntry[], names: (id: string) => 
         case "LotRecalled":
           return `lot RECALLED by ${who}`;
         case "ContainerPacked":
-          return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} ${e.fromLot !== undefined ? "packs from their lot" : "items"}) by ${who}`;
+          return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} ${e.fromLot !== undefined ? "packs from their lot" : e.count === 1n ? "item" : "items"}) by ${who}`;
         case "ContainerUnpacked":
           return `${short(e.itemId)} unpacked by ${who}`;
         case "ItemLinked":

@@ -166,12 +166,19 @@ export async function opVerify(
   }
   const links = await linksFor(provenance, catalog, result.packId, false);
   const ids = [result.lotId, result.packId, ...new Set(links.map((l) => String(l.parent)))];
-  // Follow the recorded links upward too (a case's pallet), so the whole path's events are shown.
-  for (let i = 1; i < ids.length; i++) {
-    const parent = (await provenance.itemOf(ids[i]!)).parent;
-    if (parent !== ZERO && !ids.includes(parent)) ids.push(parent);
+  // Follow every container the path was ever proven to be in (a case's pallets, the current one and
+  // earlier ones), so the whole journey's events are shown.
+  let history = await historyOf(provenance, ids);
+  for (let more = true; more;) {
+    const parents = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO).map((e) => e.parent!);
+    const fresh = [...new Set(parents)].filter((p) => !ids.includes(p));
+    more = fresh.length > 0;
+    if (more) {
+      ids.push(...fresh);
+      history = await historyOf(provenance, ids);
+    }
   }
-  lines.push("timeline:", ...describeHistory(await historyOf(provenance, ids), names).map((l) => `  ${l}`));
+  lines.push("timeline:", ...describeHistory(history, names).map((l) => `  ${l}`));
   return lines;
 }
 

@@ -319,6 +319,13 @@ describe("DrugProvenance", function () {
         .withArgs(signers.lab.address, SUPPLY_CHAIN);
     });
 
+    it("refuses packing from a lot by a member that may not hold goods", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.lab).packFromLot(BigInt(sscc(9)), 7, plan.lotId, plan.root, 1))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.lab.address, SUPPLY_CHAIN);
+    });
+
     it("refuses an SSCC with a wrong check digit", async function () {
       const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const bad = BigInt(sscc(9)) + 1n;
