@@ -28,11 +28,12 @@ export const provenanceBench: Bench = async ({ ethers }) => {
   const distId = await admit(fx, "BENCH-DST", ["Distributor"], dist);
   const pharmacyId = await admit(fx, "BENCH-PHA", ["Pharmacy"], pharmacy);
   const provenance = await ethers.deployContract("DrugProvenance", [await fx.registry.getAddress()]);
+  const products = await ethers.getContractAt("ProductRegistry", await provenance.products());
   // The consortium assigns the manufacturer's GS1 company prefixes by vote (governed calls).
   await prefixByVote(fx, provenance, "assign", "9506000", mfrId);
   const { proposalId } = await proposePrefixChange(
     fx.registry.connect(fx.governors[0]!),
-    provenance,
+    products,
     "assign",
     "0614141",
     mfrId,
@@ -40,10 +41,10 @@ export const provenanceBench: Bench = async ({ ethers }) => {
   for (const g of fx.governors.slice(0, 2)) await fx.registry.connect(g).vote(proposalId);
   const assignPrefix = await gasOf(fx.registry.execute(proposalId));
   const asMfr = provenance.connect(mfr);
-  const registerProduct = await gasOf(asMfr.registerProduct(gtinToUint(GTIN), 7));
+  const registerProduct = await gasOf(products.connect(mfr).registerProduct(gtinToUint(GTIN), 7));
 
   const commission = (plan: LotPlan) =>
-    asMfr.commissionLot(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
+    products.connect(mfr).commissionLot(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
   const serials = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   const big = planLot({ gtin: GTIN, lot: "BENCH-10000", expiry: "301231", serials: serials("B", 10_000) });
   const commissionLot10000 = await gasOf(commission(big));
@@ -111,7 +112,7 @@ export const provenanceBench: Bench = async ({ ethers }) => {
   }
   const dispense = await gasOf(provenance.connect(pharmacy).dispense(claim, links));
   const unpack = await gasOf(provenance.connect(pharmacy).unpack(pallet.containerId, []));
-  const recall = await gasOf(asMfr.recall(line.lotId));
+  const recall = await gasOf(products.connect(mfr).recall(line.lotId));
 
   return [
     { operation: "provenance.assignCompanyPrefix (vote executed)", gas: assignPrefix },

@@ -38,6 +38,17 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @notice How far ahead of now the certifier alone may extend a certification (a longer one, a
     /// shorter one or reviving a lapsed one takes a SetCertification vote).
     uint64 public constant MAX_RENEWAL = 3 * 365 days;
+    /// @dev `pausedUntil` of a module a Pause vote holds paused until an Unpause vote.
+    uint64 private constant HELD = type(uint64).max;
+    /// @dev For each member action, the member statuses it accepts (a Governor-style allowed-state
+    /// bitmap): four bits per ProposalAction (at `action * 4`), bit `s` set when status `s` is allowed.
+    /// SetKinds, Revoke and SetCertification: Active or Suspended; Suspend: Active; Reinstate: Suspended.
+    uint256 private constant MEMBER_ACTION_STATUSES =
+        (0x6 << (uint256(ProposalAction.SetKinds) * 4)) |
+            (0x2 << (uint256(ProposalAction.Suspend) * 4)) |
+            (0x4 << (uint256(ProposalAction.Reinstate) * 4)) |
+            (0x6 << (uint256(ProposalAction.Revoke) * 4)) |
+            (0x6 << (uint256(ProposalAction.SetCertification) * 4));
 
     /// @notice How long a proposal stays open for votes and execution, in seconds.
     uint64 public immutable votingPeriod;
@@ -61,7 +72,8 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @dev Incremented each time an account becomes a governor: a vote counts only in the term it was cast.
     mapping(address governor => uint32 term) private _governorTerm;
     mapping(uint256 proposalId => mapping(address governor => uint32 term)) private _voteTerm;
-    mapping(bytes32 moduleId => ModulePause pause) private _pauses;
+    /// @dev Until when each module is paused: an emergency pause's lapse, or `HELD` after a Pause vote.
+    mapping(bytes32 moduleId => uint64 until) private _pausedUntil;
     /// @dev A governor's next emergency pause of a module: one voting period after its last one lapses.
     mapping(bytes32 moduleId => mapping(address governor => uint64 allowedFrom)) private _pauseAllowedFrom;
     /// @dev The certifier's next emergency suspension of a member: one voting period after a Reinstate.
@@ -103,13 +115,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         emit ThresholdChanged(0, initialThreshold);
     }
 
+    // The checks live in functions so that each modifier expands to one call (smaller bytecode).
     modifier onlyCertifier() {
-        if (msg.sender != certifier) revert ConsortiumNotCertifier(msg.sender);
+        _checkCertifier();
         _;
     }
 
     modifier onlyGovernor() {
-        if (!_governors.contains(msg.sender)) revert ConsortiumNotGovernor(msg.sender);
+        _checkGovernor();
         _;
     }
 
@@ -241,11 +254,11 @@ contract ConsortiumRegistry is IConsortiumRegistry {
      * @param module the module id (see MemberKinds.MODULE_*)
      */
     function pauseModule(bytes32 module) external onlyGovernor {
-        if (_isPaused(_pauses[module])) revert ConsortiumModuleAlreadyPaused(module);
+        if (block.timestamp < _pausedUntil[module]) revert ConsortiumModuleAlreadyPaused(module);
         uint64 allowedFrom = _pauseAllowedFrom[module][msg.sender];
         if (block.timestamp < allowedFrom) revert ConsortiumPauseCoolingDown(module, msg.sender, allowedFrom);
         uint64 lapsesAt = uint64(block.timestamp) + votingPeriod;
-        _pauses[module] = ModulePause({pausedBy: msg.sender, lapsesAt: lapsesAt, confirmed: false});
+        _pausedUntil[module] = lapsesAt;
         // Lifted early or not, the next pause by this governor waits a voting period after this one's end.
         _pauseAllowedFrom[module][msg.sender] = lapsesAt + votingPeriod;
         emit ModulePaused(module, msg.sender, lapsesAt);
@@ -301,13 +314,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     ) external view returns (bytes32 memberId, bool active, bool paused) {
         memberId = _memberOfAccount[account];
         active = memberId != bytes32(0) && _isActive(memberId, kindMask);
-        paused = _isPaused(_pauses[module]);
-    }
-
-    /// @inheritdoc IConsortiumRegistry
-    function isActiveMember(address account, MemberKind kind) external view returns (bool) {
-        bytes32 memberId = _memberOfAccount[account];
-        return memberId != bytes32(0) && _isActive(memberId, MemberKinds.bit(kind));
+        paused = block.timestamp < _pausedUntil[module];
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -322,22 +329,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @inheritdoc IConsortiumRegistry
     function isPaused(bytes32 module) external view returns (bool) {
-        return _isPaused(_pauses[module]);
+        return block.timestamp < _pausedUntil[module];
     }
 
     /// @inheritdoc IConsortiumRegistry
-    function pauseOf(bytes32 module) external view returns (ModulePause memory) {
-        return _pauses[module];
-    }
-
-    /// @inheritdoc IConsortiumRegistry
-    function pauseAllowedFrom(bytes32 module, address governor) external view returns (uint64) {
-        return _pauseAllowedFrom[module][governor];
-    }
-
-    /// @inheritdoc IConsortiumRegistry
-    function suspendAllowedFrom(bytes32 memberId) external view returns (uint64) {
-        return _suspendAllowedFrom[memberId];
+    function pausedUntil(bytes32 module) external view returns (uint64) {
+        return _pausedUntil[module];
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -369,11 +366,6 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @notice Every member id ever admitted, in admission order.
     function memberIds() external view returns (bytes32[] memory) {
         return _memberIds.values();
-    }
-
-    /// @notice The number of members ever admitted.
-    function memberCount() external view returns (uint256) {
-        return _memberIds.length();
     }
 
     /// @notice The governors.
@@ -448,17 +440,17 @@ contract ConsortiumRegistry is IConsortiumRegistry {
      * proposals that can run) and again at execution (state may change while votes come in).
      */
     function _validate(ProposalAction action, bytes32 target, address account, uint8 kinds, uint64 value) private view {
-        if (action == ProposalAction.Admit) {
+        uint256 allowed = (MEMBER_ACTION_STATUSES >> (uint256(action) * 4)) & 0xf;
+        if (allowed != 0) {
+            // A member action: the member's status must be one the action accepts.
+            MemberStatus status = _existingMember(target).status;
+            if (allowed & (1 << uint256(status)) == 0) revert ConsortiumInvalidStatus(target, status);
+            if (action == ProposalAction.SetKinds) _checkKinds(kinds);
+            if (action == ProposalAction.SetCertification && value <= block.timestamp) {
+                revert ConsortiumInvalidExpiry(value, uint64(block.timestamp));
+            }
+        } else if (action == ProposalAction.Admit) {
             _checkNewMember(target, kinds, account, value);
-        } else if (action == ProposalAction.SetKinds) {
-            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
-            _checkKinds(kinds);
-        } else if (action == ProposalAction.Suspend) {
-            _requireStatus(target, _existingMember(target).status == MemberStatus.Active);
-        } else if (action == ProposalAction.Reinstate) {
-            _requireStatus(target, _existingMember(target).status == MemberStatus.Suspended);
-        } else if (action == ProposalAction.Revoke) {
-            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
         } else if (action == ProposalAction.AddGovernor) {
             if (account == address(0)) revert ConsortiumZeroAddress();
             if (_governors.contains(account)) revert ConsortiumAlreadyGovernor(account);
@@ -473,24 +465,24 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         } else if (action == ProposalAction.SetCertifier) {
             if (account == address(0)) revert ConsortiumZeroAddress();
         } else if (action == ProposalAction.Unpause) {
-            if (!_isPaused(_pauses[target])) revert ConsortiumModuleNotPaused(target);
-        } else if (action == ProposalAction.Call) {
-            // `value` is the calldata's length
+            if (block.timestamp >= _pausedUntil[target]) revert ConsortiumModuleNotPaused(target);
+        } else if (action == ProposalAction.Pause) {
+            if (_pausedUntil[target] == HELD) revert ConsortiumModuleAlreadyPaused(target);
+        } else {
+            // ProposalAction.Call: `value` is the calldata's length
             address module = address(uint160(uint256(target)));
             if (module == address(this) || module.code.length == 0 || value < 4) {
                 revert ConsortiumInvalidCall(module, value);
             }
-        } else if (action == ProposalAction.Pause) {
-            if (_pauses[target].confirmed) revert ConsortiumModuleAlreadyPaused(target);
-        } else {
-            // ProposalAction.SetCertification: any new expiry in the future, for a member not revoked
-            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
-            if (value <= block.timestamp) revert ConsortiumInvalidExpiry(value, uint64(block.timestamp));
         }
     }
 
-    function _requireStatus(bytes32 memberId, bool allowed) private view {
-        if (!allowed) revert ConsortiumInvalidStatus(memberId, _members[memberId].status);
+    function _checkCertifier() private view {
+        if (msg.sender != certifier) revert ConsortiumNotCertifier(msg.sender);
+    }
+
+    function _checkGovernor() private view {
+        if (!_governors.contains(msg.sender)) revert ConsortiumNotGovernor(msg.sender);
     }
 
     /// @dev Applies a proposal already checked by `_validate`.
@@ -538,12 +530,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             certifier = p.account;
             emit CertifierChanged(old, p.account);
         } else if (action == ProposalAction.Unpause) {
-            delete _pauses[p.target];
+            delete _pausedUntil[p.target];
             emit ModuleUnpaused(p.target);
         } else if (action == ProposalAction.Call) {
             _callModule(proposalId, p);
         } else if (action == ProposalAction.Pause) {
-            _pauses[p.target].confirmed = true;
+            _pausedUntil[p.target] = HELD;
             emit ModulePauseConfirmed(p.target);
         } else {
             Member storage member = _members[p.target];
@@ -551,11 +543,6 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             member.certifiedUntil = p.value;
             emit CertificationSet(p.target, old, p.value);
         }
-    }
-
-    /// @dev Whether a pause is in force: held by a vote, or an emergency pause that has not lapsed.
-    function _isPaused(ModulePause storage pause) private view returns (bool) {
-        return pause.confirmed || block.timestamp < pause.lapsesAt;
     }
 
     /**

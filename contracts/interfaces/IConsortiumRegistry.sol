@@ -57,14 +57,6 @@ interface IConsortiumRegistry {
         uint64 admittedAt; // when the admission was executed
     }
 
-    /// @notice A module's pause: a governor's emergency pause lapses at `lapsesAt` unless a Pause vote
-    /// confirmed it, which holds it until an Unpause vote.
-    struct ModulePause {
-        address pausedBy; // the governor whose emergency pause this is (zero if paused by vote only)
-        uint64 lapsesAt; // the emergency pause is lifted by itself from this instant on
-        bool confirmed; // a Pause vote holds the pause until an Unpause vote
-    }
-
     /// @notice A governance proposal awaiting votes.
     struct Proposal {
         ProposalAction action; // what executing it does
@@ -236,9 +228,6 @@ interface IConsortiumRegistry {
         bytes32 moduleId
     ) external view returns (bytes32 memberId, bool active, bool paused);
 
-    /// @notice Whether `account` operates for an active member of kind `kind`.
-    function isActiveMember(address account, MemberKind kind) external view returns (bool);
-
     /// @notice Whether member `memberId` is active, certified now, and has one of the kinds in `kindMask`.
     function isActiveMemberId(bytes32 memberId, uint8 kindMask) external view returns (bool);
 
@@ -254,15 +243,12 @@ interface IConsortiumRegistry {
      */
     function executingProposal() external view returns (uint256 proposalId);
 
-    /// @notice Module `moduleId`'s pause record (who paused it in an emergency, when that lapses, and
-    /// whether a vote holds it).
-    function pauseOf(bytes32 moduleId) external view returns (ModulePause memory);
-
-    /// @notice From when `governor` may emergency-pause module `moduleId` again (zero: any time).
-    function pauseAllowedFrom(bytes32 moduleId, address governor) external view returns (uint64);
-
-    /// @notice From when the certifier may emergency-suspend member `memberId` again (zero: any time).
-    function suspendAllowedFrom(bytes32 memberId) external view returns (uint64);
+    /**
+     * @notice Until when module `moduleId` is paused: the instant a governor's emergency pause lapses,
+     * or `type(uint64).max` while a Pause vote holds it (until an Unpause vote). Zero or a past
+     * instant: not paused.
+     */
+    function pausedUntil(bytes32 moduleId) external view returns (uint64);
 
     // ---------------------------------------------------------------- governed calls
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IDrugProvenance} from "../interfaces/IDrugProvenance.sol";
+import {IProvenanceTypes} from "../interfaces/IProvenanceTypes.sol";
 
 /**
  * @notice A GS1 Company Prefix as a map key: its digits read as a number (low 40 bits) and its length
@@ -73,7 +73,7 @@ library CompanyPrefixes {
         uint8 prefixLength
     ) internal pure returns (CompanyPrefix) {
         if (prefixLength < MIN_LENGTH || prefixLength > MAX_LENGTH) {
-            revert IDrugProvenance.ProvenanceInvalidPrefixLength(identifier, prefixLength);
+            revert IProvenanceTypes.ProvenanceInvalidPrefixLength(identifier, prefixLength);
         }
         uint256 below = identifierDigits - 1 - prefixLength;
         return pack((uint256(identifier) / 10 ** below) % 10 ** prefixLength, prefixLength);
@@ -82,11 +82,12 @@ library CompanyPrefixes {
     /// @notice Parses "0614141" (4 to 12 decimal digits) into a prefix.
     function parse(string calldata text) internal pure returns (CompanyPrefix) {
         bytes calldata b = bytes(text);
-        if (b.length < MIN_LENGTH || b.length > MAX_LENGTH) revert IDrugProvenance.ProvenanceInvalidCompanyPrefix(text);
+        if (b.length < MIN_LENGTH || b.length > MAX_LENGTH)
+            revert IProvenanceTypes.ProvenanceInvalidCompanyPrefix(text);
         uint256 value;
         for (uint256 i = 0; i < b.length; ++i) {
             uint8 c = uint8(b[i]);
-            if (c < 0x30 || c > 0x39) revert IDrugProvenance.ProvenanceInvalidCompanyPrefix(text);
+            if (c < 0x30 || c > 0x39) revert IProvenanceTypes.ProvenanceInvalidCompanyPrefix(text);
             value = value * 10 + (c - 0x30);
         }
         return pack(value, b.length);
@@ -109,13 +110,13 @@ library CompanyPrefixes {
     /// @notice Assigns an unassigned prefix that neither extends nor is extended by an assigned one.
     function assign(Book storage book, CompanyPrefix prefix, bytes32 memberId) internal {
         bytes32 holder = book.holderOf[prefix];
-        if (holder != bytes32(0)) revert IDrugProvenance.ProvenanceCompanyPrefixTaken(prefix.toText(), holder);
+        if (holder != bytes32(0)) revert IProvenanceTypes.ProvenanceCompanyPrefixTaken(prefix.toText(), holder);
         uint256 longer = book.longerAssigned[prefix];
-        if (longer != 0) revert IDrugProvenance.ProvenanceCompanyPrefixCoversAssigned(prefix.toText(), longer);
+        if (longer != 0) revert IProvenanceTypes.ProvenanceCompanyPrefixCoversAssigned(prefix.toText(), longer);
         for (uint256 k = MIN_LENGTH; k < prefix.length(); ++k) {
             CompanyPrefix shorter = prefix.truncate(k);
             if (book.holderOf[shorter] != bytes32(0)) {
-                revert IDrugProvenance.ProvenanceCompanyPrefixOverlaps(prefix.toText(), shorter.toText());
+                revert IProvenanceTypes.ProvenanceCompanyPrefixOverlaps(prefix.toText(), shorter.toText());
             }
             book.longerAssigned[shorter] += 1;
         }
@@ -132,7 +133,7 @@ library CompanyPrefixes {
     /// @notice The holder of an assigned prefix (reverts if it is not assigned).
     function requireHolder(Book storage book, CompanyPrefix prefix) internal view returns (bytes32 holder) {
         holder = book.holderOf[prefix];
-        if (holder == bytes32(0)) revert IDrugProvenance.ProvenanceCompanyPrefixNotAssigned(prefix.toText());
+        if (holder == bytes32(0)) revert IProvenanceTypes.ProvenanceCompanyPrefixNotAssigned(prefix.toText());
     }
 
     /**
@@ -149,7 +150,7 @@ library CompanyPrefixes {
         prefix = ofIdentifier(identifier, identifierDigits, prefixLength);
         bytes32 holder = book.holderOf[prefix];
         if (holder != memberId) {
-            revert IDrugProvenance.ProvenanceNotPrefixHolder(identifier, prefixLength, holder, memberId);
+            revert IProvenanceTypes.ProvenanceNotPrefixHolder(identifier, prefixLength, holder, memberId);
         }
     }
 

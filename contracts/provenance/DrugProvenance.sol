@@ -6,86 +6,56 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IDrugProvenance} from "../interfaces/IDrugProvenance.sol";
+import {IProductRegistry} from "../interfaces/IProductRegistry.sol";
 import {Gs1} from "../libraries/Gs1.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {MerkleLeaf} from "../libraries/MerkleLeaf.sol";
-import {Gs1Identifiers} from "./Gs1Identifiers.sol";
+import {ProductRegistry} from "./ProductRegistry.sol";
 import {SupplyGraph} from "./SupplyGraph.sol";
-import {ItemInfo, LotInfo, SupplySlots} from "./SupplySlots.sol";
+import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
 
 /**
  * @title DrugProvenance
  * @notice Every pack's journey on chain, in gas independent of how many packs move together.
  *
- * The core: member checks, state changes and events. Who may act where is `SupplyGraph`'s; which
- * member owns which GS1 identifier is `Gs1Identifiers`' (prefix rules in `CompanyPrefixes`); packed
- * words are `SupplySlots`'.
+ * The custody core: member checks, state changes and events. Who may act where is `SupplyGraph`'s;
+ * packed words are `SupplySlots`'. What exists and who owns it (GS1 company prefixes, products,
+ * lots) is the `ProductRegistry`'s, which this contract creates and asks.
  *
- * A lot is one Merkle root over its packs' ids; a container (case, pallet) one Merkle root over its
- * children's ids. Nothing is written per pack when a lot is commissioned, packed into cases from the
- * lot, shipped or received. A pack that is dispensed, destroyed or stolen and is presented for
- * dispensing again raises a clone alert event instead of reverting, so the alert stays on chain.
+ * A container (case, pallet) is one Merkle root over its children's ids. Nothing is written per
+ * pack when a lot is commissioned, packed into cases from the lot, shipped or received. A pack that
+ * is dispensed, destroyed or stolen and is presented for dispensing again raises a clone alert event
+ * instead of reverting, so the alert stays on chain.
  */
-contract DrugProvenance is Gs1Identifiers {
+contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
     using SupplyGraph for SupplyGraph.Graph;
     using SupplyGraph for SupplyGraph.Overlay;
 
+    /// @dev Members that may hold goods: manufacturers, distributors, pharmacies and hospitals.
+    uint8 internal constant SUPPLY_CHAIN =
+        MemberKinds.MANUFACTURER | MemberKinds.DISTRIBUTOR | MemberKinds.PHARMACY | MemberKinds.HOSPITAL;
     /// @dev Members that may dispense to patients.
     uint8 internal constant DISPENSERS = MemberKinds.PHARMACY | MemberKinds.HOSPITAL;
-    /// @dev GS1 AI 10: at most 20 characters.
-    uint256 internal constant MAX_LOT_LENGTH = 20;
+
+    /// @inheritdoc IDrugProvenance
+    IProductRegistry public immutable products;
 
     SupplyGraph.Graph private _graph;
 
-    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_PROVENANCE) {}
-
-    // ---------------------------------------------------------------- lots
-
-    /// @inheritdoc IDrugProvenance
-    function commissionLot(
-        uint64 gtin,
-        string calldata lot,
-        uint64 expiresAt,
-        uint32 quantity,
-        bytes32 root
-    ) external returns (bytes32 lotId) {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, MemberKinds.MANUFACTURER);
-        _requireProductOwner(gtin, member);
-        uint256 length = bytes(lot).length;
-        if (length == 0 || length > MAX_LOT_LENGTH) revert ProvenanceInvalidLotNumber(lot);
-        if (quantity == 0 || root == bytes32(0)) revert ProvenanceEmptyLot(quantity, root);
-        if (expiresAt <= block.timestamp) revert ProvenanceInvalidExpiry(expiresAt, uint64(block.timestamp));
-        lotId = _lotId(gtin, lot);
-        SupplyGraph.LotRecord storage record = _graph.lots[lotId];
-        if (record.root != bytes32(0)) revert ProvenanceLotExists(lotId);
-        record.root = root;
-        record.manufacturer = member;
-        record.info = SupplySlots.newLot(gtin, expiresAt, quantity);
-        emit LotCommissioned(
-            lotId,
-            gtin,
-            member,
-            lot,
-            expiresAt,
-            quantity,
-            root,
-            BizStep.Commissioning,
-            Disposition.Active
-        );
+    /// @dev What a scan shows: the pack, its lot, and (for a genuine pack) where it stands.
+    struct Assessment {
+        bytes32 packId;
+        bytes32 lotId;
+        Lot lot; // zero root: unknown lot
+        bool known; // the lot exists and the pack is one of its leaves (right hidden code)
+        ItemState state; // the pack's own terminal state, else the first non-Held state on its path
+        bytes32 custodian; // zero when unknown or out of the supply chain
     }
 
-    /// @inheritdoc IDrugProvenance
-    function recall(bytes32 lotId) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, MemberKinds.MANUFACTURER | MemberKinds.REGULATOR);
-        SupplyGraph.LotRecord storage record = _graph.lots[lotId];
-        if (record.root == bytes32(0)) revert ProvenanceUnknownLot(lotId);
-        LotInfo info = record.info;
-        if (member != manufacturerOf(info.gtin()) && !consortium.isActiveMemberId(member, MemberKinds.REGULATOR)) {
-            revert ProvenanceRecallNotAllowed(lotId, member);
-        }
-        if (info.recalled()) revert ProvenanceLotAlreadyRecalled(lotId);
-        record.info = info.withRecalled();
-        emit LotRecalled(lotId, member, msg.sender, BizStep.Holding, Disposition.Recalled);
+    /// @param registry the consortium registry this module (and its product registry) trusts
+    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_PROVENANCE) {
+        products = new ProductRegistry(registry);
+        _graph.products = products;
     }
 
     // ---------------------------------------------------------------- containers
@@ -115,11 +85,7 @@ contract DrugProvenance is Gs1Identifiers {
         uint32 count
     ) external returns (bytes32 containerId) {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        SupplyGraph.LotRecord storage lot = _graph.lots[lotId];
-        if (lot.root == bytes32(0)) revert ProvenanceUnknownLot(lotId);
-        if (lot.manufacturer != member) revert ProvenanceNotLotManufacturer(lotId, lot.manufacturer, member);
-        LotInfo info = lot.info;
-        if (!info.drawn()) lot.info = info.withDrawn();
+        products.drawFromLot(lotId, member);
         containerId = _newContainer(sscc, prefixLength, root, count, lotId, member);
     }
 
@@ -131,9 +97,7 @@ contract DrugProvenance is Gs1Identifiers {
 
     /// @inheritdoc IDrugProvenance
     function unpack(bytes32 containerId, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        _storeLinks(links);
-        (SupplyGraph.ItemRecord storage item, ) = _graph.requireLooseHeld(containerId, member);
+        (bytes32 member, SupplyGraph.ItemRecord storage item, ) = _custodyStep(containerId, links);
         ItemInfo info = item.info;
         if (info.kind() != ItemKind.Container) revert ProvenanceUnknownContainer(containerId);
         item.holder = member;
@@ -145,10 +109,8 @@ contract DrugProvenance is Gs1Identifiers {
 
     /// @inheritdoc IDrugProvenance
     function ship(bytes32 itemId, bytes32 to, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
+        (bytes32 member, SupplyGraph.ItemRecord storage item, bytes32 at) = _custodyStep(itemId, links);
         if (to == member || !consortium.isActiveMemberId(to, SUPPLY_CHAIN)) revert ProvenanceInvalidRecipient(to);
-        if (links.length != 0) _storeLinks(links);
-        (SupplyGraph.ItemRecord storage item, bytes32 at) = _graph.requireLooseHeld(itemId, member);
         if (at != bytes32(0)) {
             // Leaves the opened container (or lot) it lay in: from now on it is held on its own.
             item.parent = bytes32(0);
@@ -175,23 +137,21 @@ contract DrugProvenance is Gs1Identifiers {
 
     /// @inheritdoc IDrugProvenance
     function destroy(bytes32 itemId, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        _storeLinks(links);
-        (SupplyGraph.ItemRecord storage item, ) = _graph.requireLooseHeld(itemId, member);
+        (bytes32 member, SupplyGraph.ItemRecord storage item, ) = _custodyStep(itemId, links);
         item.info = item.info.withState(ItemState.Destroyed);
         emit ItemDestroyed(itemId, member, BizStep.Destroying, Disposition.Destroyed);
     }
 
     /// @inheritdoc IDrugProvenance
     function reportStolen(bytes32 itemId, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        _storeLinks(links);
         SupplyGraph.ItemRecord storage item = _graph.items[itemId];
+        bytes32 member;
         if (item.info.state() == ItemState.InTransit) {
             // Lost on the road: the shipper (still the holder) reports it.
+            member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
             if (item.holder != member) revert ProvenanceNotCustodian(itemId, item.holder, member);
         } else {
-            (item, ) = _graph.requireLooseHeld(itemId, member);
+            (member, item, ) = _custodyStep(itemId, links);
         }
         item.info = item.info.withState(ItemState.Stolen);
         emit ItemReportedStolen(itemId, member, BizStep.Holding, Disposition.Stolen);
@@ -202,31 +162,24 @@ contract DrugProvenance is Gs1Identifiers {
     /// @inheritdoc IDrugProvenance
     function dispense(PackClaim calldata claim, Link[] calldata links) external returns (bool dispensed) {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, DISPENSERS);
-        (bytes32 packId, bytes32 lotId) = _claimIds(claim);
-        SupplyGraph.LotRecord storage lot = _graph.lots[lotId];
-        if (lot.root == bytes32(0)) revert ProvenanceUnknownLot(lotId);
-        if (!MerkleProof.verifyCalldata(claim.lotProof, lot.root, MerkleLeaf.ofBytes32(packId))) {
-            revert ProvenanceInvalidProof(packId, lotId);
-        }
-        SupplyGraph.ItemRecord storage item = _graph.items[packId];
-        ItemState own = item.info.state();
-        if (_terminal(own)) {
-            _cloneAlert(packId, lotId, member, own);
+        Assessment memory a = _assess(claim, links);
+        if (a.lot.root == bytes32(0)) revert ProvenanceUnknownLot(a.lotId);
+        if (!a.known) revert ProvenanceInvalidProof(a.packId, a.lotId);
+        if (_terminal(a.state)) {
+            Disposition prior =
+                a.state == ItemState.Dispensed
+                    ? Disposition.Dispensed
+                    : (a.state == ItemState.Destroyed ? Disposition.Destroyed : Disposition.Stolen);
+            emit PackCloneDetected(a.packId, a.lotId, member, msg.sender, uint64(block.timestamp), prior);
             return false;
         }
-        (bytes32 custodian, ItemState state) = _graph.custody(_overlay(packId, lotId, links), packId);
-        if (_terminal(state)) {
-            _cloneAlert(packId, lotId, member, state);
-            return false;
-        }
-        LotInfo info = lot.info;
-        if (info.recalled()) revert ProvenanceLotRecalled(lotId);
-        if (block.timestamp >= info.expiresAt()) revert ProvenanceLotExpired(lotId, info.expiresAt());
-        if (state != ItemState.Held) revert ProvenanceInvalidState(packId, state);
-        if (custodian != member) revert ProvenanceNotCustodian(packId, custodian, member);
+        if (a.lot.recalled) revert ProvenanceLotRecalled(a.lotId);
+        if (block.timestamp >= a.lot.expiresAt) revert ProvenanceLotExpired(a.lotId, a.lot.expiresAt);
+        if (a.state != ItemState.Held) revert ProvenanceInvalidState(a.packId, a.state);
+        if (a.custodian != member) revert ProvenanceNotCustodian(a.packId, a.custodian, member);
 
-        item.info = SupplySlots.newItem(ItemKind.Pack, ItemState.Dispensed, 0);
-        emit PackDispensed(packId, lotId, member, msg.sender, BizStep.Dispensing, Disposition.Dispensed);
+        _graph.items[a.packId].info = SupplySlots.newItem(ItemKind.Pack, ItemState.Dispensed, 0);
+        emit PackDispensed(a.packId, a.lotId, member, msg.sender, BizStep.Dispensing, Disposition.Dispensed);
         return true;
     }
 
@@ -237,27 +190,17 @@ contract DrugProvenance is Gs1Identifiers {
         PackClaim calldata claim,
         Link[] calldata links
     ) external view returns (Verdict verdict, bytes32 custodian, bool inTransit) {
-        (bytes32 packId, bytes32 lotId) = _claimIds(claim);
-        SupplyGraph.LotRecord storage lot = _graph.lots[lotId];
-        if (
-            lot.root == bytes32(0) ||
-            !MerkleProof.verifyCalldata(claim.lotProof, lot.root, MerkleLeaf.ofBytes32(packId))
-        ) {
-            return (Verdict.Unknown, bytes32(0), false);
-        }
-        ItemState state = _graph.items[packId].info.state();
-        if (!_terminal(state)) {
-            // A pack that left the supply chain for good has no custodian; its links are not needed.
-            (custodian, state) = _graph.custody(_overlay(packId, lotId, links), packId);
-        }
-        LotInfo info = lot.info;
+        Assessment memory a = _assess(claim, links);
+        if (!a.known) return (Verdict.Unknown, bytes32(0), false);
+        ItemState state = a.state;
         inTransit = state == ItemState.InTransit;
         if (state == ItemState.Dispensed) verdict = Verdict.Dispensed;
         else if (state == ItemState.Destroyed) verdict = Verdict.Destroyed;
         else if (state == ItemState.Stolen) verdict = Verdict.Stolen;
-        else if (info.recalled()) verdict = Verdict.Recalled;
-        else if (block.timestamp >= info.expiresAt()) verdict = Verdict.Expired;
+        else if (a.lot.recalled) verdict = Verdict.Recalled;
+        else if (block.timestamp >= a.lot.expiresAt) verdict = Verdict.Expired;
         else verdict = Verdict.Genuine;
+        custodian = a.custodian;
     }
 
     /// @inheritdoc IDrugProvenance
@@ -273,40 +216,14 @@ contract DrugProvenance is Gs1Identifiers {
     /// @inheritdoc IDrugProvenance
     function itemOf(bytes32 id) external view returns (Item memory) {
         SupplyGraph.ItemRecord storage item = _graph.items[id];
-        ItemInfo info = item.info;
-        return Item(item.parent, item.holder, item.pendingTo, info.kind(), info.state(), info.count());
-    }
-
-    /// @inheritdoc IDrugProvenance
-    function containerOf(bytes32 id) external view returns (Container memory) {
         SupplyGraph.ContainerRecord storage c = _graph.containers[id];
-        return Container(c.root, c.lot);
+        ItemInfo info = item.info;
+        return Item(item.parent, item.holder, item.pendingTo, info.kind(), info.state(), info.count(), c.root, c.lot);
     }
 
     /// @inheritdoc IDrugProvenance
-    function lotOf(bytes32 lotId) external view returns (Lot memory) {
-        SupplyGraph.LotRecord storage lot = _graph.lots[lotId];
-        LotInfo info = lot.info;
-        return
-            Lot(
-                lot.root,
-                lot.manufacturer,
-                info.gtin(),
-                info.expiresAt(),
-                info.quantity(),
-                info.recalled(),
-                info.drawn()
-            );
-    }
-
-    /// @inheritdoc IDrugProvenance
-    function packIdOf(uint64 gtin, string calldata serial, string calldata code) external pure returns (bytes32) {
-        return _packId(gtin, serial, code);
-    }
-
-    /// @inheritdoc IDrugProvenance
-    function lotIdOf(uint64 gtin, string calldata lot) external pure returns (bytes32) {
-        return _lotId(gtin, lot);
+    function packIdOf(uint64 gtin, string calldata serial, string calldata code) public pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))));
     }
 
     /// @inheritdoc IDrugProvenance
@@ -331,7 +248,7 @@ contract DrugProvenance is Gs1Identifiers {
         bytes32 member
     ) private returns (bytes32 containerId) {
         if (!Gs1.isValidSscc(sscc)) revert ProvenanceInvalidSscc(sscc);
-        _requireSsccPrefix(sscc, prefixLength, member);
+        products.requireSsccHolder(sscc, prefixLength, member);
         if (root == bytes32(0) || count == 0) revert ProvenanceEmptyContainer(sscc);
         containerId = containerIdOf(sscc);
         SupplyGraph.ItemRecord storage item = _graph.items[containerId];
@@ -344,45 +261,48 @@ contract DrugProvenance is Gs1Identifiers {
         emit ContainerPacked(containerId, member, sscc, root, count, fromLot, BizStep.Packing, Disposition.Active);
     }
 
+    /**
+     * @dev The common start of a custody step on a loose item: the caller's member (a supply-chain
+     * member, module not paused), `links` recorded, and the item lying loose in its custody, held.
+     */
+    function _custodyStep(
+        bytes32 itemId,
+        Link[] calldata links
+    ) private returns (bytes32 member, SupplyGraph.ItemRecord storage item, bytes32 at) {
+        member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
+        if (links.length != 0) _storeLinks(links);
+        (item, at) = _graph.requireLooseHeld(itemId, member);
+    }
+
     function _storeLinks(Link[] calldata links) private {
         SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length);
         _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
         _graph.store(ov);
     }
 
-    /// @dev The links of a dispense or verify: a pack never seen on chain is first placed (in memory) in its lot.
-    function _overlay(
-        bytes32 packId,
-        bytes32 lotId,
-        Link[] calldata links
-    ) private view returns (SupplyGraph.Overlay memory ov) {
-        ov = SupplyGraph.newOverlay(links.length + 1);
-        if (_graph.items[packId].info.kind() == ItemKind.None) ov.place(packId, lotId);
+    /**
+     * @dev A scanned pack: its ids, its lot, whether it is genuine (in the lot's root), and where it
+     * stands (its own terminal state, else its custody through the presented links; a pack never
+     * seen on chain is first placed, in memory, in its lot).
+     */
+    function _assess(PackClaim calldata claim, Link[] calldata links) private view returns (Assessment memory a) {
+        a.packId = packIdOf(claim.gtin, claim.serial, claim.code);
+        a.lotId = Gs1.lotIdOf(claim.gtin, claim.lot);
+        a.lot = products.lotOf(a.lotId);
+        a.known =
+            a.lot.root != bytes32(0) &&
+            MerkleProof.verifyCalldata(claim.lotProof, a.lot.root, MerkleLeaf.ofBytes32(a.packId));
+        if (!a.known) return a;
+        ItemInfo info = _graph.items[a.packId].info;
+        a.state = info.state();
+        if (_terminal(a.state)) return a;
+        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length + 1);
+        if (info.kind() == ItemKind.None) ov.place(a.packId, a.lotId);
         _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
+        (a.custodian, a.state) = _graph.custody(ov, a.packId);
     }
 
     function _terminal(ItemState state) private pure returns (bool) {
         return state == ItemState.Dispensed || state == ItemState.Destroyed || state == ItemState.Stolen;
-    }
-
-    function _cloneAlert(bytes32 packId, bytes32 lotId, bytes32 member, ItemState state) private {
-        Disposition prior =
-            state == ItemState.Dispensed
-                ? Disposition.Dispensed
-                : (state == ItemState.Destroyed ? Disposition.Destroyed : Disposition.Stolen);
-        emit PackCloneDetected(packId, lotId, member, msg.sender, uint64(block.timestamp), prior);
-    }
-
-    function _packId(uint64 gtin, string calldata serial, string calldata code) private pure returns (bytes32) {
-        return keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))));
-    }
-
-    function _lotId(uint64 gtin, string calldata lot) private pure returns (bytes32) {
-        return keccak256(abi.encode(gtin, lot));
-    }
-
-    function _claimIds(PackClaim calldata claim) private pure returns (bytes32 packId, bytes32 lotId) {
-        packId = _packId(claim.gtin, claim.serial, claim.code);
-        lotId = _lotId(claim.gtin, claim.lot);
     }
 }

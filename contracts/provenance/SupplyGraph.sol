@@ -4,8 +4,10 @@ pragma solidity ^0.8.28;
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IDrugProvenance} from "../interfaces/IDrugProvenance.sol";
+import {IProductRegistry} from "../interfaces/IProductRegistry.sol";
+import {IProvenanceTypes} from "../interfaces/IProvenanceTypes.sol";
 import {MerkleLeaf} from "../libraries/MerkleLeaf.sol";
-import {ItemInfo, LotInfo, SupplySlots} from "./SupplySlots.sol";
+import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
 
 /**
  * @title SupplyGraph
@@ -44,18 +46,11 @@ library SupplyGraph {
         bytes32 lot; // packed from this lot by reference (`packFromLot`); zero when packed by list
     }
 
-    /// @notice A commissioned lot.
-    struct LotRecord {
-        bytes32 root; // Merkle root over its packs' ids
-        bytes32 manufacturer; // the member that commissioned it: custodian of its packs while undrawn
-        LotInfo info; // gtin, expiry, quantity, recalled, drawn
-    }
-
-    /// @notice The whole supply graph.
+    /// @notice The whole supply graph. Lots are the product registry's (`IProductRegistry.lotOf`).
     struct Graph {
+        IProductRegistry products; // where lots are looked up (set once, at construction)
         mapping(bytes32 id => ItemRecord item) items;
         mapping(bytes32 id => ContainerRecord container) containers;
-        mapping(bytes32 lotId => LotRecord lot) lots;
     }
 
     /// @notice Links presented with a call, checked in memory (in order) before anything is written.
@@ -63,6 +58,15 @@ library SupplyGraph {
         bytes32[] child; // children placed by the presented links, in order
         bytes32[] parent; // where each was placed
         uint256 n; // number of entries in use
+    }
+
+    /// @dev Container ids are SSCCs (below 10^18); lot and pack ids are hashes (above 2^64 but for a
+    /// negligible chance), so only an id at or above 2^64 needs the product registry's lookup.
+    uint256 private constant CONTAINER_ID_LIMIT = 1 << 64;
+
+    /// @notice The lot `id` (zero root: `id` is no lot). Containers are told apart without a call.
+    function lotOf(Graph storage g, bytes32 id) internal view returns (IProvenanceTypes.Lot memory lot) {
+        if (uint256(id) >= CONTAINER_ID_LIMIT) lot = g.products.lotOf(id);
     }
 
     // ---------------------------------------------------------------- overlays
@@ -117,7 +121,7 @@ library SupplyGraph {
         for (uint256 i = 0; i < ov.n; ++i) {
             ItemRecord storage c = g.items[ov.child[i]];
             if (c.info.kind() == IDrugProvenance.ItemKind.None) {
-                c.info = SupplySlots.newItem(IDrugProvenance.ItemKind.Pack, IDrugProvenance.ItemState.Held, 0);
+                c.info = SupplySlots.newItem(IDrugProvenance.ItemKind.Pack, IProvenanceTypes.ItemState.Held, 0);
             }
             c.parent = ov.parent[i];
             emit IDrugProvenance.ItemLinked(ov.child[i], ov.parent[i]);
@@ -141,44 +145,44 @@ library SupplyGraph {
     ) private view returns (bool) {
         bytes32 child = one.child;
         bytes32 parent = one.parent;
-        if (child == parent) revert IDrugProvenance.ProvenanceInvalidLink(child, parent);
+        if (child == parent) revert IProvenanceTypes.ProvenanceInvalidLink(child, parent);
         bytes32 current = placeOf(g, ov, child);
         if (current == parent) return false;
-        bytes32 lotRoot = g.lots[parent].root;
+        bytes32 lotRoot = lotOf(g, parent).root;
         if (lotRoot != bytes32(0)) {
             if (g.items[child].info.kind() != IDrugProvenance.ItemKind.None || current != bytes32(0)) {
-                revert IDrugProvenance.ProvenanceAlreadyPlaced(child, current);
+                revert IProvenanceTypes.ProvenanceAlreadyPlaced(child, current);
             }
             _requireProof(one.proof, lotRoot, child, parent);
             return true;
         }
         bytes32 root = g.containers[parent].root;
-        if (root == bytes32(0)) revert IDrugProvenance.ProvenanceUnknownContainer(parent);
+        if (root == bytes32(0)) revert IProvenanceTypes.ProvenanceUnknownContainer(parent);
         _requireProof(one.proof, root, child, parent);
         if (parent == packing) {
-            (bytes32 keeper, IDrugProvenance.ItemState state) = keeperOf(g, child, current);
-            if (state != IDrugProvenance.ItemState.Held) revert IDrugProvenance.ProvenanceInvalidState(child, state);
-            if (keeper != packer) revert IDrugProvenance.ProvenanceNotCustodian(child, keeper, packer);
+            (bytes32 keeper, IProvenanceTypes.ItemState state) = keeperOf(g, child, current);
+            if (state != IProvenanceTypes.ItemState.Held) revert IProvenanceTypes.ProvenanceInvalidState(child, state);
+            if (keeper != packer) revert IProvenanceTypes.ProvenanceNotCustodian(child, keeper, packer);
             return true;
         }
         bytes32 lot = g.containers[parent].lot;
-        if (lot == bytes32(0)) revert IDrugProvenance.ProvenanceSealedWhenPacked(child, parent);
+        if (lot == bytes32(0)) revert IProvenanceTypes.ProvenanceSealedWhenPacked(child, parent);
         if (current != lot) {
             if (current != bytes32(0) && g.containers[current].lot == lot) {
-                revert IDrugProvenance.ProvenanceDoublePacked(child, current, parent);
+                revert IProvenanceTypes.ProvenanceDoublePacked(child, current, parent);
             }
-            revert IDrugProvenance.ProvenanceNotInLot(child, parent, lot);
+            revert IProvenanceTypes.ProvenanceNotInLot(child, parent, lot);
         }
-        IDrugProvenance.ItemState own = g.items[child].info.state();
-        if (own != IDrugProvenance.ItemState.None && own != IDrugProvenance.ItemState.Held) {
-            revert IDrugProvenance.ProvenanceInvalidState(child, own);
+        IProvenanceTypes.ItemState own = g.items[child].info.state();
+        if (own != IProvenanceTypes.ItemState.None && own != IProvenanceTypes.ItemState.Held) {
+            revert IProvenanceTypes.ProvenanceInvalidState(child, own);
         }
         return true;
     }
 
     function _requireProof(bytes32[] calldata proof, bytes32 root, bytes32 child, bytes32 parent) private pure {
         if (!MerkleProof.verifyCalldata(proof, root, MerkleLeaf.ofBytes32(child))) {
-            revert IDrugProvenance.ProvenanceInvalidProof(child, parent);
+            revert IProvenanceTypes.ProvenanceInvalidProof(child, parent);
         }
     }
 
@@ -193,24 +197,24 @@ library SupplyGraph {
         Graph storage g,
         bytes32 id,
         bytes32 at
-    ) internal view returns (bytes32 keeper, IDrugProvenance.ItemState state) {
+    ) internal view returns (bytes32 keeper, IProvenanceTypes.ItemState state) {
         ItemRecord storage item = g.items[id];
         ItemInfo info = item.info;
         bool known = info.kind() != IDrugProvenance.ItemKind.None;
         if (at == bytes32(0)) {
-            if (!known) revert IDrugProvenance.ProvenanceUnknownItem(id);
+            if (!known) revert IProvenanceTypes.ProvenanceUnknownItem(id);
             return (item.holder, info.state());
         }
         // a pack placed by a link presented in this call is not stored yet: it is held where it lies
-        state = known ? info.state() : IDrugProvenance.ItemState.Held;
-        LotRecord storage lot = g.lots[at];
+        state = known ? info.state() : IProvenanceTypes.ItemState.Held;
+        IProvenanceTypes.Lot memory lot = lotOf(g, at);
         if (lot.root != bytes32(0)) {
-            if (lot.info.drawn()) revert IDrugProvenance.ProvenanceLotDrawn(id, at);
+            if (lot.drawn) revert IProvenanceTypes.ProvenanceLotDrawn(id, at);
             return (lot.manufacturer, state);
         }
         ItemRecord storage outer = g.items[at];
-        if (outer.info.state() != IDrugProvenance.ItemState.Opened) {
-            revert IDrugProvenance.ProvenanceInsideSealedContainer(id, at);
+        if (outer.info.state() != IProvenanceTypes.ItemState.Opened) {
+            revert IProvenanceTypes.ProvenanceInsideSealedContainer(id, at);
         }
         return (outer.holder, state);
     }
@@ -225,11 +229,11 @@ library SupplyGraph {
         bytes32 member
     ) internal view returns (ItemRecord storage item, bytes32 at) {
         item = g.items[id];
-        if (item.info.kind() == IDrugProvenance.ItemKind.None) revert IDrugProvenance.ProvenanceUnknownItem(id);
+        if (item.info.kind() == IDrugProvenance.ItemKind.None) revert IProvenanceTypes.ProvenanceUnknownItem(id);
         at = item.parent;
-        (bytes32 keeper, IDrugProvenance.ItemState state) = keeperOf(g, id, at);
-        if (keeper != member) revert IDrugProvenance.ProvenanceNotCustodian(id, keeper, member);
-        if (state != IDrugProvenance.ItemState.Held) revert IDrugProvenance.ProvenanceInvalidState(id, state);
+        (bytes32 keeper, IProvenanceTypes.ItemState state) = keeperOf(g, id, at);
+        if (keeper != member) revert IProvenanceTypes.ProvenanceNotCustodian(id, keeper, member);
+        if (state != IProvenanceTypes.ItemState.Held) revert IProvenanceTypes.ProvenanceInvalidState(id, state);
     }
 
     /**
@@ -242,20 +246,20 @@ library SupplyGraph {
         Graph storage g,
         Overlay memory ov,
         bytes32 id
-    ) internal view returns (bytes32 custodian, IDrugProvenance.ItemState state) {
-        state = IDrugProvenance.ItemState.Held;
+    ) internal view returns (bytes32 custodian, IProvenanceTypes.ItemState state) {
+        state = IProvenanceTypes.ItemState.Held;
         bytes32 cur = id;
         while (true) {
             ItemRecord storage item = g.items[cur];
-            IDrugProvenance.ItemState s = item.info.state();
-            bool other = s != IDrugProvenance.ItemState.Held && s != IDrugProvenance.ItemState.None;
-            if (other && state == IDrugProvenance.ItemState.Held) state = s;
+            IProvenanceTypes.ItemState s = item.info.state();
+            bool other = s != IProvenanceTypes.ItemState.Held && s != IProvenanceTypes.ItemState.None;
+            if (other && state == IProvenanceTypes.ItemState.Held) state = s;
             bytes32 parent = placeOf(g, ov, cur);
             if (parent == bytes32(0)) return (item.holder, state);
-            LotRecord storage lot = g.lots[parent];
-            if (lot.root != bytes32(0)) return (lot.info.drawn() ? bytes32(0) : lot.manufacturer, state);
+            IProvenanceTypes.Lot memory lot = lotOf(g, parent);
+            if (lot.root != bytes32(0)) return (lot.drawn ? bytes32(0) : lot.manufacturer, state);
             ItemRecord storage outer = g.items[parent];
-            if (outer.info.state() == IDrugProvenance.ItemState.Opened) return (outer.holder, state);
+            if (outer.info.state() == IProvenanceTypes.ItemState.Opened) return (outer.holder, state);
             cur = parent;
         }
     }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IDrugProvenance} from "../interfaces/IDrugProvenance.sol";
+import {IProvenanceTypes} from "../interfaces/IProvenanceTypes.sol";
 
 /**
  * @notice The packed word of a pack or container: what it is, where it stands and (containers) how
@@ -42,7 +43,7 @@ library SupplySlots {
     /// @notice A new pack or container word.
     function newItem(
         IDrugProvenance.ItemKind kind_,
-        IDrugProvenance.ItemState state_,
+        IProvenanceTypes.ItemState state_,
         uint32 count_
     ) internal pure returns (ItemInfo) {
         return
@@ -57,8 +58,8 @@ library SupplySlots {
     }
 
     /// @notice Where the item stands.
-    function state(ItemInfo info) internal pure returns (IDrugProvenance.ItemState) {
-        return IDrugProvenance.ItemState((ItemInfo.unwrap(info) >> STATE_OFFSET) & MASK_8);
+    function state(ItemInfo info) internal pure returns (IProvenanceTypes.ItemState) {
+        return IProvenanceTypes.ItemState((ItemInfo.unwrap(info) >> STATE_OFFSET) & MASK_8);
     }
 
     /// @notice A container's declared number of children.
@@ -67,7 +68,7 @@ library SupplySlots {
     }
 
     /// @notice The same word with another state.
-    function withState(ItemInfo info, IDrugProvenance.ItemState state_) internal pure returns (ItemInfo) {
+    function withState(ItemInfo info, IProvenanceTypes.ItemState state_) internal pure returns (ItemInfo) {
         uint256 cleared = ItemInfo.unwrap(info) & ~(MASK_8 << STATE_OFFSET);
         return ItemInfo.wrap(cleared | (uint256(state_) << STATE_OFFSET));
     }

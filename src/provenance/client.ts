@@ -1,6 +1,11 @@
 import type { ContractRunner, ContractTransactionReceipt, ContractTransactionResponse, Signer } from "ethers";
 
-import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
+import {
+  ConsortiumRegistry__factory,
+  ProductRegistry__factory,
+  type DrugProvenance,
+  type ProductRegistry,
+} from "../../typechain-types/index.js";
 import type { IDrugProvenance } from "../../typechain-types/provenance/DrugProvenance.js";
 import { MedChainError } from "../chain/errors.js";
 import { planContainer, type Catalog, type ContainerFile } from "./catalog.js";
@@ -17,13 +22,28 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<Contract
   return receipt;
 }
 
+const registries = new WeakMap<DrugProvenance, Promise<string>>();
+
+/**
+ * The product registry (prefixes, products, lots) of a DrugProvenance, connected with the same
+ * runner (signer or provider).
+ */
+export async function productsOf(contract: DrugProvenance): Promise<ProductRegistry> {
+  let address = registries.get(contract);
+  if (address === undefined) {
+    address = contract.products();
+    registries.set(contract, address);
+  }
+  return ProductRegistry__factory.connect(await address, contract.runner);
+}
+
 /**
  * The length of the assigned GS1 company prefix of a GTIN-14 or SSCC-18 (what the contract's
  * `prefixLength` arguments take), or a one-line error if no member holds one.
  */
 export async function companyPrefixLength(contract: DrugProvenance, identifier: string, isSscc: boolean) {
   const value = isSscc ? ssccToUint(identifier) : gtinToUint(identifier);
-  const [length] = await contract.companyPrefixOf(value, isSscc);
+  const [length] = await (await productsOf(contract)).companyPrefixOf(value, isSscc);
   if (length === 0n) {
     throw new MedChainError(
       `${isSscc ? "SSCC" : "GTIN"} ${identifier}: no member holds its GS1 company prefix; the governors assign it by vote (npx hardhat provenance prefix --assign <prefix> --member <member>)`,
@@ -35,12 +55,13 @@ export async function companyPrefixLength(contract: DrugProvenance, identifier: 
 /** Registers a GTIN-14 for the signer's manufacturer, under the company prefix it holds. */
 export async function registerProduct(contract: DrugProvenance, gtin: string): Promise<ContractTransactionReceipt> {
   const prefixLength = await companyPrefixLength(contract, gtin, false);
-  return mined(contract.registerProduct(gtinToUint(gtin), prefixLength));
+  return mined((await productsOf(contract)).registerProduct(gtinToUint(gtin), prefixLength));
 }
 
 /** Commissions a planned lot (one transaction, whatever its size). */
 export async function commissionLot(contract: DrugProvenance, plan: LotPlan): Promise<ContractTransactionReceipt> {
-  return mined(contract.commissionLot(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root));
+  const products = await productsOf(contract);
+  return mined(products.commissionLot(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root));
 }
 
 const TERMINAL = new Set<bigint>([ItemState.Dispensed, ItemState.Destroyed, ItemState.Stolen]);
@@ -67,9 +88,9 @@ export async function linksFor(
   if (item.kind === ItemKind.None && withLot) {
     links.push({ child: id, parent: pack.lotId, proof: catalog.proof(id, pack.lotId) });
   }
-  if (!(await contract.lotOf(pack.lotId)).drawn) return links;
+  if (!(await (await productsOf(contract)).lotOf(pack.lotId)).drawn) return links;
   for (const c of catalog.containersOf(id)) {
-    if ((await contract.containerOf(c)).lot.toLowerCase() === pack.lotId.toLowerCase()) {
+    if ((await contract.itemOf(c)).lot.toLowerCase() === pack.lotId.toLowerCase()) {
       links.push({ child: id, parent: c, proof: catalog.proof(id, c) });
       break;
     }
@@ -94,7 +115,7 @@ async function lotToPackFrom(contract: DrugProvenance, catalog: Catalog, childre
   if (lots.size !== 1 || lots.has(undefined)) return undefined;
   const lotId = [...lots][0]!;
   for (const child of children) if ((await contract.itemOf(child)).kind !== ItemKind.None) return undefined;
-  const lot = await contract.lotOf(lotId);
+  const lot = await (await productsOf(contract)).lotOf(lotId);
   return lot.manufacturer === (await signerMember(contract)) ? lotId : undefined;
 }
 
@@ -160,7 +181,7 @@ export async function reportItemStolen(contract: DrugProvenance, catalog: Catalo
 
 /** Recalls a lot. */
 export async function recallLot(contract: DrugProvenance, lotId: string) {
-  return mined(contract.recall(lotId));
+  return mined((await productsOf(contract)).recall(lotId));
 }
 
 /** What is read off a pack: the GS1 identity and the scratch-off code. */

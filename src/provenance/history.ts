@@ -1,6 +1,6 @@
 import type { EventLog, Log } from "ethers";
 
-import type { DrugProvenance } from "../../typechain-types/index.js";
+import { ProductRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
 import { BIZ_STEPS, DISPOSITIONS, type BizStepName, type DispositionName } from "./kinds.js";
 
 /** One on-chain event of an item's history, in the words EPCIS and people use. */
@@ -39,11 +39,13 @@ export interface HistoryEntry {
  */
 export async function historyOf(contract: DrugProvenance, ids: string[]): Promise<HistoryEntry[]> {
   const f = contract.filters;
+  // Lots live in the module's product registry: their events come from there.
+  const products = ProductRegistry__factory.connect(await contract.products(), contract.runner);
   const logs: Array<EventLog | Log> = [];
   for (const id of ids) {
+    logs.push(...(await products.queryFilter(products.filters.LotCommissioned(id))));
+    logs.push(...(await products.queryFilter(products.filters.LotRecalled(id))));
     const queries = [
-      f.LotCommissioned(id),
-      f.LotRecalled(id),
       f.ContainerPacked(id),
       f.ContainerUnpacked(id),
       f.ItemLinked(id),

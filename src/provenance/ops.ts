@@ -13,6 +13,7 @@ import {
   dispensePack,
   linksFor,
   packContainer,
+  productsOf,
   recallLot,
   receiveItem,
   registerProduct,
@@ -55,7 +56,8 @@ export async function opPrefix(
   const prefix = parseCompanyPrefix(input[action], action);
   const member = action === "revoke" ? undefined : resolveMember(input.member, "member");
   const registry = ConsortiumRegistry__factory.connect(await provenance.consortium(), provenance.runner);
-  const { proposalId, receipt } = await proposePrefixChange(registry, provenance, action, prefix, member);
+  const products = await productsOf(provenance);
+  const { proposalId, receipt } = await proposePrefixChange(registry, products, action, prefix, member);
   const what =
     action === "revoke" ? `revoke company prefix ${prefix}` : `${action} company prefix ${prefix} to ${input.member}`;
   return [
@@ -73,7 +75,8 @@ export async function opCommission(
   const serials = parseSerialsCsv(await readFile(input.serialsFile, "utf8"), input.serialsFile);
   const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
   // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
-  await provenance.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
+  const products = await productsOf(provenance);
+  await products.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
   const files = await writeLotFiles(input.dataDir, plan, input.labels);
   const receipt = await commissionLot(provenance, plan);
   return [

@@ -1,6 +1,6 @@
 import type { ContractTransactionReceipt } from "ethers";
 
-import type { ConsortiumRegistry, DrugProvenance } from "../../typechain-types/index.js";
+import type { ConsortiumRegistry, ProductRegistry } from "../../typechain-types/index.js";
 import { MedChainError } from "../chain/errors.js";
 import { mined } from "../chain/send.js";
 import { proposalIdFrom } from "../consortium/governance.js";
@@ -17,9 +17,9 @@ export function parseCompanyPrefix(text: string, option = "prefix"): string {
   return prefix;
 }
 
-/** The calldata of the provenance module's vote-only prefix function for `action`. */
+/** The calldata of the product registry's vote-only prefix function for `action`. */
 export function prefixCallData(
-  provenance: Pick<DrugProvenance, "interface">,
+  provenance: Pick<ProductRegistry, "interface">,
   action: PrefixAction,
   prefix: string,
   memberId?: string,
@@ -34,13 +34,13 @@ export function prefixCallData(
 
 /**
  * A governor proposes that the consortium assign, transfer or revoke a company prefix: a governed
- * call (`proposeCall`) into the provenance module, which runs once `threshold` governors voted and
- * someone executes it. Dry-run first, so a prefix that overlaps or is taken is refused before voting
+ * call (`proposeCall`) into the product registry (`DrugProvenance.products()`), which runs once
+ * `threshold` governors voted and someone executes it. Dry-run first, so a prefix that overlaps or is taken is refused before voting
  * starts (the module's checks run again at execution).
  */
 export async function proposePrefixChange(
   registry: ConsortiumRegistry,
-  provenance: DrugProvenance,
+  provenance: ProductRegistry,
   action: PrefixAction,
   prefix: string,
   memberId?: string,

@@ -4,6 +4,7 @@ import { network } from "hardhat";
 import { planContainer } from "../../src/provenance/catalog.js";
 import {
   claimOf,
+  commissionLot,
   dispensePack,
   packContainer,
   receiveItem,
@@ -14,7 +15,7 @@ import {
   type PackScan,
 } from "../../src/provenance/client.js";
 import { ItemState } from "../../src/provenance/kinds.js";
-import type { LotPlan } from "../../src/provenance/lot.js";
+import { planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { proposePrefixChange } from "../../src/provenance/prefixes.js";
 import { GTIN, PREFIX, gtinOf, prefixByVote, provenanceFixtureFor, sscc } from "../provenance/fixture.js";
 
@@ -110,6 +111,25 @@ describe("adversarial: only the current holder acts, identifiers belong to their
         ethers.ZeroHash,
         ItemState.Held,
       ]);
+    });
+
+    it("stops the manufacturer reviving a pack it destroyed at the lot by claiming it in a new case", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      const asMfr = fx.provenance.connect(fx.signers.mfr);
+      const plan = planLot({ gtin: GTIN, lot: "REVIVE-1", expiry: "301231", serials: ["R1", "R2"] });
+      await commissionLot(asMfr, plan);
+      fx.catalog.addLotPlan(plan);
+      const [destroyed, other] = plan.bundle.packs.map((p) => p.packId) as [string, string];
+      await asMfr.destroy(destroyed, [
+        { child: destroyed, parent: plan.lotId, proof: fx.catalog.proof(destroyed, plan.lotId) },
+      ]);
+      const revived = planContainer(sscc(60), [destroyed, other]);
+      await asMfr.packFromLot(BigInt(revived.sscc), 7, plan.lotId, revived.root, 2);
+      await expect(
+        asMfr.link([{ child: destroyed, parent: revived.containerId, proof: revived.idTree.getProof([destroyed]) }]),
+      )
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidState")
+        .withArgs(destroyed, ItemState.Destroyed);
     });
 
     it("stops the manufacturer moving a case out of a pallet it sold", async function () {
@@ -250,11 +270,11 @@ describe("adversarial: only the current holder acts, identifiers belong to their
     it("stops a manufacturer registering another brand's GTIN", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
       const theirs = gtinOf(PREFIX.mfrGtin, 77);
-      await expect(fx.provenance.connect(fx.signers.mfr2).registerProduct(BigInt(theirs), 7))
+      await expect(fx.products.connect(fx.signers.mfr2).registerProduct(BigInt(theirs), 7))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotPrefixHolder")
         .withArgs(BigInt(theirs), 7, fx.ids.mfr, fx.ids.mfr2);
       // nor by naming another length of the same digits, which nobody holds
-      await expect(fx.provenance.connect(fx.signers.mfr2).registerProduct(BigInt(theirs), 8))
+      await expect(fx.products.connect(fx.signers.mfr2).registerProduct(BigInt(theirs), 8))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotPrefixHolder")
         .withArgs(BigInt(theirs), 8, ethers.ZeroHash, fx.ids.mfr2);
     });
@@ -262,7 +282,7 @@ describe("adversarial: only the current holder acts, identifiers belong to their
     it("stops a manufacturer registering a GTIN under a prefix nobody holds", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
       const unassigned = gtinOf("4012345", 1);
-      await expect(fx.provenance.connect(fx.signers.mfr).registerProduct(BigInt(unassigned), 7))
+      await expect(fx.products.connect(fx.signers.mfr).registerProduct(BigInt(unassigned), 7))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotPrefixHolder")
         .withArgs(BigInt(unassigned), 7, ethers.ZeroHash, fx.ids.mfr);
     });
@@ -300,26 +320,26 @@ describe("adversarial: only the current holder acts, identifiers belong to their
         .withArgs("061414", 4);
       // a prefix that differs by a leading zero is another prefix
       await prefixByVote(fx, fx.provenance, "assign", "614141", fx.ids.mfr2);
-      expect(await fx.provenance.companyPrefixHolder("614141")).to.equal(fx.ids.mfr2);
-      expect(await fx.provenance.companyPrefixHolder("0614141")).to.equal(fx.ids.mfr);
+      expect(await fx.products.companyPrefixHolder("614141")).to.equal(fx.ids.mfr2);
+      expect(await fx.products.companyPrefixHolder("0614141")).to.equal(fx.ids.mfr);
     });
 
     it("stops one governor's key taking over a brand: a prefix transfer runs only after k votes", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
       const rogue = fx.registry.connect(fx.governors[0]!);
-      const { proposalId } = await proposePrefixChange(rogue, fx.provenance, "transfer", PREFIX.mfrGtin, fx.ids.mfr2);
+      const { proposalId } = await proposePrefixChange(rogue, fx.products, "transfer", PREFIX.mfrGtin, fx.ids.mfr2);
       await rogue.vote(proposalId);
       await expect(fx.registry.execute(proposalId))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumNotEnoughVotes")
         .withArgs(proposalId, 1n, 2n);
-      expect(await fx.provenance.manufacturerOf(BigInt(GTIN))).to.equal(fx.ids.mfr);
+      expect(await fx.products.manufacturerOf(BigInt(GTIN))).to.equal(fx.ids.mfr);
     });
 
     it("stops a former brand owner commissioning or recalling once the consortium moved its prefix", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
       await prefixByVote(fx, fx.provenance, "transfer", PREFIX.mfrGtin, fx.ids.mfr2);
-      expect(await fx.provenance.manufacturerOf(BigInt(GTIN))).to.equal(fx.ids.mfr2);
-      const asMfr = fx.provenance.connect(fx.signers.mfr);
+      expect(await fx.products.manufacturerOf(BigInt(GTIN))).to.equal(fx.ids.mfr2);
+      const asMfr = fx.products.connect(fx.signers.mfr);
       await expect(asMfr.commissionLot(BigInt(GTIN), "X1", fx.plan.expiresAt, 1, fx.plan.root))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotProductOwner")
         .withArgs(BigInt(GTIN), fx.ids.mfr);
@@ -327,12 +347,12 @@ describe("adversarial: only the current holder acts, identifiers belong to their
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceRecallNotAllowed")
         .withArgs(fx.plan.lotId, fx.ids.mfr);
       // the new brand owner may recall the product's lots
-      await expect(fx.provenance.connect(fx.signers.mfr2).recall(fx.plan.lotId)).to.emit(fx.provenance, "LotRecalled");
+      await expect(fx.products.connect(fx.signers.mfr2).recall(fx.plan.lotId)).to.emit(fx.products, "LotRecalled");
     });
 
     it("stops a manufacturer recalling a lot of a brand it does not own", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(fx.provenance.connect(fx.signers.mfr2).recall(fx.plan.lotId))
+      await expect(fx.products.connect(fx.signers.mfr2).recall(fx.plan.lotId))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceRecallNotAllowed")
         .withArgs(fx.plan.lotId, fx.ids.mfr2);
     });

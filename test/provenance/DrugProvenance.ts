@@ -64,26 +64,26 @@ describe("DrugProvenance", function () {
     it("assigns a prefix to a member by consortium vote, naming the proposal", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
       const id = await prefixByVote(fx, fx.provenance, "assign", "4012345", fx.ids.mfr2);
-      const [event] = await fx.provenance.queryFilter(
-        fx.provenance.filters.CompanyPrefixAssigned(undefined, fx.ids.mfr2, id),
+      const [event] = await fx.products.queryFilter(
+        fx.products.filters.CompanyPrefixAssigned(undefined, fx.ids.mfr2, id),
       );
       expect(event!.args.prefix).to.equal("4012345");
-      expect(await fx.provenance.companyPrefixHolder("4012345")).to.equal(fx.ids.mfr2);
-      expect(await fx.provenance.companyPrefixOf(BigInt(gtinOf("4012345", 7)), false)).to.deep.equal([7n, fx.ids.mfr2]);
-      expect(await fx.provenance.companyPrefixOf(BigInt(sscc(7, "4012345")), true)).to.deep.equal([7n, fx.ids.mfr2]);
+      expect(await fx.products.companyPrefixHolder("4012345")).to.equal(fx.ids.mfr2);
+      expect(await fx.products.companyPrefixOf(BigInt(gtinOf("4012345", 7)), false)).to.deep.equal([7n, fx.ids.mfr2]);
+      expect(await fx.products.companyPrefixOf(BigInt(sscc(7, "4012345")), true)).to.deep.equal([7n, fx.ids.mfr2]);
     });
 
     it("refuses a prefix change outside a consortium vote, even from a governor or the certifier", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
       for (const caller of [fx.governors[0]!, fx.certifier, fx.signers.mfr]) {
-        const asCaller = fx.provenance.connect(caller);
+        const asCaller = fx.products.connect(caller);
         for (const call of [
           asCaller.assignCompanyPrefix("4012345", fx.ids.mfr),
           asCaller.transferCompanyPrefix(PREFIX.mfrGtin, fx.ids.mfr2),
           asCaller.revokeCompanyPrefix(PREFIX.mfrGtin),
         ]) {
           await expect(call)
-            .to.be.revertedWithCustomError(fx.provenance, "ConsortiumGuardedNotConsortiumVote")
+            .to.be.revertedWithCustomError(fx.products, "ConsortiumGuardedNotConsortiumVote")
             .withArgs(caller.address);
         }
       }
@@ -92,13 +92,13 @@ describe("DrugProvenance", function () {
     it("refuses a prefix that is not 4 to 12 digits, before the vote starts", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
       for (const bad of ["061", "0614141000001", "06a4141", ""]) {
-        await expect(fx.provenance.companyPrefixHolder(bad))
+        await expect(fx.products.companyPrefixHolder(bad))
           .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidCompanyPrefix")
           .withArgs(bad);
       }
-      const data = fx.provenance.interface.encodeFunctionData("assignCompanyPrefix", ["06a4141", fx.ids.mfr]);
+      const data = fx.products.interface.encodeFunctionData("assignCompanyPrefix", ["06a4141", fx.ids.mfr]);
       const id = (await fx.registry.proposalCount()) + 1n;
-      await fx.registry.connect(fx.governors[0]!).proposeCall(await fx.provenance.getAddress(), data);
+      await fx.registry.connect(fx.governors[0]!).proposeCall(await fx.products.getAddress(), data);
       for (const g of fx.governors.slice(0, 2)) await fx.registry.connect(g).vote(id);
       await expect(fx.registry.execute(id))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidCompanyPrefix")
@@ -117,12 +117,12 @@ describe("DrugProvenance", function () {
 
     it("revokes a prefix by vote: its products can no longer be commissioned nor its SSCCs packed", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
-      const { provenance, signers, ids, plan } = fx;
+      const { provenance, products, signers, ids, plan } = fx;
       const id = await prefixByVote(fx, provenance, "revoke", PREFIX.mfrGtin);
-      const [event] = await provenance.queryFilter(provenance.filters.CompanyPrefixRevoked(undefined, ids.mfr, id));
+      const [event] = await products.queryFilter(products.filters.CompanyPrefixRevoked(undefined, ids.mfr, id));
       expect(event!.args.prefix).to.equal(PREFIX.mfrGtin);
-      expect(await provenance.manufacturerOf(BigInt(GTIN))).to.equal(ethers.ZeroHash);
-      await expect(provenance.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+      expect(await products.manufacturerOf(BigInt(GTIN))).to.equal(ethers.ZeroHash);
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceNotProductOwner")
         .withArgs(BigInt(GTIN), ids.mfr);
       await expect(prefixByVote(fx, provenance, "revoke", PREFIX.mfrGtin))
@@ -147,50 +147,47 @@ describe("DrugProvenance", function () {
     });
 
     it("finds no prefix for an identifier under no assigned prefix", async function () {
-      const { provenance } = await networkHelpers.loadFixture(provenanceFixture);
-      expect(await provenance.companyPrefixOf(BigInt(gtinOf("4012345", 1)), false)).to.deep.equal([
-        0n,
-        ethers.ZeroHash,
-      ]);
-      expect(await provenance.companyPrefixHolder("4012345")).to.equal(ethers.ZeroHash);
+      const { products } = await networkHelpers.loadFixture(provenanceFixture);
+      expect(await products.companyPrefixOf(BigInt(gtinOf("4012345", 1)), false)).to.deep.equal([0n, ethers.ZeroHash]);
+      expect(await products.companyPrefixHolder("4012345")).to.equal(ethers.ZeroHash);
     });
   });
 
   describe("products", function () {
     it("lets the holder of a GTIN's company prefix register it and records it as the product's maker", async function () {
-      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr2).registerProduct(BigInt(MFR2_GTIN), PREFIX.mfr2.length))
-        .to.emit(provenance, "ProductRegistered")
+      const { provenance, products, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr2).registerProduct(BigInt(MFR2_GTIN), PREFIX.mfr2.length))
+        .to.emit(products, "ProductRegistered")
         .withArgs(BigInt(MFR2_GTIN), ids.mfr2, signers.mfr2.address);
-      expect(await provenance.manufacturerOf(BigInt(MFR2_GTIN))).to.equal(ids.mfr2);
+      expect(await products.manufacturerOf(BigInt(MFR2_GTIN))).to.equal(ids.mfr2);
     });
 
     it("refuses a product registration from a member that is not a manufacturer", async function () {
-      const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.dist).registerProduct(BigInt(OTHER_GTIN), 7))
+      const { provenance, products, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.dist).registerProduct(BigInt(OTHER_GTIN), 7))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.dist.address, MANUFACTURER);
     });
 
     it("refuses a GTIN with a wrong check digit", async function () {
-      const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr).registerProduct(9506000134353n, 7))
+      const { provenance, products, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).registerProduct(9506000134353n, 7))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidGtin")
         .withArgs(9506000134353n);
     });
 
     it("refuses a prefix length outside 4 to 12 digits", async function () {
-      const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers } = await networkHelpers.loadFixture(provenanceFixture);
       for (const length of [0, 3, 13]) {
-        await expect(provenance.connect(signers.mfr).registerProduct(BigInt(OTHER_GTIN), length))
+        await expect(products.connect(signers.mfr).registerProduct(BigInt(OTHER_GTIN), length))
           .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidPrefixLength")
           .withArgs(BigInt(OTHER_GTIN), length);
       }
     });
 
     it("refuses to register a product twice", async function () {
-      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr).registerProduct(BigInt(GTIN), 7))
+      const { provenance, products, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).registerProduct(BigInt(GTIN), 7))
         .to.be.revertedWithCustomError(provenance, "ProvenanceProductAlreadyRegistered")
         .withArgs(BigInt(GTIN), ids.mfr);
     });
@@ -198,18 +195,18 @@ describe("DrugProvenance", function () {
 
   describe("lots", function () {
     it("records one root per lot with its GTIN, expiry and quantity", async function () {
-      const { provenance, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
-      const [event] = await provenance.queryFilter(provenance.filters.LotCommissioned(plan.lotId));
+      const { provenance, products, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const [event] = await products.queryFilter(products.filters.LotCommissioned(plan.lotId));
       expect(event!.args.gtin).to.equal(BigInt(GTIN));
       expect(event!.args.lot).to.equal("LOT-42");
-      const lot = await provenance.lotOf(plan.lotId);
+      const lot = await products.lotOf(plan.lotId);
       expect(lot.expiresAt).to.equal(plan.expiresAt);
       expect(lot.root).to.equal(plan.root);
       expect(lot.quantity).to.equal(8n);
       expect(lot.gtin).to.equal(BigInt(GTIN));
       expect(lot.manufacturer).to.equal(ids.mfr);
       expect(lot.drawn).to.equal(true); // the fixture packed its cases from it
-      expect(await provenance.lotIdOf(BigInt(GTIN), "LOT-42")).to.equal(lotIdOf(GTIN, "LOT-42"));
+      expect(await products.lotIdOf(BigInt(GTIN), "LOT-42")).to.equal(lotIdOf(GTIN, "LOT-42"));
     });
 
     it("computes the same pack id on chain as the SDK", async function () {
@@ -221,10 +218,10 @@ describe("DrugProvenance", function () {
     });
 
     it("emits LotCommissioned with the commissioning step and active disposition", async function () {
-      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
       const plan = planLot({ gtin: GTIN, lot: "LOT-43", expiry: "301231", serials: ["A1", "A2"] });
       await commissionLot(provenance.connect(signers.mfr), plan);
-      const events = await provenance.queryFilter(provenance.filters.LotCommissioned(plan.lotId));
+      const events = await products.queryFilter(products.filters.LotCommissioned(plan.lotId));
       expect(events).to.have.length(1);
       expect(events[0]!.args.manufacturer).to.equal(ids.mfr);
       expect(events[0]!.args.root).to.equal(plan.root);
@@ -233,56 +230,54 @@ describe("DrugProvenance", function () {
     });
 
     it("refuses a lot of a product that is not registered", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(
-        provenance.connect(signers.mfr).commissionLot(BigInt(OTHER_GTIN), "X1", plan.expiresAt, 1, plan.root),
-      )
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(OTHER_GTIN), "X1", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownProduct")
         .withArgs(BigInt(OTHER_GTIN));
     });
 
     it("refuses a lot of a product registered by another manufacturer", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr2).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr2).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceNotProductOwner")
         .withArgs(BigInt(GTIN), ids.mfr2);
     });
 
     it("refuses a lot from a member that is not a manufacturer", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.pharmacy).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.pharmacy).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.pharmacy.address, MANUFACTURER);
     });
 
     it("refuses an empty or over-long lot number", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const asMfr = provenance.connect(signers.mfr);
-      await expect(asMfr.commissionLot(BigInt(GTIN), "", plan.expiresAt, 1, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidLotNumber")
         .withArgs("");
       const long = "L".repeat(21);
-      await expect(asMfr.commissionLot(BigInt(GTIN), long, plan.expiresAt, 1, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), long, plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidLotNumber")
         .withArgs(long);
     });
 
     it("refuses a lot with no packs or no root", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const asMfr = provenance.connect(signers.mfr);
-      await expect(asMfr.commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 0, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 0, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyLot")
         .withArgs(0, plan.root);
-      await expect(asMfr.commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 3, ethers.ZeroHash))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 3, ethers.ZeroHash))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyLot")
         .withArgs(3, ethers.ZeroHash);
     });
 
     it("refuses a lot whose expiry is not in the future", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const now = BigInt(await networkHelpers.time.latest()) + 1n;
       await networkHelpers.time.setNextBlockTimestamp(now);
-      await expect(provenance.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", now, 1, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", now, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidExpiry")
         .withArgs(now, now);
     });
@@ -305,8 +300,8 @@ describe("DrugProvenance", function () {
       expect(item.count).to.equal(4n);
       // the pallet was packed with its cases' links in the same transaction
       expect(item.parent).to.equal(pallet);
-      expect((await provenance.containerOf(caseA)).lot).to.equal(plan.lotId);
-      expect((await provenance.containerOf(pallet)).lot).to.equal(ethers.ZeroHash);
+      expect((await provenance.itemOf(caseA)).lot).to.equal(plan.lotId);
+      expect((await provenance.itemOf(pallet)).lot).to.equal(ethers.ZeroHash);
       const [packed] = await provenance.queryFilter(provenance.filters.ContainerPacked(caseA));
       expect(packed!.args.fromLot).to.equal(plan.lotId);
       expect(await provenance.containerIdOf(BigInt(sscc(1)))).to.equal(containerIdOf(sscc(1)));
@@ -360,6 +355,16 @@ describe("DrugProvenance", function () {
         .to.emit(provenance, "ItemLinked")
         .withArgs(caseA, tote.containerId);
       expect(await custodyOf(provenance, catalog, caseA)).to.deep.equal({ custodian: ids.pharmacy, state: "Held" });
+    });
+
+    it("lets only its DrugProvenance draw cases from the product registry's lots", async function () {
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      expect(await products.custody()).to.equal(await provenance.getAddress());
+      for (const caller of [signers.mfr, signers.outsider]) {
+        await expect(products.connect(caller).drawFromLot(plan.lotId, ethers.ZeroHash))
+          .to.be.revertedWithCustomError(products, "ProvenanceOnlyCustody")
+          .withArgs(caller.address);
+      }
     });
 
     it("refuses to pack from a lot for anyone but its manufacturer, or from an unknown lot", async function () {
@@ -695,8 +700,8 @@ describe("DrugProvenance", function () {
     });
 
     it("refuses to dispense a pack of a recalled lot", async function () {
-      const { provenance, catalog, signers, plan } = await deliveredToPharmacy();
-      await provenance.connect(signers.mfr).recall(plan.lotId);
+      const { provenance, products, catalog, signers, plan } = await deliveredToPharmacy();
+      await products.connect(signers.mfr).recall(plan.lotId);
       const { claim, packId } = claimOf(catalog, scanOf(plan, 0));
       await expect(
         provenance.connect(signers.pharmacy).dispense(claim, await linksFor(provenance, catalog, packId, false)),
@@ -739,34 +744,34 @@ describe("DrugProvenance", function () {
 
   describe("recall, destroy, stolen", function () {
     it("lets the lot's manufacturer recall it", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr).recall(plan.lotId))
-        .to.emit(provenance, "LotRecalled")
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).recall(plan.lotId))
+        .to.emit(products, "LotRecalled")
         .withArgs(plan.lotId, ids.mfr, signers.mfr.address, 8, 2);
-      expect((await provenance.lotOf(plan.lotId)).recalled).to.equal(true);
+      expect((await products.lotOf(plan.lotId)).recalled).to.equal(true);
     });
 
     it("lets a regulator recall any lot", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.regulator).recall(plan.lotId))
-        .to.emit(provenance, "LotRecalled")
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.regulator).recall(plan.lotId))
+        .to.emit(products, "LotRecalled")
         .withArgs(plan.lotId, ids.regulator, signers.regulator.address, 8, 2);
     });
 
     it("refuses a recall by another manufacturer, a pharmacy, of an unknown lot, or twice", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr2).recall(plan.lotId))
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr2).recall(plan.lotId))
         .to.be.revertedWithCustomError(provenance, "ProvenanceRecallNotAllowed")
         .withArgs(plan.lotId, ids.mfr2);
-      await expect(provenance.connect(signers.pharmacy).recall(plan.lotId))
+      await expect(products.connect(signers.pharmacy).recall(plan.lotId))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.pharmacy.address, RECALLERS);
       const unknown = ethers.id("no lot");
-      await expect(provenance.connect(signers.mfr).recall(unknown))
+      await expect(products.connect(signers.mfr).recall(unknown))
         .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownLot")
         .withArgs(unknown);
-      await provenance.connect(signers.mfr).recall(plan.lotId);
-      await expect(provenance.connect(signers.regulator).recall(plan.lotId))
+      await products.connect(signers.mfr).recall(plan.lotId);
+      await expect(products.connect(signers.regulator).recall(plan.lotId))
         .to.be.revertedWithCustomError(provenance, "ProvenanceLotAlreadyRecalled")
         .withArgs(plan.lotId);
     });

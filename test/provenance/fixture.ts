@@ -4,7 +4,7 @@ import type { DrugProvenance } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
 import { voteAndExecute } from "../../src/consortium/governance.js";
 import { Catalog } from "../../src/provenance/catalog.js";
-import { commissionLot, packContainer, registerProduct } from "../../src/provenance/client.js";
+import { commissionLot, packContainer, productsOf, registerProduct } from "../../src/provenance/client.js";
 import { gs1CheckDigit } from "../../src/provenance/gs1/index.js";
 import { planLot } from "../../src/provenance/lot.js";
 import { proposePrefixChange, type PrefixAction } from "../../src/provenance/prefixes.js";
@@ -45,7 +45,8 @@ export async function prefixByVote(
   memberId?: string,
 ): Promise<bigint> {
   const registry = consortium.registry.connect(consortium.governors[0]!);
-  const { proposalId } = await proposePrefixChange(registry, provenance, action, prefix, memberId);
+  const products = await productsOf(provenance);
+  const { proposalId } = await proposePrefixChange(registry, products, action, prefix, memberId);
   await voteAndExecute(consortium.registry, consortium.governors.slice(0, 2), proposalId);
   return proposalId;
 }
@@ -74,6 +75,7 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
       lab: await admit(consortium, "LAB-1", ["Laboratory"], lab!),
     };
     const provenance = await ethers.deployContract("DrugProvenance", [await consortium.registry.getAddress()]);
+    const products = await ethers.getContractAt("ProductRegistry", await provenance.products());
     for (const [prefix, member] of [
       [PREFIX.mfrGtin, ids.mfr],
       [PREFIX.mfrSscc, ids.mfr],
@@ -105,6 +107,7 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
     return {
       ...consortium,
       provenance,
+      products,
       plan,
       catalog,
       packIds,

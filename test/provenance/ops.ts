@@ -82,8 +82,8 @@ describe("provenance operator commands (what the tasks print)", function () {
       `governors vote with: npx hardhat consortium vote --proposal ${id}; then: npx hardhat consortium execute --proposal ${id}`,
     );
     expect(await fx.registry.callOf(id)).to.deep.equal([
-      await fx.provenance.getAddress(),
-      fx.provenance.interface.encodeFunctionData("assignCompanyPrefix", ["4012345", fx.ids.mfr2]),
+      await fx.products.getAddress(),
+      fx.products.interface.encodeFunctionData("assignCompanyPrefix", ["4012345", fx.ids.mfr2]),
     ]);
     const before = await fx.registry.proposalCount();
     await expect(opPrefix(asGovernor, { assign: "0614141", transfer: "", revoke: "", member: "MFR-2" }))

@@ -7,7 +7,7 @@ import { newScratchCode, normalizeCode, packIdOf, SCRATCH_CODE_LENGTH } from "..
 import { parseSerialsCsv, planLot } from "../../src/provenance/lot.js";
 import { scanFromLabel } from "../../src/provenance/resolve.js";
 import { parseCompanyPrefix, prefixCallData } from "../../src/provenance/prefixes.js";
-import { DrugProvenance__factory } from "../../typechain-types/index.js";
+import { ProductRegistry__factory } from "../../typechain-types/index.js";
 
 const GTIN = "09506000134352";
 
@@ -71,7 +71,7 @@ describe("provenance SDK", function () {
   });
 
   it("encodes each prefix change as the module's vote-only call, and needs a member to assign or transfer to", function () {
-    const provenance = { interface: DrugProvenance__factory.createInterface() };
+    const provenance = { interface: ProductRegistry__factory.createInterface() };
     const member = "0x" + "11".repeat(32);
     const assign = provenance.interface.decodeFunctionData(
       "assignCompanyPrefix",

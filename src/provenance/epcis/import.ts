@@ -12,6 +12,7 @@ import {
   destroyItem,
   dispensePack,
   packContainer,
+  productsOf,
   recallLot,
   receiveItem,
   reportItemStolen,
@@ -234,11 +235,11 @@ export interface ImportContext extends PlanContext {
 async function alreadyDone(contract: DrugProvenance, ctx: ImportContext, step: PlannedStep): Promise<boolean> {
   switch (step.op) {
     case "commission":
-      return (await contract.lotOf(lotIdOf(step.gtin, step.lot))).root !== ZERO;
+      return (await (await productsOf(contract)).lotOf(lotIdOf(step.gtin, step.lot))).root !== ZERO;
     case "pack":
       return (await contract.itemOf(containerIdOf(step.sscc))).kind === ItemKind.Container;
     case "recall":
-      return (await contract.lotOf(lotIdOf(step.gtin, step.lot))).recalled;
+      return (await (await productsOf(contract)).lotOf(lotIdOf(step.gtin, step.lot))).recalled;
     default: {
       const item = await contract.itemOf(resolveItem(ctx.catalog, step.item).id);
       if (step.op === "ship") return item.state === ItemState.InTransit && item.pendingTo === step.to;

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IDrugProvenance} from "../../../contracts/interfaces/IDrugProvenance.sol";
+import {IProvenanceTypes} from "../../../contracts/interfaces/IProvenanceTypes.sol";
 import {TestBase} from "../utils/TestBase.sol";
 import {vm} from "../utils/Vm.sol";
 import {ProvenanceWorld} from "./ProvenanceWorld.sol";
@@ -182,7 +183,7 @@ contract ProvenanceHandler is ProvenanceWorld {
         uint256 m = by % 3;
         bytes32 id = packIds[i];
         bytes32 custodian = trueCustodian(id);
-        bool expired = block.timestamp >= expiresAt || provenance.lotOf(lotId).recalled;
+        bool expired = block.timestamp >= expiresAt || products.lotOf(lotId).recalled;
         IDrugProvenance.Link[] memory links = _links(id, LinkChoice(choice % 4));
         // a dispense places a pack never seen on chain in its lot itself
         if (choice % 4 != 0 && links.length > 0 && links[0].parent == lotId) links = _drop(links);
@@ -200,7 +201,7 @@ contract ProvenanceHandler is ProvenanceWorld {
     /// @dev The manufacturer recalls the lot.
     function recall() external {
         vm.prank(accounts[0]);
-        try provenance.recall(lotId) {} catch {}
+        try products.recall(lotId) {} catch {}
     }
 
     /// @dev Anyone records the honest links of a pack (pins it in its case).
@@ -297,12 +298,12 @@ contract DrugProvenanceInvariantTest is TestBase {
         for (uint256 k = 0; k < ids.length; ++k) {
             bytes32 truth = handler.trueCustodian(ids[k]);
             if (truth == bytes32(0)) continue;
-            (bytes32 custodian, IDrugProvenance.ItemState state) = provenance.custodyOf(
+            (bytes32 custodian, IProvenanceTypes.ItemState state) = provenance.custodyOf(
                 ids[k],
                 handler.honestLinks(ids[k])
             );
             assertTrue(
-                state == IDrugProvenance.ItemState.Held || state == IDrugProvenance.ItemState.Opened,
+                state == IProvenanceTypes.ItemState.Held || state == IProvenanceTypes.ItemState.Opened,
                 "an item in the supply chain is not held on chain"
             );
             assertEq(custodian, truth, "the chain's custodian is not the true holder");
@@ -316,7 +317,7 @@ contract DrugProvenanceInvariantTest is TestBase {
     function invariant_recalledOrExpiredNeverGenuine() public view {
         (address p, bytes32 lotId, , , uint64 expiresAt) = handler.world();
         IDrugProvenance provenance = IDrugProvenance(p);
-        bool recalled = provenance.lotOf(lotId).recalled;
+        bool recalled = provenance.products().lotOf(lotId).recalled;
         for (uint256 i = 0; i < 4; ++i) {
             (IDrugProvenance.Verdict verdict, , ) = provenance.verify(handler.claimOf(i), handler.linksOf(i));
             if (recalled || block.timestamp >= expiresAt) {
@@ -378,7 +379,7 @@ contract DrugProvenanceFuzzTest is TestBase, ProvenanceWorld {
         IDrugProvenance.Link[] memory links = new IDrugProvenance.Link[](1);
         links[0] = _lotLink(i);
         vm.prank(accounts[by % 3]);
-        vm.expectRevert(abi.encodeWithSelector(IDrugProvenance.ProvenanceLotDrawn.selector, packIds[i], lotId));
+        vm.expectRevert(abi.encodeWithSelector(IProvenanceTypes.ProvenanceLotDrawn.selector, packIds[i], lotId));
         provenance.destroy(packIds[i], links);
     }
 
@@ -386,7 +387,7 @@ contract DrugProvenanceFuzzTest is TestBase, ProvenanceWorld {
         uint256 i = by % 3;
         vm.prank(accounts[i]);
         vm.expectRevert(
-            abi.encodeWithSelector(IDrugProvenance.ProvenanceNoMatchingShipment.selector, pallet, members[i])
+            abi.encodeWithSelector(IProvenanceTypes.ProvenanceNoMatchingShipment.selector, pallet, members[i])
         );
         provenance.receiveItem(pallet);
     }
@@ -398,9 +399,9 @@ contract DrugProvenanceFuzzTest is TestBase, ProvenanceWorld {
         uint64 good = body * 10 + check;
         uint64 bad = body * 10 + ((check + 1) % 10);
         vm.startPrank(accounts[0]);
-        if (good != GTIN) provenance.registerProduct(good, PREFIX_LENGTH);
-        vm.expectRevert(abi.encodeWithSelector(IDrugProvenance.ProvenanceInvalidGtin.selector, bad));
-        provenance.registerProduct(bad, PREFIX_LENGTH);
+        if (good != GTIN) products.registerProduct(good, PREFIX_LENGTH);
+        vm.expectRevert(abi.encodeWithSelector(IProvenanceTypes.ProvenanceInvalidGtin.selector, bad));
+        products.registerProduct(bad, PREFIX_LENGTH);
         vm.stopPrank();
     }
 

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
 import {IDrugProvenance} from "../../../contracts/interfaces/IDrugProvenance.sol";
+import {IProductRegistry} from "../../../contracts/interfaces/IProductRegistry.sol";
 import {Gs1} from "../../../contracts/libraries/Gs1.sol";
 import {MemberKinds} from "../../../contracts/libraries/MemberKinds.sol";
 import {DrugProvenance} from "../../../contracts/provenance/DrugProvenance.sol";
@@ -66,6 +67,7 @@ contract ProvenanceWorld {
 
     MockConsortium internal registry;
     DrugProvenance internal provenance;
+    IProductRegistry internal products;
     address[3] internal accounts = [address(0xA11), address(0xB22), address(0xC33)];
     bytes32[3] internal members = [keccak256("mfr"), keccak256("dist"), keccak256("pharmacy")];
     /// @dev Each member's SSCC company prefix, as a number (7 digits).
@@ -87,6 +89,7 @@ contract ProvenanceWorld {
         registry.setMember(accounts[1], members[1], MemberKinds.DISTRIBUTOR);
         registry.setMember(accounts[2], members[2], MemberKinds.PHARMACY);
         provenance = new DrugProvenance(IConsortiumRegistry(address(registry)));
+        products = provenance.products();
         _assign("9506000", 0);
         _assign("0614141", 0);
         _assign("0614142", 1);
@@ -95,10 +98,10 @@ contract ProvenanceWorld {
         loosePack = provenance.packIdOf(GTIN, "LOOSE", "LOOSE");
         expiresAt = uint64(block.timestamp + 365 days);
         vm.startPrank(accounts[0]);
-        provenance.registerProduct(GTIN, PREFIX_LENGTH);
+        products.registerProduct(GTIN, PREFIX_LENGTH);
         bytes32 root = _pairRoot(_pairRoot(packIds[0], packIds[1]), _pairRoot(packIds[2], packIds[3]), false);
-        lotId = provenance.commissionLot(GTIN, LOT, expiresAt, 4, root);
-        looseLotId = provenance.commissionLot(GTIN, LOOSE_LOT, expiresAt, 1, provenance.leafOf(loosePack));
+        lotId = products.commissionLot(GTIN, LOT, expiresAt, 4, root);
+        looseLotId = products.commissionLot(GTIN, LOOSE_LOT, expiresAt, 1, provenance.leafOf(loosePack));
         caseA = provenance.packFromLot(_nextSscc(0), PREFIX_LENGTH, lotId, _pairRoot(packIds[0], packIds[1]), 2);
         caseB = provenance.packFromLot(_nextSscc(0), PREFIX_LENGTH, lotId, _pairRoot(packIds[2], packIds[3]), 2);
         uint64 palletSscc = _nextSscc(0);
@@ -111,8 +114,8 @@ contract ProvenanceWorld {
 
     function _assign(string memory prefix, uint256 member) internal {
         registry.govern(
-            address(provenance),
-            abi.encodeCall(IDrugProvenance.assignCompanyPrefix, (prefix, members[member]))
+            address(products),
+            abi.encodeCall(IProductRegistry.assignCompanyPrefix, (prefix, members[member]))
         );
     }
 
