@@ -18,7 +18,7 @@ export interface RandomSource {
 const TWO_53 = 2 ** 53;
 
 function fromBytes(next: (n: number) => Uint8Array): RandomSource {
-  let pool = new Uint8Array(0);
+  let pool: Uint8Array = new Uint8Array(0);
   let at = 0;
   const take = (n: number): Uint8Array => {
     if (n > 4096) return next(n);

@@ -91,7 +91,13 @@ export function releaseTable(args: {
     const an = roundTo(Math.max(0, values[2 * i + 1]!), rounding);
     if (ac < minCellCount) return { variant, ac: null, an, frequency: null, suppressed: true };
     const shown = roundTo(ac, rounding);
-    return { variant, ac: shown, an, frequency: an === 0 ? null : Math.min(1, ac / Math.max(an, 1)), suppressed: false };
+    return {
+      variant,
+      ac: shown,
+      an,
+      frequency: an === 0 ? null : Math.min(1, ac / Math.max(an, 1)),
+      suppressed: false,
+    };
   });
   return { queryId: args.queryId.toString(), rulesVersion: args.rulesVersion, minCellCount, rounding, cells };
 }

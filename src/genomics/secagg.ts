@@ -310,7 +310,8 @@ export async function aggregate(
   const ads = checkParticipants(participants, threshold);
   const byId = new Map(ads.map((a) => [a.versionId, a]));
   const survivors = sorted(masked.map((m) => m.versionId));
-  if (new Set(survivors).size !== masked.length) throw new GenomicsInputError("masked inputs: a participant sent twice");
+  if (new Set(survivors).size !== masked.length)
+    throw new GenomicsInputError("masked inputs: a participant sent twice");
   if (survivors.length < threshold) {
     throw new GenomicsInputError(`only ${survivors.length} masked input(s), fewer than the threshold ${threshold}`);
   }
