@@ -41,14 +41,21 @@ function classOf(obj: VrsObject): { keys: string[]; prefix?: string } {
   return cls;
 }
 
+/** The class a field holds when a nested object omits its `type` (as the VRS schema declares it). */
+const FIELD_CLASSES: Record<string, string> = {
+  location: "SequenceLocation",
+  sequenceReference: "SequenceReference",
+};
+
 /** The object reduced to its digest fields, with nested identifiable objects replaced by their digests. */
 function digestible(obj: VrsObject): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of classOf(obj).keys) {
-    const value = obj[key];
+    const value = key === "type" ? obj.type : obj[key];
     if (value === undefined) continue;
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      const nested = value as VrsObject;
+      const raw = value as Partial<VrsObject>;
+      const nested = { ...raw, type: raw.type ?? FIELD_CLASSES[key] ?? "" } as VrsObject;
       out[key] = CLASSES[nested.type]?.prefix !== undefined ? vrsDigest(nested) : digestible(nested);
     } else {
       out[key] = value;
