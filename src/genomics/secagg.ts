@@ -58,13 +58,35 @@ export interface SessionSecret {
   held: Record<string, { sShare: string; bShare: string }>;
 }
 
-/** Round 0 message. */
+/** Round 0 message. `account` and `signature` authenticate it (EIP-191 by an account of `lab`). */
 export interface KeyAdvertisement {
   versionId: string;
   lab: string;
   cPk: string;
   sPk: string;
   bCommitment: string;
+  account?: string;
+  signature?: string;
+}
+
+/** What a lab's account signs to vouch for its round-0 keys (the context binds them to one query). */
+export function advertisementDigest(context: SessionSecret["context"], ad: KeyAdvertisement): string {
+  return keccak256(
+    coder.encode(
+      ["string", "uint256", "address", "uint256", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32"],
+      [
+        DOMAIN + ".keys",
+        context.chainId,
+        context.queries,
+        context.queryId,
+        ad.versionId,
+        ad.lab,
+        ad.cPk,
+        ad.sPk,
+        ad.bCommitment,
+      ],
+    ),
+  );
 }
 
 /** Round 1 message: shares for each participant, encrypted to it. */

@@ -1,6 +1,8 @@
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
+import { getBytes, verifyMessage } from "ethers";
+
 import { mined } from "../chain/send.js";
 import { checkQueryFile, type QueryFile } from "./client.js";
 import type { GenomicsConnection } from "./connect.js";
@@ -16,6 +18,7 @@ import {
   type ReleaseTable,
 } from "./release.js";
 import {
+  advertisementDigest,
   aggregate,
   maskInput,
   maskedDigest,
@@ -113,6 +116,29 @@ export async function publishQueryFile(dir: string, file: QueryFile): Promise<vo
   await writeJson(exchangePaths(dir).query, file);
 }
 
+/**
+ * Refuses any key advertisement not signed by an account operating (now) for the lab that owns the
+ * advertised dataset version: the aggregator relays keys but cannot substitute its own.
+ */
+async function checkAdvertisements(c: GenomicsConnection, file: QueryFile, ads: KeyAdvertisement[]): Promise<void> {
+  const context = { chainId: file.chainId, queries: file.queries, queryId: file.queryId };
+  for (const ad of ads) {
+    const owner = (await c.datasets.versionOf(ad.versionId)).lab;
+    let signer = "";
+    try {
+      signer = verifyMessage(getBytes(advertisementDigest(context, ad)), ad.signature ?? "");
+    } catch {
+      signer = "";
+    }
+    if (owner !== ad.lab || signer.toLowerCase() !== (ad.account ?? "").toLowerCase()) {
+      throw new GenomicsInputError(`keys of ${ad.versionId}: not signed by the account that advertised them`);
+    }
+    if ((await c.registry.memberOf(signer)) !== ad.lab) {
+      throw new GenomicsInputError(`keys of ${ad.versionId}: signed by ${signer}, which does not operate for its lab`);
+    }
+  }
+}
+
 /** Shamir threshold of a query: the alliance's minimum number of labs (read now from the chain). */
 async function thresholdOf(c: GenomicsConnection): Promise<number> {
   return Number((await c.queries.rules()).minLabs);
@@ -139,17 +165,21 @@ export async function labStep(
     await checkQueryFile(c, file, args.versionId);
     const context = { chainId: BigInt(file.chainId), queries: file.queries, queryId: BigInt(file.queryId) };
     const s = startSession(context, args.versionId, args.lab, args.rng);
+    const account = await c.signer.getAddress();
+    const signature = await c.signer.signMessage(getBytes(advertisementDigest(s.secret.context, s.advertisement)));
     await writeJson(secretFile, s.secret, 0o600);
-    await writeJson(p.keys(args.versionId), s.advertisement);
+    await writeJson(p.keys(args.versionId), { ...s.advertisement, account, signature });
     return "joined";
   }
   if ((await readJson(p.shares(args.versionId))) === undefined) {
     const participants = await need<KeyAdvertisement[]>(p.participants, "the participant list");
+    await checkAdvertisements(c, file, participants);
     await writeJson(p.shares(args.versionId), await shareKeys(secret, participants, await thresholdOf(c), args.rng));
     return "shared";
   }
   if ((await readJson(p.masked(args.versionId))) === undefined) {
     const u1 = await need<KeyAdvertisement[]>(p.u1, "the list of participants that shared (U1)");
+    await checkAdvertisements(c, file, u1);
     const bundles = await readAll<ShareBundle>(path.join(args.dir, "shares"));
     receiveShares(
       secret,
@@ -173,6 +203,17 @@ export async function labStep(
   if ((await readJson(p.unmask(args.versionId))) === undefined) {
     const survivors = await need<string[]>(p.survivors, "the survivor list");
     const u1 = await need<KeyAdvertisement[]>(p.u1, "U1");
+    // The survivors are exactly the participants whose contribution is recorded on chain: an aggregator
+    // cannot tell labs different stories to collect both kinds of shares of one participant.
+    const recorded: string[] = [];
+    for (const a of u1) {
+      if ((await c.queries.contributionOf(BigInt(file.queryId), a.versionId)) !== "0x" + "00".repeat(32)) {
+        recorded.push(a.versionId);
+      }
+    }
+    if (JSON.stringify([...survivors].sort()) !== JSON.stringify(recorded.sort())) {
+      throw new GenomicsInputError("unmasking refused: the survivor list differs from the contributions on chain");
+    }
     const response = unmaskResponse(
       secret,
       u1.map((a) => a.versionId),
@@ -223,10 +264,16 @@ export async function aggregatorStep(
     const u1 = (await readJson<KeyAdvertisement[]>(p.u1))!;
     const masked = await readAll<MaskedInput>(path.join(args.dir, "masked"));
     const survivors: string[] = [];
-    for (const m of masked) {
-      if (!u1.some((a) => a.versionId === m.versionId)) continue;
-      const onChain = await c.queries.contributionOf(queryId, m.versionId);
-      if (onChain === maskedDigest(u1ctx(file), m.versionId, vectorOf(m))) survivors.push(m.versionId);
+    for (const a of u1) {
+      const onChain = await c.queries.contributionOf(queryId, a.versionId);
+      if (onChain === "0x" + "00".repeat(32)) continue;
+      const m = masked.find((x) => x.versionId === a.versionId);
+      if (m === undefined || onChain !== maskedDigest(u1ctx(file), m.versionId, vectorOf(m))) {
+        throw new GenomicsInputError(
+          `waiting: the masked vector ${a.versionId} recorded on chain has not arrived intact`,
+        );
+      }
+      survivors.push(a.versionId);
     }
     if (survivors.length < t)
       throw new GenomicsInputError(`waiting: ${survivors.length} of at least ${t} masked inputs`);

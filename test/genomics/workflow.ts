@@ -103,6 +103,42 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
     expect((await fx.queries.budgetOf(fx.versions[2].datasetKey)).consumed).to.equal(0n);
   });
 
+  it("refuses keys the aggregator substituted, and a survivor list that differs from the chain", async function () {
+    const fx = await loadGenomics();
+    const { dir, lab, aggregator } = await setUp(fx);
+    for (const i of [0, 1, 2]) await lab(i);
+    await aggregatorStep(aggregator, { dir });
+    const p = exchangePaths(dir);
+    const honest = await readFile(p.participants, "utf8");
+    const ads = JSON.parse(honest) as Array<{ sPk: string }>;
+    ads[1]!.sPk = ads[0]!.sPk; // the aggregator swaps in a key it knows
+    await writeFile(p.participants, JSON.stringify(ads));
+    let error: unknown;
+    try {
+      await lab(2);
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.match(
+      /^keys of 0x[0-9a-f]{64}: not signed by the account that advertised them$/,
+    );
+    await writeFile(p.participants, honest);
+    for (const i of [0, 1, 2]) await lab(i);
+    await aggregatorStep(aggregator, { dir });
+    for (const i of [0, 1, 2]) await lab(i);
+    await aggregatorStep(aggregator, { dir });
+    const survivors = JSON.parse(await readFile(p.survivors, "utf8")) as string[];
+    await writeFile(p.survivors, JSON.stringify(survivors.slice(0, 2))); // "the third one dropped"
+    try {
+      await lab(0);
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.equal(
+      "unmasking refused: the survivor list differs from the contributions on chain",
+    );
+  });
+
   it("says what it waits for instead of running a step early", async function () {
     const fx = await loadGenomics();
     const { dir, lab, aggregator } = await setUp(fx);
