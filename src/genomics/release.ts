@@ -95,7 +95,8 @@ export function releaseTable(args: {
       variant,
       ac: shown,
       an,
-      frequency: an === 0 ? null : Math.min(1, ac / Math.max(an, 1)),
+      // from the released (rounded) counts: the exact ones must not leak through the frequency
+      frequency: an === 0 ? null : Math.min(1, shown / an),
       suppressed: false,
     };
   });

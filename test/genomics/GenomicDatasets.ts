@@ -14,7 +14,7 @@ import {
 } from "../../src/genomics/dataset.js";
 import { duoMask } from "../../src/genomics/duo.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
-import { GRU, HMB, ZERO, ethers, loadGenomics, sites, type GenomicsFixture } from "./fixture.js";
+import { GRU, HMB, ZERO, ethers, loadGenomics, networkHelpers, sites, type GenomicsFixture } from "./fixture.js";
 
 async function message(fx: GenomicsFixture, over: Partial<DatasetVersionMessage> = {}, signer = fx.labs[0].account) {
   const tree = buildDatasetTree(sites(9).sites);
@@ -124,9 +124,10 @@ describe("GenomicDatasets", function () {
     const fx = await loadGenomics();
     const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
     const { m, signature } = await message(fx, { deadline: now - 1n });
+    await networkHelpers.time.setNextBlockTimestamp(now + 10n);
     await expect(fx.datasets.register(versionTuple(m), fx.labs[0].account.address, signature))
       .to.be.revertedWithCustomError(fx.datasets, "GenomicsSignatureExpired")
-      .withArgs(now - 1n, now + 1n);
+      .withArgs(now - 1n, now + 10n);
     await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[0].id);
     const fresh = await message(fx);
     await expect(fx.datasets.register(versionTuple(fresh.m), fx.labs[0].account.address, fresh.signature))

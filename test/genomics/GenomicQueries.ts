@@ -150,6 +150,7 @@ describe("GenomicQueries", function () {
       const keys = variantList(4);
       const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
       const rulesVersion = (await fx.queries.rules()).version;
+      await networkHelpers.time.setNextBlockTimestamp(now + 10n);
       await expect(request(fx, fx.researcher, versions))
         .to.emit(fx.queries, "QueryApproved")
         .withArgs(
@@ -159,7 +160,7 @@ describe("GenomicQueries", function () {
           4,
           costOf(4),
           rulesVersion,
-          now + 1n + DAY,
+          now + 10n + DAY,
           cellsRootOf(keys),
           0n,
           versions,
