@@ -89,4 +89,23 @@ contract PrivacyBudgetFuzzTest is TestBase {
             assertTrue(!conflict, "agreement is no conflict");
         }
     }
+
+    /// The alliance's expert panel decides the aggregate at three stars, whatever the other submissions.
+    function testFuzz_expertPanelGivesItsTierAtThreeStars(uint8 tier, uint8 others) public pure {
+        IVariantInterpretations.Significance expert = IVariantInterpretations.Significance(1 + (tier % 5));
+        TierCounts c;
+        for (uint256 i = 0; i < others % 4; ++i) {
+            c = c.added(IVariantInterpretations.Significance(1 + ((others + i) % 5)), true);
+        }
+        (IVariantInterpretations.Aggregate agg, uint8 stars, ) = c.review(expert);
+        IVariantInterpretations.Aggregate[5] memory single = [
+            IVariantInterpretations.Aggregate.Benign,
+            IVariantInterpretations.Aggregate.LikelyBenign,
+            IVariantInterpretations.Aggregate.UncertainSignificance,
+            IVariantInterpretations.Aggregate.LikelyPathogenic,
+            IVariantInterpretations.Aggregate.Pathogenic
+        ];
+        assertEq(uint8(agg), uint8(single[tier % 5]), "the panel's tier is the aggregate");
+        assertEq(stars, 3, "reviewed by expert panel");
+    }
 }
