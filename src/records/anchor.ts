@@ -262,10 +262,10 @@ function proofOf(plan: AnchorPlan, item: AnchorItem, opts: AnchorOptions): Recor
 }
 
 function describe(step: AnchorStep, txHash: string): string {
-  const what = step.purpose === "billing" ? "billing documentation leaf" : "record";
+  const billing = step.purpose === "billing";
   return step.kind === "single"
-    ? `anchored ${step.sources[0]} (${what}) as ${step.root} (tx ${txHash})`
-    : `anchored a batch of ${step.leaves.length} ${what}s as batch ${step.root} (tx ${txHash})`;
+    ? `anchored ${step.sources[0]} (${billing ? "billing documentation leaf" : "record"}) as ${step.root} (tx ${txHash})`
+    : `anchored a batch of ${step.leaves.length} ${billing ? "billing documentation leaves" : "records"} as batch ${step.root} (tx ${txHash})`;
 }
 
 /**
