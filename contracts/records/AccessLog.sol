@@ -117,7 +117,8 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
     ) external view returns (uint256[] memory ids, uint256 nextId) {
         uint256 total = _breakGlassCount;
         if (fromId == 0) fromId = 1;
-        uint256 end = fromId + limit > total + 1 ? total + 1 : fromId + limit;
+        // One past the last id scanned; written so that no `fromId` or `limit` overflows.
+        uint256 end = fromId > total ? fromId : (limit > total + 1 - fromId ? total + 1 : fromId + limit);
         uint256[] memory found = new uint256[](end > fromId ? end - fromId : 0);
         uint256 n;
         for (uint256 id = fromId; id < end; ++id) {

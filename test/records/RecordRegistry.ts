@@ -755,6 +755,9 @@ describe("RecordRegistry", function () {
       expect(await records.overdueReviews(1, 2)).to.deep.equal([[1n, 2n], 3n]);
       expect(await records.overdueReviews(3, 2)).to.deep.equal([[3n], 0n]);
       expect(await records.overdueReviews(5, 2)).to.deep.equal([[], 0n]);
+      // Any page size, even the largest, and any start are answered.
+      expect(await records.overdueReviews(2, ethers.MaxUint256)).to.deep.equal([[2n, 3n], 0n]);
+      expect(await records.overdueReviews(ethers.MaxUint256, ethers.MaxUint256)).to.deep.equal([[], 0n]);
     });
 
     it("refuses a laboratory, an outsider, and a record its issuer did not anchor", async function () {
