@@ -6,7 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-PORT=${E2E_PORT:-8646}
+# Free loopback ports (another process may hold 8545 or any fixed port).
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+PORT=${E2E_PORT:-$(free_port)}
+NODE_PORT=$(free_port)
+# `--network localhost` reads its URL from here (hardhat.config.ts), so the hardhat node below can
+# run on a free port.
+export MEDCHAIN_LOCALHOST_URL="http://127.0.0.1:${NODE_PORT}"
 CHAIN_ID=${E2E_CHAIN_ID:-7077}
 # anvil's first well-known development key (never use it on a real chain)
 export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -141,11 +147,11 @@ npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
-setsid npx hardhat node --port 8545 > "$work/node.log" 2>&1 &
+setsid npx hardhat node --port "$NODE_PORT" > "$work/node.log" 2>&1 &
 node_pid=$!
 trap 'kill -- -$anvil_pid -$node_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
 for _ in $(seq 1 100); do
-  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' http://127.0.0.1:8545 >/dev/null && break
+  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$MEDCHAIN_LOCALHOST_URL" >/dev/null && break
   sleep 0.2
 done
 rm -rf ignition/deployments/chain-31337
