@@ -6,7 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-PORT=${E2E_PORT:-8646}
+# Reads all of its input before matching, so the command piped into it never writes to a closed pipe.
+contains() { local out; out=$(cat); grep -q "$@" <<<"$out"; }
+# Free loopback ports (another process may hold 8545 or any fixed port).
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+PORT=${E2E_PORT:-$(free_port)}
+NODE_PORT=$(free_port)
+# `--network localhost` reads its URL from here (hardhat.config.ts), so the hardhat node below can
+# run on a free port.
+export MEDCHAIN_LOCALHOST_URL="http://127.0.0.1:${NODE_PORT}"
 CHAIN_ID=${E2E_CHAIN_ID:-7077}
 # anvil's first well-known development key (never use it on a real chain)
 export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -42,11 +50,11 @@ npx hardhat consortium vote --proposal 1 $N
 npx hardhat consortium execute --proposal 1 $N
 members=$(npx hardhat consortium members $N)
 echo "$members"
-echo "$members" | grep -qE "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
+echo "$members" | contains -E "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
 
 # A refused call must print one line naming the problem and fail.
 if out=$(npx hardhat consortium vote --proposal 1 $N 2>&1); then echo "e2e: a second vote was accepted"; exit 1; fi
-echo "$out" | grep -q "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
+echo "$out" | contains "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
 # Wrong address, unknown member, insufficient rights: one line each, naming the problem, non-zero exit.
 expect_error() {
   local pattern=$1; shift
@@ -74,17 +82,13 @@ cat > "$work/params.json" <<JSON
 JSON
 HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/MedChain.ts \
   --network consortium --parameters "$work/params.json" < /dev/null
-for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine; do
+for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine \
+  Genomics#GenomicDatasets Genomics#GenomicQueries Genomics#VariantInterpretations; do
   grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
 done
 npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
 npx hardhat consortium vote --proposal 2 $N
 npx hardhat consortium execute --proposal 2 $N
-cp test/fixtures/records/lakeview-visit-encounter.json "$work/encounter.json"
-npx hardhat records anchor "$work/encounter.json" --out "$work/proofs" $N
-proof=$(ls "$work"/proofs/*.json | head -1)
-npx hardhat records verify "$work/encounter.json" "$proof" $N | tee "$work/verify.txt"
-grep -q "^VALID" "$work/verify.txt" || { echo "e2e: the anchored record did not verify"; exit 1; }
 # GS1 company prefixes belong to their owners: a product under a prefix nobody holds is refused; the
 # governors assign the prefix by vote (a governed call, proposal 3), then the product registers.
 expect_error 'no member holds its GS1 company prefix' npx hardhat provenance register-product --gtin 09506000134352 $N
@@ -94,7 +98,7 @@ npx hardhat consortium execute --proposal 3 $N
 npx hardhat provenance register-product --gtin 09506000134352 $N
 
 # Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
-# invented patient; the hospital bills the visit documented by the record it anchored above.
+# invented patient (printing the patient reference of her insurance card).
 node --input-type=module -e "
   import { ethers } from 'ethers';
   const wallet = new ethers.Wallet(process.env.CONSORTIUM_DEPLOYER_KEY, new ethers.JsonRpcProvider(process.env.CONSORTIUM_RPC_URL));
@@ -104,7 +108,37 @@ node --input-type=module -e "
 SECRET=e2e-member-secret-0001
 npx hardhat claims publish-plan --file test/fixtures/claims/plan.json $N
 npx hardhat claims fund --amount 20000 $N
-npx hardhat claims enrol --plan 1 --patient Patient/invented-patient-0001 --secret $SECRET --start 2026-01-01 --end 2026-12-31 $N
+npx hardhat claims enrol --plan 1 --patient Patient/invented-patient-0001 --secret $SECRET --start 2026-01-01 --end 2026-12-31 $N | tee "$work/enrol.txt"
+billing_ref=$(grep -oE "patient reference 0x[0-9a-f]{64}" "$work/enrol.txt" | cut -d' ' -f3)
+[ -n "$billing_ref" ] || { echo "e2e: enrol printed no patient reference"; exit 1; }
+
+# Records by the tasks: the invented patient's app derives her account at E2E-OPS; the hospital's
+# patients file maps her FHIR reference to it (and to her billing reference); the hospital anchors the
+# visit (its record leaf and its billing leaf); she consents to E2E-OPS reading it (custodian and
+# grantee are the same member here: the chain has one operating key); the access is audited.
+export MEDCHAIN_PATIENT_KEY=0x$(printf 'e2e invented patient' | sha256sum | cut -d' ' -f1)
+account=$(npx hardhat records patient-accounts E2E-OPS | awk '{print $2}')
+cat > "$work/patients.json" <<JSON
+{ "format": "medchain.patients.v1",
+  "patients": [{ "reference": "Patient/demo-patient-0001", "account": "$account", "billingRef": "$billing_ref" }] }
+JSON
+cp test/fixtures/records/lakeview-visit-encounter.json "$work/encounter.json"
+# A record whose patient the patients file does not map is refused before anything is sent.
+echo '{ "format": "medchain.patients.v1", "patients": [] }' > "$work/no-patients.json"
+expect_error 'subject: the patient "Patient/demo-patient-0001" is not in the patients file' \
+  npx hardhat records anchor "$work/encounter.json" --patients "$work/no-patients.json" --out "$work/refused" $N
+npx hardhat records anchor "$work/encounter.json" --patients "$work/patients.json" --out "$work/proofs" $N
+proof="$work/proofs/encounter.proof.json"
+shared="$work/proofs/share/encounter.proof.json"
+npx hardhat records verify "$work/encounter.json" "$shared" $N | tee "$work/verify.txt"
+grep -q "^VALID" "$work/verify.txt" || { echo "e2e: the anchored record did not verify"; exit 1; }
+npx hardhat records consent-grant --custodian E2E-OPS --grantee E2E-OPS --purpose TREAT --categories encounter \
+  --days 30 --out "$work/consent.json" $N
+npx hardhat records access "$work/consent.json" "$shared" --purpose TREAT $N
+npx hardhat records audit --csv --member E2E-OPS $N | tee "$work/audit.csv"
+grep -q "^.*,consent,.*,TREAT," "$work/audit.csv" || { echo "e2e: the access is not in the audit report"; exit 1; }
+
+# The hospital bills the visit documented by the billing leaf it anchored above.
 npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/submit.txt"
 grep -qi "approved" "$work/submit.txt" || { echo "e2e: the documented claim was not approved"; exit 1; }
 npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/duplicate.txt"
@@ -120,19 +154,39 @@ expect_error 'ConsortiumRenewalNeedsVote' npx hardhat consortium renew --member 
 npx hardhat consortium propose --action Suspend --member E2E-HOSP $N
 npx hardhat consortium vote --proposal 4 $N
 npx hardhat consortium execute --proposal 4 $N
-npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
+npx hardhat consortium members $N | contains -E "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 
+# Genomics by the tasks: the operator's member becomes a Laboratory too (proposal 5), registers a
+# dataset from a VCF (signed root; the counts stay in its private file) and anyone verifies the file.
+npx hardhat consortium propose --action SetKinds --member E2E-OPS --kinds Hospital,Manufacturer,Insurer,Laboratory $N
+npx hardhat consortium vote --proposal 5 $N
+npx hardhat consortium execute --proposal 5 $N
+printf '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n17\t100\t.\tCA\tCAA\t.\t.\t.\tGT\t0/1\n' > "$work/bad.vcf"
+expect_error 'bad.vcf:3: 17:100 REF=CA ALT=CAA: not left-aligned' \
+  npx hardhat genomics register --vcf "$work/bad.vcf" --name e2e-panel --uses DUO:0000006 --out "$work/genomics" $N
+npx hardhat genomics register --vcf test/fixtures/genomics/lab-a.vcf --name e2e-panel --uses DUO:0000006,DUO:0000042 \
+  --out "$work/genomics" $N | tee "$work/register.txt"
+grep -q "^registered e2e-panel version 1" "$work/register.txt" || { echo "e2e: the dataset was not registered"; exit 1; }
+npx hardhat genomics verify-dataset "$work/genomics/e2e-panel-v1.dataset.json" $N | tee "$work/verify-dataset.txt"
+grep -q "^VALID" "$work/verify-dataset.txt" || { echo "e2e: the registered dataset did not verify"; exit 1; }
+npx hardhat genomics propose-rule --rule release --min-cell-count 5 --min-labs 2 $N
+npx hardhat consortium vote --proposal 6 $N
+npx hardhat consortium execute --proposal 6 $N
+npx hardhat genomics rules $N | contains "counts below 5 suppressed; at least 2 contributing labs" \
+  || { echo "e2e: the voted genomics rule did not take"; exit 1; }
+echo "e2e: genomics registers and verifies a dataset and takes a voted rule on the consortium chain"
+
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
-setsid npx hardhat node --port 8545 > "$work/node.log" 2>&1 &
+setsid npx hardhat node --port "$NODE_PORT" > "$work/node.log" 2>&1 &
 node_pid=$!
 trap 'kill -- -$anvil_pid -$node_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
 for _ in $(seq 1 100); do
-  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' http://127.0.0.1:8545 >/dev/null && break
+  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$MEDCHAIN_LOCALHOST_URL" >/dev/null && break
   sleep 0.2
 done
 rm -rf ignition/deployments/chain-31337
 npx hardhat ignition deploy ignition/modules/Consortium.ts --network localhost --parameters ignition/parameters/localhost.json < /dev/null
 test -f ignition/deployments/chain-31337/deployed_addresses.json
-npx hardhat consortium members --network localhost | grep -q "no members yet"
+npx hardhat consortium members --network localhost | contains "no members yet"
 echo "e2e: --network localhost deploys and writes ignition/deployments/chain-31337/"
