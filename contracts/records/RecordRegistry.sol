@@ -254,7 +254,23 @@ contract RecordRegistry is IRecordRegistry, ConsortiumGuarded, EIP712, Nonces {
 
     // ================================================================ views
 
-    /// @inheritdoc IRecordVerifier
+    /**
+     * @inheritdoc IRecordVerifier
+     * @dev Interim adapter for the claims branch until the issuer-keyed registry lands: the leaf is
+     * looked up as this registry's commitment, and counts only when `issuer` anchored it.
+     */
+    function recordStatus(
+        bytes32 issuer,
+        bytes32 leaf,
+        bytes32 batchRoot,
+        bytes32[] calldata proof
+    ) external view returns (uint64 anchoredAt, RecordStatus status) {
+        uint32 index;
+        (index, anchoredAt, status, ) = _lookup(leaf, uint256(batchRoot), proof);
+        if (index == 0 || _memberIds[index] != issuer) return (0, RecordStatus.Unknown);
+    }
+
+    /// @notice Who anchored a record commitment (alone: batch id 0; or in a batch, with its proof), when, and its status.
     function recordStatus(
         bytes32 commitment,
         uint256 batchId,

@@ -14,6 +14,6 @@ export default buildModule("MedChain", (m) => {
   const { registry } = m.useModule(ConsortiumModule);
   const { records } = m.useModule(RecordsModule);
   const { provenance } = m.useModule(ProvenanceModule);
-  const { plans, engine } = m.useModule(ClaimsModule);
-  return { registry, records, provenance, plans, engine };
+  const { plans, engine, vault } = m.useModule(ClaimsModule);
+  return { registry, records, provenance, plans, engine, vault };
 });

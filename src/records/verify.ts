@@ -27,7 +27,7 @@ export async function verifyRecord(
 ): Promise<VerifyResult> {
   const offline = checkOffline(resource, proof);
   if (!offline.ok) return { verdict: "TAMPERED", commitment: offline.commitment, reason: offline.reason };
-  const [memberId, anchoredAt, status] = await records.recordStatus(offline.commitment, proof.batchId, proof.proof);
+  const [memberId, anchoredAt, status] = await records.getFunction("recordStatus(bytes32,uint256,bytes32[])")(offline.commitment, proof.batchId, proof.proof);
   const verdict = STATUS[Number(status)]!;
   if (verdict === "NOT ANCHORED") return { verdict, commitment: offline.commitment };
   const result: VerifyResult = { verdict, commitment: offline.commitment, memberId, anchoredAt };

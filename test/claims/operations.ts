@@ -13,25 +13,18 @@ import {
   fundEscrow,
   providerRemittance,
   publishPlan,
-  readRecordFile,
+  readDocumentationFile,
   settleClaims,
   submitFhirClaim,
+  submittedDocumentation,
+  withdrawCredit,
   writeEob,
 } from "../../src/claims/operations.js";
-import {
-  CLAIMS_TEST_NETWORK,
-  PLAN_RULES,
-  THREE_LINES,
-  deployClaims,
-  patient,
-  planTerms,
-  usd,
-  type ClaimsFixture,
-} from "./fixture.js";
-import { readClaim } from "../../src/claims/engine.js";
+import { PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms, usd, type ClaimsFixture } from "./fixture.js";
+import { NO_BATCH, readClaim } from "../../src/claims/engine.js";
 import { expectMedChainError, submitClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
+const { ethers, networkHelpers } = await network.create();
 
 async function claimsFixture() {
   return deployClaims(ethers);
@@ -43,6 +36,7 @@ const SECRET = "0x" + "5e".repeat(16);
 function as(fx: ClaimsFixture, signer: HardhatEthersSigner): ClaimsConnection {
   return {
     engine: fx.engine.connect(signer),
+    vault: fx.vault.connect(signer),
     plans: fx.plans.connect(signer),
     token: fx.token.connect(signer) as never,
     decimals: 6,
@@ -64,7 +58,8 @@ describe("Claims operations (what the tasks run)", function () {
       start: "2026-01-01",
       end: "2026-12-31",
     });
-    expect((await fx.engine.coverageOf(planId, patientRef)).end).to.equal(
+    const start = BigInt(Date.parse("2026-01-01T00:00:00Z") / 1000);
+    expect((await fx.plans.periodOf(planId, patientRef, start)).end).to.equal(
       BigInt(Date.parse("2026-12-31T23:59:59Z") / 1000),
     );
     const nonce = await ethers.provider.getTransactionCount(fx.insurer.address);
@@ -81,13 +76,18 @@ describe("Claims operations (what the tasks run)", function () {
   it("submits a FHIR Claim file, and refuses a file that is not a Claim or an unknown plan without sending", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const hospital = as(fx, fx.hospital);
-    const record = { commitment: fx.record, batchId: 0n, proof: [] };
+    const documentation = fx.claim([]).documentation;
     await expectMedChainError(
-      submitFhirClaim(hospital, { file: `${FIXTURES}/not-a-claim.json`, planId: fx.planId, secret: SECRET, record }),
+      submitFhirClaim(hospital, {
+        file: `${FIXTURES}/not-a-claim.json`,
+        planId: fx.planId,
+        secret: SECRET,
+        documentation,
+      }),
       /not-a-claim\.json: resourceType: not a FHIR Claim/,
     );
     await expectMedChainError(
-      submitFhirClaim(hospital, { file: `${FIXTURES}/visit-claim.json`, planId: 42n, secret: SECRET, record }),
+      submitFhirClaim(hospital, { file: `${FIXTURES}/visit-claim.json`, planId: 42n, secret: SECRET, documentation }),
       "--plan: plan 42 does not exist",
     );
     expect(await fx.engine.claimCount()).to.equal(0n);
@@ -96,9 +96,11 @@ describe("Claims operations (what the tasks run)", function () {
       file: `${FIXTURES}/visit-claim.json`,
       planId: fx.planId,
       secret: SECRET,
-      record,
+      documentation,
     });
-    expect([view.status, view.reason]).to.deep.equal(["Rejected", 31]);
+    expect([view.status, view.reason, view.coverageStart]).to.deep.equal(["Rejected", 31, 0n]);
+    // The documentation it cited is read back from its transaction (no event names it).
+    expect(await submittedDocumentation(hospital, view.claimId)).to.deep.equal(documentation);
   });
 
   it("settles in resumable batches: a second run settles nothing twice", async function () {
@@ -112,7 +114,9 @@ describe("Claims operations (what the tasks run)", function () {
     const again = await settleClaims(as(fx, fx.insurer), { ids, batchSize: 2, journal });
     expect(again.settled).to.deep.equal([]);
     expect((await readFile(journal, "utf8")).trim().split("\n")).to.have.length(3);
-    expect(await fx.engine.creditOf(fx.hospitalId)).to.equal(usd(792));
+    expect(await fx.vault.creditOf(fx.hospitalId)).to.equal(usd(792));
+    const paid = await withdrawCredit(as(fx, fx.hospital));
+    expect(paid.amount).to.equal(usd(792));
   });
 
   it("settles what the chain says is approved even when a stale journal (another chain) names it", async function () {
@@ -129,8 +133,8 @@ describe("Claims operations (what the tasks run)", function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * 86_400n), PLAN_RULES);
     const plan2 = await fx.plans.planCount();
-    await fx.engine.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
-    await fx.engine.connect(fx.insurer2).fund(usd(1000));
+    await fx.plans.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    await fundEscrow(as(fx, fx.insurer2), "1000");
     const theirs = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
     const mine = await submitClaim(fx, fx.claim(THREE_LINES, { patientRef: patient(2) }));
     expect([theirs.view.status, mine.view.status]).to.deep.equal(["Approved", "Approved"]);
@@ -156,17 +160,37 @@ describe("Claims operations (what the tasks run)", function () {
     );
   });
 
-  it("reads a record proof file and names the bad field", async function () {
+  it("reads the documentation from a record's proof file (its billing leaf) and names the bad field", async function () {
     const dir = await mkdtemp(path.join(tmpdir(), "claims-"));
-    const good = path.join(dir, "record.json");
-    await writeFile(good, JSON.stringify({ commitment: ethers.id("r"), batchId: "3", proof: [ethers.id("p")] }));
-    expect(await readRecordFile(good)).to.deep.equal({
-      commitment: ethers.id("r"),
-      batchId: 3n,
-      proof: [ethers.id("p")],
+    const root = ethers.id("root");
+    const proofFile = path.join(dir, "record.proof.json");
+    await writeFile(
+      proofFile,
+      JSON.stringify({
+        record: { subject: ethers.id("s"), commitment: ethers.id("c"), batchRoot: NO_BATCH, proof: [] },
+        billing: { subject: ethers.id("p"), commitment: ethers.id("b"), batchRoot: root, proof: [ethers.id("x")] },
+      }),
+    );
+    expect(await readDocumentationFile(proofFile)).to.deep.equal({
+      commitment: ethers.id("b"),
+      batchRoot: root,
+      proof: [ethers.id("x")],
     });
+    const plain = path.join(dir, "doc.json");
+    await writeFile(plain, JSON.stringify({ commitment: ethers.id("r") }));
+    expect(await readDocumentationFile(plain)).to.deep.equal({
+      commitment: ethers.id("r"),
+      batchRoot: NO_BATCH,
+      proof: [],
+    });
+    const shared = path.join(dir, "shared.json");
+    await writeFile(shared, JSON.stringify({ record: { commitment: ethers.id("c") } }));
+    await expectMedChainError(readDocumentationFile(shared), `${shared}: billing: this proof has no billing`);
     const bad = path.join(dir, "bad.json");
     await writeFile(bad, JSON.stringify({ commitment: "0x12" }));
-    await expectMedChainError(readRecordFile(bad), `${bad}: commitment: not a 32-byte hex string`);
+    await expectMedChainError(readDocumentationFile(bad), `${bad}: commitment: not a 32-byte hex string`);
+    const stray = path.join(dir, "stray.json");
+    await writeFile(stray, JSON.stringify({ commitment: ethers.id("r"), proof: [ethers.id("x")] }));
+    await expectMedChainError(readDocumentationFile(stray), `${stray}: proof: a leaf anchored alone`);
   });
 });

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IClaims} from "../interfaces/IClaims.sol";
+import {ClaimKeys} from "./ClaimKeys.sol";
+import {ClaimState, PeriodTotals, PeriodTotalsLib} from "./ClaimSlots.sol";
+import {ClaimStatuses} from "./ClaimStatuses.sol";
+import {ClaimsLogic} from "./ClaimsLogic.sol";
+import {MemberIndex} from "./MemberIndex.sol";
+import {MemberKinds} from "./MemberKinds.sol";
+
+/**
+ * @title ClaimDecisions
+ * @notice Every step of a claim after its submission: the insurer's review, prompt-pay escalation,
+ * appeals, voids and replacements, and settlement. A linked library (external functions, run by
+ * the engine through DELEGATECALL on the engine's own `ClaimsLogic.Layout`), so the engine's
+ * bytecode stays well under the 24 KB limit, coverage build included; the engine authenticates the
+ * caller and passes its member id in.
+ */
+library ClaimDecisions {
+    using MemberIndex for MemberIndex.Index;
+
+    // ---------------------------------------------------------------- provider steps
+
+    /**
+     * @notice Withdraws a claim (void, or the first half of a replacement). A decided (Approved) claim
+     * gives back its charges and reservation, which only its period's last decision may do (so
+     * nothing decided against its charges is left standing on a reversed claim); its keys are freed.
+     * @return was the status it had
+     */
+    function withdraw(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        bytes32 provider,
+        uint256 claimId,
+        IClaims.ClaimDetails calldata details,
+        bytes32 allowed,
+        IClaims.ClaimStatus newStatus,
+        uint256 replacedBy
+    ) external returns (IClaims.ClaimStatus was) {
+        ClaimsLogic.StoredClaim storage sc = _claimOfProvider(s, claimId, provider);
+        ClaimState st = sc.state;
+        was = st.status();
+        ClaimStatuses.validate(claimId, was, allowed);
+        ClaimsLogic.requireDetails(sc, claimId, details);
+        if (was == IClaims.ClaimStatus.Approved) {
+            bytes32 key = ClaimKeys.period(st.planId(), details.patientRef, details.coverageStart);
+            PeriodTotals t = s.totals[key];
+            if (t.lastDecision() != claimId) revert IClaims.ClaimsDecidedAfter(claimId, t.lastDecision());
+            s.totals[key] = PeriodTotalsLib.create(
+                t.deductibleMet() - details.deductibleApplied,
+                t.oopPaid() - details.oopApplied,
+                t.benefitPaid() - uint72(st.planPays()),
+                details.previousDecision
+            );
+            for (uint256 i = 0; i < details.lines.length; ++i) {
+                IClaims.Line calldata line = details.lines[i];
+                if (ctx.plans.ruleOf(st.planId(), st.planVersion(), line.code).needsAuth) {
+                    s.authUsed[ClaimKeys.authorisation(st.planId(), details.patientRef, line.code)] -= line.units;
+                }
+            }
+            ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
+        }
+        sc.state = st.moved(newStatus, uint40(block.timestamp), st.reason(), false);
+        emit IClaims.ClaimVoided(claimId, replacedBy);
+    }
+
+    /// @notice Prompt pay (see `IClaimsEngine.escalate`).
+    function escalate(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        bytes32 provider,
+        uint256 claimId,
+        IClaims.ClaimDetails calldata details
+    ) external {
+        ClaimsLogic.StoredClaim storage sc = _claimOfProvider(s, claimId, provider);
+        ClaimState st = sc.state;
+        ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.ESCALATABLE);
+        ClaimsLogic.requireDetails(sc, claimId, details);
+        bytes32 insurer = ctx.plans.planOf(st.planId()).insurer;
+        if (!ctx.consortium.isActiveMemberId(insurer, MemberKinds.INSURER)) {
+            revert IClaims.ClaimsInsurerNotActive(st.planId(), insurer);
+        }
+        uint40 deadline = st.statusAt() + ctx.plans.termsOf(st.planId(), st.planVersion()).reviewWindow;
+        if (block.timestamp <= deadline) revert IClaims.ClaimsReviewWindowOpen(claimId, deadline);
+        if (st.status() == IClaims.ClaimStatus.Approved) {
+            sc.state = st.moved(IClaims.ClaimStatus.Paid, uint40(block.timestamp), 0, true);
+            ctx.vault.payFromReserved(insurer, provider, st.planPays());
+            emit IClaims.ClaimPaid(claimId, provider, st.planPays());
+        } else {
+            _decideReview(s, ctx, sc, _subject(claimId, provider, st, details), details.lines);
+        }
+        emit IClaims.ClaimEscalated(claimId, provider, deadline);
+    }
+
+    /// @notice Appeals a rejection or denial (see `IClaimsEngine.appeal`).
+    function appeal(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        bytes32 provider,
+        uint256 claimId
+    ) external {
+        ClaimsLogic.StoredClaim storage sc = _claimOfProvider(s, claimId, provider);
+        ClaimState st = sc.state;
+        ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.APPEALABLE);
+        uint40 appealBy = st.statusAt() + ctx.plans.termsOf(st.planId(), st.planVersion()).appealWindow;
+        if (block.timestamp > appealBy) revert IClaims.ClaimsAppealWindowClosed(claimId, appealBy);
+        sc.state = st.moved(IClaims.ClaimStatus.Appealed, uint40(block.timestamp), st.reason(), st.keysHeld());
+        emit IClaims.ClaimAppealed(claimId, provider);
+    }
+
+    // ---------------------------------------------------------------- insurer steps
+
+    /// @notice Approves a claim in review (see `IClaimsEngine.approve`).
+    function approve(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        bytes32 insurer,
+        uint256 claimId,
+        IClaims.ClaimDetails calldata details
+    ) external {
+        ClaimsLogic.StoredClaim storage sc = _claimOfInsurer(s, ctx, claimId, insurer);
+        ClaimState st = sc.state;
+        ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.IN_REVIEW);
+        ClaimsLogic.requireDetails(sc, claimId, details);
+        _decideReview(s, ctx, sc, _subject(claimId, s.providers.idOf(st.provider()), st, details), details.lines);
+    }
+
+    /// @notice Denies a claim in review (see `IClaimsEngine.deny`).
+    function deny(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        bytes32 insurer,
+        uint256 claimId,
+        uint16 reason
+    ) external {
+        ClaimsLogic.StoredClaim storage sc = _claimOfInsurer(s, ctx, claimId, insurer);
+        ClaimState st = sc.state;
+        ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.IN_REVIEW);
+        if (reason == 0) revert IClaims.ClaimsMissingReason();
+        sc.state = st.moved(IClaims.ClaimStatus.Denied, uint40(block.timestamp), reason, true);
+        emit IClaims.ClaimDenied(claimId, insurer, reason);
+    }
+
+    /// @notice Decides an appeal once (see `IClaimsEngine.decideAppeal`).
+    function decideAppeal(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        bytes32 insurer,
+        uint256 claimId,
+        bool overturn,
+        uint16 reason,
+        IClaims.ClaimDetails calldata details,
+        IClaims.Documentation calldata documentation
+    ) external {
+        ClaimsLogic.StoredClaim storage sc = _claimOfInsurer(s, ctx, claimId, insurer);
+        ClaimState st = sc.state;
+        ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.APPEALED);
+        if (overturn) {
+            ClaimsLogic.requireDetails(sc, claimId, details);
+            ClaimsLogic.Subject memory sub = _subject(claimId, s.providers.idOf(st.provider()), st, details);
+            reason = _decide(s, ctx, sc, sub, details.lines, documentation, true);
+            if (reason == 0) {
+                emit IClaims.AppealDecided(claimId, true, 0);
+                return;
+            }
+        } else if (reason == 0) {
+            revert IClaims.ClaimsMissingReason();
+        }
+        sc.state = st.moved(IClaims.ClaimStatus.AppealDenied, uint40(block.timestamp), reason, st.keysHeld());
+        emit IClaims.AppealDecided(claimId, false, reason);
+    }
+
+    /// @notice Settles approved claims (see `IClaimsEngine.settle`).
+    function settle(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        bytes32 insurer,
+        uint256[] calldata claimIds
+    ) external returns (uint256 total) {
+        uint32 knownPlan;
+        uint32 runProvider;
+        bytes32 runProviderId;
+        uint256 runTotal;
+        for (uint256 i = 0; i < claimIds.length; ++i) {
+            uint256 claimId = claimIds[i];
+            ClaimsLogic.StoredClaim storage sc = s.claims[claimId];
+            ClaimState st = sc.state;
+            ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.SETTLEABLE);
+            if (st.planId() != knownPlan) {
+                if (ctx.plans.planOf(st.planId()).insurer != insurer) {
+                    revert IClaims.ClaimsNotClaimInsurer(claimId, insurer);
+                }
+                knownPlan = st.planId();
+            }
+            sc.state = st.moved(IClaims.ClaimStatus.Paid, uint40(block.timestamp), 0, true);
+            if (st.provider() != runProvider) {
+                if (runTotal != 0) ctx.vault.payFromReserved(insurer, runProviderId, runTotal);
+                total += runTotal;
+                runProvider = st.provider();
+                runProviderId = s.providers.idOf(runProvider);
+                runTotal = 0;
+            }
+            runTotal += st.planPays();
+            emit IClaims.ClaimPaid(claimId, runProviderId, st.planPays());
+        }
+        if (runTotal != 0) ctx.vault.payFromReserved(insurer, runProviderId, runTotal);
+        total += runTotal;
+        emit IClaims.ClaimsSettled(insurer, claimIds.length, total);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev A claim in review decided (approve or escalation): paid, or rejected by the re-run checks.
+    function _decideReview(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        ClaimsLogic.StoredClaim storage sc,
+        ClaimsLogic.Subject memory sub,
+        IClaims.Line[] calldata lines
+    ) private {
+        ClaimState st = sc.state;
+        IClaims.Documentation memory held; // its documentation is held since submission
+        uint16 reason = _decide(s, ctx, sc, sub, lines, held, false);
+        if (reason != 0) sc.state = st.moved(IClaims.ClaimStatus.Rejected, uint40(block.timestamp), reason, false);
+    }
+
+    /**
+     * @dev Decides a claim: runs the checks again (documentation too, for an overturned appeal) and, if
+     * they pass, charges the quote against the totals now and pays the plan share from free escrow.
+     * Returns the failing check's CARC (0: paid).
+     */
+    function _decide(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        ClaimsLogic.StoredClaim storage sc,
+        ClaimsLogic.Subject memory sub,
+        IClaims.Line[] calldata lines,
+        IClaims.Documentation memory documentation,
+        bool checkDocumentation
+    ) private returns (uint16) {
+        IClaims.Quote memory q = ClaimsLogic.quoteFor(s, ctx, sub, lines);
+        ClaimsLogic.Verdict memory v = ClaimsLogic.check(s, ctx, sub, lines, q, documentation, checkDocumentation);
+        if (v.reason != 0) {
+            emit IClaims.ClaimRejected(sub.claimId, v.reason, v.line, v.earlier);
+            return v.reason;
+        }
+        ClaimsLogic.holdKeys(s, sub, lines, v.documentationKey);
+        _chargeAndPay(s, ctx, sc, sub, lines, q);
+        return 0;
+    }
+
+    /// @dev Charges a decided claim's quote and pays its plan share from free escrow: it is Paid.
+    function _chargeAndPay(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        ClaimsLogic.StoredClaim storage sc,
+        ClaimsLogic.Subject memory sub,
+        IClaims.Line[] calldata lines,
+        IClaims.Quote memory q
+    ) private {
+        uint256 previous = ClaimsLogic.charge(s, sub, lines, q);
+        sc.state = sc.state.withPlanVersion(q.version).withPlanPays(uint96(q.planPays)).moved(
+            IClaims.ClaimStatus.Paid,
+            uint40(block.timestamp),
+            0,
+            true
+        );
+        sc.detailsHash = ClaimsLogic.hashDetails(sub, q.deductible, q.oop, previous, lines);
+        emit IClaims.ClaimAdjudicated(
+            sub.claimId,
+            IClaims.ClaimStatus.Paid,
+            q.version,
+            q.planPays,
+            previous,
+            q.results
+        );
+        ctx.vault.payFromFree(q.insurer, sub.provider, q.planPays);
+        emit IClaims.ClaimPaid(sub.claimId, sub.provider, q.planPays);
+    }
+
+    function _claimOfProvider(
+        ClaimsLogic.Layout storage s,
+        uint256 claimId,
+        bytes32 provider
+    ) private view returns (ClaimsLogic.StoredClaim storage sc) {
+        sc = s.claims[claimId];
+        if (sc.state.status() == IClaims.ClaimStatus.None) revert IClaims.ClaimsUnknownClaim(claimId);
+        if (sc.state.provider() != s.providers.numberOf(provider)) {
+            revert IClaims.ClaimsNotClaimProvider(claimId, provider);
+        }
+    }
+
+    function _claimOfInsurer(
+        ClaimsLogic.Layout storage s,
+        ClaimsLogic.Context memory ctx,
+        uint256 claimId,
+        bytes32 insurer
+    ) private view returns (ClaimsLogic.StoredClaim storage sc) {
+        sc = s.claims[claimId];
+        if (sc.state.status() == IClaims.ClaimStatus.None) revert IClaims.ClaimsUnknownClaim(claimId);
+        if (ctx.plans.planOf(sc.state.planId()).insurer != insurer)
+            revert IClaims.ClaimsNotClaimInsurer(claimId, insurer);
+    }
+
+    function _subject(
+        uint256 claimId,
+        bytes32 provider,
+        ClaimState st,
+        IClaims.ClaimDetails calldata details
+    ) private pure returns (ClaimsLogic.Subject memory) {
+        return
+            ClaimsLogic.Subject(
+                claimId,
+                provider,
+                st.planId(),
+                details.patientRef,
+                details.coverageStart,
+                details.serviceDate,
+                0
+            );
+    }
+}
