@@ -10,6 +10,7 @@ import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IRecordVerifier} from "../interfaces/IRecordVerifier.sol";
 import {ISettlementVault} from "../interfaces/ISettlementVault.sol";
 import {ClaimDecisions} from "../libraries/ClaimDecisions.sol";
+import {ClaimSettlement} from "../libraries/ClaimSettlement.sol";
 import {ClaimKeys} from "../libraries/ClaimKeys.sol";
 import {ClaimStatuses} from "../libraries/ClaimStatuses.sol";
 import {ClaimsLogic} from "../libraries/ClaimsLogic.sol";
@@ -21,7 +22,8 @@ import {SettlementVault} from "./SettlementVault.sol";
  * @title ClaimsEngine
  * @notice Claims from submission to payment (the whole API and its rules: `IClaimsEngine`). A small
  * core: it authenticates every caller with the consortium, runs submission (the hot path) inline
- * from `ClaimsLogic`, and every later step from the linked `ClaimDecisions`, all on one storage
+ * from `ClaimsLogic`, and every later step from the linked libraries `ClaimDecisions` (review,
+ * escalation, appeals) and `ClaimSettlement` (settlement, voids, replacements), all on one storage
  * layout (`ClaimsLogic.Layout`). It owns what claims consumed (claim states, the duplicate and
  * documentation keys they hold, period totals, authorisation units used); what plans promise is the
  * plan book's, the money the settlement vault's (deployed by this constructor, so only this engine
@@ -76,7 +78,7 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
     ) external returns (uint256) {
         bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
         ClaimsLogic.Context memory ctx = _context();
-        ClaimStatus was = ClaimDecisions.withdraw(
+        ClaimStatus was = ClaimSettlement.withdraw(
             _s,
             ctx,
             provider,
@@ -92,7 +94,7 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
     /// @inheritdoc IClaimsEngine
     function voidClaim(uint256 claimId, ClaimDetails calldata details) external {
         bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
-        ClaimDecisions.withdraw(
+        ClaimSettlement.withdraw(
             _s,
             _context(),
             provider,
@@ -148,7 +150,7 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
 
     /// @inheritdoc IClaimsEngine
     function settle(uint256[] calldata claimIds) external returns (uint256) {
-        return ClaimDecisions.settle(_s, _context(), _requireInsurer(), claimIds);
+        return ClaimSettlement.settle(_s, _context(), _requireInsurer(), claimIds);
     }
 
     // ---------------------------------------------------------------- views
@@ -176,12 +178,12 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
         bytes32 code,
         uint40 serviceDate
     ) external view returns (uint256) {
-        return _s.holderOf(ClaimKeys.service(patientRef, providerId, code, serviceDate), 0);
+        return _s.claimForService(patientRef, providerId, code, serviceDate);
     }
 
     /// @inheritdoc IClaimsEngine
     function claimForDocumentation(bytes32 providerId, bytes32 leaf) external view returns (uint256) {
-        return _s.holderOf(ClaimKeys.documentation(providerId, leaf), 0);
+        return _s.documentedBy(ClaimKeys.documentation(providerId, leaf), 0);
     }
 
     /// @inheritdoc IClaimsEngine

@@ -14,7 +14,7 @@ interface IClaims {
     /// @notice Where a claim stands. Transitions are listed in `ClaimStatuses` (allowed-status bitmaps).
     enum ClaimStatus {
         None, // no such claim
-        PendingReview, // waits for the insurer (above the review threshold, escrow short, or a correction of a denial); charges nothing
+        PendingReview, // waits for the insurer (above the threshold, escrow short, or a corrected denial); charges nothing
         Approved, // decided and accepted; its charges count; the plan share is reserved in the insurer's escrow
         Paid, // decided; the plan share was credited to the provider (final)
         Rejected, // failed a check (reason = CARC); holds nothing, so a corrected claim can follow
@@ -37,11 +37,11 @@ interface IClaims {
         uint16 coinsuranceBps; // patient's share after deductible and copay, in basis points (<= 10,000)
         uint72 deductible; // per coverage period, paid by the patient before cost sharing
         uint72 oopMax; // per coverage period cap on the patient's share (>= deductible)
-        uint32 reviewWindow; // seconds the insurer has to decide (or settle) a claim before the provider may escalate (1 s to 365 days)
+        uint32 reviewWindow; // seconds the insurer has to decide or settle before the provider may escalate (1 s to 365 d)
         uint72 annualLimit; // per coverage period cap on what the plan pays
         uint72 copay; // fixed patient amount per service line (after the deductible)
         uint80 reviewThreshold; // claims whose plan share exceeds this go to review
-        uint32 appealWindow; // seconds after a rejection or denial during which the provider may appeal (1 s to 365 days)
+        uint32 appealWindow; // seconds after a rejection or denial the provider may appeal in (1 s to 365 d)
     }
 
     /// @notice One service code's rule in a plan version.
@@ -97,7 +97,7 @@ interface IClaims {
     struct Quote {
         bytes32 insurer; // the plan's insurer
         bool insurerActive; // it is an active Insurer now (a suspended or revoked insurer's plans do nothing)
-        uint16 coverageReason; // CARC 31 (no such period), 26 (before it or before the plan's first version), 27 (after it); 0: covered
+        uint16 coverageReason; // CARC 31 (no such period), 26 (before it, or the plan), 27 (after it); 0: covered
         uint16 version; // the plan version in effect on the service date
         uint16 ruleReason; // CARC of the first line failing a plan rule (96, 204, 151, 197); 0: none
         uint256 ruleLine; // that line's index (meaningful when ruleReason != 0)
@@ -205,7 +205,7 @@ interface IClaims {
     error ClaimsInvalidCoinsurance(uint16 coinsuranceBps);
     /// @dev The deductible exceeds the out-of-pocket maximum.
     error ClaimsDeductibleAboveOopMax(uint72 deductible, uint72 oopMax);
-    /// @dev A review or appeal window outside 1 second to 365 days (a zero window would make prompt pay or appeals meaningless).
+    /// @dev A review or appeal window outside 1 second to 365 days (zero would make prompt pay or appeals meaningless).
     error ClaimsInvalidWindows(uint32 reviewWindow, uint32 appealWindow);
     /// @dev A new version must take effect after the previous one and not in the past.
     error ClaimsInvalidEffectiveDate(uint40 effectiveFrom, uint40 earliest);
@@ -229,7 +229,7 @@ interface IClaims {
     error ClaimsServiceDateInFuture(uint40 serviceDate, uint40 nowTimestamp);
     /// @dev No claim with this id.
     error ClaimsUnknownClaim(uint256 claimId);
-    /// @dev The claim's status does not allow this step; `allowed` is the bitmap of statuses that do (bit i: ClaimStatus i).
+    /// @dev The claim's status does not allow this step; `allowed`: the statuses that do (bit i: ClaimStatus i).
     error ClaimsUnexpectedStatus(uint256 claimId, ClaimStatus status, bytes32 allowed);
     /// @dev `memberId` is not the claim's billing provider.
     error ClaimsNotClaimProvider(uint256 claimId, bytes32 memberId);

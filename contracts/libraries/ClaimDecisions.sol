@@ -2,8 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IClaims} from "../interfaces/IClaims.sol";
-import {ClaimKeys} from "./ClaimKeys.sol";
-import {ClaimState, PeriodTotals, PeriodTotalsLib} from "./ClaimSlots.sol";
+import {ClaimState} from "./ClaimSlots.sol";
 import {ClaimStatuses} from "./ClaimStatuses.sol";
 import {ClaimsLogic} from "./ClaimsLogic.sol";
 import {MemberIndex} from "./MemberIndex.sol";
@@ -11,59 +10,16 @@ import {MemberKinds} from "./MemberKinds.sol";
 
 /**
  * @title ClaimDecisions
- * @notice Every step of a claim after its submission: the insurer's review, prompt-pay escalation,
- * appeals, voids and replacements, and settlement. A linked library (external functions, run by
- * the engine through DELEGATECALL on the engine's own `ClaimsLogic.Layout`), so the engine's
- * bytecode stays well under the 24 KB limit, coverage build included; the engine authenticates the
- * caller and passes its member id in.
+ * @notice The decisions on a claim after its submission: the insurer's review (approve, deny),
+ * prompt-pay escalation, appeals and their one decision. A linked library (external functions, run
+ * by the engine through DELEGATECALL on the engine's own `ClaimsLogic.Layout`), so the engine's
+ * bytecode stays under the 24 KB limit, coverage build included; the engine authenticates the
+ * caller and passes its member id in. Voids, replacements and settlement are `ClaimSettlement`'s.
  */
 library ClaimDecisions {
     using MemberIndex for MemberIndex.Index;
 
     // ---------------------------------------------------------------- provider steps
-
-    /**
-     * @notice Withdraws a claim (void, or the first half of a replacement). A decided (Approved) claim
-     * gives back its charges and reservation, which only its period's last decision may do (so
-     * nothing decided against its charges is left standing on a reversed claim); its keys are freed.
-     * @return was the status it had
-     */
-    function withdraw(
-        ClaimsLogic.Layout storage s,
-        ClaimsLogic.Context memory ctx,
-        bytes32 provider,
-        uint256 claimId,
-        IClaims.ClaimDetails calldata details,
-        bytes32 allowed,
-        IClaims.ClaimStatus newStatus,
-        uint256 replacedBy
-    ) external returns (IClaims.ClaimStatus was) {
-        ClaimsLogic.StoredClaim storage sc = _claimOfProvider(s, claimId, provider);
-        ClaimState st = sc.state;
-        was = st.status();
-        ClaimStatuses.validate(claimId, was, allowed);
-        ClaimsLogic.requireDetails(sc, claimId, details);
-        if (was == IClaims.ClaimStatus.Approved) {
-            bytes32 key = ClaimKeys.period(st.planId(), details.patientRef, details.coverageStart);
-            PeriodTotals t = s.totals[key];
-            if (t.lastDecision() != claimId) revert IClaims.ClaimsDecidedAfter(claimId, t.lastDecision());
-            s.totals[key] = PeriodTotalsLib.create(
-                t.deductibleMet() - details.deductibleApplied,
-                t.oopPaid() - details.oopApplied,
-                t.benefitPaid() - uint72(st.planPays()),
-                details.previousDecision
-            );
-            for (uint256 i = 0; i < details.lines.length; ++i) {
-                IClaims.Line calldata line = details.lines[i];
-                if (ctx.plans.ruleOf(st.planId(), st.planVersion(), line.code).needsAuth) {
-                    s.authUsed[ClaimKeys.authorisation(st.planId(), details.patientRef, line.code)] -= line.units;
-                }
-            }
-            ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
-        }
-        sc.state = st.moved(newStatus, uint40(block.timestamp), st.reason(), false);
-        emit IClaims.ClaimVoided(claimId, replacedBy);
-    }
 
     /// @notice Prompt pay (see `IClaimsEngine.escalate`).
     function escalate(
@@ -73,7 +29,7 @@ library ClaimDecisions {
         uint256 claimId,
         IClaims.ClaimDetails calldata details
     ) external {
-        ClaimsLogic.StoredClaim storage sc = _claimOfProvider(s, claimId, provider);
+        ClaimsLogic.StoredClaim storage sc = ClaimsLogic.claimOfProvider(s, claimId, provider);
         ClaimState st = sc.state;
         ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.ESCALATABLE);
         ClaimsLogic.requireDetails(sc, claimId, details);
@@ -100,7 +56,7 @@ library ClaimDecisions {
         bytes32 provider,
         uint256 claimId
     ) external {
-        ClaimsLogic.StoredClaim storage sc = _claimOfProvider(s, claimId, provider);
+        ClaimsLogic.StoredClaim storage sc = ClaimsLogic.claimOfProvider(s, claimId, provider);
         ClaimState st = sc.state;
         ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.APPEALABLE);
         uint40 appealBy = st.statusAt() + ctx.plans.termsOf(st.planId(), st.planVersion()).appealWindow;
@@ -171,44 +127,6 @@ library ClaimDecisions {
         emit IClaims.AppealDecided(claimId, false, reason);
     }
 
-    /// @notice Settles approved claims (see `IClaimsEngine.settle`).
-    function settle(
-        ClaimsLogic.Layout storage s,
-        ClaimsLogic.Context memory ctx,
-        bytes32 insurer,
-        uint256[] calldata claimIds
-    ) external returns (uint256 total) {
-        uint32 knownPlan;
-        uint32 runProvider;
-        bytes32 runProviderId;
-        uint256 runTotal;
-        for (uint256 i = 0; i < claimIds.length; ++i) {
-            uint256 claimId = claimIds[i];
-            ClaimsLogic.StoredClaim storage sc = s.claims[claimId];
-            ClaimState st = sc.state;
-            ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.SETTLEABLE);
-            if (st.planId() != knownPlan) {
-                if (ctx.plans.planOf(st.planId()).insurer != insurer) {
-                    revert IClaims.ClaimsNotClaimInsurer(claimId, insurer);
-                }
-                knownPlan = st.planId();
-            }
-            sc.state = st.moved(IClaims.ClaimStatus.Paid, uint40(block.timestamp), 0, true);
-            if (st.provider() != runProvider) {
-                if (runTotal != 0) ctx.vault.payFromReserved(insurer, runProviderId, runTotal);
-                total += runTotal;
-                runProvider = st.provider();
-                runProviderId = s.providers.idOf(runProvider);
-                runTotal = 0;
-            }
-            runTotal += st.planPays();
-            emit IClaims.ClaimPaid(claimId, runProviderId, st.planPays());
-        }
-        if (runTotal != 0) ctx.vault.payFromReserved(insurer, runProviderId, runTotal);
-        total += runTotal;
-        emit IClaims.ClaimsSettled(insurer, claimIds.length, total);
-    }
-
     // ---------------------------------------------------------------- internals
 
     /// @dev A claim in review decided (approve or escalation): paid, or rejected by the re-run checks.
@@ -245,7 +163,9 @@ library ClaimDecisions {
             emit IClaims.ClaimRejected(sub.claimId, v.reason, v.line, v.earlier);
             return v.reason;
         }
-        ClaimsLogic.holdKeys(s, sub, lines, v.documentationKey);
+        // A rejection overturned takes its keys now; a claim in review or denied holds them since submission.
+        if (!sc.state.keysHeld()) ClaimsLogic.holdServices(s, sub, lines);
+        if (v.documentationKey != bytes32(0)) ClaimsLogic.holdDocumentation(s, sub.claimId, v.documentationKey);
         _chargeAndPay(s, ctx, sc, sub, lines, q);
         return 0;
     }
@@ -277,18 +197,6 @@ library ClaimDecisions {
         );
         ctx.vault.payFromFree(q.insurer, sub.provider, q.planPays);
         emit IClaims.ClaimPaid(sub.claimId, sub.provider, q.planPays);
-    }
-
-    function _claimOfProvider(
-        ClaimsLogic.Layout storage s,
-        uint256 claimId,
-        bytes32 provider
-    ) private view returns (ClaimsLogic.StoredClaim storage sc) {
-        sc = s.claims[claimId];
-        if (sc.state.status() == IClaims.ClaimStatus.None) revert IClaims.ClaimsUnknownClaim(claimId);
-        if (sc.state.provider() != s.providers.numberOf(provider)) {
-            revert IClaims.ClaimsNotClaimProvider(claimId, provider);
-        }
     }
 
     function _claimOfInsurer(

@@ -15,22 +15,12 @@ library ClaimKeys {
     bytes32 private constant PERIOD = keccak256("medchain.claims.period.v2");
     bytes32 private constant AUTHORISATION = keccak256("medchain.claims.authorisation.v2");
 
-    /// @notice The UTC day (days since 1970-01-01) of a moment.
-    function serviceDay(uint40 moment) internal pure returns (uint40) {
-        return moment / DAY;
-    }
-
     /**
-     * @notice The duplicate key of one service: the same patient, provider and code on the same UTC
-     * day is one service, whatever second of the day the claim names.
+     * @notice The key of one provider's services to one patient on one UTC day (see `ServicePages`):
+     * the same code on the same day is one service, whatever second of the day a claim names.
      */
-    function service(
-        bytes32 patientRef,
-        bytes32 provider,
-        bytes32 code,
-        uint40 moment
-    ) internal pure returns (bytes32) {
-        return keccak256(abi.encode(SERVICE, patientRef, provider, code, serviceDay(moment)));
+    function serviceDay(bytes32 patientRef, bytes32 provider, uint40 moment) internal pure returns (bytes32) {
+        return keccak256(abi.encode(SERVICE, patientRef, provider, moment / DAY));
     }
 
     /// @notice The key of a provider's documentation leaf (a record documents one accepted claim at a time).

@@ -13,6 +13,7 @@ import {ClaimKeys} from "./ClaimKeys.sol";
 import {ClaimState, ClaimStateLib, PeriodTotals, PeriodTotalsLib} from "./ClaimSlots.sol";
 import {MemberIndex} from "./MemberIndex.sol";
 import {MerkleLeaf} from "./MerkleLeaf.sol";
+import {ServicePages} from "./ServicePages.sol";
 
 /**
  * @title ClaimsLogic
@@ -38,7 +39,8 @@ library ClaimsLogic {
     struct Layout {
         uint256 claimCount; // claims ever submitted; ids run from 1
         mapping(uint256 claimId => StoredClaim claim) claims;
-        mapping(bytes32 key => uint256 claimId) holders; // service and documentation keys -> claim holding them
+        mapping(bytes32 dayKey => mapping(uint256 page => uint256 entries)) services; // duplicate keys (ServicePages)
+        mapping(bytes32 documentationKey => uint256 claimId) documentation; // the claim a documentation leaf documents
         mapping(bytes32 periodKey => PeriodTotals totals) totals; // charged by decided claims only
         mapping(bytes32 authKey => uint256 used) authUsed; // authorisation units used by decided claims
         MemberIndex.Index providers; // billing providers, numbered for the packed state
@@ -86,6 +88,8 @@ library ClaimsLogic {
         bool forceReview
     ) internal returns (uint256 claimId) {
         claimId = ++s.claimCount;
+        // Ids fit the 40 bits that service pages and period totals name claims in.
+        claimId.toUint40();
         Subject memory sub = Subject(
             claimId,
             provider,
@@ -116,7 +120,8 @@ library ClaimsLogic {
             emit IClaims.ClaimRejected(claimId, v.reason, v.line, v.earlier);
             return claimId;
         }
-        holdKeys(s, sub, input.lines, v.documentationKey);
+        holdServices(s, sub, input.lines);
+        holdDocumentation(s, claimId, v.documentationKey);
         _accept(s, ctx, sub, state, input.lines, q, forceReview);
     }
 
@@ -191,11 +196,8 @@ library ClaimsLogic {
             v.reason = q.coverageReason;
             return v;
         }
-        for (uint256 i = 0; i < lines.length; ++i) {
-            bytes32 key = ClaimKeys.service(sub.patientRef, sub.provider, lines[i].code, sub.serviceDate);
-            uint256 holder = holderOf(s, key, sub.claimId);
-            if (holder != 0) return Verdict(Carc.DUPLICATE, i, holder, 0);
-        }
+        (uint256 line, uint256 holder) = duplicateOf(s, sub, lines);
+        if (holder != 0) return Verdict(Carc.DUPLICATE, line, holder, 0);
         if (checkDocumentation) {
             // The leaf binds the record to the claim's patient; only the provider's own anchoring counts.
             bytes32 leaf = MerkleLeaf.ofPair(sub.patientRef, documentation.commitment);
@@ -210,7 +212,7 @@ library ClaimsLogic {
                 return v;
             }
             v.documentationKey = ClaimKeys.documentation(sub.provider, leaf);
-            uint256 holder = holderOf(s, v.documentationKey, sub.claimId);
+            holder = documentedBy(s, v.documentationKey, sub.claimId);
             if (holder != 0) return Verdict(Carc.DUPLICATE, WHOLE_CLAIM, holder, 0);
         }
         for (uint256 i = 0; i < lines.length; ++i) {
@@ -224,25 +226,99 @@ library ClaimsLogic {
         }
     }
 
-    /// @notice The claim holding `key`, unless it is `self` or no longer holds its keys (0: free).
-    function holderOf(Layout storage s, bytes32 key, uint256 self) internal view returns (uint256 holder) {
-        holder = s.holders[key];
+    /**
+     * @notice The lowest line of `lines` whose service (patient, provider, code, UTC day) another claim
+     * still holds, and that claim (holder 0: none). Claims that no longer hold their keys (rejected,
+     * voided, replaced) free them without a write.
+     */
+    function duplicateOf(
+        Layout storage s,
+        Subject memory sub,
+        IClaims.Line[] calldata lines
+    ) internal view returns (uint256 line, uint256 holder) {
+        bytes32 day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
+        uint256[] memory tags = _tags(day, lines);
+        mapping(uint256 page => uint256 entries) storage pages = s.services[day];
+        line = type(uint256).max;
+        for (uint256 p = 0; ; ++p) {
+            uint256 page = pages[p];
+            for (uint256 e = 0; e < ServicePages.PER_PAGE; ++e) {
+                (uint256 id, uint256 tag) = ServicePages.entryAt(page, e);
+                if (id == 0) return line == type(uint256).max ? (0, 0) : (line, holder);
+                if (id == sub.claimId || !s.claims[id].state.keysHeld()) continue;
+                for (uint256 i = 0; i < line && i < tags.length; ++i) {
+                    if (tags[i] == tag) (line, holder) = (i, id);
+                }
+            }
+        }
+    }
+
+    /// @notice The claim documentation key `key` documents, unless it is `self` or no longer holds its keys (0: free).
+    function documentedBy(Layout storage s, bytes32 key, uint256 self) internal view returns (uint256 holder) {
+        holder = s.documentation[key];
         if (holder == 0 || holder == self || !s.claims[holder].state.keysHeld()) return 0;
     }
 
-    /// @notice Makes the claim the holder of its service keys and of its documentation key (if given).
-    function holdKeys(
-        Layout storage s,
-        Subject memory sub,
-        IClaims.Line[] calldata lines,
-        bytes32 documentationKey
-    ) internal {
-        for (uint256 i = 0; i < lines.length; ++i) {
-            bytes32 key = ClaimKeys.service(sub.patientRef, sub.provider, lines[i].code, sub.serviceDate);
-            if (s.holders[key] != sub.claimId) s.holders[key] = sub.claimId;
+    /**
+     * @notice Makes a claim that holds no keys yet (a new one, or an overturned rejection) the holder
+     * of its services: their entries are appended after the day's last one. Call only after `check`
+     * passed (no other claim holds any of them). Freed entries are left in place: a day's entries
+     * grow only with its own claims' churn.
+     */
+    function holdServices(Layout storage s, Subject memory sub, IClaims.Line[] calldata lines) internal {
+        bytes32 day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
+        mapping(uint256 page => uint256 entries) storage pages = s.services[day];
+        uint256 n;
+        uint256 page = pages[0];
+        while (true) {
+            (uint256 id, ) = ServicePages.entryAt(page, n % ServicePages.PER_PAGE);
+            if (id == 0) break;
+            if (++n % ServicePages.PER_PAGE == 0) page = pages[n / ServicePages.PER_PAGE];
         }
-        if (documentationKey != bytes32(0) && s.holders[documentationKey] != sub.claimId) {
-            s.holders[documentationKey] = sub.claimId;
+        for (uint256 i = 0; i < lines.length; ++i) {
+            page = ServicePages.withEntry(
+                page,
+                n % ServicePages.PER_PAGE,
+                sub.claimId,
+                ServicePages.tag(day, lines[i].code)
+            );
+            if (++n % ServicePages.PER_PAGE == 0) {
+                pages[n / ServicePages.PER_PAGE - 1] = page;
+                page = 0;
+            }
+        }
+        if (n % ServicePages.PER_PAGE != 0) pages[n / ServicePages.PER_PAGE] = page;
+    }
+
+    /// @notice Makes the claim the holder of a documentation key (call only after `check` passed).
+    function holdDocumentation(Layout storage s, uint256 claimId, bytes32 documentationKey) internal {
+        if (s.documentation[documentationKey] != claimId) s.documentation[documentationKey] = claimId;
+    }
+
+    /// @notice The claim holding a service (patient, provider, code, UTC day of `moment`), or 0.
+    function claimForService(
+        Layout storage s,
+        bytes32 patientRef,
+        bytes32 provider,
+        bytes32 code,
+        uint40 moment
+    ) internal view returns (uint256 holder) {
+        bytes32 day = ClaimKeys.serviceDay(patientRef, provider, moment);
+        uint256 wanted = ServicePages.tag(day, code);
+        mapping(uint256 page => uint256 entries) storage pages = s.services[day];
+        uint256 page = pages[0];
+        for (uint256 n = 0; ; ++n) {
+            if (n != 0 && n % ServicePages.PER_PAGE == 0) page = pages[n / ServicePages.PER_PAGE];
+            (uint256 id, uint256 tag) = ServicePages.entryAt(page, n % ServicePages.PER_PAGE);
+            if (id == 0) return 0;
+            if (tag == wanted && s.claims[id].state.keysHeld()) return id;
+        }
+    }
+
+    function _tags(bytes32 day, IClaims.Line[] calldata lines) private pure returns (uint256[] memory tags) {
+        tags = new uint256[](lines.length);
+        for (uint256 i = 0; i < lines.length; ++i) {
+            tags[i] = ServicePages.tag(day, lines[i].code);
         }
     }
 
@@ -274,7 +350,20 @@ library ClaimsLogic {
         }
     }
 
-    // ---------------------------------------------------------------- details
+    // ---------------------------------------------------------------- lookups and details
+
+    /// @notice The claim, reverting unless it exists and `provider` (a member id) is its billing provider.
+    function claimOfProvider(
+        Layout storage s,
+        uint256 claimId,
+        bytes32 provider
+    ) internal view returns (StoredClaim storage sc) {
+        sc = s.claims[claimId];
+        if (sc.state.status() == IClaims.ClaimStatus.None) revert IClaims.ClaimsUnknownClaim(claimId);
+        if (sc.state.provider() != s.providers.numberOf(provider)) {
+            revert IClaims.ClaimsNotClaimProvider(claimId, provider);
+        }
+    }
 
     /// @notice The details hash: the fields of `ClaimDetails` encoded as a tuple.
     function hashDetails(

@@ -270,7 +270,7 @@ contract RecordRegistry is IRecordRegistry, ConsortiumGuarded, EIP712, Nonces {
         if (index == 0 || _memberIds[index] != issuer) return (0, RecordStatus.Unknown);
     }
 
-    /// @notice Who anchored a record commitment (alone: batch id 0; or in a batch, with its proof), when, and its status.
+    /// @notice Who anchored a record commitment (alone: batch id 0; or in a batch with its proof), when, its status.
     function recordStatus(
         bytes32 commitment,
         uint256 batchId,

@@ -5,8 +5,8 @@ import ConsortiumModule from "./Consortium.js";
 import RecordsModule from "./Records.js";
 
 /**
- * The claims contracts on a registry and a record registry: the plan book, the `ClaimDecisions`
- * library the engine links, the engine, and the settlement vault the engine's constructor deploys
+ * The claims contracts on a registry and a record registry: the plan book, the libraries the engine
+ * links (`ClaimDecisions`, `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
  * (recorded with `contractAt` so its address is in deployed_addresses.json).
  */
 function claimsContracts(
@@ -16,9 +16,8 @@ function claimsContracts(
   token: ArgumentType,
 ) {
   const plans = m.contract("ClaimsPlans", [registry]);
-  const decisions = m.library("ClaimDecisions");
   const engine = m.contract("ClaimsEngine", [registry, plans, recordRegistry, token], {
-    libraries: { ClaimDecisions: decisions },
+    libraries: { ClaimDecisions: m.library("ClaimDecisions"), ClaimSettlement: m.library("ClaimSettlement") },
   });
   const vault = m.contractAt("SettlementVault", m.staticCall(engine, "vault"));
   return { plans, engine, vault };

@@ -69,6 +69,13 @@ export function documentationLeaf(patientRef: string, commitment: string): strin
 /** An invented billing documentation commitment (in production: a salted commitment to the record). */
 export const docCommitment = (label: string): string => keccak256(toUtf8Bytes(`billing documentation ${label}`));
 
+/** Deploys the libraries the claims engine links (`ClaimDecisions`, `ClaimSettlement`) and returns their addresses. */
+export async function claimsLibraries(ethers: HardhatEthers): Promise<Record<string, string>> {
+  const decisions = await ethers.deployContract("ClaimDecisions");
+  const settlement = await ethers.deployContract("ClaimSettlement");
+  return { ClaimDecisions: await decisions.getAddress(), ClaimSettlement: await settlement.getAddress() };
+}
+
 /** Documentation leaves anchored per fixture patient (one accepted claim each at a time). */
 const DOCS_PER_PATIENT = 48;
 
@@ -138,7 +145,6 @@ export async function deployClaims(
     ? await ethers.deployContract("RecordRegistry", [registryAddress])
     : undefined;
   const plans = await ethers.deployContract("ClaimsPlans", [registryAddress]);
-  const decisions = await ethers.deployContract("ClaimDecisions");
   const engine = await ethers.deployContract(
     "ClaimsEngine",
     [
@@ -147,7 +153,7 @@ export async function deployClaims(
       await (recordRegistry ?? verifier).getAddress(),
       await token.getAddress(),
     ],
-    { libraries: { ClaimDecisions: await decisions.getAddress() } },
+    { libraries: await claimsLibraries(ethers) },
   );
   const vault = await ethers.getContractAt("SettlementVault", await engine.vault());
 

@@ -3,7 +3,17 @@ import { network } from "hardhat";
 
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
 import { readClaim } from "../../src/claims/engine.js";
-import { CODES, DAY, PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms, usd } from "./fixture.js";
+import {
+  CODES,
+  DAY,
+  PLAN_RULES,
+  THREE_LINES,
+  claimsLibraries,
+  deployClaims,
+  patient,
+  planTerms,
+  usd,
+} from "./fixture.js";
 import { NO_DOCUMENTATION, approveClaim, detailsFor, submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -446,10 +456,7 @@ describe("Claims: plans and coverage periods", function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const registry = await fx.registry.getAddress();
     const ok = await fx.plans.getAddress();
-    const decisions = await ethers.deployContract("ClaimDecisions");
-    const Engine = await ethers.getContractFactory("ClaimsEngine", {
-      libraries: { ClaimDecisions: await decisions.getAddress() },
-    });
+    const Engine = await ethers.getContractFactory("ClaimsEngine", { libraries: await claimsLibraries(ethers) });
     for (const args of [
       [registry, ethers.ZeroAddress, ok, ok],
       [registry, ok, ethers.ZeroAddress, ok],
