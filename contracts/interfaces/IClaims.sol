@@ -14,7 +14,7 @@ interface IClaims {
     /// @notice Where a claim stands. Transitions are listed in `ClaimStatuses` (allowed-status bitmaps).
     enum ClaimStatus {
         None, // no such claim
-        PendingReview, // waits for the insurer (above the threshold, escrow short, or a corrected denial); charges nothing
+        PendingReview, // waits for the insurer (over the threshold, escrow short, a corrected denial); charges nothing
         Approved, // decided and accepted; its charges count; the plan share is reserved in the insurer's escrow
         Paid, // decided; the plan share was credited to the provider (final)
         Rejected, // failed a check (reason = CARC); holds nothing, so a corrected claim can follow
@@ -37,7 +37,7 @@ interface IClaims {
         uint16 coinsuranceBps; // patient's share after deductible and copay, in basis points (<= 10,000)
         uint72 deductible; // per coverage period, paid by the patient before cost sharing
         uint72 oopMax; // per coverage period cap on the patient's share (>= deductible)
-        uint32 reviewWindow; // seconds the insurer has to decide or settle before the provider may escalate (1 s to 365 d)
+        uint32 reviewWindow; // seconds the insurer has to decide or settle before escalation (1 s to 365 d)
         uint72 annualLimit; // per coverage period cap on what the plan pays
         uint72 copay; // fixed patient amount per service line (after the deductible)
         uint80 reviewThreshold; // claims whose plan share exceeds this go to review
