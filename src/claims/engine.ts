@@ -36,8 +36,8 @@ export interface DocumentationArgs {
   proof: string[];
 }
 
-/** The zero batch root: a documentation leaf anchored alone. */
-export const NO_BATCH = "0x" + "00".repeat(32);
+/** The zero batch root: a documentation leaf anchored alone (the records SDK's constant). */
+export { NO_BATCH } from "../records/merkle.js";
 
 /** A claim as the contract's `submit` takes it. */
 export interface ClaimInputArgs {

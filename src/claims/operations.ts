@@ -5,6 +5,7 @@ import { isHexString, type ContractTransactionResponse } from "ethers";
 import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
 import { Journal } from "../chain/journal.js";
 import { MedChainError } from "../chain/errors.js";
+import { PROOF_FORMAT, readBillingCitation } from "../records/proof.js";
 import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 import type { ClaimsConnection } from "./connect.js";
 import {
@@ -104,31 +105,35 @@ export async function authorise(
 const hex32 = (v: unknown): v is string => typeof v === "string" && isHexString(v, 32);
 
 /**
- * Reads the documentation a claim cites from a record's proof file: its `billing` section (the
- * billing documentation leaf the records SDK anchors next to the record: `{ subject, commitment,
- * batchRoot, proof }`), or a file holding just `{ commitment, batchRoot, proof }`. Names the bad
- * field in one line.
+ * Reads the documentation a claim cites: from a records proof file, its billing documentation leaf
+ * (the records SDK's `readBillingCitation`, which owns that format), or from a file holding just
+ * `{ commitment, batchRoot, proof }`. Names the bad field in one line.
  */
-export async function readDocumentationFile(file: string): Promise<DocumentationArgs> {
+export async function readDocumentationFile(file: string): Promise<DocumentationArgs & { patientRef?: string }> {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
   } catch (err) {
     throw new MedChainError(`${file}: cannot read the record proof (${(err as Error).message.split("\n")[0]})`);
   }
-  const section = (json.billing ?? json) as Record<string, unknown>;
-  const where = json.billing === undefined ? "" : "billing.";
-  if (json.billing === undefined && json.record !== undefined)
-    throw new MedChainError(`${file}: billing: this proof has no billing documentation leaf (a shared copy?)`);
-  if (!hex32(section.commitment)) throw new MedChainError(`${file}: ${where}commitment: not a 32-byte hex string`);
-  const batchRoot = section.batchRoot ?? NO_BATCH;
-  if (!hex32(batchRoot)) throw new MedChainError(`${file}: ${where}batchRoot: not a 32-byte hex string`);
-  const proof = section.proof ?? [];
+  if (json.format === PROOF_FORMAT) {
+    const citation = await readBillingCitation(file);
+    return {
+      commitment: citation.docCommitment,
+      batchRoot: citation.batchRoot,
+      proof: citation.proof,
+      patientRef: citation.patientRef,
+    };
+  }
+  if (!hex32(json.commitment)) throw new MedChainError(`${file}: commitment: not a 32-byte hex string`);
+  const batchRoot = json.batchRoot ?? NO_BATCH;
+  if (!hex32(batchRoot)) throw new MedChainError(`${file}: batchRoot: not a 32-byte hex string`);
+  const proof = json.proof ?? [];
   if (!Array.isArray(proof) || !proof.every(hex32))
-    throw new MedChainError(`${file}: ${where}proof: not a list of 32-byte hex strings`);
+    throw new MedChainError(`${file}: proof: not a list of 32-byte hex strings`);
   if (BigInt(batchRoot) === 0n && proof.length !== 0)
-    throw new MedChainError(`${file}: ${where}proof: a leaf anchored alone (batchRoot zero) has no proof`);
-  return { commitment: section.commitment, batchRoot, proof: proof as string[] };
+    throw new MedChainError(`${file}: proof: a leaf anchored alone (batchRoot zero) has no proof`);
+  return { commitment: json.commitment, batchRoot, proof: proof as string[] };
 }
 
 /**
@@ -154,7 +159,8 @@ export async function submitFhirClaim(
     file: string;
     planId: bigint;
     secret: string;
-    documentation: DocumentationArgs;
+    /** What the claim cites (`readDocumentationFile`); `patientRef`, when known, must be the claim's. */
+    documentation: DocumentationArgs & { patientRef?: string };
     replaces?: bigint;
   },
 ): Promise<{ view: ClaimView; mapping: ClaimMapping; txHash: string }> {
@@ -164,14 +170,20 @@ export async function submitFhirClaim(
   } catch (err) {
     throw new MedChainError(`${args.file}: cannot read the claim JSON (${(err as Error).message.split("\n")[0]})`);
   }
+  const { commitment, batchRoot, proof, patientRef: boundTo } = args.documentation;
   const options = {
     file: args.file,
     planId: args.planId,
     decimals: c.decimals,
     patientSecret: args.secret,
-    documentation: args.documentation,
+    documentation: { commitment, batchRoot, proof },
   };
   const draft = fhirClaimToChain(json, options);
+  if (boundTo !== undefined && boundTo.toLowerCase() !== draft.input.patientRef.toLowerCase()) {
+    throw new MedChainError(
+      `--record: its billing leaf documents patient reference ${boundTo}, not this claim's ${draft.input.patientRef} (another patient's record, or another card's secret)`,
+    );
+  }
   await requirePlan(c, args.planId);
   // The coverage period that covers the service date (0: none, and the claim is rejected with CARC 31).
   const coverageStart = await c.plans.coverageOn(args.planId, draft.input.patientRef, draft.input.serviceDate);

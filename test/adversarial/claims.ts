@@ -15,12 +15,12 @@ import {
   THREE_LINES,
   deployClaims,
   docCommitment,
-  documentationLeaf,
   patient,
   planTerms,
   usd,
   type ClaimsFixture,
 } from "../claims/fixture.js";
+import { recordLeaf } from "../../src/records/merkle.js";
 import { NO_DOCUMENTATION, approveClaim, detailsFor, submitClaim } from "../claims/helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -205,7 +205,7 @@ describe("Adversarial: claims", function () {
         fx.claim([{ code: CODES.cosmetic, units: 1n, charged: usd(900) }], { documentation }),
       );
       await fx.engine.connect(fx.hospital).appeal(claimId);
-      await fx.verifier.setRecord(fx.hospitalId, documentationLeaf(patient(1), documentation.commitment), 3);
+      await fx.verifier.setRecord(fx.hospitalId, recordLeaf(patient(1), documentation.commitment), 3);
       await expect(
         fx.engine.connect(fx.insurer).decideAppeal(claimId, true, 0, await detailsFor(fx, claimId), documentation),
       )
@@ -226,7 +226,7 @@ describe("Adversarial: claims", function () {
       await fx.plans.connect(fx.insurer).enrol(fx.planId, patient(1), fx.coverageStart, cut);
       await fx.plans.connect(fx.insurer).enrol(fx.planId, patient(1), cut + 1n, cut + 365n * DAY);
       await networkHelpers.time.increase(3n * DAY);
-      await fx.verifier.setRecord(fx.hospitalId, documentationLeaf(patient(1), documentation.commitment), 1);
+      await fx.verifier.setRecord(fx.hospitalId, recordLeaf(patient(1), documentation.commitment), 1);
       await fx.engine.connect(fx.hospital).appeal(claimId);
       await fx.engine.connect(fx.insurer).decideAppeal(claimId, true, 0, await detailsFor(fx, claimId), documentation);
       const decided = await readClaim(fx.engine, claimId);
@@ -299,7 +299,7 @@ describe("Adversarial: claims", function () {
       await expect(fx.engine.connect(fx.hospital).submit(fx.claim(xray, { serviceDate: fx.now - DAY, documentation })))
         .to.emit(fx.engine, "ClaimRejected")
         .withArgs(first.claimId + 1n, 18, WHOLE_CLAIM, first.claimId);
-      const leaf = documentationLeaf(patient(1), documentation.commitment);
+      const leaf = recordLeaf(patient(1), documentation.commitment);
       expect(await fx.engine.claimForDocumentation(fx.hospitalId, leaf)).to.equal(first.claimId);
       // A void releases it; the next claim takes it over.
       await fx.engine.connect(fx.hospital).voidClaim(first.claimId, await detailsFor(fx, first.claimId));
@@ -412,7 +412,7 @@ describe("Adversarial: claims", function () {
       // joining it with RecordAnchored mapped one patient to records at several hospitals.
       const fx = await networkHelpers.loadFixture(claimsFixture);
       const documentation = await fx.document(patient(1), fx.hospitalId);
-      const leaf = documentationLeaf(patient(1), documentation.commitment);
+      const leaf = recordLeaf(patient(1), documentation.commitment);
       const input = fx.claim(surgery(), { documentation });
       const { claimId } = await submitClaim(fx, input);
       await fx.engine.connect(fx.insurer).deny(claimId, 50);

@@ -1,6 +1,5 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, keccak256, parseUnits, toUtf8Bytes } from "ethers";
+import { keccak256, parseUnits, toUtf8Bytes } from "ethers";
 
 import type {
   ClaimsEngine,
@@ -13,6 +12,7 @@ import type {
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
 import { patientReference, serviceCode } from "../../src/claims/codes.js";
 import { NO_BATCH, type ClaimInputArgs, type DocumentationArgs, type LineArgs } from "../../src/claims/engine.js";
+import { buildBatch, recordLeaf, type LeafValue } from "../../src/records/merkle.js";
 
 export const DAY = 86_400n;
 
@@ -57,14 +57,6 @@ export const PLAN_RULES = [
 
 /** An invented patient's pseudonymous reference (never a name). */
 export const patient = (n: number): string => patientReference(`TEST-PATIENT-${n}`, "0x" + "ab".repeat(16));
-
-/**
- * A billing documentation leaf, `MerkleLeaf.ofPair(patientRef, commitment)`: the StandardMerkleTree
- * leaf of `["bytes32", "bytes32"]` values (built here until the records SDK's helper lands on main).
- */
-export function documentationLeaf(patientRef: string, commitment: string): string {
-  return keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [patientRef, commitment])));
-}
 
 /** An invented billing documentation commitment (in production: a salted commitment to the record). */
 export const docCommitment = (label: string): string => keccak256(toUtf8Bytes(`billing documentation ${label}`));
@@ -172,15 +164,15 @@ export async function deployClaims(
   await vault.connect(insurer).fund(usd(100_000));
 
   // One batch of documentation leaves per fixture patient, anchored (in the mock) by every provider.
-  const entries: Array<[string, string]> = [];
+  const entries: LeafValue[] = [];
   for (const n of [1, 2, 3])
     for (let k = 0; k < DOCS_PER_PATIENT; k++) entries.push([patient(n), docCommitment(`${n}-${k}`)]);
-  const tree = StandardMerkleTree.of(entries, ["bytes32", "bytes32"]);
+  const tree = buildBatch(entries);
   for (const issuer of [hospitalId, hospital2Id, labId]) await verifier.setRecord(issuer, tree.root, 1);
   const pool = new Map<string, DocumentationArgs[]>();
   entries.forEach(([ref, commitment], i) => {
     const list = pool.get(ref) ?? [];
-    list.push({ commitment, batchRoot: tree.root, proof: tree.getProof(i) });
+    list.push({ commitment, batchRoot: tree.root, proof: tree.proofs[i]! });
     pool.set(ref, list);
   });
   const used = new Map<string, number>();
@@ -194,7 +186,7 @@ export async function deployClaims(
   let documented = 0;
   const document = async (ref: string, issuerId: string, status = 1): Promise<DocumentationArgs> => {
     const commitment = docCommitment(`alone ${documented++}`);
-    await verifier.setRecord(issuerId, documentationLeaf(ref, commitment), status);
+    await verifier.setRecord(issuerId, recordLeaf(ref, commitment), status);
     return { commitment, batchRoot: NO_BATCH, proof: [] };
   };
 

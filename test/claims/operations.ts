@@ -22,6 +22,9 @@ import {
 } from "../../src/claims/operations.js";
 import { PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms, usd, type ClaimsFixture } from "./fixture.js";
 import { NO_BATCH, readClaim } from "../../src/claims/engine.js";
+import { COMMITMENT_ALGORITHM } from "../../src/records/commitment.js";
+import { buildBatch } from "../../src/records/merkle.js";
+import { PROOF_FORMAT } from "../../src/records/proof.js";
 import { expectMedChainError, submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -162,20 +165,33 @@ describe("Claims operations (what the tasks run)", function () {
 
   it("reads the documentation from a record's proof file (its billing leaf) and names the bad field", async function () {
     const dir = await mkdtemp(path.join(tmpdir(), "claims-"));
-    const root = ethers.id("root");
+    const leaf = (subject: string, commitment: string) => ({ subject, salt: ethers.id("salt"), commitment });
+    const batch = buildBatch([
+      [patient(1), ethers.id("b")],
+      [patient(2), ethers.id("other")],
+    ]);
+    const proof = {
+      format: PROOF_FORMAT,
+      algorithm: COMMITMENT_ALGORITHM,
+      chainId: "31337",
+      registry: ethers.ZeroAddress,
+      issuer: ethers.id("issuer"),
+      category: 1,
+      record: { ...leaf(ethers.id("s"), ethers.id("c")), batchRoot: NO_BATCH, proof: [] },
+      billing: { ...leaf(patient(1), ethers.id("b")), batchRoot: batch.root, proof: batch.proofs[0]! },
+    };
     const proofFile = path.join(dir, "record.proof.json");
-    await writeFile(
-      proofFile,
-      JSON.stringify({
-        record: { subject: ethers.id("s"), commitment: ethers.id("c"), batchRoot: NO_BATCH, proof: [] },
-        billing: { subject: ethers.id("p"), commitment: ethers.id("b"), batchRoot: root, proof: [ethers.id("x")] },
-      }),
-    );
+    await writeFile(proofFile, JSON.stringify(proof));
     expect(await readDocumentationFile(proofFile)).to.deep.equal({
       commitment: ethers.id("b"),
-      batchRoot: root,
-      proof: [ethers.id("x")],
+      batchRoot: batch.root,
+      proof: batch.proofs[0]!,
+      patientRef: patient(1),
     });
+    const shared = path.join(dir, "shared.json");
+    const { billing: _billing, ...withoutBilling } = proof;
+    await writeFile(shared, JSON.stringify(withoutBilling));
+    await expectMedChainError(readDocumentationFile(shared), /billing: the record was anchored without a billing reference/);
     const plain = path.join(dir, "doc.json");
     await writeFile(plain, JSON.stringify({ commitment: ethers.id("r") }));
     expect(await readDocumentationFile(plain)).to.deep.equal({
@@ -183,9 +199,6 @@ describe("Claims operations (what the tasks run)", function () {
       batchRoot: NO_BATCH,
       proof: [],
     });
-    const shared = path.join(dir, "shared.json");
-    await writeFile(shared, JSON.stringify({ record: { commitment: ethers.id("c") } }));
-    await expectMedChainError(readDocumentationFile(shared), `${shared}: billing: this proof has no billing`);
     const bad = path.join(dir, "bad.json");
     await writeFile(bad, JSON.stringify({ commitment: "0x12" }));
     await expectMedChainError(readDocumentationFile(bad), `${bad}: commitment: not a 32-byte hex string`);

@@ -13,7 +13,8 @@ import { toClaimResponse, toExplanationOfBenefit } from "../../src/claims/fhir-r
 import { planToArgs, readPlanFile } from "../../src/claims/plan.js";
 import { remittanceCsv } from "../../src/claims/remittance.js";
 import { NO_BATCH } from "../../src/claims/engine.js";
-import { deployClaims, docCommitment, documentationLeaf, usd } from "./fixture.js";
+import { deployClaims, docCommitment, usd } from "./fixture.js";
+import { recordLeaf } from "../../src/records/merkle.js";
 import { submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -136,7 +137,7 @@ describe("Claims SDK: chain result to FHIR", function () {
     await fx.plans
       .connect(fx.insurer)
       .enrol(planId, input.patientRef, coverageStart, input.serviceDate + 60n * 86_400n);
-    await fx.verifier.setRecord(fx.hospitalId, documentationLeaf(input.patientRef, DOCUMENTATION.commitment), 1);
+    await fx.verifier.setRecord(fx.hospitalId, recordLeaf(input.patientRef, DOCUMENTATION.commitment), 1);
     const { claimId } = await submitClaim(fx, input);
     await fx.engine.connect(fx.insurer).settle([claimId]);
     const view = await readClaim(fx.engine, claimId);
