@@ -40,9 +40,4 @@ library MemberIndex {
         if (number == 0 || number > self.ids.length) return bytes32(0);
         return self.ids[number - 1];
     }
-
-    /// @notice How many members are numbered.
-    function count(Index storage self) internal view returns (uint256) {
-        return self.ids.length;
-    }
 }

@@ -2,7 +2,17 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { NO_BATCH } from "../../src/claims/engine.js";
-import { CODES, DAY, THREE_LINES, deployClaims, docCommitment, patient, usd } from "./fixture.js";
+import {
+  CODES,
+  DAY,
+  PLAN_RULES,
+  THREE_LINES,
+  deployClaims,
+  docCommitment,
+  patient,
+  planTerms,
+  usd,
+} from "./fixture.js";
 import { detailsFor, submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -30,6 +40,15 @@ describe("Claims: checks at submission", function () {
     await expect(fx.engine.connect(fx.hospital).submit(input))
       .to.emit(fx.engine, "ClaimRejected")
       .withArgs(1n, 26, WHOLE_CLAIM, 0n);
+  });
+
+  it("rejects a service before the plan's first version took effect with CARC 26", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer).publishPlan(planTerms(fx.now - DAY), PLAN_RULES);
+    const late = await fx.plans.planCount();
+    await fx.plans.connect(fx.insurer).enrol(late, patient(1), fx.coverageStart, fx.coverageEnd);
+    const { view } = await submitClaim(fx, fx.claim(office, { planId: late }));
+    expect([view.status, view.reason]).to.deep.equal(["Rejected", 26]);
   });
 
   it("rejects a service after the coverage ended with CARC 27", async function () {

@@ -430,6 +430,10 @@ describe("Claims: plans and coverage periods", function () {
   it("answers what a plan says: its insurer, versions, rules and periods", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     expect(await fx.plans.planOf(fx.planId)).to.deep.equal([fx.insurerId, 1n]);
+    expect([await fx.engine.providerAt(0), await fx.engine.providerAt(9)]).to.deep.equal([
+      ethers.ZeroHash,
+      ethers.ZeroHash,
+    ]);
     const rule = await fx.plans.ruleOf(fx.planId, 0, CODES.xray);
     expect([rule.feePerUnit, rule.unitCap, rule.listed]).to.deep.equal([usd(250), 1n, true]);
     expect(await fx.plans.periodOf(fx.planId, patient(1), fx.coverageStart)).to.deep.equal([fx.coverageEnd, 0n]);

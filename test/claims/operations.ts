@@ -191,7 +191,10 @@ describe("Claims operations (what the tasks run)", function () {
     const shared = path.join(dir, "shared.json");
     const { billing: _billing, ...withoutBilling } = proof;
     await writeFile(shared, JSON.stringify(withoutBilling));
-    await expectMedChainError(readDocumentationFile(shared), /billing: the record was anchored without a billing reference/);
+    await expectMedChainError(
+      readDocumentationFile(shared),
+      /billing: the record was anchored without a billing reference/,
+    );
     const plain = path.join(dir, "doc.json");
     await writeFile(plain, JSON.stringify({ commitment: ethers.id("r") }));
     expect(await readDocumentationFile(plain)).to.deep.equal({
