@@ -8,19 +8,33 @@ import { network } from "hardhat";
 
 import type { ClaimsConnection } from "../../src/claims/connect.js";
 import {
+  appealClaim,
   approvedClaims,
   enrolPatient,
+  escalateClaim,
   fundEscrow,
   providerRemittance,
   publishPlan,
   readDocumentationFile,
   settleClaims,
   submitFhirClaim,
+  reviewClaim,
   submittedDocumentation,
+  voidClaim,
   withdrawCredit,
   writeEob,
 } from "../../src/claims/operations.js";
-import { PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms, usd, type ClaimsFixture } from "./fixture.js";
+import {
+  CODES,
+  DAY,
+  PLAN_RULES,
+  THREE_LINES,
+  deployClaims,
+  patient,
+  planTerms,
+  usd,
+  type ClaimsFixture,
+} from "./fixture.js";
 import { NO_BATCH, readClaim } from "../../src/claims/engine.js";
 import { COMMITMENT_ALGORITHM } from "../../src/records/commitment.js";
 import { buildBatch } from "../../src/records/merkle.js";
@@ -104,6 +118,45 @@ describe("Claims operations (what the tasks run)", function () {
     expect([view.status, view.reason, view.coverageStart]).to.deep.equal(["Rejected", 31, 0n]);
     // The documentation it cited is read back from its transaction (no event names it).
     expect(await submittedDocumentation(hospital, view.claimId)).to.deep.equal(documentation);
+  });
+
+  it("refuses a record proof whose billing leaf is bound to another patient, before sending anything", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const documentation = { ...fx.claim([]).documentation, patientRef: patient(2) };
+    const nonce = await ethers.provider.getTransactionCount(fx.hospital.address);
+    await expectMedChainError(
+      submitFhirClaim(as(fx, fx.hospital), {
+        file: `${FIXTURES}/visit-claim.json`,
+        planId: fx.planId,
+        secret: SECRET,
+        documentation,
+      }),
+      `--record: its billing leaf documents patient reference ${patient(2)}`,
+    );
+    expect(await ethers.provider.getTransactionCount(fx.hospital.address)).to.equal(nonce);
+  });
+
+  it("reviews, escalates, voids and decides appeals through the SDK, rebuilding details from events", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const surgery = [{ code: CODES.surgery, units: 1n, charged: usd(9000) }];
+    const pending = await submitClaim(fx, fx.claim(surgery));
+    await reviewClaim(as(fx, fx.insurer), pending.claimId, "approve", 0);
+    expect((await readClaim(fx.engine, pending.claimId)).status).to.equal("Paid");
+    const late = await submitClaim(fx, fx.claim(surgery, { serviceDate: fx.now - DAY }));
+    await networkHelpers.time.increase(8n * DAY);
+    await escalateClaim(as(fx, fx.hospital), late.claimId);
+    expect((await readClaim(fx.engine, late.claimId)).status).to.equal("Paid");
+    const voided = await submitClaim(fx, fx.claim(THREE_LINES, { patientRef: patient(2) }));
+    await voidClaim(as(fx, fx.hospital), voided.claimId);
+    expect((await readClaim(fx.engine, voided.claimId)).status).to.equal("Voided");
+    const denied = await submitClaim(fx, fx.claim(surgery, { patientRef: patient(3) }));
+    await expectMedChainError(reviewClaim(as(fx, fx.insurer), denied.claimId, "deny", 0), "--reason: a denial needs");
+    await reviewClaim(as(fx, fx.insurer), denied.claimId, "deny", 50);
+    await appealClaim(as(fx, fx.hospital), denied.claimId, "", 0);
+    await expectMedChainError(appealClaim(as(fx, fx.insurer), denied.claimId, "uphold", 0), "--reason: upholding");
+    // The overturn re-checks the documentation the claim cited, read back from its transaction.
+    await appealClaim(as(fx, fx.insurer), denied.claimId, "overturn", 0);
+    expect((await readClaim(fx.engine, denied.claimId)).status).to.equal("Paid");
   });
 
   it("settles in resumable batches: a second run settles nothing twice", async function () {
