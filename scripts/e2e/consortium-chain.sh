@@ -82,7 +82,7 @@ cat > "$work/params.json" <<JSON
 JSON
 HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/MedChain.ts \
   --network consortium --parameters "$work/params.json" < /dev/null
-for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine \
+for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine Claims#SettlementVault \
   Genomics#GenomicDatasets Genomics#GenomicQueries Genomics#VariantInterpretations; do
   grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
 done
