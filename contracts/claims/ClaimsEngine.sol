@@ -153,6 +153,16 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
         return ClaimSettlement.settle(_s, _context(), _requireInsurer(), claimIds);
     }
 
+    // ---------------------------------------------------------------- plan book
+
+    /// @inheritdoc IClaimsEngine
+    function openPeriod(uint32 planId, bytes32 patientRef, uint40 coverageStart) external {
+        if (msg.sender != address(plans)) revert ClaimsNotPlanBook(msg.sender);
+        bytes32 key = ClaimKeys.period(planId, patientRef, coverageStart);
+        // No event: the marker has no meaning for the totals (the plan book's PatientEnrolled is the event).
+        _s.totals[key] = _s.totals[key].opened();
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IClaimsEngine

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
+import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
 import {IClaimsPlans} from "../interfaces/IClaimsPlans.sol";
 import {Adjudication} from "../libraries/Adjudication.sol";
 import {Carc} from "../libraries/Carc.sol";
@@ -16,6 +17,8 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * and terms, each line's rule, fee and authorisation) in one call. It owns every promise; the claims
  * engine owns what claims consumed of them. A revision takes effect at its `effectiveFrom` and
  * applies to services on or after it; earlier services keep the version in effect on their date.
+ * Enrolment opens each new period's totals in the engine (bound once by the deployer), so the
+ * insurer pays for that storage slot, not the provider of the period's first claim.
  */
 contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     /// @dev Basis points in 100%.
@@ -23,8 +26,13 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     /// @dev The longest review or appeal window a plan may set.
     uint32 private constant MAX_WINDOW = 365 days;
 
+    /// @dev The account that deployed the plan book: the only one that may bind its engine, once.
+    address private immutable _deployer;
+
     /// @notice Number of plans published; plan ids run from 1.
     uint32 public planCount;
+    /// @inheritdoc IClaimsPlans
+    IClaimsEngine public engine;
 
     mapping(uint32 planId => Plan plan) private _plans;
     mapping(uint32 planId => mapping(uint16 version => PlanTerms terms)) private _terms;
@@ -34,7 +42,21 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     mapping(uint32 planId => mapping(bytes32 patientRef => mapping(bytes32 code => Authorisation auth))) private _auths;
 
     /// @param registry the consortium registry
-    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_CLAIMS) {}
+    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_CLAIMS) {
+        _deployer = msg.sender;
+    }
+
+    // ---------------------------------------------------------------- deployment
+
+    /// @inheritdoc IClaimsPlans
+    function bindEngine(IClaimsEngine engine_) external {
+        if (msg.sender != _deployer) revert ClaimsNotDeployer(msg.sender);
+        if (address(engine) != address(0)) revert ClaimsEngineAlreadyBound(address(engine));
+        address itsPlans = address(engine_.plans());
+        if (itsPlans != address(this)) revert ClaimsEngineOfOtherPlans(address(engine_), itsPlans);
+        engine = engine_;
+        emit EngineBound(address(engine_));
+    }
 
     // ---------------------------------------------------------------- insurer writes
 
@@ -67,6 +89,8 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     /// @inheritdoc IClaimsPlans
     function enrol(uint32 planId, bytes32 patientRef, uint40 start, uint40 end) external {
         _requirePlanInsurer(planId);
+        IClaimsEngine engine_ = engine;
+        if (address(engine_) == address(0)) revert ClaimsEngineNotBound();
         if (patientRef == bytes32(0)) revert ClaimsZeroPatientRef();
         if (start == 0 || end < start) revert ClaimsInvalidPeriod(start, end);
         mapping(uint40 start => Period period) storage periods = _periods[planId][patientRef];
@@ -87,6 +111,7 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
             }
             periods[start] = Period({end: end, previousStart: latest});
             _latestPeriod[planId][patientRef] = start;
+            engine_.openPeriod(planId, patientRef, start);
         }
         emit PatientEnrolled(planId, patientRef, start, end);
     }

@@ -262,6 +262,18 @@ interface IClaims {
     error ClaimsMemberNotRevoked(bytes32 memberId);
     /// @dev Nothing to recover for this member.
     error ClaimsNothingToRecover(bytes32 memberId);
+    /// @dev Only the plan book's deployer binds its engine.
+    error ClaimsNotDeployer(address caller);
+    /// @dev The plan book is bound to `engine` already (binding happens once).
+    error ClaimsEngineAlreadyBound(address engine);
+    /// @dev `engine` trusts the plan book `itsPlans`, not this one.
+    error ClaimsEngineOfOtherPlans(address engine, address itsPlans);
+    /// @dev Enrolment needs the engine bound first (`bindEngine`), to open the period's totals there.
+    error ClaimsEngineNotBound();
+    /// @dev Only the engine's plan book opens coverage periods.
+    error ClaimsNotPlanBook(address caller);
+    /// @dev Claim ids are 39-bit (period totals name the last decision in 39 bits): no id is left.
+    error ClaimsIdSpaceExhausted(uint256 claimId);
 
     // ---------------------------------------------------------------- events
 
@@ -283,6 +295,8 @@ interface IClaims {
         bool excluded,
         bool needsAuth
     );
+    /// @notice The plan book's deployer bound it to the claims engine whose period totals enrolment opens.
+    event EngineBound(address indexed engine);
     /// @notice A patient (pseudonymous reference) was enrolled in a plan for a coverage period (or its end changed).
     event PatientEnrolled(uint32 indexed planId, bytes32 patientRef, uint40 start, uint40 end);
     /// @notice A prior authorisation was granted (total units for the code and validity).

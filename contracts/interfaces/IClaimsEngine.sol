@@ -118,6 +118,19 @@ interface IClaimsEngine is IClaims {
      */
     function settle(uint256[] calldata claimIds) external returns (uint256 total);
 
+    // ---------------------------------------------------------------- plan book
+
+    /**
+     * @notice Opens a patient's new coverage period: its totals slot gets a marker with no meaning for
+     * the totals (they stay zero), so the period's first decided claim rewrites a live slot instead of
+     * creating one. Called by the plan book when it enrols a patient for a new period, so the insurer
+     * pays for the slot at enrolment. Caller: the plan book (`plans`).
+     * @param planId the plan
+     * @param patientRef the patient reference
+     * @param coverageStart the new period's start
+     */
+    function openPeriod(uint32 planId, bytes32 patientRef, uint40 coverageStart) external;
+
     // ---------------------------------------------------------------- views
 
     /// @notice The plan book.

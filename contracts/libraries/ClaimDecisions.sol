@@ -164,7 +164,7 @@ library ClaimDecisions {
             return v.reason;
         }
         // A rejection overturned takes its keys now; a claim in review or denied holds them since submission.
-        if (!sc.state.keysHeld()) ClaimsLogic.holdServices(s, sub, lines);
+        if (!sc.state.keysHeld()) ClaimsLogic.holdServices(s, sub.claimId, v);
         if (v.documentationKey != bytes32(0)) ClaimsLogic.holdDocumentation(s, sub.claimId, v.documentationKey);
         _chargeAndPay(s, ctx, sc, sub, lines, q);
         return 0;

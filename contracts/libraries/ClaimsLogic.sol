@@ -65,12 +65,15 @@ library ClaimsLogic {
         bytes32 periodKey; // the key of its period totals (set by `quoteFor`)
     }
 
-    /// @notice The outcome of the checks.
+    /// @notice The outcome of the checks, and where a claim that passed them takes its keys.
     struct Verdict {
         uint16 reason; // the failing check's CARC (0: passed)
         uint256 line; // the failing line, or WHOLE_CLAIM
         uint256 earlier; // the claim holding the service or documentation (CARC 18)
         bytes32 documentationKey; // the documentation's key, when it was checked
+        bytes32 day; // the key of the claim's service day (`ClaimKeys.serviceDay`)
+        uint256[] tags; // each line's service tag on that day (`ServicePages.tag`)
+        uint256 entries; // the day's entries before this claim's (where its own are appended)
     }
 
     // ---------------------------------------------------------------- submission
@@ -88,8 +91,8 @@ library ClaimsLogic {
         bool forceReview
     ) internal returns (uint256 claimId) {
         claimId = ++s.claimCount;
-        // Ids fit the 40 bits that service pages and period totals name claims in.
-        claimId.toUint40();
+        // Ids fit the 39 bits that period totals (and the 40 bits that service pages) name claims in.
+        if (claimId > PeriodTotalsLib.MAX_CLAIM_ID) revert IClaims.ClaimsIdSpaceExhausted(claimId);
         Subject memory sub = Subject(
             claimId,
             provider,
@@ -120,7 +123,7 @@ library ClaimsLogic {
             emit IClaims.ClaimRejected(claimId, v.reason, v.line, v.earlier);
             return claimId;
         }
-        holdServices(s, sub, input.lines);
+        holdServices(s, claimId, v);
         holdDocumentation(s, claimId, v.documentationKey);
         _accept(s, ctx, sub, state, input.lines, q, forceReview);
     }
@@ -196,8 +199,18 @@ library ClaimsLogic {
             v.reason = q.coverageReason;
             return v;
         }
-        (uint256 line, uint256 holder) = duplicateOf(s, sub, lines);
-        if (holder != 0) return Verdict(Carc.DUPLICATE, line, holder, 0);
+        v.day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
+        v.tags = new uint256[](lines.length);
+        for (uint256 i = 0; i < lines.length; ++i) {
+            v.tags[i] = ServicePages.tag(v.day, lines[i].code);
+        }
+        uint256 holder;
+        (v.line, holder, v.entries) = scanServices(s, v.day, v.tags, sub.claimId);
+        if (holder != 0) {
+            (v.reason, v.earlier) = (Carc.DUPLICATE, holder);
+            return v;
+        }
+        v.line = WHOLE_CLAIM;
         if (checkDocumentation) {
             // The leaf binds the record to the claim's patient; only the provider's own anchoring counts.
             bytes32 leaf = MerkleLeaf.ofPair(sub.patientRef, documentation.commitment);
@@ -213,42 +226,47 @@ library ClaimsLogic {
             }
             v.documentationKey = ClaimKeys.documentation(sub.provider, leaf);
             holder = documentedBy(s, v.documentationKey, sub.claimId);
-            if (holder != 0) return Verdict(Carc.DUPLICATE, WHOLE_CLAIM, holder, 0);
+            if (holder != 0) {
+                (v.reason, v.earlier) = (Carc.DUPLICATE, holder);
+                return v;
+            }
         }
         for (uint256 i = 0; i < lines.length; ++i) {
-            if (q.ruleReason != 0 && i == q.ruleLine) return Verdict(q.ruleReason, i, 0, 0);
+            if (q.ruleReason != 0 && i == q.ruleLine) {
+                (v.reason, v.line) = (q.ruleReason, i);
+                return v;
+            }
             if (q.lines[i].needsAuth) {
                 bytes32 key = ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code);
                 if (s.authUsed[key] + lines[i].units > q.lines[i].authorised) {
-                    return Verdict(Carc.AUTH_EXCEEDED, i, 0, 0);
+                    (v.reason, v.line) = (Carc.AUTH_EXCEEDED, i);
+                    return v;
                 }
             }
         }
     }
 
     /**
-     * @notice The lowest line of `lines` whose service (patient, provider, code, UTC day) another claim
-     * still holds, and that claim (holder 0: none). Claims that no longer hold their keys (rejected,
-     * voided, replaced) free them without a write.
+     * @notice One walk over a service day's entries: the lowest index of `tags` whose service another
+     * claim than `self` still holds, and that claim (holder 0: none), and how many entries the day
+     * has. Claims that no longer hold their keys (rejected, voided, replaced) free them without a write.
      */
-    function duplicateOf(
+    function scanServices(
         Layout storage s,
-        Subject memory sub,
-        IClaims.Line[] calldata lines
-    ) internal view returns (uint256 line, uint256 holder) {
-        bytes32 day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
-        uint256[] memory tags = _tags(day, lines);
+        bytes32 day,
+        uint256[] memory tags,
+        uint256 self
+    ) internal view returns (uint256 line, uint256 holder, uint256 entries) {
         mapping(uint256 page => uint256 entries) storage pages = s.services[day];
         line = type(uint256).max;
-        for (uint256 p = 0; ; ++p) {
-            uint256 page = pages[p];
-            for (uint256 e = 0; e < ServicePages.PER_PAGE; ++e) {
-                (uint256 id, uint256 tag) = ServicePages.entryAt(page, e);
-                if (id == 0) return line == type(uint256).max ? (0, 0) : (line, holder);
-                if (id == sub.claimId || !s.claims[id].state.keysHeld()) continue;
-                for (uint256 i = 0; i < line && i < tags.length; ++i) {
-                    if (tags[i] == tag) (line, holder) = (i, id);
-                }
+        uint256 page;
+        for (; ; ++entries) {
+            if (entries % ServicePages.PER_PAGE == 0) page = pages[entries / ServicePages.PER_PAGE];
+            (uint256 id, uint256 tag) = ServicePages.entryAt(page, entries % ServicePages.PER_PAGE);
+            if (id == 0) return (line, holder, entries);
+            if (id == self || !s.claims[id].state.keysHeld()) continue;
+            for (uint256 i = 0; i < line && i < tags.length; ++i) {
+                if (tags[i] == tag) (line, holder) = (i, id);
             }
         }
     }
@@ -261,27 +279,16 @@ library ClaimsLogic {
 
     /**
      * @notice Makes a claim that holds no keys yet (a new one, or an overturned rejection) the holder
-     * of its services: their entries are appended after the day's last one. Call only after `check`
-     * passed (no other claim holds any of them). Freed entries are left in place: a day's entries
-     * grow only with its own claims' churn.
+     * of its services: their entries are appended after the day's last one, where the checks' scan
+     * ended (`v`). Call only right after `check` passed. Freed entries are left in place: a day's
+     * entries grow only with its own claims' churn.
      */
-    function holdServices(Layout storage s, Subject memory sub, IClaims.Line[] calldata lines) internal {
-        bytes32 day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
-        mapping(uint256 page => uint256 entries) storage pages = s.services[day];
-        uint256 n;
-        uint256 page = pages[0];
-        while (true) {
-            (uint256 id, ) = ServicePages.entryAt(page, n % ServicePages.PER_PAGE);
-            if (id == 0) break;
-            if (++n % ServicePages.PER_PAGE == 0) page = pages[n / ServicePages.PER_PAGE];
-        }
-        for (uint256 i = 0; i < lines.length; ++i) {
-            page = ServicePages.withEntry(
-                page,
-                n % ServicePages.PER_PAGE,
-                sub.claimId,
-                ServicePages.tag(day, lines[i].code)
-            );
+    function holdServices(Layout storage s, uint256 claimId, Verdict memory v) internal {
+        mapping(uint256 page => uint256 entries) storage pages = s.services[v.day];
+        uint256 n = v.entries;
+        uint256 page = n % ServicePages.PER_PAGE == 0 ? 0 : pages[n / ServicePages.PER_PAGE];
+        for (uint256 i = 0; i < v.tags.length; ++i) {
+            page = ServicePages.withEntry(page, n % ServicePages.PER_PAGE, claimId, v.tags[i]);
             if (++n % ServicePages.PER_PAGE == 0) {
                 pages[n / ServicePages.PER_PAGE - 1] = page;
                 page = 0;
@@ -304,22 +311,9 @@ library ClaimsLogic {
         uint40 moment
     ) internal view returns (uint256 holder) {
         bytes32 day = ClaimKeys.serviceDay(patientRef, provider, moment);
-        uint256 wanted = ServicePages.tag(day, code);
-        mapping(uint256 page => uint256 entries) storage pages = s.services[day];
-        uint256 page = pages[0];
-        for (uint256 n = 0; ; ++n) {
-            if (n != 0 && n % ServicePages.PER_PAGE == 0) page = pages[n / ServicePages.PER_PAGE];
-            (uint256 id, uint256 tag) = ServicePages.entryAt(page, n % ServicePages.PER_PAGE);
-            if (id == 0) return 0;
-            if (tag == wanted && s.claims[id].state.keysHeld()) return id;
-        }
-    }
-
-    function _tags(bytes32 day, IClaims.Line[] calldata lines) private pure returns (uint256[] memory tags) {
-        tags = new uint256[](lines.length);
-        for (uint256 i = 0; i < lines.length; ++i) {
-            tags[i] = ServicePages.tag(day, lines[i].code);
-        }
+        uint256[] memory tags = new uint256[](1);
+        tags[0] = ServicePages.tag(day, code);
+        (, holder, ) = scanServices(s, day, tags, 0);
     }
 
     // ---------------------------------------------------------------- charging

@@ -7,7 +7,8 @@ import RecordsModule from "./Records.js";
 /**
  * The claims contracts on a registry and a record registry: the plan book, the libraries the engine
  * links (`ClaimDecisions`, `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
- * (recorded with `contractAt` so its address is in deployed_addresses.json).
+ * (recorded with `contractAt` so its address is in deployed_addresses.json); then the plan book is
+ * bound to the engine (`bindEngine`, by the deployer, once).
  */
 function claimsContracts(
   m: IgnitionModuleBuilder,
@@ -20,6 +21,8 @@ function claimsContracts(
     libraries: { ClaimDecisions: m.library("ClaimDecisions"), ClaimSettlement: m.library("ClaimSettlement") },
   });
   const vault = m.contractAt("SettlementVault", m.staticCall(engine, "vault"));
+  // The deployer binds the plan book to its engine once, so enrolment opens each period's totals there.
+  m.call(plans, "bindEngine", [engine]);
   return { plans, engine, vault };
 }
 

@@ -148,6 +148,7 @@ export async function deployClaims(
     { libraries: await claimsLibraries(ethers) },
   );
   const vault = await ethers.getContractAt("SettlementVault", await engine.vault());
+  await plans.bindEngine(await engine.getAddress());
 
   const block = await ethers.provider.getBlock("latest");
   const now = BigInt(block!.timestamp);
