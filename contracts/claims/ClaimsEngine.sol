@@ -13,6 +13,7 @@ import {ClaimDecisions} from "../libraries/ClaimDecisions.sol";
 import {ClaimSettlement} from "../libraries/ClaimSettlement.sol";
 import {ClaimKeys} from "../libraries/ClaimKeys.sol";
 import {ClaimStatuses} from "../libraries/ClaimStatuses.sol";
+import {ClaimSubmission} from "../libraries/ClaimSubmission.sol";
 import {ClaimsLogic} from "../libraries/ClaimsLogic.sol";
 import {MemberIndex} from "../libraries/MemberIndex.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
@@ -21,10 +22,10 @@ import {SettlementVault} from "./SettlementVault.sol";
 /**
  * @title ClaimsEngine
  * @notice Claims from submission to payment (the whole API and its rules: `IClaimsEngine`). A small
- * core: it authenticates every caller with the consortium, runs submission (the hot path) inline
- * from `ClaimsLogic`, and every later step from the linked libraries `ClaimDecisions` (review,
- * escalation, appeals) and `ClaimSettlement` (settlement, voids, replacements), all on one storage
- * layout (`ClaimsLogic.Layout`). It owns what claims consumed (claim states, the duplicate and
+ * core: it authenticates every caller with the consortium and runs every step in a linked library,
+ * all on one storage layout (`ClaimsLogic.Layout`): `ClaimSubmission` (submission),
+ * `ClaimDecisions` (review, escalation, appeals) and `ClaimSettlement` (settlement, voids,
+ * replacements). It owns what claims consumed (claim states, the duplicate and
  * documentation keys they hold, period totals, authorisation units used); what plans promise is the
  * plan book's, the money the settlement vault's (deployed by this constructor, so only this engine
  * moves escrow).
@@ -67,7 +68,8 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
 
     /// @inheritdoc IClaimsEngine
     function submit(ClaimInput calldata claim) external returns (uint256) {
-        return _s.submit(_context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claim, 0, false);
+        return
+            ClaimSubmission.submit(_s, _context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claim, 0, false);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -78,30 +80,19 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
     ) external returns (uint256) {
         bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
         ClaimsLogic.Context memory ctx = _context();
-        ClaimStatus was = ClaimSettlement.withdraw(
-            _s,
-            ctx,
-            provider,
-            originalId,
-            details,
-            ClaimStatuses.REPLACEABLE,
-            ClaimStatus.Replaced,
-            _s.claimCount + 1
-        );
-        return _s.submit(ctx, provider, claim, originalId, ClaimStatuses.isIn(was, ClaimStatuses.DENIED));
+        ClaimStatus was = ClaimSettlement.withdraw(_s, ctx, provider, originalId, details, _s.claimCount + 1);
+        return
+            ClaimSubmission.submit(_s, ctx, provider, claim, originalId, ClaimStatuses.isIn(was, ClaimStatuses.DENIED));
     }
 
     /// @inheritdoc IClaimsEngine
     function voidClaim(uint256 claimId, ClaimDetails calldata details) external {
-        bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
         ClaimSettlement.withdraw(
             _s,
             _context(),
-            provider,
+            _requireMemberWhenNotPaused(msg.sender, PROVIDERS),
             claimId,
             details,
-            ClaimStatuses.VOIDABLE,
-            ClaimStatus.Voided,
             0
         );
     }

@@ -9,6 +9,7 @@ import {Adjudication} from "../libraries/Adjudication.sol";
 import {Carc} from "../libraries/Carc.sol";
 import {ClaimChecks} from "../libraries/ClaimChecks.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
+import {PlanVersions} from "../libraries/PlanVersions.sol";
 
 /**
  * @title ClaimsPlans
@@ -18,14 +19,10 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * engine owns what claims consumed of them. A revision takes effect at its `effectiveFrom` and
  * applies to services on or after it; earlier services keep the version in effect on their date.
  * Enrolment opens each new period's totals in the engine (bound once by the deployer), so the
- * insurer pays for that storage slot, not the provider of the period's first claim.
+ * insurer pays for that storage slot, not the provider of the period's first claim. Publication
+ * (terms checks, storing a version and its rules) runs in the linked library `PlanVersions`.
  */
 contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
-    /// @dev Basis points in 100%.
-    uint16 private constant BPS = 10_000;
-    /// @dev The longest review or appeal window a plan may set.
-    uint32 private constant MAX_WINDOW = 365 days;
-
     /// @dev The account that deployed the plan book: the only one that may bind its engine, once.
     address private immutable _deployer;
 
@@ -63,10 +60,9 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     /// @inheritdoc IClaimsPlans
     function publishPlan(PlanTerms calldata terms, CodeRule[] calldata rules) external returns (uint32 planId) {
         bytes32 insurer = _requireMemberWhenNotPaused(msg.sender, MemberKinds.INSURER);
-        _checkTerms(terms);
         planId = ++planCount;
         _plans[planId] = Plan({insurer: insurer, versions: 1});
-        _storeVersion(planId, 0, insurer, terms, rules);
+        PlanVersions.store(_terms[planId], _rules[planId], planId, 0, insurer, terms, rules);
     }
 
     /// @inheritdoc IClaimsPlans
@@ -76,14 +72,13 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         CodeRule[] calldata rules
     ) external returns (uint16 version) {
         bytes32 insurer = _requirePlanInsurer(planId);
-        _checkTerms(terms);
         Plan storage plan = _plans[planId];
         version = plan.versions;
         uint40 previous = _terms[planId][version - 1].effectiveFrom;
         uint40 earliest = previous >= block.timestamp ? previous + 1 : uint40(block.timestamp);
         if (terms.effectiveFrom < earliest) revert ClaimsInvalidEffectiveDate(terms.effectiveFrom, earliest);
         plan.versions = version + 1;
-        _storeVersion(planId, version, insurer, terms, rules);
+        PlanVersions.store(_terms[planId], _rules[planId], planId, version, insurer, terms, rules);
     }
 
     /// @inheritdoc IClaimsPlans
@@ -226,19 +221,6 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         if (plan.insurer != insurer) revert ClaimsNotPlanInsurer(planId, insurer);
     }
 
-    function _checkTerms(PlanTerms calldata terms) private pure {
-        if (terms.coinsuranceBps > BPS) revert ClaimsInvalidCoinsurance(terms.coinsuranceBps);
-        if (terms.deductible > terms.oopMax) revert ClaimsDeductibleAboveOopMax(terms.deductible, terms.oopMax);
-        if (
-            terms.reviewWindow == 0 ||
-            terms.appealWindow == 0 ||
-            terms.reviewWindow > MAX_WINDOW ||
-            terms.appealWindow > MAX_WINDOW
-        ) {
-            revert ClaimsInvalidWindows(terms.reviewWindow, terms.appealWindow);
-        }
-    }
-
     /// @dev Each line's plan checks (schedule, exclusion, unit cap, authorisation) into the quote,
     /// stopping at the first failing line; returns the lines' fees.
     function _lineRules(
@@ -309,29 +291,5 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         q.planPays = running.benefitPaid - totals.benefitPaid;
         q.deductible = running.deductibleMet - totals.deductibleMet;
         q.oop = running.oopPaid - totals.oopPaid;
-    }
-
-    function _storeVersion(
-        uint32 planId,
-        uint16 version,
-        bytes32 insurer,
-        PlanTerms calldata terms,
-        CodeRule[] calldata rules
-    ) private {
-        _terms[planId][version] = terms;
-        mapping(bytes32 code => StoredRule rule) storage stored = _rules[planId][version];
-        for (uint256 i = 0; i < rules.length; ++i) {
-            CodeRule calldata r = rules[i];
-            if (r.code == bytes32(0)) revert ClaimsZeroCode();
-            stored[r.code] = StoredRule({
-                feePerUnit: r.feePerUnit,
-                unitCap: r.unitCap,
-                listed: true,
-                excluded: r.excluded,
-                needsAuth: r.needsAuth
-            });
-            emit CodeRuleSet(planId, version, r.code, r.feePerUnit, r.unitCap, r.excluded, r.needsAuth);
-        }
-        emit PlanPublished(planId, insurer, version, terms, rules.length);
     }
 }

@@ -19,9 +19,10 @@ library ClaimSettlement {
     using MemberIndex for MemberIndex.Index;
 
     /**
-     * @notice Withdraws a claim (void, or the first half of a replacement). A decided (Approved) claim
-     * gives back its charges and reservation, which only its period's last decision may do (so
-     * nothing decided against its charges is left standing on a reversed claim); its keys are freed.
+     * @notice Withdraws a claim: a void (`replacedBy` 0), or the first half of a replacement by claim
+     * `replacedBy`. A decided (Approved) claim gives back its charges and reservation, which only its
+     * period's last decision may do (so nothing decided against its charges is left standing on a
+     * reversed claim); its keys are freed.
      * @return was the status it had
      */
     function withdraw(
@@ -30,14 +31,12 @@ library ClaimSettlement {
         bytes32 provider,
         uint256 claimId,
         IClaims.ClaimDetails calldata details,
-        bytes32 allowed,
-        IClaims.ClaimStatus newStatus,
         uint256 replacedBy
     ) external returns (IClaims.ClaimStatus was) {
         ClaimsLogic.StoredClaim storage sc = ClaimsLogic.claimOfProvider(s, claimId, provider);
         ClaimState st = sc.state;
         was = st.status();
-        ClaimStatuses.validate(claimId, was, allowed);
+        ClaimStatuses.validate(claimId, was, replacedBy == 0 ? ClaimStatuses.VOIDABLE : ClaimStatuses.REPLACEABLE);
         ClaimsLogic.requireDetails(sc, claimId, details);
         if (was == IClaims.ClaimStatus.Approved) {
             bytes32 key = ClaimKeys.period(st.planId(), details.patientRef, details.coverageStart);
@@ -57,6 +56,7 @@ library ClaimSettlement {
             }
             ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
         }
+        IClaims.ClaimStatus newStatus = replacedBy == 0 ? IClaims.ClaimStatus.Voided : IClaims.ClaimStatus.Replaced;
         sc.state = st.moved(newStatus, uint40(block.timestamp), st.reason(), false);
         emit IClaims.ClaimVoided(claimId, replacedBy);
     }

@@ -10,7 +10,7 @@ import {IRecordVerifier} from "../interfaces/IRecordVerifier.sol";
 import {ISettlementVault} from "../interfaces/ISettlementVault.sol";
 import {Carc} from "./Carc.sol";
 import {ClaimKeys} from "./ClaimKeys.sol";
-import {ClaimState, ClaimStateLib, PeriodTotals, PeriodTotalsLib} from "./ClaimSlots.sol";
+import {ClaimState, PeriodTotals, PeriodTotalsLib} from "./ClaimSlots.sol";
 import {MemberIndex} from "./MemberIndex.sol";
 import {MerkleLeaf} from "./MerkleLeaf.sol";
 import {ServicePages} from "./ServicePages.sol";
@@ -74,86 +74,6 @@ library ClaimsLogic {
         bytes32 day; // the key of the claim's service day (`ClaimKeys.serviceDay`)
         uint256[] tags; // each line's service tag on that day (`ServicePages.tag`)
         uint256 entries; // the day's entries before this claim's (where its own are appended)
-    }
-
-    // ---------------------------------------------------------------- submission
-
-    /**
-     * @notice Submits a claim for `provider`: checks it, adjudicates it against the period totals and
-     * approves it, sends it to review or rejects it (see `IClaimsEngine.submit`).
-     */
-    function submit(
-        Layout storage s,
-        Context memory ctx,
-        bytes32 provider,
-        IClaims.ClaimInput calldata input,
-        uint256 replaces,
-        bool forceReview
-    ) internal returns (uint256 claimId) {
-        claimId = ++s.claimCount;
-        // Ids fit the 39 bits that period totals (and the 40 bits that service pages) name claims in.
-        if (claimId > PeriodTotalsLib.MAX_CLAIM_ID) revert IClaims.ClaimsIdSpaceExhausted(claimId);
-        Subject memory sub = Subject(
-            claimId,
-            provider,
-            input.planId,
-            input.patientRef,
-            input.coverageStart,
-            input.serviceDate,
-            0
-        );
-        IClaims.Quote memory q = quoteFor(s, ctx, sub, input.lines);
-        emit IClaims.ClaimSubmitted(
-            claimId,
-            provider,
-            input.planId,
-            input.patientRef,
-            input.coverageStart,
-            input.serviceDate,
-            input.diagnosisCommitment,
-            replaces,
-            input.lines
-        );
-        ClaimState state = ClaimStateLib.create(input.planId, q.version, s.providers.numberFor(provider));
-        Verdict memory v = check(s, ctx, sub, input.lines, q, input.documentation, true);
-        StoredClaim storage sc = s.claims[claimId];
-        if (v.reason != 0) {
-            sc.state = state.moved(IClaims.ClaimStatus.Rejected, uint40(block.timestamp), v.reason, false);
-            sc.detailsHash = hashDetails(sub, 0, 0, 0, input.lines);
-            emit IClaims.ClaimRejected(claimId, v.reason, v.line, v.earlier);
-            return claimId;
-        }
-        holdServices(s, claimId, v);
-        holdDocumentation(s, claimId, v.documentationKey);
-        _accept(s, ctx, sub, state, input.lines, q, forceReview);
-    }
-
-    /**
-     * @dev A claim that passed the checks: above the review threshold, with escrow short, or as a
-     * correction of a denial it goes to review and charges nothing (it is adjudicated again when
-     * decided); otherwise it is decided now: charged, and reserved (Approved) or closed (Paid, 0).
-     */
-    function _accept(
-        Layout storage s,
-        Context memory ctx,
-        Subject memory sub,
-        ClaimState state,
-        IClaims.Line[] calldata lines,
-        IClaims.Quote memory q,
-        bool forceReview
-    ) private {
-        IClaims.ClaimStatus status = IClaims.ClaimStatus.PendingReview;
-        if (!forceReview && q.planPays <= q.reviewThreshold) {
-            if (q.planPays == 0) status = IClaims.ClaimStatus.Paid;
-            else if (ctx.vault.tryReserve(q.insurer, q.planPays)) status = IClaims.ClaimStatus.Approved;
-        }
-        uint256 previous;
-        if (status == IClaims.ClaimStatus.PendingReview) (q.deductible, q.oop) = (0, 0);
-        else previous = charge(s, sub, lines, q);
-        StoredClaim storage sc = s.claims[sub.claimId];
-        sc.state = state.moved(status, uint40(block.timestamp), 0, true).withPlanPays(uint96(q.planPays));
-        sc.detailsHash = hashDetails(sub, q.deductible, q.oop, previous, lines);
-        emit IClaims.ClaimAdjudicated(sub.claimId, status, q.version, q.planPays, previous, q.results);
     }
 
     // ---------------------------------------------------------------- checks

@@ -5,8 +5,9 @@ import ConsortiumModule from "./Consortium.js";
 import RecordsModule from "./Records.js";
 
 /**
- * The claims contracts on a registry and a record registry: the plan book, the libraries the engine
- * links (`ClaimDecisions`, `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
+ * The claims contracts on a registry and a record registry: the plan book and the library it links
+ * (`PlanVersions`), the libraries the engine links (`ClaimSubmission`, `ClaimDecisions`,
+ * `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
  * (recorded with `contractAt` so its address is in deployed_addresses.json); then the plan book is
  * bound to the engine (`bindEngine`, by the deployer, once).
  */
@@ -16,9 +17,13 @@ function claimsContracts(
   recordRegistry: ArgumentType,
   token: ArgumentType,
 ) {
-  const plans = m.contract("ClaimsPlans", [registry]);
+  const plans = m.contract("ClaimsPlans", [registry], { libraries: { PlanVersions: m.library("PlanVersions") } });
   const engine = m.contract("ClaimsEngine", [registry, plans, recordRegistry, token], {
-    libraries: { ClaimDecisions: m.library("ClaimDecisions"), ClaimSettlement: m.library("ClaimSettlement") },
+    libraries: {
+      ClaimSubmission: m.library("ClaimSubmission"),
+      ClaimDecisions: m.library("ClaimDecisions"),
+      ClaimSettlement: m.library("ClaimSettlement"),
+    },
   });
   const vault = m.contractAt("SettlementVault", m.staticCall(engine, "vault"));
   // The deployer binds the plan book to its engine once, so enrolment opens each period's totals there.

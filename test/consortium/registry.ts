@@ -85,14 +85,7 @@ describe("ConsortiumRegistry", function () {
     it("refuses a governor listed twice", async function () {
       const fx = await loadRegistry();
       const { certifier, governors } = await deployArgs();
-      await expect(
-        deployRegistry(ethers, [
-          certifier,
-          [governors[0], governors[1], governors[0]],
-          2n,
-          VOTING_PERIOD,
-        ]),
-      )
+      await expect(deployRegistry(ethers, [certifier, [governors[0], governors[1], governors[0]], 2n, VOTING_PERIOD]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumAlreadyGovernor")
         .withArgs(governors[0]);
     });
