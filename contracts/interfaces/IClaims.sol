@@ -239,6 +239,8 @@ interface IClaims {
     error ClaimsInsurerNotActive(uint32 planId, bytes32 insurer);
     /// @dev The insurer still has until `deadline` to decide or settle.
     error ClaimsReviewWindowOpen(uint256 claimId, uint40 deadline);
+    /// @dev The insurer's time to decide ended at `deadline`: only the provider's escalation decides now.
+    error ClaimsDecisionWindowClosed(uint256 claimId, uint40 deadline);
     /// @dev The appeal window closed at `appealBy`.
     error ClaimsAppealWindowClosed(uint256 claimId, uint40 appealBy);
     /// @dev The details given do not hash to the claim's stored details hash.

@@ -74,7 +74,9 @@ interface IClaimsEngine is IClaims {
     /**
      * @notice Approves a claim in review: it is adjudicated again against the patient's totals now,
      * its authorisation units are taken (if they no longer suffice it is rejected with CARC 197 or 198)
-     * and its plan share is credited to the provider from free escrow. Caller: the plan's insurer.
+     * and its plan share is credited to the provider from free escrow. Only within the review window
+     * (`ClaimsDecisionWindowClosed` after it: then only the provider's escalation decides). Caller:
+     * the plan's insurer.
      * @param claimId the claim
      * @param details its details
      */
@@ -82,8 +84,8 @@ interface IClaimsEngine is IClaims {
 
     /**
      * @notice Denies a claim in review with a CARC reason. It charged nothing; it keeps its duplicate
-     * keys and documentation (a correction must replace it, and then goes to review). Caller: the
-     * plan's insurer.
+     * keys and documentation (a correction must replace it, and then goes to review). Only within the
+     * review window, as `approve`. Caller: the plan's insurer.
      * @param claimId the claim
      * @param reason the CARC reason (non-zero)
      */

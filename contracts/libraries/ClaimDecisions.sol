@@ -37,7 +37,7 @@ library ClaimDecisions {
         if (!ctx.consortium.isActiveMemberId(insurer, MemberKinds.INSURER)) {
             revert IClaims.ClaimsInsurerNotActive(st.planId(), insurer);
         }
-        uint40 deadline = st.statusAt() + ctx.plans.termsOf(st.planId(), st.planVersion()).reviewWindow;
+        uint40 deadline = ClaimsLogic.decisionDeadline(ctx, st);
         if (block.timestamp <= deadline) revert IClaims.ClaimsReviewWindowOpen(claimId, deadline);
         if (st.status() == IClaims.ClaimStatus.Approved) {
             sc.state = st.moved(IClaims.ClaimStatus.Paid, uint40(block.timestamp), 0, true);
@@ -78,6 +78,7 @@ library ClaimDecisions {
         ClaimsLogic.StoredClaim storage sc = _claimOfInsurer(s, ctx, claimId, insurer);
         ClaimState st = sc.state;
         ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.IN_REVIEW);
+        ClaimsLogic.requireDecisionWindowOpen(ctx, st, claimId);
         ClaimsLogic.requireDetails(sc, claimId, details);
         _decideReview(s, ctx, sc, _subject(claimId, s.providers.idOf(st.provider()), st, details), details.lines);
     }
@@ -93,6 +94,7 @@ library ClaimDecisions {
         ClaimsLogic.StoredClaim storage sc = _claimOfInsurer(s, ctx, claimId, insurer);
         ClaimState st = sc.state;
         ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.IN_REVIEW);
+        ClaimsLogic.requireDecisionWindowOpen(ctx, st, claimId);
         if (reason == 0) revert IClaims.ClaimsMissingReason();
         sc.state = st.moved(IClaims.ClaimStatus.Denied, uint40(block.timestamp), reason, true);
         emit IClaims.ClaimDenied(claimId, insurer, reason);

@@ -279,6 +279,22 @@ library ClaimsLogic {
         }
     }
 
+    /**
+     * @notice The end of the insurer's time to decide a claim in `st`'s status: its plan version's
+     * review window after the status was entered (submission to review, approval, or the appeal).
+     * The insurer decides up to and at the deadline, the provider escalates only after it, so the
+     * two never race.
+     */
+    function decisionDeadline(Context memory ctx, ClaimState st) internal view returns (uint40) {
+        return st.statusAt() + ctx.plans.termsOf(st.planId(), st.planVersion()).reviewWindow;
+    }
+
+    /// @notice Reverts once the insurer's time to decide the claim is over (see `decisionDeadline`).
+    function requireDecisionWindowOpen(Context memory ctx, ClaimState st, uint256 claimId) internal view {
+        uint40 deadline = decisionDeadline(ctx, st);
+        if (block.timestamp > deadline) revert IClaims.ClaimsDecisionWindowClosed(claimId, deadline);
+    }
+
     /// @notice The details hash: the fields of `ClaimDetails` encoded as a tuple.
     function hashDetails(
         Subject memory sub,

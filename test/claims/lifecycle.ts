@@ -154,6 +154,22 @@ describe("Claims: review, appeal and prompt pay", function () {
       .withArgs(claimId, fx.hospitalId, usd(6500));
   });
 
+  it("lets the insurer approve or deny only within its review window; after it only the provider's escalation decides", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const { claimId, receipt } = await submitClaim(fx, fx.claim(surgery));
+    const submittedAt = BigInt((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
+    const deadline = submittedAt + 7n * DAY;
+    await networkHelpers.time.increaseTo(deadline + 1n);
+    await expect(fx.engine.connect(fx.insurer).deny(claimId, 50))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsDecisionWindowClosed")
+      .withArgs(claimId, deadline);
+    await expect(approveClaim(fx, claimId))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsDecisionWindowClosed")
+      .withArgs(claimId, deadline);
+    await fx.engine.connect(fx.hospital).escalate(claimId, await detailsFor(fx, claimId));
+    expect((await readClaim(fx.engine, claimId)).status).to.equal("Paid");
+  });
+
   it("lets the provider settle its own approved claim the insurer did not settle within the review window", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES));
