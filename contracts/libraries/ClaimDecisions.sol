@@ -96,7 +96,9 @@ library ClaimDecisions {
         ClaimStatuses.validate(claimId, st.status(), ClaimStatuses.IN_REVIEW);
         ClaimsLogic.requireDecisionWindowOpen(ctx, st, claimId);
         if (reason == 0) revert IClaims.ClaimsMissingReason();
-        sc.state = st.moved(IClaims.ClaimStatus.Denied, uint40(block.timestamp), reason, true);
+        // The denial marks the claim, and so its service keys and documentation: any later claim
+        // taking them over (a correction, a resubmission after a void) goes to review.
+        sc.state = st.moved(IClaims.ClaimStatus.Denied, uint40(block.timestamp), reason, true).withReviewMark();
         emit IClaims.ClaimDenied(claimId, insurer, reason);
     }
 

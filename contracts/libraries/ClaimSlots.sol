@@ -8,6 +8,10 @@ import {IClaims} from "../interfaces/IClaims.sol";
  * least significant bit:
  *   [0, 8)     status       ClaimStatus
  *   [8, 16)    flags        bit 0: KEYS_HELD (the claim holds its duplicate keys and documentation)
+ *                           bit 1: REVIEW_MARK (its keys must be reviewed: it was denied, or it took
+ *                                  over the keys of a marked claim; kept for good)
+ *                           bit 2: BACKED (in review, its provisional plan share is reserved in the
+ *                                  insurer's escrow; cleared by every status move)
  *   [16, 48)   planId
  *   [48, 64)   planVersion
  *   [64, 96)   provider     the provider's number (MemberIndex)
@@ -51,6 +55,10 @@ library ClaimStateLib {
 
     /// @dev Flag bit: the claim holds its duplicate keys and documentation.
     uint256 private constant KEYS_HELD = 1;
+    /// @dev Flag bit: the claim's keys must be reviewed (kept through every move).
+    uint256 private constant REVIEW_MARK = 2;
+    /// @dev Flag bit: the claim in review has its provisional plan share reserved.
+    uint256 private constant BACKED = 4;
 
     /// @notice A new claim's state: its plan, version and provider (status set with `moved`).
     function create(uint32 planId_, uint16 planVersion_, uint32 provider_) internal pure returns (ClaimState) {
@@ -68,6 +76,14 @@ library ClaimStateLib {
 
     function keysHeld(ClaimState s) internal pure returns (bool) {
         return (ClaimState.unwrap(s) >> FLAGS_OFFSET) & KEYS_HELD != 0;
+    }
+
+    function reviewMarked(ClaimState s) internal pure returns (bool) {
+        return (ClaimState.unwrap(s) >> FLAGS_OFFSET) & REVIEW_MARK != 0;
+    }
+
+    function backed(ClaimState s) internal pure returns (bool) {
+        return (ClaimState.unwrap(s) >> FLAGS_OFFSET) & BACKED != 0;
     }
 
     function planId(ClaimState s) internal pure returns (uint32) {
@@ -94,7 +110,10 @@ library ClaimStateLib {
         return uint96(ClaimState.unwrap(s) >> PLAN_PAYS_OFFSET);
     }
 
-    /// @notice The state moved to `status_` at `at` with CARC `reason_` (0: none), holding keys or not.
+    /**
+     * @notice The state moved to `status_` at `at` with CARC `reason_` (0: none), holding keys or not.
+     * The review mark is kept; the backing ends (release it before the move).
+     */
     function moved(
         ClaimState s,
         IClaims.ClaimStatus status_,
@@ -103,7 +122,7 @@ library ClaimStateLib {
         bool keysHeld_
     ) internal pure returns (ClaimState) {
         uint256 v = ClaimState.unwrap(s);
-        v &= ~((MASK_8 << STATUS_OFFSET) | (MASK_8 << FLAGS_OFFSET) | (MASK_40 << STATUS_AT_OFFSET));
+        v &= ~((MASK_8 << STATUS_OFFSET) | ((KEYS_HELD | BACKED) << FLAGS_OFFSET) | (MASK_40 << STATUS_AT_OFFSET));
         v &= ~(MASK_16 << REASON_OFFSET);
         v |=
             (uint256(status_) << STATUS_OFFSET) |
@@ -111,6 +130,16 @@ library ClaimStateLib {
             (uint256(at) << STATUS_AT_OFFSET) |
             (uint256(reason_) << REASON_OFFSET);
         return ClaimState.wrap(v);
+    }
+
+    /// @notice The state with the review mark set (its keys must be reviewed, for good).
+    function withReviewMark(ClaimState s) internal pure returns (ClaimState) {
+        return ClaimState.wrap(ClaimState.unwrap(s) | (REVIEW_MARK << FLAGS_OFFSET));
+    }
+
+    /// @notice The state marked backed (its provisional plan share is reserved).
+    function withBacking(ClaimState s) internal pure returns (ClaimState) {
+        return ClaimState.wrap(ClaimState.unwrap(s) | (BACKED << FLAGS_OFFSET));
     }
 
     /// @notice The state with a new plan share.

@@ -27,7 +27,7 @@ library ClaimSubmission {
         bytes32 provider,
         IClaims.ClaimInput calldata input,
         uint256 replaces,
-        bool forceReview
+        bool correctsDenial
     ) external returns (uint256 claimId) {
         claimId = ++s.claimCount;
         // Ids fit the 39 bits that period totals (and the 40 bits that service pages) name claims in.
@@ -64,13 +64,20 @@ library ClaimSubmission {
         }
         ClaimsLogic.holdServices(s, claimId, v);
         ClaimsLogic.holdDocumentation(s, claimId, v.documentationKey);
-        _accept(s, ctx, sub, state, input.lines, q, forceReview);
+        // "Must be reviewed" belongs to the keys: a correction of a denial, or a claim taking over keys
+        // a marked claim held, is marked in turn, so no chain of voids and replacements sheds the mark.
+        bool mustReview = correctsDenial || v.marked;
+        if (mustReview) state = state.withReviewMark();
+        // One claim per patient, provider and UTC day is decided at once; the day's further claims go
+        // to review, so splitting a day's services cannot keep each part under the review threshold.
+        _accept(s, ctx, sub, state, input.lines, q, mustReview || v.dayTaken);
     }
 
     /**
-     * @dev A claim that passed the checks: above the review threshold, with escrow short, or as a
-     * correction of a denial it goes to review and charges nothing (it is adjudicated again when
-     * decided); otherwise it is decided now: charged, and reserved (Approved) or closed (Paid, 0).
+     * @dev A claim that passed the checks: above the review threshold, with escrow short, marked
+     * (`mustReview`: see `submit`) or not the first of its day, it goes to review and charges nothing
+     * (it is adjudicated again when decided); otherwise it is decided now: charged, and reserved
+     * (Approved) or closed (Paid, 0).
      */
     function _accept(
         ClaimsLogic.Layout storage s,

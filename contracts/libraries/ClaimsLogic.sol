@@ -74,6 +74,8 @@ library ClaimsLogic {
         bytes32 day; // the key of the claim's service day (`ClaimKeys.serviceDay`)
         uint256[] tags; // each line's service tag on that day (`ServicePages.tag`)
         uint256 entries; // the day's entries before this claim's (where its own are appended)
+        bool marked; // a claim with the review mark held one of its services or its documentation before
+        bool dayTaken; // another claim holds services of the same patient, provider and UTC day
     }
 
     // ---------------------------------------------------------------- checks
@@ -125,7 +127,7 @@ library ClaimsLogic {
             v.tags[i] = ServicePages.tag(v.day, lines[i].code);
         }
         uint256 holder;
-        (v.line, holder, v.entries) = scanServices(s, v.day, v.tags, sub.claimId);
+        (v.line, holder, v.entries, v.marked, v.dayTaken) = scanServices(s, v.day, v.tags, sub.claimId);
         if (holder != 0) {
             (v.reason, v.earlier) = (Carc.DUPLICATE, holder);
             return v;
@@ -145,10 +147,14 @@ library ClaimsLogic {
                 return v;
             }
             v.documentationKey = ClaimKeys.documentation(sub.provider, leaf);
-            holder = documentedBy(s, v.documentationKey, sub.claimId);
-            if (holder != 0) {
-                (v.reason, v.earlier) = (Carc.DUPLICATE, holder);
-                return v;
+            holder = s.documentation[v.documentationKey];
+            if (holder != 0 && holder != sub.claimId) {
+                ClaimState held = s.claims[holder].state;
+                if (held.keysHeld()) {
+                    (v.reason, v.earlier) = (Carc.DUPLICATE, holder);
+                    return v;
+                }
+                if (held.reviewMarked()) v.marked = true;
             }
         }
         for (uint256 i = 0; i < lines.length; ++i) {
@@ -168,25 +174,34 @@ library ClaimsLogic {
 
     /**
      * @notice One walk over a service day's entries: the lowest index of `tags` whose service another
-     * claim than `self` still holds, and that claim (holder 0: none), and how many entries the day
-     * has. Claims that no longer hold their keys (rejected, voided, replaced) free them without a write.
+     * claim than `self` still holds, and that claim (holder 0: none); how many entries the day has;
+     * whether a claim with the review mark (`ClaimState.reviewMarked`) held one of `tags` before
+     * (`marked`: its keys must be reviewed, whoever holds them next); whether another claim holds any
+     * service of the day (`dayTaken`). Claims that no longer hold their keys (rejected, voided,
+     * replaced) free them without a write; their entries stay, so a mark is never lost.
      */
     function scanServices(
         Layout storage s,
         bytes32 day,
         uint256[] memory tags,
         uint256 self
-    ) internal view returns (uint256 line, uint256 holder, uint256 entries) {
+    ) internal view returns (uint256 line, uint256 holder, uint256 entries, bool marked, bool dayTaken) {
         mapping(uint256 page => uint256 entries) storage pages = s.services[day];
         line = type(uint256).max;
         uint256 page;
         for (; ; ++entries) {
             if (entries % ServicePages.PER_PAGE == 0) page = pages[entries / ServicePages.PER_PAGE];
             (uint256 id, uint256 tag) = ServicePages.entryAt(page, entries % ServicePages.PER_PAGE);
-            if (id == 0) return (line, holder, entries);
-            if (id == self || !s.claims[id].state.keysHeld()) continue;
-            for (uint256 i = 0; i < line && i < tags.length; ++i) {
-                if (tags[i] == tag) (line, holder) = (i, id);
+            if (id == 0) return (line, holder, entries, marked, dayTaken);
+            if (id == self) continue;
+            ClaimState st = s.claims[id].state;
+            bool held = st.keysHeld();
+            if (held) dayTaken = true;
+            else if (!st.reviewMarked()) continue;
+            for (uint256 i = 0; i < tags.length; ++i) {
+                if (tags[i] != tag) continue;
+                if (!held) marked = true;
+                else if (i < line) (line, holder) = (i, id);
             }
         }
     }
@@ -233,7 +248,7 @@ library ClaimsLogic {
         bytes32 day = ClaimKeys.serviceDay(patientRef, provider, moment);
         uint256[] memory tags = new uint256[](1);
         tags[0] = ServicePages.tag(day, code);
-        (, holder, ) = scanServices(s, day, tags, 0);
+        (, holder, , , ) = scanServices(s, day, tags, 0);
     }
 
     // ---------------------------------------------------------------- charging
