@@ -194,7 +194,8 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
 
     /// @inheritdoc IClaimsEngine
     function authUsedOf(uint32 planId, bytes32 patientRef, bytes32 code) external view returns (uint256) {
-        return _s.authUsed[ClaimKeys.authorisation(planId, patientRef, code)];
+        uint32 grant = plans.authorisationOf(planId, patientRef, code).grant;
+        return _s.authUsed[ClaimKeys.authorisation(planId, patientRef, code, grant)];
     }
 
     // ---------------------------------------------------------------- internals

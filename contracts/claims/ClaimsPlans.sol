@@ -124,8 +124,11 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         if (patientRef == bytes32(0)) revert ClaimsZeroPatientRef();
         if (code == bytes32(0)) revert ClaimsZeroCode();
         if (validUntil < validFrom) revert ClaimsInvalidPeriod(validFrom, validUntil);
-        _auths[planId][patientRef][code] = Authorisation({units: units, validFrom: validFrom, validUntil: validUntil});
-        emit PriorAuthorisationGranted(planId, code, patientRef, units, validFrom, validUntil);
+        Authorisation storage auth = _auths[planId][patientRef][code];
+        // A new grant replaces the code's grant: the engine counts used units per grant number.
+        uint32 grant = auth.grant + 1;
+        (auth.units, auth.validFrom, auth.validUntil, auth.grant) = (units, validFrom, validUntil, grant);
+        emit PriorAuthorisationGranted(planId, code, patientRef, units, validFrom, validUntil, grant);
     }
 
     // ---------------------------------------------------------------- the quote
@@ -240,7 +243,7 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
             if (reason == 0 && rule.needsAuth) {
                 Authorisation memory auth = auths[lines[i].code];
                 reason = ClaimChecks.authorisation(auth, serviceDate);
-                q.lines[i] = LineQuote({needsAuth: true, authorised: auth.units});
+                q.lines[i] = LineQuote({needsAuth: true, authorised: auth.units, grant: auth.grant});
             }
             if (reason != 0) {
                 (q.ruleReason, q.ruleLine) = (reason, i);

@@ -74,17 +74,23 @@ interface IClaims {
         uint40 previousStart; // the start of the patient's period before this one (0: none)
     }
 
-    /// @notice A prior authorisation: total units authorised for a code and the service dates it covers.
+    /**
+     * @notice A prior authorisation: total units authorised for a code and the service dates it covers.
+     * Each grant for a code replaces the one before and has the next number; the engine counts the
+     * units decided claims used per grant, so a new grant starts from zero.
+     */
     struct Authorisation {
-        uint32 units; // total units authorised (used units are counted by the engine)
+        uint32 units; // total units authorised (used units are counted by the engine, per grant)
         uint40 validFrom; // first service date covered
         uint40 validUntil; // last service date covered
+        uint32 grant; // this grant's number for the plan, patient and code (1, 2, ...; 0: none granted)
     }
 
     /// @notice What the plan says about one claim line's authorisation.
     struct LineQuote {
         bool needsAuth; // the code needs a prior authorisation
         uint32 authorised; // units the patient's authorisation grants (when needed and valid on the date)
+        uint32 grant; // that authorisation's grant number (the engine counts used units per grant)
     }
 
     /**
@@ -301,14 +307,16 @@ interface IClaims {
     event EngineBound(address indexed engine);
     /// @notice A patient (pseudonymous reference) was enrolled in a plan for a coverage period (or its end changed).
     event PatientEnrolled(uint32 indexed planId, bytes32 patientRef, uint40 start, uint40 end);
-    /// @notice A prior authorisation was granted (total units for the code and validity).
+    /// @notice A prior authorisation was granted (total units for the code and validity), replacing
+    /// grant `grant - 1` of the code, if any.
     event PriorAuthorisationGranted(
         uint32 indexed planId,
         bytes32 indexed code,
         bytes32 patientRef,
         uint32 units,
         uint40 validFrom,
-        uint40 validUntil
+        uint40 validUntil,
+        uint32 grant
     );
     /// @notice A provider submitted a claim (`replaces`: the corrected original, or 0). Nothing here (or in
     /// any claims event) names the documenting record: claims are not joinable to records.

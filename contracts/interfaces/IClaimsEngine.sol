@@ -198,7 +198,8 @@ interface IClaimsEngine is IClaims {
     ) external view returns (Totals memory totals);
 
     /**
-     * @notice Units of a prior authorisation used by decided claims.
+     * @notice Units of the code's current prior authorisation grant used by decided claims (counted
+     * per grant: units used under a grant it replaced do not count).
      * @param planId the plan
      * @param patientRef the patient reference
      * @param code the service code

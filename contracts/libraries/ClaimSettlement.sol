@@ -48,11 +48,15 @@ library ClaimSettlement {
                 t.benefitPaid() - uint72(st.planPays()),
                 details.previousDecision
             );
+            // Units go back to the grant each line was charged to (0: the line needed none), even if a
+            // newer grant replaced it since: a reversal never touches another grant's count.
+            mapping(uint256 line => uint32 grant) storage grants = s.authGrants[claimId];
             for (uint256 i = 0; i < details.lines.length; ++i) {
+                uint32 grant = grants[i];
+                if (grant == 0) continue;
                 IClaims.Line calldata line = details.lines[i];
-                if (ctx.plans.ruleOf(st.planId(), st.planVersion(), line.code).needsAuth) {
-                    s.authUsed[ClaimKeys.authorisation(st.planId(), details.patientRef, line.code)] -= line.units;
-                }
+                s.authUsed[ClaimKeys.authorisation(st.planId(), details.patientRef, line.code, grant)] -= line.units;
+                delete grants[i];
             }
             ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
         }

@@ -42,8 +42,9 @@ library ClaimsLogic {
         mapping(bytes32 dayKey => mapping(uint256 page => uint256 entries)) services; // duplicate keys (ServicePages)
         mapping(bytes32 documentationKey => uint256 claimId) documentation; // the claim a documentation leaf documents
         mapping(bytes32 periodKey => PeriodTotals totals) totals; // charged by decided claims only
-        mapping(bytes32 authKey => uint256 used) authUsed; // authorisation units used by decided claims
+        mapping(bytes32 authKey => uint256 used) authUsed; // units decided claims used, per grant
         MemberIndex.Index providers; // billing providers, numbered for the packed state
+        mapping(uint256 claimId => mapping(uint256 line => uint32 grant)) authGrants; // a decided line's grant
     }
 
     /// @notice The engine's collaborators.
@@ -163,7 +164,7 @@ library ClaimsLogic {
                 return v;
             }
             if (q.lines[i].needsAuth) {
-                bytes32 key = ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code);
+                bytes32 key = ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code, q.lines[i].grant);
                 if (s.authUsed[key] + lines[i].units > q.lines[i].authorised) {
                     (v.reason, v.line) = (Carc.AUTH_EXCEEDED, i);
                     return v;
@@ -255,8 +256,9 @@ library ClaimsLogic {
 
     /**
      * @notice Charges a decided claim's quote: the period totals (the claim becomes the period's last
-     * decision) and the authorisation units. Returns the decision before it. Totals fit 72 bits: each
-     * grows by at most what remains below a plan maximum (Adjudication), and maxima are 72-bit.
+     * decision) and the authorisation units, to the grant each line was quoted under. Returns the
+     * decision before it. Totals fit 72 bits: each grows by at most what remains below a plan
+     * maximum (Adjudication), and maxima are 72-bit.
      */
     function charge(
         Layout storage s,
@@ -274,7 +276,11 @@ library ClaimsLogic {
         );
         for (uint256 i = 0; i < lines.length; ++i) {
             if (q.lines[i].needsAuth) {
-                s.authUsed[ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code)] += lines[i].units;
+                uint32 grant = q.lines[i].grant;
+                bytes32 key = ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code, grant);
+                s.authUsed[key] += lines[i].units;
+                // Which grant the line used, so a reversal gives its units back to that grant (grants start at 1).
+                s.authGrants[sub.claimId][i] = grant;
             }
         }
     }
