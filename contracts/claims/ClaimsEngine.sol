@@ -9,6 +9,7 @@ import {IClaimsPlans} from "../interfaces/IClaimsPlans.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IRecordVerifier} from "../interfaces/IRecordVerifier.sol";
 import {ISettlementVault} from "../interfaces/ISettlementVault.sol";
+import {ClaimAppeals} from "../libraries/ClaimAppeals.sol";
 import {ClaimDecisions} from "../libraries/ClaimDecisions.sol";
 import {ClaimSettlement} from "../libraries/ClaimSettlement.sol";
 import {ClaimKeys} from "../libraries/ClaimKeys.sol";
@@ -24,8 +25,8 @@ import {SettlementVault} from "./SettlementVault.sol";
  * @notice Claims from submission to payment (the whole API and its rules: `IClaimsEngine`). A small
  * core: it authenticates every caller with the consortium and runs every step in a linked library,
  * all on one storage layout (`ClaimsLogic.Layout`): `ClaimSubmission` (submission),
- * `ClaimDecisions` (review, escalation, appeals) and `ClaimSettlement` (settlement, voids,
- * replacements). It owns what claims consumed (claim states, the duplicate and
+ * `ClaimDecisions` (review and prompt pay), `ClaimAppeals` (appeals) and `ClaimSettlement`
+ * (settlement, voids, replacements). It owns what claims consumed (claim states, the duplicate and
  * documentation keys they hold, period totals, authorisation units used); what plans promise is the
  * plan book's, the money the settlement vault's (deployed by this constructor, so only this engine
  * moves escrow).
@@ -104,7 +105,17 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
 
     /// @inheritdoc IClaimsEngine
     function appeal(uint256 claimId) external {
-        ClaimDecisions.appeal(_s, _context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claimId);
+        ClaimAppeals.appeal(_s, _context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claimId);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function escalateAppeal(
+        uint256 claimId,
+        ClaimDetails calldata details,
+        Documentation calldata documentation
+    ) external {
+        bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
+        ClaimAppeals.escalateAppeal(_s, _context(), provider, claimId, details, documentation);
     }
 
     // ---------------------------------------------------------------- insurer
@@ -127,16 +138,7 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
         ClaimDetails calldata details,
         Documentation calldata documentation
     ) external {
-        ClaimDecisions.decideAppeal(
-            _s,
-            _context(),
-            _requireInsurer(),
-            claimId,
-            overturn,
-            reason,
-            details,
-            documentation
-        );
+        ClaimAppeals.decideAppeal(_s, _context(), _requireInsurer(), claimId, overturn, reason, details, documentation);
     }
 
     /// @inheritdoc IClaimsEngine

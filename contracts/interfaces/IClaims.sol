@@ -366,6 +366,10 @@ interface IClaims {
     event EscrowFunded(bytes32 indexed insurer, address indexed from, uint256 amount);
     /// @notice An insurer withdrew free escrow.
     event EscrowWithdrawn(bytes32 indexed insurer, address indexed to, uint256 amount);
+    /// @notice Prompt pay forced a payment the insurer's free escrow did not cover: `amount` is owed.
+    event PaymentOwed(bytes32 indexed insurer, bytes32 indexed providerId, uint256 amount);
+    /// @notice A provider collected `amount` of what an insurer owed it into its credit.
+    event OwedCollected(bytes32 indexed insurer, bytes32 indexed providerId, uint256 amount);
     /// @notice A provider withdrew its credit.
     event CreditWithdrawn(bytes32 indexed providerId, address indexed to, uint256 amount);
     /// @notice Consortium vote `proposalId` recovered a revoked member's free escrow or credit to `to`.

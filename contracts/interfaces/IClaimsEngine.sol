@@ -56,8 +56,10 @@ interface IClaimsEngine is IClaims {
 
     /**
      * @notice Prompt pay: once the plan's review window has passed, the provider escalates a claim the
-     * insurer has not decided (it is decided as approve does) or an approved claim it has not settled
-     * (it is settled alone). Refused while the insurer is not active. Caller: the claim's provider.
+     * insurer has not decided (it is decided as approve does; what free escrow does not cover, once
+     * the claim's backing reservation is released, is owed to the provider: `ISettlementVault.payOrOwe`)
+     * or an approved claim it has not settled (it is settled alone). Refused while the insurer is not
+     * active. Caller: the claim's provider.
      * @param claimId the claim
      * @param details its details
      */
@@ -68,6 +70,23 @@ interface IClaimsEngine is IClaims {
      * @param claimId the claim
      */
     function appeal(uint256 claimId) external;
+
+    /**
+     * @notice Appeals do not wait forever: once the insurer let its review window pass since the
+     * appeal without deciding it, the provider escalates, and the appeal resolves as overturned (the
+     * stated rule, as prompt pay resolves a claim in review): every submission check runs again,
+     * documentation included; if they pass the claim is adjudicated against the totals now and paid
+     * (what free escrow does not cover is owed to the provider), otherwise it is finally denied with
+     * the failing check's CARC. Refused while the insurer is not active. Caller: the claim's provider.
+     * @param claimId the appealed claim
+     * @param details its details
+     * @param documentation the documenting record for the re-run checks
+     */
+    function escalateAppeal(
+        uint256 claimId,
+        ClaimDetails calldata details,
+        Documentation calldata documentation
+    ) external;
 
     // ---------------------------------------------------------------- insurer
 
@@ -96,7 +115,9 @@ interface IClaimsEngine is IClaims {
      * the claim runs every submission check again (duplicates first, then documentation, plan rules
      * and authorisation units) under the coverage period and plan version of its service date; if it
      * passes it is adjudicated against the totals now and paid from free escrow, otherwise it is
-     * finally denied with the failing check's CARC. Caller: the plan's insurer.
+     * finally denied with the failing check's CARC. Only within the review window from the appeal
+     * (`ClaimsDecisionWindowClosed` after it: then the provider's `escalateAppeal` resolves it).
+     * Caller: the plan's insurer.
      * @param claimId the claim
      * @param overturn whether the appeal succeeds
      * @param reason the CARC reason when upheld (ignored when overturned)

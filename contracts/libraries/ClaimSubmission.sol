@@ -94,10 +94,19 @@ library ClaimSubmission {
             else if (ctx.vault.tryReserve(q.insurer, q.planPays)) status = IClaims.ClaimStatus.Approved;
         }
         uint256 previous;
-        if (status == IClaims.ClaimStatus.PendingReview) (q.deductible, q.oop) = (0, 0);
-        else previous = ClaimsLogic.charge(s, sub, lines, q);
+        bool backed;
+        if (status == IClaims.ClaimStatus.PendingReview) {
+            (q.deductible, q.oop) = (0, 0);
+            // The review's exposure is backed: its provisional plan share is reserved while escrow
+            // covers it, so the insurer cannot withdraw what prompt pay will need. (Without a backing,
+            // an escalation pays what free escrow holds and the rest is owed to the provider.)
+            backed = q.planPays != 0 && ctx.vault.tryReserve(q.insurer, q.planPays);
+        } else {
+            previous = ClaimsLogic.charge(s, sub, lines, q);
+        }
         ClaimsLogic.StoredClaim storage sc = s.claims[sub.claimId];
-        sc.state = state.moved(status, uint40(block.timestamp), 0, true).withPlanPays(uint96(q.planPays));
+        state = state.moved(status, uint40(block.timestamp), 0, true).withPlanPays(uint96(q.planPays));
+        sc.state = backed ? state.withBacking() : state;
         sc.detailsHash = ClaimsLogic.hashDetails(sub, q.deductible, q.oop, previous, lines);
         emit IClaims.ClaimAdjudicated(sub.claimId, status, q.version, q.planPays, previous, q.results);
     }

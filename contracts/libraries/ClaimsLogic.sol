@@ -285,6 +285,86 @@ library ClaimsLogic {
         }
     }
 
+    // ---------------------------------------------------------------- decisions
+
+    /**
+     * @notice Decides a claim after its submission (approval, escalation, an overturned appeal): runs
+     * the checks again (documentation too when `checkDocumentation`: an overturned appeal) and, if
+     * they pass, charges the quote against the totals now and pays the plan share from free escrow:
+     * it is Paid. `owe`: a decision prompt pay forced, which the insurer's empty escrow cannot refuse
+     * (the part free escrow does not cover is owed to the provider); otherwise short escrow reverts.
+     * Returns the failing check's CARC (0: paid). Release a backing reservation before calling.
+     */
+    function decide(
+        Layout storage s,
+        Context memory ctx,
+        StoredClaim storage sc,
+        Subject memory sub,
+        IClaims.Line[] calldata lines,
+        IClaims.Documentation memory documentation,
+        bool checkDocumentation,
+        bool owe
+    ) internal returns (uint16) {
+        IClaims.Quote memory q = quoteFor(s, ctx, sub, lines);
+        Verdict memory v = check(s, ctx, sub, lines, q, documentation, checkDocumentation);
+        if (v.reason != 0) {
+            emit IClaims.ClaimRejected(sub.claimId, v.reason, v.line, v.earlier);
+            return v.reason;
+        }
+        // A rejection overturned takes its keys now; a claim in review or denied holds them since submission.
+        if (!sc.state.keysHeld()) holdServices(s, sub.claimId, v);
+        if (v.documentationKey != bytes32(0)) holdDocumentation(s, sub.claimId, v.documentationKey);
+        chargeAndPay(s, ctx, sc, sub, lines, q, owe);
+        return 0;
+    }
+
+    /// @notice Charges a decided claim's quote and pays its plan share from free escrow (or owes it: see `decide`).
+    function chargeAndPay(
+        Layout storage s,
+        Context memory ctx,
+        StoredClaim storage sc,
+        Subject memory sub,
+        IClaims.Line[] calldata lines,
+        IClaims.Quote memory q,
+        bool owe
+    ) private {
+        uint256 previous = charge(s, sub, lines, q);
+        sc.state = sc.state.withPlanVersion(q.version).withPlanPays(uint96(q.planPays)).moved(
+            IClaims.ClaimStatus.Paid,
+            uint40(block.timestamp),
+            0,
+            true
+        );
+        sc.detailsHash = hashDetails(sub, q.deductible, q.oop, previous, lines);
+        emit IClaims.ClaimAdjudicated(
+            sub.claimId,
+            IClaims.ClaimStatus.Paid,
+            q.version,
+            q.planPays,
+            previous,
+            q.results
+        );
+        if (owe) ctx.vault.payOrOwe(q.insurer, sub.provider, q.planPays);
+        else ctx.vault.payFromFree(q.insurer, sub.provider, q.planPays);
+        emit IClaims.ClaimPaid(sub.claimId, sub.provider, q.planPays);
+    }
+
+    /// @notice Gives a claim in review's backing reservation (its provisional plan share) back to free escrow.
+    function releaseBacking(Context memory ctx, ClaimState st, bytes32 insurer) internal {
+        if (st.backed()) ctx.vault.release(insurer, st.planPays());
+    }
+
+    /// @notice The claim's subject, rebuilt from its state and details (`provider`: its member id).
+    function subjectOf(
+        uint256 claimId,
+        bytes32 provider,
+        ClaimState st,
+        IClaims.ClaimDetails calldata details
+    ) internal pure returns (Subject memory) {
+        return
+            Subject(claimId, provider, st.planId(), details.patientRef, details.coverageStart, details.serviceDate, 0);
+    }
+
     // ---------------------------------------------------------------- lookups and details
 
     /// @notice The claim, reverting unless it exists and `provider` (a member id) is its billing provider.

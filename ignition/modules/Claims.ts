@@ -7,7 +7,7 @@ import RecordsModule from "./Records.js";
 /**
  * The claims contracts on a registry and a record registry: the plan book and the library it links
  * (`PlanVersions`), the libraries the engine links (`ClaimSubmission`, `ClaimDecisions`,
- * `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
+ * `ClaimAppeals`, `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
  * (recorded with `contractAt` so its address is in deployed_addresses.json); then the plan book is
  * bound to the engine (`bindEngine`, by the deployer, once).
  */
@@ -22,6 +22,7 @@ function claimsContracts(
     libraries: {
       ClaimSubmission: m.library("ClaimSubmission"),
       ClaimDecisions: m.library("ClaimDecisions"),
+      ClaimAppeals: m.library("ClaimAppeals"),
       ClaimSettlement: m.library("ClaimSettlement"),
     },
   });

@@ -62,7 +62,7 @@ export const patient = (n: number): string => patientReference(`TEST-PATIENT-${n
 export const docCommitment = (label: string): string => keccak256(toUtf8Bytes(`billing documentation ${label}`));
 
 /** The libraries the claims engine links (as the Ignition module deploys them). */
-const CLAIMS_LIBRARIES = ["ClaimSubmission", "ClaimDecisions", "ClaimSettlement"] as const;
+const CLAIMS_LIBRARIES = ["ClaimSubmission", "ClaimDecisions", "ClaimAppeals", "ClaimSettlement"] as const;
 
 /** Deploys the libraries the claims engine links and returns their addresses by name. */
 export async function claimsLibraries(ethers: HardhatEthers): Promise<Record<string, string>> {
