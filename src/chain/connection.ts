@@ -166,6 +166,9 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     provider = new JsonRpcProvider(options.rpcUrl, undefined, {
       staticNetwork: Network.from(chainId),
       pollingInterval: 250,
+      // ethers reuses an identical call's answer for 250 ms: a nonce asked right after a receipt
+      // would be the stale one ("nonce too low"). Every answer is asked anew.
+      cacheTimeout: -1,
     });
   } else {
     provider = options.provider!;

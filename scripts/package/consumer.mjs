@@ -1,0 +1,105 @@
+// A plain Node 22 program using the installed `medchain` package, as an integrator's would: no
+// Hardhat, no tsx, only the package and its runtime dependencies. Run by scripts/e2e/package.sh
+// against a node where the suite is deployed. Environment: RPC_URL, PRIVATE_KEY, DEPLOYMENTS,
+// RECORD (a FHIR file), WORK (a scratch folder). Exits non-zero on the first failed check.
+import assert from "node:assert/strict";
+import path from "node:path";
+
+import { connect, MedChainError, memberRef, openContract, EXIT_CODES } from "medchain";
+import { certify, execute, kindMask, members, metadataCommitment, memberIdFromCode, vote } from "medchain/consortium";
+import { anchorRecords, loadRecords, readProof, verifyRecord } from "medchain/records";
+import { Catalog, commissionLot, planLot, registerProduct, verifyPack, writeLotFiles } from "medchain/provenance";
+import { fhirClaimToChain, CLAIM_STATUS } from "medchain/claims";
+
+const { RPC_URL, PRIVATE_KEY, DEPLOYMENTS, RECORD, WORK } = process.env;
+const conn = await connect({
+  rpcUrl: RPC_URL,
+  privateKey: PRIVATE_KEY,
+  deployments: DEPLOYMENTS,
+  fees: { gasPrice: 0n },
+});
+const me = await conn.signer.getAddress();
+const check = (what) => console.log(`ok - ${what}`);
+
+// Consortium: certify the operator's institution, vote (1-of-1), execute, list.
+const code = "PKG-HOSP-0001";
+const certified = await certify(conn, {
+  memberId: memberIdFromCode(code),
+  metadata: metadataCommitment("registration documents of an invented hospital"),
+  kinds: kindMask("Hospital", "Manufacturer"),
+  account: me,
+  certifiedUntil: 4102444800n,
+});
+assert.equal(typeof certified.hash, "string");
+assert.equal(certified.events[0]?.name, "ProposalCreated");
+await vote(conn, { proposalId: certified.proposalId });
+const executed = await execute(conn, { proposalId: certified.proposalId });
+assert.ok(
+  executed.events.some((e) => e.name === "MemberAdmitted"),
+  "execute emitted MemberAdmitted",
+);
+const rows = await members(conn);
+assert.deepEqual(
+  rows.map((r) => [r.memberId, r.status, r.kinds]),
+  [[memberIdFromCode(code), "Active", ["Hospital", "Manufacturer"]]],
+);
+check("consortium: certify, vote, execute, members");
+
+// A refusal is a MedChainError with the decoded custom error; bad input is refused before sending.
+try {
+  await vote(conn, { proposalId: certified.proposalId });
+  assert.fail("a second vote was accepted");
+} catch (err) {
+  assert.ok(err instanceof MedChainError);
+  assert.equal(err.kind, "REFUSED");
+  assert.equal(err.exitCode, EXIT_CODES.REFUSED);
+  assert.equal(err.revert?.name, "ConsortiumProposalAlreadyExecuted");
+  assert.equal(err.revert?.args.proposalId, certified.proposalId);
+}
+assert.throws(
+  () => memberRef("0x12", "member"),
+  (err) => err instanceof MedChainError && err.kind === "BAD_INPUT",
+);
+check("errors: REFUSED with the decoded custom error, BAD_INPUT before sending");
+
+// Records: anchor a FHIR record with the existing SDK, then verify it and a tampered copy.
+const records = await openContract(conn, "records");
+const inputs = await loadRecords(RECORD);
+const outDir = path.join(WORK, "proofs");
+const anchored = await anchorRecords(records, inputs, {
+  chainId: conn.chainId,
+  registryAddress: await records.getAddress(),
+  outDir,
+  salts: { kind: "random" },
+});
+assert.equal(anchored.sent, 1);
+const proof = await readProof(anchored.proofs[0]);
+const valid = await verifyRecord(records, inputs[0].resource, proof);
+assert.equal(valid.verdict, "VALID");
+assert.equal(valid.memberId, memberIdFromCode(code));
+const tampered = await verifyRecord(records, { ...inputs[0].resource, status: "cancelled" }, proof);
+assert.equal(tampered.verdict, "TAMPERED");
+check("records: anchor, verify VALID, tampered copy TAMPERED");
+
+// Provenance: register a GTIN, commission a lot of three packs, scan one (genuine) and a fake code.
+const provenance = await openContract(conn, "provenance");
+const gtin = "09506000134352";
+await registerProduct(provenance, gtin);
+const plan = planLot({ gtin, lot: "PKG1", expiry: "301231", serials: ["S1", "S2", "S3"] });
+const dataDir = path.join(WORK, "provenance");
+await writeLotFiles(dataDir, plan, false);
+await commissionLot(provenance, plan);
+const catalog = await Catalog.load(dataDir);
+const pack = plan.bundle.packs[1];
+const scan = { gtin, lot: "PKG1", serial: pack.serial, code: pack.code };
+assert.equal((await verifyPack(provenance, catalog, scan)).verdict, "GENUINE");
+const fake = { ...scan, code: "0000-0000-0000-0000" };
+assert.equal((await verifyPack(provenance, catalog, fake)).verdict, "UNKNOWN");
+check("provenance: register, commission, scan GENUINE, wrong code UNKNOWN");
+
+// Claims: the module loads and maps a FHIR claim offline.
+assert.ok(CLAIM_STATUS.includes("Approved"));
+assert.equal(typeof fhirClaimToChain, "function");
+check("claims: module loads");
+
+console.log("package consumer: all checks passed");
