@@ -22,7 +22,7 @@
  *    longer knows it was dropped: it is sent again. Node errors are retried with backoff (reported
  *    through `onEvent`) until the node has failed for `giveUpAfterMs`.
  */
-import { Transaction, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
+import { keccak256, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
 
 import { requireSigner, type Connection } from "./connection.js";
 import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
@@ -572,7 +572,7 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
     }
     // A node-signed transaction's hash is known only once sent: recovery looks for it from this block.
     const block = raw === undefined ? await retrying("eth_blockNumber", () => provider.getBlockNumber()) : 0;
-    const hash = raw === undefined ? undefined : Transaction.from(raw).hash!;
+    const hash = raw === undefined ? undefined : keccak256(raw); // a transaction's hash is that of its signed bytes
     state.flight = {
       nonce,
       tx,
