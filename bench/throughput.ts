@@ -10,6 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 
 import { HDNodeWallet, Wallet, type Provider } from "ethers";
+import * as prettier from "prettier";
 
 import { connect } from "../src/chain/connection.js";
 import { runJob } from "../src/chain/pipeline.js";
@@ -45,7 +46,11 @@ async function ceiling(node: DevNode, provider: Provider, count: number): Promis
   const block = await provider.getBlock("latest");
   const fees =
     block?.baseFeePerGas != null && block.baseFeePerGas > 0n
-      ? { type: 2, maxFeePerGas: block.baseFeePerGas * 2n + (feeData.maxPriorityFeePerGas ?? 0n), maxPriorityFeePerGas: feeData.maxPriorityFeePerGas ?? 0n }
+      ? {
+          type: 2,
+          maxFeePerGas: block.baseFeePerGas * 2n + (feeData.maxPriorityFeePerGas ?? 0n),
+          maxPriorityFeePerGas: feeData.maxPriorityFeePerGas ?? 0n,
+        }
       : { type: 0, gasPrice: feeData.gasPrice ?? 0n };
   const nonces = await Promise.all(wallets.map((w) => provider.getTransactionCount(w.address, "pending")));
   const raws: string[] = [];
@@ -69,7 +74,10 @@ async function ceiling(node: DevNode, provider: Provider, count: number): Promis
       while (next < raws.length) await rpcCall(node.url, "eth_sendRawTransaction", [raws[next++]]);
     }),
   );
-  const targets = wallets.map((w, i) => ({ address: w.address, nonce: nonces[i]! + Math.ceil((count - i) / wallets.length) }));
+  const targets = wallets.map((w, i) => ({
+    address: w.address,
+    nonce: nonces[i]! + Math.ceil((count - i) / wallets.length),
+  }));
   for (;;) {
     const counts = await Promise.all(targets.map((t) => provider.getTransactionCount(t.address, "latest")));
     if (counts.every((c, i) => c >= targets[i]!.nonce)) break;
@@ -85,12 +93,20 @@ async function job(url: string, steps: number, seed: string, window: number): Pr
   const report = await runJob(conn, syntheticSteps(steps, seed, 0), { journal, window });
   const seconds = (performance.now() - started) / 1000;
   const wrong = await wrongBalances(conn.provider, steps, seed);
-  if (report.sent !== steps || wrong.length > 0) throw new Error(`the synthetic job lost or duplicated steps: ${wrong.slice(0, 3).join(", ")}`);
+  if (report.sent !== steps || wrong.length > 0)
+    throw new Error(`the synthetic job lost or duplicated steps: ${wrong.slice(0, 3).join(", ")}`);
   return seconds;
 }
 
-async function benchNode(kind: NodeKind, label: string, options: { blockTime?: number; window: number }): Promise<NodeResult> {
-  const node = await startNode(kind, options.blockTime === undefined ? {} : { blockTime: options.blockTime, chainId: 31337 });
+async function benchNode(
+  kind: NodeKind,
+  label: string,
+  options: { blockTime?: number; window: number },
+): Promise<NodeResult> {
+  const node = await startNode(
+    kind,
+    options.blockTime === undefined ? {} : { blockTime: options.blockTime, chainId: 31337 },
+  );
   try {
     const conn = await connect({ rpcUrl: node.url });
     const ceilingTxPerSec = await ceiling(node, conn.provider, TRANSFERS);
@@ -98,9 +114,17 @@ async function benchNode(kind: NodeKind, label: string, options: { blockTime?: n
     for (const name of ["synthetic job (first run)", "synthetic job (repeat)"]) {
       const seconds = await job(node.url, JOB_STEPS, `${label}-${name}`, options.window);
       const txPerSec = JOB_STEPS / seconds;
-      jobs.push({ name, steps: JOB_STEPS, seconds: round(seconds, 2), txPerSec: round(txPerSec), ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2) });
+      jobs.push({
+        name,
+        steps: JOB_STEPS,
+        seconds: round(seconds, 2),
+        txPerSec: round(txPerSec),
+        ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2),
+      });
     }
-    console.log(`${label}: ceiling ${round(ceilingTxPerSec)} tx/s; ${jobs.map((j) => `${j.name} ${j.txPerSec} tx/s (${Math.round(j.ratioToCeiling * 100)}%)`).join("; ")}`);
+    console.log(
+      `${label}: ceiling ${round(ceilingTxPerSec)} tx/s; ${jobs.map((j) => `${j.name} ${j.txPerSec} tx/s (${Math.round(j.ratioToCeiling * 100)}%)`).join("; ")}`,
+    );
     return { node: label, ceilingTxPerSec: round(ceilingTxPerSec), jobs };
   } finally {
     await node.stop();
@@ -113,7 +137,9 @@ async function taskStartup(): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
-    await run(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["consortium", "vote", "--proposal", "x"], { cwd: ROOT }).catch(() => {});
+    await run(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["consortium", "vote", "--proposal", "x"], {
+      cwd: ROOT,
+    }).catch(() => {});
     times.push((performance.now() - started) / 1000);
   }
   return round(times.sort((a, b) => a - b)[1]!, 2);
@@ -135,7 +161,10 @@ const json = {
 await writeFile(path.join(ROOT, "bench", "throughput.json"), JSON.stringify(json, null, 2) + "\n");
 
 const rows = results.flatMap((r) =>
-  r.jobs.map((j) => `| ${r.node} | ${r.ceilingTxPerSec} | ${j.name} | ${j.steps} | ${j.seconds} | ${j.txPerSec} | ${Math.round(j.ratioToCeiling * 100)}% |`),
+  r.jobs.map(
+    (j) =>
+      `| ${r.node} | ${r.ceilingTxPerSec} | ${j.name} | ${j.steps} | ${j.seconds} | ${j.txPerSec} | ${Math.round(j.ratioToCeiling * 100)}% |`,
+  ),
 );
 const table = [
   "| node | ceiling (tx/s) | job | steps | seconds | tx/s | of ceiling |",
@@ -151,4 +180,7 @@ const end = "<!-- throughput-table:end -->";
 const i = readme.indexOf(start);
 const j = readme.indexOf(end);
 if (i < 0 || j < i) throw new Error(`README.md has no ${start} ... ${end} markers for the throughput table`);
-await writeFile(readmeFile, readme.slice(0, i + start.length) + "\n\n" + table + "\n\n" + readme.slice(j));
+const updated = readme.slice(0, i + start.length) + "\n\n" + table + "\n\n" + readme.slice(j);
+// Formatted as `npm run format` would, so `prettier --check` stays green after a bench run.
+const config = await prettier.resolveConfig(readmeFile);
+await writeFile(readmeFile, await prettier.format(updated, { ...config, filepath: readmeFile }));
