@@ -61,6 +61,17 @@ export {
 export { isoDate, parseAddress, parseDate } from "./chain/values.js";
 export { Journal, type JournalEntry } from "./chain/journal.js";
 export {
+  JobError,
+  runJob,
+  type JobEvent,
+  type JobOptions,
+  type JobReport,
+  type JobStep,
+  type StepOutcome,
+  type StepStatus,
+  type TxCall,
+} from "./chain/pipeline.js";
+export {
   ClaimsEngine__factory,
   ClaimsPlans__factory,
   ConsortiumRegistry__factory,

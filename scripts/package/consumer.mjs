@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 
-import { connect, MedChainError, memberRef, openContract, EXIT_CODES } from "medchain";
+import { connect, EXIT_CODES, MedChainError, memberRef, openContract, runJob } from "medchain";
 import { certify, execute, kindMask, members, metadataCommitment, memberIdFromCode, vote } from "medchain/consortium";
 import { anchorRecords, loadRecords, readProof, verifyRecord } from "medchain/records";
 import { Catalog, commissionLot, planLot, registerProduct, verifyPack, writeLotFiles } from "medchain/provenance";
@@ -101,5 +101,16 @@ check("provenance: register, commission, scan GENUINE, wrong code UNKNOWN");
 assert.ok(CLAIM_STATUS.includes("Approved"));
 assert.equal(typeof fhirClaimToChain, "function");
 check("claims: module loads");
+
+// The batch sender from the package: three transfers, then a re-run that sends nothing.
+const journal = path.join(WORK, "job.jsonl");
+const steps = [1, 2, 3].map((i) => ({
+  key: `t${i}`,
+  call: { to: `0x000000000000000000000000000000000000de0${i}`, value: 1n },
+  gasLimit: 30_000n,
+}));
+assert.equal((await runJob(conn, steps, { journal })).sent, 3);
+assert.equal((await runJob(conn, steps, { journal })).skipped, 3);
+check("batch sender: a job, and a re-run that sends nothing");
 
 console.log("package consumer: all checks passed");
