@@ -54,6 +54,7 @@ token=$(cd "$consumer" && node --input-type=module -e "
   const token = await new TestStablecoin__factory(conn.signer).deploy();
   console.log(await (await token.waitForDeployment()).getAddress());
 ")
+step "test token deployed at $token; now the suite with Ignition"
 cat > "$work/params.json" <<JSON
 {
   "Consortium": { "certifier": "$DEPLOYER", "governors": ["$DEPLOYER"], "threshold": 1, "votingPeriod": 86400 },
