@@ -707,7 +707,9 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
   const inFlightCount = () => [...lanes.values()].reduce((n, lane) => n + lane.inFlight.size, 0);
   let fatal: unknown;
 
-  const poll = async (): Promise<void> => {
+  /** Looks for receipts; returns how many transactions landed. */
+  const poll = async (): Promise<number> => {
+    let landedCount = 0;
     await Promise.all(
       [...lanes.values()].map(async (lane) => {
         if (lane.inFlight.size === 0) return;
@@ -721,7 +723,10 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
                 flight.hash !== undefined
                   ? await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(flight.hash!))
                   : await findSent(lane, flight);
-              if (receipt !== null) return landed(state, receipt);
+              if (receipt !== null) {
+                landedCount += 1;
+                return landed(state, receipt);
+              }
               // Its nonce is used but not by it (after 3 s, to allow for a slow receipt index).
               if (flight.missing === 0) flight.missing = now;
               if (now - flight.missing < 3_000) return;
@@ -759,6 +764,7 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
       }),
     );
     await flush();
+    return landedCount;
   };
 
   const sendReady = async (): Promise<void> => {
@@ -799,8 +805,8 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
       if (stopping === undefined) await sendReady();
       const flying = inFlightCount();
       if (flying > 0) {
-        await sleep(pollMs);
-        await poll();
+        // Ask at once (a node that mines on arrival has the receipts already); wait only when nothing landed.
+        if ((await poll()) === 0) await sleep(pollMs);
         continue;
       }
       if (preparing.size > 0) {
