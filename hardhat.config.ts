@@ -44,7 +44,8 @@ export default defineConfig({
     localhost: {
       type: "http",
       chainType: "l1",
-      url: "http://127.0.0.1:8545",
+      // MEDCHAIN_LOCALHOST_URL points it elsewhere (the e2e runs its node on a free port).
+      url: process.env.MEDCHAIN_LOCALHOST_URL ?? "http://127.0.0.1:8545",
     },
     // A permissioned consortium chain (Besu QBFT/IBFT or similar), often with zero gas price.
     consortium: {

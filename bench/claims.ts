@@ -20,8 +20,11 @@ export const claimsBench: Bench = async ({ ethers }) => {
   const submit = await gasOf(engine.connect(hospital).submit(fx.claim(THREE_LINES, { serviceDate: fx.now - DAY })));
   const firstInPeriod = await gasOf(engine.connect(hospital).submit(fx.claim(THREE_LINES, { patientRef: patient(2) })));
 
+  // A batch of 1,000 billing documentation leaves `ofPair(patientRef, docCommitment)`, one of them patient 1's.
   const commitments = Array.from({ length: 1000 }, (_, i) => ethers.id(`bench batched record ${i}`));
-  const batch = buildBatch(commitments);
+  const batch = buildBatch(
+    commitments.map((c, i): [string, string] => [i === 500 ? patient(1) : ethers.id(`p${i}`), c]),
+  );
   await (await fx.recordRegistry!.connect(hospital).anchorBatch(batch.root, 1000, 1)).wait();
   const batched = await gasOf(
     engine.connect(hospital).submit(

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 
-import { hexlify } from "ethers";
+import { hexlify, ZeroHash } from "ethers";
 
 import { admit, deployConsortium } from "../test/helpers/consortium.js";
-import { buildBatch } from "../src/records/merkle.js";
+import { buildBatch, recordLeaf, subjectOfAccount } from "../src/records/merkle.js";
 import { PURPOSES, recordsDomain, signConsent, signRevocation, type ConsentTerms } from "../src/records/consent.js";
+import { consentFileOf, newRecordsScope, scopeProofOf, scopeRootOf } from "../src/records/consent-file.js";
 import { CATEGORIES } from "../src/records/categories.js";
 import { gasOf } from "./measure.js";
 import type { Bench } from "./types.js";
@@ -12,8 +13,8 @@ import type { Bench } from "./types.js";
 const random32 = (): string => hexlify(randomBytes(32));
 
 /**
- * Gas of the RecordRegistry writes, each in the steady state of a hospital that anchored before
- * (its records-local member index exists), measured as whole-transaction gasUsed.
+ * Gas of the RecordRegistry writes, measured as whole-transaction gasUsed. A member's first anchor
+ * costs the same as its later ones: records keep no member index (the issuer is part of the key).
  */
 export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
   const fx = await deployConsortium(ethers);
@@ -23,48 +24,76 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
     (typeof fx.spare)[0],
     (typeof fx.spare)[0],
   ];
-  await admit(fx, "BENCH-REC-A", ["Hospital"], hospitalA);
+  const memberA = await admit(fx, "BENCH-REC-A", ["Hospital"], hospitalA);
   const memberB = await admit(fx, "BENCH-REC-B", ["Hospital"], hospitalB);
   await admit(fx, "BENCH-REC-REG", ["Regulator"], regulator);
   const records = await ethers.deployContract("RecordRegistry", [await fx.registry.getAddress()]);
   const domain = recordsDomain((await ethers.provider.getNetwork()).chainId, await records.getAddress());
   const obs = CATEGORIES.observation;
+  const subject = subjectOfAccount(patientSigner.address);
 
-  // Warm-up: the member's first anchor also writes its records-local index (once per member).
-  await gasOf(records.connect(hospitalA).anchor(random32(), obs));
-  const first = random32();
-  const anchor = await gasOf(records.connect(hospitalA).anchor(first, obs));
+  const commitment = random32();
+  const leaf = recordLeaf(subject, commitment);
+  const anchor = await gasOf(records.connect(hospitalA).anchor(leaf, obs));
 
-  const batch = buildBatch(Array.from({ length: 1000 }, random32));
+  const values = Array.from({ length: 1000 }, (): [string, string] => [random32(), random32()]);
+  values[500] = [subject, random32()];
+  const batch = buildBatch(values);
   const anchorBatch = await gasOf(records.connect(hospitalA).anchorBatch(batch.root, 1000, obs));
 
   const now = BigInt(await networkHelpers.time.latest());
   const terms: ConsentTerms = {
     patient: patientSigner.address,
+    custodian: memberA,
     grantee: memberB,
     purpose: PURPOSES.TREAT,
     categories: 1n << BigInt(obs),
-    recordsRoot: ethers.ZeroHash,
+    recordsRoot: ZeroHash,
     validFrom: now,
     validUntil: now + 30n * 86400n,
     nonce: 1n,
   };
   const deadline = now + 3600n;
-  const grantSig = await signConsent(patientSigner, domain, terms, deadline);
-  const grantConsent = await gasOf(records.connect(hospitalB).grantConsent(terms, deadline, grantSig));
-  const access = await gasOf(records.connect(hospitalB).access(terms, first, 0, [], [], PURPOSES.TREAT));
-  const breakGlass = await gasOf(records.connect(hospitalB).breakGlass(first, 0, [], 1));
+  const grant = async (t: ConsentTerms) =>
+    gasOf(records.connect(hospitalB).grantConsent(t, deadline, await signConsent(patientSigner, domain, t, deadline)));
+  const grantConsent = await grant(terms);
+  const access = await gasOf(records.connect(hospitalB).access(terms, commitment, ZeroHash, [], ZeroHash, [], 1));
+  const accessBatched = await gasOf(
+    records.connect(hospitalB).access(terms, values[500]![1], batch.root, batch.proofs[500]!, ZeroHash, [], 1),
+  );
+
+  // A consent to 20 specific records (the 1,000-record batch's one plus 19 more of the patient).
+  const scope = newRecordsScope([values[500]![1], ...Array.from({ length: 19 }, random32)]);
+  const scoped: ConsentTerms = {
+    ...terms,
+    categories: 0n,
+    recordsRoot: scopeRootOf(patientSigner.address, scope),
+    nonce: 2n,
+  };
+  await grant(scoped);
+  const scopeProof = scopeProofOf(consentFileOf(scoped, scope, 0n, ZeroHash), values[500]![1]);
+  const accessScoped = await gasOf(
+    records
+      .connect(hospitalB)
+      .access(scoped, values[500]![1], batch.root, batch.proofs[500]!, scopeProof.blind, scopeProof.proof, 1),
+  );
+
+  const breakGlass = await gasOf(records.connect(hospitalB).breakGlass(memberA, leaf, ZeroHash, [], 1));
   const markReviewed = await gasOf(records.connect(regulator).markReviewed(1));
   const revokeSig = await signRevocation(patientSigner, domain, terms, deadline);
   const revokeConsent = await gasOf(records.connect(hospitalB).revokeConsent(terms, deadline, revokeSig));
+  const retract = await gasOf(records.connect(hospitalA).retract(leaf, ZeroHash, []));
 
   return [
-    { operation: "records.anchor", gas: anchor, target: 50_000n },
+    { operation: "records.anchor", gas: anchor, target: 56_000n },
     { operation: "records.anchorBatch.1000", gas: anchorBatch, target: 60_000n },
     { operation: "records.grantConsent", gas: grantConsent, target: 110_000n },
     { operation: "records.revokeConsent", gas: revokeConsent },
     { operation: "records.access", gas: access },
+    { operation: "records.access.batched1000", gas: accessBatched },
+    { operation: "records.access.scoped20.batched1000", gas: accessScoped },
     { operation: "records.breakGlass", gas: breakGlass },
     { operation: "records.markReviewed", gas: markReviewed },
+    { operation: "records.retract", gas: retract },
   ];
 };

@@ -17,6 +17,11 @@ export const recordsTasks = [
   task(["records", "anchor"], "Anchor a FHIR JSON file, a folder of them, or a Bundle's entries; write proof files")
     .addPositionalArgument({ name: "target", description: "FHIR JSON file, Bundle, or folder of .json files" })
     .addOption({
+      name: "patients" as const,
+      description: "Patients file: FHIR patient reference -> patient account here (and billing reference)",
+      defaultValue: "",
+    })
+    .addOption({
       name: "out" as const,
       description: "Folder for proof files (default: <target>.proofs)",
       defaultValue: "",
@@ -27,6 +32,25 @@ export const recordsTasks = [
     .addOption(fromOption)
     .setAction(() => import("./records/anchor.js"))
     .build(),
+  task(["records", "retract"], "As the issuer, retract a record entered in error (and its billing documentation leaf)")
+    .addPositionalArgument({ name: "proof", description: "The record's .proof.json file (the issuer's copy)" })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/retract.js"))
+    .build(),
+  task(["records", "amend"], "As the issuer, supersede a record with a new version (and its billing leaf)")
+    .addPositionalArgument({ name: "record", description: "The new version (FHIR JSON)" })
+    .addPositionalArgument({ name: "proof", description: "The old version's .proof.json file (the issuer's copy)" })
+    .addOption({
+      name: "out" as const,
+      description: "Proof file of the new version (default: <record>.proof.json)",
+      defaultValue: "",
+    })
+    .addFlag({ name: "keyed" as const, description: "Derive salts from the hospital key MEDCHAIN_HOSPITAL_KEY" })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/amend.js"))
+    .build(),
   task(["records", "verify"], "Check a record against its proof: VALID, TAMPERED, NOT ANCHORED, SUPERSEDED, RETRACTED")
     .addPositionalArgument({ name: "record", description: "The FHIR JSON record" })
     .addPositionalArgument({ name: "proof", description: "Its .proof.json file" })
@@ -34,6 +58,11 @@ export const recordsTasks = [
     .setAction(() => import("./records/verify.js"))
     .build(),
   task(["records", "consent-grant"], "Sign (with MEDCHAIN_PATIENT_KEY) and submit a patient's consent")
+    .addOption({
+      name: "custodian" as const,
+      description: "Member id or registration code of the hospital holding the records",
+      defaultValue: "",
+    })
     .addOption({
       name: "grantee" as const,
       description: "Member id or registration code of the grantee",
@@ -47,7 +76,7 @@ export const recordsTasks = [
     })
     .addOption({
       name: "proofs" as const,
-      description: "Or: comma-separated proof files of the records in scope",
+      description: "Or: comma-separated proof files of the custodian's records in scope",
       defaultValue: "",
     })
     .addOption({ name: "days" as const, description: "Days the consent lasts from now", defaultValue: "30" })
@@ -95,8 +124,15 @@ export const recordsTasks = [
     .addOption(fromOption)
     .setAction(() => import("./records/review.js"))
     .build(),
-  task(["records", "patient-accounts"], "The patient's per-grantee accounts, derived from MEDCHAIN_PATIENT_KEY")
-    .addPositionalArgument({ name: "grantees", description: "Comma-separated member ids or registration codes" })
+  task(["records", "break-glass"], "As a hospital, access a record without consent in an emergency (reviewed later)")
+    .addPositionalArgument({ name: "proof", description: "The record's .proof.json file" })
+    .addOption({ name: "reason" as const, description: "Emergency reason code (consortium-agreed)", defaultValue: "" })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/break-glass.js"))
+    .build(),
+  task(["records", "patient-accounts"], "The patient's per-hospital accounts, derived from MEDCHAIN_PATIENT_KEY")
+    .addPositionalArgument({ name: "hospitals", description: "Comma-separated member ids or registration codes" })
     .setAction(() => import("./records/patient-accounts.js"))
     .build(),
 ];

@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IClaimsPlans} from "../interfaces/IClaims.sol";
 import {IRecordVerifier} from "../interfaces/IRecordVerifier.sol";
+import {MerkleLeaf} from "../libraries/MerkleLeaf.sol";
 import {Adjudication} from "../libraries/Adjudication.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
@@ -501,15 +502,14 @@ contract ClaimsEngine is SettlementVault {
                 return chk;
             }
         }
-        (bytes32 anchoredBy, , IRecordVerifier.RecordStatus status) = records.recordStatus(
-            input.recordCommitment,
-            input.recordBatchId,
+        // TEMP (records branch): the documenting record is the provider's billing leaf for this patient.
+        (, IRecordVerifier.RecordStatus status) = records.recordStatus(
+            provider,
+            MerkleLeaf.ofPair(input.patientRef, input.recordCommitment),
+            bytes32(input.recordBatchId),
             input.recordProof
         );
-        if (
-            anchoredBy != provider ||
-            (status != IRecordVerifier.RecordStatus.Active && status != IRecordVerifier.RecordStatus.Superseded)
-        ) {
+        if (status != IRecordVerifier.RecordStatus.Active && status != IRecordVerifier.RecordStatus.Superseded) {
             chk.reason = CARC_NO_DOCUMENTATION;
             return chk;
         }

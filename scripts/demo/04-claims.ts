@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { ClaimsOnRegistryModule } from "../../ignition/modules/Claims.js";
+import { leafOfPair } from "../../src/chain/merkle-leaf.js";
 import { carcText } from "../../src/claims/carc.js";
-import { fromTokenUnits, toFhirDate } from "../../src/claims/codes.js";
+import { fromTokenUnits, patientReference, toFhirDate } from "../../src/claims/codes.js";
 import type { ClaimsConnection } from "../../src/claims/connect.js";
 import { formatEob } from "../../src/claims/fhir-response.js";
 import {
@@ -16,7 +17,7 @@ import {
   submitFhirClaim,
   writeEob,
 } from "../../src/claims/operations.js";
-import type { Chapter } from "./story.js";
+import { DEMO_INSURANCE_CARD, type Chapter } from "./story.js";
 
 /** What chapter 2 leaves for billing: the visit's record, anchored by hospital B. */
 interface RecordForClaims {
@@ -26,9 +27,8 @@ interface RecordForClaims {
 }
 
 const CPT = "http://www.ama-assn.org/go/cpt";
-/** The invented patient's id in hospital B's system and the member secret on their insurance card. */
-const PATIENT_ID = "Patient/lakeview-demo-0001";
-const MEMBER_SECRET = "0x" + "7a".repeat(16);
+/** The invented patient's id at the insurer and the member secret on her insurance card. */
+const { patientId: PATIENT_ID, memberSecret: MEMBER_SECRET } = DEMO_INSURANCE_CARD;
 
 /** The plan Commonwealth Health Mutual publishes (the same JSON an insurer gives `claims publish-plan`). */
 function demoPlan(effectiveFrom: string) {
@@ -96,7 +96,8 @@ export const claimsChapter: Chapter = async (story) => {
     const mock = await ethers.deployContract("MockRecordVerifier");
     recordRegistry = await mock.getAddress();
     record = { commitment: ethers.id("demo visit record (invented)"), batchId: 0n, proof: [] };
-    await (await mock.setRecord(record.commitment, story.memberIds.hospitalB!, 1)).wait();
+    const billingLeaf = leafOfPair(patientReference(PATIENT_ID, MEMBER_SECRET), record.commitment);
+    await (await mock.setRecord(story.memberIds.hospitalB!, billingLeaf, 1)).wait();
     story.say(
       "The records chapter is not part of this build, so a TEST-ONLY MockRecordVerifier stands in for the record " +
         "registry; it vouches for exactly one invented visit record, as if hospital B had anchored it.",

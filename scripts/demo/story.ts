@@ -87,3 +87,10 @@ export async function createStory(connection: NetworkConnection<"generic">): Pro
     },
   };
 }
+
+/**
+ * The invented patient's insurance card: her id at the insurer and the member secret printed on it.
+ * Hospital B's patients file derives her billing reference from it (chapter 2); the insurer enrols
+ * her and hospital B bills with it (chapter 4).
+ */
+export const DEMO_INSURANCE_CARD = { patientId: "Patient/lakeview-demo-0001", memberSecret: "0x" + "7a".repeat(16) };

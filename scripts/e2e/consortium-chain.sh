@@ -6,7 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-PORT=${E2E_PORT:-8646}
+# Free loopback ports (another process may hold 8545 or any fixed port).
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+PORT=${E2E_PORT:-$(free_port)}
+NODE_PORT=$(free_port)
+# `--network localhost` reads its URL from here (hardhat.config.ts), so the hardhat node below can
+# run on a free port.
+export MEDCHAIN_LOCALHOST_URL="http://127.0.0.1:${NODE_PORT}"
 CHAIN_ID=${E2E_CHAIN_ID:-7077}
 # anvil's first well-known development key (never use it on a real chain)
 export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -80,15 +86,10 @@ done
 npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
 npx hardhat consortium vote --proposal 2 $N
 npx hardhat consortium execute --proposal 2 $N
-cp test/fixtures/records/lakeview-visit-encounter.json "$work/encounter.json"
-npx hardhat records anchor "$work/encounter.json" --out "$work/proofs" $N
-proof=$(ls "$work"/proofs/*.json | head -1)
-npx hardhat records verify "$work/encounter.json" "$proof" $N | tee "$work/verify.txt"
-grep -q "^VALID" "$work/verify.txt" || { echo "e2e: the anchored record did not verify"; exit 1; }
 npx hardhat provenance register-product --gtin 09506000134352 $N
 
 # Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
-# invented patient; the hospital bills the visit documented by the record it anchored above.
+# invented patient (printing the patient reference of her insurance card).
 node --input-type=module -e "
   import { ethers } from 'ethers';
   const wallet = new ethers.Wallet(process.env.CONSORTIUM_DEPLOYER_KEY, new ethers.JsonRpcProvider(process.env.CONSORTIUM_RPC_URL));
@@ -98,7 +99,37 @@ node --input-type=module -e "
 SECRET=e2e-member-secret-0001
 npx hardhat claims publish-plan --file test/fixtures/claims/plan.json $N
 npx hardhat claims fund --amount 20000 $N
-npx hardhat claims enrol --plan 1 --patient Patient/invented-patient-0001 --secret $SECRET --start 2026-01-01 --end 2026-12-31 $N
+npx hardhat claims enrol --plan 1 --patient Patient/invented-patient-0001 --secret $SECRET --start 2026-01-01 --end 2026-12-31 $N | tee "$work/enrol.txt"
+billing_ref=$(grep -oE "patient reference 0x[0-9a-f]{64}" "$work/enrol.txt" | cut -d' ' -f3)
+[ -n "$billing_ref" ] || { echo "e2e: enrol printed no patient reference"; exit 1; }
+
+# Records by the tasks: the invented patient's app derives her account at E2E-OPS; the hospital's
+# patients file maps her FHIR reference to it (and to her billing reference); the hospital anchors the
+# visit (its record leaf and its billing leaf); she consents to E2E-OPS reading it (custodian and
+# grantee are the same member here: the chain has one operating key); the access is audited.
+export MEDCHAIN_PATIENT_KEY=0x$(printf 'e2e invented patient' | sha256sum | cut -d' ' -f1)
+account=$(npx hardhat records patient-accounts E2E-OPS | awk '{print $2}')
+cat > "$work/patients.json" <<JSON
+{ "format": "medchain.patients.v1",
+  "patients": [{ "reference": "Patient/demo-patient-0001", "account": "$account", "billingRef": "$billing_ref" }] }
+JSON
+cp test/fixtures/records/lakeview-visit-encounter.json "$work/encounter.json"
+# A record whose patient the patients file does not map is refused before anything is sent.
+echo '{ "format": "medchain.patients.v1", "patients": [] }' > "$work/no-patients.json"
+expect_error 'subject: the patient "Patient/demo-patient-0001" is not in the patients file' \
+  npx hardhat records anchor "$work/encounter.json" --patients "$work/no-patients.json" --out "$work/refused" $N
+npx hardhat records anchor "$work/encounter.json" --patients "$work/patients.json" --out "$work/proofs" $N
+proof="$work/proofs/encounter.proof.json"
+shared="$work/proofs/share/encounter.proof.json"
+npx hardhat records verify "$work/encounter.json" "$shared" $N | tee "$work/verify.txt"
+grep -q "^VALID" "$work/verify.txt" || { echo "e2e: the anchored record did not verify"; exit 1; }
+npx hardhat records consent-grant --custodian E2E-OPS --grantee E2E-OPS --purpose TREAT --categories encounter \
+  --days 30 --out "$work/consent.json" $N
+npx hardhat records access "$work/consent.json" "$shared" --purpose TREAT $N
+npx hardhat records audit --csv --member E2E-OPS $N | tee "$work/audit.csv"
+grep -q "^.*,consent,.*,TREAT," "$work/audit.csv" || { echo "e2e: the access is not in the audit report"; exit 1; }
+
+# The hospital bills the visit documented by the billing leaf it anchored above.
 npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/submit.txt"
 grep -qi "approved" "$work/submit.txt" || { echo "e2e: the documented claim was not approved"; exit 1; }
 npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/duplicate.txt"
@@ -116,11 +147,11 @@ npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
-setsid npx hardhat node --port 8545 > "$work/node.log" 2>&1 &
+setsid npx hardhat node --port "$NODE_PORT" > "$work/node.log" 2>&1 &
 node_pid=$!
 trap 'kill -- -$anvil_pid -$node_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
 for _ in $(seq 1 100); do
-  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' http://127.0.0.1:8545 >/dev/null && break
+  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$MEDCHAIN_LOCALHOST_URL" >/dev/null && break
   sleep 0.2
 done
 rm -rf ignition/deployments/chain-31337

@@ -5,6 +5,7 @@ import { isHexString, type ContractTransactionResponse } from "ethers";
 import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
 import { Journal } from "../chain/journal.js";
 import { MedChainError } from "../chain/errors.js";
+import { PROOF_FORMAT, readBillingCitation } from "../records/proof.js";
 import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 import type { ClaimsConnection } from "./connect.js";
 import { CLAIM_STATUS, claimDetails, readClaim, submittedClaimId, type ClaimView } from "./engine.js";
@@ -93,13 +94,21 @@ export async function authorise(
   );
 }
 
-/** Reads a record reference: `{ commitment, batchId, proof }` JSON (as the records module writes proofs). */
+/**
+ * Reads a record reference: a records proof file (its billing documentation leaf, see the records
+ * SDK's `readBillingCitation`), or `{ commitment, batchId, proof }` JSON.
+ */
 export async function readRecordFile(file: string): Promise<{ commitment: string; batchId: bigint; proof: string[] }> {
-  let json: { commitment?: unknown; batchId?: unknown; proof?: unknown };
+  let json: { format?: unknown; commitment?: unknown; batchId?: unknown; proof?: unknown };
   try {
     json = JSON.parse(await readFile(file, "utf8"));
   } catch (err) {
     throw new MedChainError(`${file}: cannot read the record proof (${(err as Error).message.split("\n")[0]})`);
+  }
+  // TEMP (records branch): the claims engineer replaces this with the billing citation throughout.
+  if (json.format === PROOF_FORMAT) {
+    const citation = await readBillingCitation(file);
+    return { commitment: citation.docCommitment, batchId: BigInt(citation.batchRoot), proof: citation.proof };
   }
   if (typeof json.commitment !== "string" || !isHexString(json.commitment, 32))
     throw new MedChainError(`${file}: commitment: not a 32-byte hex string`);

@@ -7,12 +7,15 @@ export interface AuditRow {
   block: number;
   kind: "consent" | "break-glass";
   member: string;
+  /** The member holding the record (its issuer, the consent's custodian). */
+  custodian: string;
+  /** The record's leaf. */
   record: string;
-  batchId: string;
+  batchRoot: string;
   purpose: string;
   /** The consent used (consent accesses) or the break-glass id. */
   reference: string;
-  /** The patient's account for this grantee (consent accesses only; a pseudonym). */
+  /** The patient's account at the custodian (consent accesses only; a pseudonym). */
   patient: string;
   /** Break-glass review state: "reviewed", "UNREVIEWED" or "" for consent accesses. */
   review: string;
@@ -22,7 +25,7 @@ export interface AuditRow {
 export interface AuditFilter {
   /** Only accesses by this member id. */
   member?: string;
-  /** Only accesses under consents of these patient accounts (a patient's per-grantee accounts). */
+  /** Only accesses under consents of these patient accounts (a patient's per-hospital accounts). */
   patients?: string[];
   fromBlock?: number;
 }
@@ -50,8 +53,9 @@ export async function auditTrail(records: RecordRegistry, filter: AuditFilter = 
       block: e.blockNumber,
       kind: "consent",
       member: e.args.grantee,
-      record: e.args.commitment,
-      batchId: e.args.batchId.toString(),
+      custodian: e.args.custodian,
+      record: e.args.leaf,
+      batchRoot: e.args.batchRoot,
       purpose: purposeName(e.args.purpose),
       reference: e.args.consentId,
       patient: patientOf.get(e.args.consentId) ?? "",
@@ -65,8 +69,9 @@ export async function auditTrail(records: RecordRegistry, filter: AuditFilter = 
       block: e.blockNumber,
       kind: "break-glass",
       member: e.args.memberId,
-      record: e.args.commitment,
-      batchId: e.args.batchId.toString(),
+      custodian: e.args.issuer,
+      record: e.args.leaf,
+      batchRoot: e.args.batchRoot,
       purpose: `ETREAT (reason ${e.args.reasonCode})`,
       reference: `break-glass #${e.args.breakGlassId}`,
       patient: "",
@@ -85,8 +90,9 @@ const COLUMNS: Array<keyof AuditRow> = [
   "time",
   "kind",
   "member",
+  "custodian",
   "record",
-  "batchId",
+  "batchRoot",
   "purpose",
   "reference",
   "patient",
@@ -110,13 +116,14 @@ export function auditTable(rows: AuditRow[], names: Record<string, string> = {})
     r.time.replace("T", " ").slice(0, 19),
     r.kind,
     names[r.member] ?? short(r.member),
+    names[r.custodian] ?? short(r.custodian),
     short(r.record),
     r.purpose,
     r.kind === "consent" ? short(r.reference) : r.reference,
     short(r.patient),
     r.review,
   ]);
-  const head = ["time (UTC)", "kind", "member", "record", "purpose", "under", "patient account", "review"];
+  const head = ["time (UTC)", "kind", "member", "custodian", "record", "purpose", "under", "patient account", "review"];
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -130,7 +137,8 @@ export function auditTable(rows: AuditRow[], names: Record<string, string> = {})
 export interface OverdueBreakGlass {
   id: bigint;
   memberId: string;
-  commitment: string;
+  issuer: string;
+  leaf: string;
   accessedAt: bigint;
   reasonCode: bigint;
 }
@@ -146,7 +154,8 @@ export async function overdueBreakGlass(records: RecordRegistry, pageSize = 200n
       out.push({
         id,
         memberId: e.memberId,
-        commitment: e.commitment,
+        issuer: e.issuer,
+        leaf: e.leaf,
         accessedAt: e.accessedAt,
         reasonCode: e.reasonCode,
       });

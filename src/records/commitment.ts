@@ -7,6 +7,11 @@ import { RecordsInputError } from "./errors.js";
 
 /** Domain tag hashed before every record commitment, so it can never collide with another hash. */
 export const COMMITMENT_DOMAIN = "medchain.fhir-r4.commitment.v1";
+/**
+ * Domain tag of the keyed salt of a billing documentation commitment: the same record committed again
+ * under an independent salt, so a claim citing it shares nothing with the consent and access path.
+ */
+export const BILLING_SALT_DOMAIN = "medchain.fhir-r4.billing-salt.v1";
 /** Human-readable description of the commitment algorithm, written into every proof file. */
 export const COMMITMENT_ALGORITHM = `keccak256(utf8("${COMMITMENT_DOMAIN}") || salt[32] || utf8(RFC8785(record)))`;
 
@@ -52,14 +57,15 @@ export function randomSalt(): string {
 /**
  * A deterministic salt from a hospital-held key (at least 32 bytes of secret): HMAC-SHA256 over the
  * domain tag and the canonical record. The same record always gets the same salt under one key, so
- * the hospital can re-derive commitments without storing salts.
+ * the hospital can re-derive commitments without storing salts. `use` picks the record's own salt or
+ * the independent salt of its billing documentation commitment (another domain tag).
  */
-export function keyedSalt(hospitalKey: string, resource: unknown): string {
+export function keyedSalt(hospitalKey: string, resource: unknown, use: "record" | "billing" = "record"): string {
   if (!isHexString(hospitalKey) || getBytes(hospitalKey).length < 32) {
     throw new RecordsInputError("hospital key", "must be a 0x-prefixed hex string of at least 32 bytes");
   }
   const mac = createHmac("sha256", getBytes(hospitalKey));
-  mac.update(COMMITMENT_DOMAIN);
+  mac.update(use === "record" ? COMMITMENT_DOMAIN : BILLING_SALT_DOMAIN);
   mac.update(canonicalBytes(resource));
   return hexlify(mac.digest());
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 
-import { hexlify, ZeroHash } from "ethers";
-
+import { concat, hexlify, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
@@ -17,23 +16,28 @@ import {
 } from "./consent.js";
 import { randomSalt } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
-import { buildBatch } from "./merkle.js";
+import { buildBatch, recordLeaf, subjectOfAccount, type LeafValue } from "./merkle.js";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
 const uint = z.string().regex(/^\d+$/, "must be a decimal integer string");
 
+export const CONSENT_FORMAT = "medchain.consent.v2";
+
 /**
  * A consent as the patient's app hands it to the grantee: the terms (the chain stores only their
- * hash, so whoever accesses or revokes must present them), the commitments in scope when the scope
- * is specific records, and where it was granted.
+ * hash, so whoever accesses or revokes must present them), where it was granted, and for a
+ * specific-records consent its scope: the commitments in scope and the consent's scope secret, from
+ * which each record's blinding value is derived (the patient and the grantee hold it; it is never on
+ * chain, and each access reveals only its own record's blinding value).
  */
 export const consentFileSchema = z.object({
-  format: z.literal("medchain.consent.v1"),
+  format: z.literal(CONSENT_FORMAT),
   consentId: hex32,
   chainId: uint,
   registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
   terms: z.object({
     patient: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
+    custodian: hex32,
     grantee: hex32,
     purpose: z.number().int().min(1).max(4),
     categories: uint,
@@ -42,9 +46,51 @@ export const consentFileSchema = z.object({
     validUntil: uint,
     nonce: uint,
   }),
-  scope: z.array(hex32),
+  scope: z.object({ secret: hex32, commitments: z.array(hex32).min(1, "needs at least one record") }).optional(),
 });
 export type ConsentFile = z.infer<typeof consentFileSchema>;
+
+/** A specific-records scope: the records' commitments and the consent's scope secret. */
+export interface RecordsScope {
+  secret: string;
+  commitments: string[];
+}
+
+const BLIND_DOMAIN = "medchain.consent-scope.blind.v1";
+const PADDING_DOMAIN = "medchain.consent-scope.padding.v1";
+
+/** A record's blinding value in a consent's scope: `keccak256(domain || scopeSecret || leaf)`. */
+export function scopeBlindOf(secret: string, leaf: string): string {
+  return keccak256(concat([toUtf8Bytes(BLIND_DOMAIN), secret, leaf]));
+}
+
+/**
+ * The values of a specific-records scope tree: `[blind_i, leaf_i]` per record (the contract checks
+ * `ofPair(blind, leaf)` under the consent's root), plus one padding value derived from the secret, so
+ * a one-record scope has a Merkle path like any other and the root is never a lone scope leaf.
+ * Without the secret, no sibling in a scope proof says anything about the unread records.
+ */
+export function scopeValues(patient: string, scope: RecordsScope): LeafValue[] {
+  if (scope.commitments.length === 0) throw new MedChainError("a specific-records scope needs at least one record");
+  const subject = subjectOfAccount(patient);
+  const values = scope.commitments.map((c): LeafValue => {
+    const leaf = recordLeaf(subject, c);
+    return [scopeBlindOf(scope.secret, leaf), leaf];
+  });
+  const pad = keccak256(concat([toUtf8Bytes(PADDING_DOMAIN), scope.secret]));
+  return [...values, [pad, keccak256(pad)]];
+}
+
+/** The Merkle root a specific-records consent signs. */
+export function scopeRootOf(patient: string, scope: RecordsScope): string {
+  return buildBatch(scopeValues(patient, scope)).root;
+}
+
+/** A fresh specific-records scope over `commitments` with a new random scope secret. */
+export function newRecordsScope(commitments: string[]): RecordsScope {
+  if (commitments.length === 0) throw new MedChainError("a specific-records scope needs at least one record");
+  return { secret: randomSalt(), commitments };
+}
 
 export function termsOf(file: ConsentFile): ConsentTerms {
   const t = file.terms;
@@ -57,9 +103,14 @@ export function termsOf(file: ConsentFile): ConsentTerms {
   };
 }
 
-export function consentFileOf(terms: ConsentTerms, scope: string[], chainId: bigint, registry: string): ConsentFile {
+export function consentFileOf(
+  terms: ConsentTerms,
+  scope: RecordsScope | undefined,
+  chainId: bigint,
+  registry: string,
+): ConsentFile {
   return {
-    format: "medchain.consent.v1",
+    format: CONSENT_FORMAT,
     consentId: consentIdOf(terms),
     chainId: chainId.toString(),
     registry,
@@ -70,7 +121,7 @@ export function consentFileOf(terms: ConsentTerms, scope: string[], chainId: big
       validUntil: terms.validUntil.toString(),
       nonce: terms.nonce.toString(),
     },
-    scope,
+    ...(scope === undefined ? {} : { scope }),
   };
 }
 
@@ -86,52 +137,53 @@ export async function readConsentFile(file: string): Promise<ConsentFile> {
     const issue = parsed.error.issues[0]!;
     throw new RecordsInputError(file, `not a consent file: ${issue.path.join(".") || "file"} ${issue.message}`);
   }
-  if (consentIdOf(termsOf(parsed.data)) !== parsed.data.consentId.toLowerCase()) {
+  const consent = parsed.data;
+  if (consentIdOf(termsOf(consent)) !== consent.consentId.toLowerCase()) {
     throw new RecordsInputError(file, "the consent id does not match the terms");
   }
-  return parsed.data;
+  const specific = BigInt(consent.terms.recordsRoot) !== 0n;
+  if (specific !== (consent.scope !== undefined)) {
+    throw new RecordsInputError(file, "scope: present exactly when the terms name a records root");
+  }
+  if (consent.scope !== undefined && scopeRootOf(consent.terms.patient, consent.scope) !== consent.terms.recordsRoot) {
+    throw new RecordsInputError(file, "scope: the secret and commitments do not give the terms' records root");
+  }
+  return consent;
 }
 
 export async function writeConsentFile(file: string, consent: ConsentFile): Promise<void> {
-  await writeFile(file, JSON.stringify(consent, null, 2) + "\n");
+  await writeFile(file, JSON.stringify(consent, null, 2) + "\n", { mode: 0o600 });
 }
 
-/** The Merkle proof that `commitment` is in a specific-records scope (empty for category scopes). */
-export function scopeProofOf(consent: ConsentFile, commitment: string): string[] {
-  if (consent.scope.length === 0) return [];
-  const i = consent.scope.findIndex((c) => c.toLowerCase() === commitment.toLowerCase());
+/** What an access presents for its scope: the record's blinding value and proof (zero and empty for categories). */
+export interface ScopeProof {
+  blind: string;
+  proof: string[];
+}
+
+/** The scope proof of the record `commitment` under a consent. */
+export function scopeProofOf(consent: ConsentFile, commitment: string): ScopeProof {
+  if (consent.scope === undefined) return { blind: ZeroHash, proof: [] };
+  const i = consent.scope.commitments.findIndex((c) => c.toLowerCase() === commitment.toLowerCase());
   if (i < 0) throw new MedChainError(`the record ${commitment} is not in the scope of consent ${consent.consentId}`);
-  return buildBatch(consent.scope).proofs[i]!;
+  const values = scopeValues(consent.terms.patient, consent.scope);
+  return { blind: values[i]![0], proof: buildBatch(values).proofs[i]! };
 }
 
-/**
- * A specific-records scope ready to sign: the commitments plus one random blinding leaf, so that
- * nobody can find which anchored commitments a consent covers by hashing candidate sets of them
- * into its root. The blinding leaf is never a record (an access with it is refused as not anchored).
- */
-export function blindedScope(commitments: string[]): string[] {
-  if (commitments.length === 0) throw new MedChainError("a specific-records scope needs at least one record");
-  return [...commitments, randomSalt()];
-}
-
-/** The Merkle root of a specific-records scope. */
-export function scopeRootOf(commitments: string[]): string {
-  if (commitments.length === 0) throw new MedChainError("a specific-records scope needs at least one record");
-  return buildBatch(commitments).root;
-}
-
-/** What a patient consents to: the grantee, the purpose, and a category set or specific records. */
+/** What a patient consents to: custodian, grantee, purpose, and a category set or specific records. */
 export interface ConsentRequest {
-  /** The patient's account for this grantee (see `patientAccountFor`). */
+  /** The patient's account at the custodian (see `patientAccountFor`). */
   patient: string;
+  /** The member holding the records (their issuer). */
+  custodian: string;
   /** The grantee member id. */
   grantee: string;
   /** Purpose of use (see `PURPOSES`). */
   purpose: number;
   /** Category bit set; 0 when the scope is specific records. */
   categories: bigint;
-  /** A specific-records scope from `blindedScope`; empty when the scope is categories. */
-  scope: string[];
+  /** A specific-records scope (`newRecordsScope`); absent when the scope is categories. */
+  scope?: RecordsScope;
   /** Valid from this unix time, for `days` days. */
   from: bigint;
   days: number;
@@ -145,15 +197,16 @@ export function consentTerms(request: ConsentRequest): ConsentTerms {
   if (!Number.isInteger(request.days) || request.days <= 0) {
     throw new MedChainError(`consent validity: ${request.days} is not a positive whole number of days`);
   }
-  if ((request.categories === 0n) === (request.scope.length === 0)) {
+  if ((request.categories === 0n) === (request.scope === undefined)) {
     throw new MedChainError("a consent scope is either a category set or specific records, exactly one");
   }
   return {
     patient: request.patient,
+    custodian: request.custodian,
     grantee: request.grantee,
     purpose: request.purpose,
     categories: request.categories,
-    recordsRoot: request.scope.length === 0 ? ZeroHash : scopeRootOf(request.scope),
+    recordsRoot: request.scope === undefined ? ZeroHash : scopeRootOf(request.patient, request.scope),
     validFrom: request.from,
     validUntil: request.from + BigInt(request.days) * 86_400n,
     nonce: BigInt(hexlify(randomBytes(8))),

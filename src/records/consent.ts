@@ -30,7 +30,10 @@ export function purposeName(code: number | bigint): string {
 
 /** A consent's terms, as the contract's `ConsentTerms` struct. */
 export interface ConsentTerms {
+  /** The patient's account at the custodian (see `patientAccountFor`). */
   patient: string;
+  /** The member holding the records (their issuer): the consent reaches only its records of `patient`. */
+  custodian: string;
   grantee: string;
   purpose: number;
   categories: bigint;
@@ -43,6 +46,7 @@ export interface ConsentTerms {
 export const CONSENT_TYPES: Record<string, TypedDataField[]> = {
   Consent: [
     { name: "patient", type: "address" },
+    { name: "custodian", type: "bytes32" },
     { name: "grantee", type: "bytes32" },
     { name: "purpose", type: "uint8" },
     { name: "categories", type: "uint256" },
@@ -68,19 +72,20 @@ export const GUARDIAN_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-/** The EIP-712 domain of a RecordRegistry. */
+/** The EIP-712 domain of a RecordRegistry (version 2: consents name their custodian). */
 export function recordsDomain(chainId: bigint, registry: string): TypedDataDomain {
-  return { name: "MedChain RecordRegistry", version: "1", chainId, verifyingContract: registry };
+  return { name: "MedChain RecordRegistry", version: "2", chainId, verifyingContract: registry };
 }
 
 /** A consent's id: `keccak256(abi.encode(terms))`, as the contract computes it. */
 export function consentIdOf(terms: ConsentTerms): string {
   return keccak256(
     AbiCoder.defaultAbiCoder().encode(
-      ["tuple(address,bytes32,uint8,uint256,bytes32,uint64,uint64,uint256)"],
+      ["tuple(address,bytes32,bytes32,uint8,uint256,bytes32,uint64,uint64,uint256)"],
       [
         [
           terms.patient,
+          terms.custodian,
           terms.grantee,
           terms.purpose,
           terms.categories,
@@ -138,17 +143,19 @@ export function signGuardian(
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 /**
- * The patient's account toward one grantee, derived from the patient's 32-byte secret:
- * `keccak256("medchain.patient-account.v1" || secret || granteeMemberId)` as a private key. Every
- * grantee sees a different, unlinkable account, so consents given to two hospitals cannot be grouped
- * by anyone without the secret; the patient's app re-derives them all from the one secret.
+ * The patient's account at one hospital (the issuer of their records there), derived from the
+ * patient's 32-byte secret: `keccak256("medchain.patient-account.v1" || secret || issuerMemberId)` as a
+ * private key. The hospital binds the patient's records to this account at anchoring, and the patient
+ * signs consents to those records with it. Every hospital knows a different, unlinkable account, so
+ * records and consents at two hospitals cannot be grouped by anyone without the secret; the patient's
+ * app re-derives them all from the one secret.
  */
-export function patientAccountFor(patientSecret: string, granteeMemberId: string): Wallet {
+export function patientAccountFor(patientSecret: string, issuerMemberId: string): Wallet {
   if (!isHexString(patientSecret, 32)) {
     throw new MedChainError("patient secret: must be 32 bytes of hex (0x + 64 digits)");
   }
-  if (!isHexString(granteeMemberId, 32)) throw new MedChainError(`grantee: "${granteeMemberId}" is not a member id`);
-  let key = keccak256(concat([toUtf8Bytes("medchain.patient-account.v1"), patientSecret, granteeMemberId]));
+  if (!isHexString(issuerMemberId, 32)) throw new MedChainError(`hospital: "${issuerMemberId}" is not a member id`);
+  let key = keccak256(concat([toUtf8Bytes("medchain.patient-account.v1"), patientSecret, issuerMemberId]));
   // Rejection sampling: a hash at or above the curve order (probability ~2^-128) is hashed again.
   while (BigInt(key) === 0n || BigInt(key) >= SECP256K1_N) key = keccak256(getBytes(key));
   return new Wallet(key);

@@ -3,14 +3,22 @@ import path from "node:path";
 
 import { parseFhir, type FhirResource } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
+import { bundleContextOf, patientOf, type PatientOf } from "./patients.js";
 
-/** One record to anchor: its FHIR resource and where it came from (a file, or a Bundle entry). */
+/** One record to anchor: its FHIR resource, where it came from (a file, or a Bundle entry), and its patient. */
 export interface RecordInput {
   /** `file.json`, or `bundle.json#entry[3]` for a Bundle entry. */
   source: string;
   /** A file-system-safe name for its proof file, unique within one job. */
   name: string;
   resource: FhirResource;
+  /** Whom the record is about (see `patientOf`); resolved against the hospital's patients file at anchoring. */
+  patient: PatientOf;
+}
+
+/** A record input from a resource read on its own (not a Bundle entry). */
+export function recordInput(source: string, name: string, resource: FhirResource): RecordInput {
+  return { source, name, resource, patient: patientOf(resource) };
 }
 
 async function readResource(file: string): Promise<FhirResource> {
@@ -28,12 +36,18 @@ export function bundleEntries(bundle: FhirResource, file: string): RecordInput[]
   const entries = bundle.entry;
   if (!Array.isArray(entries) || entries.length === 0) throw new RecordsInputError(file, "the Bundle has no entries");
   const base = path.basename(file, ".json");
+  const context = bundleContextOf(bundle);
   return entries.map((entry: unknown, i) => {
     const source = `${file}#entry[${i}]`;
     const resource = (entry as { resource?: unknown } | null)?.resource;
     if (resource === undefined) throw new RecordsInputError(source, 'the entry has no "resource"');
     const parsed = parseFhir(JSON.stringify(resource), source);
-    return { source, name: `${base}-${i}-${parsed.resourceType}`, resource: parsed };
+    return {
+      source,
+      name: `${base}-${i}-${parsed.resourceType}`,
+      resource: parsed,
+      patient: patientOf(parsed, context),
+    };
   });
 }
 
@@ -55,11 +69,11 @@ export async function loadRecords(target: string, wholeBundle = false): Promise<
     const out: RecordInput[] = [];
     for (const f of files) {
       const file = path.join(target, f);
-      out.push({ source: file, name: path.basename(f, ".json"), resource: await readResource(file) });
+      out.push(recordInput(file, path.basename(f, ".json"), await readResource(file)));
     }
     return out;
   }
   const resource = await readResource(target);
   if (resource.resourceType === "Bundle" && !wholeBundle) return bundleEntries(resource, target);
-  return [{ source: target, name: path.basename(target, ".json"), resource }];
+  return [recordInput(target, path.basename(target, ".json"), resource)];
 }

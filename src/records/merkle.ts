@@ -1,35 +1,48 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { getAddress, isHexString, zeroPadValue, ZeroHash } from "ethers";
+
+import { MedChainError } from "../chain/errors.js";
+import { leafOfPair } from "../chain/merkle-leaf.js";
 
 /**
- * Merkle batches over record commitments. Leaves are StandardMerkleTree's `["bytes32"]` encoding,
- * `keccak256(keccak256(abi.encode(commitment)))`, which RecordRegistry verifies with OpenZeppelin's
- * MerkleProof. A batch's id on chain is its root read as a uint256.
+ * Record leaves and Merkle batches of them. A record leaf binds a salted commitment to its subject,
+ * `MerkleLeaf.ofPair(subject, commitment)`: the subject is the patient's pseudonymous account at the
+ * issuer (left-padded, `subjectOfAccount`) for consented reads, or a claim's patient reference for a
+ * billing documentation leaf. Batches are StandardMerkleTrees over `["bytes32", "bytes32"]` values
+ * `[subject, commitment]`, whose leaves are exactly those record leaves, so RecordRegistry checks them
+ * with OpenZeppelin's MerkleProof. On chain a batch is keyed by (issuer, root).
  */
+export type LeafValue = [subject: string, commitment: string];
+
 export interface Batch {
   root: string;
-  /** Proof of each commitment, in input order. */
+  /** Proof of each value, in input order. */
   proofs: string[][];
 }
 
-export function buildBatch(commitments: string[]): Batch {
-  const tree = StandardMerkleTree.of(
-    commitments.map((c) => [c]),
-    ["bytes32"],
-  );
-  return { root: tree.root, proofs: commitments.map((_, i) => tree.getProof(i)) };
+/** `batchRoot` of a record anchored alone. */
+export const NO_BATCH = ZeroHash;
+
+/** The subject of a patient's account: its address left-padded to 32 bytes (`RecordKeys.subjectOf`). */
+export function subjectOfAccount(account: string): string {
+  return zeroPadValue(getAddress(account), 32).toLowerCase();
 }
 
-/** Whether `proof` shows `commitment` under `root` (offline). */
-export function verifyInBatch(root: string, commitment: string, proof: string[]): boolean {
-  return StandardMerkleTree.verify(root, ["bytes32"], [commitment], proof);
+/** A record leaf, `MerkleLeaf.ofPair(subject, commitment)`. */
+export function recordLeaf(subject: string, commitment: string): string {
+  if (!isHexString(subject, 32) || !isHexString(commitment, 32)) {
+    throw new MedChainError("a record leaf needs a 32-byte subject and a 32-byte commitment");
+  }
+  return leafOfPair(subject, commitment);
 }
 
-/** The batch id (uint256) of a root. */
-export function batchIdOf(root: string): bigint {
-  return BigInt(root);
+export function buildBatch(values: LeafValue[]): Batch {
+  if (values.length === 0) throw new MedChainError("a batch needs at least one record");
+  const tree = StandardMerkleTree.of(values, ["bytes32", "bytes32"]);
+  return { root: tree.root, proofs: values.map((_, i) => tree.getProof(i)) };
 }
 
-/** The root (bytes32 hex) of a batch id. */
-export function rootOf(batchId: bigint): string {
-  return "0x" + batchId.toString(16).padStart(64, "0");
+/** Whether `proof` shows the leaf of `[subject, commitment]` under `root` (offline). */
+export function verifyInBatch(root: string, value: LeafValue, proof: string[]): boolean {
+  return StandardMerkleTree.verify(root, ["bytes32", "bytes32"], value, proof);
 }

@@ -2,8 +2,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { RecordRegistry__factory } from "../../typechain-types/index.js";
 import { runCli } from "../../src/chain/cli.js";
+import { recordAccess } from "../../src/records/access.js";
 import { parsePurpose } from "../../src/records/consent.js";
-import { readConsentFile, scopeProofOf, termsOf } from "../../src/records/consent-file.js";
+import { readConsentFile } from "../../src/records/consent-file.js";
 import { connectRecords } from "../../src/records/connect.js";
 import { checkProofTarget, readProof } from "../../src/records/proof.js";
 import { RecordsInputError } from "../../src/records/errors.js";
@@ -26,15 +27,10 @@ export default async function access(args: Args, hre: HardhatRuntimeEnvironment)
     if (BigInt(consent.chainId) !== chainId || consent.registry.toLowerCase() !== address.toLowerCase()) {
       throw new RecordsInputError(args.consent, `the consent is for another chain or registry`);
     }
-    const tx = await records.access(
-      termsOf(consent),
-      proof.commitment,
-      proof.batchId,
-      proof.proof,
-      scopeProofOf(consent, proof.commitment),
-      purpose,
-    );
-    const receipt = await tx.wait();
-    console.log(`access to ${proof.commitment} under consent ${consent.consentId} recorded (tx ${receipt!.hash})`);
+    const { leaf, txHash } = await recordAccess(records, consent, proof, purpose, {
+      consent: args.consent,
+      proof: args.proof,
+    });
+    console.log(`access to ${leaf} under consent ${consent.consentId} recorded (tx ${txHash})`);
   });
 }

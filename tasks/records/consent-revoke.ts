@@ -18,7 +18,7 @@ export default async function consentRevoke(args: Args, hre: HardhatRuntimeEnvir
   await runCli([RecordRegistry__factory.createInterface()], async () => {
     const consent = await readConsentFile(args.consent);
     const terms = termsOf(consent);
-    const patient = patientAccountFor(await readSecret(hre, "MEDCHAIN_PATIENT_KEY"), terms.grantee);
+    const patient = patientAccountFor(await readSecret(hre, "MEDCHAIN_PATIENT_KEY"), terms.custodian);
     if (patient.address !== terms.patient) {
       throw new RecordsInputError(args.consent, "this consent was not given with MEDCHAIN_PATIENT_KEY");
     }

@@ -5,14 +5,14 @@ import { patientAccountFor } from "../../src/records/consent.js";
 import { parseMemberRef, readSecret } from "../../src/records/secrets.js";
 
 interface Args {
-  grantees: string;
+  hospitals: string;
 }
 
 export default async function patientAccounts(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli([], async () => {
-    const grantees = args.grantees.split(",").map((g) => g.trim());
-    const refs = grantees.map((g) => parseMemberRef(g, "grantees"));
+    const hospitals = args.hospitals.split(",").map((g) => g.trim());
+    const refs = hospitals.map((g) => parseMemberRef(g, "hospitals"));
     const secret = await readSecret(hre, "MEDCHAIN_PATIENT_KEY");
-    refs.forEach((ref, i) => console.log(`${grantees[i]}  ${patientAccountFor(secret, ref).address}`));
+    refs.forEach((ref, i) => console.log(`${hospitals[i]}  ${patientAccountFor(secret, ref).address}`));
   });
 }

@@ -21,7 +21,7 @@ export default async function review(args: Args, hre: HardhatRuntimeEnvironment)
       if (overdue.length === 0) console.log("no overdue break-glass access");
       for (const e of overdue) {
         console.log(
-          `#${e.id}  ${new Date(Number(e.accessedAt) * 1000).toISOString()}  member ${e.memberId}  record ${e.commitment}  reason ${e.reasonCode}`,
+          `#${e.id}  ${new Date(Number(e.accessedAt) * 1000).toISOString()}  member ${e.memberId}  record ${e.leaf} of ${e.issuer}  reason ${e.reasonCode}`,
         );
       }
       return;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
 
-import { CODES, DAY, THREE_LINES, deployClaims, patient, usd, CLAIMS_TEST_NETWORK } from "./fixture.js";
+import { CODES, DAY, THREE_LINES, billingLeaf, deployClaims, patient, usd, CLAIMS_TEST_NETWORK } from "./fixture.js";
 import { detailsFor, submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
@@ -51,7 +51,7 @@ describe("Claims: checks at submission", function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     await submitClaim(fx, fx.claim(office));
     const record2 = keccak256(toUtf8Bytes("lab record"));
-    await fx.verifier.setRecord(record2, fx.labId, 1);
+    await fx.verifier.setRecord(fx.labId, billingLeaf(patient(1), record2), 1);
     const { view } = await submitClaim(fx, fx.claim(office, { recordCommitment: record2 }), fx.lab);
     // Accepted; the 100 goes to the deductible, so nothing is left for the plan to pay.
     expect([view.status, view.results[0]!.deductible]).to.deep.equal(["Paid", usd(100)]);
@@ -62,16 +62,16 @@ describe("Claims: checks at submission", function () {
     const unknown = keccak256(toUtf8Bytes("never anchored"));
     expect((await submitClaim(fx, fx.claim(office, { recordCommitment: unknown }))).view.reason).to.equal(252);
     const theirs = keccak256(toUtf8Bytes("hospital 2's record"));
-    await fx.verifier.setRecord(theirs, fx.hospital2Id, 1);
+    await fx.verifier.setRecord(fx.hospital2Id, billingLeaf(patient(1), theirs), 1);
     const xray = [{ code: CODES.xray, units: 1n, charged: usd(250) }];
     expect((await submitClaim(fx, fx.claim(xray, { recordCommitment: theirs }))).view.reason).to.equal(252);
-    await fx.verifier.setRecord(fx.record, fx.hospitalId, 3);
+    await fx.verifier.setRecord(fx.hospitalId, billingLeaf(patient(1), fx.record), 3);
     expect((await submitClaim(fx, fx.claim(office))).view.reason).to.equal(252);
   });
 
   it("accepts a record that was superseded by an amendment as documentation", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    await fx.verifier.setRecord(fx.record, fx.hospitalId, 2);
+    await fx.verifier.setRecord(fx.hospitalId, billingLeaf(patient(1), fx.record), 2);
     expect((await submitClaim(fx, fx.claim(THREE_LINES))).view.status).to.equal("Approved");
   });
 

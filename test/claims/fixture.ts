@@ -10,6 +10,7 @@ import type {
   TestStablecoin,
 } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
+import { leafOfPair } from "../../src/chain/merkle-leaf.js";
 import { patientReference, serviceCode } from "../../src/claims/codes.js";
 import type { ClaimInputArgs, LineArgs } from "../../src/claims/engine.js";
 
@@ -61,6 +62,9 @@ export const PLAN_RULES = [
   { code: CODES.surgery, feePerUnit: usd(8000), unitCap: 0, excluded: false, needsAuth: false },
   { code: CODES.cosmetic, feePerUnit: 0n, unitCap: 0, excluded: true, needsAuth: false },
 ];
+
+/** The billing documentation leaf a claim for `patientRef` citing `docCommitment` needs (`MerkleLeaf.ofPair`). */
+export const billingLeaf = (patientRef: string, docCommitment: string): string => leafOfPair(patientRef, docCommitment);
 
 /** An invented patient's pseudonymous reference (never a name). */
 export const patient = (n: number): string => patientReference(`TEST-PATIENT-${n}`, "0x" + "ab".repeat(16));
@@ -143,9 +147,12 @@ export async function deployClaims(
   }
   await engine.connect(insurer).fund(usd(100_000));
 
+  // The documenting record's billing leaves for patients 1-3, as the records module anchors them.
   const record = keccak256(toUtf8Bytes("fixture record commitment 1"));
-  await verifier.setRecord(record, hospitalId, 1);
-  if (recordRegistry !== undefined) await recordRegistry.connect(hospital).anchor(record, 1);
+  for (const n of [1, 2, 3]) {
+    await verifier.setRecord(hospitalId, billingLeaf(patient(n), record), 1);
+    if (recordRegistry !== undefined) await recordRegistry.connect(hospital).anchor(billingLeaf(patient(n), record), 1);
+  }
 
   const serviceDate = now - 2n * DAY;
   const claim = (lines: LineArgs[], overrides: Partial<ClaimInputArgs> = {}): ClaimInputArgs => ({

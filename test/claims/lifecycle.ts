@@ -7,6 +7,7 @@ import {
   DAY,
   PLAN_RULES,
   THREE_LINES,
+  billingLeaf,
   deployClaims,
   patient,
   planTerms,
@@ -211,7 +212,7 @@ describe("Claims: settlement vault", function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const first = await submitClaim(fx, fx.claim(THREE_LINES));
     const labRecord = ethers.id("lab record");
-    await fx.verifier.setRecord(labRecord, fx.labId, 1);
+    await fx.verifier.setRecord(fx.labId, billingLeaf(patient(2), labRecord), 1);
     const lab = await submitClaim(
       fx,
       fx.claim(THREE_LINES, { patientRef: patient(2), recordCommitment: labRecord }),

@@ -12,7 +12,7 @@ import { fhirClaimToChain } from "../../src/claims/fhir-claim.js";
 import { toClaimResponse, toExplanationOfBenefit } from "../../src/claims/fhir-response.js";
 import { planToArgs, readPlanFile } from "../../src/claims/plan.js";
 import { remittanceCsv } from "../../src/claims/remittance.js";
-import { CLAIMS_TEST_NETWORK, deployClaims, usd } from "./fixture.js";
+import { CLAIMS_TEST_NETWORK, billingLeaf, deployClaims, usd } from "./fixture.js";
 import { submitClaim } from "./helpers.js";
 
 const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
@@ -127,7 +127,7 @@ describe("Claims SDK: chain result to FHIR", function () {
     await fx.engine
       .connect(fx.insurer)
       .enrol(planId, input.patientRef, input.serviceDate - 300n * 86_400n, input.serviceDate + 60n * 86_400n);
-    await fx.verifier.setRecord(RECORD.commitment, fx.hospitalId, 1);
+    await fx.verifier.setRecord(fx.hospitalId, billingLeaf(input.patientRef, RECORD.commitment), 1);
     const { claimId } = await submitClaim(fx, input);
     await fx.engine.connect(fx.insurer).settle([claimId]);
     const view = await readClaim(fx.engine, claimId);

@@ -9,6 +9,8 @@ import { network } from "hardhat";
 import { deployRecords } from "./fixture.js";
 import { anchorRecords } from "../../src/records/anchor.js";
 import { parseFhir, type FhirResource } from "../../src/records/commitment.js";
+import { recordInput } from "../../src/records/input.js";
+import { PATIENTS_FORMAT, patientMapOf } from "../../src/records/patients.js";
 import { readProof } from "../../src/records/proof.js";
 import { verifyRecord } from "../../src/records/verify.js";
 
@@ -53,22 +55,33 @@ describe("records conformance: the HL7 FHIR R4 examples", function () {
   });
 
   it("anchors every example and verifies it VALID; any single changed value verifies TAMPERED", async function () {
-    const { records, hospitalA } = await networkHelpers.loadFixture(recordsFixture);
+    const { records, hospitalA, patientAtA } = await networkHelpers.loadFixture(recordsFixture);
     expect(files.length).to.be.greaterThan(0);
     const inputs = [];
     for (const f of files) {
       const file = path.join(FHIR, f);
-      inputs.push({
-        source: file,
-        name: path.basename(f, ".json"),
-        resource: parseFhir(await readFile(file, "utf8"), file),
-      });
+      inputs.push(recordInput(file, path.basename(f, ".json"), parseFhir(await readFile(file, "utf8"), file)));
     }
+    // Every example names its patient (a Patient itself, subject, patient or beneficiary; a document
+    // Bundle through its entries); the hospital's patients file maps each to an account.
+    const references = new Set<string>();
+    for (const input of inputs) {
+      expect(input.patient.ok, `${input.source}: ${JSON.stringify(input.patient)}`).to.equal(true);
+      if (input.patient.ok) references.add(input.patient.patient.key);
+    }
+    const patients = patientMapOf(
+      {
+        format: PATIENTS_FORMAT,
+        patients: [...references].map((reference) => ({ reference, account: patientAtA.address })),
+      },
+      "patients.json",
+    );
     const out = await mkdtemp(path.join(tmpdir(), "medchain-conformance-"));
     try {
       await anchorRecords(records.connect(hospitalA), inputs, {
         chainId: (await ethers.provider.getNetwork()).chainId,
         registryAddress: await records.getAddress(),
+        patients,
         outDir: out,
         salts: { kind: "random" },
       });

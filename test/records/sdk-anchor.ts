@@ -4,18 +4,25 @@ import path from "node:path";
 
 import { expect } from "chai";
 import { network } from "hardhat";
+import { ZeroHash } from "ethers";
 
-import { deployRecords, rejection } from "./fixture.js";
-import { anchorRecords, planAnchors } from "../../src/records/anchor.js";
-import { loadRecords } from "../../src/records/input.js";
-import { checkProofTarget, readProof } from "../../src/records/proof.js";
-import { verifyRecord } from "../../src/records/verify.js";
-import { RecordsInputError } from "../../src/records/errors.js";
+import { deployRecords, FIXTURE_PATIENT, patientsFor, rejection } from "./fixture.js";
+import { leafOfPair } from "../../src/chain/merkle-leaf.js";
+import { anchorRecords, planAnchors, SHARE_DIR } from "../../src/records/anchor.js";
+import { CATEGORIES } from "../../src/records/categories.js";
 import { recordCommitment } from "../../src/records/commitment.js";
+import { RecordsInputError } from "../../src/records/errors.js";
+import { loadRecords } from "../../src/records/input.js";
+import { amendRecord, retractRecord } from "../../src/records/lifecycle.js";
+import { recordLeaf, subjectOfAccount } from "../../src/records/merkle.js";
+import { billingCitationOf, checkProofTarget, readBillingCitation, readProof } from "../../src/records/proof.js";
+import { verifyRecord } from "../../src/records/verify.js";
 import type { RecordRegistry } from "../../typechain-types/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const FIXTURES = path.resolve("test/fixtures/records");
+/** An invented billing reference (what the claims SDK derives from the patient's insurance card). */
+const BILLING_REF = ethers.id("invented insurance-card patient reference");
 
 describe("records SDK: loading, anchoring and verifying", function () {
   async function recordsFixture() {
@@ -30,24 +37,25 @@ describe("records SDK: loading, anchoring and verifying", function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function setup() {
+  async function setup(billingRef?: string) {
     const fx = await networkHelpers.loadFixture(recordsFixture);
     const records = fx.records.connect(fx.hospitalA);
     const opts = {
       chainId: (await ethers.provider.getNetwork()).chainId,
       registryAddress: await records.getAddress(),
+      patients: patientsFor(fx.patientAtA.address, billingRef),
       outDir: path.join(dir, "proofs"),
       salts: { kind: "random" as const },
     };
     return { fx, records, opts };
   }
 
-  it("loads a folder's files, a Bundle's entries, or one file", async function () {
-    expect((await loadRecords(path.join(FIXTURES, "visit"))).map((r) => r.resource.resourceType)).to.deep.equal([
-      "Encounter",
-      "Observation",
-      "Observation",
-    ]);
+  it("loads a folder's files, a Bundle's entries, or one file, each with the patient it names", async function () {
+    const visit = await loadRecords(path.join(FIXTURES, "visit"));
+    expect(visit.map((r) => r.resource.resourceType)).to.deep.equal(["Encounter", "Observation", "Observation"]);
+    expect(visit.map((r) => r.patient)).to.deep.equal(
+      visit.map(() => ({ ok: true, patient: { field: "subject", reference: FIXTURE_PATIENT, key: FIXTURE_PATIENT } })),
+    );
     const bundle = await loadRecords(path.join(FIXTURES, "discharge-bundle.json"));
     expect(bundle.map((r) => r.name)).to.deep.equal([
       "discharge-bundle-0-Encounter",
@@ -55,7 +63,9 @@ describe("records SDK: loading, anchoring and verifying", function () {
       "discharge-bundle-2-Observation",
       "discharge-bundle-3-DiagnosticReport",
     ]);
-    expect(await loadRecords(path.join(FIXTURES, "discharge-bundle.json"), true)).to.have.length(1);
+    const whole = await loadRecords(path.join(FIXTURES, "discharge-bundle.json"), true);
+    expect(whole).to.have.length(1);
+    expect(whole[0]!.patient).to.deep.include({ ok: true });
   });
 
   it("refuses an empty folder, a file that is not JSON and JSON that is not FHIR, naming the file", async function () {
@@ -79,35 +89,88 @@ describe("records SDK: loading, anchoring and verifying", function () {
     );
   });
 
-  it("sends nothing when any input is bad", async function () {
+  it("sends nothing when any input is bad, or names a patient the patients file does not map", async function () {
     const { fx, records, opts } = await setup();
     await mkdir(path.join(dir, "in"));
-    await writeFile(path.join(dir, "in", "a.json"), '{"resourceType":"Observation","id":"1"}');
+    const subject = `"subject":{"reference":"${FIXTURE_PATIENT}"}`;
+    await writeFile(path.join(dir, "in", "a.json"), `{"resourceType":"Observation","id":"1",${subject}}`);
     await writeFile(path.join(dir, "in", "b.json"), '{"id":"2"}');
     const before = await ethers.provider.getTransactionCount(fx.hospitalA.address);
     await rejection(loadRecords(path.join(dir, "in")).then((inputs) => anchorRecords(records, inputs, opts)));
+    const file = path.join(dir, "in", "b.json");
+    await writeFile(file, '{"resourceType":"Observation","id":"2","subject":{"reference":"Patient/somebody-else"}}');
+    const err = await rejection(
+      loadRecords(path.join(dir, "in")).then((inputs) => anchorRecords(records, inputs, opts)),
+      `${file}: subject: the patient "Patient/somebody-else" is not in the patients file patients.json`,
+    );
+    expect(err).to.be.instanceOf(RecordsInputError);
+    await writeFile(file, '{"resourceType":"Practitioner","id":"2"}');
+    await rejection(
+      loadRecords(path.join(dir, "in")).then((inputs) => anchorRecords(records, inputs, opts)),
+      `${file}: patient/subject/beneficiary: the record names no patient`,
+    );
     expect(await ethers.provider.getTransactionCount(fx.hospitalA.address)).to.equal(before);
   });
 
-  it("anchors a Bundle as one batch per category and writes a proof per record that verifies VALID", async function () {
+  it("anchors a Bundle as one batch per category, bound to the patient's account, with proofs that verify VALID", async function () {
     const { fx, records, opts } = await setup();
     const inputs = await loadRecords(path.join(FIXTURES, "discharge-bundle.json"));
     const result = await anchorRecords(records, inputs, opts);
     // Encounter and DiagnosticReport alone, the two Observations in one batch
     expect([result.steps, result.sent, result.skipped, result.proofs.length]).to.deep.equal([3, 3, 0, 4]);
     for (const input of inputs) {
-      const file = result.proofs.find((p) => p.includes(input.name))!;
-      const own = await readProof(file);
-      expect(own.registry).to.equal(opts.registryAddress);
+      const own = await readProof(result.proofs.find((p) => p.endsWith(`${input.name}.proof.json`))!);
+      expect([own.registry, own.chainId, own.issuer]).to.deep.equal([
+        opts.registryAddress,
+        opts.chainId.toString(),
+        fx.ids.hospitalA,
+      ]);
+      expect(own.record.subject).to.equal(subjectOfAccount(fx.patientAtA.address));
+      expect(own.billing).to.equal(undefined);
       const verdict = await verifyRecord(records, input.resource, own);
-      expect(verdict.verdict).to.equal("VALID");
-      expect(verdict.memberId).to.equal(fx.ids.hospitalA);
-      expect(own.chainId).to.equal(opts.chainId.toString());
+      expect([verdict.verdict, verdict.memberId]).to.deep.equal(["VALID", fx.ids.hospitalA]);
     }
   });
 
-  it("says TAMPERED when any value of the record changed, NOT ANCHORED for an unknown commitment", async function () {
-    const { records, opts } = await setup();
+  it("anchors a billing documentation leaf in its own batch when the patient has a billing reference", async function () {
+    const { fx, records, opts } = await setup(BILLING_REF);
+    const inputs = await loadRecords(path.join(FIXTURES, "visit"));
+    const plan = await planAnchors(fx.ids.hospitalA, inputs, opts);
+    expect(plan.steps.map((s) => [s.purpose, s.kind, s.leaves.length])).to.deep.equal([
+      ["record", "single", 1],
+      ["record", "batch", 2],
+      ["billing", "batch", 3],
+    ]);
+    expect(plan.steps[2]!.category).to.equal(CATEGORIES.financial);
+    const result = await anchorRecords(records, inputs, opts);
+    expect(result.sent).to.equal(3);
+    for (const [i, input] of inputs.entries()) {
+      const proof = await readProof(result.proofs[i]!);
+      const citation = billingCitationOf(proof, result.proofs[i]!);
+      // The claim's leaf shares neither commitment nor subject with the record's own leaf.
+      expect(citation.patientRef).to.equal(BILLING_REF);
+      expect(citation.docCommitment).to.not.equal(proof.record.commitment);
+      expect(citation.docCommitment).to.equal(recordCommitment(input.resource, proof.billing!.salt));
+      expect(citation.batchRoot).to.not.equal(proof.record.batchRoot);
+      expect(citation).to.deep.equal(await readBillingCitation(result.proofs[i]!));
+      const [, status] = await records.recordStatus(
+        fx.ids.hospitalA,
+        leafOfPair(citation.patientRef, citation.docCommitment),
+        citation.batchRoot,
+        citation.proof,
+      );
+      expect(status).to.equal(1n);
+      // The copy for the patient and other hospitals has no billing part.
+      const shared = await readProof(result.shared[i]!);
+      expect(result.shared[i]).to.equal(path.join(opts.outDir, SHARE_DIR, `${input.name}.proof.json`));
+      expect(shared.billing).to.equal(undefined);
+      expect(shared.record).to.deep.equal(proof.record);
+      await rejection(readBillingCitation(result.shared[i]!), "billing: the record was anchored without a billing");
+    }
+  });
+
+  it("says TAMPERED when any value of the record changed, NOT ANCHORED for an unknown leaf", async function () {
+    const { fx, records, opts } = await setup();
     const inputs = await loadRecords(path.join(FIXTURES, "visit"));
     const result = await anchorRecords(records, inputs, opts);
     const proof = await readProof(result.proofs.find((p) => p.includes("observation-hba1c"))!);
@@ -119,27 +182,96 @@ describe("records SDK: loading, anchoring and verifying", function () {
       "TAMPERED",
       "the record does not match the commitment in its proof",
     ]);
-    const badPath = { ...proof, proof: proof.proof.map((p) => p.slice(0, -1) + (p.endsWith("0") ? "1" : "0")) };
+    const badPath = {
+      ...proof,
+      record: { ...proof.record, proof: proof.record.proof.map((p) => p.slice(0, -1) + (p.endsWith("0") ? "1" : "0")) },
+    };
     expect((await verifyRecord(records, original, badPath)).verdict).to.equal("TAMPERED");
     const salt = "0x" + "77".repeat(32);
-    const stray = { ...proof, salt, batchId: "0", proof: [], commitment: recordCommitment(original, salt) };
-    stray.root = stray.commitment;
+    const stray = {
+      ...proof,
+      record: { ...proof.record, salt, batchRoot: ZeroHash, proof: [], commitment: recordCommitment(original, salt) },
+    };
     expect((await verifyRecord(records, original, stray)).verdict).to.equal("NOT ANCHORED");
+    // Bound to another patient, the same record is another leaf: not anchored.
+    const otherPatient = { ...proof, record: { ...proof.record, subject: subjectOfAccount(fx.patientAtB.address) } };
+    expect((await verifyRecord(records, original, otherPatient)).verdict).to.equal("TAMPERED");
+    // Claimed by another member than its issuer: not anchored by that member.
+    const otherIssuer = { ...proof, issuer: fx.ids.hospitalB };
+    expect((await verifyRecord(records, original, otherIssuer)).verdict).to.equal("NOT ANCHORED");
   });
 
-  it("says SUPERSEDED and RETRACTED with when, after the hospital amends or retracts", async function () {
-    const { records, opts } = await setup();
+  it("retracts and amends a record's leaves together, SUPERSEDED and RETRACTED with when", async function () {
+    const { fx, records, opts } = await setup(BILLING_REF);
     const inputs = await loadRecords(path.join(FIXTURES, "visit"));
     const result = await anchorRecords(records, inputs, opts);
-    const enc = await readProof(result.proofs.find((p) => p.includes("encounter"))!);
-    const obs = await readProof(result.proofs.find((p) => p.includes("glucose"))!);
-    await records.amend(enc.commitment, 0, [], ethers.id("v2"), enc.category);
-    await records.retract(obs.commitment, obs.batchId, obs.proof);
-    const t = BigInt(await networkHelpers.time.latest());
+    const encFile = result.proofs.find((p) => p.endsWith("encounter.proof.json"))!;
+    const obsFile = result.proofs.find((p) => p.includes("glucose"))!;
+    const [enc, obs] = [await readProof(encFile), await readProof(obsFile)];
+    const status = async (section: NonNullable<typeof enc.billing>) =>
+      (
+        await records.recordStatus(
+          fx.ids.hospitalA,
+          recordLeaf(section.subject, section.commitment),
+          section.batchRoot,
+          section.proof,
+        )
+      )[1];
+
+    const retracted = await retractRecord(records, obs, obsFile);
+    expect([retracted.sent.length, retracted.skipped]).to.deep.equal([2, 0]);
+    expect([await status(obs.record), await status(obs.billing!)]).to.deep.equal([3n, 3n]);
+    expect((await retractRecord(records, obs, obsFile)).skipped).to.equal(2);
+    const firstTx = await ethers.provider.getTransactionReceipt(retracted.sent[0]!);
+    const t = BigInt((await ethers.provider.getBlock(firstTx!.blockNumber))!.timestamp);
+    const glucose = inputs.find((i) => i.name.includes("glucose"))!.resource;
+    const r = await verifyRecord(records, glucose, obs);
+    expect([r.verdict, r.changedAt]).to.deep.equal(["RETRACTED", t]);
+
+    const v2 = { ...inputs[0]!.resource, status: "entered-in-error" };
+    const outFile = path.join(dir, "encounter-v2.proof.json");
+    const amended = await amendRecord(records, enc, encFile, v2, { outFile, salts: { kind: "random" } });
+    expect(amended.sent).to.have.length(2);
+    expect([await status(enc.record), await status(enc.billing!)]).to.deep.equal([2n, 2n]);
+    const next = await readProof(outFile);
+    expect((await verifyRecord(records, v2, next)).verdict).to.equal("VALID");
+    expect(await status(next.billing!)).to.equal(1n);
     const superseded = await verifyRecord(records, inputs[0]!.resource, enc);
-    expect([superseded.verdict, superseded.supersededBy]).to.deep.equal(["SUPERSEDED", ethers.id("v2")]);
-    const retracted = await verifyRecord(records, inputs.find((i) => i.name.includes("glucose"))!.resource, obs);
-    expect([retracted.verdict, retracted.changedAt]).to.deep.equal(["RETRACTED", t]);
+    expect([superseded.verdict, superseded.supersededBy]).to.deep.equal([
+      "SUPERSEDED",
+      recordLeaf(next.record.subject, next.record.commitment),
+    ]);
+    // Run again (after a crash, or by mistake), nothing is sent twice.
+    const again = await amendRecord(records, enc, encFile, v2, { outFile, salts: { kind: "random" } });
+    expect([again.sent.length, again.skipped]).to.deep.equal([0, 2]);
+    expect(await readProof(outFile)).to.deep.equal(next);
+  });
+
+  it("refuses to retract or amend a record another member issued, before sending anything", async function () {
+    const { fx, records, opts } = await setup();
+    const result = await anchorRecords(
+      records,
+      await loadRecords(path.join(FIXTURES, "visit", "encounter.json")),
+      opts,
+    );
+    const proof = await readProof(result.proofs[0]!);
+    const asB = fx.records.connect(fx.hospitalB);
+    const before = await ethers.provider.getTransactionCount(fx.hospitalB.address);
+    await rejection(
+      retractRecord(asB, proof, "enc.proof.json"),
+      `enc.proof.json: issuer: the record was anchored by ${fx.ids.hospitalA}, not by your member ${fx.ids.hospitalB}`,
+    );
+    await rejection(
+      amendRecord(
+        asB,
+        proof,
+        "enc.proof.json",
+        { resourceType: "Encounter" },
+        { outFile: path.join(dir, "x.json"), salts: { kind: "random" } },
+      ),
+      "issuer: the record was anchored by",
+    );
+    expect(await ethers.provider.getTransactionCount(fx.hospitalB.address)).to.equal(before);
   });
 
   it("refuses a proof made for another chain or another registry", async function () {
@@ -159,19 +291,22 @@ describe("records SDK: loading, anchoring and verifying", function () {
       RecordsInputError,
       "p.json: the proof is for registry",
     );
-    await writeFile(path.join(dir, "bad.proof.json"), JSON.stringify({ ...proof, salt: "0x12" }));
+    await writeFile(
+      path.join(dir, "bad.proof.json"),
+      JSON.stringify({ ...proof, record: { ...proof.record, salt: "0x12" } }),
+    );
     expect(
       await rejection(
         readProof(path.join(dir, "bad.proof.json")),
-        "bad.proof.json: not a record proof: salt must be 32 bytes of hex",
+        "bad.proof.json: not a record proof: record.salt must be 32 bytes of hex",
       ),
     ).to.be.instanceOf(RecordsInputError);
   });
 
   it("resumes after a crash without anchoring anything twice (journal, then the chain)", async function () {
-    const { records, opts } = await setup();
+    const { records, opts } = await setup(BILLING_REF);
     const inputs = await loadRecords(path.join(FIXTURES, "visit"));
-    // The first run dies when it reaches the batch: the single anchor before it is journalled.
+    // The first run dies when it reaches the first batch: the single anchor before it is journalled.
     const crashing = new Proxy(records, {
       get(target, prop, receiver) {
         if (prop === "anchorBatch") return () => Promise.reject(new Error("power cut"));
@@ -180,21 +315,50 @@ describe("records SDK: loading, anchoring and verifying", function () {
     }) as RecordRegistry;
     await rejection(anchorRecords(crashing, inputs, opts), "power cut");
     const second = await anchorRecords(records, inputs, opts);
-    expect([second.sent, second.skipped]).to.deep.equal([1, 1]);
-    // Without the journal, the chain still knows both steps.
+    expect([second.sent, second.skipped]).to.deep.equal([2, 1]);
+    // Without the journal, the chain still knows every step.
     await rm(path.join(opts.outDir, ".medchain-anchor-journal.jsonl"));
     const third = await anchorRecords(records, inputs, opts);
-    expect([third.sent, third.skipped]).to.deep.equal([0, 2]);
-    const plan = JSON.parse(await readFile(path.join(opts.outDir, ".medchain-anchor-plan.json"), "utf8")) as object;
-    expect(Object.keys(plan)).to.have.length(3);
+    expect([third.sent, third.skipped]).to.deep.equal([0, 3]);
+    const plan = JSON.parse(await readFile(path.join(opts.outDir, ".medchain-anchor-plan.json"), "utf8")) as {
+      salts: Record<string, { record: string; billing: string }>;
+    };
+    expect(Object.values(plan.salts).map((s) => Object.keys(s))).to.deep.equal([
+      ["record", "billing"],
+      ["record", "billing"],
+      ["record", "billing"],
+    ]);
   });
 
-  it("derives salts from a hospital key instead, reproducing the same commitments on every run", async function () {
-    const { opts } = await setup();
+  it("never takes another member's anchor of the same leaves for its own when resuming", async function () {
+    const { fx, records, opts } = await setup();
+    const inputs = await loadRecords(path.join(FIXTURES, "visit"));
+    const plan = await planAnchors(fx.ids.hospitalA, inputs, opts);
+    // Hospital B saw the plan's leaf and root (a mempool, a shared folder) and anchors them first.
+    const asB = fx.records.connect(fx.hospitalB);
+    for (const step of plan.steps) {
+      if (step.kind === "single") await asB.anchor(step.root, step.category);
+      else await asB.anchorBatch(step.root, step.leaves.length, step.category);
+    }
+    const result = await anchorRecords(records, inputs, opts);
+    expect([result.sent, result.skipped]).to.deep.equal([2, 0]);
+    for (const file of result.proofs) {
+      const proof = await readProof(file);
+      const leaf = recordLeaf(proof.record.subject, proof.record.commitment);
+      expect(
+        (await records.recordStatus(fx.ids.hospitalA, leaf, proof.record.batchRoot, proof.record.proof))[1],
+      ).to.equal(1n);
+    }
+  });
+
+  it("derives salts from a hospital key instead, reproducing the same leaves on every run", async function () {
+    const { fx, opts } = await setup(BILLING_REF);
     const inputs = await loadRecords(path.join(FIXTURES, "visit"));
     const keyed = { ...opts, salts: { kind: "key" as const, key: "0x" + "cd".repeat(32) } };
-    const a = await planAnchors(inputs, keyed);
-    const b = await planAnchors(inputs, { ...keyed, outDir: path.join(dir, "elsewhere") });
-    expect(a.map((s) => s.root)).to.deep.equal(b.map((s) => s.root));
+    const a = await planAnchors(fx.ids.hospitalA, inputs, keyed);
+    const b = await planAnchors(fx.ids.hospitalA, inputs, { ...keyed, outDir: path.join(dir, "elsewhere") });
+    expect(a.steps.map((s) => s.root)).to.deep.equal(b.steps.map((s) => s.root));
+    // The billing salt is independent of the record's own salt.
+    for (const item of a.items) expect(item.billing!.salt).to.not.equal(item.record.salt);
   });
 });

@@ -7,6 +7,7 @@ import {IClaims} from "../../../contracts/interfaces/IClaims.sol";
 import {IClaimsPlans} from "../../../contracts/interfaces/IClaims.sol";
 import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
 import {IRecordVerifier} from "../../../contracts/interfaces/IRecordVerifier.sol";
+import {MerkleLeaf} from "../../../contracts/libraries/MerkleLeaf.sol";
 import {MockRecordVerifier} from "../../../contracts/mocks/MockRecordVerifier.sol";
 import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
 import {TestBase} from "../utils/TestBase.sol";
@@ -71,8 +72,6 @@ contract ClaimsHandler {
         registry.setMember(HOSPITAL, HOSPITAL_ID, 1);
         registry.setMember(LAB, LAB_ID, 2);
         registry.setMember(INSURER, INSURER_ID, 32);
-        verifier.setRecord(RECORD_H, HOSPITAL_ID, IRecordVerifier.RecordStatus.Active);
-        verifier.setRecord(RECORD_L, LAB_ID, IRecordVerifier.RecordStatus.Active);
 
         IClaims.CodeRule[] memory rules = new IClaims.CodeRule[](4);
         for (uint256 i = 0; i < 4; ++i) {
@@ -97,6 +96,13 @@ contract ClaimsHandler {
         );
         for (uint256 i = 0; i < 3; ++i) {
             patients[i] = keccak256(abi.encode("patient", i));
+            // Each patient's billing documentation leaves, as the records module anchors them.
+            verifier.setRecord(
+                HOSPITAL_ID,
+                MerkleLeaf.ofPair(patients[i], RECORD_H),
+                IRecordVerifier.RecordStatus.Active
+            );
+            verifier.setRecord(LAB_ID, MerkleLeaf.ofPair(patients[i], RECORD_L), IRecordVerifier.RecordStatus.Active);
             vm.prank(INSURER);
             engine.enrol(planId, patients[i], coverageStart, coverageStart + 365 days);
         }

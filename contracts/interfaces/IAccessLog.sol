@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IConsentBook} from "./IConsentBook.sol";
+import {IRecordAnchors} from "./IRecordAnchors.sol";
+
+/**
+ * @title IAccessLog
+ * @notice The audit log of record accesses: every access under a consent (an audit entry, like a FHIR
+ * AuditEvent), and emergency "break-glass" accesses without consent that a regulator other than the
+ * accessing member must review.
+ */
+interface IAccessLog is IRecordAnchors, IConsentBook {
+    /// @notice An emergency access without consent, awaiting a regulator's review.
+    struct BreakGlass {
+        bytes32 memberId; // the hospital that accessed
+        bytes32 issuer; // the member that anchored the record
+        bytes32 leaf; // the record it accessed
+        uint64 accessedAt; // when
+        uint16 reasonCode; // why (an emergency reason code agreed by the consortium)
+        bool reviewed; // set once a regulator reviewed it
+        uint64 reviewedAt; // when it was reviewed (zero while unreviewed)
+        bytes32 reviewer; // the regulator member that reviewed it (zero while unreviewed)
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @dev The record is outside the consent's scope.
+    error RecordsOutOfScope(bytes32 consentId, bytes32 leaf);
+    /// @dev No break-glass access has this id.
+    error RecordsUnknownBreakGlass(uint256 breakGlassId);
+    /// @dev The break-glass access was reviewed already.
+    error RecordsAlreadyReviewed(uint256 breakGlassId);
+    /// @dev The reviewing member made the break-glass access itself.
+    error RecordsSelfReview(uint256 breakGlassId, bytes32 memberId);
+
+    // ---------------------------------------------------------------- events
+
+    /// @dev A grantee accessed a record of the custodian under a consent (the audit entry).
+    /// The consent id is deliberately not indexed (see the README's privacy section).
+    event RecordAccessed(
+        bytes32 consentId,
+        bytes32 indexed grantee,
+        bytes32 custodian,
+        bytes32 leaf,
+        bytes32 batchRoot,
+        Purpose purpose
+    );
+    /// @dev A hospital accessed a record without consent in an emergency; unreviewed until a regulator reviews it.
+    event BreakGlassAccessed(
+        uint256 indexed breakGlassId,
+        bytes32 indexed memberId,
+        bytes32 issuer,
+        bytes32 leaf,
+        bytes32 batchRoot,
+        uint16 reasonCode
+    );
+    /// @dev A regulator reviewed a break-glass access.
+    event BreakGlassReviewed(uint256 indexed breakGlassId, bytes32 indexed reviewer);
+
+    // ---------------------------------------------------------------- functions
+
+    /// @notice A break-glass access is overdue when unreviewed this long after it happened.
+    // solhint-disable-next-line func-name-mixedcase
+    function REVIEW_PERIOD() external view returns (uint64);
+
+    /**
+     * @notice Records an access by the caller's member to a record under a consent (the audit entry).
+     * The record is the custodian's leaf `ofPair(subject(terms.patient), commitment)`: a consent
+     * reaches only records its custodian bound to the consenting patient's account.
+     * @param terms the consent's terms (the chain stores only their hash)
+     * @param commitment the record's salted commitment
+     * @param batchRoot the custodian's batch that holds the record, or zero for a record anchored alone
+     * @param batchProof the Merkle proof of the record's leaf under `batchRoot`
+     * @param scopeBlind for a specific-records consent, this record's blinding value (zero otherwise)
+     * @param scopeProof for a specific-records consent, the proof of `ofPair(scopeBlind, leaf)` under
+     * `terms.recordsRoot` (empty otherwise)
+     * @param purpose the purpose of this access (must be the consent's)
+     */
+    function access(
+        ConsentTerms calldata terms,
+        bytes32 commitment,
+        bytes32 batchRoot,
+        bytes32[] calldata batchProof,
+        bytes32 scopeBlind,
+        bytes32[] calldata scopeProof,
+        Purpose purpose
+    ) external;
+
+    /**
+     * @notice Emergency access without consent by an active Hospital, flagged for a regulator's review.
+     * @param issuer the member that anchored the record
+     * @param leaf the record's leaf
+     * @param batchRoot the issuer's batch that holds it, or zero for a record anchored alone
+     * @param proof the Merkle proof of `leaf` under `batchRoot`
+     * @param reasonCode an emergency reason code agreed by the consortium
+     * @return breakGlassId the access's id (1, 2, ...)
+     */
+    function breakGlass(
+        bytes32 issuer,
+        bytes32 leaf,
+        bytes32 batchRoot,
+        bytes32[] calldata proof,
+        uint16 reasonCode
+    ) external returns (uint256 breakGlassId);
+
+    /**
+     * @notice A regulator marks a break-glass access reviewed; never the member that made it.
+     * @param breakGlassId the access's id
+     */
+    function markReviewed(uint256 breakGlassId) external;
+
+    /// @notice Number of break-glass accesses so far (their ids are 1..count).
+    function breakGlassCount() external view returns (uint256);
+
+    /// @notice A break-glass access by id.
+    function getBreakGlass(uint256 breakGlassId) external view returns (BreakGlass memory);
+
+    /**
+     * @notice Break-glass accesses still unreviewed `REVIEW_PERIOD` after they happened, scanning ids
+     * `fromId` .. `fromId + limit - 1`. Page with `nextId` until it is zero.
+     */
+    function overdueReviews(uint256 fromId, uint256 limit) external view returns (uint256[] memory ids, uint256 nextId);
+}

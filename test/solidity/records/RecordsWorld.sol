@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+
+import {vm} from "../utils/Vm.sol";
+import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
+import {RecordRegistry} from "../../../contracts/records/RecordRegistry.sol";
+import {IConsentBook} from "../../../contracts/interfaces/IConsentBook.sol";
+import {MemberKinds} from "../../../contracts/libraries/MemberKinds.sol";
+import {MerkleLeaf} from "../../../contracts/libraries/MerkleLeaf.sol";
+
+/**
+ * @dev Shared setup of the records Solidity tests: a one-governor consortium with two hospitals, a
+ * laboratory and a regulator, a RecordRegistry, three invented patients (private keys, so the tests
+ * sign their consents), and helpers for leaves, two-leaf batches and EIP-712 signatures.
+ */
+abstract contract RecordsWorld {
+    ConsortiumRegistry public registry;
+    RecordRegistry public records;
+
+    address internal constant HOSPITAL_A = address(0xA0);
+    address internal constant HOSPITAL_B = address(0xB0);
+    address internal constant LAB = address(0xC0);
+    address internal constant REGULATOR = address(0xD0);
+    bytes32 internal constant ID_A = keccak256("fuzz hospital A");
+    bytes32 internal constant ID_B = keccak256("fuzz hospital B");
+    bytes32 internal constant ID_LAB = keccak256("fuzz laboratory");
+    bytes32 internal constant ID_REG = keccak256("fuzz regulator");
+
+    /// @dev Private keys of three invented patients' accounts, and of an account an attacker made up.
+    uint256[4] internal _keys = [uint256(0xA11CE), 0xB0B, 0xC1E0, 0xBADBAD];
+
+    function _deploy() internal {
+        address[] memory governors = new address[](1);
+        governors[0] = address(this);
+        registry = new ConsortiumRegistry(address(this), governors, 1, 7 days);
+        _admit(ID_A, MemberKinds.HOSPITAL, HOSPITAL_A);
+        _admit(ID_B, MemberKinds.HOSPITAL, HOSPITAL_B);
+        _admit(ID_LAB, MemberKinds.LABORATORY, LAB);
+        _admit(ID_REG, MemberKinds.REGULATOR, REGULATOR);
+        records = new RecordRegistry(registry);
+    }
+
+    function _admit(bytes32 id, uint8 kinds, address account) private {
+        uint256 proposalId = registry.certify(id, id, kinds, account, uint64(block.timestamp + 3650 days));
+        registry.vote(proposalId);
+        registry.execute(proposalId);
+    }
+
+    /// @dev The member ids and accounts of the three record issuers, by index 0..2.
+    function _issuer(uint256 i) internal pure returns (bytes32 id, address account) {
+        i %= 3;
+        if (i == 0) return (ID_A, HOSPITAL_A);
+        if (i == 1) return (ID_B, HOSPITAL_B);
+        return (ID_LAB, LAB);
+    }
+
+    function _patient(uint256 i) internal view returns (address) {
+        return vm.addr(_keys[i % _keys.length]);
+    }
+
+    /// @dev The record leaf binding `commitment` to `patient`'s account.
+    function _leaf(address patient, bytes32 commitment) internal pure returns (bytes32) {
+        return MerkleLeaf.ofPair(bytes32(uint256(uint160(patient))), commitment);
+    }
+
+    /// @dev The root of a StandardMerkleTree of two leaves (each one's proof is the other).
+    function _pairRoot(bytes32 a, bytes32 b) internal pure returns (bytes32) {
+        return Hashes.commutativeKeccak256(a, b);
+    }
+
+    function _one(bytes32 sibling) internal pure returns (bytes32[] memory proof) {
+        proof = new bytes32[](1);
+        proof[0] = sibling;
+    }
+
+    function _digest(bytes32 structHash) internal view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("MedChain RecordRegistry"),
+                keccak256("2"),
+                block.chainid,
+                address(records)
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+    }
+
+    function _signGrant(
+        uint256 key,
+        IConsentBook.ConsentTerms memory terms,
+        uint256 deadline
+    ) internal view returns (bytes memory) {
+        bytes32 structHash = keccak256(abi.encode(records.CONSENT_TYPEHASH(), terms, deadline));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _digest(structHash));
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _signRevoke(
+        uint256 key,
+        IConsentBook.ConsentTerms memory terms,
+        uint256 deadline
+    ) internal view returns (bytes memory) {
+        bytes32 structHash = keccak256(
+            abi.encode(records.REVOCATION_TYPEHASH(), keccak256(abi.encode(terms)), deadline)
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _digest(structHash));
+        return abi.encodePacked(r, s, v);
+    }
+}
