@@ -7,7 +7,7 @@ import path from "node:path";
 
 import { connect, EXIT_CODES, MedChainError, memberRef, openContract, runJob } from "medchain";
 import { certify, execute, kindMask, members, metadataCommitment, memberIdFromCode, vote } from "medchain/consortium";
-import { anchorRecords, loadRecords, readProof, verifyRecord } from "medchain/records";
+import { anchorRecords, loadRecords, patientAccountFor, patientMapOf, readProof, verifyRecord } from "medchain/records";
 import { Catalog, commissionLot, planLot, registerProduct, verifyPack, writeLotFiles } from "medchain/provenance";
 import { fhirClaimToChain, CLAIM_STATUS } from "medchain/claims";
 
@@ -62,13 +62,20 @@ assert.throws(
 );
 check("errors: REFUSED with the decoded custom error, BAD_INPUT before sending");
 
-// Records: anchor a FHIR record with the existing SDK, then verify it and a tampered copy.
+// Records: the hospital's patients file maps the record's patient to her account at this hospital
+// (derived from her own secret); anchor with the existing SDK, then verify it and a tampered copy.
 const records = await openContract(conn, "records");
 const inputs = await loadRecords(RECORD);
+const patient = patientAccountFor("0x" + "5a".repeat(32), memberIdFromCode(code)).address;
+const patients = patientMapOf(
+  { format: "medchain.patients.v1", patients: [{ reference: "Patient/demo-patient-0001", account: patient }] },
+  "patients.json",
+);
 const outDir = path.join(WORK, "proofs");
 const anchored = await anchorRecords(records, inputs, {
   chainId: conn.chainId,
   registryAddress: await records.getAddress(),
+  patients,
   outDir,
   salts: { kind: "random" },
 });
