@@ -80,7 +80,8 @@ cat > "$work/params.json" <<JSON
 JSON
 HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/MedChain.ts \
   --network consortium --parameters "$work/params.json" < /dev/null
-for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine; do
+for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine \
+  Genomics#GenomicDatasets Genomics#GenomicQueries Genomics#VariantInterpretations; do
   grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
 done
 npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
@@ -145,6 +146,26 @@ npx hardhat consortium vote --proposal 3 $N
 npx hardhat consortium execute --proposal 3 $N
 npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
+
+# Genomics by the tasks: the operator's member becomes a Laboratory too (proposal 4), registers a
+# dataset from a VCF (signed root; the counts stay in its private file) and anyone verifies the file.
+npx hardhat consortium propose --action SetKinds --member E2E-OPS --kinds Hospital,Manufacturer,Insurer,Laboratory $N
+npx hardhat consortium vote --proposal 4 $N
+npx hardhat consortium execute --proposal 4 $N
+printf '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n17\t100\t.\tCA\tCAA\t.\t.\t.\tGT\t0/1\n' > "$work/bad.vcf"
+expect_error 'bad.vcf:3: 17:100 REF=CA ALT=CAA: not left-aligned' \
+  npx hardhat genomics register --vcf "$work/bad.vcf" --name e2e-panel --uses DUO:0000006 --out "$work/genomics" $N
+npx hardhat genomics register --vcf test/fixtures/genomics/lab-a.vcf --name e2e-panel --uses DUO:0000006,DUO:0000042 \
+  --out "$work/genomics" $N | tee "$work/register.txt"
+grep -q "^registered e2e-panel version 1" "$work/register.txt" || { echo "e2e: the dataset was not registered"; exit 1; }
+npx hardhat genomics verify-dataset "$work/genomics/e2e-panel-v1.dataset.json" $N | tee "$work/verify-dataset.txt"
+grep -q "^VALID" "$work/verify-dataset.txt" || { echo "e2e: the registered dataset did not verify"; exit 1; }
+npx hardhat genomics propose-rule --rule release --min-cell-count 5 --min-labs 2 $N
+npx hardhat consortium vote --proposal 5 $N
+npx hardhat consortium execute --proposal 5 $N
+npx hardhat genomics rules $N | grep -q "counts below 5 suppressed; at least 2 contributing labs" \
+  || { echo "e2e: the voted genomics rule did not take"; exit 1; }
+echo "e2e: genomics registers and verifies a dataset and takes a voted rule on the consortium chain"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
 setsid npx hardhat node --port "$NODE_PORT" > "$work/node.log" 2>&1 &

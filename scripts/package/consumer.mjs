@@ -10,6 +10,7 @@ import { certify, execute, kindMask, members, metadataCommitment, memberIdFromCo
 import { anchorRecords, loadRecords, patientAccountFor, patientMapOf, readProof, verifyRecord } from "medchain/records";
 import { Catalog, commissionLot, planLot, registerProduct, verifyPack, writeLotFiles } from "medchain/provenance";
 import { fhirClaimToChain, CLAIM_STATUS } from "medchain/claims";
+import * as genomics from "medchain/genomics";
 
 const { RPC_URL, PRIVATE_KEY, DEPLOYMENTS, RECORD, WORK } = process.env;
 const conn = await connect({
@@ -108,6 +109,8 @@ check("provenance: register, commission, scan GENUINE, wrong code UNKNOWN");
 assert.ok(CLAIM_STATUS.includes("Approved"));
 assert.equal(typeof fhirClaimToChain, "function");
 check("claims: module loads");
+assert.ok(Object.keys(genomics).length > 10, "medchain/genomics exports its SDK");
+check("genomics: module loads");
 
 // The batch sender from the package: three transfers, then a re-run that sends nothing.
 const journal = path.join(WORK, "job.jsonl");

@@ -125,6 +125,18 @@ function providerOf(registry: ConsortiumRegistry) {
   return { provider };
 }
 
+/** Each governor votes for the proposal on a registry instance, then the last one executes it. */
+export async function voteAndExecute(
+  registry: ConsortiumRegistry,
+  governors: Signer[],
+  proposalId: bigint,
+): Promise<TxResult> {
+  const conn = providerOf(registry);
+  for (const governor of governors) await sendTx(conn, registry.connect(governor).vote(proposalId));
+  const executor = (governors.at(-1) ?? registry.runner) as Signer;
+  return sendTx(conn, registry.connect(executor).execute(proposalId));
+}
+
 /** Certify and admit on a registry instance (what test fixtures do for each institution). */
 export async function admitMember(
   registry: ConsortiumRegistry,
@@ -138,8 +150,7 @@ export async function admitMember(
   const { proposalId } = withProposal(
     await sendTx(conn, send(certifier).certify(memberId, metadata, kinds, account, certifiedUntil)),
   );
-  for (const governor of governors) await sendTx(conn, send(governor).vote(proposalId));
-  await sendTx(conn, send(governors.at(-1) ?? certifier).execute(proposalId));
+  await voteAndExecute(send(certifier), governors, proposalId);
   return proposalId;
 }
 

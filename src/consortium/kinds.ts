@@ -39,6 +39,7 @@ export const MODULE_IDS = {
   records: id("medchain.module.records"),
   provenance: id("medchain.module.provenance"),
   claims: id("medchain.module.claims"),
+  genomics: id("medchain.module.genomics"),
 } as const;
 export type ModuleName = keyof typeof MODULE_IDS;
 

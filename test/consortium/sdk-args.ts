@@ -62,7 +62,8 @@ describe("consortium SDK: operator input", function () {
 
   it("maps module names to pause ids and refuses unknown modules", function () {
     expect(parseModule("records")).to.equal(MODULE_IDS.records);
-    expect(() => parseModule("genomics")).to.throw(MedChainError, '--module: "genomics"');
+    expect(parseModule("genomics")).to.equal(MODULE_IDS.genomics);
+    expect(() => parseModule("telemetry")).to.throw(MedChainError, '--module: "telemetry"');
   });
 
   it("builds propose arguments from only the options each action uses", function () {
