@@ -14,9 +14,8 @@ work=$(mktemp -d)
 consumer="$work/consumer"
 mkdir -p "$consumer"
 
-setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
-anvil_pid=$!
-trap 'kill -- -$anvil_pid 2>/dev/null || true; rm -rf "$work" "$root/ignition/deployments/chain-$CHAIN_ID"' EXIT
+anvil_pid=""
+trap '[ -n "$anvil_pid" ] && kill -- -$anvil_pid 2>/dev/null; rm -rf "$work" "$root/ignition/deployments/chain-$CHAIN_ID"' EXIT
 
 step() { printf '[package %3ss] %s\n' "$SECONDS" "$*"; }
 
@@ -37,6 +36,8 @@ for dev in hardhat tsx typescript; do
 done
 
 step "deploy the suite on anvil (port $PORT, chain $CHAIN_ID)"
+setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
+anvil_pid=$!
 export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 export CONSORTIUM_RPC_URL="http://127.0.0.1:${PORT}"
 export CONSORTIUM_CHAIN_ID=$CHAIN_ID

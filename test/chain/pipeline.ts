@@ -252,3 +252,35 @@ async function expectError(promise: Promise<unknown>, message: string): Promise<
   expect(caught).to.be.instanceOf(MedChainError);
   expect((caught as Error).message).to.equal(message);
 }
+
+describe("Pipelined sender: an account the node signs for (hardhat node, eth_sendTransaction)", function () {
+  this.timeout(180_000);
+  let node: DevNode;
+  before(async () => {
+    node = await startNode("hardhat");
+  });
+  after(async () => node?.stop());
+
+  it("journals each transaction's nonce before sending, its hash after, and sends every step once", async function () {
+    const provider = (await connect({ rpcUrl: node.url })).provider as import("ethers").JsonRpcProvider;
+    const signer = await provider.getSigner(3); // unlocked in the node: no key on this side
+    const conn = await connect({ rpcUrl: node.url, signer });
+    const me = await signer.getAddress();
+    const before = await conn.provider.getTransactionCount(me);
+    const journal = await journalFile();
+    const report = await runJob(conn, syntheticSteps(30, "node-signed", 4), { journal, window: 8 });
+    expect(report.sent).to.equal(30);
+    expect(await wrongBalances(conn.provider, 30, "node-signed")).to.deep.equal([]);
+    expect((await conn.provider.getTransactionCount(me)) - before).to.equal(30);
+    const entries = (await readFile(journal, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const signed = entries.filter((e) => e.key === "transfer-0" && e.state === "signed");
+    expect(signed[0]).to.not.have.property("raw");
+    expect(signed[0]).to.not.have.property("hash");
+    expect(signed.at(-1)).to.have.property("hash", report.outcomes[0]!.hash);
+    const again = await runJob(conn, syntheticSteps(30, "node-signed", 4), { journal });
+    expect([again.sent, again.skipped]).to.deep.equal([0, 30]);
+  });
+});
