@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The SDK as an integrator gets it: `npm pack`, install the tarball into a fresh folder (offline from
-# the npm cache where it can), start anvil on a free port as a zero-gas chain, deploy the suite with
-# Ignition, and run a plain Node script (scripts/package/consumer.mjs) that imports `medchain/...`
-# with no Hardhat and no tsx installed next to it.
+# The SDK as an integrator gets it: start anvil on a free port as a zero-gas chain and deploy the
+# suite with Ignition (first: Ignition runs several times slower here after `npm pack`, for reasons
+# not pinned down), then `npm pack`, install the tarball into a fresh folder (offline from the npm
+# cache where it can), and run a plain Node script (scripts/package/consumer.mjs) that imports
+# `medchain/...` with no Hardhat and no tsx installed next to it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -19,6 +20,30 @@ trap '[ -n "$anvil_pid" ] && kill -- -$anvil_pid 2>/dev/null; rm -rf "$work" "$r
 
 step() { printf '[package %3ss] %s\n' "$SECONDS" "$*"; }
 
+step "deploy the suite on anvil (port $PORT, chain $CHAIN_ID)"
+setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
+anvil_pid=$!
+export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+export CONSORTIUM_RPC_URL="http://127.0.0.1:${PORT}"
+export CONSORTIUM_CHAIN_ID=$CHAIN_ID
+DEPLOYER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+for _ in $(seq 1 50); do
+  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$CONSORTIUM_RPC_URL" >/dev/null && break
+  sleep 0.2
+done
+# The claims vault settles in a token: the test token first, then the suite (as an operator deploys it).
+deploy() { HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy "$@" --network consortium < /dev/null > "$work/deploy.log" || { cat "$work/deploy.log"; exit 1; }; }
+deploy ignition/modules/TestStablecoin.ts
+token=$(node -e "console.log(require('./ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json')['TestStablecoin#TestStablecoin'])")
+step "test token deployed at $token; now the suite"
+cat > "$work/params.json" <<JSON
+{
+  "Consortium": { "certifier": "$DEPLOYER", "governors": ["$DEPLOYER"], "threshold": 1, "votingPeriod": 86400 },
+  "Claims": { "token": "$token" }
+}
+JSON
+deploy ignition/modules/MedChain.ts --parameters "$work/params.json"
+
 step "npm pack (builds dist/ first)"
 tarball=$(npm pack --silent --pack-destination "$work" | tail -1)
 step "packed $tarball: $(du -h "$work/$tarball" | cut -f1)"
@@ -34,35 +59,6 @@ JSON
 for dev in hardhat tsx typescript; do
   if [ -e "$consumer/node_modules/$dev" ]; then echo "package: $dev was installed with the SDK"; exit 1; fi
 done
-
-step "deploy the suite on anvil (port $PORT, chain $CHAIN_ID)"
-setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
-anvil_pid=$!
-export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
-export CONSORTIUM_RPC_URL="http://127.0.0.1:${PORT}"
-export CONSORTIUM_CHAIN_ID=$CHAIN_ID
-DEPLOYER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
-for _ in $(seq 1 50); do
-  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$CONSORTIUM_RPC_URL" >/dev/null && break
-  sleep 0.2
-done
-# The claims vault settles in a token: the test token, deployed from plain Node with the package's
-# own typed factory, then the suite with Ignition (as an operator deploys it).
-deploy() { HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy "$@" --network consortium < /dev/null > "$work/deploy.log" || { cat "$work/deploy.log"; exit 1; }; }
-token=$(cd "$consumer" && node --input-type=module -e "
-  import { connect, TestStablecoin__factory } from 'medchain';
-  const conn = await connect({ rpcUrl: process.env.CONSORTIUM_RPC_URL, privateKey: process.env.CONSORTIUM_DEPLOYER_KEY, fees: { gasPrice: 0n } });
-  const token = await new TestStablecoin__factory(conn.signer).deploy();
-  console.log(await (await token.waitForDeployment()).getAddress());
-")
-step "test token deployed at $token; now the suite with Ignition"
-cat > "$work/params.json" <<JSON
-{
-  "Consortium": { "certifier": "$DEPLOYER", "governors": ["$DEPLOYER"], "threshold": 1, "votingPeriod": 86400 },
-  "Claims": { "token": "$token" }
-}
-JSON
-deploy ignition/modules/MedChain.ts --parameters "$work/params.json"
 
 step "run the plain Node consumer"
 cp scripts/package/consumer.mjs "$consumer/"
