@@ -191,13 +191,8 @@ export async function sendTx(
  * yet on {@link sendTx}.
  */
 export async function mined(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-  let response: ContractTransactionResponse;
-  try {
-    response = await tx;
-  } catch (err) {
-    throw toMedChainError(err);
-  }
-  const receipt = await response.wait();
+  // A refusal propagates as ethers' own error (callers and their tests match on it); `sendTx` wraps.
+  const receipt = await (await tx).wait();
   if (receipt === null)
     throw new MedChainError("the transaction was dropped before it was mined", { kind: "UNREACHABLE" });
   return receipt;

@@ -3,7 +3,7 @@ import type { ContractTransactionReceipt, Signer } from "ethers";
 import type { ConsortiumRegistry } from "../../typechain-types/index.js";
 import { withSigner, type Connection } from "../chain/connection.js";
 import { MedChainError } from "../chain/errors.js";
-import { decodeEvents, requireEvent, sendTx, type TxResult } from "../chain/send.js";
+import { decodeEvents, mined, requireEvent, sendTx, type TxResult } from "../chain/send.js";
 import type { ProposalArgs } from "./args.js";
 import { openRegistry } from "./connect.js";
 import { MEMBER_STATUS, kindNames, type MemberKindName, type MemberStatusName } from "./kinds.js";
@@ -119,22 +119,18 @@ export function proposalIdFrom(_registry: ConsortiumRegistry, receipt: ContractT
   return created.args.proposalId as bigint;
 }
 
-function providerOf(registry: ConsortiumRegistry) {
-  const provider = registry.runner?.provider;
-  if (provider == null) throw new MedChainError("the registry instance has no provider", { kind: "INTERNAL" });
-  return { provider };
-}
-
-/** Each governor votes for the proposal on a registry instance, then the last one executes it. */
+/**
+ * Each governor votes for the proposal on a registry instance, then the last one executes it. Like
+ * {@link admitMember}, a refusal propagates as ethers' own error (test fixtures match on it).
+ */
 export async function voteAndExecute(
   registry: ConsortiumRegistry,
   governors: Signer[],
   proposalId: bigint,
-): Promise<TxResult> {
-  const conn = providerOf(registry);
-  for (const governor of governors) await sendTx(conn, registry.connect(governor).vote(proposalId));
-  const executor = (governors.at(-1) ?? registry.runner) as Signer;
-  return sendTx(conn, registry.connect(executor).execute(proposalId));
+): Promise<ContractTransactionReceipt> {
+  for (const governor of governors) await mined(registry.connect(governor).vote(proposalId));
+  const executor = governors[governors.length - 1] ?? registry.runner;
+  return mined(registry.connect(executor as Signer).execute(proposalId));
 }
 
 /** Certify and admit on a registry instance (what test fixtures do for each institution). */
@@ -144,13 +140,10 @@ export async function admitMember(
   governors: Signer[],
   applicant: Applicant,
 ): Promise<bigint> {
-  const conn = providerOf(registry);
-  const send = (signer: Signer) => registry.connect(signer);
   const { memberId, metadata, kinds, account, certifiedUntil } = applicant;
-  const { proposalId } = withProposal(
-    await sendTx(conn, send(certifier).certify(memberId, metadata, kinds, account, certifiedUntil)),
-  );
-  await voteAndExecute(send(certifier), governors, proposalId);
+  const receipt = await mined(registry.connect(certifier).certify(memberId, metadata, kinds, account, certifiedUntil));
+  const proposalId = proposalIdFrom(registry, receipt);
+  await voteAndExecute(registry, governors, proposalId);
   return proposalId;
 }
 
