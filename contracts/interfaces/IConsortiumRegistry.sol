@@ -222,6 +222,9 @@ interface IConsortiumRegistry {
     /// @notice The member an account operates for (zero if none).
     function memberOf(address account) external view returns (bytes32 memberId);
 
+    /// @notice A member's record (status `None` if unknown).
+    function getMember(bytes32 memberId) external view returns (Member memory);
+
     /// @notice Whether module `moduleId` is under an emergency pause.
     function isPaused(bytes32 moduleId) external view returns (bool);
 

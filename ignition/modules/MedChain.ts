@@ -15,7 +15,7 @@ export default buildModule("MedChain", (m) => {
   const { registry } = m.useModule(ConsortiumModule);
   const { records } = m.useModule(RecordsModule);
   const { provenance } = m.useModule(ProvenanceModule);
-  const { plans, engine } = m.useModule(ClaimsModule);
+  const { plans, engine, vault } = m.useModule(ClaimsModule);
   const { datasets, queries, interpretations } = m.useModule(GenomicsModule);
-  return { registry, records, provenance, plans, engine, datasets, queries, interpretations };
+  return { registry, records, provenance, plans, engine, vault, datasets, queries, interpretations };
 });

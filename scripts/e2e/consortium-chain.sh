@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# Reads all of its input before matching, so the command piped into it never writes to a closed pipe.
+contains() { local out; out=$(cat); grep -q "$@" <<<"$out"; }
 # Free loopback ports (another process may hold 8545 or any fixed port).
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 PORT=${E2E_PORT:-$(free_port)}
@@ -48,11 +50,11 @@ npx hardhat consortium vote --proposal 1 $N
 npx hardhat consortium execute --proposal 1 $N
 members=$(npx hardhat consortium members $N)
 echo "$members"
-echo "$members" | grep -qE "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
+echo "$members" | contains -E "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
 
 # A refused call must print one line naming the problem and fail.
 if out=$(npx hardhat consortium vote --proposal 1 $N 2>&1); then echo "e2e: a second vote was accepted"; exit 1; fi
-echo "$out" | grep -q "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
+echo "$out" | contains "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
 # Wrong address, unknown member, insufficient rights: one line each, naming the problem, non-zero exit.
 expect_error() {
   local pattern=$1; shift
@@ -80,7 +82,7 @@ cat > "$work/params.json" <<JSON
 JSON
 HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/MedChain.ts \
   --network consortium --parameters "$work/params.json" < /dev/null
-for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine \
+for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine Claims#SettlementVault \
   Genomics#GenomicDatasets Genomics#GenomicQueries Genomics#VariantInterpretations; do
   grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
 done
@@ -144,7 +146,7 @@ node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.inc
 npx hardhat consortium propose --action Suspend --member E2E-HOSP $N
 npx hardhat consortium vote --proposal 3 $N
 npx hardhat consortium execute --proposal 3 $N
-npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
+npx hardhat consortium members $N | contains -E "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 
 # Genomics by the tasks: the operator's member becomes a Laboratory too (proposal 4), registers a
@@ -163,7 +165,7 @@ grep -q "^VALID" "$work/verify-dataset.txt" || { echo "e2e: the registered datas
 npx hardhat genomics propose-rule --rule release --min-cell-count 5 --min-labs 2 $N
 npx hardhat consortium vote --proposal 5 $N
 npx hardhat consortium execute --proposal 5 $N
-npx hardhat genomics rules $N | grep -q "counts below 5 suppressed; at least 2 contributing labs" \
+npx hardhat genomics rules $N | contains "counts below 5 suppressed; at least 2 contributing labs" \
   || { echo "e2e: the voted genomics rule did not take"; exit 1; }
 echo "e2e: genomics registers and verifies a dataset and takes a voted rule on the consortium chain"
 
@@ -178,5 +180,5 @@ done
 rm -rf ignition/deployments/chain-31337
 npx hardhat ignition deploy ignition/modules/Consortium.ts --network localhost --parameters ignition/parameters/localhost.json < /dev/null
 test -f ignition/deployments/chain-31337/deployed_addresses.json
-npx hardhat consortium members --network localhost | grep -q "no members yet"
+npx hardhat consortium members --network localhost | contains "no members yet"
 echo "e2e: --network localhost deploys and writes ignition/deployments/chain-31337/"
