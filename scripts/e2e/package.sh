@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The SDK as an integrator gets it: start anvil on a free port as a zero-gas chain and deploy the
-# suite with Ignition (first: Ignition runs several times slower here after `npm pack`, for reasons
-# not pinned down), then `npm pack`, install the tarball into a fresh folder (offline from the npm
+# suite with Ignition, then `npm pack`, install the tarball into a fresh folder (offline from the npm
 # cache where it can), and run a plain Node script (scripts/package/consumer.mjs) that imports
-# `medchain/...` with no Hardhat and no tsx installed next to it.
+# `medchain/...` with no Hardhat and no tsx installed next to it. Ignition deploys and `npm pack`
+# (build:sdk) both build with Hardhat's production profile, so after the e2e step in CI neither
+# recompiles (switching profiles does, and the production profile's isolated builds are slow).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
