@@ -89,6 +89,12 @@ done
 npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
 npx hardhat consortium vote --proposal 2 $N
 npx hardhat consortium execute --proposal 2 $N
+# GS1 company prefixes belong to their owners: a product under a prefix nobody holds is refused; the
+# governors assign the prefix by vote (a governed call, proposal 3), then the product registers.
+expect_error 'no member holds its GS1 company prefix' npx hardhat provenance register-product --gtin 09506000134352 $N
+npx hardhat provenance prefix --assign 9506000 --member E2E-OPS $N
+npx hardhat consortium vote --proposal 3 $N
+npx hardhat consortium execute --proposal 3 $N
 npx hardhat provenance register-product --gtin 09506000134352 $N
 
 # Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
@@ -142,18 +148,20 @@ npx hardhat claims withdraw $N
 npx hardhat claims eob 1 --out "$work/eob.json" $N
 node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \
   || { echo "e2e: claims eob wrote no ExplanationOfBenefit"; exit 1; }
-# Governance by vote through the tasks: suspend the first hospital (proposal 3).
+# Governance by vote through the tasks: suspend the first hospital (proposal 4). The certifier alone
+# cannot shorten its certification: that takes a SetCertification vote.
+expect_error 'ConsortiumRenewalNeedsVote' npx hardhat consortium renew --member E2E-HOSP --until 2098-01-01 $N
 npx hardhat consortium propose --action Suspend --member E2E-HOSP $N
-npx hardhat consortium vote --proposal 3 $N
-npx hardhat consortium execute --proposal 3 $N
+npx hardhat consortium vote --proposal 4 $N
+npx hardhat consortium execute --proposal 4 $N
 npx hardhat consortium members $N | contains -E "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
 
-# Genomics by the tasks: the operator's member becomes a Laboratory too (proposal 4), registers a
+# Genomics by the tasks: the operator's member becomes a Laboratory too (proposal 5), registers a
 # dataset from a VCF (signed root; the counts stay in its private file) and anyone verifies the file.
 npx hardhat consortium propose --action SetKinds --member E2E-OPS --kinds Hospital,Manufacturer,Insurer,Laboratory $N
-npx hardhat consortium vote --proposal 4 $N
-npx hardhat consortium execute --proposal 4 $N
+npx hardhat consortium vote --proposal 5 $N
+npx hardhat consortium execute --proposal 5 $N
 printf '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n17\t100\t.\tCA\tCAA\t.\t.\t.\tGT\t0/1\n' > "$work/bad.vcf"
 expect_error 'bad.vcf:3: 17:100 REF=CA ALT=CAA: not left-aligned' \
   npx hardhat genomics register --vcf "$work/bad.vcf" --name e2e-panel --uses DUO:0000006 --out "$work/genomics" $N
@@ -163,8 +171,8 @@ grep -q "^registered e2e-panel version 1" "$work/register.txt" || { echo "e2e: t
 npx hardhat genomics verify-dataset "$work/genomics/e2e-panel-v1.dataset.json" $N | tee "$work/verify-dataset.txt"
 grep -q "^VALID" "$work/verify-dataset.txt" || { echo "e2e: the registered dataset did not verify"; exit 1; }
 npx hardhat genomics propose-rule --rule release --min-cell-count 5 --min-labs 2 $N
-npx hardhat consortium vote --proposal 5 $N
-npx hardhat consortium execute --proposal 5 $N
+npx hardhat consortium vote --proposal 6 $N
+npx hardhat consortium execute --proposal 6 $N
 npx hardhat genomics rules $N | contains "counts below 5 suppressed; at least 2 contributing labs" \
   || { echo "e2e: the voted genomics rule did not take"; exit 1; }
 echo "e2e: genomics registers and verifies a dataset and takes a voted rule on the consortium chain"

@@ -6,9 +6,27 @@ import assert from "node:assert/strict";
 import path from "node:path";
 
 import { connect, EXIT_CODES, MedChainError, memberRef, openContract, runJob } from "medchain";
-import { certify, execute, kindMask, members, metadataCommitment, memberIdFromCode, vote } from "medchain/consortium";
+import {
+  certify,
+  execute,
+  kindMask,
+  members,
+  metadataCommitment,
+  memberIdFromCode,
+  openRegistry,
+  vote,
+} from "medchain/consortium";
 import { anchorRecords, loadRecords, patientAccountFor, patientMapOf, readProof, verifyRecord } from "medchain/records";
-import { Catalog, commissionLot, planLot, registerProduct, verifyPack, writeLotFiles } from "medchain/provenance";
+import {
+  Catalog,
+  commissionLot,
+  planLot,
+  productsOf,
+  proposePrefixChange,
+  registerProduct,
+  verifyPack,
+  writeLotFiles,
+} from "medchain/provenance";
 import { fhirClaimToChain, CLAIM_STATUS } from "medchain/claims";
 import * as genomics from "medchain/genomics";
 
@@ -89,9 +107,19 @@ const tampered = await verifyRecord(records, { ...inputs[0].resource, status: "c
 assert.equal(tampered.verdict, "TAMPERED");
 check("records: anchor, verify VALID, tampered copy TAMPERED");
 
-// Provenance: register a GTIN, commission a lot of three packs, scan one (genuine) and a fake code.
+// Provenance: the consortium assigns the GS1 company prefix to the member by vote, then it registers
+// a GTIN, commissions a lot of three packs, and scans one (genuine) and one with a wrong code.
 const provenance = await openContract(conn, "provenance");
 const gtin = "09506000134352";
+const prefixVote = await proposePrefixChange(
+  await openRegistry(conn),
+  await productsOf(provenance),
+  "assign",
+  "9506000",
+  memberIdFromCode(code),
+);
+await vote(conn, { proposalId: prefixVote.proposalId });
+await execute(conn, { proposalId: prefixVote.proposalId });
 await registerProduct(provenance, gtin);
 const plan = planLot({ gtin, lot: "PKG1", expiry: "301231", serials: ["S1", "S2", "S3"] });
 const dataDir = path.join(WORK, "provenance");

@@ -31,6 +31,8 @@ export const ProposalAction = {
   SetCertifier: 8,
   Unpause: 9,
   Call: 10,
+  Pause: 11,
+  SetCertification: 12,
 } as const;
 export type ProposalActionName = keyof typeof ProposalAction;
 

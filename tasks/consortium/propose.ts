@@ -11,6 +11,7 @@ interface Args extends RegistryArgs {
   kinds: string;
   threshold: string;
   module: string;
+  until: string;
 }
 
 export default async function proposeTask(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
