@@ -3,7 +3,7 @@
 # suite with Ignition, then `npm pack`, install the tarball into a fresh folder (offline from the npm
 # cache where it can), and run a plain Node script (scripts/package/consumer.mjs) that imports
 # `medchain/...` with no Hardhat and no tsx installed next to it. Ignition deploys and `npm pack`
-# (build:sdk) both build with Hardhat's production profile, so after the e2e step in CI neither
+# (build:sdk: contracts only) both build with Hardhat's production profile, so after the e2e step in CI neither
 # recompiles (switching profiles does, and the production profile's isolated builds are slow).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
