@@ -146,7 +146,7 @@ export const provenanceChapter: Chapter = async (story) => {
     );
   }
   await opItem(as("distributor"), data, "receive", pallet);
-  story.say("Meridian receives the pallet (one transaction each way).");
+  story.say("Meridian receives the pallet: one transaction to ship it, one to receive it.");
 
   const sold = bundle.packs[0]!;
   try {
