@@ -61,6 +61,11 @@ export const genomicsTasks = [
     .addOption({ name: "budget", description: "epsilon per dataset (budget)", defaultValue: "0" })
     .addOption({ name: "perQuery", description: "epsilon charged per query (budget)", defaultValue: "0" })
     .addOption({ name: "perCell", description: "epsilon charged per variant (budget)", defaultValue: "0" })
+    .addOption({
+      name: "requesterShare",
+      description: "percent of each dataset's budget one requester may hold, 1-50 (budget)",
+      defaultValue: "",
+    })
     .addOption({ name: "minCellCount", description: "smallest count released (release)", defaultValue: "" })
     .addOption({ name: "minLabs", description: "contributing labs needed (release)", defaultValue: "" })
     .addOption({ name: "purpose", description: "DUO term id (purpose)", defaultValue: "" })

@@ -151,7 +151,13 @@ export const genomicsChapter: Chapter = async (story) => {
     story.say(`Proposal ${id}, voted by two governors: ${words}.`);
   };
   await vote(
-    { rule: "budget", budget: 40n * EPSILON, costPerQuery: EPSILON / 10n, costPerCell: 2n * EPSILON },
+    {
+      rule: "budget",
+      budget: 40n * EPSILON,
+      costPerQuery: EPSILON / 10n,
+      costPerCell: 2n * EPSILON,
+      requesterShare: 50,
+    },
     "each dataset's privacy budget is 40 epsilon; a query charges 0.1 plus 2 per variant to every dataset it reads",
   );
   await vote(

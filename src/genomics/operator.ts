@@ -185,11 +185,18 @@ export async function opRules(c: GenomicsConnection): Promise<string[]> {
   return [
     `rules version ${r.version}`,
     `  budget per dataset ${formatEpsilon(r.budget)} epsilon; each query charges ${formatEpsilon(r.costPerQuery)} + ${formatEpsilon(r.costPerCell)} per variant`,
-    `  counts below ${r.minCellCount} suppressed; at least ${r.minLabs} contributing labs; window ${Number(r.answerWindow) / 3600} h`,
+    `  one requester may spend or hold at most ${r.requesterShare}% of each dataset's budget`,
+    `  counts below ${r.minCellCount} suppressed; at least ${r.minLabs} contributing labs besides the requester's; window ${Number(r.answerWindow) / 3600} h`,
     `  aggregator ${aggregator}`,
     ...grants.map((g) => `  purpose ${g}`),
   ];
 }
+
+/**
+ * The largest requester share the contract accepts (`AllianceRules.MAX_REQUESTER_SHARE`, percent), so a
+ * bad `--requester-share` is refused before a proposal is sent; a test checks the two agree.
+ */
+export const MAX_REQUESTER_SHARE = 50;
 
 /** The rule change the options describe. */
 export function parseRuleChange(o: {
@@ -197,6 +204,7 @@ export function parseRuleChange(o: {
   budget: string;
   perQuery: string;
   perCell: string;
+  requesterShare: string;
   minCellCount: string;
   minLabs: string;
   purpose: string;
@@ -209,6 +217,13 @@ export function parseRuleChange(o: {
     if (!/^\d+$/.test(v)) throw new GenomicsInputError(`--${option}: "${v}" is not a whole number`);
     return Number(v);
   };
+  const percent = (v: string, option: string) => {
+    const n = int(v.replace(/%$/, ""), option);
+    if (n < 1 || n > MAX_REQUESTER_SHARE) {
+      throw new GenomicsInputError(`--${option}: ${n}% is not a share of 1% to ${MAX_REQUESTER_SHARE}%`);
+    }
+    return n;
+  };
   switch (o.rule) {
     case "budget":
       return {
@@ -216,6 +231,7 @@ export function parseRuleChange(o: {
         budget: parseEpsilon(o.budget, "budget"),
         costPerQuery: parseEpsilon(o.perQuery, "per-query"),
         costPerCell: parseEpsilon(o.perCell, "per-cell"),
+        requesterShare: percent(o.requesterShare, "requester-share"),
       };
     case "release":
       return {
@@ -280,9 +296,16 @@ export async function opRequest(
   const variantKeys = await readVariantList(args.variants);
   const { queryId, cost, file, txHash } = await requestQuery(c, { versions, purpose, variantKeys, region });
   await publishQueryFile(args.exchange, file);
+  const me = await c.registry.memberOf(await c.signer.getAddress());
+  let left: bigint | undefined;
+  for (const v of file.versions) {
+    const b = await c.queries.requesterBudgetOf((await c.datasets.queryView(v)).datasetKey, me);
+    if (left === undefined || b.remaining < left) left = b.remaining;
+  }
   return [
     `query ${queryId} approved (tx ${txHash}): ${variantKeys.length} variants over ${versions.length} datasets for ${describeDuo(purpose)}`,
     `  charged ${formatEpsilon(cost)} epsilon to each dataset; query file ${path.join(args.exchange, "query.json")}`,
+    `  you may still reserve ${formatEpsilon(left!)} epsilon on these datasets (your share, or what is left of a budget)`,
   ];
 }
 
@@ -370,6 +393,9 @@ export async function opInterpretations(c: GenomicsConnection, args: { variant: 
     ...(i.conflict ? ["  CONFLICT: submitters disagree (shown as is, never settled by majority)"] : []),
     `  with criteria: ${i.withCriteria.join(", ") || "none"}; without: ${i.withoutCriteria.join(", ") || "none"}`,
     ...(i.expertPanel !== "None" ? [`  expert panel: ${i.expertPanel}`] : []),
+    ...(i.inactive > 0
+      ? [`  not counted: ${i.inactive} classification(s) of labs that are suspended, revoked or not certified now`]
+      : []),
   ];
 }
 

@@ -55,10 +55,19 @@ describe("adversarial review: genomics", function () {
   it("a lab asks a two-lab query over its own dataset and one other, so the aggregate minus its own input (and noise share) is the other lab's counts", async function () {
     const fx = await loadGenomics();
     const asker = fx.labs[1]; // owns dataset 1, and is the requester
-    const { queryId } = await ask(fx, asker, [0, 1], 2);
+    // minLabs = 2 should mean two labs besides the one that reads the result. A fixed contract may refuse
+    // the query at approval (then nothing is reserved or read) or its result at publication.
+    const asked = await attempt(() => ask(fx, asker, [0, 1], 2));
+    if (asked === undefined) {
+      for (const v of fx.versions.slice(0, 2)) {
+        const b = await fx.queries.budgetOf(v.datasetKey);
+        expect([b.consumed, b.reserved]).to.deep.equal([0n, 0n]);
+      }
+      return;
+    }
+    const { queryId } = asked;
     await fx.labs[0].c.queries.contribute(queryId, fx.versions[0].versionId, ethers.id("masked 0"));
     await asker.c.queries.contribute(queryId, fx.versions[1].versionId, ethers.id("masked 1"));
-    // minLabs = 2 should mean two labs besides the one that reads the result.
     await attempt(async () =>
       (await fx.queries.connect(fx.aggregator).publishResult(queryId, ethers.id("agg"), ethers.id("rel"))).wait(),
     );

@@ -6,6 +6,7 @@ import { expect } from "chai";
 
 import { asSigner } from "../../src/genomics/connect.js";
 import {
+  MAX_REQUESTER_SHARE,
   formatEpsilon,
   opAggregate,
   opContribute,
@@ -30,6 +31,7 @@ const NO_RULE = {
   budget: "0",
   perQuery: "0",
   perCell: "0",
+  requesterShare: "",
   minCellCount: "",
   minLabs: "",
   purpose: "",
@@ -90,12 +92,20 @@ describe("genomics operator commands", function () {
     expect(formatEpsilon(24_100_000n)).to.equal("24.1");
     expect(() => parseEpsilon("-1", "per-cell")).to.throw(/^--per-cell: "-1" is not an epsilon/);
     expect(
-      parseRuleChange({ ...NO_RULE, rule: "budget", budget: "10", perQuery: "0.1", perCell: "0.05" }),
+      parseRuleChange({
+        ...NO_RULE,
+        rule: "budget",
+        budget: "10",
+        perQuery: "0.1",
+        perCell: "0.05",
+        requesterShare: "25%",
+      }),
     ).to.deep.equal({
       rule: "budget",
       budget: 10_000_000n,
       costPerQuery: 100_000n,
       costPerCell: 50_000n,
+      requesterShare: 25,
     });
     expect(parseRuleChange({ ...NO_RULE, rule: "purpose", purpose: "DUO:0000006", kinds: "Hospital" })).to.deep.equal({
       rule: "purpose",
@@ -162,6 +172,10 @@ describe("genomics operator commands", function () {
       exchange,
     });
     expect(request[0]).to.match(/^query 1 approved .*5 variants over 3 datasets for DUO:0000042/);
+    // 5 variants cost 0.35 of lab 0's 5-epsilon share on each dataset.
+    expect(request[2]).to.equal(
+      "  you may still reserve 4.65 epsilon on these datasets (your share, or what is left of a budget)",
+    );
     const aggregator = asSigner(fx.labs[0].c, fx.aggregator);
     const rng = seededRandom("operator");
     const steps: string[] = [];
@@ -189,8 +203,10 @@ describe("genomics operator commands", function () {
     const v = await opVerify(fx.researcher.c, exchange);
     expect(v.ok).to.equal(true);
     expect(v.lines[0]).to.equal("VERIFIED: the published result is the aggregate of the recorded contributions");
-    expect(await opQueryStatus(fx.researcher.c, 1n)).to.deep.equal(["query 1: Answered, 3/3 labs contributed"]);
-    expect((await opRules(fx.researcher.c))[0]).to.match(/^rules version \d+/);
+    expect(await opQueryStatus(fx.researcher.c, 1n)).to.deep.equal(["query 1: Answered, 2/2 labs contributed"]);
+    const rules = await opRules(fx.researcher.c);
+    expect(rules[0]).to.match(/^rules version \d+/);
+    expect(rules).to.include("  one requester may spend or hold at most 50% of each dataset's budget");
   });
 
   it("submits a classification and shows the variant's interpretation", async function () {
@@ -209,5 +225,21 @@ describe("genomics operator commands", function () {
       "ga4gh:VA.0AePZIWZUNsUlQTamyLrjm2HWUw2opLt for MONDO:0007254: Pathogenic/Likely pathogenic",
     );
     expect(lines[1]).to.equal("  review status: ★★☆☆ criteria provided, multiple submitters, no conflicts");
+    await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[1].id);
+    const after = await opInterpretations(fx.researcher.c, { variant: args.variant, condition: args.condition });
+    expect(after[0]).to.match(/: Pathogenic$/);
+    expect(after.at(-1)).to.equal(
+      "  not counted: 1 classification(s) of labs that are suspended, revoked or not certified now",
+    );
+  });
+
+  it("refuses a requester share outside what the contract accepts, before any proposal", async function () {
+    const fx = await loadGenomics();
+    expect(await fx.queries.MAX_REQUESTER_SHARE()).to.equal(BigInt(MAX_REQUESTER_SHARE));
+    const budget = { ...NO_RULE, rule: "budget", budget: "10", perQuery: "0.1", perCell: "0.05" };
+    for (const share of ["0", "51", "", "half"]) {
+      expect(() => parseRuleChange({ ...budget, requesterShare: share })).to.throw(/^--requester-share: /);
+    }
+    expect(parseRuleChange({ ...budget, requesterShare: "50" })).to.include({ requesterShare: 50 });
   });
 });

@@ -43,7 +43,7 @@ library QueryBudgets {
      * @return labs the distinct labs owning the datasets, other than the requester's own member
      */
     function reserveAll(
-        Ledger storage l,
+        Ledger storage ledger,
         IGenomicDatasets datasets,
         IConsortiumRegistry registry,
         bytes32[] calldata versions,
@@ -58,7 +58,7 @@ library QueryBudgets {
             if (i > 0 && versionId <= versions[i - 1]) revert IGenomicQueries.GenomicsInvalidVersionList(i);
             IGenomicDatasets.QueryView memory v = datasets.queryView(versionId);
             _checkReadable(registry, versionId, v, purpose);
-            _reserve(l, v.datasetKey, c);
+            _reserve(ledger, v.datasetKey, c);
             // The requester knows its own data: its datasets never count toward the labs a result needs.
             if (v.lab != c.requester) labs = _countLab(seen, labs, v.lab);
         }
@@ -69,7 +69,7 @@ library QueryBudgets {
      * consumed (the lab contributed) or back (Released).
      */
     function charge(
-        Ledger storage l,
+        Ledger storage ledger,
         bytes32 datasetKey,
         bytes32 requester,
         uint256 queryId,
@@ -77,17 +77,17 @@ library QueryBudgets {
         uint48 cost
     ) public {
         bool consumed = change == IGenomicQueries.BudgetChange.Consumed;
-        BudgetState b = l.datasets[datasetKey];
+        BudgetState b = ledger.datasets[datasetKey];
         b = consumed ? b.consume(cost) : b.release(cost);
-        l.datasets[datasetKey] = b;
-        BudgetState mine = l.requesters[datasetKey][requester];
-        l.requesters[datasetKey][requester] = consumed ? mine.consume(cost) : mine.release(cost);
+        ledger.datasets[datasetKey] = b;
+        BudgetState mine = ledger.requesters[datasetKey][requester];
+        ledger.requesters[datasetKey][requester] = consumed ? mine.consume(cost) : mine.release(cost);
         emit IGenomicQueries.BudgetCharged(datasetKey, queryId, change, cost, b.consumed(), b.reserved());
     }
 
     /// @notice Releases the reservation of every dataset of a query whose lab did not contribute.
     function releaseUncontributed(
-        Ledger storage l,
+        Ledger storage ledger,
         IGenomicDatasets datasets,
         bytes32[] storage versions,
         mapping(bytes32 versionId => bytes32 maskedDigest) storage contributions,
@@ -99,7 +99,7 @@ library QueryBudgets {
             bytes32 versionId = versions[i];
             if (contributions[versionId] != bytes32(0)) continue;
             bytes32 datasetKey = datasets.queryView(versionId).datasetKey;
-            charge(l, datasetKey, requester, queryId, IGenomicQueries.BudgetChange.Released, cost);
+            charge(ledger, datasetKey, requester, queryId, IGenomicQueries.BudgetChange.Released, cost);
         }
     }
 
@@ -108,14 +108,14 @@ library QueryBudgets {
      * still reserve (the smaller of what is left of its share and of the dataset's budget).
      */
     function requesterBudgetOf(
-        Ledger storage l,
+        Ledger storage ledger,
         bytes32 datasetKey,
         bytes32 requester,
         RuleSet r
     ) external view returns (IGenomicQueries.Budget memory) {
-        BudgetState mine = l.requesters[datasetKey][requester];
+        BudgetState mine = ledger.requesters[datasetKey][requester];
         uint256 share = mine.remaining(r.requesterCap());
-        uint256 left = l.datasets[datasetKey].remaining(r.budget());
+        uint256 left = ledger.datasets[datasetKey].remaining(r.budget());
         return
             IGenomicQueries.Budget({
                 consumed: mine.consumed(),
@@ -143,11 +143,11 @@ library QueryBudgets {
     }
 
     /// @dev Reserves the query's cost on the dataset's budget and on the requester's share of it.
-    function _reserve(Ledger storage l, bytes32 datasetKey, Reservation memory c) private {
-        BudgetState b = l.datasets[datasetKey].reserve(datasetKey, c.cost, c.rules.budget());
-        l.datasets[datasetKey] = b;
-        BudgetState mine = l.requesters[datasetKey][c.requester];
-        l.requesters[datasetKey][c.requester] = mine.reserveShare(
+    function _reserve(Ledger storage ledger, bytes32 datasetKey, Reservation memory c) private {
+        BudgetState b = ledger.datasets[datasetKey].reserve(datasetKey, c.cost, c.rules.budget());
+        ledger.datasets[datasetKey] = b;
+        BudgetState mine = ledger.requesters[datasetKey][c.requester];
+        ledger.requesters[datasetKey][c.requester] = mine.reserveShare(
             datasetKey,
             c.requester,
             c.cost,
