@@ -10,6 +10,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NetworkConnection } from "hardhat/types/network";
 import { HDNodeWallet, isAddress, Wallet, type Provider, type Signer } from "ethers";
 
+import { resolveNamedAccount } from "./accounts.js";
 import type { Connection, ContractName, FeeOverrides } from "./connection.js";
 import { badInput, MedChainError } from "./errors.js";
 import { checkSecret, KEY32, type SecretFormat } from "./secrets.js";
@@ -55,6 +56,8 @@ function feesOf(connection: NetworkConnection): FeeOverrides | undefined {
 export interface HardhatConnectOptions {
   /** Which of the network's accounts signs (an address); default the first. */
   from?: string;
+  /** A named account (`--as hospital-a`) from `medchain.accounts.json`; exclusive with `from`. */
+  as?: string;
   /** Contract addresses given on the command line (`--registry` …); empty strings are ignored. */
   addresses?: Partial<Record<ContractName, string>>;
   /** The option each address comes from, for errors (default `--<name>`). */
@@ -103,14 +106,30 @@ export async function connectHardhat(
     endpoint: `network "${connection.networkName}"`,
     network: connection,
   };
-  const from = options.from ?? "";
+  let from = options.from ?? "";
+  const as = options.as ?? "";
   if (from !== "" && !isAddress(from)) throw badInput(`"${from}" is not an address`, { field: "--from" });
-  if (options.readOnly === true && from === "") return base;
+  if (from !== "" && as !== "") throw badInput("give either --as or --from, not both", { field: "--as" });
+  if (options.readOnly === true && from === "" && as === "") return base;
+  let fixedIndex: number | undefined;
+  if (as !== "") {
+    const ref = await resolveNamedAccount(hre.config.paths.root, connection.networkName, as);
+    if ("keystore" in ref) {
+      const key = await readSecret(hre, ref.keystore, KEY32);
+      return { ...base, signer: withFees(new Wallet(key, provider), fees) };
+    }
+    if ("address" in ref) from = ref.address;
+    else fixedIndex = ref.index;
+  }
   const signers = await connection.ethers.getSigners();
-  const index = from === "" ? 0 : signers.findIndex((s) => s.address.toLowerCase() === from.toLowerCase());
   if (signers.length === 0) throw badInput(`network "${connection.networkName}" has no accounts to sign with`);
-  if (index < 0) {
-    throw badInput(`${from} is not one of the accounts of network "${connection.networkName}"`, { field: "--from" });
+  const index =
+    fixedIndex ?? (from === "" ? 0 : signers.findIndex((s) => s.address.toLowerCase() === from.toLowerCase()));
+  if (index < 0 || index >= signers.length) {
+    const who = as !== "" ? `the account named "${as}"` : from;
+    throw badInput(`${who} is not one of the accounts of network "${connection.networkName}"`, {
+      field: as !== "" ? "--as" : "--from",
+    });
   }
   const keys = await localKeys(connection);
   const key = keys[index];
