@@ -12,10 +12,16 @@ function genomics(command: string, description: string) {
     })
     .addOption({ name: "registry", description: "ConsortiumRegistry address (default: Ignition's)", defaultValue: "" })
     .addOption({
-      name: "from",
-      description: "Signing account (default: the network's first account)",
+      name: "as",
+      description: "Sign as this named account (medchain.accounts.json, e.g. lab-a)",
       defaultValue: "",
-    });
+    })
+    .addOption({
+      name: "from",
+      description: "Sign with this account of the network (an address; default: its first account)",
+      defaultValue: "",
+    })
+    .addFlag({ name: "json", description: "Print one JSON document (the result, or the error) and nothing else" });
 }
 const exchangeOption = {
   name: "exchange" as const,

@@ -1,5 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import { GenomicsInputError } from "../../src/genomics/errors.js";
 import { opInterpretations } from "../../src/genomics/operator.js";
 import { genomicsTask, type GenomicsArgs } from "./shared.js";
 
@@ -7,5 +8,12 @@ export default async function interpretations(
   args: GenomicsArgs & { variant: string; condition: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
-  await genomicsTask(hre, args, (c) => opInterpretations(c, args));
+  await genomicsTask(hre, args, (c) => opInterpretations(c, args), {
+    readOnly: true,
+    prepare: () => {
+      for (const o of ["variant", "condition"] as const) {
+        if (args[o] === "") throw new GenomicsInputError(`--${o}: required`);
+      }
+    },
+  });
 }

@@ -13,13 +13,10 @@ interface Args extends GenomicsArgs {
 }
 
 export default async function register(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await genomicsTask(
-    hre,
-    args,
-    (c) => opRegister(c, args),
-    () => {
+  await genomicsTask(hre, args, (c) => opRegister(c, args), {
+    prepare: () => {
       if (args.vcf === "") throw new GenomicsInputError("--vcf: give the lab's VCF file");
       if (args.name === "") throw new GenomicsInputError("--name: give the dataset a name");
     },
-  );
+  });
 }

@@ -13,14 +13,11 @@ interface Args extends GenomicsArgs {
 }
 
 export default async function request(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await genomicsTask(
-    hre,
-    args,
-    (c) => opRequest(c, args),
-    () => {
+  await genomicsTask(hre, args, (c) => opRequest(c, args), {
+    prepare: () => {
       for (const o of ["versions", "purpose", "variants", "exchange"] as const) {
         if (args[o] === "") throw new GenomicsInputError(`--${o}: required`);
       }
     },
-  );
+  });
 }

@@ -45,25 +45,34 @@ describe("genomics operator commands", function () {
   it("registers a dataset from a VCF, writes its public and private files, and verifies the public one", async function () {
     const fx = await loadGenomics();
     const out = await mkdtemp(path.join(tmpdir(), "medchain-genomics-op-"));
-    const lines = await opRegister(fx.labs[0].c, { vcf: VCF, name: "exome-a", uses: "DUO:0000006", lab: "", out });
+    const { lines, result } = await opRegister(fx.labs[0].c, {
+      vcf: VCF,
+      name: "exome-a",
+      uses: "DUO:0000006",
+      lab: "",
+      out,
+    });
+    expect(result).to.include({ name: "exome-a", version: 1, samples: 4, sites: 5, alreadyRegistered: false });
+    expect(result.dataUses).to.deep.equal(["DUO:0000006"]);
     expect(lines[0]).to.match(/^registered exome-a version 1 as 0x[0-9a-f]{64} \(tx 0x/);
     expect(lines[1]).to.match(/4 samples, 5 sites/);
     const again = await opRegister(fx.labs[0].c, { vcf: VCF, name: "exome-a", uses: "DUO:0000006", lab: "", out });
-    expect(again[0]).to.match(/^registered exome-a version 2/); // a new salt, so a new root: a new version
+    expect(again.lines[0]).to.match(/^registered exome-a version 2/); // a new salt, so a new root: a new version
     const checked = await opVerifyDataset(
       asSigner(fx.labs[1].c, fx.outsider),
       path.join(out, "exome-a-v2.dataset.json"),
     );
-    expect(checked.ok).to.equal(true);
+    expect(checked.verdict).to.equal(undefined);
+    expect(checked.result).to.include({ verdict: "VALID", status: "Active", version: 2 });
     expect(checked.lines[0]).to.match(/^VALID: version 2 of dataset/);
     const old = await opVerifyDataset(fx.labs[1].c, path.join(out, "exome-a-v1.dataset.json"));
-    expect([old.ok, old.lines[0]!.split(":")[0]]).to.deep.equal([false, "SUPERSEDED"]);
+    expect([old.verdict, old.lines[0]!.split(":")[0]]).to.deep.equal(["negative", "SUPERSEDED"]);
     const file = path.join(out, "exome-a-v2.dataset.json");
     const tampered = JSON.parse(await readFile(file, "utf8")) as { message: { samples: number } };
     tampered.message.samples = 9999;
     await writeFile(file, JSON.stringify(tampered));
     const bad = await opVerifyDataset(fx.labs[1].c, file);
-    expect([bad.ok, bad.lines[0]]).to.deep.equal([false, "INVALID: the signature is not the signer's"]);
+    expect([bad.verdict, bad.lines[0]]).to.deep.equal(["negative", "INVALID: the signature is not the signer's"]);
     const priv = JSON.parse(await readFile(path.join(out, "private", "exome-a-v1.sites.json"), "utf8"));
     expect(priv.counts.sites).to.have.length(5);
   });
@@ -154,7 +163,7 @@ describe("genomics operator commands", function () {
     const versions: string[] = [];
     for (const [i, lab] of fx.labs.entries()) {
       const dir = path.join(out, `lab-${i}`);
-      const lines = await opRegister(lab.c, {
+      const { lines } = await opRegister(lab.c, {
         vcf: VCF,
         name: "exome",
         uses: "DUO:0000006,DUO:0000042",
@@ -171,9 +180,11 @@ describe("genomics operator commands", function () {
       region: "chr17:43000000-43100000",
       exchange,
     });
-    expect(request[0]).to.match(/^query 1 approved .*5 variants over 3 datasets for DUO:0000042/);
+    expect(request.lines[0]).to.match(/^query 1 approved .*5 variants over 3 datasets for DUO:0000042/);
+    expect(request.result).to.include({ queryId: 1n, variants: 5, purpose: "DUO:0000042", remainingShare: "4.65" });
+    expect(request.result.deadline).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // 5 variants cost 0.35 of lab 0's 5-epsilon share on each dataset.
-    expect(request[2]).to.equal(
+    expect(request.lines[2]).to.equal(
       "  you may still reserve 4.65 epsilon on these datasets (your share, or what is left of a budget)",
     );
     const aggregator = asSigner(fx.labs[0].c, fx.aggregator);
@@ -181,14 +192,16 @@ describe("genomics operator commands", function () {
     const steps: string[] = [];
     for (let round = 0; round < 4; round++) {
       for (const [i, lab] of fx.labs.entries()) {
-        const [line] = await opContribute(
+        const {
+          lines: [line],
+        } = await opContribute(
           lab.c,
           { exchange, version: "", sites: sitesFiles[i]!, state: path.join(out, `s${i}`) },
           rng,
         );
         if (i === 0) steps.push(line!.split(":")[0]!);
       }
-      steps.push((await opAggregate(aggregator, { exchange, rounding: 1 }))[0]!.split(":")[0]!);
+      steps.push((await opAggregate(aggregator, { exchange, rounding: 1 })).lines[0]!.split(":")[0]!);
     }
     expect(steps).to.deep.equal([
       "joined",
@@ -201,12 +214,18 @@ describe("genomics operator commands", function () {
       "published",
     ]);
     const v = await opVerify(fx.researcher.c, exchange);
-    expect(v.ok).to.equal(true);
+    expect([v.verdict, v.result.verified]).to.deep.equal([undefined, true]);
     expect(v.lines[0]).to.equal("VERIFIED: the published result is the aggregate of the recorded contributions");
-    expect(await opQueryStatus(fx.researcher.c, 1n)).to.deep.equal(["query 1: Answered, 2/2 labs contributed"]);
+    const status = await opQueryStatus(fx.researcher.c, 1n);
+    expect(status.lines[0]).to.match(/^query 1: Answered, 2\/2 labs contributed; window ends \d{4}-\d\d-\d\dT/);
+    expect(status.result).to.include({ status: "Answered", labs: 2, contributedLabs: 2 });
     const rules = await opRules(fx.researcher.c);
-    expect(rules[0]).to.match(/^rules version \d+/);
-    expect(rules).to.include("  one requester may spend or hold at most 50% of each dataset's budget");
+    expect(rules.lines[0]).to.match(/^rules version \d+/);
+    expect(rules.lines).to.include("  one requester may spend or hold at most 50% of each dataset's budget");
+    expect(rules.lines).to.include(
+      "  purpose DUO:0000006 (HMB, health or medical or biomedical research) -> Hospital, Laboratory",
+    );
+    expect(rules.result).to.include({ budget: "10", requesterSharePercent: 50, minLabs: 2, answerWindowHours: 24 });
   });
 
   it("submits a classification and shows the variant's interpretation", async function () {
@@ -218,15 +237,22 @@ describe("genomics operator commands", function () {
       criteria: true,
       lab: "",
     };
-    expect((await opInterpret(fx.labs[0].c, { ...args, significance: "P" }))[0]).to.match(/^classification revision 1/);
+    expect((await opInterpret(fx.labs[0].c, { ...args, significance: "P" })).lines[0]).to.match(
+      /^classification revision 1/,
+    );
     await opInterpret(fx.labs[1].c, { ...args, significance: "LP" });
-    const lines = await opInterpretations(fx.researcher.c, { variant: args.variant, condition: args.condition });
+    const { lines, result } = await opInterpretations(fx.researcher.c, {
+      variant: args.variant,
+      condition: args.condition,
+    });
+    expect(result).to.include({ condition: "MONDO:0007254", stars: 2, conflict: false, inactive: 0 });
     expect(lines[0]).to.equal(
       "ga4gh:VA.0AePZIWZUNsUlQTamyLrjm2HWUw2opLt for MONDO:0007254: Pathogenic/Likely pathogenic",
     );
     expect(lines[1]).to.equal("  review status: ★★☆☆ criteria provided, multiple submitters, no conflicts");
     await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[1].id);
-    const after = await opInterpretations(fx.researcher.c, { variant: args.variant, condition: args.condition });
+    const after = (await opInterpretations(fx.researcher.c, { variant: args.variant, condition: args.condition }))
+      .lines;
     expect(after[0]).to.match(/: Pathogenic$/);
     expect(after.at(-1)).to.equal(
       "  not counted: 1 classification(s) of labs that are suspended, revoked or not certified now",
