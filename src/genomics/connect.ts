@@ -52,12 +52,13 @@ export interface GenomicsAddresses {
  */
 export async function openGenomics(conn: Connection, addresses: GenomicsAddresses = {}): Promise<GenomicsConnection> {
   const signer = conn.signer ?? new VoidSigner(ZeroAddress, conn.provider);
-  const [registry, datasets, queries, interpretations] = await Promise.all([
-    openContract(conn, "registry", addresses.registry),
-    openContract(conn, "genomicDatasets", addresses.datasets),
-    openContract(conn, "genomicQueries", addresses.queries),
-    openContract(conn, "variantInterpretations", addresses.interpretations),
-  ]);
+  // One after the other, so a missing contract is always reported in the same order.
+  const [registry, datasets, queries, interpretations] = [
+    await openContract(conn, "registry", addresses.registry),
+    await openContract(conn, "genomicDatasets", addresses.datasets),
+    await openContract(conn, "genomicQueries", addresses.queries),
+    await openContract(conn, "variantInterpretations", addresses.interpretations),
+  ];
   return {
     registry: registry.connect(signer),
     datasets: datasets.connect(signer),

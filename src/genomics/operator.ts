@@ -128,15 +128,21 @@ async function labOf(c: GenomicsConnection, lab: string): Promise<string> {
   return id;
 }
 
+/** The options of `genomics register` that need no chain and no file (the task checks them before connecting). */
+export function checkRegisterOptions(args: { vcf: string; name: string; uses: string }): { dataUses: bigint } {
+  if (args.vcf === "") throw new GenomicsInputError("--vcf: give the lab's VCF file");
+  if (Buffer.byteLength(args.name, "utf8") > 31 || args.name.trim() === "") {
+    throw new GenomicsInputError(`--name: "${args.name}" must be 1 to 31 bytes`);
+  }
+  if (args.uses.trim() === "") throw new GenomicsInputError("--uses: list the allowed DUO terms, e.g. DUO:0000006");
+  return { dataUses: inOption("uses", () => duoMask(args.uses.split(","))) };
+}
+
 export async function opRegister(
   c: GenomicsConnection,
   args: { vcf: string; name: string; uses: string; lab: string; out: string },
 ): Promise<OpReport> {
-  if (args.uses.trim() === "") throw new GenomicsInputError("--uses: list the allowed DUO terms, e.g. DUO:0000006");
-  if (Buffer.byteLength(args.name, "utf8") > 31 || args.name.trim() === "") {
-    throw new GenomicsInputError(`--name: "${args.name}" must be 1 to 31 bytes`);
-  }
-  const dataUses = inOption("uses", () => duoMask(args.uses.split(",")));
+  const { dataUses } = checkRegisterOptions(args);
   const counts = await readVcf(args.vcf);
   const lab = await labOf(c, args.lab);
   // The private file keeps the tree secret: the folders must take it before the version is on chain.
@@ -495,10 +501,21 @@ export async function readVariantList(file: string): Promise<string[]> {
 /** The most dataset versions one query may list (`GenomicQueries.MAX_VERSIONS`). */
 const MAX_VERSIONS = 32;
 
-export async function opRequest(
-  c: GenomicsConnection,
-  args: { versions: string; purpose: string; variants: string; region: string; exchange: string },
-): Promise<OpReport> {
+/**
+ * The options of `genomics request` that need no chain: the version list, purpose, region, the variant
+ * list file and the exchange folder (which must be new and writable: a query approved without its
+ * file could not be answered). The task checks them before connecting.
+ */
+export async function checkRequestOptions(args: {
+  versions: string;
+  purpose: string;
+  variants: string;
+  region: string;
+  exchange: string;
+}): Promise<{ versions: string[]; purpose: number; region: bigint; variantKeys: string[] }> {
+  for (const o of ["versions", "purpose", "variants", "exchange"] as const) {
+    if (args[o] === "") throw new GenomicsInputError(`--${o}: required`);
+  }
   const versions = args.versions.split(",").map((v) => v.trim());
   for (const v of versions)
     if (!isHexString(v, 32)) throw new GenomicsInputError(`--versions: "${v}" is not a version id`);
@@ -511,7 +528,6 @@ export async function opRequest(
   const purpose = inOption("purpose", () => parseDuoId(args.purpose));
   const region = args.region === "" ? 0n : inOption("region", () => parseRegion(args.region));
   const variantKeys = await readVariantList(args.variants);
-  // The exchange folder must take the query file: a query approved without it could not be answered.
   const existing = exchangePaths(args.exchange).query;
   if (
     await access(existing).then(
@@ -522,6 +538,14 @@ export async function opRequest(
     throw new GenomicsInputError(`--exchange: ${args.exchange} already holds a query (${existing}); use a new folder`);
   }
   await writableFolder(args.exchange, "exchange");
+  return { versions, purpose, region, variantKeys };
+}
+
+export async function opRequest(
+  c: GenomicsConnection,
+  args: { versions: string; purpose: string; variants: string; region: string; exchange: string },
+): Promise<OpReport> {
+  const { versions, purpose, region, variantKeys } = await checkRequestOptions(args);
   const me = await c.registry.memberOf(await c.signer.getAddress());
   for (const v of versions) {
     const view = await c.datasets.queryView(v);
@@ -659,11 +683,17 @@ export async function opQueryStatus(c: GenomicsConnection, queryId: bigint): Pro
   };
 }
 
-export async function opInterpret(
-  c: GenomicsConnection,
-  args: { variant: string; condition: string; significance: string; evidence: string; criteria: boolean; lab: string },
-): Promise<OpReport> {
-  const variantKey = await singleVariant(args.variant);
+/** The options of `genomics interpret` (no chain needed; the task checks them before connecting). */
+export function checkInterpretOptions(args: {
+  variant: string;
+  condition: string;
+  significance: string;
+  evidence: string;
+}) {
+  for (const o of ["variant", "condition", "significance"] as const) {
+    if (args[o] === "") throw new GenomicsInputError(`--${o}: required`);
+  }
+  const variantKey = singleVariant(args.variant);
   const condition = inOption("condition", () => parseMondo(args.condition));
   const significance = inOption("significance", () => parseSignificance(args.significance));
   const evidenceCodes = args.evidence === "" ? [] : args.evidence.split(",").map((e) => e.trim());
@@ -672,6 +702,25 @@ export async function opInterpret(
       throw new GenomicsInputError(`--evidence: "${code}" is not an ACMG/AMP evidence code (e.g. PS3, PM2, BP4)`);
     }
   }
+  return { variantKey, condition, significance, evidenceCodes };
+}
+
+/** The options of `genomics interpretations` (no chain needed). */
+export function checkInterpretationOptions(args: { variant: string; condition: string }) {
+  for (const o of ["variant", "condition"] as const) {
+    if (args[o] === "") throw new GenomicsInputError(`--${o}: required`);
+  }
+  return {
+    variantKey: singleVariant(args.variant),
+    condition: inOption("condition", () => parseMondo(args.condition)),
+  };
+}
+
+export async function opInterpret(
+  c: GenomicsConnection,
+  args: { variant: string; condition: string; significance: string; evidence: string; criteria: boolean; lab: string },
+): Promise<OpReport> {
+  const { variantKey, condition, significance, evidenceCodes } = checkInterpretOptions(args);
   const lab = await labOf(c, args.lab);
   const r = await submitClassification(c, {
     lab,
@@ -707,8 +756,7 @@ export async function opInterpretations(
   c: GenomicsConnection,
   args: { variant: string; condition: string },
 ): Promise<OpReport> {
-  const variantKey = await singleVariant(args.variant);
-  const condition = inOption("condition", () => parseMondo(args.condition));
+  const { variantKey, condition } = checkInterpretationOptions(args);
   const i = await describeInterpretation(c, variantKey, condition);
   return {
     result: { variant: variantKey, condition: mondoTerm(condition), ...i },
@@ -735,7 +783,7 @@ export function parseVariant(text: string): string | undefined {
   return variantKey({ chrom, pos: Number(m[2]), ref: m[3]!.toUpperCase(), alt: m[4]!.toUpperCase() });
 }
 
-async function singleVariant(text: string): Promise<string> {
+function singleVariant(text: string): string {
   const key = parseVariant(text);
   if (key === undefined)
     throw new GenomicsInputError(`--variant: "${text}" is not a variant (ga4gh:VA.… or 17-43045712-G-A)`);

@@ -1,7 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { GenomicsInputError } from "../../src/genomics/errors.js";
-import { opInterpret } from "../../src/genomics/operator.js";
+import { checkInterpretOptions, opInterpret } from "../../src/genomics/operator.js";
 import { genomicsTask, type GenomicsArgs } from "./shared.js";
 
 interface Args extends GenomicsArgs {
@@ -15,10 +14,6 @@ interface Args extends GenomicsArgs {
 
 export default async function interpret(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await genomicsTask(hre, args, (c) => opInterpret(c, { ...args, criteria: !args.noCriteria }), {
-    prepare: () => {
-      for (const o of ["variant", "condition", "significance"] as const) {
-        if (args[o] === "") throw new GenomicsInputError(`--${o}: required`);
-      }
-    },
+    prepare: () => checkInterpretOptions(args),
   });
 }

@@ -1,7 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { GenomicsInputError } from "../../src/genomics/errors.js";
-import { opInterpretations } from "../../src/genomics/operator.js";
+import { checkInterpretationOptions, opInterpretations } from "../../src/genomics/operator.js";
 import { genomicsTask, type GenomicsArgs } from "./shared.js";
 
 export default async function interpretations(
@@ -10,10 +9,6 @@ export default async function interpretations(
 ): Promise<void> {
   await genomicsTask(hre, args, (c) => opInterpretations(c, args), {
     readOnly: true,
-    prepare: () => {
-      for (const o of ["variant", "condition"] as const) {
-        if (args[o] === "") throw new GenomicsInputError(`--${o}: required`);
-      }
-    },
+    prepare: () => checkInterpretationOptions(args),
   });
 }

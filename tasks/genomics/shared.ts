@@ -27,12 +27,12 @@ export async function genomicsTask(
   hre: HardhatRuntimeEnvironment,
   args: GenomicsArgs,
   run: (c: GenomicsConnection) => Promise<OpReport>,
-  options: { prepare?: () => void; readOnly?: boolean } = {},
+  options: { prepare?: () => unknown; readOnly?: boolean } = {},
 ): Promise<void> {
   await runTask(
     args,
     async (io) => {
-      options.prepare?.();
+      await options.prepare?.();
       const conn = await connectHardhat(hre, {
         from: args.from,
         as: args.as,

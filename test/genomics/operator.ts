@@ -6,24 +6,52 @@ import { expect } from "chai";
 
 import { asSigner } from "../../src/genomics/connect.js";
 import {
+  MAX_LABS,
   MAX_REQUESTER_SHARE,
   formatEpsilon,
   opAggregate,
   opContribute,
   opInterpret,
   opInterpretations,
+  opProposeRule,
   opQueryStatus,
   opRegister,
   opRequest,
   opRules,
   opVerify,
   opVerifyDataset,
+  opWithdraw,
   parseEpsilon,
   parseRuleChange,
   readVariantList,
 } from "../../src/genomics/operator.js";
 import { seededRandom } from "../../src/genomics/random.js";
-import { loadGenomics } from "./fixture.js";
+import { ethers, loadGenomics, type GenomicsFixture } from "./fixture.js";
+
+/** The node's state any transaction changes: the block number and the nonces of every account used. */
+async function chainState(fx: GenomicsFixture): Promise<string> {
+  const accounts = [...fx.labs, fx.researcher].map((l) => l.account.address);
+  accounts.push(...fx.governors.map((g) => g.address), fx.outsider.address);
+  const nonces = await Promise.all(accounts.map((a) => ethers.provider.getTransactionCount(a, "pending")));
+  return `block ${await ethers.provider.getBlockNumber()}, nonces ${nonces.join(",")}`;
+}
+
+/** Asserts `step` is refused as bad input with `message` and `field`, sending nothing. */
+async function refusedBeforeSending(fx: GenomicsFixture, step: () => Promise<unknown>, message: string | RegExp) {
+  const before = await chainState(fx);
+  let error: unknown;
+  try {
+    await step();
+  } catch (err) {
+    error = err;
+  }
+  expect(error, "refused").to.be.instanceOf(Error);
+  const e = error as Error & { kind?: string };
+  if (typeof message === "string") expect(e.message).to.equal(message);
+  else expect(e.message).to.match(message);
+  expect(e.kind).to.equal("BAD_INPUT");
+  expect(await chainState(fx), "nothing sent").to.equal(before);
+}
 
 const VCF = "test/fixtures/genomics/lab-a.vcf";
 const NO_RULE = {
@@ -93,6 +121,94 @@ describe("genomics operator commands", function () {
       error = err;
     }
     expect((error as Error).message).to.equal("--lab: the signing account belongs to no member");
+  });
+
+  it("refuses, before sending, what the chain would refuse: unknown, superseded or another lab's versions, a purpose a dataset forbids, a non-governor's proposal", async function () {
+    const fx = await loadGenomics();
+    const dir = await mkdtemp(path.join(tmpdir(), "medchain-genomics-op-"));
+    const unknown = "0x" + "ab".repeat(32);
+    const v0 = fx.versions[0].versionId;
+    const v2 = fx.versions[2].versionId; // allows GRU only
+    await refusedBeforeSending(
+      fx,
+      () => opWithdraw(fx.labs[0].c, unknown),
+      `--version-id: no dataset version ${unknown} on chain ${fx.labs[0].c.chainId}`,
+    );
+    await refusedBeforeSending(
+      fx,
+      () => opWithdraw(fx.labs[1].c, v0),
+      `--version-id: ${v0} belongs to lab ${fx.labs[0].id}, not the signer's`,
+    );
+    await fx.datasets.connect(fx.labs[0].account).withdraw(v0);
+    await refusedBeforeSending(fx, () => opWithdraw(fx.labs[0].c, v0), `--version-id: ${v0} is Withdrawn, not active`);
+    const request = (versions: string[], purpose = "DUO:0000006", exchange = path.join(dir, `q-${Math.random()}`)) =>
+      opRequest(fx.researcher.c, { versions: versions.join(","), purpose, variants: VCF, region: "", exchange });
+    await refusedBeforeSending(
+      fx,
+      () => request([fx.versions[1].versionId, unknown]),
+      `--versions: no dataset version ${unknown} on chain ${fx.labs[0].c.chainId}`,
+    );
+    await refusedBeforeSending(
+      fx,
+      () => request([v0, fx.versions[1].versionId]),
+      `--versions: ${v0} is Withdrawn, not the dataset's current version`,
+    );
+    await refusedBeforeSending(
+      fx,
+      () => request([fx.versions[1].versionId, v2]),
+      /^--purpose: dataset version 0x[0-9a-f]{64} does not allow DUO:0000006/,
+    );
+    await refusedBeforeSending(
+      fx,
+      () => opProposeRule(fx.labs[0].c, { rule: "window", seconds: 7200 }),
+      `--as: ${fx.labs[0].account.address} is not a governor; only governors propose rule changes`,
+    );
+    await refusedBeforeSending(
+      fx,
+      () => opRegister(fx.labs[0].c, { vcf: VCF, name: "x", uses: "DUO:0000006", lab: fx.labs[1].id, out: dir }),
+      `--lab: the signing account does not operate for ${fx.labs[1].id}`,
+    );
+    await refusedBeforeSending(
+      fx,
+      () => opRegister(fx.labs[0].c, { vcf: VCF, name: "x", uses: "DUO:0000006", lab: "HOSP-9999", out: dir }),
+      "--lab: HOSP-9999 is no member",
+    );
+    const sites = path.join(dir, "sites.json");
+    await writeFile(sites, JSON.stringify({ versionId: unknown, secret: "0x", counts: { sites: [] } }));
+    await refusedBeforeSending(
+      fx,
+      () => opContribute(fx.labs[0].c, { exchange: dir, version: "", sites, state: dir }),
+      `${sites}: versionId: no dataset version ${unknown} on chain ${fx.labs[0].c.chainId}`,
+    );
+    await writeFile(sites, JSON.stringify({ counts: { sites: [] } }));
+    await refusedBeforeSending(
+      fx,
+      () => opContribute(fx.labs[0].c, { exchange: dir, version: "", sites, state: dir }),
+      `${sites}: versionId: not a 32-byte id`,
+    );
+  });
+
+  it("refuses a dataset file with a missing or malformed field, naming the field", async function () {
+    const fx = await loadGenomics();
+    const dir = await mkdtemp(path.join(tmpdir(), "medchain-genomics-op-"));
+    const { result } = await opRegister(fx.labs[0].c, { vcf: VCF, name: "f", uses: "DUO:0000006", lab: "", out: dir });
+    const good = JSON.parse(await readFile(result.publicFile as string, "utf8")) as Record<string, unknown>;
+    const file = path.join(dir, "bad.dataset.json");
+    for (const [change, field] of [
+      [{ versionId: "0x12" }, "versionId"],
+      [{ datasets: "nope" }, "datasets"],
+      [{ message: { ...(good.message as object), samples: "many" } }, "message.samples"],
+      [{ message: { ...(good.message as object), root: undefined } }, "message.root"],
+    ] as const) {
+      await writeFile(file, JSON.stringify({ ...good, ...change }));
+      await refusedBeforeSending(fx, () => opVerifyDataset(fx.labs[1].c, file), new RegExp(`^${file}: ${field}: `));
+    }
+    await writeFile(file, "{");
+    await refusedBeforeSending(
+      fx,
+      () => opVerifyDataset(fx.labs[1].c, file),
+      new RegExp(`^${file}: not a dataset file`),
+    );
   });
 
   it("parses epsilons and rule changes, naming the bad option", function () {
@@ -262,6 +378,7 @@ describe("genomics operator commands", function () {
   it("refuses a requester share outside what the contract accepts, before any proposal", async function () {
     const fx = await loadGenomics();
     expect(await fx.queries.MAX_REQUESTER_SHARE()).to.equal(BigInt(MAX_REQUESTER_SHARE));
+    expect(await fx.queries.MAX_LABS()).to.equal(BigInt(MAX_LABS));
     const budget = { ...NO_RULE, rule: "budget", budget: "10", perQuery: "0.1", perCell: "0.05" };
     for (const share of ["0", "51", "", "half"]) {
       expect(() => parseRuleChange({ ...budget, requesterShare: share })).to.throw(/^--requester-share: /);
