@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TestBase} from "../utils/TestBase.sol";
+import {AccountProofs} from "../utils/AccountProofs.sol";
 import {vm} from "../utils/Vm.sol";
 import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
 import {GenomicDatasets} from "../../../contracts/genomics/GenomicDatasets.sol";
@@ -21,7 +22,8 @@ contract GenomicsHandler {
     GenomicQueries public immutable queries;
     uint256 internal constant LABS = 3;
     uint16 internal constant HMB = 6;
-    address public constant RESEARCHER = address(0xBEEF);
+    uint256 internal constant RESEARCHER_KEY = 0xBEEF;
+    address public immutable RESEARCHER = vm.addr(RESEARCHER_KEY);
     address public constant AGGREGATOR = address(0xA66);
 
     uint256[LABS] internal _labKeys = [uint256(0xA11), 0xA12, 0xA13];
@@ -42,9 +44,9 @@ contract GenomicsHandler {
         registry = new ConsortiumRegistry(address(this), governors, 1, 7 days);
         for (uint256 i = 0; i < LABS; ++i) {
             labIds[i] = keccak256(abi.encode("lab", i));
-            _admit(labIds[i], vm.addr(_labKeys[i]), MemberKinds.LABORATORY);
+            _admit(labIds[i], _labKeys[i], MemberKinds.LABORATORY);
         }
-        _admit(keccak256("researcher"), RESEARCHER, MemberKinds.HOSPITAL);
+        _admit(keccak256("researcher"), RESEARCHER_KEY, MemberKinds.HOSPITAL);
         datasets = new GenomicDatasets(registry);
         queries = new GenomicQueries(registry, datasets);
         _govern(abi.encodeCall(queries.setBudgetRule, (2_000_000, 100_000, 50_000)));
@@ -58,8 +60,15 @@ contract GenomicsHandler {
         }
     }
 
-    function _admit(bytes32 id, address account, uint8 kinds) private {
-        uint256 p = registry.certify(id, id, kinds, account, uint64(block.timestamp + 3650 days));
+    function _admit(bytes32 id, uint256 key, uint8 kinds) private {
+        uint256 p = registry.certify(
+            id,
+            id,
+            kinds,
+            vm.addr(key),
+            uint64(block.timestamp + 3650 days),
+            AccountProofs.sign(registry, key, id)
+        );
         registry.vote(p);
         registry.execute(p);
     }
