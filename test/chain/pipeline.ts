@@ -9,6 +9,7 @@ import { connect, type Connection } from "../../src/chain/connection.js";
 import { MedChainError } from "../../src/chain/errors.js";
 import { JobError, runJob, type JobEvent } from "../../src/chain/pipeline.js";
 import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
+import { deployRegistryWith } from "../helpers/consortium.js";
 import { DEV_KEY, rpcCall, startNode, type DevNode } from "../../scripts/lib/nodes.js";
 import { recipientOf, syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
 
@@ -78,8 +79,7 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
   });
 
   it("stops at a refused step with the decoded custom error, sends none of its dependents, and reports the rest", async function () {
-    const registry = await new ConsortiumRegistry__factory(conn.signer!).deploy(me, [me], 1, 86400);
-    await registry.waitForDeployment();
+    const registry = await deployRegistryWith(conn.signer!, [me, [me], 1, 86400]);
     const address = await registry.getAddress();
     const ok = syntheticSteps(3, "refused", 0);
     const bad = { key: "vote-999", call: { to: address, data: registry.interface.encodeFunctionData("vote", [999n]) } };
@@ -120,9 +120,7 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
       {
         ...bad,
         call: {
-          to: await new ConsortiumRegistry__factory(conn.signer!)
-            .deploy(me, [me], 1, 86400)
-            .then((c) => c.getAddress()),
+          to: await deployRegistryWith(conn.signer!, [me, [me], 1, 86400]).then((c) => c.getAddress()),
           data: registry.encodeFunctionData("vote", [7n]),
         },
       },

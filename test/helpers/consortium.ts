@@ -1,6 +1,13 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
-import type { ConsortiumRegistry } from "../../typechain-types/index.js";
+import type { Signer } from "ethers";
+
+import {
+  ConsortiumGovernance__factory,
+  ConsortiumRegistry__factory,
+  type ConsortiumRegistry,
+} from "../../typechain-types/index.js";
+import { accountProofFor } from "../../src/consortium/account-proof.js";
 import { admitMember } from "../../src/consortium/governance.js";
 import { memberIdFromCode, metadataCommitment } from "../../src/consortium/ids.js";
 import { kindMask, type MemberKindName } from "../../src/consortium/kinds.js";
@@ -32,6 +39,23 @@ export async function deployRegistry(
 }
 
 /**
+ * The same with TypeChain factories, on any signer (a test's own node): the library, then the
+ * registry linked to it.
+ */
+export async function deployRegistryWith(
+  signer: Signer,
+  args: Parameters<ConsortiumRegistry__factory["deploy"]>,
+): Promise<ConsortiumRegistry> {
+  const governance = await (await new ConsortiumGovernance__factory(signer).deploy()).waitForDeployment();
+  const libraries = {
+    "project/contracts/consortium/libraries/ConsortiumGovernance.sol:ConsortiumGovernance":
+      await governance.getAddress(),
+  };
+  const registry = await new ConsortiumRegistry__factory(libraries, signer).deploy(...args);
+  return registry.waitForDeployment();
+}
+
+/**
  * Deploys a registry with signer 0 as certifier and signers 1-3 as governors (2-of-3).
  * Modules' fixtures build on this and admit the members they need with `admit`.
  */
@@ -55,6 +79,20 @@ export async function deployConsortium(ethers: HardhatEthers): Promise<Consortiu
 }
 
 /**
+ * `member`'s account adds `key` as a new operating account, with the proof `key` signs for that
+ * member (key rotation as the registry demands it: the new key agrees).
+ */
+export async function addAccountWithProof(
+  registry: ConsortiumRegistry,
+  member: HardhatEthersSigner,
+  key: HardhatEthersSigner,
+): Promise<void> {
+  const memberId = await registry.memberOf(member.address);
+  const proof = await accountProofFor(registry, key, memberId);
+  await (await registry.connect(member).addAccount(key.address, proof)).wait();
+}
+
+/**
  * Admits `account` as a member of the given kinds (certified for a year), voted in by two
  * governors. Returns the member id, derived from `code`.
  */
@@ -68,12 +106,13 @@ export async function admit(
   const { registry, certifier, governors } = fixture;
   const block = await registry.runner!.provider!.getBlock("latest");
   const memberId = memberIdFromCode(code);
-  await admitMember(registry, certifier, governors.slice(0, 2), {
+  const applicant = {
     memberId,
     metadata: metadataCommitment(`${code} registration documents`),
     kinds: kindMask(...kinds),
     account: account.address,
     certifiedUntil: BigInt(block!.timestamp) + certifiedFor,
-  });
+  };
+  await admitMember(registry, certifier, governors.slice(0, 2), applicant, account);
   return memberId;
 }
