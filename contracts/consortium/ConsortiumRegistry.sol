@@ -51,8 +51,9 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
     /// shorter one or reviving a lapsed one takes a SetCertification vote).
     uint64 public constant MAX_RENEWAL = 3 * 365 days;
     /// @notice The EIP-712 type an account signs to agree to operate for a member (`AccountProof`).
-    bytes32 public constant ACCOUNT_BINDING_TYPEHASH =
-        keccak256("AccountBinding(bytes32 memberId,address account,uint256 nonce,uint256 deadline)");
+    bytes32 public constant ACCOUNT_BINDING_TYPEHASH = keccak256(
+        "AccountBinding(bytes32 memberId,address account,uint256 nonce,uint256 deadline)"
+    );
 
     /// @notice How long a proposal stays open for votes and execution, in seconds.
     uint64 public immutable votingPeriod;
@@ -106,17 +107,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
 
     // ================================================================ certification
 
-    /**
-     * @notice Certify an applicant institution and open its admission vote.
-     * @param memberId the institution's id (e.g. a hash of its registration code)
-     * @param metadata commitment to its name and registration documents (kept off chain)
-     * @param kinds bit mask of MemberKind
-     * @param account its first operating account
-     * @param certifiedUntil certification expiry (unix seconds)
-     * @param accountProof `account`'s signed agreement to operate for `memberId` (used up here; the
-     * admission binds the account without asking again)
-     * @return proposalId the admission proposal the governors vote on
-     */
+    /// @inheritdoc IConsortiumRegistry
     function certify(
         bytes32 memberId,
         bytes32 metadata,
@@ -131,15 +122,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
         emit ApplicantCertified(proposalId, memberId, kinds, account, certifiedUntil, metadata);
     }
 
-    /**
-     * @notice Extend a member's running certification. The certifier alone only extends: the
-     * certification must not have lapsed, and the new expiry must be later than the current one and
-     * at most `MAX_RENEWAL` from now, and never past the expiry of the member's last SetCertification
-     * vote (its `renewalCap`: the vote's decision is not the certifier's to undo). Anything else
-     * (shortening, reviving a lapsed certification, a longer term) takes a SetCertification vote.
-     * @param memberId the member (not revoked)
-     * @param certifiedUntil the new expiry
-     */
+    /// @inheritdoc IConsortiumRegistry
     function renewCertification(bytes32 memberId, uint64 certifiedUntil) external onlyCertifier {
         MemberState state = _s.existingMember(memberId);
         if (state.status() == MemberStatus.Revoked) revert ConsortiumInvalidStatus(memberId, state.status());
@@ -237,13 +220,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
 
     // ================================================================ key rotation
 
-    /**
-     * @notice Add an operating account to the caller's member. No vote is needed, but the new
-     * account's key must agree: `proof` is its signature naming the caller's member, so no member can
-     * bind (and then retire) a key it does not hold, nor take over another member's rotation.
-     * @param account the new account; must not belong to any member nor have been retired
-     * @param proof `account`'s signed agreement to operate for the caller's member
-     */
+    /// @inheritdoc IConsortiumRegistry
     function addAccount(address account, AccountProof calldata proof) external {
         bytes32 memberId = _s.memberOfAccount[msg.sender];
         if (memberId == bytes32(0)) revert ConsortiumNotMember(msg.sender);
@@ -256,13 +233,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
         _s.bindAccount(memberId, account);
     }
 
-    /**
-     * @notice Remove an operating account from the caller's member. It loses all rights at once and
-     * can never be used again. The last account cannot be removed. A suspended member, or one whose
-     * certification lapsed, may still remove accounts (to retire a leaked key before reinstatement);
-     * a revoked member may not.
-     * @param account the account to remove (may be the caller itself)
-     */
+    /// @inheritdoc IConsortiumRegistry
     function removeAccount(address account) external {
         bytes32 memberId = _s.memberOfAccount[msg.sender];
         if (memberId == bytes32(0)) revert ConsortiumNotMember(msg.sender);
@@ -350,10 +321,7 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
         return super.nonces(account);
     }
 
-    /**
-     * @notice The EIP-712 digest an account signs (or an ERC-1271 account approves) to agree to
-     * operate for `memberId`: what `AccountProof.signature` covers.
-     */
+    /// @inheritdoc IConsortiumRegistry
     function accountBindingDigest(
         bytes32 memberId,
         address account,
@@ -431,7 +399,14 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
         bytes memory data
     ) private returns (uint256) {
         Proposal memory p;
-        (p.action, p.target, p.account, p.kinds, p.value, p.metadata) = (action, target, account, kinds, value, metadata);
+        (p.action, p.target, p.account, p.kinds, p.value, p.metadata) = (
+            action,
+            target,
+            account,
+            kinds,
+            value,
+            metadata
+        );
         return ConsortiumGovernance.propose(_s, votingPeriod, p, data);
     }
 

@@ -278,6 +278,68 @@ interface IConsortiumRegistry {
      */
     function pausedUntil(bytes32 moduleId) external view returns (uint64);
 
+    // ---------------------------------------------------------------- membership and keys
+
+    /**
+     * @notice The certifier certifies an applicant institution and opens its admission vote.
+     * @param memberId the institution's id (e.g. a hash of its registration code)
+     * @param metadata commitment to its name and registration documents (kept off chain)
+     * @param kinds bit mask of MemberKind
+     * @param account its first operating account
+     * @param certifiedUntil certification expiry (unix seconds)
+     * @param accountProof `account`'s signed agreement to operate for `memberId` (used up here; the
+     * admission binds the account without asking again)
+     * @return proposalId the admission proposal the governors vote on
+     */
+    function certify(
+        bytes32 memberId,
+        bytes32 metadata,
+        uint8 kinds,
+        address account,
+        uint64 certifiedUntil,
+        AccountProof calldata accountProof
+    ) external returns (uint256 proposalId);
+
+    /**
+     * @notice Extend a member's running certification. The certifier alone only extends: the
+     * certification must not have lapsed, and the new expiry must be later than the current one and
+     * at most `MAX_RENEWAL` from now, and never past the expiry of the member's last SetCertification
+     * vote (its `renewalCap`: the vote's decision is not the certifier's to undo). Anything else
+     * (shortening, reviving a lapsed certification, a longer term) takes a SetCertification vote.
+     * @param memberId the member (not revoked)
+     * @param certifiedUntil the new expiry
+     */
+    function renewCertification(bytes32 memberId, uint64 certifiedUntil) external;
+
+    /**
+     * @notice Add an operating account to the caller's member. No vote is needed, but the new
+     * account's key must agree: `proof` is its signature naming the caller's member, so no member can
+     * bind (and then retire) a key it does not hold, nor take over another member's rotation.
+     * @param account the new account; must not belong to any member nor have been retired
+     * @param proof `account`'s signed agreement to operate for the caller's member
+     */
+    function addAccount(address account, AccountProof calldata proof) external;
+
+    /**
+     * @notice Remove an operating account from the caller's member. It loses all rights at once and
+     * can never be used again. The last account cannot be removed. A suspended member, or one whose
+     * certification lapsed, may still remove accounts (to retire a leaked key before reinstatement);
+     * a revoked member may not.
+     * @param account the account to remove (may be the caller itself)
+     */
+    function removeAccount(address account) external;
+
+    /**
+     * @notice The EIP-712 digest an account signs (or an ERC-1271 account approves) to agree to
+     * operate for `memberId`: what `AccountProof.signature` covers.
+     */
+    function accountBindingDigest(
+        bytes32 memberId,
+        address account,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
+
     // ---------------------------------------------------------------- governed calls
 
     /**

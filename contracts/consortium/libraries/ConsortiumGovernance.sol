@@ -69,12 +69,7 @@ library ConsortiumGovernance {
         );
         if (p.action == IConsortiumRegistry.ProposalAction.Call) {
             s.callData[proposalId] = data;
-            emit IConsortiumRegistry.CallProposed(
-                proposalId,
-                address(uint160(uint256(p.target))),
-                bytes4(data),
-                data
-            );
+            emit IConsortiumRegistry.CallProposed(proposalId, address(uint160(uint256(p.target))), bytes4(data), data);
         }
     }
 
@@ -118,7 +113,8 @@ library ConsortiumGovernance {
         p = s.proposals[proposalId];
         if (p.expiresAt == 0) revert IConsortiumRegistry.ConsortiumUnknownProposal(proposalId);
         if (p.executed) revert IConsortiumRegistry.ConsortiumProposalAlreadyExecuted(proposalId);
-        if (block.timestamp >= p.expiresAt) revert IConsortiumRegistry.ConsortiumProposalExpired(proposalId, p.expiresAt);
+        if (block.timestamp >= p.expiresAt)
+            revert IConsortiumRegistry.ConsortiumProposalExpired(proposalId, p.expiresAt);
     }
 
     /**
@@ -137,7 +133,8 @@ library ConsortiumGovernance {
         if (allowed != 0) {
             // A member action: the member's status must be one the action accepts.
             IConsortiumRegistry.MemberStatus status = ConsortiumState.existingMember(s, target).status();
-            if (allowed & (1 << uint256(status)) == 0) revert IConsortiumRegistry.ConsortiumInvalidStatus(target, status);
+            if (allowed & (1 << uint256(status)) == 0)
+                revert IConsortiumRegistry.ConsortiumInvalidStatus(target, status);
             if (action == IConsortiumRegistry.ProposalAction.SetKinds) ConsortiumState.checkKinds(kinds);
             if (action == IConsortiumRegistry.ProposalAction.SetCertification && value <= block.timestamp) {
                 revert IConsortiumRegistry.ConsortiumInvalidExpiry(value, uint64(block.timestamp));

@@ -50,7 +50,14 @@ contract ConsortiumRegistryFuzzTest is TestBase {
         uint8 kinds = uint8(1 + (seed % MemberKinds.ALL));
         IConsortiumRegistry.AccountProof memory proof = AccountProofs.sign(registry, HOSPITAL_KEY, HOSPITAL_ID);
         VM.prank(CERTIFIER);
-        uint256 id = registry.certify(HOSPITAL_ID, bytes32(0), kinds, HOSPITAL, uint64(block.timestamp + 365 days), proof);
+        uint256 id = registry.certify(
+            HOSPITAL_ID,
+            bytes32(0),
+            kinds,
+            HOSPITAL,
+            uint64(block.timestamp + 365 days),
+            proof
+        );
         assertEq(registry.getProposal(id).kinds, kinds, "kinds changed on the way");
     }
 
@@ -171,7 +178,9 @@ contract ConsortiumRegistryFuzzTest is TestBase {
         registry.addAccount(account, forged);
 
         forged = AccountProofs.signFor(registry, forger, account, LAB_ID);
-        VM.expectRevert(abi.encodeWithSelector(IConsortiumRegistry.ConsortiumInvalidAccountProof.selector, account, LAB_ID));
+        VM.expectRevert(
+            abi.encodeWithSelector(IConsortiumRegistry.ConsortiumInvalidAccountProof.selector, account, LAB_ID)
+        );
         VM.prank(CERTIFIER);
         registry.certify(LAB_ID, bytes32(0), 1, account, uint64(block.timestamp + 365 days), forged);
 
@@ -235,7 +244,11 @@ contract ConsortiumRegistryFuzzTest is TestBase {
 
     /// The certifier alone never extends a certification past the expiry a SetCertification vote
     /// set, whatever the vote and the renewal ask and whenever it asks.
-    function testFuzz_certifierAloneNeverRenewsPastAVotedExpiry(uint64 votedIn, uint64 requestedIn, uint64 after_) public {
+    function testFuzz_certifierAloneNeverRenewsPastAVotedExpiry(
+        uint64 votedIn,
+        uint64 requestedIn,
+        uint64 after_
+    ) public {
         uint64 start = uint64(block.timestamp);
         _admit(HOSPITAL_ID, HOSPITAL_KEY, start + 365 days);
         uint64 voted = start + uint64(_bound(votedIn, 1, 10 * 365 days));

@@ -10,18 +10,23 @@ contract MemberKindsTest is TestBase {
     function test_literalBitsAreTheEnumsBits() public pure {
         assertEq(MemberKinds.HOSPITAL, MemberKinds.bit(IConsortiumRegistry.MemberKind.Hospital), "Hospital");
         assertEq(MemberKinds.LABORATORY, MemberKinds.bit(IConsortiumRegistry.MemberKind.Laboratory), "Laboratory");
-        assertEq(MemberKinds.MANUFACTURER, MemberKinds.bit(IConsortiumRegistry.MemberKind.Manufacturer), "Manufacturer");
+        assertEq(
+            MemberKinds.MANUFACTURER,
+            MemberKinds.bit(IConsortiumRegistry.MemberKind.Manufacturer),
+            "Manufacturer"
+        );
         assertEq(MemberKinds.DISTRIBUTOR, MemberKinds.bit(IConsortiumRegistry.MemberKind.Distributor), "Distributor");
         assertEq(MemberKinds.PHARMACY, MemberKinds.bit(IConsortiumRegistry.MemberKind.Pharmacy), "Pharmacy");
         assertEq(MemberKinds.INSURER, MemberKinds.bit(IConsortiumRegistry.MemberKind.Insurer), "Insurer");
         assertEq(MemberKinds.REGULATOR, MemberKinds.bit(IConsortiumRegistry.MemberKind.Regulator), "Regulator");
-        uint256 union = MemberKinds.HOSPITAL |
-            MemberKinds.LABORATORY |
-            MemberKinds.MANUFACTURER |
-            MemberKinds.DISTRIBUTOR |
-            MemberKinds.PHARMACY |
-            MemberKinds.INSURER |
-            MemberKinds.REGULATOR;
+        uint256 union =
+            MemberKinds.HOSPITAL |
+                MemberKinds.LABORATORY |
+                MemberKinds.MANUFACTURER |
+                MemberKinds.DISTRIBUTOR |
+                MemberKinds.PHARMACY |
+                MemberKinds.INSURER |
+                MemberKinds.REGULATOR;
         assertEq(MemberKinds.ALL, union, "ALL is every kind");
         assertEq(uint8(type(IConsortiumRegistry.MemberKind).max), 6, "no kind beyond Regulator");
     }
