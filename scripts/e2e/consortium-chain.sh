@@ -28,7 +28,7 @@ SPARE=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
 FOURTH=0x90F79bf6EB2c4f870365E785982E1f101E93b906
 # anvil's second and third development keys: the hospital's and its spare key's holders
 HOSPITAL_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
-SPARE_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3d73a5bce0ab8ae7
+SPARE_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 
 work=$(mktemp -d)
 setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
