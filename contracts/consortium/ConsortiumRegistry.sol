@@ -399,14 +399,8 @@ contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
         bytes memory data
     ) private returns (uint256) {
         Proposal memory p;
-        (p.action, p.target, p.account, p.kinds, p.value, p.metadata) = (
-            action,
-            target,
-            account,
-            kinds,
-            value,
-            metadata
-        );
+        (p.action, p.target, p.account) = (action, target, account);
+        (p.kinds, p.value, p.metadata) = (kinds, value, metadata);
         return ConsortiumGovernance.propose(_s, votingPeriod, p, data);
     }
 

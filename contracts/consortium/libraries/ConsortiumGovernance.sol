@@ -113,8 +113,9 @@ library ConsortiumGovernance {
         p = s.proposals[proposalId];
         if (p.expiresAt == 0) revert IConsortiumRegistry.ConsortiumUnknownProposal(proposalId);
         if (p.executed) revert IConsortiumRegistry.ConsortiumProposalAlreadyExecuted(proposalId);
-        if (block.timestamp >= p.expiresAt)
+        if (block.timestamp >= p.expiresAt) {
             revert IConsortiumRegistry.ConsortiumProposalExpired(proposalId, p.expiresAt);
+        }
     }
 
     /**
@@ -133,8 +134,9 @@ library ConsortiumGovernance {
         if (allowed != 0) {
             // A member action: the member's status must be one the action accepts.
             IConsortiumRegistry.MemberStatus status = ConsortiumState.existingMember(s, target).status();
-            if (allowed & (1 << uint256(status)) == 0)
+            if (allowed & (1 << uint256(status)) == 0) {
                 revert IConsortiumRegistry.ConsortiumInvalidStatus(target, status);
+            }
             if (action == IConsortiumRegistry.ProposalAction.SetKinds) ConsortiumState.checkKinds(kinds);
             if (action == IConsortiumRegistry.ProposalAction.SetCertification && value <= block.timestamp) {
                 revert IConsortiumRegistry.ConsortiumInvalidExpiry(value, uint64(block.timestamp));

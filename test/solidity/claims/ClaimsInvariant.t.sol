@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ClaimsEngine} from "../../../contracts/claims/ClaimsEngine.sol";
 import {ClaimsPlans} from "../../../contracts/claims/ClaimsPlans.sol";
 import {IClaims} from "../../../contracts/interfaces/IClaims.sol";
+import {IClaimsEngine} from "../../../contracts/interfaces/IClaimsEngine.sol";
 import {IClaimsPlans} from "../../../contracts/interfaces/IClaimsPlans.sol";
 import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
 import {IRecordVerifier} from "../../../contracts/interfaces/IRecordVerifier.sol";
@@ -34,6 +35,7 @@ contract ClaimsInvariantTest is TestBase {
             IRecordVerifier(address(records)),
             new TestStablecoin()
         );
+        plans.bindEngine(IClaimsEngine(address(engine)));
         handler = new ClaimsHandler(registry, engine, plans, records);
         targetContract(address(handler));
     }
