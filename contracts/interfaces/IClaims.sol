@@ -172,6 +172,8 @@ interface IClaims {
         uint16 reason; // CARC of a rejection or denial (0 otherwise)
         uint96 planPays; // the plan's share: as charged once decided, provisional while PendingReview
         bytes32 detailsHash; // keccak256 of the ClaimDetails fields abi-encoded as a tuple
+        bool reviewMarked; // its keys must be reviewed (it was denied, or took over a marked claim's keys)
+        bool backed; // in review, its provisional plan share is reserved in the insurer's escrow
     }
 
     /**

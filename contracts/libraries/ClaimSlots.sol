@@ -166,7 +166,9 @@ library ClaimStateLib {
                 statusAt(s),
                 reason(s),
                 planPays(s),
-                detailsHash
+                detailsHash,
+                reviewMarked(s),
+                backed(s)
             );
     }
 }

@@ -15,7 +15,6 @@ import { memberIdFromCode, memberRef, parseMemberRef } from "../../src/chain/mem
 import { checkSecret } from "../../src/chain/secrets.js";
 import { findEvent, sendTx } from "../../src/chain/send.js";
 import { parseAddress, parseDate } from "../../src/chain/values.js";
-import { deployRegistry } from "../helpers/consortium.js";
 import hre from "hardhat";
 
 const { ethers } = await network.create();
@@ -210,7 +209,13 @@ describe("Chain layer: connecting and sending", function () {
     const conn = await connectHardhat(hre);
     const own = conn.network.ethers; // the same embedded chain as the connection
     const [certifier] = await own.getSigners();
-    const registry = await deployRegistry(own, [certifier!.address, [certifier!.address], 1, 86400]);
+    // The registry links its governance library (ConsortiumGovernance).
+    const governance = await own.deployContract("ConsortiumGovernance");
+    const registry = await own.deployContract(
+      "ConsortiumRegistry",
+      [certifier!.address, [certifier!.address], 1, 86400],
+      { libraries: { ConsortiumGovernance: await governance.getAddress() } },
+    );
     const result = await sendTx(conn, registry.pauseModule(ethers.id("medchain.module.records")));
     expect(result.receipt.status).to.equal(1);
     expect(result.hash).to.equal(result.receipt.hash);

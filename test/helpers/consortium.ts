@@ -1,12 +1,6 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
-import type { Signer } from "ethers";
-
-import {
-  ConsortiumGovernance__factory,
-  ConsortiumRegistry__factory,
-  type ConsortiumRegistry,
-} from "../../typechain-types/index.js";
+import type { ConsortiumRegistry } from "../../typechain-types/index.js";
 import { accountProofFor } from "../../src/consortium/account-proof.js";
 import { admitMember } from "../../src/consortium/governance.js";
 import { memberIdFromCode, metadataCommitment } from "../../src/consortium/ids.js";
@@ -36,23 +30,6 @@ export async function deployRegistry(
   return ethers.deployContract("ConsortiumRegistry", args, {
     libraries: { ConsortiumGovernance: await governance.getAddress() },
   }) as Promise<ConsortiumRegistry>;
-}
-
-/**
- * The same with TypeChain factories, on any signer (a test's own node): the library, then the
- * registry linked to it.
- */
-export async function deployRegistryWith(
-  signer: Signer,
-  args: Parameters<ConsortiumRegistry__factory["deploy"]>,
-): Promise<ConsortiumRegistry> {
-  const governance = await (await new ConsortiumGovernance__factory(signer).deploy()).waitForDeployment();
-  const libraries = {
-    "project/contracts/consortium/libraries/ConsortiumGovernance.sol:ConsortiumGovernance":
-      await governance.getAddress(),
-  };
-  const registry = await new ConsortiumRegistry__factory(libraries, signer).deploy(...args);
-  return registry.waitForDeployment();
 }
 
 /**
