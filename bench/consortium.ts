@@ -1,6 +1,7 @@
 import { deployConsortium, ONE_YEAR } from "../test/helpers/consortium.js";
 import { memberIdFromCode, metadataCommitment } from "../src/consortium/ids.js";
 import { kindMask, MODULE_IDS, ProposalAction } from "../src/consortium/kinds.js";
+import { accountProofFor } from "../src/consortium/account-proof.js";
 import { proposalIdFrom } from "../src/consortium/governance.js";
 import { gasOf } from "./measure.js";
 import type { Bench } from "./types.js";
@@ -14,9 +15,17 @@ export const consortiumBench: Bench = async ({ ethers, networkHelpers }) => {
   const now = BigInt(await networkHelpers.time.latest());
   const memberId = memberIdFromCode("BENCH-H-1");
 
+  const hospitalProof = await accountProofFor(registry, hospital, memberId);
   const certifyTx = registry
     .connect(certifier)
-    .certify(memberId, metadataCommitment("docs"), kindMask("Hospital"), hospital.address, now + ONE_YEAR);
+    .certify(
+      memberId,
+      metadataCommitment("docs"),
+      kindMask("Hospital"),
+      hospital.address,
+      now + ONE_YEAR,
+      hospitalProof,
+    );
   const certify = await gasOf(certifyTx);
   const proposalId = await registry.proposalCount();
   const vote = await gasOf(registry.connect(g1).vote(proposalId));
@@ -30,8 +39,10 @@ export const consortiumBench: Bench = async ({ ethers, networkHelpers }) => {
     (await (await registry.connect(g1).propose(ProposalAction.Suspend, memberId, ethers.ZeroAddress, 0, 0)).wait())!,
   );
 
-  const addAccount = await gasOf(registry.connect(hospital).addAccount(second.address));
-  await gasOf(registry.connect(hospital).addAccount(third.address));
+  const secondProof = await accountProofFor(registry, second, memberId);
+  const addAccount = await gasOf(registry.connect(hospital).addAccount(second.address, secondProof));
+  const thirdProof = await accountProofFor(registry, third, memberId);
+  await gasOf(registry.connect(hospital).addAccount(third.address, thirdProof));
   const removeAccount = await gasOf(registry.connect(hospital).removeAccount(third.address));
   const renew = await gasOf(registry.connect(certifier).renewCertification(memberId, now + 2n * ONE_YEAR));
   const pause = await gasOf(registry.connect(g1).pauseModule(MODULE_IDS.records));

@@ -27,7 +27,8 @@ export const consortiumTasks = [
         "Comma-separated kinds: Hospital, Laboratory, Manufacturer, Distributor, Pharmacy, Insurer, Regulator",
       ),
     )
-    .addOption(opt("account", "Its first operating account"))
+    .addOption(opt("account", "Its first operating account (optional: the proof names it; if given, must match)"))
+    .addOption(opt("proof", "The account's proof of key for this member (from prove-account, signed by the account)"))
     .addOption(opt("until", "Certification expiry: YYYY-MM-DD or unix seconds"))
     .addOption(opt("documents", "File with its registration documents (only their hash goes on chain)"))
     .addOption(registry)
@@ -63,10 +64,22 @@ export const consortiumTasks = [
     .build(),
   task(["consortium", "account"], "Member: rotate keys by adding or removing one of its own operating accounts")
     .addOption(opt("add", "Account to add"))
+    .addOption(opt("proof", "With --add: the new account's proof of key for this member (from prove-account)"))
     .addOption(opt("remove", "Account to remove (retired for good)"))
     .addOption(registry)
     .addOption(from)
     .setAction(() => import("./consortium/account.js"))
+    .build(),
+  task(
+    ["consortium", "prove-account"],
+    "Holder of a new key: sign its agreement to operate for a member (for account --add, or certify --proof)",
+  )
+    .addOption(opt("member", "The member the key will operate for: id (0x…) or registration code"))
+    .addOption(opt("until", "Proof valid until: YYYY-MM-DD or unix seconds (default: a week)"))
+    .addOption(opt("out", "File to write the proof to"))
+    .addOption(registry)
+    .addOption({ ...from, description: "Which of the network's accounts is the new key (default: the first)" })
+    .setAction(() => import("./consortium/prove-account.js"))
     .build(),
   task(
     ["consortium", "emergency"],

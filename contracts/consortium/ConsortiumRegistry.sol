@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
@@ -22,7 +25,11 @@ import {ConsortiumState, MemberState} from "./libraries/ConsortiumState.sol";
  *   period unless a Pause vote confirms it, and that governor may not pause the module again until a
  *   further voting period has passed; after a Reinstate vote the certifier may not suspend the member
  *   alone for a voting period; the certifier alone only extends a running certification, by at most
- *   `MAX_RENEWAL` ahead. Undoing an emergency step takes a vote.
+ *   `MAX_RENEWAL` ahead and never past an expiry the governors voted (SetCertification). Undoing an
+ *   emergency step takes a vote.
+ * - An account is bound to a member only with its key holder's consent: an EIP-712 `AccountProof`
+ *   signed by that account names the member (and this registry, the chain, a nonce and a deadline).
+ *   So no member can take, or retire, a key it does not hold.
  * - A member rotates its own operating accounts without a vote, but never removes its last one. A
  *   removed account is retired: it can never operate for any member again.
  * - Certification lapses at `certifiedUntil`: from that instant the member is inactive everywhere,
@@ -33,7 +40,7 @@ import {ConsortiumState, MemberState} from "./libraries/ConsortiumState.sol";
  * run in the linked library `ConsortiumGovernance` on the same storage. A member's standing is one
  * packed word (`MemberState`), so `authorize` reads three storage slots: account, member, pause.
  */
-contract ConsortiumRegistry is IConsortiumRegistry {
+contract ConsortiumRegistry is IConsortiumRegistry, EIP712, Nonces {
     using ConsortiumState for ConsortiumState.Layout;
     using EnumerableSet for EnumerableSet.AddressSet;
     using EnumerableSet for EnumerableSet.Bytes32Set;
@@ -43,6 +50,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @notice How far ahead of now the certifier alone may extend a certification (a longer one, a
     /// shorter one or reviving a lapsed one takes a SetCertification vote).
     uint64 public constant MAX_RENEWAL = 3 * 365 days;
+    /// @notice The EIP-712 type an account signs to agree to operate for a member (`AccountProof`).
+    bytes32 public constant ACCOUNT_BINDING_TYPEHASH = keccak256(
+        "AccountBinding(bytes32 memberId,address account,uint256 nonce,uint256 deadline)"
+    );
 
     /// @notice How long a proposal stays open for votes and execution, in seconds.
     uint64 public immutable votingPeriod;
@@ -62,7 +73,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         address[] memory initialGovernors,
         uint256 initialThreshold,
         uint64 votingPeriod_
-    ) {
+    ) EIP712("MedChain ConsortiumRegistry", "1") {
         if (initialCertifier == address(0)) revert ConsortiumZeroAddress();
         if (votingPeriod_ == 0 || votingPeriod_ > MAX_VOTING_PERIOD)
             revert ConsortiumInvalidVotingPeriod(votingPeriod_);
@@ -96,39 +107,29 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     // ================================================================ certification
 
-    /**
-     * @notice Certify an applicant institution and open its admission vote.
-     * @param memberId the institution's id (e.g. a hash of its registration code)
-     * @param metadata commitment to its name and registration documents (kept off chain)
-     * @param kinds bit mask of MemberKind
-     * @param account its first operating account
-     * @param certifiedUntil certification expiry (unix seconds)
-     * @return proposalId the admission proposal the governors vote on
-     */
+    /// @inheritdoc IConsortiumRegistry
     function certify(
         bytes32 memberId,
         bytes32 metadata,
         uint8 kinds,
         address account,
-        uint64 certifiedUntil
+        uint64 certifiedUntil,
+        AccountProof calldata accountProof
     ) external onlyCertifier returns (uint256 proposalId) {
         proposalId = _propose(ProposalAction.Admit, memberId, account, kinds, certifiedUntil, metadata, "");
+        // After the proposal's own checks, so a bad applicant is named before a bad proof.
+        _useAccountProof(memberId, account, accountProof);
         emit ApplicantCertified(proposalId, memberId, kinds, account, certifiedUntil, metadata);
     }
 
-    /**
-     * @notice Extend a member's running certification. The certifier alone only extends: the
-     * certification must not have lapsed, and the new expiry must be later than the current one and
-     * at most `MAX_RENEWAL` from now. Anything else (shortening, reviving a lapsed certification, a
-     * longer term) takes a SetCertification vote.
-     * @param memberId the member (not revoked)
-     * @param certifiedUntil the new expiry
-     */
+    /// @inheritdoc IConsortiumRegistry
     function renewCertification(bytes32 memberId, uint64 certifiedUntil) external onlyCertifier {
         MemberState state = _s.existingMember(memberId);
         if (state.status() == MemberStatus.Revoked) revert ConsortiumInvalidStatus(memberId, state.status());
         uint64 old = state.certifiedUntil();
         uint64 latest = uint64(block.timestamp) + MAX_RENEWAL;
+        uint64 cap = state.renewalCap();
+        if (cap != 0 && cap < latest) latest = cap;
         if (old <= block.timestamp || certifiedUntil <= old || certifiedUntil > latest) {
             revert ConsortiumRenewalNeedsVote(memberId, old, certifiedUntil, latest);
         }
@@ -219,27 +220,20 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     // ================================================================ key rotation
 
-    /**
-     * @notice Add an operating account to the caller's member. No vote is needed.
-     * @param account the new account; must not belong to any member nor have been retired
-     */
-    function addAccount(address account) external {
+    /// @inheritdoc IConsortiumRegistry
+    function addAccount(address account, AccountProof calldata proof) external {
         bytes32 memberId = _s.memberOfAccount[msg.sender];
         if (memberId == bytes32(0)) revert ConsortiumNotMember(msg.sender);
         MemberState state = _s.members[memberId];
         if (state.status() != MemberStatus.Active || block.timestamp >= state.certifiedUntil()) {
             revert ConsortiumMemberNotActive(memberId, state.status(), state.certifiedUntil());
         }
+        _s.checkFreeAccount(account);
+        _useAccountProof(memberId, account, proof);
         _s.bindAccount(memberId, account);
     }
 
-    /**
-     * @notice Remove an operating account from the caller's member. It loses all rights at once and
-     * can never be used again. The last account cannot be removed. A suspended member, or one whose
-     * certification lapsed, may still remove accounts (to retire a leaked key before reinstatement);
-     * a revoked member may not.
-     * @param account the account to remove (may be the caller itself)
-     */
+    /// @inheritdoc IConsortiumRegistry
     function removeAccount(address account) external {
         bytes32 memberId = _s.memberOfAccount[msg.sender];
         if (memberId == bytes32(0)) revert ConsortiumNotMember(msg.sender);
@@ -317,8 +311,24 @@ contract ConsortiumRegistry is IConsortiumRegistry {
                 kinds: state.kinds(),
                 status: state.status(),
                 certifiedUntil: state.certifiedUntil(),
-                admittedAt: state.admittedAt()
+                admittedAt: state.admittedAt(),
+                renewalCap: state.renewalCap()
             });
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function nonces(address account) public view override(IConsortiumRegistry, Nonces) returns (uint256) {
+        return super.nonces(account);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function accountBindingDigest(
+        bytes32 memberId,
+        address account,
+        uint256 nonce,
+        uint256 deadline
+    ) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(ACCOUNT_BINDING_TYPEHASH, memberId, account, nonce, deadline)));
     }
 
     /// @notice The central node's account, which certifies applicants and may suspend in emergencies.
@@ -411,6 +421,25 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             assembly ("memory-safe") {
                 revert(add(returned, 0x20), mload(returned))
             }
+        }
+    }
+
+    /**
+     * @dev Reverts unless `proof` is `account`'s unexpired signature, with its next nonce, agreeing to
+     * operate for `memberId`; uses the nonce up. The signed member id is what stops a replay by
+     * another member (a front-run rotation computes its own member id and fails); the domain binds
+     * this registry and chain; the nonce makes each proof count once (a new certification of the same
+     * applicant needs a new proof).
+     */
+    function _useAccountProof(bytes32 memberId, address account, AccountProof calldata proof) private {
+        if (block.timestamp > proof.deadline) {
+            revert ConsortiumAccountProofExpired(account, proof.deadline, block.timestamp);
+        }
+        uint256 expected = _useNonce(account);
+        if (proof.nonce != expected) revert ConsortiumInvalidAccountNonce(account, proof.nonce, expected);
+        bytes32 digest = accountBindingDigest(memberId, account, proof.nonce, proof.deadline);
+        if (!SignatureChecker.isValidSignatureNow(account, digest, proof.signature)) {
+            revert ConsortiumInvalidAccountProof(account, memberId);
         }
     }
 

@@ -55,6 +55,20 @@ interface IConsortiumRegistry {
         MemberStatus status; // lifecycle status; an expired certification makes it inactive too
         uint64 certifiedUntil; // certification expiry (unix seconds); inactive from this instant on
         uint64 admittedAt; // when the admission was executed
+        uint64 renewalCap; // the expiry a SetCertification vote set: the certifier alone never renews past it (0: none)
+    }
+
+    /**
+     * @notice Proof that the holder of an account's key agrees to operate for a member: its EIP-712
+     * signature of `AccountBinding(bytes32 memberId,address account,uint256 nonce,uint256 deadline)`
+     * under this registry's domain (name "MedChain ConsortiumRegistry", version "1", the chain id and
+     * the registry's address). ERC-1271 contract accounts are accepted. Asked when an account is
+     * bound: by `addAccount` and by `certify` (the account an admission will bind).
+     */
+    struct AccountProof {
+        uint256 nonce; // the account's next nonce (`nonces(account)`), used once
+        uint256 deadline; // the proof is refused after this instant (unix seconds)
+        bytes signature; // the account's signature (65 bytes for a key; any length for ERC-1271)
     }
 
     /// @notice A governance proposal awaiting votes.
@@ -96,6 +110,12 @@ interface IConsortiumRegistry {
     error ConsortiumAccountTaken(address account, bytes32 memberId);
     /// @dev The account was removed from a member once and can never be used again.
     error ConsortiumAccountRetired(address account);
+    /// @dev The account's proof of key is past its deadline.
+    error ConsortiumAccountProofExpired(address account, uint256 deadline, uint256 nowTimestamp);
+    /// @dev The account's proof of key carries another nonce than the account's next one.
+    error ConsortiumInvalidAccountNonce(address account, uint256 nonce, uint256 expected);
+    /// @dev The signature is not the account's over its binding to `memberId` (key rotation or admission).
+    error ConsortiumInvalidAccountProof(address account, bytes32 memberId);
     /// @dev The account does not belong to the caller's member.
     error ConsortiumAccountNotOwned(address account, bytes32 memberId);
     /// @dev A member cannot remove its last operating account.
@@ -134,8 +154,9 @@ interface IConsortiumRegistry {
     /// @dev The governors reinstated this member less than a voting period ago: the certifier may not
     /// suspend it again alone before `allowedFrom` (a Suspend vote may).
     error ConsortiumSuspensionCoolingDown(bytes32 memberId, uint64 allowedFrom);
-    /// @dev The certifier alone only extends a certification that has not lapsed, to at most `latest`;
-    /// shortening it, reviving a lapsed one or going further takes a SetCertification vote.
+    /// @dev The certifier alone only extends a certification that has not lapsed, to at most `latest`
+    /// (three years ahead, or the expiry a SetCertification vote set if that is earlier); shortening
+    /// it, reviving a lapsed one or going further takes a SetCertification vote.
     error ConsortiumRenewalNeedsVote(bytes32 memberId, uint64 certifiedUntil, uint64 requested, uint64 latest);
 
     // ---------------------------------------------------------------- events
@@ -184,7 +205,8 @@ interface IConsortiumRegistry {
     event MemberRevoked(bytes32 indexed memberId);
     /// @dev The certifier renewed a member's certification.
     event CertificationRenewed(bytes32 indexed memberId, uint64 oldExpiry, uint64 newExpiry);
-    /// @dev The governors set a member's certification expiry by vote (SetCertification).
+    /// @dev The governors set a member's certification expiry by vote (SetCertification); the certifier
+    /// alone never renews past `newExpiry` (until another SetCertification vote).
     event CertificationSet(bytes32 indexed memberId, uint64 oldExpiry, uint64 newExpiry);
     /// @dev A member added an operating account.
     event AccountAdded(bytes32 indexed memberId, address indexed account);
@@ -231,6 +253,9 @@ interface IConsortiumRegistry {
     /// @notice Whether member `memberId` is active, certified now, and has one of the kinds in `kindMask`.
     function isActiveMemberId(bytes32 memberId, uint8 kindMask) external view returns (bool);
 
+    /// @notice The next nonce an account's proof of key (`AccountProof`) must carry.
+    function nonces(address account) external view returns (uint256);
+
     /// @notice The member an account operates for (zero if none).
     function memberOf(address account) external view returns (bytes32 memberId);
 
@@ -252,6 +277,68 @@ interface IConsortiumRegistry {
      * instant: not paused.
      */
     function pausedUntil(bytes32 moduleId) external view returns (uint64);
+
+    // ---------------------------------------------------------------- membership and keys
+
+    /**
+     * @notice The certifier certifies an applicant institution and opens its admission vote.
+     * @param memberId the institution's id (e.g. a hash of its registration code)
+     * @param metadata commitment to its name and registration documents (kept off chain)
+     * @param kinds bit mask of MemberKind
+     * @param account its first operating account
+     * @param certifiedUntil certification expiry (unix seconds)
+     * @param accountProof `account`'s signed agreement to operate for `memberId` (used up here; the
+     * admission binds the account without asking again)
+     * @return proposalId the admission proposal the governors vote on
+     */
+    function certify(
+        bytes32 memberId,
+        bytes32 metadata,
+        uint8 kinds,
+        address account,
+        uint64 certifiedUntil,
+        AccountProof calldata accountProof
+    ) external returns (uint256 proposalId);
+
+    /**
+     * @notice Extend a member's running certification. The certifier alone only extends: the
+     * certification must not have lapsed, and the new expiry must be later than the current one and
+     * at most `MAX_RENEWAL` from now, and never past the expiry of the member's last SetCertification
+     * vote (its `renewalCap`: the vote's decision is not the certifier's to undo). Anything else
+     * (shortening, reviving a lapsed certification, a longer term) takes a SetCertification vote.
+     * @param memberId the member (not revoked)
+     * @param certifiedUntil the new expiry
+     */
+    function renewCertification(bytes32 memberId, uint64 certifiedUntil) external;
+
+    /**
+     * @notice Add an operating account to the caller's member. No vote is needed, but the new
+     * account's key must agree: `proof` is its signature naming the caller's member, so no member can
+     * bind (and then retire) a key it does not hold, nor take over another member's rotation.
+     * @param account the new account; must not belong to any member nor have been retired
+     * @param proof `account`'s signed agreement to operate for the caller's member
+     */
+    function addAccount(address account, AccountProof calldata proof) external;
+
+    /**
+     * @notice Remove an operating account from the caller's member. It loses all rights at once and
+     * can never be used again. The last account cannot be removed. A suspended member, or one whose
+     * certification lapsed, may still remove accounts (to retire a leaked key before reinstatement);
+     * a revoked member may not.
+     * @param account the account to remove (may be the caller itself)
+     */
+    function removeAccount(address account) external;
+
+    /**
+     * @notice The EIP-712 digest an account signs (or an ERC-1271 account approves) to agree to
+     * operate for `memberId`: what `AccountProof.signature` covers.
+     */
+    function accountBindingDigest(
+        bytes32 memberId,
+        address account,
+        uint256 nonce,
+        uint256 deadline
+    ) external view returns (bytes32);
 
     // ---------------------------------------------------------------- governed calls
 

@@ -106,13 +106,19 @@ export const genomicsChapter: Chapter = async (story) => {
   const labs: Array<(typeof LABS)[number] & { id: string; c: GenomicsConnection }> = [];
   for (const [i, lab] of LABS.entries()) {
     const memberId = memberIdFromCode(lab.code);
-    await admitMember(registry, cast.institute, cast.governors.slice(0, 2), {
-      memberId,
-      metadata: metadataCommitment(`${lab.name}|${lab.code}`),
-      kinds: kindMask("Laboratory"),
-      account: labAccounts[i]!.address,
-      certifiedUntil: now + 365n * 86_400n,
-    });
+    await admitMember(
+      registry,
+      cast.institute,
+      cast.governors.slice(0, 2),
+      {
+        memberId,
+        metadata: metadataCommitment(`${lab.name}|${lab.code}`),
+        kinds: kindMask("Laboratory"),
+        account: labAccounts[i]!.address,
+        certifiedUntil: now + 365n * 86_400n,
+      },
+      labAccounts[i]!,
+    );
     labs.push({ ...lab, id: memberId, c: as(labAccounts[i]!) });
     story.say(`The institute certifies ${lab.name} (${lab.code}) as a testing laboratory; two governors vote it in.`);
   }

@@ -2,7 +2,9 @@
 # End-to-end on a chain that is not Hardhat's: starts anvil as a stand-in consortium chain with
 # zero gas price and its own chain id, deploys the registry with Ignition through the `consortium`
 # network (URL, chain id and deployer key from the environment, as an operator would configure
-# them), then admits a member and rotates a key with the operator tasks.
+# them), then admits a member and rotates a key with the operator tasks. Each new operating key
+# signs its own proof of key (`prove-account`, run with that key as the network's key, as its
+# holder would on its own machine) before it is bound.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,6 +25,10 @@ export CONSORTIUM_CHAIN_ID=$CHAIN_ID
 DEPLOYER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 HOSPITAL=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
 SPARE=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
+FOURTH=0x90F79bf6EB2c4f870365E785982E1f101E93b906
+# anvil's second and third development keys: the hospital's and its spare key's holders
+HOSPITAL_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+SPARE_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 
 work=$(mktemp -d)
 setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
@@ -45,12 +51,18 @@ test -f "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json"
 
 echo "registration documents of an invented hospital" > "$work/docs.txt"
 N="--network consortium"
-npx hardhat consortium certify --code E2E-HOSP --kinds Hospital --account "$HOSPITAL" --until 2099-01-01 --documents "$work/docs.txt" $N
+# The applicant's key agrees to operate for E2E-HOSP; the certifier submits its proof.
+CONSORTIUM_DEPLOYER_KEY=$HOSPITAL_KEY npx hardhat consortium prove-account --member E2E-HOSP --out "$work/hospital.proof.json" $N
+npx hardhat consortium certify --code E2E-HOSP --kinds Hospital --account "$HOSPITAL" --until 2099-01-01 --documents "$work/docs.txt" --proof "$work/hospital.proof.json" $N
 npx hardhat consortium vote --proposal 1 $N
 npx hardhat consortium execute --proposal 1 $N
+# Key rotation: the spare key proves itself for E2E-HOSP; the hospital adds it with that proof.
+CONSORTIUM_DEPLOYER_KEY=$SPARE_KEY npx hardhat consortium prove-account --member E2E-HOSP --out "$work/spare.proof.json" $N
+CONSORTIUM_DEPLOYER_KEY=$HOSPITAL_KEY npx hardhat consortium account --add "$SPARE" --proof "$work/spare.proof.json" $N
 members=$(npx hardhat consortium members $N)
 echo "$members"
 echo "$members" | contains -E "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
+echo "$members" | contains "$SPARE" || { echo "e2e: the rotated key was not added"; exit 1; }
 
 # A refused call must print one line naming the problem and fail.
 if out=$(npx hardhat consortium vote --proposal 1 $N 2>&1); then echo "e2e: a second vote was accepted"; exit 1; fi
@@ -65,9 +77,30 @@ expect_error() {
   echo "refused as expected: $out"
 }
 expect_error '--account: "0x12" is not an address' \
-  npx hardhat consortium certify --code X --kinds Hospital --account 0x12 --until 2099-01-01 --documents "$work/docs.txt" $N
+  npx hardhat consortium certify --code X --kinds Hospital --account 0x12 --until 2099-01-01 --documents "$work/docs.txt" --proof "$work/hospital.proof.json" $N
 expect_error 'ConsortiumUnknownMember' npx hardhat consortium renew --member NO-SUCH-CODE --until 2099-01-01 $N
-expect_error 'ConsortiumNotMember' npx hardhat consortium account --add "$SPARE" $N
+expect_error 'needs its proof of key' npx hardhat consortium account --add "$SPARE" $N
+# A proof is for the member it names: certifying another applicant with it is refused before sending.
+expect_error 'memberId: the proof binds the account to member' \
+  npx hardhat consortium certify --code E2E-OTHER --kinds Hospital --until 2099-01-01 --documents "$work/docs.txt" --proof "$work/hospital.proof.json" $N
+# On chain, a member cannot bind a key it does not hold: the hospital's spare key forges the proof
+# of a fourth, unused key (signing that key's binding itself); the registry refuses it.
+node --input-type=module -e "
+  import { readFileSync, writeFileSync } from 'node:fs';
+  import { ethers } from 'ethers';
+  const p = JSON.parse(readFileSync('$work/spare.proof.json', 'utf8'));
+  const forger = new ethers.Wallet('$SPARE_KEY');
+  const domain = { name: 'MedChain ConsortiumRegistry', version: '1', chainId: BigInt(p.chainId), verifyingContract: p.registry };
+  const types = { AccountBinding: [['memberId', 'bytes32'], ['account', 'address'], ['nonce', 'uint256'], ['deadline', 'uint256']].map(([name, type]) => ({ name, type })) };
+  const forged = { memberId: p.memberId, account: '$FOURTH', nonce: 0n, deadline: BigInt(p.deadline) };
+  const signature = await forger.signTypedData(domain, types, forged);
+  writeFileSync('$work/forged.proof.json', JSON.stringify({ ...p, account: '$FOURTH', nonce: '0', signature }));
+"
+(
+  export CONSORTIUM_DEPLOYER_KEY=$SPARE_KEY
+  expect_error "ConsortiumInvalidAccountProof(account=$FOURTH" \
+    npx hardhat consortium account --add "$FOURTH" --proof "$work/forged.proof.json" $N
+) || exit 1
 echo "e2e: the consortium chain (anvil, chain $CHAIN_ID, zero gas price) runs the registry and its tasks"
 
 # The rest of the suite on the same chain, reusing the registry deployment: records, provenance and
@@ -86,7 +119,8 @@ for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Cl
   Genomics#GenomicDatasets Genomics#GenomicQueries Genomics#VariantInterpretations; do
   grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
 done
-npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
+npx hardhat consortium prove-account --member E2E-OPS --out "$work/ops.proof.json" $N
+npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --until 2099-01-01 --documents "$work/docs.txt" --proof "$work/ops.proof.json" $N
 npx hardhat consortium vote --proposal 2 $N
 npx hardhat consortium execute --proposal 2 $N
 # GS1 company prefixes belong to their owners: a product under a prefix nobody holds is refused; the

@@ -14,6 +14,8 @@ import {
   metadataCommitment,
   memberIdFromCode,
   openRegistry,
+  proveAccount,
+  toAccountProof,
   vote,
 } from "medchain/consortium";
 import { anchorRecords, loadRecords, patientAccountFor, patientMapOf, readProof, verifyRecord } from "medchain/records";
@@ -42,7 +44,10 @@ const check = (what) => console.log(`ok - ${what}`);
 
 // Consortium: certify the operator's institution, vote (1-of-1), execute, list.
 const code = "PKG-HOSP-0001";
+// The operator's own key proves it agrees to operate for the institution (it is both here).
+const accountProof = toAccountProof(await proveAccount(conn, { memberId: memberIdFromCode(code) }));
 const certified = await certify(conn, {
+  accountProof,
   memberId: memberIdFromCode(code),
   metadata: metadataCommitment("registration documents of an invented hospital"),
   kinds: kindMask("Hospital", "Manufacturer"),

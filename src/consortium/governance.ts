@@ -4,6 +4,7 @@ import type { ConsortiumRegistry } from "../../typechain-types/index.js";
 import { withSigner, type Connection } from "../chain/connection.js";
 import { MedChainError } from "../chain/errors.js";
 import { decodeEvents, mined, requireEvent, sendTx, type TxResult } from "../chain/send.js";
+import { accountProofFor, type AccountProof } from "./account-proof.js";
 import type { ProposalArgs } from "./args.js";
 import { openRegistry } from "./connect.js";
 import { MEMBER_STATUS, kindNames, type MemberKindName, type MemberStatusName } from "./kinds.js";
@@ -15,6 +16,11 @@ export interface Applicant {
   kinds: number;
   account: string;
   certifiedUntil: bigint;
+}
+
+/** An applicant with its account's proof of key (signed by `account` for `memberId`). */
+export interface ProvenApplicant extends Applicant {
+  accountProof: AccountProof;
 }
 
 /** A member as shown to operators. */
@@ -37,11 +43,16 @@ function withProposal(result: TxResult): ProposalResult {
   return { ...result, proposalId: requireEvent(result, "ProposalCreated").args.proposalId as bigint };
 }
 
-/** The certifier certifies an applicant, opening its admission vote. */
-export async function certify(conn: Connection, applicant: Applicant): Promise<ProposalResult> {
+/**
+ * The certifier certifies an applicant, opening its admission vote. The applicant's account must
+ * have signed its proof of key for the applicant's member id (`proveAccount`).
+ */
+export async function certify(conn: Connection, applicant: ProvenApplicant): Promise<ProposalResult> {
   const registry = await openRegistry(conn);
-  const { memberId, metadata, kinds, account, certifiedUntil } = applicant;
-  return withProposal(await sendTx(conn, registry.certify(memberId, metadata, kinds, account, certifiedUntil)));
+  const { memberId, metadata, kinds, account, certifiedUntil, accountProof } = applicant;
+  return withProposal(
+    await sendTx(conn, registry.certify(memberId, metadata, kinds, account, certifiedUntil, accountProof)),
+  );
 }
 
 /** A governor proposes a change (see `proposalFrom` for the arguments of each action). */
@@ -61,9 +72,15 @@ export async function execute(conn: Connection, params: { proposalId: bigint }):
   return sendTx(conn, (await openRegistry(conn)).execute(params.proposalId));
 }
 
-/** A member adds one of its own operating accounts (key rotation; no vote). */
-export async function addAccount(conn: Connection, params: { account: string }): Promise<TxResult> {
-  return sendTx(conn, (await openRegistry(conn)).addAccount(params.account));
+/**
+ * A member adds an operating account (key rotation; no vote), with the new account's proof of key
+ * signed for the member (`proveAccount` with the new key).
+ */
+export async function addAccount(
+  conn: Connection,
+  params: { account: string; proof: AccountProof },
+): Promise<TxResult> {
+  return sendTx(conn, (await openRegistry(conn)).addAccount(params.account, params.proof));
 }
 
 /** A member removes one of its own operating accounts; the account is retired for good. */
@@ -90,14 +107,17 @@ export async function renewCertification(
 }
 
 /**
- * Certify and admit in one go: the certifier certifies, each governor votes, the last one executes.
- * Returns the proposal id.
+ * Certify and admit in one go: the applicant's account key signs its proof, the certifier certifies,
+ * each governor votes, the last one executes. Returns the proposal id.
  */
 export async function admit(
   conn: Connection,
-  params: { certifier: Signer; governors: Signer[]; applicant: Applicant },
+  params: { certifier: Signer; governors: Signer[]; applicant: Applicant; accountKey: Signer },
 ): Promise<bigint> {
-  const { proposalId } = await certify(withSigner(conn, params.certifier), params.applicant);
+  const registry = await openRegistry(conn);
+  const accountProof = await accountProofFor(registry, params.accountKey, params.applicant.memberId);
+  const applicant = { ...params.applicant, accountProof };
+  const { proposalId } = await certify(withSigner(conn, params.certifier), applicant);
   for (const governor of params.governors) await vote(withSigner(conn, governor), { proposalId });
   const executor = params.governors.at(-1) ?? params.certifier;
   await execute(withSigner(conn, executor), { proposalId });
@@ -133,15 +153,22 @@ export async function voteAndExecute(
   return mined(registry.connect(executor as Signer).execute(proposalId));
 }
 
-/** Certify and admit on a registry instance (what test fixtures do for each institution). */
+/**
+ * Certify and admit on a registry instance (what test fixtures do for each institution); `accountKey`
+ * is the applicant account's key, which signs its proof.
+ */
 export async function admitMember(
   registry: ConsortiumRegistry,
   certifier: Signer,
   governors: Signer[],
   applicant: Applicant,
+  accountKey: Signer,
 ): Promise<bigint> {
   const { memberId, metadata, kinds, account, certifiedUntil } = applicant;
-  const receipt = await mined(registry.connect(certifier).certify(memberId, metadata, kinds, account, certifiedUntil));
+  const proof = await accountProofFor(registry, accountKey, memberId);
+  const receipt = await mined(
+    registry.connect(certifier).certify(memberId, metadata, kinds, account, certifiedUntil, proof),
+  );
   const proposalId = proposalIdFrom(registry, receipt);
   await voteAndExecute(registry, governors, proposalId);
   return proposalId;

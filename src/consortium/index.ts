@@ -19,8 +19,27 @@ export {
   vote,
   type Applicant,
   type MemberRow,
+  type ProvenApplicant,
   type ProposalResult,
 } from "./governance.js";
+export {
+  ACCOUNT_BINDING_TYPES,
+  ACCOUNT_PROOF_FORMAT,
+  accountProofFileSchema,
+  accountProofFor,
+  DEFAULT_PROOF_SECONDS,
+  loadAccountProof,
+  proofFromFile,
+  proveAccount,
+  readAccountProof,
+  registryDomain,
+  signAccountProof,
+  toAccountProof,
+  writeAccountProof,
+  type AccountBinding,
+  type AccountProof,
+  type AccountProofFile,
+} from "./account-proof.js";
 export { proposalFrom, type ProposalArgs } from "./args.js";
 export { openRegistry } from "./connect.js";
 export { memberIdFromCode, metadataCommitment } from "./ids.js";

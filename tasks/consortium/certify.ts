@@ -4,6 +4,7 @@ import { readBoundedFile } from "../../src/chain/files.js";
 import { checkRegistrationCode, memberIdFromCode } from "../../src/chain/members.js";
 import { isoDate } from "../../src/chain/values.js";
 import { parseDate } from "../../src/consortium/args.js";
+import { loadAccountProof } from "../../src/consortium/account-proof.js";
 import { checkAddress } from "../../src/consortium/connect.js";
 import { certify } from "../../src/consortium/governance.js";
 import { metadataCommitment } from "../../src/consortium/ids.js";
@@ -17,6 +18,7 @@ interface Args extends RegistryArgs {
   account: string;
   until: string;
   documents: string;
+  proof: string;
 }
 
 /** Registration documents are hashed, never sent; 256 MiB covers scanned paperwork. */
@@ -28,13 +30,20 @@ export default async function certifyTask(args: Args, hre: HardhatRuntimeEnviron
     if (args.documents === "") throw new MedChainError("--documents: the file of registration documents is required");
     const memberId = memberIdFromCode(code);
     const kinds = parseKinds(args.kinds);
-    const account = checkAddress(args.account, "account");
+    const named = args.account === "" ? undefined : checkAddress(args.account, "account");
     const certifiedUntil = parseDate(args.until, "until");
+    if (args.proof === "") {
+      throw new MedChainError(
+        "--proof: the applicant account's proof of key is required (prove-account, signed by it)",
+      );
+    }
     return async (conn) => {
+      const { account, proof: accountProof } = await loadAccountProof(conn, args.proof, { memberId, account: named });
       const metadata = metadataCommitment(await readBoundedFile(args.documents, { maxBytes: MAX_DOCUMENT_BYTES }));
-      const result = await certify(conn, { memberId, metadata, kinds, account, certifiedUntil });
+      const result = await certify(conn, { memberId, metadata, kinds, account, certifiedUntil, accountProof });
       return [
-        `certified ${code} (${kindNames(kinds).join(", ")}) until ${isoDate(certifiedUntil)} as member ${memberId}: ` +
+        `certified ${code} (${kindNames(kinds).join(", ")}) until ${isoDate(certifiedUntil)} as member ${memberId} ` +
+          `with account ${account}: ` +
           `proposal ${result.proposalId}; the governors now vote on its admission`,
         result,
       ];

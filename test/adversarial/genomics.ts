@@ -18,6 +18,7 @@ import { duoMask } from "../../src/genomics/duo.js";
 import { cellsRootOf } from "../../src/genomics/release.js";
 import { variantIdOf } from "../../src/genomics/vrs.js";
 import { kindMask } from "../../src/consortium/kinds.js";
+import { addAccountWithProof } from "../helpers/consortium.js";
 import {
   DAY,
   GRU,
@@ -122,7 +123,7 @@ describe("adversarial: genomics", function () {
     it("a key the lab removed signs for nobody", async function () {
       const fx = await loadGenomics();
       const spare = fx.spareAccounts[1]!;
-      await fx.registry.connect(fx.labs[0].account).addAccount(spare.address);
+      await addAccountWithProof(fx.registry, fx.labs[0].account, spare);
       const { m, signature } = await signed(fx, fx.labs[0], { name: ethers.encodeBytes32String("old-key") });
       await fx.registry.connect(spare).removeAccount(fx.labs[0].account.address);
       await expect(fx.datasets.register(versionTuple(m), fx.labs[0].account.address, signature))
@@ -332,7 +333,7 @@ describe("adversarial: genomics", function () {
     it("double classification: a lab submitting again for the same variant and condition, from another key, counts once", async function () {
       const fx = await loadGenomics();
       const spare = fx.spareAccounts[3]!;
-      await fx.registry.connect(fx.labs[0].account).addAccount(spare.address);
+      await addAccountWithProof(fx.registry, fx.labs[0].account, spare);
       const other = asSigner(fx.labs[0].c, spare);
       const args = {
         lab: fx.labs[0].id,

@@ -16,6 +16,7 @@ import { consentFileOf, newRecordsScope, scopeProofOf, scopeRootOf } from "../..
 import { loadRecords } from "../../src/records/input.js";
 import { buildBatch, recordLeaf, subjectOfAccount, type LeafValue } from "../../src/records/merkle.js";
 import { readProof } from "../../src/records/proof.js";
+import { addAccountWithProof } from "../helpers/consortium.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -258,7 +259,7 @@ describe("adversarial: records", function () {
         .connect(fx.hospitalRegulator)
         .breakGlass(fx.ids.hospitalA, fx.leaf, fx.batch.root, fx.batch.proofs[0]!, 1);
       const second = fx.outsider;
-      await fx.registry.connect(fx.hospitalRegulator).addAccount(second.address);
+      await addAccountWithProof(fx.registry, fx.hospitalRegulator, second);
       await expect(fx.records.connect(second).markReviewed(1))
         .to.be.revertedWithCustomError(fx.records, "RecordsSelfReview")
         .withArgs(1n, fx.ids.hospitalRegulator);

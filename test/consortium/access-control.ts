@@ -6,6 +6,7 @@ import {
   PROVENANCE,
   ProposalAction,
   RECORDS,
+  addAccount,
   applicant,
   certify,
   ethers,
@@ -13,6 +14,7 @@ import {
   loadRegistry,
   networkHelpers,
   passProposal,
+  proofFor,
   type MemberHandle,
   type RegistryFixture,
 } from "./fixture.js";
@@ -42,7 +44,7 @@ const notMember = async (_fx: RegistryFixture, s: HardhatEthersSigner): Promise<
 /** A hospital account that was removed (retired) from its member. */
 async function retiredAccount(fx: RegistryFixture): Promise<HardhatEthersSigner> {
   const key = fx.fresh[5]!;
-  await fx.registry.connect(fx.hospital.account).addAccount(key.address);
+  await addAccount(fx, fx.hospital.account, key.address);
   await fx.registry.connect(fx.hospital.account).removeAccount(key.address);
   return key;
 }
@@ -97,7 +99,16 @@ const RESTRICTED: Restricted[] = [
     refusal: onlyCertifier,
     call: async (fx, s) => {
       const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
-      return fx.registry.connect(s).certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil);
+      return fx.registry
+        .connect(s)
+        .certify(
+          a.memberId,
+          a.metadata,
+          a.kinds,
+          a.account,
+          a.certifiedUntil,
+          await proofFor(fx, a.account, a.memberId),
+        );
     },
   },
   {
@@ -141,7 +152,7 @@ const RESTRICTED: Restricted[] = [
   {
     name: "addAccount",
     refusal: onlyActiveMember,
-    call: async (fx, s) => fx.registry.connect(s).addAccount(fx.fresh[0]!.address),
+    call: async (fx, s) => addAccount(fx, s, fx.fresh[0]!.address),
   },
   {
     name: "removeAccount",

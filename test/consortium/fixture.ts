@@ -2,6 +2,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { network } from "hardhat";
 
 import type { GuardedModuleMock } from "../../typechain-types/index.js";
+import { accountProofFor, type AccountProof } from "../../src/consortium/account-proof.js";
 import { memberIdFromCode, metadataCommitment } from "../../src/consortium/ids.js";
 import { MODULE_IDS, ProposalAction, kindMask, type MemberKindName } from "../../src/consortium/kinds.js";
 import { ONE_YEAR, admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
@@ -156,9 +157,31 @@ export async function applicant(code: string, kind: MemberKindName, account: str
   };
 }
 
-/** The certifier certifies an applicant; returns the admission proposal id. */
+/** The certifier certifies an applicant (its account's key signs the proof); returns the admission proposal id. */
 export async function certify(fx: ConsortiumFixture, a: Awaited<ReturnType<typeof applicant>>): Promise<bigint> {
   const id = await nextProposalId(fx);
-  await fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil);
+  const proof = await proofFor(fx, a.account, a.memberId);
+  await fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil, proof);
   return id;
+}
+
+/** A proof that carries no signature: what a member holding no key of the account can offer. */
+export const NO_PROOF: AccountProof = { nonce: 0n, deadline: 2n ** 64n, signature: "0x" };
+
+/**
+ * The proof `account`'s key signs for binding it to `memberId`: by the local signer of that
+ * address, or {@link NO_PROOF} for an address no local key holds (the zero address, a contract).
+ */
+export async function proofFor(fx: ConsortiumFixture, account: string, memberId: string): Promise<AccountProof> {
+  const key = (await ethers.getSigners()).find((s) => s.address === account);
+  return key === undefined ? NO_PROOF : accountProofFor(fx.registry, key, memberId);
+}
+
+/**
+ * `caller` adds `account` to its member, with the proof `account`'s key signs for that member: key
+ * rotation as an honest member does it. Returns the transaction (for `expect(...)`).
+ */
+export async function addAccount(fx: ConsortiumFixture, caller: HardhatEthersSigner, account: string) {
+  const proof = await proofFor(fx, account, await fx.registry.memberOf(caller.address));
+  return fx.registry.connect(caller).addAccount(account, proof);
 }

@@ -7,18 +7,22 @@ import {
   ProposalAction,
   RECORDS,
   Status,
+  addAccount,
   applicant,
   certify,
   ethers,
   kindMask,
   loadRegistry,
   networkHelpers,
+  NO_PROOF,
   passProposal,
+  proofFor,
   propose,
   proposeWithVotes,
   voteBy,
   type RegistryFixture,
 } from "./fixture.js";
+import { accountProofFor } from "../../src/consortium/account-proof.js";
 
 const { time } = networkHelpers;
 
@@ -145,7 +149,14 @@ describe("ConsortiumRegistry", function () {
       const id = (await fx.registry.proposalCount()) + 1n;
       const tx = fx.registry
         .connect(fx.certifier)
-        .certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil);
+        .certify(
+          a.memberId,
+          a.metadata,
+          a.kinds,
+          a.account,
+          a.certifiedUntil,
+          await proofFor(fx, a.account, a.memberId),
+        );
       await expect(tx)
         .to.emit(fx.registry, "ApplicantCertified")
         .withArgs(id, a.memberId, a.kinds, a.account, a.certifiedUntil, a.metadata);
@@ -377,7 +388,16 @@ describe("ConsortiumRegistry", function () {
         const fx = await loadRegistry();
         const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
         await expect(
-          fx.registry.connect(fx.certifier).certify(ethers.ZeroHash, a.metadata, a.kinds, a.account, a.certifiedUntil),
+          fx.registry
+            .connect(fx.certifier)
+            .certify(
+              ethers.ZeroHash,
+              a.metadata,
+              a.kinds,
+              a.account,
+              a.certifiedUntil,
+              await proofFor(fx, a.account, ethers.ZeroHash),
+            ),
         ).to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidMemberId");
       });
 
@@ -385,7 +405,16 @@ describe("ConsortiumRegistry", function () {
         const fx = await loadRegistry();
         const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
         await expect(
-          fx.registry.connect(fx.certifier).certify(fx.hospital.id, a.metadata, a.kinds, a.account, a.certifiedUntil),
+          fx.registry
+            .connect(fx.certifier)
+            .certify(
+              fx.hospital.id,
+              a.metadata,
+              a.kinds,
+              a.account,
+              a.certifiedUntil,
+              await proofFor(fx, a.account, fx.hospital.id),
+            ),
         )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumMemberExists")
           .withArgs(fx.hospital.id);
@@ -396,7 +425,16 @@ describe("ConsortiumRegistry", function () {
           const fx = await loadRegistry();
           const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
           await expect(
-            fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, kinds, a.account, a.certifiedUntil),
+            fx.registry
+              .connect(fx.certifier)
+              .certify(
+                a.memberId,
+                a.metadata,
+                kinds,
+                a.account,
+                a.certifiedUntil,
+                await proofFor(fx, a.account, a.memberId),
+              ),
           )
             .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidKinds")
             .withArgs(kinds);
@@ -407,7 +445,16 @@ describe("ConsortiumRegistry", function () {
         const fx = await loadRegistry();
         const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
         await expect(
-          fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, 0x7f, a.account, a.certifiedUntil),
+          fx.registry
+            .connect(fx.certifier)
+            .certify(
+              a.memberId,
+              a.metadata,
+              0x7f,
+              a.account,
+              a.certifiedUntil,
+              await proofFor(fx, a.account, a.memberId),
+            ),
         ).to.emit(fx.registry, "ApplicantCertified");
       });
 
@@ -415,7 +462,16 @@ describe("ConsortiumRegistry", function () {
         const fx = await loadRegistry();
         const a = await applicant("H-900", "Hospital", ethers.ZeroAddress);
         await expect(
-          fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil),
+          fx.registry
+            .connect(fx.certifier)
+            .certify(
+              a.memberId,
+              a.metadata,
+              a.kinds,
+              a.account,
+              a.certifiedUntil,
+              await proofFor(fx, a.account, a.memberId),
+            ),
         ).to.be.revertedWithCustomError(fx.registry, "ConsortiumZeroAddress");
       });
 
@@ -423,7 +479,16 @@ describe("ConsortiumRegistry", function () {
         const fx = await loadRegistry();
         const a = await applicant("H-900", "Hospital", fx.lab.account.address);
         await expect(
-          fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil),
+          fx.registry
+            .connect(fx.certifier)
+            .certify(
+              a.memberId,
+              a.metadata,
+              a.kinds,
+              a.account,
+              a.certifiedUntil,
+              await proofFor(fx, a.account, a.memberId),
+            ),
         )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountTaken")
           .withArgs(fx.lab.account.address, fx.lab.id);
@@ -432,11 +497,20 @@ describe("ConsortiumRegistry", function () {
       it("refuses a retired account", async function () {
         const fx = await loadRegistry();
         const spareKey = fx.fresh[0]!;
-        await fx.registry.connect(fx.hospital.account).addAccount(spareKey.address);
+        await addAccount(fx, fx.hospital.account, spareKey.address);
         await fx.registry.connect(fx.hospital.account).removeAccount(spareKey.address);
         const a = await applicant("H-900", "Hospital", spareKey.address);
         await expect(
-          fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil),
+          fx.registry
+            .connect(fx.certifier)
+            .certify(
+              a.memberId,
+              a.metadata,
+              a.kinds,
+              a.account,
+              a.certifiedUntil,
+              await proofFor(fx, a.account, a.memberId),
+            ),
         )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountRetired")
           .withArgs(spareKey.address);
@@ -447,7 +521,11 @@ describe("ConsortiumRegistry", function () {
         const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
         const at = BigInt(await time.latest()) + 10n;
         await time.setNextBlockTimestamp(at);
-        await expect(fx.registry.connect(fx.certifier).certify(a.memberId, a.metadata, a.kinds, a.account, at))
+        await expect(
+          fx.registry
+            .connect(fx.certifier)
+            .certify(a.memberId, a.metadata, a.kinds, a.account, at, await proofFor(fx, a.account, a.memberId)),
+        )
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidExpiry")
           .withArgs(at, at);
       });
@@ -474,7 +552,7 @@ describe("ConsortiumRegistry", function () {
         const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
         const id = await certify(fx, a);
         await voteBy(fx, id, 2);
-        await fx.registry.connect(fx.hospital.account).addAccount(a.account);
+        await addAccount(fx, fx.hospital.account, a.account);
         await expect(fx.registry.execute(id))
           .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountTaken")
           .withArgs(a.account, fx.hospital.id);
@@ -1093,6 +1171,60 @@ describe("ConsortiumRegistry", function () {
     });
   });
 
+  describe("voted certification (the renewal cap)", function () {
+    it("caps the certifier's renewal at the expiry the governors voted, naming the cap", async function () {
+      const fx = await loadRegistry();
+      const voted = BigInt(await time.latest()) + 10n * ONE_DAY;
+      expect((await fx.registry.getMember(fx.hospital.id)).renewalCap).to.equal(0n);
+      await passProposal(fx, ProposalAction.SetCertification, fx.hospital.id, ethers.ZeroAddress, 0, voted);
+      expect((await fx.registry.getMember(fx.hospital.id)).renewalCap).to.equal(voted);
+      const wanted = BigInt(await time.latest()) + 2n * ONE_YEAR;
+      await expect(fx.registry.connect(fx.certifier).renewCertification(fx.hospital.id, wanted))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumRenewalNeedsVote")
+        .withArgs(fx.hospital.id, voted, wanted, voted);
+      await expect(fx.registry.connect(fx.certifier).renewCertification(fx.hospital.id, voted + 1n))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumRenewalNeedsVote")
+        .withArgs(fx.hospital.id, voted, voted + 1n, voted);
+      expect((await fx.registry.getMember(fx.hospital.id)).certifiedUntil).to.equal(voted);
+    });
+
+    it("keeps the cap through suspension and reinstatement: only another SetCertification vote moves it", async function () {
+      const fx = await loadRegistry();
+      const voted = BigInt(await time.latest()) + 30n * ONE_DAY;
+      await passProposal(fx, ProposalAction.SetCertification, fx.hospital.id, ethers.ZeroAddress, 0, voted);
+      await fx.registry.connect(fx.certifier).emergencySuspend(fx.hospital.id);
+      await passProposal(fx, ProposalAction.Reinstate, fx.hospital.id);
+      const wanted = BigInt(await time.latest()) + ONE_YEAR;
+      await expect(fx.registry.connect(fx.certifier).renewCertification(fx.hospital.id, wanted))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumRenewalNeedsVote")
+        .withArgs(fx.hospital.id, voted, wanted, voted);
+      const revoted = BigInt(await time.latest()) + 2n * ONE_YEAR;
+      const id = await proposeWithVotes(
+        fx,
+        ProposalAction.SetCertification,
+        fx.hospital.id,
+        ethers.ZeroAddress,
+        0,
+        revoted,
+      );
+      await expect(fx.registry.execute(id))
+        .to.emit(fx.registry, "CertificationSet")
+        .withArgs(fx.hospital.id, voted, revoted);
+      expect((await fx.registry.getMember(fx.hospital.id)).renewalCap).to.equal(revoted);
+      expect((await fx.registry.getMember(fx.hospital.id)).certifiedUntil).to.equal(revoted);
+    });
+
+    it("leaves the renewal of members the governors never voted on as it was", async function () {
+      const fx = await loadRegistry();
+      const voted = BigInt(await time.latest()) + 10n * ONE_DAY;
+      await passProposal(fx, ProposalAction.SetCertification, fx.hospital.id, ethers.ZeroAddress, 0, voted);
+      const old = (await fx.registry.getMember(fx.lab.id)).certifiedUntil;
+      await expect(fx.registry.connect(fx.certifier).renewCertification(fx.lab.id, old + ONE_YEAR))
+        .to.emit(fx.registry, "CertificationRenewed")
+        .withArgs(fx.lab.id, old, old + ONE_YEAR);
+    });
+  });
+
   describe("certification expiry", function () {
     it("keeps a member active in every view until the second before its expiry", async function () {
       const fx = await loadRegistry();
@@ -1120,7 +1252,7 @@ describe("ConsortiumRegistry", function () {
     it("refuses key rotation by a member whose certification lapsed", async function () {
       const fx = await loadRegistry();
       const { certifiedUntil } = await fx.registry.getMember(fx.expired.id);
-      await expect(fx.registry.connect(fx.expired.account).addAccount(fx.fresh[0]!.address))
+      await expect(addAccount(fx, fx.expired.account, fx.fresh[0]!.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumMemberNotActive")
         .withArgs(fx.expired.id, Status.Active, certifiedUntil);
     });
@@ -1160,11 +1292,106 @@ describe("ConsortiumRegistry", function () {
     });
   });
 
+  describe("proof of key", function () {
+    it("refuses an account whose key did not sign its binding, and leaves it free for its holder", async function () {
+      const fx = await loadRegistry();
+      const victim = fx.fresh[0]!;
+      // The hospital signs the victim's binding with its own key: a forgery.
+      const forged = await accountProofFor(fx.registry, fx.hospital.account, fx.hospital.id, {
+        account: victim.address,
+      });
+      await expect(fx.registry.connect(fx.hospital.account).addAccount(victim.address, forged))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidAccountProof")
+        .withArgs(victim.address, fx.hospital.id);
+      await expect(fx.registry.connect(fx.hospital.account).addAccount(victim.address, NO_PROOF))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidAccountProof")
+        .withArgs(victim.address, fx.hospital.id);
+      expect(await fx.registry.memberOf(victim.address)).to.equal(ethers.ZeroHash);
+      expect(await fx.registry.isRetired(victim.address)).to.equal(false);
+      await expect(addAccount(fx, fx.lab.account, victim.address))
+        .to.emit(fx.registry, "AccountAdded")
+        .withArgs(fx.lab.id, victim.address);
+    });
+
+    it("binds an account only to the member its proof names (a copied rotation is refused)", async function () {
+      const fx = await loadRegistry();
+      const key = fx.fresh[0]!;
+      const forLab = await accountProofFor(fx.registry, key, fx.lab.id);
+      await expect(fx.registry.connect(fx.hospital.account).addAccount(key.address, forLab))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidAccountProof")
+        .withArgs(key.address, fx.hospital.id);
+      await fx.registry.connect(fx.lab.account).addAccount(key.address, forLab);
+      expect(await fx.registry.memberOf(key.address)).to.equal(fx.lab.id);
+    });
+
+    it("refuses a proof after its deadline", async function () {
+      const fx = await loadRegistry();
+      const key = fx.fresh[0]!;
+      const proof = await accountProofFor(fx.registry, key, fx.hospital.id, { validFor: 60n });
+      const late = proof.deadline + 1n;
+      await time.setNextBlockTimestamp(late);
+      await expect(fx.registry.connect(fx.hospital.account).addAccount(key.address, proof))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountProofExpired")
+        .withArgs(key.address, proof.deadline, late);
+    });
+
+    it("counts a proof once: a certification uses it up", async function () {
+      const fx = await loadRegistry();
+      const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
+      const proof = await proofFor(fx, a.account, a.memberId);
+      const c = fx.registry.connect(fx.certifier);
+      await c.certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil, proof);
+      expect(await fx.registry.nonces(a.account)).to.equal(1n);
+      await expect(c.certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil, proof))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidAccountNonce")
+        .withArgs(a.account, 0n, 1n);
+    });
+
+    it("refuses a certification whose account did not sign for the applicant", async function () {
+      const fx = await loadRegistry();
+      const a = await applicant("H-900", "Hospital", fx.fresh[0]!.address);
+      const forOther = await proofFor(fx, a.account, fx.hospital.id);
+      await expect(
+        fx.registry
+          .connect(fx.certifier)
+          .certify(a.memberId, a.metadata, a.kinds, a.account, a.certifiedUntil, forOther),
+      )
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidAccountProof")
+        .withArgs(a.account, a.memberId);
+    });
+
+    it("accepts an ERC-1271 contract account whose owner signs, and refuses another signer", async function () {
+      const fx = await loadRegistry();
+      const owner = fx.fresh[0]!;
+      const wallet = await ethers.deployContract("ERC1271WalletMock", [owner.address]);
+      const account = await wallet.getAddress();
+      const stranger = await accountProofFor(fx.registry, fx.fresh[1]!, fx.hospital.id, { account });
+      await expect(fx.registry.connect(fx.hospital.account).addAccount(account, stranger))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidAccountProof")
+        .withArgs(account, fx.hospital.id);
+      const proof = await accountProofFor(fx.registry, owner, fx.hospital.id, { account });
+      await expect(fx.registry.connect(fx.hospital.account).addAccount(account, proof))
+        .to.emit(fx.registry, "AccountAdded")
+        .withArgs(fx.hospital.id, account);
+    });
+
+    it("publishes the digest and type a key signs, as the SDK signs them", async function () {
+      const fx = await loadRegistry();
+      const key = fx.fresh[0]!;
+      const proof = await accountProofFor(fx.registry, key, fx.hospital.id);
+      const digest = await fx.registry.accountBindingDigest(fx.hospital.id, key.address, proof.nonce, proof.deadline);
+      expect(ethers.recoverAddress(digest, proof.signature)).to.equal(key.address);
+      expect(await fx.registry.ACCOUNT_BINDING_TYPEHASH()).to.equal(
+        ethers.id("AccountBinding(bytes32 memberId,address account,uint256 nonce,uint256 deadline)"),
+      );
+    });
+  });
+
   describe("key rotation", function () {
     it("lets a suspended member retire a leaked key before it is reinstated", async function () {
       const fx = await loadRegistry();
       const leaked = fx.fresh[0]!;
-      await fx.registry.connect(fx.hospital.account).addAccount(leaked.address);
+      await addAccount(fx, fx.hospital.account, leaked.address);
       await fx.registry.connect(fx.certifier).emergencySuspend(fx.hospital.id);
       await expect(fx.registry.connect(fx.hospital.account).removeAccount(leaked.address))
         .to.emit(fx.registry, "AccountRemoved")
@@ -1177,14 +1404,14 @@ describe("ConsortiumRegistry", function () {
     it("lets a member whose certification lapsed retire a key, but never add one", async function () {
       const fx = await loadRegistry();
       const spareKey = fx.fresh[1]!;
-      await fx.registry.connect(fx.hospital.account).addAccount(spareKey.address);
+      await addAccount(fx, fx.hospital.account, spareKey.address);
       await networkHelpers.time.increaseTo((await fx.registry.getMember(fx.hospital.id)).certifiedUntil);
       await expect(fx.registry.connect(fx.hospital.account).removeAccount(spareKey.address)).to.emit(
         fx.registry,
         "AccountRemoved",
       );
       const { status, certifiedUntil } = await fx.registry.getMember(fx.hospital.id);
-      await expect(fx.registry.connect(fx.hospital.account).addAccount(fx.fresh[2]!.address))
+      await expect(addAccount(fx, fx.hospital.account, fx.fresh[2]!.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumMemberNotActive")
         .withArgs(fx.hospital.id, status, certifiedUntil);
     });
@@ -1192,19 +1419,19 @@ describe("ConsortiumRegistry", function () {
     it("lets a member add its own account without a vote, with full rights at once", async function () {
       const fx = await loadRegistry();
       const key = fx.fresh[0]!;
-      await expect(fx.registry.connect(fx.hospital.account).addAccount(key.address))
+      await expect(addAccount(fx, fx.hospital.account, key.address))
         .to.emit(fx.registry, "AccountAdded")
         .withArgs(fx.hospital.id, key.address);
       expect(await fx.registry.accountsOf(fx.hospital.id)).to.deep.equal([fx.hospital.account.address, key.address]);
       expect(await fx.registry.memberOf(key.address)).to.equal(fx.hospital.id);
       expect(await views(fx, key.address, fx.hospital.id, fx.hospital.kinds, HOSPITAL)).to.deep.equal(allActive);
-      await expect(fx.registry.connect(key).addAccount(fx.fresh[1]!.address)).to.emit(fx.registry, "AccountAdded");
+      await expect(addAccount(fx, key, fx.fresh[1]!.address)).to.emit(fx.registry, "AccountAdded");
     });
 
     it("removes an account, which loses every right at once and is retired", async function () {
       const fx = await loadRegistry();
       const key = fx.fresh[0]!;
-      await fx.registry.connect(fx.hospital.account).addAccount(key.address);
+      await addAccount(fx, fx.hospital.account, key.address);
       await expect(fx.registry.connect(fx.hospital.account).removeAccount(key.address))
         .to.emit(fx.registry, "AccountRemoved")
         .withArgs(fx.hospital.id, key.address);
@@ -1213,7 +1440,7 @@ describe("ConsortiumRegistry", function () {
       expect(await fx.registry.accountsOf(fx.hospital.id)).to.deep.equal([fx.hospital.account.address]);
       const v = await views(fx, key.address, fx.hospital.id, fx.hospital.kinds, HOSPITAL);
       expect(v).to.deep.equal({ ...allInactive, isActiveMemberId: true });
-      await expect(fx.registry.connect(key).addAccount(fx.fresh[1]!.address))
+      await expect(addAccount(fx, key, fx.fresh[1]!.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumNotMember")
         .withArgs(key.address);
     });
@@ -1221,7 +1448,7 @@ describe("ConsortiumRegistry", function () {
     it("lets an account remove itself while another account remains", async function () {
       const fx = await loadRegistry();
       const key = fx.fresh[0]!;
-      await fx.registry.connect(fx.hospital.account).addAccount(key.address);
+      await addAccount(fx, fx.hospital.account, key.address);
       await fx.registry.connect(fx.hospital.account).removeAccount(fx.hospital.account.address);
       expect(await fx.registry.accountsOf(fx.hospital.id)).to.deep.equal([key.address]);
       expect(await activeAs(fx, fx.hospital.account.address, HOSPITAL)).to.equal(false);
@@ -1238,9 +1465,9 @@ describe("ConsortiumRegistry", function () {
     it("never lets the same member add a retired account back", async function () {
       const fx = await loadRegistry();
       const key = fx.fresh[0]!;
-      await fx.registry.connect(fx.hospital.account).addAccount(key.address);
+      await addAccount(fx, fx.hospital.account, key.address);
       await fx.registry.connect(fx.hospital.account).removeAccount(key.address);
-      await expect(fx.registry.connect(fx.hospital.account).addAccount(key.address))
+      await expect(addAccount(fx, fx.hospital.account, key.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountRetired")
         .withArgs(key.address);
     });
@@ -1248,9 +1475,9 @@ describe("ConsortiumRegistry", function () {
     it("never lets another member add a retired account", async function () {
       const fx = await loadRegistry();
       const key = fx.fresh[0]!;
-      await fx.registry.connect(fx.hospital.account).addAccount(key.address);
+      await addAccount(fx, fx.hospital.account, key.address);
       await fx.registry.connect(fx.hospital.account).removeAccount(key.address);
-      await expect(fx.registry.connect(fx.lab.account).addAccount(key.address))
+      await expect(addAccount(fx, fx.lab.account, key.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountRetired")
         .withArgs(key.address);
       expect(await fx.registry.memberOf(key.address)).to.equal(ethers.ZeroHash);
@@ -1258,28 +1485,29 @@ describe("ConsortiumRegistry", function () {
 
     it("refuses an account that already operates for another member", async function () {
       const fx = await loadRegistry();
-      await expect(fx.registry.connect(fx.lab.account).addAccount(fx.hospital.account.address))
+      await expect(addAccount(fx, fx.lab.account, fx.hospital.account.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountTaken")
         .withArgs(fx.hospital.account.address, fx.hospital.id);
     });
 
     it("refuses an account the member already has", async function () {
       const fx = await loadRegistry();
-      await expect(fx.registry.connect(fx.hospital.account).addAccount(fx.hospital.account.address))
+      await expect(addAccount(fx, fx.hospital.account, fx.hospital.account.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountTaken")
         .withArgs(fx.hospital.account.address, fx.hospital.id);
     });
 
     it("refuses the zero address as a new account", async function () {
       const fx = await loadRegistry();
-      await expect(
-        fx.registry.connect(fx.hospital.account).addAccount(ethers.ZeroAddress),
-      ).to.be.revertedWithCustomError(fx.registry, "ConsortiumZeroAddress");
+      await expect(addAccount(fx, fx.hospital.account, ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        fx.registry,
+        "ConsortiumZeroAddress",
+      );
     });
 
     it("refuses to remove another member's account", async function () {
       const fx = await loadRegistry();
-      await fx.registry.connect(fx.lab.account).addAccount(fx.fresh[0]!.address);
+      await addAccount(fx, fx.lab.account, fx.fresh[0]!.address);
       await expect(fx.registry.connect(fx.hospital.account).removeAccount(fx.lab.account.address))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumAccountNotOwned")
         .withArgs(fx.lab.account.address, fx.hospital.id);

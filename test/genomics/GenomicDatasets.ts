@@ -1,6 +1,7 @@
 import { expect } from "chai";
 
 import { registerDatasetVersion } from "../../src/genomics/client.js";
+import { accountProofFor } from "../../src/consortium/account-proof.js";
 import {
   DATASET_VERSION_TYPES,
   buildDatasetTree,
@@ -149,7 +150,11 @@ describe("GenomicDatasets", function () {
     const fx = await loadGenomics();
     const owner = fx.spareAccounts[0]!;
     const wallet = await ethers.deployContract("ERC1271WalletMock", [owner.address]);
-    await fx.registry.connect(fx.labs[0].account).addAccount(await wallet.getAddress());
+    // The wallet agrees to operate for the lab: its owner's key signs the wallet's proof (ERC-1271).
+    const walletProof = await accountProofFor(fx.registry, owner, fx.labs[0].id, {
+      account: await wallet.getAddress(),
+    });
+    await fx.registry.connect(fx.labs[0].account).addAccount(await wallet.getAddress(), walletProof);
     const { m } = await message(fx, { nonce: 0n });
     const domain = datasetsDomain((await ethers.provider.getNetwork()).chainId, await fx.datasets.getAddress());
     const signature = await owner.signTypedData(domain, DATASET_VERSION_TYPES, m);

@@ -1,6 +1,7 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 
 import type { ConsortiumRegistry } from "../../typechain-types/index.js";
+import { accountProofFor } from "../../src/consortium/account-proof.js";
 import { admitMember } from "../../src/consortium/governance.js";
 import { memberIdFromCode, metadataCommitment } from "../../src/consortium/ids.js";
 import { kindMask, type MemberKindName } from "../../src/consortium/kinds.js";
@@ -55,6 +56,20 @@ export async function deployConsortium(ethers: HardhatEthers): Promise<Consortiu
 }
 
 /**
+ * `member`'s account adds `key` as a new operating account, with the proof `key` signs for that
+ * member (key rotation as the registry demands it: the new key agrees).
+ */
+export async function addAccountWithProof(
+  registry: ConsortiumRegistry,
+  member: HardhatEthersSigner,
+  key: HardhatEthersSigner,
+): Promise<void> {
+  const memberId = await registry.memberOf(member.address);
+  const proof = await accountProofFor(registry, key, memberId);
+  await (await registry.connect(member).addAccount(key.address, proof)).wait();
+}
+
+/**
  * Admits `account` as a member of the given kinds (certified for a year), voted in by two
  * governors. Returns the member id, derived from `code`.
  */
@@ -68,12 +83,13 @@ export async function admit(
   const { registry, certifier, governors } = fixture;
   const block = await registry.runner!.provider!.getBlock("latest");
   const memberId = memberIdFromCode(code);
-  await admitMember(registry, certifier, governors.slice(0, 2), {
+  const applicant = {
     memberId,
     metadata: metadataCommitment(`${code} registration documents`),
     kinds: kindMask(...kinds),
     account: account.address,
     certifiedUntil: BigInt(block!.timestamp) + certifiedFor,
-  });
+  };
+  await admitMember(registry, certifier, governors.slice(0, 2), applicant, account);
   return memberId;
 }

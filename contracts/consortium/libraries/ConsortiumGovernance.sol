@@ -185,6 +185,7 @@ library ConsortiumGovernance {
             s.metadata[target] = p.metadata;
             s.memberIds.add(target);
             emit IConsortiumRegistry.MemberAdmitted(target, p.kinds, p.account, p.value, p.metadata);
+            // Free: `_validate` just checked it; its key holder's proof was checked at `certify`.
             ConsortiumState.bindAccount(s, target, p.account);
         } else if (action == IConsortiumRegistry.ProposalAction.SetKinds) {
             MemberState state = s.members[target];
@@ -222,8 +223,10 @@ library ConsortiumGovernance {
             s.pausedUntil[target] = ConsortiumState.HELD;
             emit IConsortiumRegistry.ModulePauseConfirmed(target);
         } else {
+            // A voted expiry is also the renewal cap: the certifier alone cannot undo the vote by
+            // renewing (only another SetCertification vote moves it).
             MemberState state = s.members[target];
-            s.members[target] = state.withCertifiedUntil(p.value);
+            s.members[target] = state.withCertifiedUntil(p.value).withRenewalCap(p.value);
             emit IConsortiumRegistry.CertificationSet(target, state.certifiedUntil(), p.value);
         }
     }

@@ -13,6 +13,8 @@ import {MemberKinds} from "../../libraries/MemberKinds.sol";
  *   [8, 16)    status          MemberStatus
  *   [16, 80)   certifiedUntil  unix seconds; inactive from this instant on
  *   [80, 144)  admittedAt      unix seconds
+ *   [144, 208) renewalCap      the expiry a SetCertification vote set (0: none): the certifier alone
+ *                              never renews past it
  * Everything `authorize` asks about a member is in this one word: one storage read per question.
  */
 type MemberState is uint256;
@@ -26,6 +28,7 @@ library MemberStateLib {
     uint256 private constant STATUS_OFFSET = 8;
     uint256 private constant CERTIFIED_UNTIL_OFFSET = 16;
     uint256 private constant ADMITTED_AT_OFFSET = 80;
+    uint256 private constant RENEWAL_CAP_OFFSET = 144;
 
     uint256 private constant MASK_8 = 0xff;
     uint256 private constant MASK_64 = 0xffffffffffffffff;
@@ -57,6 +60,10 @@ library MemberStateLib {
         return uint64(MemberState.unwrap(s) >> ADMITTED_AT_OFFSET);
     }
 
+    function renewalCap(MemberState s) internal pure returns (uint64) {
+        return uint64(MemberState.unwrap(s) >> RENEWAL_CAP_OFFSET);
+    }
+
     /// @notice Whether the member is active, certified now, and has one of the kinds in `kindMask`.
     function isActive(MemberState s, uint8 kindMask) internal view returns (bool) {
         uint256 v = MemberState.unwrap(s);
@@ -82,6 +89,12 @@ library MemberStateLib {
     function withCertifiedUntil(MemberState s, uint64 certifiedUntil_) internal pure returns (MemberState) {
         uint256 v = MemberState.unwrap(s) & ~(MASK_64 << CERTIFIED_UNTIL_OFFSET);
         return MemberState.wrap(v | (uint256(certifiedUntil_) << CERTIFIED_UNTIL_OFFSET));
+    }
+
+    /// @notice The state with a new renewal cap.
+    function withRenewalCap(MemberState s, uint64 renewalCap_) internal pure returns (MemberState) {
+        uint256 v = MemberState.unwrap(s) & ~(MASK_64 << RENEWAL_CAP_OFFSET);
+        return MemberState.wrap(v | (uint256(renewalCap_) << RENEWAL_CAP_OFFSET));
     }
 }
 
@@ -160,9 +173,9 @@ library ConsortiumState {
         if (owner != bytes32(0)) revert IConsortiumRegistry.ConsortiumAccountTaken(account, owner);
     }
 
-    /// @notice Binds a free account to a member.
+    /// @notice Binds an account to a member. The caller has checked that the account is free
+    /// (`checkFreeAccount`) and that its key holder agreed (an `AccountProof`).
     function bindAccount(Layout storage s, bytes32 memberId, address account) internal {
-        checkFreeAccount(s, account);
         s.memberOfAccount[account] = memberId;
         s.accounts[memberId].add(account);
         emit IConsortiumRegistry.AccountAdded(memberId, account);

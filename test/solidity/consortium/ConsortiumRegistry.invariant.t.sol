@@ -10,7 +10,9 @@ import {RegistryHandler} from "./RegistryHandler.sol";
  * @notice Whatever sequence of certifications, proposals, votes, executions, key rotations, emergency
  * suspensions, pauses, renewals and time jumps the fuzzer tries: nobody is admitted with fewer than
  * k votes of current governors, a removed account never regains rights, 1 <= k <= n, accounts map
- * back to their member, and no single governor or certifier key does alone what takes a vote.
+ * back to their member, an account operates only for a member its own key agreed to, the certifier
+ * alone never renews past an expiry the governors voted, and no single governor or certifier key does
+ * alone what takes a vote.
  */
 contract ConsortiumRegistryInvariantTest is TestBase {
     uint64 internal constant VOTING_PERIOD = 3 days;
@@ -21,14 +23,14 @@ contract ConsortiumRegistryInvariantTest is TestBase {
     function setUp() public {
         address[] memory governorPool = new address[](5);
         for (uint256 i = 0; i < governorPool.length; ++i) governorPool[i] = address(uint160(0x6000 + i));
-        address[] memory accountPool = new address[](10);
-        for (uint256 i = 0; i < accountPool.length; ++i) accountPool[i] = address(uint160(0xA000 + i));
+        uint256[] memory accountKeys = new uint256[](10);
+        for (uint256 i = 0; i < accountKeys.length; ++i) accountKeys[i] = 0xA000 + i;
 
         // Three of the five candidates govern at first, 2-of-3; proposals may add the other two.
         address[] memory initialGovernors = new address[](3);
         for (uint256 i = 0; i < initialGovernors.length; ++i) initialGovernors[i] = governorPool[i];
         registry = new ConsortiumRegistry(address(0xCE27), initialGovernors, 2, VOTING_PERIOD);
-        handler = new RegistryHandler(registry, governorPool, accountPool);
+        handler = new RegistryHandler(registry, governorPool, accountKeys);
 
         // Two members admitted through the handler's own path, so every run starts with members to
         // rotate keys for, suspend and vote on (and invariant (a) has something to check from call 1).
@@ -110,6 +112,28 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         assertEq(handler.ghostRogueSteps(), 0, "a single key did alone what takes a vote");
     }
 
+    /// (g) Only the key holder binds its account: every account operates for a member its own key
+    /// signed its agreement to, however members and the certifier forge, replay or front-run proofs.
+    function invariant_onlyTheKeyHolderBindsItsAccount() public view {
+        address[] memory pool = handler.accountPool();
+        for (uint256 i = 0; i < pool.length; ++i) {
+            bytes32 memberId = registry.memberOf(pool[i]);
+            if (memberId == bytes32(0)) continue;
+            assertTrue(handler.ghostKeyAgreed(pool[i], memberId), "an account was bound without its key's agreement");
+        }
+    }
+
+    /// (h) The certifier alone never extends a certification past the expiry the governors last voted.
+    function invariant_certifierNeverRenewsPastAVotedExpiry() public view {
+        bytes32[] memory ids = registry.memberIds();
+        for (uint256 i = 0; i < ids.length; ++i) {
+            uint64 voted = handler.ghostVotedExpiry(ids[i]);
+            if (voted == 0) continue;
+            assertLe(registry.getMember(ids[i]).certifiedUntil, voted, "renewed past the voted expiry");
+            assertEq(registry.getMember(ids[i]).renewalCap, voted, "the renewal cap is not the voted expiry");
+        }
+    }
+
     /// (f) A module is paused only by a Pause vote or by an emergency pause less than a voting period old.
     function invariant_unconfirmedPauseLastsAtMostOneVotingPeriod() public view {
         for (uint256 m = 0; m < 2; ++m) {
@@ -161,6 +185,39 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         uint64 before = registry.getMember(registry.memberIds()[0]).certifiedUntil;
         handler.renewCertification(0, uint64(40 days));
         assertTrue(registry.getMember(registry.memberIds()[0]).certifiedUntil > before, "renewal did not extend");
+        invariant_noSingleKeyHoldsTheConsortiumHostage();
+    }
+
+    /// The handler tries forged and replayed proofs as well as genuine ones, and only the genuine one
+    /// binds (so invariant (g) is not vacuous).
+    function test_handlerBindsOnlyWhatTheKeyAgreedTo() public {
+        address[] memory pool = handler.accountPool();
+        handler.addAccount(0, 5 | (6 << 8)); // another pooled key signs account 5's binding
+        assertEq(registry.memberOf(pool[5]), bytes32(0), "a forged proof bound the account");
+        handler.addAccount(0, 5 | (7 << 8) | (1 << 11)); // account 5 agreed to member 1; member 0 replays it
+        assertEq(registry.memberOf(pool[5]), bytes32(0), "a proof for another member bound the account");
+        assertTrue(handler.ghostKeyAgreed(pool[5], handler.idPool()[1]), "the replayed proof was not genuine");
+        handler.addAccount(0, 5); // account 5 signs for member 0 itself
+        assertEq(registry.memberOf(pool[5]), handler.idPool()[0], "the genuine proof did not bind");
+        invariant_onlyTheKeyHolderBindsItsAccount();
+    }
+
+    /// A SetCertification vote through the handler caps the certifier's renewal (so invariant (h) is
+    /// not vacuous, and (e) counts a renewal past the vote as a rogue step).
+    function test_handlerVotedExpiryCapsRenewal() public {
+        bytes32 memberId = handler.idPool()[0];
+        VM.warp(block.timestamp + 1 days); // the handler's renewal asks from a day before now
+        // action seed 10: SetCertification; value: ten days ahead; proposer: governor 0
+        handler.propose(10, 0, 0, 0, 10 days);
+        // seed 1: the newest proposal not executed, and a current governor that has not voted on it
+        handler.vote(1, 1);
+        handler.vote(1, 1);
+        handler.execute(1);
+        uint64 voted = handler.ghostVotedExpiry(memberId);
+        assertEq(voted, block.timestamp + 10 days, "the SetCertification vote did not execute");
+        handler.renewCertification(0, uint64(365 days));
+        assertEq(registry.getMember(memberId).certifiedUntil, voted, "the certifier renewed past the vote");
+        invariant_certifierNeverRenewsPastAVotedExpiry();
         invariant_noSingleKeyHoldsTheConsortiumHostage();
     }
 

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
 import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
+import {AccountProofs} from "../utils/AccountProofs.sol";
 import {vm} from "../utils/Vm.sol";
 
 /**
@@ -11,6 +12,11 @@ import {vm} from "../utils/Vm.sol";
  * fixed set of governor candidates and member accounts (bounded random inputs, `vm.prank`), and the
  * handler keeps ghost records of what succeeded so the invariants can check the registry against
  * them. Reverting actions are caught: a refused call is a legitimate step, not a failure.
+ *
+ * Member accounts come from private keys, so the handler signs the proofs of key the registry asks
+ * before binding an account: mostly the account's own signature for the member that binds it, but
+ * also forgeries (another pooled key signs) and genuine proofs for another member (replayed by a
+ * rival, as a front-runner would). The handler remembers every binding an account's key agreed to.
  */
 contract RegistryHandler {
     uint256 internal constant GOVERNOR_POOL = 5;
@@ -23,6 +29,7 @@ contract RegistryHandler {
 
     address[] internal _governorPool;
     address[] internal _accountPool;
+    uint256[] internal _accountKeys;
     bytes32[] internal _idPool;
 
     // ---------------------------------------------------------------- ghosts
@@ -54,20 +61,28 @@ contract RegistryHandler {
     mapping(bytes32 moduleId => mapping(address governor => bool ever)) internal _hasPaused;
     /// @dev For each member: when the governors last reinstated it.
     mapping(bytes32 memberId => uint256 at) internal _reinstatedAt;
+    /// @dev Whether an account's own key ever signed its agreement to operate for a member.
+    mapping(address account => mapping(bytes32 memberId => bool agreed)) public ghostKeyAgreed;
+    /// @dev For each member: the expiry of its last executed SetCertification vote (0: none).
+    mapping(bytes32 memberId => uint64 until) public ghostVotedExpiry;
 
-    constructor(ConsortiumRegistry registry_, address[] memory governorPool_, address[] memory accountPool_) {
+    constructor(ConsortiumRegistry registry_, address[] memory governorPool_, uint256[] memory accountKeys_) {
         registry = registry_;
         _governorPool = governorPool_;
-        _accountPool = accountPool_;
+        _accountKeys = accountKeys_;
+        for (uint256 i = 0; i < accountKeys_.length; ++i) _accountPool.push(vm.addr(accountKeys_[i]));
         for (uint256 i = 0; i < ID_POOL; ++i) _idPool.push(keccak256(abi.encode("medchain.fuzz.member", i)));
     }
 
     // ---------------------------------------------------------------- actions
 
-    /// @notice The certifier certifies an applicant from the pools.
+    /// @notice The certifier certifies an applicant from the pools, with a proof of the account's key
+    /// (mostly genuine, sometimes forged or made for another member: see `_proof`).
     function certify(uint256 idSeed, uint256 accountSeed, uint8 kinds, uint64 certifiedFor) external {
         bytes32 memberId = _idPool[idSeed % ID_POOL];
-        address account = _accountPool[accountSeed % ACCOUNT_POOL];
+        uint256 accountIndex = accountSeed % ACCOUNT_POOL;
+        address account = _accountPool[accountIndex];
+        IConsortiumRegistry.AccountProof memory proof = _proof(memberId, accountIndex, accountSeed >> 8);
         // Mostly valid kinds and expiries, sometimes not: the refusal paths are steps too.
         if (kinds % 8 != 0) kinds = kinds & 0x7f;
         uint64 until =
@@ -75,7 +90,7 @@ contract RegistryHandler {
                 ? uint64(block.timestamp)
                 : uint64(block.timestamp) + 1 days + (certifiedFor % MAX_CERTIFICATION);
         vm.prank(registry.certifier());
-        try registry.certify(memberId, bytes32(idSeed), kinds, account, until) {} catch {}
+        try registry.certify(memberId, bytes32(idSeed), kinds, account, until, proof) {} catch {}
     }
 
     /// @notice A governor candidate (maybe no longer, or not yet, a governor) votes.
@@ -105,6 +120,7 @@ contract RegistryHandler {
                 ghostPausedAt[p.target] = 0;
             }
             if (p.action == IConsortiumRegistry.ProposalAction.Reinstate) _reinstatedAt[p.target] = block.timestamp;
+            if (p.action == IConsortiumRegistry.ProposalAction.SetCertification) ghostVotedExpiry[p.target] = p.value;
             if (p.action == IConsortiumRegistry.ProposalAction.Admit) {
                 ++ghostAdmissions;
                 ghostAdmitted[p.target] = true;
@@ -135,19 +151,30 @@ contract RegistryHandler {
     function renewCertification(uint256 idSeed, uint64 until) external {
         bytes32 memberId = _idPool[idSeed % ID_POOL];
         uint64 old = registry.getMember(memberId).certifiedUntil;
+        uint64 voted = ghostVotedExpiry[memberId];
         uint256 before = block.timestamp;
         // around now: sometimes in the past, shorter, longer, or past the three-year bound
         uint64 requested = uint64(block.timestamp) - 1 days + (until % (4 * 365 days));
         vm.prank(registry.certifier());
         try registry.renewCertification(memberId, requested) {
             if (old <= before || requested <= old || requested > before + registry.MAX_RENEWAL()) ++ghostRogueSteps;
+            // past the governors' voted expiry: the certifier undid a vote alone
+            if (voted != 0 && requested > voted) ++ghostRogueSteps;
         } catch {}
     }
 
-    /// @notice A pooled account adds another pooled account to its member.
+    /// @notice A pooled account adds another pooled account to its member, with a proof of the new
+    /// account's key (mostly genuine, sometimes forged or made for another member: see `_proof`).
     function addAccount(uint256 callerSeed, uint256 accountSeed) external {
-        vm.prank(_accountPool[callerSeed % ACCOUNT_POOL]);
-        try registry.addAccount(_accountPool[accountSeed % ACCOUNT_POOL]) {} catch {}
+        address caller = _accountPool[callerSeed % ACCOUNT_POOL];
+        uint256 accountIndex = accountSeed % ACCOUNT_POOL;
+        IConsortiumRegistry.AccountProof memory proof = _proof(
+            registry.memberOf(caller),
+            accountIndex,
+            accountSeed >> 8
+        );
+        vm.prank(caller);
+        try registry.addAccount(_accountPool[accountIndex], proof) {} catch {}
     }
 
     /// @notice A pooled account removes a pooled account; the handler remembers every removal.
@@ -208,7 +235,32 @@ contract RegistryHandler {
         return _idPool;
     }
 
+    /// @notice The pooled accounts (their keys sign the proofs).
+    function accountPool() external view returns (address[] memory) {
+        return _accountPool;
+    }
+
     // ---------------------------------------------------------------- internals
+
+    /**
+     * @dev A proof for binding pooled account `accountIndex` to `memberId`. Three times in four the
+     * account's own key signs it for `memberId` (genuine). Otherwise an attack: another pooled key
+     * signs it (a forgery), or the account's key signed it for another pooled member (a genuine proof
+     * replayed by a rival, as when front-running a rotation). Records what the account's key agreed to.
+     */
+    function _proof(
+        bytes32 memberId,
+        uint256 accountIndex,
+        uint256 seed
+    ) internal returns (IConsortiumRegistry.AccountProof memory) {
+        uint256 key = _accountKeys[accountIndex];
+        bytes32 signedFor = memberId;
+        if (seed % 8 == 6) key = _accountKeys[(accountIndex + 1 + ((seed >> 3) % (ACCOUNT_POOL - 1))) % ACCOUNT_POOL];
+        if (seed % 8 == 7) signedFor = _idPool[(seed >> 3) % ID_POOL];
+        address account = _accountPool[accountIndex];
+        if (key == _accountKeys[accountIndex]) ghostKeyAgreed[account][signedFor] = true;
+        return AccountProofs.signFor(registry, key, account, signedFor);
+    }
 
     /// @dev Mostly the newest proposal not yet executed (so certify-vote-vote-execute chains happen
     /// often enough within the run depth), else any proposal, executed or expired ones included.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {TestBase} from "../utils/TestBase.sol";
+import {AccountProofs} from "../utils/AccountProofs.sol";
 import {vm} from "../utils/Vm.sol";
 import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
 import {GenomicDatasets} from "../../../contracts/genomics/GenomicDatasets.sol";
@@ -23,8 +24,10 @@ contract GenomicsHandler {
     GenomicQueries public immutable queries;
     uint256 internal constant LABS = 3;
     uint16 internal constant HMB = 6;
-    address public constant RESEARCHER = address(0xBEEF);
-    address public constant RESEARCHER_B = address(0xBEEF2);
+    uint256 internal constant RESEARCHER_KEY = 0xBEEF;
+    uint256 internal constant RESEARCHER_B_KEY = 0xBEEF2;
+    address public immutable RESEARCHER = vm.addr(RESEARCHER_KEY);
+    address public immutable RESEARCHER_B = vm.addr(RESEARCHER_B_KEY);
     address public constant AGGREGATOR = address(0xA66);
     /// @notice Requesting members: two hospitals, then the three labs (which also own the datasets).
     uint256 public constant REQUESTERS = 2 + LABS;
@@ -50,13 +53,13 @@ contract GenomicsHandler {
         registry = new ConsortiumRegistry(address(this), governors, 1, 7 days);
         for (uint256 i = 0; i < LABS; ++i) {
             labIds[i] = keccak256(abi.encode("lab", i));
-            _admit(labIds[i], vm.addr(_labKeys[i]), MemberKinds.LABORATORY);
+            _admit(labIds[i], _labKeys[i], MemberKinds.LABORATORY);
             requesterIds[2 + i] = labIds[i];
         }
         requesterIds[0] = keccak256("researcher");
         requesterIds[1] = keccak256("researcher B");
-        _admit(requesterIds[0], RESEARCHER, MemberKinds.HOSPITAL);
-        _admit(requesterIds[1], RESEARCHER_B, MemberKinds.HOSPITAL);
+        _admit(requesterIds[0], RESEARCHER_KEY, MemberKinds.HOSPITAL);
+        _admit(requesterIds[1], RESEARCHER_B_KEY, MemberKinds.HOSPITAL);
         datasets = new GenomicDatasets(registry);
         queries = new GenomicQueries(registry, datasets);
         _govern(abi.encodeCall(queries.setBudgetRule, (2_000_000, 100_000, 50_000, 50)));
@@ -70,8 +73,15 @@ contract GenomicsHandler {
         }
     }
 
-    function _admit(bytes32 id, address account, uint8 kinds) private {
-        uint256 p = registry.certify(id, id, kinds, account, uint64(block.timestamp + 3650 days));
+    function _admit(bytes32 id, uint256 key, uint8 kinds) private {
+        uint256 p = registry.certify(
+            id,
+            id,
+            kinds,
+            vm.addr(key),
+            uint64(block.timestamp + 3650 days),
+            AccountProofs.sign(registry, key, id)
+        );
         registry.vote(p);
         registry.execute(p);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {AccountProofs} from "../utils/AccountProofs.sol";
 import {TestBase} from "../utils/TestBase.sol";
 import {vm} from "../utils/Vm.sol";
 import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
@@ -35,7 +36,8 @@ contract InterpretationsHandler {
                 labIds[i],
                 MemberKinds.LABORATORY,
                 vm.addr(_keys[i]),
-                uint64(block.timestamp + 3650 days)
+                uint64(block.timestamp + 3650 days),
+                AccountProofs.sign(registry, _keys[i], labIds[i])
             );
             registry.vote(p);
             registry.execute(p);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 
+import {AccountProofs} from "../utils/AccountProofs.sol";
 import {vm} from "../utils/Vm.sol";
 import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
 import {RecordRegistry} from "../../../contracts/records/RecordRegistry.sol";
@@ -19,10 +20,16 @@ abstract contract RecordsWorld {
     ConsortiumRegistry public registry;
     RecordRegistry public records;
 
-    address internal constant HOSPITAL_A = address(0xA0);
-    address internal constant HOSPITAL_B = address(0xB0);
-    address internal constant LAB = address(0xC0);
-    address internal constant REGULATOR = address(0xD0);
+    // The members' operating keys (binding an account takes its key's signed agreement) and their
+    // addresses, `vm.addr(key)` written out so that pure helpers can name them (`_deploy` checks).
+    uint256 private constant HOSPITAL_A_KEY = 0xA0;
+    uint256 private constant HOSPITAL_B_KEY = 0xB0;
+    uint256 private constant LAB_KEY = 0xC0;
+    uint256 private constant REGULATOR_KEY = 0xD0;
+    address internal constant HOSPITAL_A = 0x18Eb36d090eEadF82f3454a6DA690fC398d3EBa1;
+    address internal constant HOSPITAL_B = 0x05650444aCe15A01762Bd97EE8fDeb495b3C2436;
+    address internal constant LAB = 0xcdeF6f23a26F960B53468f497967CE74c026AF52;
+    address internal constant REGULATOR = 0x379ff6375F4A44f458683629ef05141d73fAe55A;
     bytes32 internal constant ID_A = keccak256("fuzz hospital A");
     bytes32 internal constant ID_B = keccak256("fuzz hospital B");
     bytes32 internal constant ID_LAB = keccak256("fuzz laboratory");
@@ -35,15 +42,26 @@ abstract contract RecordsWorld {
         address[] memory governors = new address[](1);
         governors[0] = address(this);
         registry = new ConsortiumRegistry(address(this), governors, 1, 7 days);
-        _admit(ID_A, MemberKinds.HOSPITAL, HOSPITAL_A);
-        _admit(ID_B, MemberKinds.HOSPITAL, HOSPITAL_B);
-        _admit(ID_LAB, MemberKinds.LABORATORY, LAB);
-        _admit(ID_REG, MemberKinds.REGULATOR, REGULATOR);
+        _admit(ID_A, MemberKinds.HOSPITAL, HOSPITAL_A_KEY);
+        _admit(ID_B, MemberKinds.HOSPITAL, HOSPITAL_B_KEY);
+        _admit(ID_LAB, MemberKinds.LABORATORY, LAB_KEY);
+        _admit(ID_REG, MemberKinds.REGULATOR, REGULATOR_KEY);
         records = new RecordRegistry(registry);
     }
 
-    function _admit(bytes32 id, uint8 kinds, address account) private {
-        uint256 proposalId = registry.certify(id, id, kinds, account, uint64(block.timestamp + 3650 days));
+    function _admit(bytes32 id, uint8 kinds, uint256 key) private {
+        address account = vm.addr(key);
+        if (account != HOSPITAL_A && account != HOSPITAL_B && account != LAB && account != REGULATOR) {
+            revert("RecordsWorld: a member's address is not its key's");
+        }
+        uint256 proposalId = registry.certify(
+            id,
+            id,
+            kinds,
+            account,
+            uint64(block.timestamp + 3650 days),
+            AccountProofs.sign(registry, key, id)
+        );
         registry.vote(proposalId);
         registry.execute(proposalId);
     }
