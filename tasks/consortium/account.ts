@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { MedChainError } from "../../src/chain/errors.js";
+import { badInput } from "../../src/chain/errors.js";
 import { checkAddress } from "../../src/consortium/connect.js";
 import { addAccount, removeAccount } from "../../src/consortium/governance.js";
 import { sendRegistryTx, type RegistryArgs } from "./shared.js";
@@ -14,16 +14,21 @@ interface Args extends RegistryArgs {
 export default async function rotateAccount(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await sendRegistryTx(hre, args, () => {
     if ((args.add === "") === (args.remove === "")) {
-      throw new MedChainError("give exactly one of --add <address> or --remove <address>");
+      throw badInput("give exactly one of --add <address> or --remove <address>", { field: "--add" });
     }
     if (args.add !== "") {
       const account = checkAddress(args.add, "add");
-      return async (conn) => [`added operating account ${account}`, await addAccount(conn, { account })];
+      return async (conn) => ({
+        line: `added operating account ${account}`,
+        result: await addAccount(conn, { account }),
+        data: { account },
+      });
     }
     const account = checkAddress(args.remove, "remove");
-    return async (conn) => [
-      `removed operating account ${account}: it has no rights from now on, for good`,
-      await removeAccount(conn, { account }),
-    ];
+    return async (conn) => ({
+      line: `removed operating account ${account}: it has no rights from now on, for good`,
+      result: await removeAccount(conn, { account }),
+      data: { account },
+    });
   });
 }
