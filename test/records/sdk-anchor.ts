@@ -7,6 +7,7 @@ import { network } from "hardhat";
 import { ZeroHash } from "ethers";
 
 import { deployRecords, FIXTURE_PATIENT, patientsFor, rejection } from "./fixture.js";
+import { MedChainError } from "../../src/chain/errors.js";
 import { leafOfPair } from "../../src/chain/merkle-leaf.js";
 import { anchorRecords, planAnchors, SHARE_DIR } from "../../src/records/anchor.js";
 import { CATEGORIES } from "../../src/records/categories.js";
@@ -73,8 +74,8 @@ describe("records SDK: loading, anchoring and verifying", function () {
       RecordsInputError,
     );
     await writeFile(path.join(dir, "a.json"), "{ nope");
-    expect(await rejection(loadRecords(dir), `${path.join(dir, "a.json")}: not JSON`)).to.be.instanceOf(
-      RecordsInputError,
+    expect(await rejection(loadRecords(dir), `${path.join(dir, "a.json")}: is not JSON`)).to.be.instanceOf(
+      MedChainError,
     );
     await writeFile(path.join(dir, "a.json"), '{"id":"x"}');
     expect(
