@@ -49,8 +49,10 @@ export function asFhirResource(value: unknown, file: string): FhirResource {
 export function canonicalBytes(resource: unknown): Uint8Array {
   const text = canonicalize(resource);
   if (text === undefined) throw new RecordsInputError("record", "cannot be canonicalised");
-  return toUtf8Bytes(text);
+  return UTF8.encode(text); // the platform's encoder: ethers' toUtf8Bytes walks code points in JavaScript
 }
+
+const UTF8 = new TextEncoder();
 
 /** A fresh 256-bit random salt. */
 export function randomSalt(): string {
