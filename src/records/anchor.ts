@@ -13,6 +13,7 @@ import { runJob, type JobStep, type StepOutcome } from "../chain/pipeline.js";
 import { CATEGORIES, categoryOf } from "./categories.js";
 import { COMMITMENT_ALGORITHM, keyedSalt, randomSalt, recordCommitment } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
+import { checkFhir } from "./fhir.js";
 import { readRecordFile, recordFiles, type LoadOptions, type RecordInput } from "./input.js";
 import { signerMemberId } from "./member.js";
 import { MerkleBatch, NO_BATCH, subjectOfAccount } from "./merkle.js";
@@ -115,6 +116,8 @@ export interface AnchorOptions {
   onProgress?: (phase: "reading" | "proofs", done: number, total: number) => void;
   /** Most transactions in flight at once (default 64). */
   window?: number;
+  /** The connection to send with (its fees apply); default the records contract's signer and provider. */
+  connection?: Connection;
 }
 
 export interface AnchorResult {
@@ -374,7 +377,11 @@ async function* inputsOf(
   opts: AnchorOptions,
 ): AsyncGenerator<{ input?: RecordInput; source: string; size?: number; mtimeMs?: number }> {
   if (typeof inputs !== "string") {
-    for (const input of inputs) yield { input, source: input.source };
+    // Records built by the caller are checked against FHIR R4 too (unless `load.validate` is false).
+    for (const input of inputs) {
+      if (opts.load?.validate !== false && !table.bySource.has(input.source)) checkFhir(input.resource, input.source);
+      yield { input, source: input.source };
+    }
     return;
   }
   const { folder, files } = await recordFiles(inputs);
@@ -628,7 +635,7 @@ export async function anchorRecords(
     isDone: () => alreadyOnChain(records, issuer, step),
   }));
   const done = new Set<string>();
-  const report = await runJob(connectionOf(records, opts.chainId), jobSteps, {
+  const report = await runJob(opts.connection ?? connectionOf(records, opts.chainId), jobSteps, {
     journal: path.join(opts.outDir, JOURNAL_FILE),
     ...(opts.window === undefined ? {} : { window: opts.window }),
     onDone: (outcome: StepOutcome) => {

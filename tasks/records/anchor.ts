@@ -25,12 +25,13 @@ export default async function anchor(args: Args, hre: HardhatRuntimeEnvironment)
     const salts = args.keyed
       ? { kind: "key" as const, key: await secretOf(hre, "MEDCHAIN_HOSPITAL_KEY") }
       : { kind: "random" as const };
-    const { records, chainId, address } = await openRecords(hre, args);
+    const { conn, records, chainId, address } = await openRecords(hre, args);
     const outDir = args.out !== "" ? args.out : `${args.target.replace(/\/+$/, "").replace(/\.json$/i, "")}.proofs`;
     const bars: Partial<Record<"reading" | "proofs", { bar: Progress; done: number }>> = {};
     const result = await anchorRecords(records, args.target, {
       chainId,
       registryAddress: address,
+      connection: conn,
       patients,
       outDir,
       salts,
