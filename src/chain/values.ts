@@ -8,6 +8,13 @@ export function parseAddress(value: string, where = "address"): string {
   return getAddress(value);
 }
 
+/** An account that is someone's: an address (see {@link parseAddress}) other than the zero address. */
+export function parseAccount(value: string, where = "account"): string {
+  const address = parseAddress(value, where);
+  if (BigInt(address) === 0n) throw badInput("the zero address is nobody's account", { field: where });
+  return address;
+}
+
 /** Bounds a date must lie within (unix seconds, inclusive), for dates where others make no sense. */
 export interface DateBounds {
   notBefore?: bigint;

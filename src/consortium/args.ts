@@ -2,7 +2,7 @@ import { ZeroAddress, ZeroHash } from "ethers";
 
 import { badInput } from "../chain/errors.js";
 import { parseMemberRef } from "../chain/members.js";
-import { futureDate, parseAddress, parseDate as parseDateValue, parseUint } from "../chain/values.js";
+import { futureDate, parseAccount, parseDate as parseDateValue, parseUint } from "../chain/values.js";
 import { MODULE_IDS, parseKinds, ProposalAction, type ModuleName, type ProposalActionName } from "./kinds.js";
 
 /** A member option given as its 32-byte id (0x…) or as its registration code (hashed to the id). */
@@ -91,7 +91,7 @@ export function proposalFrom(options: {
     case ProposalAction.AddGovernor:
     case ProposalAction.RemoveGovernor:
     case ProposalAction.SetCertifier:
-      return { ...proposal, account: parseAddress(options.account, "--account") };
+      return { ...proposal, account: parseAccount(options.account, "--account") };
     case ProposalAction.SetThreshold:
       if (options.threshold === "") throw badInput("SetThreshold needs the new threshold", { field: "--threshold" });
       return { ...proposal, value: parseUint(options.threshold, "--threshold", UINT64_MAX, 1n) };

@@ -156,7 +156,8 @@ export async function startHarness(): Promise<Harness> {
   // A chain id of its own: Ignition's deployment record goes to ignition/deployments/chain-<id>/,
   // where the tasks find the contracts; it is removed by stop().
   const chainId = 41_000 + Math.floor(Math.random() * 9_000);
-  const node = await startNode("anvil", { chainId });
+  // Every named account (up to the regulator, dev account 11) is one of the node's funded accounts.
+  const node = await startNode("anvil", { chainId, accounts: 20 });
   const deploymentDir = path.join(ROOT, "ignition", "deployments", `chain-${chainId}`);
   const dir = await mkdtemp(path.join(tmpdir(), "medchain-cli-"));
   try {

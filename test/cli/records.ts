@@ -589,6 +589,63 @@ describe("records tasks on a node: output and bad input", function () {
         '--days: "99999" is not a number of days',
       ],
     );
+    cases.push(
+      [
+        "a patients file that is another JSON file",
+        () => ["records", "anchor", folder, "--patients", path.resolve("package.json"), ...A],
+        "package.json: not a patients file: format",
+      ],
+      [
+        "review: marking by a hospital",
+        () => ["records", "review", "--id", "1", "--as", "hospital-a"],
+        "ConsortiumGuardedUnauthorized(account=0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65, requiredKinds=64)",
+        3,
+      ],
+      [
+        "review: an unknown break-glass id",
+        () => ["records", "review", "--id", "99", "--as", "regulator"],
+        /Records\w+\(/,
+        3,
+      ],
+      [
+        "audit: a patient that is the zero address",
+        () => ["records", "audit", "--patients", "0x0000000000000000000000000000000000000000"],
+        "--patients: the zero address is nobody's account",
+      ],
+      [
+        "verify: a record given as a folder",
+        () => ["records", "verify", folder, `${folder}.proofs/encounter.proof.json`],
+        "is a folder, not a file",
+      ],
+      [
+        "break-glass: a negative reason",
+        () => [
+          "records",
+          "break-glass",
+          `${folder}.proofs/encounter.proof.json`,
+          "--reason",
+          "-1",
+          "--as",
+          "hospital-b",
+        ],
+        '--reason: "-1" is not an emergency reason code',
+      ],
+      recordCase(
+        "a record that is a JSON string",
+        '"Observation"',
+        "a-record-that-is-a-JSON-string.json: not a FHIR resource (the JSON is not an object)",
+      ),
+      recordCase(
+        "a resourceType that is a number",
+        observation({ resourceType: 7 }),
+        'a-resourceType-that-is-a-number.json: not a FHIR resource (no "resourceType")',
+      ),
+      recordCase(
+        "a value of the wrong type",
+        observation({ valueQuantity: { value: "six" } }),
+        /a-value-of-the-wrong-type\.json: Observation\.value\[x\]\.value: invalid JSON type/,
+      ),
+    );
     for (const [name, argv, message, exitCode] of cases) {
       it(`refuses ${name}`, async function () {
         await h.refused(await argv(), { exitCode: exitCode ?? 1, message });
