@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
-import { access, mkdir, open } from "node:fs/promises";
+import { access, mkdir, open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
@@ -356,16 +356,49 @@ function groupKeys(groups: Map<string, number[]>): Array<[AnchorStep["purpose"],
     .sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] === "record" ? -1 : 1));
 }
 
-/** Appends lines to the plan file and flushes them to disk. */
-async function appendPlan(file: string, lines: string[], header: boolean): Promise<void> {
-  const handle = await open(file, "a", 0o600);
-  try {
-    const chunk = 4096;
-    if (header) await handle.write(JSON.stringify({ format: PLAN_FORMAT }) + "\n");
-    for (let k = 0; k < lines.length; k += chunk) await handle.write(lines.slice(k, k + chunk).join(""));
-    await handle.datasync();
-  } finally {
-    await handle.close();
+/**
+ * The plan file, appended to as the records are read (a million records' lines are never held in
+ * memory), flushed to disk by `commit` before anything is sent.
+ */
+class PlanWriter {
+  private handle: FileHandle | undefined;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  lines = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly header: boolean,
+  ) {}
+
+  async add(line: string): Promise<void> {
+    this.lines += 1;
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= 1 << 20) await this.write();
+  }
+
+  private async write(): Promise<void> {
+    if (this.handle === undefined) {
+      this.handle = await open(this.file, "a", 0o600);
+      if (this.header) await this.handle.write(JSON.stringify({ format: PLAN_FORMAT }) + "\n");
+    }
+    if (this.pending.length > 0) await this.handle.write(this.pending.join(""));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** Writes what is left and `last`, and flushes the file to disk. */
+  async commit(last: string): Promise<void> {
+    this.pending.push(last);
+    await this.write();
+    await this.handle!.datasync();
+  }
+
+  async close(): Promise<void> {
+    if (this.pending.length > 0 && this.handle !== undefined) await this.write();
+    await this.handle?.close();
+    this.handle = undefined;
   }
 }
 
@@ -434,147 +467,155 @@ export async function planAnchors(
     for (let i = 0; i < table.length; i++)
       if (committed(i)) seen.set(hexlify(table.leaf(i, "record")), table.sources[i]!);
   }
-  const lines: string[] = [];
-  const inputRows: number[] = [];
-  let alreadyAnchored = 0;
-  let count = 0;
-  for await (const { input, source, size, mtimeMs } of inputsOf(inputs, table, committed, opts)) {
-    count += 1;
-    const known = table.bySource.get(source);
-    if (known !== undefined && committed(known)) {
-      if (
-        input !== undefined &&
-        recordCommitment(input.resource, table.hex(known, F.salt)) !== table.hex(known, F.commitment)
-      ) {
+  const plan = new PlanWriter(planFile, header);
+  try {
+    const inputRows: number[] = [];
+    let alreadyAnchored = 0;
+    let count = 0;
+    for await (const { input, source, size, mtimeMs } of inputsOf(inputs, table, committed, opts)) {
+      count += 1;
+      const known = table.bySource.get(source);
+      if (known !== undefined && committed(known)) {
+        if (
+          input !== undefined &&
+          recordCommitment(input.resource, table.hex(known, F.salt)) !== table.hex(known, F.commitment)
+        ) {
+          throw new RecordsInputError(
+            source,
+            `changed since run ${table.runs[known]} anchored it (proof ${table.names[known]}.proof.json): anchor the new version with records amend`,
+          );
+        }
+        alreadyAnchored += 1;
+        inputRows.push(known);
+        continue;
+      }
+      const record = input!;
+      if (!record.patient.ok) throw new RecordsInputError(source, record.patient.problem, record.patient.field);
+      const { field, reference } = record.patient.patient;
+      const binding = opts.patients.find(record.patient.patient);
+      if (binding === undefined) {
         throw new RecordsInputError(
           source,
-          `changed since run ${table.runs[known]} anchored it (proof ${table.names[known]}.proof.json): anchor the new version with records amend`,
+          `the patient "${reference}" is not in the patients file ${opts.patients.file}`,
+          field,
         );
       }
-      alreadyAnchored += 1;
-      inputRows.push(known);
-      continue;
-    }
-    const record = input!;
-    if (!record.patient.ok) throw new RecordsInputError(source, record.patient.problem, record.patient.field);
-    const { field, reference } = record.patient.patient;
-    const binding = opts.patients.find(record.patient.patient);
-    if (binding === undefined) {
-      throw new RecordsInputError(
-        source,
-        `the patient "${reference}" is not in the patients file ${opts.patients.file}`,
-        field,
-      );
-    }
-    const i = table.row(source);
-    const other = names.get(record.name);
-    if (other !== undefined && other !== i) {
-      throw new RecordsInputError(
-        source,
-        `two records would share the proof file ${record.name}.proof.json (${table.sources[other]})`,
-      );
-    }
-    names.set(record.name, i);
-    const pending = known !== undefined; // planned by a run that sent nothing: same salts
-    const salt =
-      opts.salts.kind === "key"
-        ? keyedSalt(opts.salts.key, record.resource)
-        : pending
-          ? table.hex(i, F.salt)
-          : randomSalt();
-    const subject = subjectOfAccount(binding.account);
-    const recordSection: [string, string, string] = [subject, salt, recordCommitment(record.resource, salt)];
-    let billingSection: [string, string, string] | undefined;
-    if (binding.billingRef !== undefined) {
-      const billingSalt =
+      const i = table.row(source);
+      const other = names.get(record.name);
+      if (other !== undefined && other !== i) {
+        throw new RecordsInputError(
+          source,
+          `two records would share the proof file ${record.name}.proof.json (${table.sources[other]})`,
+        );
+      }
+      names.set(record.name, i);
+      const pending = known !== undefined; // planned by a run that sent nothing: same salts
+      const salt =
         opts.salts.kind === "key"
-          ? keyedSalt(opts.salts.key, record.resource, "billing")
-          : pending && table.billed[i]
-            ? table.hex(i, F.billingSalt)
+          ? keyedSalt(opts.salts.key, record.resource)
+          : pending
+            ? table.hex(i, F.salt)
             : randomSalt();
-      billingSection = [binding.billingRef.toLowerCase(), billingSalt, recordCommitment(record.resource, billingSalt)];
+      const subject = subjectOfAccount(binding.account);
+      const recordSection: [string, string, string] = [subject, salt, recordCommitment(record.resource, salt)];
+      let billingSection: [string, string, string] | undefined;
+      if (binding.billingRef !== undefined) {
+        const billingSalt =
+          opts.salts.kind === "key"
+            ? keyedSalt(opts.salts.key, record.resource, "billing")
+            : pending && table.billed[i]
+              ? table.hex(i, F.billingSalt)
+              : randomSalt();
+        billingSection = [
+          binding.billingRef.toLowerCase(),
+          billingSalt,
+          recordCommitment(record.resource, billingSalt),
+        ];
+      }
+      table.names[i] = record.name;
+      table.runs[i] = run;
+      table.categories[i] = categoryOf(record.resource.resourceType);
+      table.sizes[i] = size ?? -1;
+      table.mtimes[i] = mtimeMs ?? -1;
+      recordSection.forEach((hex, k) => table.set(i, F.subject + k, hex));
+      table.billed[i] = billingSection !== undefined;
+      billingSection?.forEach((hex, k) => table.set(i, F.billingSubject + k, hex));
+      if (opts.salts.kind === "key") {
+        for (const purpose of ["record", "billing"] as const) {
+          if (purpose === "billing" && !table.billed[i]) continue;
+          const leaf = hexlify(table.leaf(i, purpose));
+          const dup = seen.get(leaf);
+          if (dup !== undefined) throw new RecordsInputError(source, `same record, patient and salt as ${dup}`);
+          seen.set(leaf, source);
+        }
+      }
+      const line: RecordLine = {
+        r: run,
+        source,
+        name: record.name,
+        category: table.categories[i]!,
+        ...(size === undefined ? {} : { size, mtimeMs: mtimeMs! }),
+        record: recordSection,
+        ...(billingSection === undefined ? {} : { billing: billingSection }),
+      };
+      await plan.add(JSON.stringify(line) + "\n");
+      inputRows.push(i);
     }
-    table.names[i] = record.name;
-    table.runs[i] = run;
-    table.categories[i] = categoryOf(record.resource.resourceType);
-    table.sizes[i] = size ?? -1;
-    table.mtimes[i] = mtimeMs ?? -1;
-    recordSection.forEach((hex, k) => table.set(i, F.subject + k, hex));
-    table.billed[i] = billingSection !== undefined;
-    billingSection?.forEach((hex, k) => table.set(i, F.billingSubject + k, hex));
-    if (opts.salts.kind === "key") {
-      for (const purpose of ["record", "billing"] as const) {
-        if (purpose === "billing" && !table.billed[i]) continue;
-        const leaf = hexlify(table.leaf(i, purpose));
-        const dup = seen.get(leaf);
-        if (dup !== undefined) throw new RecordsInputError(source, `same record, patient and salt as ${dup}`);
-        seen.set(leaf, source);
+    if (count === 0) throw new RecordsInputError(opts.outDir, "nothing to anchor");
+
+    const minBatch = opts.minBatch ?? 2;
+    const steps: AnchorStep[] = [];
+    for (const [r, planned] of [...runs.entries()].sort((a, b) => a[0] - b[0])) {
+      const groups = groupsOf(table, r);
+      for (const s of planned) {
+        const rows = groups.get(`${s.purpose}:${s.category}`) ?? [];
+        const sources = s.kind === "single" ? [] : rows.slice(0, 3).map((i) => table.sources[i]!);
+        steps.push({ ...s, key: `${issuer}:${s.root}`, run: r, sources });
       }
     }
-    const line: RecordLine = {
-      r: run,
-      source,
-      name: record.name,
-      category: table.categories[i]!,
-      ...(size === undefined ? {} : { size, mtimeMs: mtimeMs! }),
-      record: recordSection,
-      ...(billingSection === undefined ? {} : { billing: billingSection }),
-    };
-    lines.push(JSON.stringify(line) + "\n");
-    inputRows.push(i);
-  }
-  if (count === 0) throw new RecordsInputError(opts.outDir, "nothing to anchor");
-
-  const minBatch = opts.minBatch ?? 2;
-  const steps: AnchorStep[] = [];
-  for (const [r, planned] of [...runs.entries()].sort((a, b) => a[0] - b[0])) {
-    const groups = groupsOf(table, r);
-    for (const s of planned) {
-      const rows = groups.get(`${s.purpose}:${s.category}`) ?? [];
-      const sources = s.kind === "single" ? [] : rows.slice(0, 3).map((i) => table.sources[i]!);
-      steps.push({ ...s, key: `${issuer}:${s.root}`, run: r, sources });
+    const items: AnchorItem[] = [];
+    if (plan.lines > 0) {
+      const groups = groupsOf(table, run);
+      const planned: AnchorStep[] = [];
+      for (const [purpose, category] of groupKeys(groups)) {
+        const rows = groups.get(`${purpose}:${category}`)!;
+        planned.push(...stepsOfGroup(issuer, run, purpose, category, rows, table, minBatch).steps);
+      }
+      const stepsLine: StepsLine = {
+        r: run,
+        steps: planned.map(({ kind, purpose, category, root, count: n }) => ({
+          kind,
+          purpose,
+          category,
+          root,
+          count: n,
+        })),
+      };
+      // The salts and the steps are on disk before anything is sent.
+      await plan.commit(JSON.stringify(stepsLine) + "\n");
+      runs.set(run, stepsLine.steps);
+      steps.push(...planned);
+      for (let i = 0; i < table.length; i++) {
+        if (table.runs[i] !== run || items.length >= 10_000) continue; // the items of small jobs, for callers
+        const leafOf = (purpose: AnchorStep["purpose"]): PlannedLeaf => ({
+          ...table.section(i, purpose),
+          leaf: hexlify(table.leaf(i, purpose)),
+          batchRoot: NO_BATCH,
+          proof: [],
+        });
+        items.push({
+          source: table.sources[i]!,
+          name: table.names[i]!,
+          category: table.categories[i]!,
+          record: leafOf("record"),
+          ...(table.billed[i] ? { billing: leafOf("billing") } : {}),
+        });
+      }
     }
+    return { issuer, run, steps, items, alreadyAnchored, table, inputRows };
+  } finally {
+    await plan.close();
   }
-  const items: AnchorItem[] = [];
-  if (lines.length > 0) {
-    const groups = groupsOf(table, run);
-    const planned: AnchorStep[] = [];
-    for (const [purpose, category] of groupKeys(groups)) {
-      const rows = groups.get(`${purpose}:${category}`)!;
-      planned.push(...stepsOfGroup(issuer, run, purpose, category, rows, table, minBatch).steps);
-    }
-    const stepsLine: StepsLine = {
-      r: run,
-      steps: planned.map(({ kind, purpose, category, root, count: n }) => ({
-        kind,
-        purpose,
-        category,
-        root,
-        count: n,
-      })),
-    };
-    // The salts and the steps are on disk before anything is sent.
-    await appendPlan(planFile, [...lines, JSON.stringify(stepsLine) + "\n"], header);
-    runs.set(run, stepsLine.steps);
-    steps.push(...planned);
-    for (let i = 0; i < table.length; i++) {
-      if (table.runs[i] !== run || items.length >= 10_000) continue; // the items of small jobs, for callers
-      const leafOf = (purpose: AnchorStep["purpose"]): PlannedLeaf => ({
-        ...table.section(i, purpose),
-        leaf: hexlify(table.leaf(i, purpose)),
-        batchRoot: NO_BATCH,
-        proof: [],
-      });
-      items.push({
-        source: table.sources[i]!,
-        name: table.names[i]!,
-        category: table.categories[i]!,
-        record: leafOf("record"),
-        ...(table.billed[i] ? { billing: leafOf("billing") } : {}),
-      });
-    }
-  }
-  return { issuer, run, steps, items, alreadyAnchored, table, inputRows };
 }
 
 /** Whether `issuer` itself anchored the step already (another member's anchor of the same bytes is not ours). */
