@@ -16,7 +16,7 @@ import { RecordsInputError } from "./errors.js";
 import { checkFhir } from "./fhir.js";
 import { readRecordFile, recordFiles, type LoadOptions, type RecordInput } from "./input.js";
 import { signerMemberId } from "./member.js";
-import { MerkleBatch, NO_BATCH, subjectOfAccount } from "./merkle.js";
+import { hex32, MerkleBatch, NO_BATCH, subjectOfAccount } from "./merkle.js";
 import type { PatientMap } from "./patients.js";
 import { PROOF_FORMAT, shareableProof, type AnchoredLeaf, type RecordProof } from "./proof.js";
 
@@ -192,7 +192,7 @@ class RecordTable {
   }
 
   hex(i: number, field: number): string {
-    return hexlify(this.bytes(i, field));
+    return hex32(this.bytes(i, field));
   }
 
   set(i: number, field: number, hex: string): void {

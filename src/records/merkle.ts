@@ -44,6 +44,11 @@ export function recordLeaf(subject: string, commitment: string): string {
   return leafOfPair(subject, commitment);
 }
 
+/** 0x-hex of 32 bytes with the platform's encoder (ethers' hexlify walks the bytes in JavaScript). */
+export function hex32(bytes: Uint8Array): string {
+  return "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
+}
+
 function compareAt(bytes: Uint8Array, a: number, b: number): number {
   for (let k = 0; k < 32; k++) {
     const d = bytes[a * 32 + k]! - bytes[b * 32 + k]!;
@@ -134,7 +139,7 @@ export class MerkleBatch {
     const out: string[] = [];
     for (let i = this.position[index]!; i > 0; i = Math.floor((i - 1) / 2)) {
       const sibling = i % 2 === 1 ? i + 1 : i - 1;
-      out.push(hexlify(this.nodes.subarray(sibling * 32, sibling * 32 + 32)));
+      out.push(hex32(this.nodes.subarray(sibling * 32, sibling * 32 + 32)));
     }
     return out;
   }
