@@ -226,11 +226,16 @@ interface RecordLine {
 /** One plan-file line of a run's steps. */
 interface StepsLine {
   r: number;
+  /** The member that planned the run (every run of one plan file is one member's). */
+  issuer: string;
   steps: Array<Pick<AnchorStep, "kind" | "purpose" | "category" | "root" | "count">>;
 }
 
 /** The plan file read back: its records, and the steps of every run that committed them. */
-async function readPlan(file: string): Promise<{ table: RecordTable; runs: Map<number, StepsLine["steps"]> }> {
+async function readPlan(
+  file: string,
+  issuer: string,
+): Promise<{ table: RecordTable; runs: Map<number, StepsLine["steps"]> }> {
   const table = new RecordTable();
   const runs = new Map<number, StepsLine["steps"]>();
   try {
@@ -265,6 +270,12 @@ async function readPlan(file: string): Promise<{ table: RecordTable; runs: Map<n
       continue;
     }
     if (Array.isArray(value.steps)) {
+      if (String(value.issuer).toLowerCase() !== issuer.toLowerCase()) {
+        throw new RecordsInputError(
+          file,
+          `the records there were anchored by member ${String(value.issuer)}, not by your member ${issuer}: use another --out folder`,
+        );
+      }
       runs.set(Number(value.r), value.steps as StepsLine["steps"]);
       continue;
     }
@@ -453,7 +464,7 @@ export async function planAnchors(
 ): Promise<AnchorPlan> {
   await mkdir(opts.outDir, { recursive: true });
   const planFile = path.join(opts.outDir, PLAN_FILE);
-  const { table, runs } = await readPlan(planFile);
+  const { table, runs } = await readPlan(planFile, issuer);
   const header = table.length === 0 && runs.size === 0;
   let run = 1;
   for (const r of table.runs) if (r >= run) run = r + 1;
@@ -583,6 +594,7 @@ export async function planAnchors(
       }
       const stepsLine: StepsLine = {
         r: run,
+        issuer,
         steps: planned.map(({ kind, purpose, category, root, count: n }) => ({
           kind,
           purpose,
