@@ -58,7 +58,7 @@ export {
   readJsonFileAs,
   type ReadFileOptions,
 } from "./chain/files.js";
-export { isoDate, parseAddress, parseDate } from "./chain/values.js";
+export { isoDate, parseAccount, parseAddress, parseDate } from "./chain/values.js";
 export { Journal, type JournalEntry } from "./chain/journal.js";
 export {
   JobError,

@@ -1,20 +1,20 @@
 import { emptyTask, task } from "hardhat/config";
 
+import { taskOptions } from "./options.js";
+
 const recordsOption = {
   name: "records" as const,
   description: "RecordRegistry address (default: the one Ignition deployed on this network)",
-  defaultValue: "",
-};
-const fromOption = {
-  name: "from" as const,
-  description: "Account of the network to send from (default: its first account)",
   defaultValue: "",
 };
 
 /** `npx hardhat records <command>`: anchoring, verification, consent, access and audit for operators. */
 export const recordsTasks = [
   emptyTask("records", "Patient-record anchoring, consent and access audit").build(),
-  task(["records", "anchor"], "Anchor a FHIR JSON file, a folder of them, or a Bundle's entries; write proof files")
+  taskOptions(
+    task(["records", "anchor"], "Anchor a FHIR JSON file, a folder of them, or a Bundle's entries; write proof files"),
+    { signs: true },
+  )
     .addPositionalArgument({ name: "target", description: "FHIR JSON file, Bundle, or folder of .json files" })
     .addOption({
       name: "patients" as const,
@@ -29,16 +29,23 @@ export const recordsTasks = [
     .addFlag({ name: "keyed" as const, description: "Derive salts from the hospital key MEDCHAIN_HOSPITAL_KEY" })
     .addFlag({ name: "wholeBundle" as const, description: "Anchor a Bundle as one record instead of per entry" })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/anchor.js"))
     .build(),
-  task(["records", "retract"], "As the issuer, retract a record entered in error (and its billing documentation leaf)")
+  taskOptions(
+    task(
+      ["records", "retract"],
+      "As the issuer, retract a record entered in error (and its billing documentation leaf)",
+    ),
+    { signs: true },
+  )
     .addPositionalArgument({ name: "proof", description: "The record's .proof.json file (the issuer's copy)" })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/retract.js"))
     .build(),
-  task(["records", "amend"], "As the issuer, supersede a record with a new version (and its billing leaf)")
+  taskOptions(
+    task(["records", "amend"], "As the issuer, supersede a record with a new version (and its billing leaf)"),
+    { signs: true },
+  )
     .addPositionalArgument({ name: "record", description: "The new version (FHIR JSON)" })
     .addPositionalArgument({ name: "proof", description: "The old version's .proof.json file (the issuer's copy)" })
     .addOption({
@@ -48,16 +55,22 @@ export const recordsTasks = [
     })
     .addFlag({ name: "keyed" as const, description: "Derive salts from the hospital key MEDCHAIN_HOSPITAL_KEY" })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/amend.js"))
     .build(),
-  task(["records", "verify"], "Check a record against its proof: VALID, TAMPERED, NOT ANCHORED, SUPERSEDED, RETRACTED")
+  taskOptions(
+    task(
+      ["records", "verify"],
+      "Check a record against its proof: VALID, TAMPERED, NOT ANCHORED, SUPERSEDED, RETRACTED",
+    ),
+  )
     .addPositionalArgument({ name: "record", description: "The FHIR JSON record" })
     .addPositionalArgument({ name: "proof", description: "Its .proof.json file" })
     .addOption(recordsOption)
     .setAction(() => import("./records/verify.js"))
     .build(),
-  task(["records", "consent-grant"], "Sign (with MEDCHAIN_PATIENT_KEY) and submit a patient's consent")
+  taskOptions(task(["records", "consent-grant"], "Sign (with MEDCHAIN_PATIENT_KEY) and submit a patient's consent"), {
+    signs: true,
+  })
     .addOption({
       name: "custodian" as const,
       description: "Member id or registration code of the hospital holding the records",
@@ -86,24 +99,29 @@ export const recordsTasks = [
       defaultValue: "",
     })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/consent-grant.js"))
     .build(),
-  task(["records", "consent-revoke"], "Sign (with MEDCHAIN_PATIENT_KEY) and submit the revocation of a consent")
+  taskOptions(
+    task(["records", "consent-revoke"], "Sign (with MEDCHAIN_PATIENT_KEY) and submit the revocation of a consent"),
+    { signs: true },
+  )
     .addPositionalArgument({ name: "consent", description: "The consent file" })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/consent-revoke.js"))
     .build(),
-  task(["records", "access"], "As the grantee, record an access to a record under a consent (the audit entry)")
+  taskOptions(
+    task(["records", "access"], "As the grantee, record an access to a record under a consent (the audit entry)"),
+    { signs: true },
+  )
     .addPositionalArgument({ name: "consent", description: "The consent file" })
     .addPositionalArgument({ name: "proof", description: "The record's .proof.json file" })
     .addOption({ name: "purpose" as const, description: "TREAT, ETREAT, HPAYMT or HRESCH", defaultValue: "TREAT" })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/access.js"))
     .build(),
-  task(["records", "audit"], "The regulator's access report: every consent and break-glass access, from events")
+  taskOptions(
+    task(["records", "audit"], "The regulator's access report: every consent and break-glass access, from events"),
+  )
     .addOption({ name: "member" as const, description: "Only this member (id or registration code)", defaultValue: "" })
     .addOption({
       name: "patients" as const,
@@ -114,24 +132,35 @@ export const recordsTasks = [
     .addOption(recordsOption)
     .setAction(() => import("./records/audit.js"))
     .build(),
-  task(["records", "review"], "As the regulator, list overdue break-glass accesses, or mark one reviewed")
+  taskOptions(
+    task(["records", "review"], "As the regulator, list overdue break-glass accesses, or mark one reviewed"),
+    { signs: true },
+  )
     .addOption({
       name: "id" as const,
       description: "Break-glass id to mark reviewed (default: just list)",
       defaultValue: "",
     })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/review.js"))
     .build(),
-  task(["records", "break-glass"], "As a hospital, access a record without consent in an emergency (reviewed later)")
+  taskOptions(
+    task(["records", "break-glass"], "As a hospital, access a record without consent in an emergency (reviewed later)"),
+    { signs: true },
+  )
     .addPositionalArgument({ name: "proof", description: "The record's .proof.json file" })
     .addOption({ name: "reason" as const, description: "Emergency reason code (consortium-agreed)", defaultValue: "" })
     .addOption(recordsOption)
-    .addOption(fromOption)
     .setAction(() => import("./records/break-glass.js"))
     .build(),
-  task(["records", "patient-accounts"], "The patient's per-hospital accounts, derived from MEDCHAIN_PATIENT_KEY")
+  taskOptions(task(["records", "history"], "A record's versions (amendments, retraction) with status and times"))
+    .addPositionalArgument({ name: "proof", description: "A .proof.json file of any version of the record" })
+    .addOption(recordsOption)
+    .setAction(() => import("./records/history.js"))
+    .build(),
+  taskOptions(
+    task(["records", "patient-accounts"], "The patient's per-hospital accounts, derived from MEDCHAIN_PATIENT_KEY"),
+  )
     .addPositionalArgument({ name: "hospitals", description: "Comma-separated member ids or registration codes" })
     .setAction(() => import("./records/patient-accounts.js"))
     .build(),

@@ -33,6 +33,8 @@ export interface NodeOptions {
   blockTime?: number;
   /** anvil only: gas price and base fee 0, as on a zero-gas consortium chain. */
   zeroGas?: boolean;
+  /** anvil only: how many funded dev accounts (default anvil's 10). */
+  accounts?: number;
   /** How long to wait for the node to answer (default 90 s: `hardhat node` starts slowly on a loaded machine). */
   timeoutMs?: number;
 }
@@ -89,6 +91,7 @@ export async function startNode(kind: NodeKind, options: NodeOptions = {}): Prom
           "--silent",
           ...(options.blockTime === undefined ? [] : ["--block-time", String(options.blockTime)]),
           ...(options.zeroGas === true ? ["--gas-price", "0", "--base-fee", "0"] : []),
+          ...(options.accounts === undefined ? [] : ["--accounts", String(options.accounts)]),
         ]
       : ["node", "--port", String(port)];
   const child = spawn(bin, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });

@@ -1,6 +1,7 @@
 import cliProgress from "cli-progress";
 
 import { toMedChainError, type HasInterface, type MedChainError } from "./errors.js";
+import type { TxResult } from "./send.js";
 
 /**
  * The command line's one output discipline, shared by every task:
@@ -98,6 +99,16 @@ export async function runCli(contracts: HasInterface[], body: () => Promise<void
 /** Prints what a task did, with the transaction hash. */
 export function reportTx(what: string, txHash: string): void {
   console.log(`${what} (tx ${txHash})`);
+}
+
+/** The JSON form of a transaction's result: hash, block, gas and decoded events (the receipt left out). */
+export function txSummary(result: TxResult): Record<string, unknown> {
+  return {
+    hash: result.hash,
+    blockNumber: result.blockNumber,
+    gasUsed: result.gasUsed,
+    events: result.events.map((e) => ({ name: e.name, args: e.args })),
+  };
 }
 
 /** The JSON form of an error: what a program branches on. */

@@ -148,19 +148,25 @@ export async function readSecret(
   name: string,
   format: SecretFormat = KEY32,
 ): Promise<string> {
-  const value = await hre.hooks.runHandlerChain(
-    "configurationVariables",
-    "fetchValue",
-    [configVariable(name)],
-    async (_context, variable) => {
-      const env = process.env[variable.name];
-      if (env === undefined || env === "") {
-        throw badInput(`is not set: put it in the keystore (npx hardhat keystore set ${name}) or the environment`, {
-          field: name,
-        });
-      }
-      return env;
-    },
-  );
+  const fromEnv = async () => {
+    const env = process.env[name];
+    if (env === undefined || env === "") {
+      throw badInput(`is not set: put it in the keystore (npx hardhat keystore set ${name}) or the environment`, {
+        field: name,
+      });
+    }
+    return env;
+  };
+  let value: string;
+  try {
+    value = await hre.hooks.runHandlerChain("configurationVariables", "fetchValue", [configVariable(name)], async () =>
+      fromEnv(),
+    );
+  } catch (err) {
+    // The keystore plugin refuses a key it does not hold (HHE50002, "not found in the … keystore")
+    // instead of passing on to the environment: then the environment is asked, as documented.
+    if (!/HHE5000[0-9]|not found in the .*keystore/i.test((err as Error).message ?? "")) throw err;
+    value = await fromEnv();
+  }
   return checkSecret(name, value, format);
 }

@@ -1,6 +1,6 @@
 import type { ConsortiumRegistry } from "../../typechain-types/index.js";
 import { openContract, type Connection } from "../chain/connection.js";
-import { parseAddress } from "../chain/values.js";
+import { parseAccount } from "../chain/values.js";
 
 /**
  * The registry of a connection, typed and signed by its signer: the connection's `registry` address
@@ -10,7 +10,7 @@ export function openRegistry(conn: Connection): Promise<ConsortiumRegistry> {
   return openContract(conn, "registry");
 }
 
-/** Validates an address option, naming the option in the error (`--<option>: "…" is not an address`). */
+/** Validates an account option (an address, not the zero address), naming the option in errors (`--<option>: "…" is not an address`). */
 export function checkAddress(value: string, option: string): string {
-  return parseAddress(value, `--${option}`);
+  return parseAccount(value, `--${option}`);
 }

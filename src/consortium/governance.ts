@@ -7,7 +7,16 @@ import { decodeEvents, mined, requireEvent, sendTx, type TxResult } from "../cha
 import { accountProofFor, type AccountProof } from "./account-proof.js";
 import type { ProposalArgs } from "./args.js";
 import { openRegistry } from "./connect.js";
-import { MEMBER_STATUS, kindNames, type MemberKindName, type MemberStatusName } from "./kinds.js";
+import {
+  actionName,
+  MEMBER_STATUS,
+  kindNames,
+  moduleNameOf,
+  ProposalAction,
+  type MemberKindName,
+  type MemberStatusName,
+  type ProposalActionName,
+} from "./kinds.js";
 
 /** An institution applying to join, as the certifier submits it. */
 export interface Applicant {
@@ -127,6 +136,103 @@ export async function admit(
 /** Every member with its kinds, status, expiry and accounts. */
 export async function members(conn: Connection): Promise<MemberRow[]> {
   return listMembers(await openRegistry(conn));
+}
+
+/** Where a proposal stands: open for votes, ready to execute (enough votes now), executed, or expired. */
+export type ProposalState = "Open" | "Ready" | "Executed" | "Expired";
+
+/** A proposal as shown to operators: what it does, where it stands, its votes and expiry. */
+export interface ProposalRow {
+  proposalId: bigint;
+  action: ProposalActionName | `action ${string}`;
+  state: ProposalState;
+  /** Votes of current governors, and how many are needed. */
+  votes: bigint;
+  threshold: bigint;
+  expiresAt: bigint;
+  proposer: string;
+  /** The member it is about (member actions and admissions). */
+  memberId?: string;
+  /** The module it pauses or lifts (Pause, Unpause), by name when it is a MedChain module. */
+  module?: string;
+  /** The called contract (Call). */
+  callTarget?: string;
+  /** The account it adds, removes or names (Admit, AddGovernor, RemoveGovernor, SetCertifier). */
+  account?: string;
+  /** Kinds (Admit, SetKinds). */
+  kinds?: MemberKindName[];
+  /** The new threshold (SetThreshold). */
+  newThreshold?: bigint;
+  /** The certification expiry (Admit, SetCertification). */
+  certifiedUntil?: bigint;
+}
+
+const MEMBER_ACTIONS = new Set<number>([
+  ProposalAction.Admit,
+  ProposalAction.SetKinds,
+  ProposalAction.Suspend,
+  ProposalAction.Reinstate,
+  ProposalAction.Revoke,
+  ProposalAction.SetCertification,
+]);
+
+/**
+ * Every proposal (or those from `from` on), newest last, with its state at the chain's latest block.
+ * `openOnly` leaves out executed and expired ones.
+ */
+export async function proposals(
+  conn: Connection,
+  options: { from?: bigint; openOnly?: boolean } = {},
+): Promise<ProposalRow[]> {
+  const registry = await openRegistry(conn);
+  const [count, threshold, latest] = await Promise.all([
+    registry.proposalCount(),
+    registry.threshold(),
+    conn.provider.getBlock("latest"),
+  ]);
+  const now = BigInt(latest?.timestamp ?? Math.floor(Date.now() / 1000));
+  const ids: bigint[] = [];
+  for (let id = options.from ?? 1n; id <= count; id++) ids.push(id);
+  const rows = await Promise.all(
+    ids.map(async (proposalId): Promise<ProposalRow> => {
+      const [p, votes] = await Promise.all([registry.getProposal(proposalId), registry.votesOf(proposalId)]);
+      const action = Number(p.action);
+      const state: ProposalState = p.executed
+        ? "Executed"
+        : now >= p.expiresAt
+          ? "Expired"
+          : votes >= threshold
+            ? "Ready"
+            : "Open";
+      const row: ProposalRow = {
+        proposalId,
+        action: actionName(action),
+        state,
+        votes,
+        threshold,
+        expiresAt: p.expiresAt,
+        proposer: p.proposer,
+      };
+      if (MEMBER_ACTIONS.has(action)) row.memberId = p.target;
+      if (action === ProposalAction.Pause || action === ProposalAction.Unpause) {
+        row.module = moduleNameOf(p.target) ?? p.target;
+      }
+      if (action === ProposalAction.Call) row.callTarget = `0x${p.target.slice(-40)}`;
+      if (
+        action === ProposalAction.Admit ||
+        action === ProposalAction.AddGovernor ||
+        action === ProposalAction.RemoveGovernor ||
+        action === ProposalAction.SetCertifier
+      ) {
+        row.account = p.account;
+      }
+      if (action === ProposalAction.Admit || action === ProposalAction.SetKinds) row.kinds = kindNames(p.kinds);
+      if (action === ProposalAction.SetThreshold) row.newThreshold = p.value;
+      if (action === ProposalAction.Admit || action === ProposalAction.SetCertification) row.certifiedUntil = p.value;
+      return row;
+    }),
+  );
+  return options.openOnly === true ? rows.filter((r) => r.state === "Open" || r.state === "Ready") : rows;
 }
 
 // ---- the same on a TypeChain registry instance (test fixtures, the gas bench) ----

@@ -45,10 +45,28 @@ export const MODULE_IDS = {
 } as const;
 export type ModuleName = keyof typeof MODULE_IDS;
 
+/** The module name of a pause id, when it is one of MedChain's modules. */
+export function moduleNameOf(moduleId: string): ModuleName | undefined {
+  return (Object.keys(MODULE_IDS) as ModuleName[]).find((k) => MODULE_IDS[k] === moduleId.toLowerCase());
+}
+
+/** The action name of a proposal action number. */
+export function actionName(action: number | bigint): ProposalActionName | `action ${string}` {
+  const name = (Object.keys(ProposalAction) as ProposalActionName[]).find((k) => ProposalAction[k] === Number(action));
+  return name ?? `action ${action}`;
+}
+
 /** Thrown when a kind name is not one of MemberKind (bad input). */
 export class UnknownKindError extends MedChainError {
-  constructor(readonly unknownKind: string) {
-    super(`unknown member kind "${unknownKind}" (expected one of ${Object.keys(MemberKind).join(", ")})`);
+  constructor(
+    readonly unknownKind: string,
+    where?: string,
+  ) {
+    const problem =
+      unknownKind.trim() === ""
+        ? `no member kind given (one or more of ${Object.keys(MemberKind).join(", ")})`
+        : `unknown member kind "${unknownKind}" (expected one of ${Object.keys(MemberKind).join(", ")})`;
+    super(where === undefined ? problem : `${where}: ${problem}`, where === undefined ? {} : { field: where });
     this.name = "UnknownKindError";
   }
 }
@@ -58,17 +76,17 @@ export function kindMask(...kinds: MemberKindName[]): number {
   return kinds.reduce((mask, kind) => mask | (1 << MemberKind[kind]), 0);
 }
 
-/** Parses "Hospital,Laboratory" (case-insensitive) into a bit mask. */
-export function parseKinds(list: string): number {
+/** Parses "Hospital,Laboratory" (case-insensitive) into a bit mask; `where` names the option in errors. */
+export function parseKinds(list: string, where?: string): number {
   const names = list
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-  if (names.length === 0) throw new UnknownKindError(list);
+  if (names.length === 0) throw new UnknownKindError(list, where);
   return kindMask(
     ...names.map((name) => {
       const match = Object.keys(MemberKind).find((k) => k.toLowerCase() === name.toLowerCase());
-      if (match === undefined) throw new UnknownKindError(name);
+      if (match === undefined) throw new UnknownKindError(name, where);
       return match as MemberKindName;
     }),
   );

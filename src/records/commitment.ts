@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from "node:crypto";
 
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import canonicalize from "canonicalize";
-import { concat, getBytes, hexlify, isHexString, keccak256, toUtf8Bytes } from "ethers";
+import { getBytes, hexlify, isHexString, toUtf8Bytes } from "ethers";
 
+import { parseJsonText } from "../chain/files.js";
 import { RecordsInputError } from "./errors.js";
 
 /** Domain tag hashed before every record commitment, so it can never collide with another hash. */
@@ -22,16 +24,17 @@ export interface FhirResource {
 }
 
 /**
- * Parses a FHIR R4 JSON resource. `file` names the source in errors. Rejects text that is not JSON and
- * JSON that is not a FHIR resource (no string `resourceType`).
+ * Parses a FHIR R4 JSON resource strictly (the one JSON reading of `chain/files.ts`: syntax errors
+ * with their line and column, duplicate keys refused with their path). `file` names the source in
+ * errors. Refuses JSON that is not a FHIR resource (no string `resourceType`). Checking it against
+ * the R4 definitions is `checkFhir` (`fhir.ts`).
  */
 export function parseFhir(text: string, file: string): FhirResource {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new RecordsInputError(file, `not JSON (${(err as Error).message.split("\n")[0]})`);
-  }
+  return asFhirResource(parseJsonText(text, file), file);
+}
+
+/** A parsed JSON value as a FHIR resource, or a one-line error naming `file`. */
+export function asFhirResource(value: unknown, file: string): FhirResource {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new RecordsInputError(file, "not a FHIR resource (the JSON is not an object)");
   }
@@ -46,8 +49,10 @@ export function parseFhir(text: string, file: string): FhirResource {
 export function canonicalBytes(resource: unknown): Uint8Array {
   const text = canonicalize(resource);
   if (text === undefined) throw new RecordsInputError("record", "cannot be canonicalised");
-  return toUtf8Bytes(text);
+  return UTF8.encode(text); // the platform's encoder: ethers' toUtf8Bytes walks code points in JavaScript
 }
+
+const UTF8 = new TextEncoder();
 
 /** A fresh 256-bit random salt. */
 export function randomSalt(): string {
@@ -73,5 +78,10 @@ export function keyedSalt(hospitalKey: string, resource: unknown, use: "record" 
 /** The salted, domain-separated commitment to a FHIR resource. Same record + same salt = same bytes. */
 export function recordCommitment(resource: unknown, salt: string): string {
   if (!isHexString(salt, 32)) throw new RecordsInputError("salt", "must be 32 bytes of hex (0x + 64 digits)");
-  return keccak256(concat([toUtf8Bytes(COMMITMENT_DOMAIN), salt, canonicalBytes(resource)]));
+  // @noble/hashes' keccak, fed in three parts: no concatenated copy of a large record is made.
+  return hexlify(
+    keccak_256.create().update(DOMAIN_BYTES).update(getBytes(salt)).update(canonicalBytes(resource)).digest(),
+  );
 }
+
+const DOMAIN_BYTES = toUtf8Bytes(COMMITMENT_DOMAIN);

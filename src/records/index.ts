@@ -12,6 +12,7 @@ export * from "./commitment.js";
 export * from "./consent.js";
 export * from "./consent-file.js";
 export * from "./errors.js";
+export * from "./history.js";
 export * from "./input.js";
 export * from "./lifecycle.js";
 export * from "./member.js";

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { MedChainError } from "../../src/chain/errors.js";
+import { badInput } from "../../src/chain/errors.js";
 import { memberRef } from "../../src/chain/members.js";
 import { parseModule } from "../../src/consortium/args.js";
 import { pauseModule, suspendNow } from "../../src/consortium/governance.js";
@@ -15,20 +15,22 @@ interface Args extends RegistryArgs {
 export default async function emergency(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await sendRegistryTx(hre, args, () => {
     if ((args.suspend === "") === (args.pause === "")) {
-      throw new MedChainError("give exactly one of --suspend <member> or --pause <module>");
+      throw badInput("give exactly one of --suspend <member> or --pause <module>", { field: "--suspend" });
     }
     if (args.suspend !== "") {
       const member = memberRef(args.suspend, "--suspend");
       const name = member.code === undefined ? member.id : `${member.code} (${member.id})`;
-      return async (conn) => [
-        `suspended member ${name} at once; only a governors' vote (propose --action Reinstate) lifts it`,
-        await suspendNow(conn, { memberId: member.id }),
-      ];
+      return async (conn) => ({
+        line: `suspended member ${name} at once; only a governors' vote (propose --action Reinstate) lifts it`,
+        result: await suspendNow(conn, { memberId: member.id }),
+        data: { memberId: member.id, ...(member.code === undefined ? {} : { code: member.code }) },
+      });
     }
-    const moduleId = parseModule(args.pause);
-    return async (conn) => [
-      `paused module ${args.pause} for one voting period; the governors confirm it (propose --action Pause) or lift it (propose --action Unpause)`,
-      await pauseModule(conn, { moduleId }),
-    ];
+    const moduleId = parseModule(args.pause, "--pause");
+    return async (conn) => ({
+      line: `paused module ${args.pause} for one voting period; the governors confirm it (propose --action Pause) or lift it (propose --action Unpause)`,
+      result: await pauseModule(conn, { moduleId }),
+      data: { module: args.pause },
+    });
   });
 }

@@ -11,6 +11,10 @@ interface Args extends RegistryArgs {
 export default async function executeTask(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await sendRegistryTx(hre, args, () => {
     const proposalId = parseProposalId(args.proposal);
-    return async (conn) => [`executed proposal ${proposalId}`, await execute(conn, { proposalId })];
+    return async (conn) => ({
+      line: `executed proposal ${proposalId}`,
+      result: await execute(conn, { proposalId }),
+      data: { proposalId },
+    });
   });
 }

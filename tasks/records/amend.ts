@@ -1,46 +1,38 @@
-import { readFile } from "node:fs/promises";
-
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { RecordRegistry__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { parseFhir } from "../../src/records/commitment.js";
-import { connectRecords } from "../../src/records/connect.js";
-import { RecordsInputError } from "../../src/records/errors.js";
+import { runTask } from "../../src/chain/cli.js";
+import { readFhirFile } from "../../src/records/input.js";
+import { checkFhir } from "../../src/records/fhir.js";
 import { amendRecord } from "../../src/records/lifecycle.js";
 import { checkProofTarget, readProof } from "../../src/records/proof.js";
-import { readSecret } from "../../src/records/secrets.js";
+import { openRecords, secretOf, type RecordsArgs } from "./shared.js";
 
-interface Args {
+interface Args extends RecordsArgs {
   record: string;
   proof: string;
   out: string;
   keyed: boolean;
-  records: string;
-  from: string;
 }
 
 export default async function amend(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([RecordRegistry__factory.createInterface()], async () => {
-    let text: string;
-    try {
-      text = await readFile(args.record, "utf8");
-    } catch {
-      throw new RecordsInputError(args.record, "cannot read");
-    }
-    const resource = parseFhir(text, args.record);
+  await runTask(args, async (io) => {
+    const resource = await readFhirFile(args.record);
+    checkFhir(resource, args.record);
     const proof = await readProof(args.proof);
     const salts = args.keyed
-      ? { kind: "key" as const, key: await readSecret(hre, "MEDCHAIN_HOSPITAL_KEY") }
+      ? { kind: "key" as const, key: await secretOf(hre, "MEDCHAIN_HOSPITAL_KEY") }
       : { kind: "random" as const };
-    const { records, chainId, address } = await connectRecords(hre, args.records, args.from);
+    const { records, chainId, address } = await openRecords(hre, args);
     checkProofTarget(proof, chainId, address, args.proof);
     const outFile = args.out !== "" ? args.out : `${args.record.replace(/\.json$/i, "")}.proof.json`;
     const result = await amendRecord(records, proof, args.proof, resource, { outFile, salts });
-    console.log(
+    io.say(
       `amended ${result.sent.length} leaf(s), ${result.skipped} already amended; new version's proof in ${outFile}` +
         ` (shareable copy ${result.shared})` +
         (result.sent.length > 0 ? ` (tx ${result.sent.join(", ")})` : ""),
     );
+    return {
+      result: { proof: outFile, shared: result.shared, transactions: result.sent, alreadyAmended: result.skipped },
+    };
   });
 }

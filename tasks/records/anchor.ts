@@ -1,48 +1,70 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { RecordRegistry__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { MedChainError } from "../../src/chain/errors.js";
+import { runTask, type Progress } from "../../src/chain/cli.js";
+import { badInput } from "../../src/chain/errors.js";
 import { anchorRecords, SHARE_DIR } from "../../src/records/anchor.js";
-import { connectRecords } from "../../src/records/connect.js";
-import { loadRecords } from "../../src/records/input.js";
+import { recordFiles } from "../../src/records/input.js";
 import { readPatientsFile } from "../../src/records/patients.js";
-import { readSecret } from "../../src/records/secrets.js";
+import { openRecords, secretOf, type RecordsArgs } from "./shared.js";
 
-interface Args {
+interface Args extends RecordsArgs {
   target: string;
   patients: string;
   out: string;
   keyed: boolean;
   wholeBundle: boolean;
-  records: string;
-  from: string;
 }
 
 export default async function anchor(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([RecordRegistry__factory.createInterface()], async () => {
-    // Everything is read and validated before connecting or sending.
-    if (args.patients === "") throw new MedChainError("--patients: the hospital's patients file is required");
+  await runTask(args, async (io) => {
+    // The options, the patients file and the target are checked before connecting; every record is
+    // read and validated before anything is sent.
+    if (args.patients === "") throw badInput("the hospital's patients file is required", { field: "--patients" });
     const patients = await readPatientsFile(args.patients);
-    const inputs = await loadRecords(args.target, args.wholeBundle);
+    await recordFiles(args.target);
     const salts = args.keyed
-      ? { kind: "key" as const, key: await readSecret(hre, "MEDCHAIN_HOSPITAL_KEY") }
+      ? { kind: "key" as const, key: await secretOf(hre, "MEDCHAIN_HOSPITAL_KEY") }
       : { kind: "random" as const };
-    const { records, chainId, address } = await connectRecords(hre, args.records, args.from);
+    const { conn, records, chainId, address } = await openRecords(hre, args);
     const outDir = args.out !== "" ? args.out : `${args.target.replace(/\/+$/, "").replace(/\.json$/i, "")}.proofs`;
-    const result = await anchorRecords(records, inputs, {
+    const bars: Partial<Record<"reading" | "proofs", { bar: Progress; done: number }>> = {};
+    const result = await anchorRecords(records, args.target, {
       chainId,
       registryAddress: address,
+      connection: conn,
       patients,
       outDir,
       salts,
-      log: (line) => console.log(line),
+      load: { wholeBundle: args.wholeBundle },
+      log: (line) => io.say(line),
+      onProgress: (phase, done, total) => {
+        const p = (bars[phase] ??= {
+          bar: io.progress(phase === "reading" ? "reading" : "proof files", total),
+          done: 0,
+        });
+        p.bar.tick(done - p.done);
+        p.done = done;
+        if (done === total) p.bar.stop();
+      },
     });
-    console.log(
-      `${inputs.length} record(s) in ${result.steps} transaction(s): ${result.sent} sent, ${result.skipped} already anchored; proofs in ${outDir}`,
+    const records_ = result.proofs.length;
+    io.say(
+      `${records_} record(s): ${result.anchored} anchored now, ${result.alreadyAnchored} anchored before (proof files kept); ` +
+        `${result.steps} transaction(s): ${result.sent} sent, ${result.skipped} already on chain; proofs in ${outDir}`,
     );
-    console.log(
-      `keep ${outDir}/*.proof.json (billing included); give the patient the copies in ${outDir}/${SHARE_DIR}/`,
-    );
+    io.say(`keep ${outDir}/*.proof.json (billing included); give the patient the copies in ${outDir}/${SHARE_DIR}/`);
+    return {
+      result: {
+        records: records_,
+        anchored: result.anchored,
+        alreadyAnchored: result.alreadyAnchored,
+        transactions: result.steps,
+        sent: result.sent,
+        skipped: result.skipped,
+        proofFilesWritten: result.written,
+        outDir,
+        shareDir: `${outDir}/${SHARE_DIR}`,
+      },
+    };
   });
 }

@@ -1,18 +1,26 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { runCli } from "../../src/chain/cli.js";
+import { runTask } from "../../src/chain/cli.js";
+import { memberRef } from "../../src/chain/members.js";
 import { patientAccountFor } from "../../src/records/consent.js";
-import { parseMemberRef, readSecret } from "../../src/records/secrets.js";
+import type { CommonArgs } from "../options.js";
+import { secretOf } from "./shared.js";
 
-interface Args {
+interface Args extends CommonArgs {
   hospitals: string;
 }
 
 export default async function patientAccounts(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([], async () => {
+  await runTask(args, async (io) => {
     const hospitals = args.hospitals.split(",").map((g) => g.trim());
-    const refs = hospitals.map((g) => parseMemberRef(g, "hospitals"));
-    const secret = await readSecret(hre, "MEDCHAIN_PATIENT_KEY");
-    refs.forEach((ref, i) => console.log(`${hospitals[i]}  ${patientAccountFor(secret, ref).address}`));
+    const refs = hospitals.map((g) => memberRef(g, "hospitals"));
+    const secret = await secretOf(hre, "MEDCHAIN_PATIENT_KEY");
+    const rows = refs.map((ref, i) => ({
+      hospital: hospitals[i]!,
+      memberId: ref.id,
+      account: patientAccountFor(secret, ref.id).address,
+    }));
+    for (const r of rows) io.say(`${r.hospital}  ${r.account}`);
+    return { result: rows };
   });
 }

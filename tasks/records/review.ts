@@ -1,32 +1,33 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { RecordRegistry__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { MedChainError } from "../../src/chain/errors.js";
-import { connectRecords } from "../../src/records/connect.js";
+import { runTask } from "../../src/chain/cli.js";
+import { badInput } from "../../src/chain/errors.js";
+import { sendTx } from "../../src/chain/send.js";
 import { overdueBreakGlass } from "../../src/records/audit.js";
+import { openRecords, type RecordsArgs } from "./shared.js";
 
-interface Args {
+interface Args extends RecordsArgs {
   id: string;
-  records: string;
-  from: string;
 }
 
 export default async function review(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([RecordRegistry__factory.createInterface()], async () => {
-    if (args.id !== "" && !/^\d+$/.test(args.id)) throw new MedChainError(`--id: "${args.id}" is not a break-glass id`);
-    const { records } = await connectRecords(hre, args.records, args.from);
+  await runTask(args, async (io) => {
+    if (args.id !== "" && !/^[1-9]\d{0,18}$/.test(args.id)) {
+      throw badInput(`"${args.id}" is not a break-glass id (a number from 1)`, { field: "--id" });
+    }
+    const { conn, records } = await openRecords(hre, args, args.id === "");
     if (args.id === "") {
       const overdue = await overdueBreakGlass(records);
-      if (overdue.length === 0) console.log("no overdue break-glass access");
+      if (overdue.length === 0) io.say("no overdue break-glass access");
       for (const e of overdue) {
-        console.log(
+        io.say(
           `#${e.id}  ${new Date(Number(e.accessedAt) * 1000).toISOString()}  member ${e.memberId}  record ${e.leaf} of ${e.issuer}  reason ${e.reasonCode}`,
         );
       }
-      return;
+      return { result: overdue };
     }
-    const receipt = await (await records.markReviewed(BigInt(args.id))).wait();
-    console.log(`break-glass access #${args.id} marked reviewed (tx ${receipt!.hash})`);
+    const result = await sendTx(conn, () => records.markReviewed(BigInt(args.id)));
+    io.say(`break-glass access #${args.id} marked reviewed (tx ${result.hash})`);
+    return { result: { id: args.id, hash: result.hash } };
   });
 }

@@ -226,7 +226,7 @@ describe("adversarial: records", function () {
         const plan = await planAnchors(fx.ids.hospitalA, inputs, opts);
         for (const step of plan.steps) {
           if (step.kind === "single") await fx.records.connect(fx.hospitalB).anchor(step.root, step.category);
-          else await fx.records.connect(fx.hospitalB).anchorBatch(step.root, step.leaves.length, step.category);
+          else await fx.records.connect(fx.hospitalB).anchorBatch(step.root, step.count, step.category);
         }
         const result = await anchorRecords(fx.records.connect(fx.hospitalA), inputs, opts);
         expect([result.sent, result.skipped]).to.deep.equal([plan.steps.length, 0]);

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+
+import { MedChainError } from "../../src/chain/errors.js";
 import { solidityPackedKeccak256 } from "ethers";
 
 import {
@@ -56,7 +58,14 @@ describe("records SDK: commitments", function () {
   });
 
   it("rejects text that is not JSON and JSON that is not a FHIR resource, naming the file", function () {
-    expect(() => parseFhir("{ nope", "in/a.json")).to.throw(RecordsInputError, /^in\/a\.json: not JSON/);
+    expect(() => parseFhir("{ nope", "in/a.json")).to.throw(
+      MedChainError,
+      /^in\/a\.json: is not JSON: .*line 1 column 3/,
+    );
+    expect(() => parseFhir('{"a":1,"a":2,"resourceType":"Basic"}', "in/d.json")).to.throw(
+      MedChainError,
+      'in/d.json: a: duplicate key "a"',
+    );
     expect(() => parseFhir('{"id":"x"}', "in/b.json")).to.throw(
       RecordsInputError,
       'in/b.json: not a FHIR resource (no "resourceType")',

@@ -28,7 +28,7 @@ import { auditCsv, auditTable, auditTrail, overdueBreakGlass } from "../../src/r
 import { consentIdOf, parsePurpose, purposeName, PURPOSES } from "../../src/records/consent.js";
 import { CATEGORIES } from "../../src/records/categories.js";
 import { RecordsInputError } from "../../src/records/errors.js";
-import { parseMemberRef } from "../../src/records/secrets.js";
+import { parseMemberRef } from "../../src/chain/members.js";
 import { memberIdFromCode } from "../../src/consortium/ids.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -147,9 +147,11 @@ describe("records SDK: consent files and the audit report", function () {
     expect(parsePurpose("hpaymt")).to.equal(PURPOSES.HPAYMT);
     expect(purposeName(PURPOSES.ETREAT)).to.equal("ETREAT");
     expect(() => parsePurpose("billing")).to.throw('--purpose: unknown purpose "billing"');
-    expect(parseMemberRef("HOSP-0002", "grantee")).to.equal(memberIdFromCode("HOSP-0002"));
-    expect(parseMemberRef(ethers.id("x"), "grantee")).to.equal(ethers.id("x"));
-    expect(() => parseMemberRef("", "grantee")).to.throw("--grantee: a member id or registration code is required");
+    expect(parseMemberRef("HOSP-0002", "--grantee")).to.equal(memberIdFromCode("HOSP-0002"));
+    expect(parseMemberRef(ethers.id("x"), "--grantee")).to.equal(ethers.id("x"));
+    expect(() => parseMemberRef("", "--grantee")).to.throw(
+      "--grantee: a member id (0x + 64 hex digits) or registration code is required",
+    );
   });
 
   it("lists every consent and break-glass access for the regulator, filtered per member or per patient", async function () {
