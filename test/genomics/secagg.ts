@@ -80,6 +80,7 @@ function histograms(vectors: Uint32Array[]): { high: number[]; low: number[] } {
 const CHI2_15_P001 = 37.7;
 
 describe("secure aggregation", function () {
+  this.timeout(120_000); // the Shamir work of three labs takes seconds on a loaded machine
   it("makes a lab's masked vector pass a chi-square test of uniformity, however skewed its counts", async function () {
     const rng = seededRandom("uniformity");
     const zeros = new Uint32Array(4096); // the most skewed input there is
