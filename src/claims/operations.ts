@@ -544,7 +544,9 @@ export async function submitClaimBatch(
   );
   const engine = await c.engine.getAddress();
   const steps: JobStep[] = drafts.map((d, i) => ({
-    key: `submit:${path.basename(args.entries[i]!.fhir)}:${i}`,
+    // Keyed by the claim's file (a batch lists each once): entries added to the batch file later, or
+    // reordered, keep their journal entries.
+    key: `submit:${path.resolve(args.entries[i]!.fhir)}`,
     call: { to: engine, data: c.engine.interface.encodeFunctionData("submit", [d.input]) },
   }));
   let done = 0;
