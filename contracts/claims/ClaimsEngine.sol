@@ -9,10 +9,12 @@ import {IClaimsPlans} from "../interfaces/IClaimsPlans.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IRecordVerifier} from "../interfaces/IRecordVerifier.sol";
 import {ISettlementVault} from "../interfaces/ISettlementVault.sol";
+import {ClaimAppeals} from "../libraries/ClaimAppeals.sol";
 import {ClaimDecisions} from "../libraries/ClaimDecisions.sol";
 import {ClaimSettlement} from "../libraries/ClaimSettlement.sol";
 import {ClaimKeys} from "../libraries/ClaimKeys.sol";
 import {ClaimStatuses} from "../libraries/ClaimStatuses.sol";
+import {ClaimSubmission} from "../libraries/ClaimSubmission.sol";
 import {ClaimsLogic} from "../libraries/ClaimsLogic.sol";
 import {MemberIndex} from "../libraries/MemberIndex.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
@@ -21,10 +23,10 @@ import {SettlementVault} from "./SettlementVault.sol";
 /**
  * @title ClaimsEngine
  * @notice Claims from submission to payment (the whole API and its rules: `IClaimsEngine`). A small
- * core: it authenticates every caller with the consortium, runs submission (the hot path) inline
- * from `ClaimsLogic`, and every later step from the linked libraries `ClaimDecisions` (review,
- * escalation, appeals) and `ClaimSettlement` (settlement, voids, replacements), all on one storage
- * layout (`ClaimsLogic.Layout`). It owns what claims consumed (claim states, the duplicate and
+ * core: it authenticates every caller with the consortium and runs every step in a linked library,
+ * all on one storage layout (`ClaimsLogic.Layout`): `ClaimSubmission` (submission),
+ * `ClaimDecisions` (review and prompt pay), `ClaimAppeals` (appeals) and `ClaimSettlement`
+ * (settlement, voids, replacements). It owns what claims consumed (claim states, the duplicate and
  * documentation keys they hold, period totals, authorisation units used); what plans promise is the
  * plan book's, the money the settlement vault's (deployed by this constructor, so only this engine
  * moves escrow).
@@ -67,7 +69,8 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
 
     /// @inheritdoc IClaimsEngine
     function submit(ClaimInput calldata claim) external returns (uint256) {
-        return _s.submit(_context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claim, 0, false);
+        return
+            ClaimSubmission.submit(_s, _context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claim, 0, false);
     }
 
     /// @inheritdoc IClaimsEngine
@@ -78,30 +81,19 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
     ) external returns (uint256) {
         bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
         ClaimsLogic.Context memory ctx = _context();
-        ClaimStatus was = ClaimSettlement.withdraw(
-            _s,
-            ctx,
-            provider,
-            originalId,
-            details,
-            ClaimStatuses.REPLACEABLE,
-            ClaimStatus.Replaced,
-            _s.claimCount + 1
-        );
-        return _s.submit(ctx, provider, claim, originalId, ClaimStatuses.isIn(was, ClaimStatuses.DENIED));
+        ClaimStatus was = ClaimSettlement.withdraw(_s, ctx, provider, originalId, details, _s.claimCount + 1);
+        return
+            ClaimSubmission.submit(_s, ctx, provider, claim, originalId, ClaimStatuses.isIn(was, ClaimStatuses.DENIED));
     }
 
     /// @inheritdoc IClaimsEngine
     function voidClaim(uint256 claimId, ClaimDetails calldata details) external {
-        bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
         ClaimSettlement.withdraw(
             _s,
             _context(),
-            provider,
+            _requireMemberWhenNotPaused(msg.sender, PROVIDERS),
             claimId,
             details,
-            ClaimStatuses.VOIDABLE,
-            ClaimStatus.Voided,
             0
         );
     }
@@ -113,7 +105,17 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
 
     /// @inheritdoc IClaimsEngine
     function appeal(uint256 claimId) external {
-        ClaimDecisions.appeal(_s, _context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claimId);
+        ClaimAppeals.appeal(_s, _context(), _requireMemberWhenNotPaused(msg.sender, PROVIDERS), claimId);
+    }
+
+    /// @inheritdoc IClaimsEngine
+    function escalateAppeal(
+        uint256 claimId,
+        ClaimDetails calldata details,
+        Documentation calldata documentation
+    ) external {
+        bytes32 provider = _requireMemberWhenNotPaused(msg.sender, PROVIDERS);
+        ClaimAppeals.escalateAppeal(_s, _context(), provider, claimId, details, documentation);
     }
 
     // ---------------------------------------------------------------- insurer
@@ -136,21 +138,22 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
         ClaimDetails calldata details,
         Documentation calldata documentation
     ) external {
-        ClaimDecisions.decideAppeal(
-            _s,
-            _context(),
-            _requireInsurer(),
-            claimId,
-            overturn,
-            reason,
-            details,
-            documentation
-        );
+        ClaimAppeals.decideAppeal(_s, _context(), _requireInsurer(), claimId, overturn, reason, details, documentation);
     }
 
     /// @inheritdoc IClaimsEngine
     function settle(uint256[] calldata claimIds) external returns (uint256) {
         return ClaimSettlement.settle(_s, _context(), _requireInsurer(), claimIds);
+    }
+
+    // ---------------------------------------------------------------- plan book
+
+    /// @inheritdoc IClaimsEngine
+    function openPeriod(uint32 planId, bytes32 patientRef, uint40 coverageStart) external {
+        if (msg.sender != address(plans)) revert ClaimsNotPlanBook(msg.sender);
+        bytes32 key = ClaimKeys.period(planId, patientRef, coverageStart);
+        // No event: the marker has no meaning for the totals (the plan book's PatientEnrolled is the event).
+        _s.totals[key] = _s.totals[key].opened();
     }
 
     // ---------------------------------------------------------------- views
@@ -193,7 +196,8 @@ contract ClaimsEngine is ConsortiumGuarded, IClaimsEngine {
 
     /// @inheritdoc IClaimsEngine
     function authUsedOf(uint32 planId, bytes32 patientRef, bytes32 code) external view returns (uint256) {
-        return _s.authUsed[ClaimKeys.authorisation(planId, patientRef, code)];
+        uint32 grant = plans.authorisationOf(planId, patientRef, code).grant;
+        return _s.authUsed[ClaimKeys.authorisation(planId, patientRef, code, grant)];
     }
 
     // ---------------------------------------------------------------- internals

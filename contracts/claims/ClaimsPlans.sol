@@ -3,11 +3,13 @@ pragma solidity ^0.8.28;
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
+import {IClaimsEngine} from "../interfaces/IClaimsEngine.sol";
 import {IClaimsPlans} from "../interfaces/IClaimsPlans.sol";
 import {Adjudication} from "../libraries/Adjudication.sol";
 import {Carc} from "../libraries/Carc.sol";
 import {ClaimChecks} from "../libraries/ClaimChecks.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
+import {PlanVersions} from "../libraries/PlanVersions.sol";
 
 /**
  * @title ClaimsPlans
@@ -16,15 +18,18 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * and terms, each line's rule, fee and authorisation) in one call. It owns every promise; the claims
  * engine owns what claims consumed of them. A revision takes effect at its `effectiveFrom` and
  * applies to services on or after it; earlier services keep the version in effect on their date.
+ * Enrolment opens each new period's totals in the engine (bound once by the deployer), so the
+ * insurer pays for that storage slot, not the provider of the period's first claim. Publication
+ * (terms checks, storing a version and its rules) runs in the linked library `PlanVersions`.
  */
 contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
-    /// @dev Basis points in 100%.
-    uint16 private constant BPS = 10_000;
-    /// @dev The longest review or appeal window a plan may set.
-    uint32 private constant MAX_WINDOW = 365 days;
+    /// @dev The account that deployed the plan book: the only one that may bind its engine, once.
+    address private immutable _deployer;
 
     /// @notice Number of plans published; plan ids run from 1.
     uint32 public planCount;
+    /// @inheritdoc IClaimsPlans
+    IClaimsEngine public engine;
 
     mapping(uint32 planId => Plan plan) private _plans;
     mapping(uint32 planId => mapping(uint16 version => PlanTerms terms)) private _terms;
@@ -34,17 +39,30 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     mapping(uint32 planId => mapping(bytes32 patientRef => mapping(bytes32 code => Authorisation auth))) private _auths;
 
     /// @param registry the consortium registry
-    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_CLAIMS) {}
+    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_CLAIMS) {
+        _deployer = msg.sender;
+    }
+
+    // ---------------------------------------------------------------- deployment
+
+    /// @inheritdoc IClaimsPlans
+    function bindEngine(IClaimsEngine engine_) external {
+        if (msg.sender != _deployer) revert ClaimsNotDeployer(msg.sender);
+        if (address(engine) != address(0)) revert ClaimsEngineAlreadyBound(address(engine));
+        address itsPlans = address(engine_.plans());
+        if (itsPlans != address(this)) revert ClaimsEngineOfOtherPlans(address(engine_), itsPlans);
+        engine = engine_;
+        emit EngineBound(address(engine_));
+    }
 
     // ---------------------------------------------------------------- insurer writes
 
     /// @inheritdoc IClaimsPlans
     function publishPlan(PlanTerms calldata terms, CodeRule[] calldata rules) external returns (uint32 planId) {
         bytes32 insurer = _requireMemberWhenNotPaused(msg.sender, MemberKinds.INSURER);
-        _checkTerms(terms);
         planId = ++planCount;
         _plans[planId] = Plan({insurer: insurer, versions: 1});
-        _storeVersion(planId, 0, insurer, terms, rules);
+        PlanVersions.store(_terms[planId], _rules[planId], planId, 0, insurer, terms, rules);
     }
 
     /// @inheritdoc IClaimsPlans
@@ -54,19 +72,20 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         CodeRule[] calldata rules
     ) external returns (uint16 version) {
         bytes32 insurer = _requirePlanInsurer(planId);
-        _checkTerms(terms);
         Plan storage plan = _plans[planId];
         version = plan.versions;
         uint40 previous = _terms[planId][version - 1].effectiveFrom;
         uint40 earliest = previous >= block.timestamp ? previous + 1 : uint40(block.timestamp);
         if (terms.effectiveFrom < earliest) revert ClaimsInvalidEffectiveDate(terms.effectiveFrom, earliest);
         plan.versions = version + 1;
-        _storeVersion(planId, version, insurer, terms, rules);
+        PlanVersions.store(_terms[planId], _rules[planId], planId, version, insurer, terms, rules);
     }
 
     /// @inheritdoc IClaimsPlans
     function enrol(uint32 planId, bytes32 patientRef, uint40 start, uint40 end) external {
         _requirePlanInsurer(planId);
+        IClaimsEngine engine_ = engine;
+        if (address(engine_) == address(0)) revert ClaimsEngineNotBound();
         if (patientRef == bytes32(0)) revert ClaimsZeroPatientRef();
         if (start == 0 || end < start) revert ClaimsInvalidPeriod(start, end);
         mapping(uint40 start => Period period) storage periods = _periods[planId][patientRef];
@@ -87,6 +106,7 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
             }
             periods[start] = Period({end: end, previousStart: latest});
             _latestPeriod[planId][patientRef] = start;
+            engine_.openPeriod(planId, patientRef, start);
         }
         emit PatientEnrolled(planId, patientRef, start, end);
     }
@@ -104,8 +124,11 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         if (patientRef == bytes32(0)) revert ClaimsZeroPatientRef();
         if (code == bytes32(0)) revert ClaimsZeroCode();
         if (validUntil < validFrom) revert ClaimsInvalidPeriod(validFrom, validUntil);
-        _auths[planId][patientRef][code] = Authorisation({units: units, validFrom: validFrom, validUntil: validUntil});
-        emit PriorAuthorisationGranted(planId, code, patientRef, units, validFrom, validUntil);
+        Authorisation storage auth = _auths[planId][patientRef][code];
+        // A new grant replaces the code's grant: the engine counts used units per grant number.
+        uint32 grant = auth.grant + 1;
+        (auth.units, auth.validFrom, auth.validUntil, auth.grant) = (units, validFrom, validUntil, grant);
+        emit PriorAuthorisationGranted(planId, code, patientRef, units, validFrom, validUntil, grant);
     }
 
     // ---------------------------------------------------------------- the quote
@@ -201,19 +224,6 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         if (plan.insurer != insurer) revert ClaimsNotPlanInsurer(planId, insurer);
     }
 
-    function _checkTerms(PlanTerms calldata terms) private pure {
-        if (terms.coinsuranceBps > BPS) revert ClaimsInvalidCoinsurance(terms.coinsuranceBps);
-        if (terms.deductible > terms.oopMax) revert ClaimsDeductibleAboveOopMax(terms.deductible, terms.oopMax);
-        if (
-            terms.reviewWindow == 0 ||
-            terms.appealWindow == 0 ||
-            terms.reviewWindow > MAX_WINDOW ||
-            terms.appealWindow > MAX_WINDOW
-        ) {
-            revert ClaimsInvalidWindows(terms.reviewWindow, terms.appealWindow);
-        }
-    }
-
     /// @dev Each line's plan checks (schedule, exclusion, unit cap, authorisation) into the quote,
     /// stopping at the first failing line; returns the lines' fees.
     function _lineRules(
@@ -233,7 +243,7 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
             if (reason == 0 && rule.needsAuth) {
                 Authorisation memory auth = auths[lines[i].code];
                 reason = ClaimChecks.authorisation(auth, serviceDate);
-                q.lines[i] = LineQuote({needsAuth: true, authorised: auth.units});
+                q.lines[i] = LineQuote({needsAuth: true, authorised: auth.units, grant: auth.grant});
             }
             if (reason != 0) {
                 (q.ruleReason, q.ruleLine) = (reason, i);
@@ -284,29 +294,5 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         q.planPays = running.benefitPaid - totals.benefitPaid;
         q.deductible = running.deductibleMet - totals.deductibleMet;
         q.oop = running.oopPaid - totals.oopPaid;
-    }
-
-    function _storeVersion(
-        uint32 planId,
-        uint16 version,
-        bytes32 insurer,
-        PlanTerms calldata terms,
-        CodeRule[] calldata rules
-    ) private {
-        _terms[planId][version] = terms;
-        mapping(bytes32 code => StoredRule rule) storage stored = _rules[planId][version];
-        for (uint256 i = 0; i < rules.length; ++i) {
-            CodeRule calldata r = rules[i];
-            if (r.code == bytes32(0)) revert ClaimsZeroCode();
-            stored[r.code] = StoredRule({
-                feePerUnit: r.feePerUnit,
-                unitCap: r.unitCap,
-                listed: true,
-                excluded: r.excluded,
-                needsAuth: r.needsAuth
-            });
-            emit CodeRuleSet(planId, version, r.code, r.feePerUnit, r.unitCap, r.excluded, r.needsAuth);
-        }
-        emit PlanPublished(planId, insurer, version, terms, rules.length);
     }
 }

@@ -18,7 +18,10 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * pull their credits, and a revoked member's money leaves only by consortium vote. Its own contract
  * so that no claims logic sits next to the tokens, and the engine stays small.
  * Invariant: token balance == sum of free escrow + sum of reserved escrow + sum of provider credits
- * (tokens with transfer fees or rebasing are not supported).
+ * (tokens with transfer fees or rebasing are not supported). What an insurer owes providers (prompt
+ * pay escalated while its free escrow was short) is a claim on its free escrow, not tokens: the
+ * insurer cannot withdraw or have recovered the part of its free escrow that it owes, and owed
+ * providers collect it as soon as the escrow is funded.
  */
 contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault {
     using SafeERC20 for IERC20;
@@ -31,6 +34,8 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
 
     mapping(bytes32 insurer => Escrow escrow) private _escrows;
     mapping(bytes32 providerId => uint256 credit) private _credits;
+    mapping(bytes32 insurer => mapping(bytes32 providerId => uint256 amount)) private _owed;
+    mapping(bytes32 insurer => uint256 amount) private _debts; // sum of _owed[insurer][*]
 
     /// @dev Only the engine moves escrow between members.
     modifier onlyEngine() {
@@ -68,7 +73,8 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         bytes32 insurer = _requireMemberWhenNotPaused(msg.sender, MemberKinds.INSURER);
         if (amount == 0) revert ClaimsZeroAmount();
         Escrow storage escrow = _escrows[insurer];
-        if (escrow.free < amount) revert ClaimsInsufficientEscrow(insurer, escrow.free, amount);
+        uint256 available = _unowed(insurer, escrow.free);
+        if (available < amount) revert ClaimsInsufficientEscrow(insurer, available, amount);
         escrow.free -= uint128(amount);
         emit EscrowWithdrawn(insurer, msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
@@ -84,6 +90,20 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         token.safeTransfer(msg.sender, amount);
     }
 
+    /// @inheritdoc ISettlementVault
+    function collectOwed(bytes32 insurer) external nonReentrant returns (uint256 amount) {
+        bytes32 provider = _requireMemberWhenNotPaused(msg.sender, MemberKinds.HOSPITAL | MemberKinds.LABORATORY);
+        Escrow storage escrow = _escrows[insurer];
+        uint256 owed = _owed[insurer][provider];
+        amount = owed < escrow.free ? owed : escrow.free;
+        if (amount == 0) return 0;
+        escrow.free -= uint128(amount);
+        _owed[insurer][provider] = owed - amount;
+        _debts[insurer] -= amount;
+        _credits[provider] += amount;
+        emit OwedCollected(insurer, provider, amount);
+    }
+
     // ---------------------------------------------------------------- consortium vote
 
     /// @inheritdoc ISettlementVault
@@ -95,9 +115,12 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         if (consortium.getMember(memberId).status != IConsortiumRegistry.MemberStatus.Revoked) {
             revert ClaimsMemberNotRevoked(memberId);
         }
-        amount = uint256(_escrows[memberId].free) + _credits[memberId];
+        // A revoked insurer's free escrow leaves only above what it owes providers (they still collect it).
+        uint256 free = _escrows[memberId].free;
+        uint256 escrowOut = _unowed(memberId, free);
+        amount = escrowOut + _credits[memberId];
         if (amount == 0) revert ClaimsNothingToRecover(memberId);
-        _escrows[memberId].free = 0;
+        _escrows[memberId].free = uint128(free - escrowOut);
         _credits[memberId] = 0;
         emit FundsRecovered(memberId, to, amount, _currentProposal());
         token.safeTransfer(to, amount);
@@ -131,6 +154,20 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     }
 
     /// @inheritdoc ISettlementVault
+    function payOrOwe(bytes32 insurer, bytes32 provider, uint256 amount) external onlyEngine returns (uint256 owed) {
+        Escrow storage escrow = _escrows[insurer];
+        uint256 paid = amount < escrow.free ? amount : escrow.free;
+        escrow.free -= uint128(paid);
+        _credits[provider] += paid;
+        owed = amount - paid;
+        if (owed != 0) {
+            _owed[insurer][provider] += owed;
+            _debts[insurer] += owed;
+            emit PaymentOwed(insurer, provider, owed);
+        }
+    }
+
+    /// @inheritdoc ISettlementVault
     function payFromReserved(bytes32 insurer, bytes32 provider, uint256 amount) external onlyEngine {
         _escrows[insurer].reserved -= amount.toUint128();
         _credits[provider] += amount;
@@ -146,5 +183,23 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     /// @inheritdoc ISettlementVault
     function creditOf(bytes32 providerId) external view returns (uint256) {
         return _credits[providerId];
+    }
+
+    /// @inheritdoc ISettlementVault
+    function owedOf(bytes32 insurer, bytes32 providerId) external view returns (uint256) {
+        return _owed[insurer][providerId];
+    }
+
+    /// @inheritdoc ISettlementVault
+    function debtOf(bytes32 insurer) external view returns (uint256) {
+        return _debts[insurer];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev The part of `free` escrow the insurer does not owe providers.
+    function _unowed(bytes32 insurer, uint256 free) private view returns (uint256) {
+        uint256 debt = _debts[insurer];
+        return free > debt ? free - debt : 0;
     }
 }

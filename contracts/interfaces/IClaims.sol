@@ -74,17 +74,23 @@ interface IClaims {
         uint40 previousStart; // the start of the patient's period before this one (0: none)
     }
 
-    /// @notice A prior authorisation: total units authorised for a code and the service dates it covers.
+    /**
+     * @notice A prior authorisation: total units authorised for a code and the service dates it covers.
+     * Each grant for a code replaces the one before and has the next number; the engine counts the
+     * units decided claims used per grant, so a new grant starts from zero.
+     */
     struct Authorisation {
-        uint32 units; // total units authorised (used units are counted by the engine)
+        uint32 units; // total units authorised (used units are counted by the engine, per grant)
         uint40 validFrom; // first service date covered
         uint40 validUntil; // last service date covered
+        uint32 grant; // this grant's number for the plan, patient and code (1, 2, ...; 0: none granted)
     }
 
     /// @notice What the plan says about one claim line's authorisation.
     struct LineQuote {
         bool needsAuth; // the code needs a prior authorisation
         uint32 authorised; // units the patient's authorisation grants (when needed and valid on the date)
+        uint32 grant; // that authorisation's grant number (the engine counts used units per grant)
     }
 
     /**
@@ -166,6 +172,8 @@ interface IClaims {
         uint16 reason; // CARC of a rejection or denial (0 otherwise)
         uint96 planPays; // the plan's share: as charged once decided, provisional while PendingReview
         bytes32 detailsHash; // keccak256 of the ClaimDetails fields abi-encoded as a tuple
+        bool reviewMarked; // its keys must be reviewed (it was denied, or took over a marked claim's keys)
+        bool backed; // in review, its provisional plan share is reserved in the insurer's escrow
     }
 
     /**
@@ -239,6 +247,8 @@ interface IClaims {
     error ClaimsInsurerNotActive(uint32 planId, bytes32 insurer);
     /// @dev The insurer still has until `deadline` to decide or settle.
     error ClaimsReviewWindowOpen(uint256 claimId, uint40 deadline);
+    /// @dev The insurer's time to decide ended at `deadline`: only the provider's escalation decides now.
+    error ClaimsDecisionWindowClosed(uint256 claimId, uint40 deadline);
     /// @dev The appeal window closed at `appealBy`.
     error ClaimsAppealWindowClosed(uint256 claimId, uint40 appealBy);
     /// @dev The details given do not hash to the claim's stored details hash.
@@ -262,6 +272,18 @@ interface IClaims {
     error ClaimsMemberNotRevoked(bytes32 memberId);
     /// @dev Nothing to recover for this member.
     error ClaimsNothingToRecover(bytes32 memberId);
+    /// @dev Only the plan book's deployer binds its engine.
+    error ClaimsNotDeployer(address caller);
+    /// @dev The plan book is bound to `engine` already (binding happens once).
+    error ClaimsEngineAlreadyBound(address engine);
+    /// @dev `engine` trusts the plan book `itsPlans`, not this one.
+    error ClaimsEngineOfOtherPlans(address engine, address itsPlans);
+    /// @dev Enrolment needs the engine bound first (`bindEngine`), to open the period's totals there.
+    error ClaimsEngineNotBound();
+    /// @dev Only the engine's plan book opens coverage periods.
+    error ClaimsNotPlanBook(address caller);
+    /// @dev Claim ids are 39-bit (period totals name the last decision in 39 bits): no id is left.
+    error ClaimsIdSpaceExhausted(uint256 claimId);
 
     // ---------------------------------------------------------------- events
 
@@ -283,16 +305,20 @@ interface IClaims {
         bool excluded,
         bool needsAuth
     );
+    /// @notice The plan book's deployer bound it to the claims engine whose period totals enrolment opens.
+    event EngineBound(address indexed engine);
     /// @notice A patient (pseudonymous reference) was enrolled in a plan for a coverage period (or its end changed).
     event PatientEnrolled(uint32 indexed planId, bytes32 patientRef, uint40 start, uint40 end);
-    /// @notice A prior authorisation was granted (total units for the code and validity).
+    /// @notice A prior authorisation was granted (total units for the code and validity), replacing
+    /// grant `grant - 1` of the code, if any.
     event PriorAuthorisationGranted(
         uint32 indexed planId,
         bytes32 indexed code,
         bytes32 patientRef,
         uint32 units,
         uint40 validFrom,
-        uint40 validUntil
+        uint40 validUntil,
+        uint32 grant
     );
     /// @notice A provider submitted a claim (`replaces`: the corrected original, or 0). Nothing here (or in
     /// any claims event) names the documenting record: claims are not joinable to records.
@@ -342,6 +368,10 @@ interface IClaims {
     event EscrowFunded(bytes32 indexed insurer, address indexed from, uint256 amount);
     /// @notice An insurer withdrew free escrow.
     event EscrowWithdrawn(bytes32 indexed insurer, address indexed to, uint256 amount);
+    /// @notice Prompt pay forced a payment the insurer's free escrow did not cover: `amount` is owed.
+    event PaymentOwed(bytes32 indexed insurer, bytes32 indexed providerId, uint256 amount);
+    /// @notice A provider collected `amount` of what an insurer owed it into its credit.
+    event OwedCollected(bytes32 indexed insurer, bytes32 indexed providerId, uint256 amount);
     /// @notice A provider withdrew its credit.
     event CreditWithdrawn(bytes32 indexed providerId, address indexed to, uint256 amount);
     /// @notice Consortium vote `proposalId` recovered a revoked member's free escrow or credit to `to`.

@@ -56,8 +56,10 @@ interface IClaimsEngine is IClaims {
 
     /**
      * @notice Prompt pay: once the plan's review window has passed, the provider escalates a claim the
-     * insurer has not decided (it is decided as approve does) or an approved claim it has not settled
-     * (it is settled alone). Refused while the insurer is not active. Caller: the claim's provider.
+     * insurer has not decided (it is decided as approve does; what free escrow does not cover, once
+     * the claim's backing reservation is released, is owed to the provider: `ISettlementVault.payOrOwe`)
+     * or an approved claim it has not settled (it is settled alone). Refused while the insurer is not
+     * active. Caller: the claim's provider.
      * @param claimId the claim
      * @param details its details
      */
@@ -69,12 +71,31 @@ interface IClaimsEngine is IClaims {
      */
     function appeal(uint256 claimId) external;
 
+    /**
+     * @notice Appeals do not wait forever: once the insurer let its review window pass since the
+     * appeal without deciding it, the provider escalates, and the appeal resolves as overturned (the
+     * stated rule, as prompt pay resolves a claim in review): every submission check runs again,
+     * documentation included; if they pass the claim is adjudicated against the totals now and paid
+     * (what free escrow does not cover is owed to the provider), otherwise it is finally denied with
+     * the failing check's CARC. Refused while the insurer is not active. Caller: the claim's provider.
+     * @param claimId the appealed claim
+     * @param details its details
+     * @param documentation the documenting record for the re-run checks
+     */
+    function escalateAppeal(
+        uint256 claimId,
+        ClaimDetails calldata details,
+        Documentation calldata documentation
+    ) external;
+
     // ---------------------------------------------------------------- insurer
 
     /**
      * @notice Approves a claim in review: it is adjudicated again against the patient's totals now,
      * its authorisation units are taken (if they no longer suffice it is rejected with CARC 197 or 198)
-     * and its plan share is credited to the provider from free escrow. Caller: the plan's insurer.
+     * and its plan share is credited to the provider from free escrow. Only within the review window
+     * (`ClaimsDecisionWindowClosed` after it: then only the provider's escalation decides). Caller:
+     * the plan's insurer.
      * @param claimId the claim
      * @param details its details
      */
@@ -82,8 +103,8 @@ interface IClaimsEngine is IClaims {
 
     /**
      * @notice Denies a claim in review with a CARC reason. It charged nothing; it keeps its duplicate
-     * keys and documentation (a correction must replace it, and then goes to review). Caller: the
-     * plan's insurer.
+     * keys and documentation (a correction must replace it, and then goes to review). Only within the
+     * review window, as `approve`. Caller: the plan's insurer.
      * @param claimId the claim
      * @param reason the CARC reason (non-zero)
      */
@@ -94,7 +115,9 @@ interface IClaimsEngine is IClaims {
      * the claim runs every submission check again (duplicates first, then documentation, plan rules
      * and authorisation units) under the coverage period and plan version of its service date; if it
      * passes it is adjudicated against the totals now and paid from free escrow, otherwise it is
-     * finally denied with the failing check's CARC. Caller: the plan's insurer.
+     * finally denied with the failing check's CARC. Only within the review window from the appeal
+     * (`ClaimsDecisionWindowClosed` after it: then the provider's `escalateAppeal` resolves it).
+     * Caller: the plan's insurer.
      * @param claimId the claim
      * @param overturn whether the appeal succeeds
      * @param reason the CARC reason when upheld (ignored when overturned)
@@ -117,6 +140,19 @@ interface IClaimsEngine is IClaims {
      * @return total the amount credited
      */
     function settle(uint256[] calldata claimIds) external returns (uint256 total);
+
+    // ---------------------------------------------------------------- plan book
+
+    /**
+     * @notice Opens a patient's new coverage period: its totals slot gets a marker with no meaning for
+     * the totals (they stay zero), so the period's first decided claim rewrites a live slot instead of
+     * creating one. Called by the plan book when it enrols a patient for a new period, so the insurer
+     * pays for the slot at enrolment. Caller: the plan book (`plans`).
+     * @param planId the plan
+     * @param patientRef the patient reference
+     * @param coverageStart the new period's start
+     */
+    function openPeriod(uint32 planId, bytes32 patientRef, uint40 coverageStart) external;
 
     // ---------------------------------------------------------------- views
 
@@ -183,7 +219,8 @@ interface IClaimsEngine is IClaims {
     ) external view returns (Totals memory totals);
 
     /**
-     * @notice Units of a prior authorisation used by decided claims.
+     * @notice Units of the code's current prior authorisation grant used by decided claims (counted
+     * per grant: units used under a grant it replaced do not count).
      * @param planId the plan
      * @param patientRef the patient reference
      * @param code the service code

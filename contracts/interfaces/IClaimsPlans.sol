@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IClaims} from "./IClaims.sol";
+import {IClaimsEngine} from "./IClaimsEngine.sol";
 
 /**
  * @title IClaimsPlans
@@ -38,6 +39,8 @@ interface IClaimsPlans is IClaims {
      * maximum and annual limit), or changes the end of the patient's latest period (same `start`).
      * A new period must start after the latest one ends; an end may move earlier only to now or later
      * (no retroactive termination). Earlier periods stay, so late claims for them are still covered.
+     * A new period is opened in the engine too (`IClaimsEngine.openPeriod`): the insurer pays for its
+     * totals slot here, so the period's first decided claim costs what every later one does.
      * Caller: the plan's insurer.
      * @param planId the plan
      * @param patientRef the patient's pseudonymous reference
@@ -45,6 +48,17 @@ interface IClaimsPlans is IClaims {
      * @param end last covered moment
      */
     function enrol(uint32 planId, bytes32 patientRef, uint40 start, uint40 end) external;
+
+    /**
+     * @notice Binds the plan book to the claims engine built on it, once: enrolment opens each new
+     * period's totals there. Caller: the plan book's deployer (who deployed both, in one deployment);
+     * the engine must name this plan book (`engine.plans()`).
+     * @param engine_ the claims engine
+     */
+    function bindEngine(IClaimsEngine engine_) external;
+
+    /// @notice The claims engine enrolment opens periods in (zero until `bindEngine`).
+    function engine() external view returns (IClaimsEngine);
 
     /**
      * @notice Grants (or replaces) a prior authorisation: the total units authorised for a code and

@@ -24,8 +24,8 @@ interface ISettlementVault is IClaims {
     function fund(uint256 amount) external;
 
     /**
-     * @notice Returns `amount` of the caller insurer's free (unreserved) escrow to the caller.
-     * Caller: an active Insurer.
+     * @notice Returns `amount` of the caller insurer's free (unreserved) escrow to the caller, never
+     * what it owes providers (`debtOf`): at most free escrow minus debt. Caller: an active Insurer.
      * @param amount token units
      */
     function withdrawEscrow(uint256 amount) external;
@@ -36,6 +36,15 @@ interface ISettlementVault is IClaims {
      * @return amount the tokens paid
      */
     function withdraw() external returns (uint256 amount);
+
+    /**
+     * @notice Collects what `insurer` owes the caller provider (prompt pay escalated while its free
+     * escrow was short) into the caller's credit, as far as the insurer's free escrow now covers it.
+     * Caller: an active Hospital or Laboratory.
+     * @param insurer the insurer member id
+     * @return amount the tokens moved into the caller's credit (0: nothing owed or no free escrow)
+     */
+    function collectOwed(bytes32 insurer) external returns (uint256 amount);
 
     // ---------------------------------------------------------------- consortium vote
 
@@ -84,6 +93,17 @@ interface ISettlementVault is IClaims {
      */
     function payFromReserved(bytes32 insurer, bytes32 provider, uint256 amount) external;
 
+    /**
+     * @notice Credits `amount` to the provider from the insurer's free escrow as far as it covers it,
+     * and records the rest as owed to the provider (collected with `collectOwed`): the payment of a
+     * decision that prompt pay forced, which an insurer's empty escrow cannot refuse. Caller: the engine.
+     * @param insurer the insurer member id
+     * @param provider the provider member id
+     * @param amount token units
+     * @return owed the part recorded as owed (0: paid in full)
+     */
+    function payOrOwe(bytes32 insurer, bytes32 provider, uint256 amount) external returns (uint256 owed);
+
     // ---------------------------------------------------------------- views
 
     /// @notice The settlement token.
@@ -105,4 +125,19 @@ interface ISettlementVault is IClaims {
      * @return credit the credit in token units
      */
     function creditOf(bytes32 providerId) external view returns (uint256 credit);
+
+    /**
+     * @notice What an insurer owes a provider (escalated payments its free escrow did not cover).
+     * @param insurer the insurer member id
+     * @param providerId the provider member id
+     * @return amount token units
+     */
+    function owedOf(bytes32 insurer, bytes32 providerId) external view returns (uint256 amount);
+
+    /**
+     * @notice What an insurer owes all providers together (its free escrow above it is withdrawable).
+     * @param insurer the insurer member id
+     * @return amount token units
+     */
+    function debtOf(bytes32 insurer) external view returns (uint256 amount);
 }

@@ -13,7 +13,7 @@ library ClaimKeys {
     bytes32 private constant SERVICE = keccak256("medchain.claims.service.v2");
     bytes32 private constant DOCUMENTATION = keccak256("medchain.claims.documentation.v2");
     bytes32 private constant PERIOD = keccak256("medchain.claims.period.v2");
-    bytes32 private constant AUTHORISATION = keccak256("medchain.claims.authorisation.v2");
+    bytes32 private constant AUTHORISATION = keccak256("medchain.claims.authorisation.v3");
 
     /**
      * @notice The key of one provider's services to one patient on one UTC day (see `ServicePages`):
@@ -33,8 +33,13 @@ library ClaimKeys {
         return keccak256(abi.encode(PERIOD, planId, patientRef, coverageStart));
     }
 
-    /// @notice The key of the units decided claims used of a prior authorisation.
-    function authorisation(uint32 planId, bytes32 patientRef, bytes32 code) internal pure returns (bytes32) {
-        return keccak256(abi.encode(AUTHORISATION, planId, patientRef, code));
+    /// @notice The key of the units decided claims used of one grant of a prior authorisation.
+    function authorisation(
+        uint32 planId,
+        bytes32 patientRef,
+        bytes32 code,
+        uint32 grant
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(AUTHORISATION, planId, patientRef, code, grant));
     }
 }

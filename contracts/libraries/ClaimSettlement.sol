@@ -19,9 +19,10 @@ library ClaimSettlement {
     using MemberIndex for MemberIndex.Index;
 
     /**
-     * @notice Withdraws a claim (void, or the first half of a replacement). A decided (Approved) claim
-     * gives back its charges and reservation, which only its period's last decision may do (so
-     * nothing decided against its charges is left standing on a reversed claim); its keys are freed.
+     * @notice Withdraws a claim: a void (`replacedBy` 0), or the first half of a replacement by claim
+     * `replacedBy`. A decided (Approved) claim gives back its charges and reservation, which only its
+     * period's last decision may do (so nothing decided against its charges is left standing on a
+     * reversed claim); its keys are freed.
      * @return was the status it had
      */
     function withdraw(
@@ -30,14 +31,12 @@ library ClaimSettlement {
         bytes32 provider,
         uint256 claimId,
         IClaims.ClaimDetails calldata details,
-        bytes32 allowed,
-        IClaims.ClaimStatus newStatus,
         uint256 replacedBy
     ) external returns (IClaims.ClaimStatus was) {
         ClaimsLogic.StoredClaim storage sc = ClaimsLogic.claimOfProvider(s, claimId, provider);
         ClaimState st = sc.state;
         was = st.status();
-        ClaimStatuses.validate(claimId, was, allowed);
+        ClaimStatuses.validate(claimId, was, replacedBy == 0 ? ClaimStatuses.VOIDABLE : ClaimStatuses.REPLACEABLE);
         ClaimsLogic.requireDetails(sc, claimId, details);
         if (was == IClaims.ClaimStatus.Approved) {
             bytes32 key = ClaimKeys.period(st.planId(), details.patientRef, details.coverageStart);
@@ -49,14 +48,22 @@ library ClaimSettlement {
                 t.benefitPaid() - uint72(st.planPays()),
                 details.previousDecision
             );
+            // Units go back to the grant each line was charged to (0: the line needed none), even if a
+            // newer grant replaced it since: a reversal never touches another grant's count.
+            mapping(uint256 line => uint32 grant) storage grants = s.authGrants[claimId];
             for (uint256 i = 0; i < details.lines.length; ++i) {
+                uint32 grant = grants[i];
+                if (grant == 0) continue;
                 IClaims.Line calldata line = details.lines[i];
-                if (ctx.plans.ruleOf(st.planId(), st.planVersion(), line.code).needsAuth) {
-                    s.authUsed[ClaimKeys.authorisation(st.planId(), details.patientRef, line.code)] -= line.units;
-                }
+                s.authUsed[ClaimKeys.authorisation(st.planId(), details.patientRef, line.code, grant)] -= line.units;
+                delete grants[i];
             }
             ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
+        } else if (st.backed()) {
+            // A claim in review gives its backing reservation back.
+            ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
         }
+        IClaims.ClaimStatus newStatus = replacedBy == 0 ? IClaims.ClaimStatus.Voided : IClaims.ClaimStatus.Replaced;
         sc.state = st.moved(newStatus, uint40(block.timestamp), st.reason(), false);
         emit IClaims.ClaimVoided(claimId, replacedBy);
     }

@@ -8,6 +8,10 @@ import {IClaims} from "../interfaces/IClaims.sol";
  * least significant bit:
  *   [0, 8)     status       ClaimStatus
  *   [8, 16)    flags        bit 0: KEYS_HELD (the claim holds its duplicate keys and documentation)
+ *                           bit 1: REVIEW_MARK (its keys must be reviewed: it was denied, or it took
+ *                                  over the keys of a marked claim; kept for good)
+ *                           bit 2: BACKED (in review, its provisional plan share is reserved in the
+ *                                  insurer's escrow; cleared by every status move)
  *   [16, 48)   planId
  *   [48, 64)   planVersion
  *   [64, 96)   provider     the provider's number (MemberIndex)
@@ -22,7 +26,10 @@ type ClaimState is uint256;
  *   [0, 72)    deductibleMet
  *   [72, 144)  oopPaid
  *   [144, 216) benefitPaid
- *   [216, 256) lastDecision  the claim decided last in the period (0: none)
+ *   [216, 255) lastDecision  the claim decided last in the period (0: none); claim ids are 39-bit
+ *   [255]      opened        set by the period's opening at enrolment and kept by every write: no
+ *                            meaning for the totals, it only keeps the slot non-zero, so the period's
+ *                            first decision rewrites a live slot (2,900 gas) instead of creating one
  */
 type PeriodTotals is uint256;
 
@@ -48,6 +55,10 @@ library ClaimStateLib {
 
     /// @dev Flag bit: the claim holds its duplicate keys and documentation.
     uint256 private constant KEYS_HELD = 1;
+    /// @dev Flag bit: the claim's keys must be reviewed (kept through every move).
+    uint256 private constant REVIEW_MARK = 2;
+    /// @dev Flag bit: the claim in review has its provisional plan share reserved.
+    uint256 private constant BACKED = 4;
 
     /// @notice A new claim's state: its plan, version and provider (status set with `moved`).
     function create(uint32 planId_, uint16 planVersion_, uint32 provider_) internal pure returns (ClaimState) {
@@ -65,6 +76,14 @@ library ClaimStateLib {
 
     function keysHeld(ClaimState s) internal pure returns (bool) {
         return (ClaimState.unwrap(s) >> FLAGS_OFFSET) & KEYS_HELD != 0;
+    }
+
+    function reviewMarked(ClaimState s) internal pure returns (bool) {
+        return (ClaimState.unwrap(s) >> FLAGS_OFFSET) & REVIEW_MARK != 0;
+    }
+
+    function backed(ClaimState s) internal pure returns (bool) {
+        return (ClaimState.unwrap(s) >> FLAGS_OFFSET) & BACKED != 0;
     }
 
     function planId(ClaimState s) internal pure returns (uint32) {
@@ -91,7 +110,10 @@ library ClaimStateLib {
         return uint96(ClaimState.unwrap(s) >> PLAN_PAYS_OFFSET);
     }
 
-    /// @notice The state moved to `status_` at `at` with CARC `reason_` (0: none), holding keys or not.
+    /**
+     * @notice The state moved to `status_` at `at` with CARC `reason_` (0: none), holding keys or not.
+     * The review mark is kept; the backing ends (release it before the move).
+     */
     function moved(
         ClaimState s,
         IClaims.ClaimStatus status_,
@@ -100,7 +122,7 @@ library ClaimStateLib {
         bool keysHeld_
     ) internal pure returns (ClaimState) {
         uint256 v = ClaimState.unwrap(s);
-        v &= ~((MASK_8 << STATUS_OFFSET) | (MASK_8 << FLAGS_OFFSET) | (MASK_40 << STATUS_AT_OFFSET));
+        v &= ~((MASK_8 << STATUS_OFFSET) | ((KEYS_HELD | BACKED) << FLAGS_OFFSET) | (MASK_40 << STATUS_AT_OFFSET));
         v &= ~(MASK_16 << REASON_OFFSET);
         v |=
             (uint256(status_) << STATUS_OFFSET) |
@@ -108,6 +130,16 @@ library ClaimStateLib {
             (uint256(at) << STATUS_AT_OFFSET) |
             (uint256(reason_) << REASON_OFFSET);
         return ClaimState.wrap(v);
+    }
+
+    /// @notice The state with the review mark set (its keys must be reviewed, for good).
+    function withReviewMark(ClaimState s) internal pure returns (ClaimState) {
+        return ClaimState.wrap(ClaimState.unwrap(s) | (REVIEW_MARK << FLAGS_OFFSET));
+    }
+
+    /// @notice The state marked backed (its provisional plan share is reserved).
+    function withBacking(ClaimState s) internal pure returns (ClaimState) {
+        return ClaimState.wrap(ClaimState.unwrap(s) | (BACKED << FLAGS_OFFSET));
     }
 
     /// @notice The state with a new plan share.
@@ -122,17 +154,22 @@ library ClaimStateLib {
         return ClaimState.wrap(v | (uint256(version) << PLAN_VERSION_OFFSET));
     }
 
-    /// @notice The unpacked view (`IClaims.Claim`, without the details hash).
-    function toClaim(ClaimState s, bytes32 detailsHash) internal pure returns (IClaims.Claim memory c) {
-        c.status = status(s);
-        c.keysHeld = keysHeld(s);
-        c.planId = planId(s);
-        c.planVersion = planVersion(s);
-        c.provider = provider(s);
-        c.statusAt = statusAt(s);
-        c.reason = reason(s);
-        c.planPays = planPays(s);
-        c.detailsHash = detailsHash;
+    /// @notice The unpacked view (`IClaims.Claim`), with the claim's details hash.
+    function toClaim(ClaimState s, bytes32 detailsHash) internal pure returns (IClaims.Claim memory) {
+        return
+            IClaims.Claim(
+                status(s),
+                keysHeld(s),
+                planId(s),
+                planVersion(s),
+                provider(s),
+                statusAt(s),
+                reason(s),
+                planPays(s),
+                detailsHash,
+                reviewMarked(s),
+                backed(s)
+            );
     }
 }
 
@@ -143,8 +180,13 @@ library PeriodTotalsLib {
     uint256 private constant OOP_OFFSET = 72;
     uint256 private constant BENEFIT_OFFSET = 144;
     uint256 private constant LAST_DECISION_OFFSET = 216;
+    uint256 private constant OPENED = 1 << 255;
+    uint256 private constant MASK_39 = (1 << 39) - 1;
 
-    /// @notice Packs totals.
+    /// @notice The largest claim id a period's totals can name.
+    uint256 internal constant MAX_CLAIM_ID = MASK_39;
+
+    /// @notice Packs totals (marked opened, as every written period is).
     function create(
         uint72 deductibleMet_,
         uint72 oopPaid_,
@@ -156,8 +198,19 @@ library PeriodTotalsLib {
                 (uint256(deductibleMet_) << DEDUCTIBLE_OFFSET) |
                     (uint256(oopPaid_) << OOP_OFFSET) |
                     (uint256(benefitPaid_) << BENEFIT_OFFSET) |
-                    (uint256(lastDecision_) << LAST_DECISION_OFFSET)
+                    (uint256(lastDecision_) << LAST_DECISION_OFFSET) |
+                    OPENED
             );
+    }
+
+    /// @notice The totals marked opened (unchanged otherwise).
+    function opened(PeriodTotals t) internal pure returns (PeriodTotals) {
+        return PeriodTotals.wrap(PeriodTotals.unwrap(t) | OPENED);
+    }
+
+    /// @notice Whether the period's slot was opened (at enrolment, or by any decision since).
+    function isOpened(PeriodTotals t) internal pure returns (bool) {
+        return PeriodTotals.unwrap(t) & OPENED != 0;
     }
 
     function deductibleMet(PeriodTotals t) internal pure returns (uint72) {
@@ -173,7 +226,7 @@ library PeriodTotalsLib {
     }
 
     function lastDecision(PeriodTotals t) internal pure returns (uint40) {
-        return uint40(PeriodTotals.unwrap(t) >> LAST_DECISION_OFFSET);
+        return uint40((PeriodTotals.unwrap(t) >> LAST_DECISION_OFFSET) & MASK_39);
     }
 
     /// @notice The unpacked view.

@@ -10,7 +10,7 @@ import {IRecordVerifier} from "../interfaces/IRecordVerifier.sol";
 import {ISettlementVault} from "../interfaces/ISettlementVault.sol";
 import {Carc} from "./Carc.sol";
 import {ClaimKeys} from "./ClaimKeys.sol";
-import {ClaimState, ClaimStateLib, PeriodTotals, PeriodTotalsLib} from "./ClaimSlots.sol";
+import {ClaimState, PeriodTotals, PeriodTotalsLib} from "./ClaimSlots.sol";
 import {MemberIndex} from "./MemberIndex.sol";
 import {MerkleLeaf} from "./MerkleLeaf.sol";
 import {ServicePages} from "./ServicePages.sol";
@@ -42,8 +42,9 @@ library ClaimsLogic {
         mapping(bytes32 dayKey => mapping(uint256 page => uint256 entries)) services; // duplicate keys (ServicePages)
         mapping(bytes32 documentationKey => uint256 claimId) documentation; // the claim a documentation leaf documents
         mapping(bytes32 periodKey => PeriodTotals totals) totals; // charged by decided claims only
-        mapping(bytes32 authKey => uint256 used) authUsed; // authorisation units used by decided claims
+        mapping(bytes32 authKey => uint256 used) authUsed; // units decided claims used, per grant
         MemberIndex.Index providers; // billing providers, numbered for the packed state
+        mapping(uint256 claimId => mapping(uint256 line => uint32 grant)) authGrants; // a decided line's grant
     }
 
     /// @notice The engine's collaborators.
@@ -65,92 +66,17 @@ library ClaimsLogic {
         bytes32 periodKey; // the key of its period totals (set by `quoteFor`)
     }
 
-    /// @notice The outcome of the checks.
+    /// @notice The outcome of the checks, and where a claim that passed them takes its keys.
     struct Verdict {
         uint16 reason; // the failing check's CARC (0: passed)
         uint256 line; // the failing line, or WHOLE_CLAIM
         uint256 earlier; // the claim holding the service or documentation (CARC 18)
         bytes32 documentationKey; // the documentation's key, when it was checked
-    }
-
-    // ---------------------------------------------------------------- submission
-
-    /**
-     * @notice Submits a claim for `provider`: checks it, adjudicates it against the period totals and
-     * approves it, sends it to review or rejects it (see `IClaimsEngine.submit`).
-     */
-    function submit(
-        Layout storage s,
-        Context memory ctx,
-        bytes32 provider,
-        IClaims.ClaimInput calldata input,
-        uint256 replaces,
-        bool forceReview
-    ) internal returns (uint256 claimId) {
-        claimId = ++s.claimCount;
-        // Ids fit the 40 bits that service pages and period totals name claims in.
-        claimId.toUint40();
-        Subject memory sub = Subject(
-            claimId,
-            provider,
-            input.planId,
-            input.patientRef,
-            input.coverageStart,
-            input.serviceDate,
-            0
-        );
-        IClaims.Quote memory q = quoteFor(s, ctx, sub, input.lines);
-        emit IClaims.ClaimSubmitted(
-            claimId,
-            provider,
-            input.planId,
-            input.patientRef,
-            input.coverageStart,
-            input.serviceDate,
-            input.diagnosisCommitment,
-            replaces,
-            input.lines
-        );
-        ClaimState state = ClaimStateLib.create(input.planId, q.version, s.providers.numberFor(provider));
-        Verdict memory v = check(s, ctx, sub, input.lines, q, input.documentation, true);
-        StoredClaim storage sc = s.claims[claimId];
-        if (v.reason != 0) {
-            sc.state = state.moved(IClaims.ClaimStatus.Rejected, uint40(block.timestamp), v.reason, false);
-            sc.detailsHash = hashDetails(sub, 0, 0, 0, input.lines);
-            emit IClaims.ClaimRejected(claimId, v.reason, v.line, v.earlier);
-            return claimId;
-        }
-        holdServices(s, sub, input.lines);
-        holdDocumentation(s, claimId, v.documentationKey);
-        _accept(s, ctx, sub, state, input.lines, q, forceReview);
-    }
-
-    /**
-     * @dev A claim that passed the checks: above the review threshold, with escrow short, or as a
-     * correction of a denial it goes to review and charges nothing (it is adjudicated again when
-     * decided); otherwise it is decided now: charged, and reserved (Approved) or closed (Paid, 0).
-     */
-    function _accept(
-        Layout storage s,
-        Context memory ctx,
-        Subject memory sub,
-        ClaimState state,
-        IClaims.Line[] calldata lines,
-        IClaims.Quote memory q,
-        bool forceReview
-    ) private {
-        IClaims.ClaimStatus status = IClaims.ClaimStatus.PendingReview;
-        if (!forceReview && q.planPays <= q.reviewThreshold) {
-            if (q.planPays == 0) status = IClaims.ClaimStatus.Paid;
-            else if (ctx.vault.tryReserve(q.insurer, q.planPays)) status = IClaims.ClaimStatus.Approved;
-        }
-        uint256 previous;
-        if (status == IClaims.ClaimStatus.PendingReview) (q.deductible, q.oop) = (0, 0);
-        else previous = charge(s, sub, lines, q);
-        StoredClaim storage sc = s.claims[sub.claimId];
-        sc.state = state.moved(status, uint40(block.timestamp), 0, true).withPlanPays(uint96(q.planPays));
-        sc.detailsHash = hashDetails(sub, q.deductible, q.oop, previous, lines);
-        emit IClaims.ClaimAdjudicated(sub.claimId, status, q.version, q.planPays, previous, q.results);
+        bytes32 day; // the key of the claim's service day (`ClaimKeys.serviceDay`)
+        uint256[] tags; // each line's service tag on that day (`ServicePages.tag`)
+        uint256 entries; // the day's entries before this claim's (where its own are appended)
+        bool marked; // a claim with the review mark held one of its services or its documentation before
+        bool dayTaken; // another claim holds services of the same patient, provider and UTC day
     }
 
     // ---------------------------------------------------------------- checks
@@ -196,8 +122,18 @@ library ClaimsLogic {
             v.reason = q.coverageReason;
             return v;
         }
-        (uint256 line, uint256 holder) = duplicateOf(s, sub, lines);
-        if (holder != 0) return Verdict(Carc.DUPLICATE, line, holder, 0);
+        v.day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
+        v.tags = new uint256[](lines.length);
+        for (uint256 i = 0; i < lines.length; ++i) {
+            v.tags[i] = ServicePages.tag(v.day, lines[i].code);
+        }
+        uint256 holder;
+        (v.line, holder, v.entries, v.marked, v.dayTaken) = scanServices(s, v.day, v.tags, sub.claimId);
+        if (holder != 0) {
+            (v.reason, v.earlier) = (Carc.DUPLICATE, holder);
+            return v;
+        }
+        v.line = WHOLE_CLAIM;
         if (checkDocumentation) {
             // The leaf binds the record to the claim's patient; only the provider's own anchoring counts.
             bytes32 leaf = MerkleLeaf.ofPair(sub.patientRef, documentation.commitment);
@@ -212,43 +148,61 @@ library ClaimsLogic {
                 return v;
             }
             v.documentationKey = ClaimKeys.documentation(sub.provider, leaf);
-            holder = documentedBy(s, v.documentationKey, sub.claimId);
-            if (holder != 0) return Verdict(Carc.DUPLICATE, WHOLE_CLAIM, holder, 0);
+            holder = s.documentation[v.documentationKey];
+            if (holder != 0 && holder != sub.claimId) {
+                ClaimState held = s.claims[holder].state;
+                if (held.keysHeld()) {
+                    (v.reason, v.earlier) = (Carc.DUPLICATE, holder);
+                    return v;
+                }
+                if (held.reviewMarked()) v.marked = true;
+            }
         }
         for (uint256 i = 0; i < lines.length; ++i) {
-            if (q.ruleReason != 0 && i == q.ruleLine) return Verdict(q.ruleReason, i, 0, 0);
+            if (q.ruleReason != 0 && i == q.ruleLine) {
+                (v.reason, v.line) = (q.ruleReason, i);
+                return v;
+            }
             if (q.lines[i].needsAuth) {
-                bytes32 key = ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code);
+                bytes32 key = ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code, q.lines[i].grant);
                 if (s.authUsed[key] + lines[i].units > q.lines[i].authorised) {
-                    return Verdict(Carc.AUTH_EXCEEDED, i, 0, 0);
+                    (v.reason, v.line) = (Carc.AUTH_EXCEEDED, i);
+                    return v;
                 }
             }
         }
     }
 
     /**
-     * @notice The lowest line of `lines` whose service (patient, provider, code, UTC day) another claim
-     * still holds, and that claim (holder 0: none). Claims that no longer hold their keys (rejected,
-     * voided, replaced) free them without a write.
+     * @notice One walk over a service day's entries: the lowest index of `tags` whose service another
+     * claim than `self` still holds, and that claim (holder 0: none); how many entries the day has;
+     * whether a claim with the review mark (`ClaimState.reviewMarked`) held one of `tags` before
+     * (`marked`: its keys must be reviewed, whoever holds them next); whether another claim holds any
+     * service of the day (`dayTaken`). Claims that no longer hold their keys (rejected, voided,
+     * replaced) free them without a write; their entries stay, so a mark is never lost.
      */
-    function duplicateOf(
+    function scanServices(
         Layout storage s,
-        Subject memory sub,
-        IClaims.Line[] calldata lines
-    ) internal view returns (uint256 line, uint256 holder) {
-        bytes32 day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
-        uint256[] memory tags = _tags(day, lines);
+        bytes32 day,
+        uint256[] memory tags,
+        uint256 self
+    ) internal view returns (uint256 line, uint256 holder, uint256 entries, bool marked, bool dayTaken) {
         mapping(uint256 page => uint256 entries) storage pages = s.services[day];
         line = type(uint256).max;
-        for (uint256 p = 0; ; ++p) {
-            uint256 page = pages[p];
-            for (uint256 e = 0; e < ServicePages.PER_PAGE; ++e) {
-                (uint256 id, uint256 tag) = ServicePages.entryAt(page, e);
-                if (id == 0) return line == type(uint256).max ? (0, 0) : (line, holder);
-                if (id == sub.claimId || !s.claims[id].state.keysHeld()) continue;
-                for (uint256 i = 0; i < line && i < tags.length; ++i) {
-                    if (tags[i] == tag) (line, holder) = (i, id);
-                }
+        uint256 page;
+        for (; ; ++entries) {
+            if (entries % ServicePages.PER_PAGE == 0) page = pages[entries / ServicePages.PER_PAGE];
+            (uint256 id, uint256 tag) = ServicePages.entryAt(page, entries % ServicePages.PER_PAGE);
+            if (id == 0) return (line, holder, entries, marked, dayTaken);
+            if (id == self) continue;
+            ClaimState st = s.claims[id].state;
+            bool held = st.keysHeld();
+            if (held) dayTaken = true;
+            else if (!st.reviewMarked()) continue;
+            for (uint256 i = 0; i < tags.length; ++i) {
+                if (tags[i] != tag) continue;
+                if (!held) marked = true;
+                else if (i < line) (line, holder) = (i, id);
             }
         }
     }
@@ -261,27 +215,16 @@ library ClaimsLogic {
 
     /**
      * @notice Makes a claim that holds no keys yet (a new one, or an overturned rejection) the holder
-     * of its services: their entries are appended after the day's last one. Call only after `check`
-     * passed (no other claim holds any of them). Freed entries are left in place: a day's entries
-     * grow only with its own claims' churn.
+     * of its services: their entries are appended after the day's last one, where the checks' scan
+     * ended (`v`). Call only right after `check` passed. Freed entries are left in place: a day's
+     * entries grow only with its own claims' churn.
      */
-    function holdServices(Layout storage s, Subject memory sub, IClaims.Line[] calldata lines) internal {
-        bytes32 day = ClaimKeys.serviceDay(sub.patientRef, sub.provider, sub.serviceDate);
-        mapping(uint256 page => uint256 entries) storage pages = s.services[day];
-        uint256 n;
-        uint256 page = pages[0];
-        while (true) {
-            (uint256 id, ) = ServicePages.entryAt(page, n % ServicePages.PER_PAGE);
-            if (id == 0) break;
-            if (++n % ServicePages.PER_PAGE == 0) page = pages[n / ServicePages.PER_PAGE];
-        }
-        for (uint256 i = 0; i < lines.length; ++i) {
-            page = ServicePages.withEntry(
-                page,
-                n % ServicePages.PER_PAGE,
-                sub.claimId,
-                ServicePages.tag(day, lines[i].code)
-            );
+    function holdServices(Layout storage s, uint256 claimId, Verdict memory v) internal {
+        mapping(uint256 page => uint256 entries) storage pages = s.services[v.day];
+        uint256 n = v.entries;
+        uint256 page = n % ServicePages.PER_PAGE == 0 ? 0 : pages[n / ServicePages.PER_PAGE];
+        for (uint256 i = 0; i < v.tags.length; ++i) {
+            page = ServicePages.withEntry(page, n % ServicePages.PER_PAGE, claimId, v.tags[i]);
             if (++n % ServicePages.PER_PAGE == 0) {
                 pages[n / ServicePages.PER_PAGE - 1] = page;
                 page = 0;
@@ -304,30 +247,18 @@ library ClaimsLogic {
         uint40 moment
     ) internal view returns (uint256 holder) {
         bytes32 day = ClaimKeys.serviceDay(patientRef, provider, moment);
-        uint256 wanted = ServicePages.tag(day, code);
-        mapping(uint256 page => uint256 entries) storage pages = s.services[day];
-        uint256 page = pages[0];
-        for (uint256 n = 0; ; ++n) {
-            if (n != 0 && n % ServicePages.PER_PAGE == 0) page = pages[n / ServicePages.PER_PAGE];
-            (uint256 id, uint256 tag) = ServicePages.entryAt(page, n % ServicePages.PER_PAGE);
-            if (id == 0) return 0;
-            if (tag == wanted && s.claims[id].state.keysHeld()) return id;
-        }
-    }
-
-    function _tags(bytes32 day, IClaims.Line[] calldata lines) private pure returns (uint256[] memory tags) {
-        tags = new uint256[](lines.length);
-        for (uint256 i = 0; i < lines.length; ++i) {
-            tags[i] = ServicePages.tag(day, lines[i].code);
-        }
+        uint256[] memory tags = new uint256[](1);
+        tags[0] = ServicePages.tag(day, code);
+        (, holder, , , ) = scanServices(s, day, tags, 0);
     }
 
     // ---------------------------------------------------------------- charging
 
     /**
      * @notice Charges a decided claim's quote: the period totals (the claim becomes the period's last
-     * decision) and the authorisation units. Returns the decision before it. Totals fit 72 bits: each
-     * grows by at most what remains below a plan maximum (Adjudication), and maxima are 72-bit.
+     * decision) and the authorisation units, to the grant each line was quoted under. Returns the
+     * decision before it. Totals fit 72 bits: each grows by at most what remains below a plan
+     * maximum (Adjudication), and maxima are 72-bit.
      */
     function charge(
         Layout storage s,
@@ -345,9 +276,93 @@ library ClaimsLogic {
         );
         for (uint256 i = 0; i < lines.length; ++i) {
             if (q.lines[i].needsAuth) {
-                s.authUsed[ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code)] += lines[i].units;
+                uint32 grant = q.lines[i].grant;
+                bytes32 key = ClaimKeys.authorisation(sub.planId, sub.patientRef, lines[i].code, grant);
+                s.authUsed[key] += lines[i].units;
+                // Which grant the line used, so a reversal gives its units back to that grant (grants start at 1).
+                s.authGrants[sub.claimId][i] = grant;
             }
         }
+    }
+
+    // ---------------------------------------------------------------- decisions
+
+    /**
+     * @notice Decides a claim after its submission (approval, escalation, an overturned appeal): runs
+     * the checks again (documentation too when `checkDocumentation`: an overturned appeal) and, if
+     * they pass, charges the quote against the totals now and pays the plan share from free escrow:
+     * it is Paid. `owe`: a decision prompt pay forced, which the insurer's empty escrow cannot refuse
+     * (the part free escrow does not cover is owed to the provider); otherwise short escrow reverts.
+     * Returns the failing check's CARC (0: paid). Release a backing reservation before calling.
+     */
+    function decide(
+        Layout storage s,
+        Context memory ctx,
+        StoredClaim storage sc,
+        Subject memory sub,
+        IClaims.Line[] calldata lines,
+        IClaims.Documentation memory documentation,
+        bool checkDocumentation,
+        bool owe
+    ) internal returns (uint16) {
+        IClaims.Quote memory q = quoteFor(s, ctx, sub, lines);
+        Verdict memory v = check(s, ctx, sub, lines, q, documentation, checkDocumentation);
+        if (v.reason != 0) {
+            emit IClaims.ClaimRejected(sub.claimId, v.reason, v.line, v.earlier);
+            return v.reason;
+        }
+        // A rejection overturned takes its keys now; a claim in review or denied holds them since submission.
+        if (!sc.state.keysHeld()) holdServices(s, sub.claimId, v);
+        if (v.documentationKey != bytes32(0)) holdDocumentation(s, sub.claimId, v.documentationKey);
+        chargeAndPay(s, ctx, sc, sub, lines, q, owe);
+        return 0;
+    }
+
+    /// @notice Charges a decided claim's quote and pays its plan share from free escrow (or owes it: see `decide`).
+    function chargeAndPay(
+        Layout storage s,
+        Context memory ctx,
+        StoredClaim storage sc,
+        Subject memory sub,
+        IClaims.Line[] calldata lines,
+        IClaims.Quote memory q,
+        bool owe
+    ) private {
+        uint256 previous = charge(s, sub, lines, q);
+        sc.state = sc.state.withPlanVersion(q.version).withPlanPays(uint96(q.planPays)).moved(
+            IClaims.ClaimStatus.Paid,
+            uint40(block.timestamp),
+            0,
+            true
+        );
+        sc.detailsHash = hashDetails(sub, q.deductible, q.oop, previous, lines);
+        emit IClaims.ClaimAdjudicated(
+            sub.claimId,
+            IClaims.ClaimStatus.Paid,
+            q.version,
+            q.planPays,
+            previous,
+            q.results
+        );
+        if (owe) ctx.vault.payOrOwe(q.insurer, sub.provider, q.planPays);
+        else ctx.vault.payFromFree(q.insurer, sub.provider, q.planPays);
+        emit IClaims.ClaimPaid(sub.claimId, sub.provider, q.planPays);
+    }
+
+    /// @notice Gives a claim in review's backing reservation (its provisional plan share) back to free escrow.
+    function releaseBacking(Context memory ctx, ClaimState st, bytes32 insurer) internal {
+        if (st.backed()) ctx.vault.release(insurer, st.planPays());
+    }
+
+    /// @notice The claim's subject, rebuilt from its state and details (`provider`: its member id).
+    function subjectOf(
+        uint256 claimId,
+        bytes32 provider,
+        ClaimState st,
+        IClaims.ClaimDetails calldata details
+    ) internal pure returns (Subject memory) {
+        return
+            Subject(claimId, provider, st.planId(), details.patientRef, details.coverageStart, details.serviceDate, 0);
     }
 
     // ---------------------------------------------------------------- lookups and details
@@ -363,6 +378,22 @@ library ClaimsLogic {
         if (sc.state.provider() != s.providers.numberOf(provider)) {
             revert IClaims.ClaimsNotClaimProvider(claimId, provider);
         }
+    }
+
+    /**
+     * @notice The end of the insurer's time to decide a claim in `st`'s status: its plan version's
+     * review window after the status was entered (submission to review, approval, or the appeal).
+     * The insurer decides up to and at the deadline, the provider escalates only after it, so the
+     * two never race.
+     */
+    function decisionDeadline(Context memory ctx, ClaimState st) internal view returns (uint40) {
+        return st.statusAt() + ctx.plans.termsOf(st.planId(), st.planVersion()).reviewWindow;
+    }
+
+    /// @notice Reverts once the insurer's time to decide the claim is over (see `decisionDeadline`).
+    function requireDecisionWindowOpen(Context memory ctx, ClaimState st, uint256 claimId) internal view {
+        uint40 deadline = decisionDeadline(ctx, st);
+        if (block.timestamp > deadline) revert IClaims.ClaimsDecisionWindowClosed(claimId, deadline);
     }
 
     /// @notice The details hash: the fields of `ClaimDetails` encoded as a tuple.

@@ -11,13 +11,15 @@ library MemberKinds {
     /// @dev Every defined kind bit: Hospital (bit 0) to Regulator (bit 6).
     uint8 internal constant ALL = 0x7f;
 
-    uint8 internal constant HOSPITAL = uint8(1) << uint8(IConsortiumRegistry.MemberKind.Hospital);
-    uint8 internal constant LABORATORY = uint8(1) << uint8(IConsortiumRegistry.MemberKind.Laboratory);
-    uint8 internal constant MANUFACTURER = uint8(1) << uint8(IConsortiumRegistry.MemberKind.Manufacturer);
-    uint8 internal constant DISTRIBUTOR = uint8(1) << uint8(IConsortiumRegistry.MemberKind.Distributor);
-    uint8 internal constant PHARMACY = uint8(1) << uint8(IConsortiumRegistry.MemberKind.Pharmacy);
-    uint8 internal constant INSURER = uint8(1) << uint8(IConsortiumRegistry.MemberKind.Insurer);
-    uint8 internal constant REGULATOR = uint8(1) << uint8(IConsortiumRegistry.MemberKind.Regulator);
+    // Literal bits (kind `k` is `1 << k`, see `IConsortiumRegistry.MemberKind`), so every use is a
+    // compile-time constant; `bit(kind)` computes the same and a test checks they agree.
+    uint8 internal constant HOSPITAL = 1 << 0;
+    uint8 internal constant LABORATORY = 1 << 1;
+    uint8 internal constant MANUFACTURER = 1 << 2;
+    uint8 internal constant DISTRIBUTOR = 1 << 3;
+    uint8 internal constant PHARMACY = 1 << 4;
+    uint8 internal constant INSURER = 1 << 5;
+    uint8 internal constant REGULATOR = 1 << 6;
 
     /// @dev Module ids for the registry's pause flags.
     bytes32 internal constant MODULE_RECORDS = keccak256("medchain.module.records");

@@ -5,9 +5,11 @@ import ConsortiumModule from "./Consortium.js";
 import RecordsModule from "./Records.js";
 
 /**
- * The claims contracts on a registry and a record registry: the plan book, the libraries the engine
- * links (`ClaimDecisions`, `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
- * (recorded with `contractAt` so its address is in deployed_addresses.json).
+ * The claims contracts on a registry and a record registry: the plan book and the library it links
+ * (`PlanVersions`), the libraries the engine links (`ClaimSubmission`, `ClaimDecisions`,
+ * `ClaimAppeals`, `ClaimSettlement`), the engine, and the settlement vault the engine's constructor deploys
+ * (recorded with `contractAt` so its address is in deployed_addresses.json); then the plan book is
+ * bound to the engine (`bindEngine`, by the deployer, once).
  */
 function claimsContracts(
   m: IgnitionModuleBuilder,
@@ -15,11 +17,18 @@ function claimsContracts(
   recordRegistry: ArgumentType,
   token: ArgumentType,
 ) {
-  const plans = m.contract("ClaimsPlans", [registry]);
+  const plans = m.contract("ClaimsPlans", [registry], { libraries: { PlanVersions: m.library("PlanVersions") } });
   const engine = m.contract("ClaimsEngine", [registry, plans, recordRegistry, token], {
-    libraries: { ClaimDecisions: m.library("ClaimDecisions"), ClaimSettlement: m.library("ClaimSettlement") },
+    libraries: {
+      ClaimSubmission: m.library("ClaimSubmission"),
+      ClaimDecisions: m.library("ClaimDecisions"),
+      ClaimAppeals: m.library("ClaimAppeals"),
+      ClaimSettlement: m.library("ClaimSettlement"),
+    },
   });
   const vault = m.contractAt("SettlementVault", m.staticCall(engine, "vault"));
+  // The deployer binds the plan book to its engine once, so enrolment opens each period's totals there.
+  m.call(plans, "bindEngine", [engine]);
   return { plans, engine, vault };
 }
 

@@ -17,6 +17,7 @@ import {
   CLAIM_STATUS,
   NO_BATCH,
   claimDetails,
+  detailsOf,
   readClaim,
   submittedClaimId,
   type ClaimView,
@@ -220,13 +221,36 @@ export async function voidClaim(c: ClaimsConnection, claimId: bigint): Promise<s
   return mined(c.engine.voidClaim(claimId, await claimDetails(c.engine, claimId)));
 }
 
-/** Prompt pay: the provider escalates a claim the insurer did not decide or settle in time. */
-export async function escalateClaim(c: ClaimsConnection, claimId: bigint): Promise<string> {
-  return mined(c.engine.escalate(claimId, await claimDetails(c.engine, claimId)));
+/**
+ * Prompt pay: the provider escalates a claim the insurer did not decide or settle in time, or an
+ * appeal the insurer did not decide in time (it resolves as overturned: the checks run again with the
+ * documentation the claim was submitted with, or `documentation`).
+ */
+export async function escalateClaim(
+  c: ClaimsConnection,
+  claimId: bigint,
+  documentation?: DocumentationArgs,
+): Promise<string> {
+  const view = await readClaim(c.engine, claimId);
+  const details = detailsOf(view);
+  if (view.status !== "Appealed") return mined(c.engine.escalate(claimId, details));
+  const cited = documentation ?? (await submittedDocumentation(c, claimId));
+  return mined(c.engine.escalateAppeal(claimId, details, cited));
 }
 
-/** The provider withdraws its whole credit; returns the amount and the transaction. */
+/**
+ * The provider withdraws its whole credit, first collecting what insurers owe it (escalated payments
+ * their escrow did not cover, found from `PaymentOwed` events) as far as their escrow now covers it;
+ * returns the amount withdrawn and the transaction.
+ */
 export async function withdrawCredit(c: ClaimsConnection): Promise<{ amount: bigint; txHash: string }> {
+  const registry = ConsortiumRegistry__factory.connect(await c.engine.consortium(), c.engine.runner);
+  const me = await registry.memberOf(c.signerAddress);
+  const owedEvents = await c.vault.queryFilter(c.vault.filters.PaymentOwed(undefined, me));
+  for (const insurer of new Set(owedEvents.map((e) => e.args.insurer))) {
+    if ((await c.vault.owedOf(insurer, me)) === 0n) continue;
+    if ((await c.vault.collectOwed.staticCall(insurer)) > 0n) await mined(c.vault.collectOwed(insurer));
+  }
   const amount = await c.vault.withdraw.staticCall();
   return { amount, txHash: await mined(c.vault.withdraw()) };
 }

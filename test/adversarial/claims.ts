@@ -347,8 +347,11 @@ describe("Adversarial: claims", function () {
       await expect(fx.vault.connect(fx.insurer).withdrawEscrow(1))
         .to.be.revertedWithCustomError(fx.vault, "ConsortiumGuardedUnauthorized")
         .withArgs(fx.insurer.address, 32);
-      // The provider can still take its claim back: the reservation returns to the insurer's escrow.
-      await fx.engine.connect(fx.hospital).voidClaim(approved.claimId, await detailsFor(fx, approved.claimId));
+      // The provider can still take its claims back: each reservation (the approved claim's, and the
+      // one backing the claim in review) returns to the insurer's escrow.
+      for (const claimId of [approved.claimId, pending.claimId]) {
+        await fx.engine.connect(fx.hospital).voidClaim(claimId, await detailsFor(fx, claimId));
+      }
       expect(await fx.vault.escrowOf(fx.insurerId)).to.deep.equal([usd(100_000), 0n]);
     });
 

@@ -3,17 +3,30 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { Transaction, Wallet, type TransactionReceipt } from "ethers";
+import { Transaction, Wallet, type Signer, type TransactionReceipt } from "ethers";
 
 import { connect, type Connection } from "../../src/chain/connection.js";
 import { MedChainError } from "../../src/chain/errors.js";
 import { JobError, runJob, type JobEvent } from "../../src/chain/pipeline.js";
-import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
+import { ConsortiumGovernance__factory, ConsortiumRegistry__factory } from "../../typechain-types/index.js";
 import { DEV_KEY, rpcCall, startNode, type DevNode } from "../../scripts/lib/nodes.js";
 import { recipientOf, syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
 
 async function journalFile(): Promise<string> {
   return path.join(await mkdtemp(path.join(tmpdir(), "medchain-job-")), "job.jsonl");
+}
+
+/** A ConsortiumRegistry factory linked to a fresh ConsortiumGovernance library (the registry links it). */
+async function registryFactory(signer: Signer): Promise<ConsortiumRegistry__factory> {
+  const governance = await new ConsortiumGovernance__factory(signer).deploy();
+  await governance.waitForDeployment();
+  return new ConsortiumRegistry__factory(
+    {
+      "project/contracts/consortium/libraries/ConsortiumGovernance.sol:ConsortiumGovernance":
+        await governance.getAddress(),
+    },
+    signer,
+  );
 }
 
 describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", function () {
@@ -78,7 +91,7 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
   });
 
   it("stops at a refused step with the decoded custom error, sends none of its dependents, and reports the rest", async function () {
-    const registry = await new ConsortiumRegistry__factory(conn.signer!).deploy(me, [me], 1, 86400);
+    const registry = await (await registryFactory(conn.signer!)).deploy(me, [me], 1, 86400);
     await registry.waitForDeployment();
     const address = await registry.getAddress();
     const ok = syntheticSteps(3, "refused", 0);
@@ -120,9 +133,7 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
       {
         ...bad,
         call: {
-          to: await new ConsortiumRegistry__factory(conn.signer!)
-            .deploy(me, [me], 1, 86400)
-            .then((c) => c.getAddress()),
+          to: await (await registryFactory(conn.signer!)).deploy(me, [me], 1, 86400).then((c) => c.getAddress()),
           data: registry.encodeFunctionData("vote", [7n]),
         },
       },

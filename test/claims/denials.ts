@@ -133,6 +133,28 @@ describe("Claims: checks at submission", function () {
     expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(0n);
   });
 
+  it("counts used units per grant: a new grant starts from zero, and a reversal gives units back to its own grant", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const mri = (units: bigint, serviceDate?: bigint) =>
+      fx.claim([{ code: CODES.mri, units, charged: usd(1200) * units }], serviceDate ? { serviceDate } : {});
+    const grant = (units: number) =>
+      fx.plans.connect(fx.insurer).authorise(fx.planId, patient(1), CODES.mri, units, fx.now - 5n * DAY, fx.now);
+    await expect(grant(1))
+      .to.emit(fx.plans, "PriorAuthorisationGranted")
+      .withArgs(fx.planId, CODES.mri, patient(1), 1, fx.now - 5n * DAY, fx.now, 1);
+    const old = await submitClaim(fx, mri(1n));
+    expect(old.view.status).to.equal("Approved");
+    await grant(2); // replaces grant 1
+    expect((await fx.plans.authorisationOf(fx.planId, patient(1), CODES.mri)).grant).to.equal(2n);
+    expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(0n);
+    // Voiding the claim decided under grant 1 gives its unit back to grant 1, not to grant 2.
+    await fx.engine.connect(fx.hospital).voidClaim(old.claimId, await detailsFor(fx, old.claimId));
+    expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(0n);
+    expect((await submitClaim(fx, mri(2n, fx.now - DAY))).view.status).to.equal("Approved");
+    expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(2n);
+    expect((await submitClaim(fx, mri(1n))).view.reason).to.equal(198);
+  });
+
   it("rejects a service outside the authorisation's validity with CARC 197", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     await fx.plans.connect(fx.insurer).authorise(fx.planId, patient(1), CODES.mri, 5, fx.now - DAY, fx.now + 30n * DAY);

@@ -61,11 +61,15 @@ export const patient = (n: number): string => patientReference(`TEST-PATIENT-${n
 /** An invented billing documentation commitment (in production: a salted commitment to the record). */
 export const docCommitment = (label: string): string => keccak256(toUtf8Bytes(`billing documentation ${label}`));
 
-/** Deploys the libraries the claims engine links (`ClaimDecisions`, `ClaimSettlement`) and returns their addresses. */
+/** The libraries the claims engine links (as the Ignition module deploys them). */
+const CLAIMS_LIBRARIES = ["ClaimSubmission", "ClaimDecisions", "ClaimAppeals", "ClaimSettlement"] as const;
+
+/** Deploys the libraries the claims engine links and returns their addresses by name. */
 export async function claimsLibraries(ethers: HardhatEthers): Promise<Record<string, string>> {
-  const decisions = await ethers.deployContract("ClaimDecisions");
-  const settlement = await ethers.deployContract("ClaimSettlement");
-  return { ClaimDecisions: await decisions.getAddress(), ClaimSettlement: await settlement.getAddress() };
+  const entries = await Promise.all(
+    CLAIMS_LIBRARIES.map(async (name) => [name, await (await ethers.deployContract(name)).getAddress()] as const),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** Documentation leaves anchored per fixture patient (one accepted claim each at a time). */
@@ -136,7 +140,9 @@ export async function deployClaims(
   const recordRegistry = options.realRecords
     ? await ethers.deployContract("RecordRegistry", [registryAddress])
     : undefined;
-  const plans = await ethers.deployContract("ClaimsPlans", [registryAddress]);
+  const plans = await ethers.deployContract("ClaimsPlans", [registryAddress], {
+    libraries: { PlanVersions: await (await ethers.deployContract("PlanVersions")).getAddress() },
+  });
   const engine = await ethers.deployContract(
     "ClaimsEngine",
     [
@@ -148,6 +154,7 @@ export async function deployClaims(
     { libraries: await claimsLibraries(ethers) },
   );
   const vault = await ethers.getContractAt("SettlementVault", await engine.vault());
+  await plans.bindEngine(await engine.getAddress());
 
   const block = await ethers.provider.getBlock("latest");
   const now = BigInt(block!.timestamp);

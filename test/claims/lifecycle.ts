@@ -154,6 +154,22 @@ describe("Claims: review, appeal and prompt pay", function () {
       .withArgs(claimId, fx.hospitalId, usd(6500));
   });
 
+  it("lets the insurer approve or deny only within its review window; after it only the provider's escalation decides", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const { claimId, receipt } = await submitClaim(fx, fx.claim(surgery));
+    const submittedAt = BigInt((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
+    const deadline = submittedAt + 7n * DAY;
+    await networkHelpers.time.increaseTo(deadline + 1n);
+    await expect(fx.engine.connect(fx.insurer).deny(claimId, 50))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsDecisionWindowClosed")
+      .withArgs(claimId, deadline);
+    await expect(approveClaim(fx, claimId))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsDecisionWindowClosed")
+      .withArgs(claimId, deadline);
+    await fx.engine.connect(fx.hospital).escalate(claimId, await detailsFor(fx, claimId));
+    expect((await readClaim(fx.engine, claimId)).status).to.equal("Paid");
+  });
+
   it("lets the provider settle its own approved claim the insurer did not settle within the review window", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES));
@@ -183,6 +199,101 @@ describe("Claims: review, appeal and prompt pay", function () {
     await fx.vault.connect(fx.insurer2).fund(usd(264));
     await approveClaim(fx, claimId, fx.insurer2);
     expect(await fx.vault.creditOf(fx.hospitalId)).to.equal(usd(264));
+  });
+
+  it("backs a claim in review with a reservation of its provisional plan share, so the insurer cannot withdraw it", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const { claimId } = await submitClaim(fx, fx.claim(surgery));
+    expect(await fx.vault.escrowOf(fx.insurerId)).to.deep.equal([usd(93_500), usd(6500)]);
+    await expect(fx.vault.connect(fx.insurer).withdrawEscrow(usd(100_000)))
+      .to.be.revertedWithCustomError(fx.vault, "ClaimsInsufficientEscrow")
+      .withArgs(fx.insurerId, usd(93_500), usd(100_000));
+    // Denying it gives the backing back.
+    await fx.engine.connect(fx.insurer).deny(claimId, 50);
+    expect(await fx.vault.escrowOf(fx.insurerId)).to.deep.equal([usd(100_000), 0n]);
+  });
+
+  it("owes the provider an escalated payment the insurer's escrow did not cover, collected once the insurer funds", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    await fx.plans.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
+    await networkHelpers.time.increase(7n * DAY + 1n);
+    await expect(fx.engine.connect(fx.hospital).escalate(claimId, await detailsFor(fx, claimId)))
+      .to.emit(fx.vault, "PaymentOwed")
+      .withArgs(fx.insurer2Id, fx.hospitalId, usd(264));
+    expect((await readClaim(fx.engine, claimId)).status).to.equal("Paid");
+    expect(await fx.vault.owedOf(fx.insurer2Id, fx.hospitalId)).to.equal(usd(264));
+    // What it owes stays out of the insurer's reach; the provider collects it once funded.
+    await fx.vault.connect(fx.insurer2).fund(usd(300));
+    await expect(fx.vault.connect(fx.insurer2).withdrawEscrow(usd(100)))
+      .to.be.revertedWithCustomError(fx.vault, "ClaimsInsufficientEscrow")
+      .withArgs(fx.insurer2Id, usd(36), usd(100));
+    await expect(fx.vault.connect(fx.outsider).collectOwed(fx.insurer2Id))
+      .to.be.revertedWithCustomError(fx.vault, "ConsortiumGuardedUnauthorized")
+      .withArgs(fx.outsider.address, 1 | 2);
+    await expect(fx.vault.connect(fx.hospital).collectOwed(fx.insurer2Id))
+      .to.emit(fx.vault, "OwedCollected")
+      .withArgs(fx.insurer2Id, fx.hospitalId, usd(264));
+    expect(await fx.vault.creditOf(fx.hospitalId)).to.equal(usd(264));
+    expect([await fx.vault.owedOf(fx.insurer2Id, fx.hospitalId), await fx.vault.debtOf(fx.insurer2Id)]).to.deep.equal([
+      0n,
+      0n,
+    ]);
+    await fx.vault.connect(fx.insurer2).withdrawEscrow(usd(36));
+    await expect(fx.vault.connect(fx.outsider).payOrOwe(fx.insurer2Id, fx.hospitalId, 1))
+      .to.be.revertedWithCustomError(fx.vault, "ClaimsNotEngine")
+      .withArgs(fx.outsider.address);
+  });
+
+  it("lets the insurer decide an appeal only within its review window, after which the provider's escalation overturns it", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const input = fx.claim(surgery);
+    const { claimId } = await submitClaim(fx, input);
+    await fx.engine.connect(fx.insurer).deny(claimId, 50);
+    const appealed = await (await fx.engine.connect(fx.hospital).appeal(claimId)).wait();
+    const deadline = BigInt((await ethers.provider.getBlock(appealed!.blockNumber))!.timestamp) + 7n * DAY;
+    await expect(
+      fx.engine.connect(fx.hospital).escalateAppeal(claimId, await detailsFor(fx, claimId), input.documentation),
+    )
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsReviewWindowOpen")
+      .withArgs(claimId, deadline);
+    await networkHelpers.time.increaseTo(deadline + 1n);
+    await expect(
+      fx.engine.connect(fx.insurer).decideAppeal(claimId, false, 50, await detailsFor(fx, claimId), NO_DOCUMENTATION),
+    )
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsDecisionWindowClosed")
+      .withArgs(claimId, deadline);
+    await expect(
+      fx.engine.connect(fx.hospital2).escalateAppeal(claimId, await detailsFor(fx, claimId), input.documentation),
+    )
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsNotClaimProvider")
+      .withArgs(claimId, fx.hospital2Id);
+    await expect(
+      fx.engine.connect(fx.hospital).escalateAppeal(claimId, await detailsFor(fx, claimId), input.documentation),
+    )
+      .to.emit(fx.engine, "AppealDecided")
+      .withArgs(claimId, true, 0)
+      .and.to.emit(fx.engine, "ClaimEscalated")
+      .withArgs(claimId, fx.hospitalId, deadline);
+    expect((await readClaim(fx.engine, claimId)).status).to.equal("Paid");
+    expect(await fx.vault.creditOf(fx.hospitalId)).to.equal(usd(6500));
+  });
+
+  it("finally denies an escalated appeal whose claim fails a re-run check, with that check's CARC", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const mri = fx.claim([{ code: CODES.mri, units: 1n, charged: usd(1200) }]);
+    const { claimId, view } = await submitClaim(fx, mri);
+    expect(view.reason).to.equal(197); // no authorisation
+    await fx.engine.connect(fx.hospital).appeal(claimId);
+    await networkHelpers.time.increase(7n * DAY + 1n);
+    await expect(
+      fx.engine.connect(fx.hospital).escalateAppeal(claimId, await detailsFor(fx, claimId), mri.documentation),
+    )
+      .to.emit(fx.engine, "AppealDecided")
+      .withArgs(claimId, false, 197);
+    expect((await readClaim(fx.engine, claimId)).status).to.equal("AppealDenied");
   });
 
   it("rejects a claim in review at its decision when its authorisation units were used meanwhile (CARC 198)", async function () {

@@ -159,6 +159,26 @@ describe("Claims operations (what the tasks run)", function () {
     expect((await readClaim(fx.engine, denied.claimId)).status).to.equal("Paid");
   });
 
+  it("escalates an appeal the insurer left undecided and withdraws a credit that includes what an insurer owed", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    // Insurer 2 has no escrow: the escalated appeal is paid by what it owes, collected on withdrawal.
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    await fx.plans.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
+    await reviewClaim(as(fx, fx.insurer2), claimId, "deny", 50);
+    await appealClaim(as(fx, fx.hospital), claimId, "", 0);
+    await networkHelpers.time.increase(7n * DAY + 1n);
+    // The documentation is read back from the claim's submitting transaction.
+    await escalateClaim(as(fx, fx.hospital), claimId);
+    expect((await readClaim(fx.engine, claimId)).status).to.equal("Paid");
+    expect(await fx.vault.owedOf(fx.insurer2Id, fx.hospitalId)).to.equal(usd(264));
+    await fx.vault.connect(fx.insurer2).fund(usd(1000));
+    const paid = await withdrawCredit(as(fx, fx.hospital));
+    expect(paid.amount).to.equal(usd(264));
+    expect(await fx.vault.owedOf(fx.insurer2Id, fx.hospitalId)).to.equal(0n);
+  });
+
   it("settles in resumable batches: a second run settles nothing twice", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const ids: bigint[] = [];

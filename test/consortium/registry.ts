@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { VOTING_PERIOD, ONE_YEAR } from "../helpers/consortium.js";
+import { deployRegistry, VOTING_PERIOD, ONE_YEAR } from "../helpers/consortium.js";
 import {
   ONE_DAY,
   PROVENANCE,
@@ -57,7 +57,7 @@ describe("ConsortiumRegistry", function () {
       expect(await fx.registry.threshold()).to.equal(2n);
       expect(await fx.registry.votingPeriod()).to.equal(VOTING_PERIOD);
       const { certifier, governors } = await deployArgs();
-      const fresh = await ethers.deployContract("ConsortiumRegistry", [certifier, governors, 3n, 60n]);
+      const fresh = await deployRegistry(ethers, [certifier, governors, 3n, 60n]);
       const deployment = fresh.deploymentTransaction()!;
       await expect(deployment).to.emit(fresh, "GovernorAdded").withArgs(governors[2]);
       await expect(deployment).to.emit(fresh, "CertifierChanged").withArgs(ethers.ZeroAddress, certifier);
@@ -70,7 +70,7 @@ describe("ConsortiumRegistry", function () {
       const fx = await loadRegistry();
       const { governors } = await deployArgs();
       await expect(
-        ethers.deployContract("ConsortiumRegistry", [ethers.ZeroAddress, governors, 2n, VOTING_PERIOD]),
+        deployRegistry(ethers, [ethers.ZeroAddress, governors, 2n, VOTING_PERIOD]),
       ).to.be.revertedWithCustomError(fx.registry, "ConsortiumZeroAddress");
     });
 
@@ -78,21 +78,14 @@ describe("ConsortiumRegistry", function () {
       const fx = await loadRegistry();
       const { certifier, governors } = await deployArgs();
       await expect(
-        ethers.deployContract("ConsortiumRegistry", [certifier, [governors[0], ethers.ZeroAddress], 1n, VOTING_PERIOD]),
+        deployRegistry(ethers, [certifier, [governors[0], ethers.ZeroAddress], 1n, VOTING_PERIOD]),
       ).to.be.revertedWithCustomError(fx.registry, "ConsortiumZeroAddress");
     });
 
     it("refuses a governor listed twice", async function () {
       const fx = await loadRegistry();
       const { certifier, governors } = await deployArgs();
-      await expect(
-        ethers.deployContract("ConsortiumRegistry", [
-          certifier,
-          [governors[0], governors[1], governors[0]],
-          2n,
-          VOTING_PERIOD,
-        ]),
-      )
+      await expect(deployRegistry(ethers, [certifier, [governors[0], governors[1], governors[0]], 2n, VOTING_PERIOD]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumAlreadyGovernor")
         .withArgs(governors[0]);
     });
@@ -100,7 +93,7 @@ describe("ConsortiumRegistry", function () {
     it("refuses a threshold of zero", async function () {
       const fx = await loadRegistry();
       const { certifier, governors } = await deployArgs();
-      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, governors, 0n, VOTING_PERIOD]))
+      await expect(deployRegistry(ethers, [certifier, governors, 0n, VOTING_PERIOD]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidThreshold")
         .withArgs(0n, 3n);
     });
@@ -108,7 +101,7 @@ describe("ConsortiumRegistry", function () {
     it("refuses a threshold above the number of governors", async function () {
       const fx = await loadRegistry();
       const { certifier, governors } = await deployArgs();
-      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, governors, 4n, VOTING_PERIOD]))
+      await expect(deployRegistry(ethers, [certifier, governors, 4n, VOTING_PERIOD]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidThreshold")
         .withArgs(4n, 3n);
     });
@@ -116,7 +109,7 @@ describe("ConsortiumRegistry", function () {
     it("refuses an empty governor set", async function () {
       const fx = await loadRegistry();
       const { certifier } = await deployArgs();
-      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, [], 1n, VOTING_PERIOD]))
+      await expect(deployRegistry(ethers, [certifier, [], 1n, VOTING_PERIOD]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidThreshold")
         .withArgs(1n, 0n);
     });
@@ -124,7 +117,7 @@ describe("ConsortiumRegistry", function () {
     it("refuses a zero voting period", async function () {
       const fx = await loadRegistry();
       const { certifier, governors } = await deployArgs();
-      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, governors, 2n, 0n]))
+      await expect(deployRegistry(ethers, [certifier, governors, 2n, 0n]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidVotingPeriod")
         .withArgs(0n);
     });
@@ -134,13 +127,13 @@ describe("ConsortiumRegistry", function () {
       const { certifier, governors } = await deployArgs();
       const max = await fx.registry.MAX_VOTING_PERIOD();
       expect(max).to.equal(365n * 24n * 3600n);
-      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, governors, 2n, max + 1n]))
+      await expect(deployRegistry(ethers, [certifier, governors, 2n, max + 1n]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidVotingPeriod")
         .withArgs(max + 1n);
-      await expect(ethers.deployContract("ConsortiumRegistry", [certifier, governors, 2n, 2n ** 64n - 1n]))
+      await expect(deployRegistry(ethers, [certifier, governors, 2n, 2n ** 64n - 1n]))
         .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidVotingPeriod")
         .withArgs(2n ** 64n - 1n);
-      const longest = await ethers.deployContract("ConsortiumRegistry", [certifier, governors, 2n, max]);
+      const longest = await deployRegistry(ethers, [certifier, governors, 2n, max]);
       expect(await longest.votingPeriod()).to.equal(max);
     });
   });

@@ -17,6 +17,21 @@ export interface ConsortiumFixture {
 }
 
 /**
+ * Deploys a ConsortiumRegistry linked to a fresh `ConsortiumGovernance` library (the registry runs
+ * its proposals there), as the Consortium Ignition module does.
+ */
+export async function deployRegistry(
+  ethers: HardhatEthers,
+  /** certifier, governors, threshold, voting period */
+  args: unknown[],
+): Promise<ConsortiumRegistry> {
+  const governance = await ethers.deployContract("ConsortiumGovernance");
+  return ethers.deployContract("ConsortiumRegistry", args, {
+    libraries: { ConsortiumGovernance: await governance.getAddress() },
+  }) as Promise<ConsortiumRegistry>;
+}
+
+/**
  * Deploys a registry with signer 0 as certifier and signers 1-3 as governors (2-of-3).
  * Modules' fixtures build on this and admit the members they need with `admit`.
  */
@@ -30,7 +45,7 @@ export async function deployConsortium(ethers: HardhatEthers): Promise<Consortiu
     ...HardhatEthersSigner[],
   ];
   const governors = [g1, g2, g3];
-  const registry = await ethers.deployContract("ConsortiumRegistry", [
+  const registry = await deployRegistry(ethers, [
     certifier.address,
     governors.map((g) => g.address),
     2n,

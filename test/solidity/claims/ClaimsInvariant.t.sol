@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ClaimsEngine} from "../../../contracts/claims/ClaimsEngine.sol";
 import {ClaimsPlans} from "../../../contracts/claims/ClaimsPlans.sol";
 import {IClaims} from "../../../contracts/interfaces/IClaims.sol";
+import {IClaimsEngine} from "../../../contracts/interfaces/IClaimsEngine.sol";
 import {IClaimsPlans} from "../../../contracts/interfaces/IClaimsPlans.sol";
 import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
 import {IRecordVerifier} from "../../../contracts/interfaces/IRecordVerifier.sol";
@@ -34,6 +35,7 @@ contract ClaimsInvariantTest is TestBase {
             IRecordVerifier(address(records)),
             new TestStablecoin()
         );
+        plans.bindEngine(IClaimsEngine(address(engine)));
         handler = new ClaimsHandler(registry, engine, plans, records);
         targetContract(address(handler));
     }
@@ -69,6 +71,8 @@ contract ClaimsInvariantTest is TestBase {
         invariant_eachClaimPaidOnce();
         invariant_totalsWithinTheHighestMaxima();
         invariant_handlerDetailsMatchTheEngine();
+        invariant_debtIsWhatIsOwedToProviders();
+        invariant_noClaimSkipsTheReviewItsDayOrKeysRequire();
     }
 
     function invariant_handlerDetailsMatchTheEngine() public view {
@@ -193,14 +197,41 @@ contract ClaimsInvariantTest is TestBase {
             IClaims.Claim memory c = engine.claimOf(handler.claimAt(i));
             if (c.status == IClaims.ClaimStatus.Paid) paid += c.planPays;
             if (c.status == IClaims.ClaimStatus.Approved) reserved += c.planPays;
+            if (c.backed) {
+                assertEq(uint8(c.status), uint8(IClaims.ClaimStatus.PendingReview), "only a claim in review is backed");
+                reserved += c.planPays;
+            }
         }
         uint256 credits = handler.vault().creditOf(handler.HOSPITAL_ID()) + handler.vault().creditOf(handler.LAB_ID());
-        assertEq(credits + handler.withdrawn(), paid, "credited + withdrawn == plan share of paid claims, once each");
+        uint256 owed =
+            handler.vault().owedOf(handler.INSURER_ID(), handler.HOSPITAL_ID()) +
+                handler.vault().owedOf(handler.INSURER_ID(), handler.LAB_ID());
+        assertEq(
+            credits + handler.withdrawn() + owed,
+            paid,
+            "credited + withdrawn + owed == plan share of paid claims, once each"
+        );
         assertEq(
             handler.vault().escrowOf(handler.INSURER_ID()).reserved,
             reserved,
-            "reserved == approved, unsettled claims"
+            "reserved == approved, unsettled claims + backed claims in review"
         );
+    }
+
+    /// @dev What the insurer owes is exactly the sum owed to each provider.
+    function invariant_debtIsWhatIsOwedToProviders() public view {
+        assertEq(
+            handler.vault().debtOf(handler.INSURER_ID()),
+            handler.vault().owedOf(handler.INSURER_ID(), handler.HOSPITAL_ID()) +
+                handler.vault().owedOf(handler.INSURER_ID(), handler.LAB_ID()),
+            "debt == owed to the hospital + owed to the lab"
+        );
+    }
+
+    /// @dev No claim is decided at submission when another claim of its day holds keys, or when a
+    /// marked (denied) claim held one of its services or its documentation: those go to review.
+    function invariant_noClaimSkipsTheReviewItsDayOrKeysRequire() public view {
+        assertEq(handler.reviewsSkipped(), 0, "claims decided at once although review was due");
     }
 
     function invariant_totalsWithinTheHighestMaxima() public view {

@@ -192,9 +192,61 @@ contract ClaimsHandler {
     function submit(uint256 seed) external {
         (IClaims.ClaimInput memory input, address caller) = _input(seed);
         IClaims.Totals memory before = engine.totalsOf(planId, input.patientRef, input.coverageStart);
+        bool mustReview = _reviewDue(input, caller, 0);
         vm.prank(caller);
         uint256 claimId = engine.submit(input);
+        _checkReviewed(claimId, mustReview);
         _remember(claimId, caller, input, before);
+    }
+
+    /// @notice Ghost: claims decided at submission although their day or their keys required review.
+    uint256 public reviewsSkipped;
+
+    /**
+     * @dev Whether a claim `input` by `caller` must go to review by the rules of the keys: another claim
+     * (not `self`) of the same patient, provider and UTC day holds its keys, or a claim with the review
+     * mark held one of its services or its documentation.
+     */
+    function _reviewDue(IClaims.ClaimInput memory input, address caller, uint256 self) private view returns (bool) {
+        bytes32 provider = caller == LAB ? LAB_ID : HOSPITAL_ID;
+        bytes32 leaf = MerkleLeaf.ofPair(input.patientRef, input.documentation.commitment);
+        for (uint256 i = 0; i < _claims.length; ++i) {
+            uint256 id = _claims[i];
+            if (id == self || _records[id].provider != provider) continue;
+            IClaims.Claim memory c = engine.claimOf(id);
+            IClaims.ClaimDetails memory d = detailsOf(id);
+            bool sameDay = d.patientRef == input.patientRef && d.serviceDate / 1 days == input.serviceDate / 1 days;
+            if (sameDay && c.keysHeld) return true;
+            if (!c.reviewMarked) continue;
+            if (_records[id].leaf == leaf) return true;
+            if (!sameDay) continue;
+            for (uint256 a = 0; a < d.lines.length; ++a) {
+                for (uint256 b = 0; b < input.lines.length; ++b) {
+                    if (d.lines[a].code == input.lines[b].code) return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    function _checkReviewed(uint256 claimId, bool mustReview) private {
+        if (mustReview && _charged(engine.claimOf(claimId).status)) ++reviewsSkipped;
+    }
+
+    function escalateAppeal(uint256 seed) external {
+        (bool found, uint256 id) = _find(seed, _bits(6));
+        if (!found) return;
+        IClaims.Claim memory c = engine.claimOf(id);
+        vm.warp(uint256(c.statusAt) + 7 days + 1);
+        IClaims.Totals memory before = _totalsOf(id);
+        vm.prank(_records[id].provider == LAB_ID ? LAB : HOSPITAL);
+        engine.escalateAppeal(id, detailsOf(id), _records[id].documentation);
+        _decided(id, before);
+    }
+
+    function collectOwed(bool lab) external {
+        vm.prank(lab ? LAB : HOSPITAL);
+        vault.collectOwed(INSURER_ID);
     }
 
     function replace(uint256 seed) external {
@@ -212,8 +264,14 @@ contract ClaimsHandler {
             before.benefitPaid -= uint72(engine.claimOf(id).planPays);
             before.lastDecision = original.previousDecision;
         }
+        // A correction of a denial always goes to review; otherwise the keys' rules apply.
+        bool mustReview =
+            _reviewDue(input, caller, id) ||
+                engine.claimOf(id).status == IClaims.ClaimStatus.Denied ||
+                engine.claimOf(id).status == IClaims.ClaimStatus.AppealDenied;
         vm.prank(caller);
         uint256 claimId = engine.replace(id, original, input);
+        _checkReviewed(claimId, mustReview);
         _remember(claimId, caller, input, before);
     }
 
