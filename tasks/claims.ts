@@ -12,7 +12,11 @@ const common = [
     defaultValue: "",
   },
   { name: "from" as const, description: "Account to sign with (default: the network's first)", defaultValue: "" },
-  { name: "as" as const, description: "Sign as this named account (medchain.accounts.json, e.g. insurer)", defaultValue: "" },
+  {
+    name: "as" as const,
+    description: "Sign as this named account (medchain.accounts.json, e.g. insurer)",
+    defaultValue: "",
+  },
 ];
 const opt = (name: string, description: string, defaultValue = "") => ({ name, description, defaultValue });
 
@@ -49,12 +53,7 @@ export const claimsTasks = [
   claimsTask(
     "enrol",
     "Insurer: enrol a patient in a plan for a coverage period",
-    [
-      plan,
-      patient,
-      opt("start", "First covered day (YYYY-MM-DD)"),
-      opt("end", "Last covered day (YYYY-MM-DD)"),
-    ],
+    [plan, patient, opt("start", "First covered day (YYYY-MM-DD)"), opt("end", "Last covered day (YYYY-MM-DD)")],
     () => import("./claims/enrol.js"),
   ),
   claimsTask(
