@@ -16,9 +16,11 @@ import { connect } from "../src/chain/connection.js";
 import { runJob } from "../src/chain/pipeline.js";
 import { DEV_KEY, DEV_MNEMONIC, ROOT, startNode, type DevNode, type NodeKind } from "../scripts/lib/nodes.js";
 import { syntheticSteps, wrongBalances } from "../scripts/lib/synthetic-job.js";
+import { prepareClaimsJob } from "./throughput-claims.js";
 
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1000);
 const JOB_STEPS = Number(process.env.BENCH_JOB_STEPS ?? 1000);
+const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 1000);
 
 interface NodeResult {
   node: string;
@@ -118,7 +120,7 @@ async function job(url: string, steps: number, seed: string, window: number): Pr
 async function benchNode(
   kind: NodeKind,
   label: string,
-  options: { blockTime?: number; window: number },
+  options: { blockTime?: number; window: number; claims?: boolean },
 ): Promise<NodeResult> {
   const node = await startNode(
     kind,
@@ -140,6 +142,22 @@ async function benchNode(
         ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2),
       });
     }
+    if (options.claims === true) {
+      // The claims module's batch submission, measured against the ceiling right before it.
+      const submit = await prepareClaimsJob(node, CLAIMS);
+      const ceilingTxPerSec = await ceiling(node, conn.provider, TRANSFERS, `${label}-claims`);
+      const started = performance.now();
+      await submit();
+      const seconds = (performance.now() - started) / 1000;
+      jobs.push({
+        name: "claims submit (FHIR batch)",
+        ceilingTxPerSec: round(ceilingTxPerSec),
+        steps: CLAIMS,
+        seconds: round(seconds, 2),
+        txPerSec: round(CLAIMS / seconds),
+        ratioToCeiling: round(CLAIMS / seconds / ceilingTxPerSec, 2),
+      });
+    }
     const summary = jobs.map((j) => `ceiling ${j.ceilingTxPerSec} tx/s, ${j.name} ${j.txPerSec} tx/s`);
     console.log(`${label}: ${summary.join("; ")}`);
     return { node: label, jobs };
@@ -149,12 +167,12 @@ async function benchNode(
 }
 
 /** Seconds from starting a task to its exit, for one that refuses bad input before connecting (median of 3). */
-async function taskStartup(): Promise<number> {
+async function taskStartup(args: string[]): Promise<number> {
   const run = promisify(execFile);
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
-    await run(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["consortium", "vote", "--proposal", "x"], {
+    await run(path.join(ROOT, "node_modules", ".bin", "hardhat"), args, {
       cwd: ROOT,
     }).catch(() => {});
     times.push((performance.now() - started) / 1000);
@@ -163,17 +181,29 @@ async function taskStartup(): Promise<number> {
 }
 
 const results: NodeResult[] = [];
-results.push(await benchNode("anvil", "anvil", { window: 64 }));
-results.push(await benchNode("hardhat", "hardhat node", { window: 64 }));
+results.push(await benchNode("anvil", "anvil", { window: 64, claims: true }));
+results.push(await benchNode("hardhat", "hardhat node", { window: 64, claims: true }));
 results.push(await benchNode("anvil", "anvil --block-time 2", { blockTime: 2, window: 512 }));
-const startup = await taskStartup();
+const startup = await taskStartup(["consortium", "vote", "--proposal", "x"]);
 console.log(`task start-up (hardhat consortium vote, refused before connecting): ${startup} s`);
+const claimsStartup = await taskStartup([
+  "claims",
+  "submit",
+  "--fhir",
+  "claim.json",
+  "--record",
+  "r.json",
+  "--plan",
+  "x",
+]);
+console.log(`claims task start-up (hardhat claims submit, refused before connecting): ${claimsStartup} s`);
 
 const json = {
   machine: `${process.platform} ${process.arch}, node ${process.version}`,
   transfersForCeiling: TRANSFERS,
   nodes: results,
   taskStartupSeconds: startup,
+  claimsTaskStartupSeconds: claimsStartup,
 };
 await writeFile(path.join(ROOT, "bench", "throughput.json"), JSON.stringify(json, null, 2) + "\n");
 
@@ -188,7 +218,7 @@ const table = [
   "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
   ...rows,
   "",
-  `Task start-up (a task that refuses bad input before connecting): ${startup} s.`,
+  `Task start-up (a task that refuses bad input before connecting): ${startup} s (consortium vote), ${claimsStartup} s (claims submit).`,
 ].join("\n");
 const readmeFile = path.join(ROOT, "README.md");
 const readme = await readFile(readmeFile, "utf8");

@@ -12,6 +12,11 @@ const common = [
     defaultValue: "",
   },
   { name: "from" as const, description: "Account to sign with (default: the network's first)", defaultValue: "" },
+  {
+    name: "as" as const,
+    description: "Sign as this named account (medchain.accounts.json, e.g. insurer)",
+    defaultValue: "",
+  },
 ];
 const opt = (name: string, description: string, defaultValue = "") => ({ name, description, defaultValue });
 
@@ -24,6 +29,7 @@ function claimsTask(
 ) {
   let t = task(["claims", name], description);
   for (const o of [...common, ...options]) t = t.addOption(o);
+  t = t.addFlag({ name: "json", description: "Print one JSON document (the result, or the error) and nothing else" });
   if (positional !== undefined) t = t.addPositionalArgument(positional);
   return t.setAction(action as never).build();
 }
@@ -33,7 +39,6 @@ const patient = opt(
   "patient",
   "The patient's identifier as your FHIR Claims name it: patient.identifier.value, else patient.reference such as Patient/123 (never sent; only its keyed hash)",
 );
-const secret = opt("secret", "The coverage's member secret (from the insurance card; >= 16 bytes)");
 const claimId = opt("claim", "Claim id");
 
 /** `npx hardhat claims <command>`: the billing office's and the insurer's command line. */
@@ -48,13 +53,7 @@ export const claimsTasks = [
   claimsTask(
     "enrol",
     "Insurer: enrol a patient in a plan for a coverage period",
-    [
-      plan,
-      patient,
-      secret,
-      opt("start", "First covered day (YYYY-MM-DD)"),
-      opt("end", "Last covered day (YYYY-MM-DD)"),
-    ],
+    [plan, patient, opt("start", "First covered day (YYYY-MM-DD)"), opt("end", "Last covered day (YYYY-MM-DD)")],
     () => import("./claims/enrol.js"),
   ),
   claimsTask(
@@ -63,7 +62,6 @@ export const claimsTasks = [
     [
       plan,
       patient,
-      secret,
       opt("system", "Code system URI"),
       opt("code", "Service code"),
       opt("units", "Units authorised"),
@@ -74,13 +72,14 @@ export const claimsTasks = [
   ),
   claimsTask(
     "submit",
-    "Provider: submit a FHIR R4 Claim; it is checked and adjudicated at once",
+    "Provider: submit a FHIR R4 Claim (or a batch of them); each is checked and adjudicated at once",
     [
       opt("fhir", "FHIR Claim JSON file"),
       plan,
-      secret,
       opt("record", "The documenting record's proof file (its billing documentation leaf)"),
       opt("replaces", "Claim id this one corrects"),
+      opt("batch", "Or: a batch file (medchain.claims-batch.v1) of { fhir, record } pairs, sent as one job"),
+      opt("journal", "Batch: the job's journal (default: <batch file>.journal)"),
     ],
     () => import("./claims/submit.js"),
   ),
@@ -129,12 +128,18 @@ export const claimsTasks = [
     ],
     () => import("./claims/settle.js"),
   ),
+  claimsTask(
+    "mint-test-token",
+    "Test chains only: mint the worthless test settlement token (TESTUSD) the claims module settles in",
+    [opt("amount", "Amount in currency units, e.g. 100000"), opt("to", "Recipient (default: the signer)")],
+    () => import("./claims/mint-test-token.js"),
+  ),
   claimsTask("withdraw", "Provider: withdraw your credited payments", [], () => import("./claims/withdraw.js")),
   claimsTask(
     "eob",
-    "Print a claim's Explanation of Benefit and write ClaimResponse + EOB FHIR JSON",
+    "Print a claim's Explanation of Benefit; --out writes ClaimResponse + EOB FHIR JSON",
     [
-      opt("out", "Output file (default: eob-<id>.json)"),
+      opt("out", "Write ClaimResponse + EOB FHIR JSON to this file (default: print only)"),
       opt("fhir", "The original FHIR Claim, to echo its service codes"),
     ],
     () => import("./claims/eob.js"),
@@ -143,7 +148,7 @@ export const claimsTasks = [
   claimsTask(
     "remittance",
     "Remittance advice for a provider (CSV in the spirit of X12 835)",
-    [opt("provider", "Provider member id"), opt("out", "CSV file (default: print)")],
+    [opt("provider", "Provider: member id or registration code"), opt("out", "CSV file (default: print)")],
     () => import("./claims/remittance.js"),
   ),
 ];

@@ -153,17 +153,22 @@ npx hardhat provenance ship "(00)$(sscc 2)" --to E2E-HOSP --data "$P" $N
 expect_error 'ProvenanceNotReceiver' npx hardhat provenance report-stolen "(00)$(sscc 2)" --data "$P" $N
 
 # Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
-# invented patient (printing the patient reference of her insurance card).
+# invented patient (printing the patient reference of her insurance card). The test token is never
+# minted by the task on a chain that is not a test chain (this one is 7077): a plain script mints it.
+expect_error "--network: chain $CHAIN_ID is not a test chain" npx hardhat claims mint-test-token --amount 100 $N
 node --input-type=module -e "
   import { ethers } from 'ethers';
   const wallet = new ethers.Wallet(process.env.CONSORTIUM_DEPLOYER_KEY, new ethers.JsonRpcProvider(process.env.CONSORTIUM_RPC_URL));
   const token = new ethers.Contract('$token', ['function mint(address,uint256)'], wallet);
   await (await token.mint(wallet.address, 100000n * 10n ** 6n, { gasPrice: 0 })).wait();
 "
-SECRET=e2e-member-secret-0001
+# The coverage's member secret (from the insurance card) comes from the keystore or the environment.
+export MEDCHAIN_MEMBER_SECRET=e2e-member-secret-0001
 npx hardhat claims publish-plan --file test/fixtures/claims/plan.json $N
+# A fund beyond the balance is refused before anything is sent: no approval is left behind.
+expect_error "--amount: 100000 TESTUSD in $DEPLOYER, less than 200000" npx hardhat claims fund --amount 200000 $N
 npx hardhat claims fund --amount 20000 $N
-npx hardhat claims enrol --plan 1 --patient Patient/invented-patient-0001 --secret $SECRET --start 2026-01-01 --end 2026-12-31 $N | tee "$work/enrol.txt"
+npx hardhat claims enrol --plan 1 --patient Patient/invented-patient-0001 --start 2026-01-01 --end 2026-12-31 $N | tee "$work/enrol.txt"
 billing_ref=$(grep -oE "patient reference 0x[0-9a-f]{64}" "$work/enrol.txt" | cut -d' ' -f3)
 [ -n "$billing_ref" ] || { echo "e2e: enrol printed no patient reference"; exit 1; }
 
@@ -194,12 +199,17 @@ npx hardhat records audit --csv --member E2E-OPS $N | tee "$work/audit.csv"
 grep -q "^.*,consent,.*,TREAT," "$work/audit.csv" || { echo "e2e: the access is not in the audit report"; exit 1; }
 
 # The hospital bills the visit documented by the billing leaf it anchored above.
-npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/submit.txt"
-grep -qi "approved" "$work/submit.txt" || { echo "e2e: the documented claim was not approved"; exit 1; }
-npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --secret $SECRET $N | tee "$work/duplicate.txt"
-grep -q "18" "$work/duplicate.txt" || { echo "e2e: the duplicate claim was not rejected with CARC 18"; exit 1; }
+npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" $N | tee "$work/submit.txt"
+grep -q "^claim 1: Approved" "$work/submit.txt" || { echo "e2e: the documented claim was not approved"; exit 1; }
+# The duplicate is stored and rejected with CARC 18: a negative verdict, exit code 2.
+rc=0; npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" --json $N > "$work/duplicate.json" || rc=$?
+[ "$rc" -eq 2 ] || { echo "e2e: a rejected claim exited $rc, not 2"; exit 1; }
+node -e "const d=require('$work/duplicate.json'); if (d.verdict!=='negative'||d.result.status!=='Rejected'||d.result.reason!==18) process.exit(1)" \
+  || { echo "e2e: the duplicate claim was not rejected with CARC 18"; exit 1; }
 npx hardhat claims settle --claims 1 --journal "$work/settle.journal" $N
 npx hardhat claims withdraw $N
+(cd "$work" && npx hardhat claims eob 1 $N > /dev/null) # without --out it writes nothing, in any folder
+[ -z "$(ls "$work"/eob* 2>/dev/null)" ] || { echo "e2e: claims eob wrote a file it was not told to"; exit 1; }
 npx hardhat claims eob 1 --out "$work/eob.json" $N
 node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \
   || { echo "e2e: claims eob wrote no ExplanationOfBenefit"; exit 1; }
@@ -241,7 +251,21 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 rm -rf ignition/deployments/chain-31337
-npx hardhat ignition deploy ignition/modules/Consortium.ts --network localhost --parameters ignition/parameters/localhost.json < /dev/null
+# The README's order: the test token first (the committed parameters name its address on a fresh
+# node), then the whole suite.
+L="--network localhost"
+npx hardhat ignition deploy ignition/modules/TestStablecoin.ts $L < /dev/null
+npx hardhat ignition deploy ignition/modules/MedChain.ts $L --parameters ignition/parameters/localhost.json < /dev/null
 test -f ignition/deployments/chain-31337/deployed_addresses.json
-npx hardhat consortium members --network localhost | contains "no members yet"
-echo "e2e: --network localhost deploys and writes ignition/deployments/chain-31337/"
+npx hardhat consortium members $L | contains "no members yet"
+# On a test chain the task mints the test token; the insurer (not admitted here) is refused by the
+# vault before anything is approved.
+npx hardhat claims mint-test-token --amount 1000 --as insurer $L | contains "^minted 1000 TESTUSD (test token, no value)"
+expect_error 'the contract refused' npx hardhat claims fund --amount 10 --as insurer $L
+node --input-type=module -e "
+  import { ethers } from 'ethers';
+  const a = JSON.parse(await (await import('node:fs/promises')).readFile('ignition/deployments/chain-31337/deployed_addresses.json', 'utf8'));
+  const token = new ethers.Contract(a['TestStablecoin#TestStablecoin'], ['function allowance(address,address) view returns (uint256)'], new ethers.JsonRpcProvider('$MEDCHAIN_LOCALHOST_URL'));
+  if ((await token.allowance('0xBcd4042DE499D14e55001CcbB24a551F3b954096', a['Claims#SettlementVault'])) !== 0n) process.exit(1);
+" || { echo "e2e: a refused fund left an approval behind"; exit 1; }
+echo "e2e: --network localhost deploys the suite, writes ignition/deployments/chain-31337/ and mints the test token"

@@ -76,7 +76,10 @@ export function fromTokenUnits(units: bigint, decimals: number): number {
 export function toUnixSeconds(date: string, where: string): bigint {
   if (!/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(date)) throw new MedChainError(`${where}: "${date}" is not a FHIR date`);
   const ms = Date.parse(date.length === 10 ? `${date}T00:00:00Z` : date);
-  if (Number.isNaN(ms)) throw new MedChainError(`${where}: "${date}" is not a valid date`);
+  // Date.parse rolls impossible days over (2026-02-30 becomes March 2): the day must read back the same.
+  const day = Date.parse(`${date.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(ms) || Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== date.slice(0, 10))
+    throw new MedChainError(`${where}: "${date}" is not a valid date`);
   return BigInt(Math.floor(ms / 1000));
 }
 

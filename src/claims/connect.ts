@@ -1,27 +1,27 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { Contract, isAddress } from "ethers";
+import { Contract } from "ethers";
 
 import {
-  ClaimsEngine__factory,
-  ClaimsPlans__factory,
   SettlementVault__factory,
   type ClaimsEngine,
   type ClaimsPlans,
   type SettlementVault,
 } from "../../typechain-types/index.js";
-import { FUTURE_IDS, resolveAddress } from "../chain/deployments.js";
-import { MedChainError } from "../chain/errors.js";
-import { checkAddress } from "../consortium/connect.js";
+import { openContract, requireSigner, type Connection } from "../chain/connection.js";
 
-/** The few ERC-20 functions the tasks use (the token is any ERC-20 set at deployment). */
-const ERC20_ABI = [
-  "function decimals() view returns (uint8)",
+/** The few ERC-20 functions the claims SDK uses (the token is any ERC-20 set at deployment). */
+export const ERC20_ABI = [
+  "function name() view returns (string)",
   "function symbol() view returns (string)",
+  "function decimals() view returns (uint8)",
+  "function balanceOf(address owner) view returns (uint256)",
   "function allowance(address owner, address spender) view returns (uint256)",
   "function approve(address spender, uint256 amount) returns (bool)",
+  "function mint(address to, uint256 amount)",
+  "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
+  "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
 ];
 
-/** The claims contracts a task works with, signed by the chosen account, and the token's decimals. */
+/** The claims contracts, signed by the connection's signer, and the token's decimals. */
 export interface ClaimsConnection {
   engine: ClaimsEngine;
   /** The settlement vault the engine deployed (escrow, credits). */
@@ -32,43 +32,35 @@ export interface ClaimsConnection {
   decimals: number;
   chainId: bigint;
   signerAddress: string;
+  /** The shared connection (batch jobs send through it); absent when built from contracts by hand. */
+  conn?: Connection;
 }
 
 /**
- * Connects a task to the claims contracts: the `--engine` / `--plans` addresses if given, else the
- * ones Ignition deployed on this network. Signs with the network's first account unless `from`
- * names another.
+ * Opens the claims contracts on a connection: the `engine` / `plans` addresses if given, else the
+ * connection's addresses or the ones Ignition deployed on its chain; the vault and the token are
+ * read from the engine.
  */
-export async function connectClaims(
-  hre: HardhatRuntimeEnvironment,
-  options: { engine: string; plans: string; from: string },
+export async function openClaims(
+  conn: Connection,
+  explicit: { engine?: string; plans?: string } = {},
 ): Promise<ClaimsConnection> {
-  const { ethers } = await hre.network.create();
-  const { chainId } = await ethers.provider.getNetwork();
-  const engineAddress = await resolveAddress(options.engine, chainId, FUTURE_IDS.claimsEngine, "engine");
-  const plansAddress = await resolveAddress(options.plans, chainId, FUTURE_IDS.claimsPlans, "plans");
-  for (const [name, address] of [
-    ["engine", engineAddress],
-    ["plans", plansAddress],
-  ] as const) {
-    if (!isAddress(address)) throw new MedChainError(`--${name}: "${address}" is not an address`);
-    if ((await ethers.provider.getCode(address)) === "0x") {
-      throw new MedChainError(`--${name}: no contract at ${address} on chain ${chainId}`);
-    }
-  }
-  const signer =
-    options.from === "" ? (await ethers.getSigners())[0] : await ethers.getSigner(checkAddress(options.from, "from"));
-  if (signer === undefined) throw new MedChainError("network has no accounts to sign with");
-  const engine = ClaimsEngine__factory.connect(engineAddress, signer);
+  const signer = requireSigner(conn, "the claims module");
+  const [engine, plans] = await Promise.all([
+    openContract(conn, "claimsEngine", explicit.engine),
+    openContract(conn, "claimsPlans", explicit.plans),
+  ]);
   const vault = SettlementVault__factory.connect(await engine.vault(), signer);
   const token = new Contract(await vault.token(), ERC20_ABI, signer);
+  const [decimals, signerAddress] = await Promise.all([token.getFunction("decimals")(), signer.getAddress()]);
   return {
     engine,
     vault,
     token,
-    plans: ClaimsPlans__factory.connect(plansAddress, signer),
-    decimals: Number(await token.getFunction("decimals")()),
-    chainId,
-    signerAddress: await signer.getAddress(),
+    plans,
+    decimals: Number(decimals),
+    chainId: conn.chainId,
+    signerAddress,
+    conn,
   };
 }

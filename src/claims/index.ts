@@ -1,12 +1,11 @@
 /**
  * `medchain/claims`: FHIR Claim to on-chain claim, plans, adjudication results, ClaimResponse and
- * ExplanationOfBenefit, remittance. Everything the module's SDK exports today except the
- * Hardhat-bound `connect.ts` (its `ClaimsConnection` type is exported); curated again with the
- * trust work.
+ * ExplanationOfBenefit, remittance, and the batch jobs (submission and settlement on the pipelined
+ * sender). `openClaims(conn)` opens the contracts on a shared `Connection`.
  */
 export * from "./carc.js";
 export * from "./codes.js";
-export type { ClaimsConnection } from "./connect.js";
+export { ERC20_ABI, openClaims, type ClaimsConnection } from "./connect.js";
 export * from "./engine.js";
 export * from "./fhir-claim.js";
 export * from "./fhir-response.js";

@@ -1,13 +1,18 @@
 import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 
-import { isHexString, type ContractTransactionResponse } from "ethers";
+import { Interface, isHexString, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 
 import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
+import type { Connection } from "../chain/connection.js";
+import { badInput, decodeContractRevert, MedChainError, toMedChainError } from "../chain/errors.js";
+import { readJsonFile } from "../chain/files.js";
 import { Journal } from "../chain/journal.js";
-import { MedChainError } from "../chain/errors.js";
+import { memberRef } from "../chain/members.js";
+import { runJob, type JobEvent, type JobReport, type JobStep } from "../chain/pipeline.js";
+import { decodeEvents, type DecodedEvent } from "../chain/send.js";
 import { PROOF_FORMAT, readBillingCitation } from "../records/proof.js";
-import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
-import type { ClaimsConnection } from "./connect.js";
+import { fromTokenUnits, patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 import {
   CLAIM_STATUS,
   NO_BATCH,
@@ -18,10 +23,13 @@ import {
   type ClaimView,
   type DocumentationArgs,
 } from "./engine.js";
+import { ERC20_ABI, type ClaimsConnection } from "./connect.js";
 import { fhirClaimToChain, type ClaimMapping } from "./fhir-claim.js";
 import { formatEob, toClaimResponse, toExplanationOfBenefit } from "./fhir-response.js";
 import { readPlanFile } from "./plan.js";
 import { remittanceCsv } from "./remittance.js";
+
+const TOKEN_INTERFACE = new Interface(ERC20_ABI);
 
 /** A mined transaction's hash. */
 async function mined(tx: Promise<ContractTransactionResponse>): Promise<string> {
@@ -153,6 +161,38 @@ export async function submittedDocumentation(c: ClaimsConnection, claimId: bigin
   return { commitment: d.commitment, batchRoot: d.batchRoot, proof: [...d.proof] };
 }
 
+/**
+ * Reads and maps one FHIR Claim file for submission (nothing is sent): the claim as the contract takes
+ * it, with the coverage period covering its service date (0: none, and the claim is rejected with
+ * CARC 31). `documentation.patientRef`, when known, must be the claim's patient.
+ */
+export async function prepareClaim(
+  c: ClaimsConnection,
+  args: {
+    file: string;
+    planId: bigint;
+    secret: string;
+    documentation: DocumentationArgs & { patientRef?: string };
+  },
+): Promise<ClaimMapping> {
+  const json = await readJsonFile(args.file);
+  const { commitment, batchRoot, proof, patientRef: boundTo } = args.documentation;
+  const draft = fhirClaimToChain(json, {
+    file: args.file,
+    planId: args.planId,
+    decimals: c.decimals,
+    patientSecret: args.secret,
+    documentation: { commitment, batchRoot, proof },
+  });
+  if (boundTo !== undefined && boundTo.toLowerCase() !== draft.input.patientRef.toLowerCase()) {
+    throw new MedChainError(
+      `--record: its billing leaf documents patient reference ${boundTo}, not this claim's ${draft.input.patientRef} (another patient's record, or another card's secret)`,
+    );
+  }
+  const coverageStart = await c.plans.coverageOn(args.planId, draft.input.patientRef, draft.input.serviceDate);
+  return { ...draft, input: { ...draft.input, coverageStart } };
+}
+
 /** Maps a FHIR Claim file and submits it; returns the claim's view and the mapping report. */
 export async function submitFhirClaim(
   c: ClaimsConnection,
@@ -165,30 +205,8 @@ export async function submitFhirClaim(
     replaces?: bigint;
   },
 ): Promise<{ view: ClaimView; mapping: ClaimMapping; txHash: string }> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(args.file, "utf8"));
-  } catch (err) {
-    throw new MedChainError(`${args.file}: cannot read the claim JSON (${(err as Error).message.split("\n")[0]})`);
-  }
-  const { commitment, batchRoot, proof, patientRef: boundTo } = args.documentation;
-  const options = {
-    file: args.file,
-    planId: args.planId,
-    decimals: c.decimals,
-    patientSecret: args.secret,
-    documentation: { commitment, batchRoot, proof },
-  };
-  const draft = fhirClaimToChain(json, options);
-  if (boundTo !== undefined && boundTo.toLowerCase() !== draft.input.patientRef.toLowerCase()) {
-    throw new MedChainError(
-      `--record: its billing leaf documents patient reference ${boundTo}, not this claim's ${draft.input.patientRef} (another patient's record, or another card's secret)`,
-    );
-  }
   await requirePlan(c, args.planId);
-  // The coverage period that covers the service date (0: none, and the claim is rejected with CARC 31).
-  const coverageStart = await c.plans.coverageOn(args.planId, draft.input.patientRef, draft.input.serviceDate);
-  const mapping = { ...draft, input: { ...draft.input, coverageStart } };
+  const mapping = await prepareClaim(c, args);
   const tx =
     args.replaces === undefined
       ? c.engine.submit(mapping.input)
@@ -278,15 +296,84 @@ export async function appealClaim(
   );
 }
 
-/** Funds the caller insurer's escrow (approving the vault first if needed). */
+/** Chains where the test token may be minted: Hardhat's and anvil's (31337) and the usual dev chain (1337). */
+export const TEST_CHAIN_IDS: readonly bigint[] = [31337n, 1337n];
+
+/** The test token's symbol (`contracts/mocks/TestStablecoin.sol`): a worthless token, never a real chain's. */
+export const TEST_TOKEN_SYMBOL = "TESTUSD";
+
+/**
+ * Mints the test settlement token (TESTUSD, worthless) to `to` (default: the signer), on a test chain
+ * only: refused on any other chain, and refused when the claims module settles in any other token.
+ */
+export async function mintTestToken(
+  c: ClaimsConnection,
+  amount: string,
+  to: string = c.signerAddress,
+): Promise<{ amount: bigint; to: string; token: string; txHash: string }> {
+  const units = toTokenUnits(amount, c.decimals, "--amount");
+  if (units === 0n) throw badInput("must be more than 0", { field: "--amount" });
+  if (!TEST_CHAIN_IDS.includes(c.chainId)) {
+    throw badInput(
+      `chain ${c.chainId} is not a test chain (${TEST_CHAIN_IDS.join(", ")}): the test token is never minted there`,
+      { field: "--network" },
+    );
+  }
+  const token = await c.token.getAddress();
+  const symbol = (await c.token.getFunction("symbol")()) as string;
+  if (symbol !== TEST_TOKEN_SYMBOL) {
+    throw badInput(`the claims module settles in ${symbol} (${token}), not the test token ${TEST_TOKEN_SYMBOL}`, {
+      field: "--network",
+    });
+  }
+  const txHash = await mined(c.token.getFunction("mint")(to, units) as Promise<ContractTransactionResponse>);
+  return { amount: units, to, token, txHash };
+}
+
+function isAllowanceShortfall(err: unknown): boolean {
+  const revert = decodeContractRevert(err, [TOKEN_INTERFACE]);
+  if (revert !== undefined) return revert.name === "ERC20InsufficientAllowance";
+  return /allowance/i.test(toMedChainError(err).message);
+}
+
+/**
+ * Funds the caller insurer's escrow. Everything the vault checks is asked first (a simulated `fund`:
+ * the caller an active insurer, the module not paused, the balance), so a refused `fund` leaves no
+ * approval behind; should `fund` still fail after the approval (the state changed in between), the
+ * allowance is set back to what it was.
+ */
 export async function fundEscrow(c: ClaimsConnection, amount: string): Promise<string> {
   const units = toTokenUnits(amount, c.decimals, "--amount");
   if (units === 0n) throw new MedChainError("--amount: must be more than 0");
   const vault = await c.vault.getAddress();
-  const allowance = (await c.token.getFunction("allowance")(c.signerAddress, vault)) as bigint;
-  if (allowance < units)
-    await mined(c.token.getFunction("approve")(vault, units) as Promise<ContractTransactionResponse>);
-  return mined(c.vault.fund(units));
+  const [allowance, balance] = (await Promise.all([
+    c.token.getFunction("allowance")(c.signerAddress, vault),
+    c.token.getFunction("balanceOf")(c.signerAddress),
+  ])) as [bigint, bigint];
+  if (balance < units) {
+    const symbol = (await c.token.getFunction("symbol")()) as string;
+    throw badInput(
+      `${fromTokenUnits(balance, c.decimals)} ${symbol} in ${c.signerAddress}, less than ${fromTokenUnits(units, c.decimals)}`,
+      { field: "--amount" },
+    );
+  }
+  try {
+    await c.vault.fund.staticCall(units);
+  } catch (err) {
+    // With too small an allowance the simulation passes every check of the vault and then fails in
+    // the token's transferFrom: that one is what the approval below fixes. Any other refusal stops here.
+    if (allowance >= units || !isAllowanceShortfall(err)) throw toMedChainError(err, [c.vault, c.token]);
+  }
+  if (allowance >= units) return mined(c.vault.fund(units));
+  await mined(c.token.getFunction("approve")(vault, units) as Promise<ContractTransactionResponse>);
+  try {
+    return await mined(c.vault.fund(units));
+  } catch (err) {
+    await mined(c.token.getFunction("approve")(vault, allowance) as Promise<ContractTransactionResponse>).catch(
+      () => undefined,
+    );
+    throw err;
+  }
 }
 
 /** Approved (reserved, unsettled) claims on the signing insurer's plans, found from the events. */
@@ -306,67 +393,236 @@ export async function approvedClaims(c: ClaimsConnection): Promise<bigint[]> {
 }
 
 /**
- * Settles approved claims in batches (sorted by provider so credits are summed). Resumable: the
- * chain decides what is left (a settled claim is Paid, no longer Approved), so a re-run after a
- * crash sends only the rest and never pays twice; each mined batch is journalled as the audit trail.
- * The journal never decides: one left over from another chain or deployment cannot hide a claim.
+ * The shared connection of a claims connection (the batch sender needs one); built from the engine's
+ * signer when the claims connection was assembled by hand from contracts.
+ */
+export function connectionOf(c: ClaimsConnection): Connection {
+  if (c.conn !== undefined) return c.conn;
+  const signer = c.engine.runner as Signer;
+  return {
+    provider: signer.provider as Provider,
+    signer,
+    chainId: c.chainId,
+    addresses: {},
+    endpoint: "the given provider",
+  };
+}
+
+/** What a batch job of the claims SDK reports as it goes (for the task to print). */
+export interface ClaimsJobOptions {
+  /** The journal file (crash-safe: a re-run resumes without sending anything twice). */
+  journal: string;
+  /** Transactions in flight at once (default 64). */
+  window?: number;
+  onEvent?: (event: JobEvent) => void;
+  /** Called after each step is done (sent now, or found done), with how many are done. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const SETTLE_KEY = "settle:";
+
+/**
+ * Settles approved claims in batches (sorted by provider so credits are summed), as one pipelined,
+ * crash-safe job (`runJob`): every batch's transaction is journalled before it is sent. Resumable:
+ * batches the journal holds from an earlier run are taken up again first (landed, sent again with
+ * their signed bytes, or re-signed), and the chain decides what is left (a settled claim is Paid, no
+ * longer Approved), so a re-run after a crash sends only the rest and never pays twice. A batch
+ * whose claims are all settled already is skipped.
  */
 export async function settleClaims(
   c: ClaimsConnection,
-  args: { ids: bigint[]; batchSize: number; journal: string; onBatch?: (done: number) => void },
-): Promise<{ settled: bigint[]; txHashes: string[] }> {
+  args: { ids: bigint[]; batchSize: number } & ClaimsJobOptions,
+): Promise<{ settled: bigint[]; txHashes: string[]; report: JobReport }> {
   const journal = await Journal.open(args.journal);
+  const earlier = journal
+    .entries()
+    .filter((e) => e.key.startsWith(SETTLE_KEY) && e.state === "signed")
+    .map((e) => e.key);
+  await journal.close();
+  const status = async (id: bigint) => CLAIM_STATUS[Number((await c.engine.claimOf(id)).status)];
+  const taken = new Set(earlier.flatMap((k) => k.slice(SETTLE_KEY.length).split(",")));
   const fresh: Array<{ id: bigint; provider: bigint }> = [];
   for (const id of args.ids) {
+    if (taken.has(id.toString())) continue;
     const claim = await c.engine.claimOf(id);
     if (CLAIM_STATUS[Number(claim.status)] === "Approved") fresh.push({ id, provider: claim.provider });
   }
   fresh.sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
+  const batches: bigint[][] = earlier.map((k) => k.slice(SETTLE_KEY.length).split(",").map(BigInt));
+  for (let i = 0; i < fresh.length; i += args.batchSize)
+    batches.push(fresh.slice(i, i + args.batchSize).map((x) => x.id));
+  const engine = await c.engine.getAddress();
+  const steps: JobStep[] = batches.map((batch) => ({
+    key: SETTLE_KEY + batch.join(","),
+    call: { to: engine, data: c.engine.interface.encodeFunctionData("settle", [batch]) },
+    isDone: async () => (await Promise.all(batch.map(status))).every((s) => s !== "Approved"),
+  }));
+  let done = 0;
+  const report = await runJob(connectionOf(c), steps, {
+    journal: args.journal,
+    ...(args.window === undefined ? {} : { window: args.window }),
+    ...(args.onEvent === undefined ? {} : { onEvent: args.onEvent }),
+    onDone: () => args.onProgress?.(++done, steps.length),
+  });
   const settled: bigint[] = [];
   const txHashes: string[] = [];
-  for (let i = 0; i < fresh.length; i += args.batchSize) {
-    const batch = fresh.slice(i, i + args.batchSize).map((x) => x.id);
-    const txHash = await mined(c.engine.settle(batch));
-    for (const id of batch) await journal.record({ key: `settle:${id}`, txHash });
-    settled.push(...batch);
-    txHashes.push(txHash);
-    args.onBatch?.(settled.length);
-  }
-  return { settled, txHashes };
+  report.outcomes.forEach((o, i) => {
+    if (o.status === "sent" || o.status === "journal") {
+      settled.push(...batches[i]!);
+      txHashes.push(o.hash!);
+    }
+  });
+  return { settled, txHashes, report };
 }
 
-/** Writes a claim's EOB (FHIR JSON) and returns the plain-text version. */
+/** One claim of a batch file: its FHIR Claim and the proof file of the record documenting it. */
+export interface BatchEntry {
+  fhir: string;
+  record: string;
+}
+
+/** The batch file `claims submit --batch` reads. */
+export const CLAIMS_BATCH_FORMAT = "medchain.claims-batch.v1";
+
+/**
+ * Reads a batch file: `{ "format": "medchain.claims-batch.v1", "claims": [{ "fhir": "a.json",
+ * "record": "a.proof.json" }, …] }`, paths relative to the batch file. Names the entry and field of
+ * every problem.
+ */
+export async function readClaimsBatch(file: string): Promise<BatchEntry[]> {
+  const json = (await readJsonFile(file)) as Record<string, unknown>;
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw badInput("not a JSON object", { file });
+  if (json.format !== CLAIMS_BATCH_FORMAT)
+    throw badInput(`not "${CLAIMS_BATCH_FORMAT}" (got ${JSON.stringify(json.format)})`, { file, field: "format" });
+  if (!Array.isArray(json.claims) || json.claims.length === 0)
+    throw badInput("a non-empty list of { fhir, record } is required", { file, field: "claims" });
+  const dir = path.dirname(file);
+  const seen = new Map<string, number>();
+  return json.claims.map((entry: unknown, i: number) => {
+    const where = `claims[${i}]`;
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+      throw badInput("not an object { fhir, record }", { file, field: where });
+    const e = entry as Record<string, unknown>;
+    for (const k of Object.keys(e))
+      if (k !== "fhir" && k !== "record") throw badInput(`unknown field "${k}"`, { file, field: where });
+    for (const k of ["fhir", "record"] as const)
+      if (typeof e[k] !== "string" || e[k] === "")
+        throw badInput("a file name is required", { file, field: `${where}.${k}` });
+    const fhir = path.resolve(dir, e.fhir as string);
+    const twice = seen.get(fhir);
+    if (twice !== undefined)
+      throw badInput(`${e.fhir as string} is listed twice (also claims[${twice}])`, { file, field: `${where}.fhir` });
+    seen.set(fhir, i);
+    return { fhir, record: path.resolve(dir, e.record as string) };
+  });
+}
+
+/** One claim of a submitted batch: what the chain decided. */
+export interface BatchClaimResult {
+  fhir: string;
+  claimId: bigint;
+  status: string;
+  /** CARC of a rejection (0: none). */
+  reason: number;
+  planPays: bigint;
+  hash: string;
+}
+
+/** A submitted batch's claims as the chain decided them, from each transaction's events. */
+function batchClaimResult(fhir: string, hash: string, events: DecodedEvent[]): BatchClaimResult {
+  const submitted = events.find((e) => e.name === "ClaimSubmitted");
+  if (submitted === undefined) throw new MedChainError(`transaction ${hash} submitted no claim`, { kind: "INTERNAL" });
+  const rejected = events.find((e) => e.name === "ClaimRejected");
+  const adjudicated = events.find((e) => e.name === "ClaimAdjudicated");
+  return {
+    fhir,
+    claimId: submitted.args.claimId as bigint,
+    status: rejected !== undefined ? "Rejected" : (CLAIM_STATUS[Number(adjudicated?.args.status ?? 0n)] ?? "None"),
+    reason: rejected === undefined ? 0 : Number(rejected.args.reason),
+    planPays: adjudicated === undefined ? 0n : (adjudicated.args.planPays as bigint),
+    hash,
+  };
+}
+
+/**
+ * Submits many FHIR Claims as one pipelined, crash-safe job (`runJob`). Everything is read, mapped and
+ * checked before the first transaction (every FHIR file, every proof file, that each record documents
+ * its claim's patient, the plan); the claims are then sent in the batch file's order (adjudication
+ * follows it: a patient's deductible is met by the earlier claims), journalled before sending, so a
+ * job killed at any point re-runs without losing or repeating a claim.
+ */
+export async function submitClaimBatch(
+  c: ClaimsConnection,
+  args: { entries: BatchEntry[]; planId: bigint; secret: string } & ClaimsJobOptions,
+): Promise<{
+  claims: BatchClaimResult[];
+  unmapped: Array<{ fhir: string; field: string; reason: string }>;
+  report: JobReport;
+}> {
+  await requirePlan(c, args.planId);
+  const drafts = await Promise.all(
+    args.entries.map(async (entry) => {
+      const documentation = await readDocumentationFile(entry.record);
+      return prepareClaim(c, { file: entry.fhir, planId: args.planId, secret: args.secret, documentation });
+    }),
+  );
+  const engine = await c.engine.getAddress();
+  const steps: JobStep[] = drafts.map((d, i) => ({
+    // Keyed by the claim's file (a batch lists each once): entries added to the batch file later, or
+    // reordered, keep their journal entries.
+    key: `submit:${path.resolve(args.entries[i]!.fhir)}`,
+    call: { to: engine, data: c.engine.interface.encodeFunctionData("submit", [d.input]) },
+  }));
+  let done = 0;
+  const report = await runJob(connectionOf(c), steps, {
+    journal: args.journal,
+    ...(args.window === undefined ? {} : { window: args.window }),
+    ...(args.onEvent === undefined ? {} : { onEvent: args.onEvent }),
+    onDone: () => args.onProgress?.(++done, steps.length),
+  });
+  const claims = report.outcomes.map((o, i) =>
+    batchClaimResult(args.entries[i]!.fhir, o.hash!, o.events ?? decodeEvents(o.receipt?.logs ?? [])),
+  );
+  const unmapped = drafts.flatMap((d, i) => d.unmapped.map((u) => ({ fhir: args.entries[i]!.fhir, ...u })));
+  return { claims, unmapped, report };
+}
+
+/** Writes a claim's EOB (FHIR JSON) to `out` when given, and returns the plain-text version. */
 export async function writeEob(
   c: ClaimsConnection,
   claimId: bigint,
-  out: string,
+  out: string | undefined,
   sourceFile?: string,
 ): Promise<string> {
   const view = await readClaim(c.engine, claimId);
   const insurerId = (await c.plans.planOf(view.planId)).insurer;
-  const sourceClaim = sourceFile ? (JSON.parse(await readFile(sourceFile, "utf8")) as never) : undefined;
+  const sourceClaim = sourceFile ? ((await readJsonFile(sourceFile)) as never) : undefined;
   const options = { decimals: c.decimals, insurerId, sourceClaim };
-  await writeFile(
-    out,
-    JSON.stringify(
-      {
-        resourceType: "Bundle",
-        type: "collection",
-        entry: [toClaimResponse(view, options), toExplanationOfBenefit(view, options)].map((resource) => ({
-          resource,
-        })),
-      },
-      null,
-      2,
-    ) + "\n",
-  );
+  if (out !== undefined) {
+    try {
+      await writeFile(out, JSON.stringify(eobBundle(view, options), null, 2) + "\n");
+    } catch (err) {
+      throw badInput(`cannot write it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        field: "--out",
+        file: out,
+      });
+    }
+  }
   return formatEob(view, options);
 }
 
-/** The remittance CSV of one provider's claims. */
-export async function providerRemittance(c: ClaimsConnection, providerId: string): Promise<string> {
-  if (!isHexString(providerId, 32))
-    throw new MedChainError(`--provider: "${providerId}" is not a member id (0x + 64 hex digits)`);
+/** A claim's ClaimResponse and ExplanationOfBenefit in one FHIR collection Bundle. */
+export function eobBundle(view: ClaimView, options: Parameters<typeof toClaimResponse>[1]): Record<string, unknown> {
+  return {
+    resourceType: "Bundle",
+    type: "collection",
+    entry: [toClaimResponse(view, options), toExplanationOfBenefit(view, options)].map((resource) => ({ resource })),
+  };
+}
+
+/** The remittance CSV of one provider (a member id or registration code). */
+export async function providerRemittance(c: ClaimsConnection, provider: string): Promise<string> {
+  const providerId = memberRef(provider, "--provider").id;
   const events = await c.engine.queryFilter(c.engine.filters.ClaimSubmitted(undefined, providerId));
   const views: ClaimView[] = [];
   for (const e of events) views.push(await readClaim(c.engine, e.args.claimId));

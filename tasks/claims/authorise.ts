@@ -1,13 +1,11 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { reportTx } from "../../src/chain/cli.js";
 import { authorise, parseId } from "../../src/claims/operations.js";
-import { withClaims, type CommonArgs } from "./shared.js";
+import { memberSecret, withClaims, type CommonArgs } from "./shared.js";
 
 interface Args extends CommonArgs {
   plan: string;
   patient: string;
-  secret: string;
   system: string;
   code: string;
   units: string;
@@ -16,18 +14,34 @@ interface Args extends CommonArgs {
 }
 
 export default async function (args: Args, hre: HardhatRuntimeEnvironment) {
-  await withClaims(args, hre, async (c) => {
+  await withClaims(args, hre, async () => {
     const planId = parseId(args.plan, "plan");
-    const txHash = await authorise(c, {
-      planId,
-      patientId: args.patient,
-      secret: args.secret,
-      system: args.system,
-      code: args.code,
-      units: args.units,
-      from: args.validFrom,
-      until: args.validUntil,
-    });
-    reportTx(`authorised ${args.units} unit(s) of ${args.code} from ${args.validFrom} to ${args.validUntil}`, txHash);
+    const secret = await memberSecret(hre);
+    return async (c, io) => {
+      const txHash = await authorise(c, {
+        planId,
+        patientId: args.patient,
+        secret,
+        system: args.system,
+        code: args.code,
+        units: args.units,
+        from: args.validFrom,
+        until: args.validUntil,
+      });
+      io.say(
+        `authorised ${args.units} unit(s) of ${args.code} from ${args.validFrom} to ${args.validUntil} (tx ${txHash})`,
+      );
+      return {
+        result: {
+          planId,
+          system: args.system,
+          code: args.code,
+          units: args.units,
+          validFrom: args.validFrom,
+          validUntil: args.validUntil,
+          hash: txHash,
+        },
+      };
+    };
   });
 }

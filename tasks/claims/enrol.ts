@@ -1,27 +1,31 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { reportTx } from "../../src/chain/cli.js";
 import { enrolPatient, parseId } from "../../src/claims/operations.js";
-import { withClaims, type CommonArgs } from "./shared.js";
+import { memberSecret, withClaims, type CommonArgs } from "./shared.js";
 
 interface Args extends CommonArgs {
   plan: string;
   patient: string;
-  secret: string;
   start: string;
   end: string;
 }
 
 export default async function (args: Args, hre: HardhatRuntimeEnvironment) {
-  await withClaims(args, hre, async (c) => {
+  await withClaims(args, hre, async () => {
     const planId = parseId(args.plan, "plan");
-    const { patientRef, txHash } = await enrolPatient(c, {
-      planId,
-      patientId: args.patient,
-      secret: args.secret,
-      start: args.start,
-      end: args.end,
-    });
-    reportTx(`enrolled patient reference ${patientRef} in plan ${planId} from ${args.start} to ${args.end}`, txHash);
+    const secret = await memberSecret(hre);
+    return async (c, io) => {
+      const { patientRef, txHash } = await enrolPatient(c, {
+        planId,
+        patientId: args.patient,
+        secret,
+        start: args.start,
+        end: args.end,
+      });
+      io.say(
+        `enrolled patient reference ${patientRef} in plan ${planId} from ${args.start} to ${args.end} (tx ${txHash})`,
+      );
+      return { result: { planId, patientRef, start: args.start, end: args.end, hash: txHash } };
+    };
   });
 }

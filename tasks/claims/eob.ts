@@ -7,10 +7,14 @@ export default async function (
   args: CommonArgs & { id: string; out: string; fhir: string },
   hre: HardhatRuntimeEnvironment,
 ) {
-  await withClaims(args, hre, async (c) => {
+  await withClaims(args, hre, () => {
     const claimId = parseId(args.id, "id");
-    const out = args.out === "" ? `eob-${claimId}.json` : args.out;
-    console.log(await writeEob(c, claimId, out, args.fhir === "" ? undefined : args.fhir));
-    console.log(`wrote ClaimResponse and ExplanationOfBenefit to ${out}`);
+    const out = args.out === "" ? undefined : args.out;
+    return async (c, io) => {
+      const text = await writeEob(c, claimId, out, args.fhir === "" ? undefined : args.fhir);
+      io.say(text);
+      if (out !== undefined) io.say(`wrote ClaimResponse and ExplanationOfBenefit to ${out}`);
+      return { result: { claimId, eob: text, ...(out === undefined ? {} : { out }) } };
+    };
   });
 }

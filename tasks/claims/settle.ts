@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { MedChainError } from "../../src/chain/errors.js";
-import { startProgress } from "../../src/chain/progress.js";
+import { badInput } from "../../src/chain/errors.js";
+import { fromTokenUnits } from "../../src/claims/codes.js";
 import { approvedClaims, parseId, settleClaims } from "../../src/claims/operations.js";
 import { withClaims, type CommonArgs } from "./shared.js";
 
@@ -9,25 +9,46 @@ export default async function (
   args: CommonArgs & { claims: string; batch: string; journal: string },
   hre: HardhatRuntimeEnvironment,
 ) {
-  await withClaims(args, hre, async (c) => {
+  await withClaims(args, hre, () => {
+    if (!/^\d{1,3}$/.test(args.batch) || Number(args.batch) < 1 || Number(args.batch) > 200)
+      throw badInput(`"${args.batch}" is not 1-200`, { field: "--batch" });
     const batchSize = Number(args.batch);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 200)
-      throw new MedChainError(`--batch: "${args.batch}" is not 1-200`);
-    const ids = args.claims === "" ? await approvedClaims(c) : args.claims.split(",").map((s) => parseId(s, "claims"));
-    const progress = startProgress("settling", ids.length);
-    let reported = 0;
-    const { settled, txHashes } = await settleClaims(c, {
-      ids,
-      batchSize,
-      journal: args.journal,
-      onBatch: (done) => {
-        progress.tick(done - reported);
-        reported = done;
-      },
-    });
-    progress.stop();
-    console.log(
-      `settled ${settled.length} claim(s) in ${txHashes.length} transaction(s): ${txHashes.join(", ") || "nothing to do"}`,
-    );
+    if (args.journal === "") throw badInput("a journal file is required", { field: "--journal" });
+    const given = args.claims === "" ? undefined : args.claims.split(",").map((s) => parseId(s.trim(), "claims"));
+    return async (c, io) => {
+      const ids = given ?? (await approvedClaims(c));
+      const progress = io.progress("settling", Math.ceil(ids.length / batchSize));
+      const { settled, txHashes, report } = await settleClaims(c, {
+        ids,
+        batchSize,
+        journal: args.journal,
+        onEvent: (e) => {
+          if (e.type === "retry") io.say(`node error (${e.message}): retrying in ${e.delayMs} ms`);
+          if (e.type === "resent" || e.type === "renonced") io.say(`${e.key}: sent again (${e.why})`);
+        },
+        onProgress: () => progress.tick(),
+      });
+      progress.stop();
+      const total = report.outcomes.reduce((sum, o) => {
+        const event = o.events?.find((e) => e.name === "ClaimsSettled");
+        return sum + ((event?.args.total as bigint | undefined) ?? 0n);
+      }, 0n);
+      io.say(
+        settled.length === 0
+          ? "nothing to settle: no approved claim left"
+          : `settled ${settled.length} claim(s) in ${txHashes.length} transaction(s), ${fromTokenUnits(total, c.decimals)} credited` +
+              ` (${report.sent} sent now, ${report.skipped} done before): ${txHashes.join(", ")}`,
+      );
+      return {
+        result: {
+          settled,
+          credited: fromTokenUnits(total, c.decimals).toString(),
+          transactions: txHashes,
+          sent: report.sent,
+          skipped: report.skipped,
+          journal: args.journal,
+        },
+      };
+    };
   });
 }

@@ -1,12 +1,15 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { reportTx } from "../../src/chain/cli.js";
 import { parseId, voidClaim } from "../../src/claims/operations.js";
 import { withClaims, type CommonArgs } from "./shared.js";
 
 export default async function (args: CommonArgs & { claim: string }, hre: HardhatRuntimeEnvironment) {
-  await withClaims(args, hre, async (c) => {
+  await withClaims(args, hre, () => {
     const claimId = parseId(args.claim, "claim");
-    reportTx(`claim ${claimId}: voided`, await voidClaim(c, claimId));
+    return async (c, io) => {
+      const txHash = await voidClaim(c, claimId);
+      io.say(`claim ${claimId}: voided (tx ${txHash})`);
+      return { result: { claimId, status: "Voided", hash: txHash } };
+    };
   });
 }

@@ -1,13 +1,13 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { reportTx } from "../../src/chain/cli.js";
 import { fromTokenUnits } from "../../src/claims/codes.js";
 import { withdrawCredit } from "../../src/claims/operations.js";
 import { withClaims, type CommonArgs } from "./shared.js";
 
 export default async function (args: CommonArgs, hre: HardhatRuntimeEnvironment) {
-  await withClaims(args, hre, async (c) => {
+  await withClaims(args, hre, () => async (c, io) => {
     const { amount, txHash } = await withdrawCredit(c);
-    reportTx(`withdrew ${fromTokenUnits(amount, c.decimals)}`, txHash);
+    io.say(`withdrew ${fromTokenUnits(amount, c.decimals)} (tx ${txHash})`);
+    return { result: { amount: fromTokenUnits(amount, c.decimals).toString(), units: amount, hash: txHash } };
   });
 }
