@@ -2,6 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 
 import {IAccessLog} from "../interfaces/IAccessLog.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
@@ -19,10 +21,21 @@ import {RecordAnchors} from "./RecordAnchors.sol";
  * access names the record's commitment and the leaf is recomputed as `ofPair(subject(terms.patient),
  * commitment)`, so an account the grantee made up reaches nothing. A specific-records scope is a Merkle
  * root over blinded scope leaves `ofPair(blind, leaf)`; an access reveals only its own `blind`.
+ *
+ * A record gateway audits a grantee's signed request (`accessByRequest`) before it serves: the grantee's
+ * EIP-712 signature authorises the audit entry, the custodian submits it, and the request's unordered
+ * nonce (a bit per nonce, OpenZeppelin `BitMaps`) makes the chain refuse a replay.
  */
 abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
+    using BitMaps for BitMaps.BitMap;
+
     /// @inheritdoc IAccessLog
     uint64 public constant REVIEW_PERIOD = 72 hours;
+    /// @inheritdoc IAccessLog
+    bytes32 public constant ACCESS_REQUEST_TYPEHASH = keccak256(
+        "AccessRequest(address requester,bytes32 consentId,uint8 purpose,bytes32 requestHash,uint256 nonce,"
+        "uint256 deadline)"
+    );
 
     /// @dev A break-glass access as stored (see `BreakGlass` for the view).
     struct BreakGlassEntry {
@@ -35,6 +48,8 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
 
     mapping(uint256 breakGlassId => BreakGlassEntry entry) private _breakGlass;
     uint256 private _breakGlassCount;
+    /// @dev Unordered access-request nonces: 256 per storage word, so consecutive nonces share a slot.
+    mapping(address requester => BitMaps.BitMap nonces) private _usedRequests;
 
     /// @inheritdoc IAccessLog
     function access(
@@ -48,9 +63,40 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
     ) external {
         bytes32 memberId = _requireMemberWhenNotPaused(msg.sender, MemberKinds.ALL);
         bytes32 consentId = _requireConsent(terms, memberId, purpose);
-        bytes32 leaf = MerkleLeaf.ofPair(RecordKeys.subjectOf(terms.patient), commitment);
-        _requireInScope(terms, consentId, leaf, batchRoot, batchProof, scopeBlind, scopeProof);
-        emit RecordAccessed(consentId, memberId, terms.custodian, leaf, batchRoot, purpose);
+        _logAccess(terms, consentId, commitment, batchRoot, batchProof, scopeBlind, scopeProof);
+    }
+
+    /// @inheritdoc IAccessLog
+    function accessByRequest(
+        ConsentTerms calldata terms,
+        RecordRead[] calldata reads,
+        AccessRequest calldata request,
+        bytes calldata signature
+    ) external {
+        bytes32 custodian = _requireMemberWhenNotPaused(msg.sender, ANCHOR_KINDS);
+        (bytes32 grantee, bool active) = consortium.activeMemberOf(request.requester, MemberKinds.ALL);
+        if (!active) revert RecordsRequesterNotActive(request.requester, grantee);
+        bytes32 consentId = _requireConsent(terms, grantee, request.purpose);
+        if (terms.custodian != custodian) revert RecordsNotCustodian(consentId, custodian);
+        _useRequest(consentId, request, signature);
+        emit AccessRequestAudited(request.requester, request.nonce, consentId, request.requestHash, reads.length);
+        for (uint256 i = 0; i < reads.length; ++i) {
+            RecordRead calldata read = reads[i];
+            _logAccess(
+                terms,
+                consentId,
+                read.commitment,
+                read.batchRoot,
+                read.batchProof,
+                read.scopeBlind,
+                read.scopeProof
+            );
+        }
+    }
+
+    /// @inheritdoc IAccessLog
+    function isRequestNonceUsed(address requester, uint256 nonce) external view returns (bool) {
+        return _usedRequests[requester].get(nonce);
     }
 
     /// @inheritdoc IAccessLog
@@ -132,25 +178,82 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
     }
 
     /**
-     * @dev Reverts unless the custodian anchored `leaf` (alone or in `batchRoot`) and it is in the
-     * consent's scope: its category is in the set, or `ofPair(scopeBlind, leaf)` is under the root.
+     * @dev The audit entry of one read under a granted, current consent for its grantee and purpose
+     * (`_requireConsent` passed): reverts unless the custodian anchored the patient's leaf
+     * `ofPair(subject(terms.patient), commitment)` (alone or in `batchRoot`) and it is in the consent's
+     * scope (its category is in the set, or `ofPair(scopeBlind, leaf)` is under the root). The one owner
+     * of these checks for `access` and `accessByRequest`.
      */
-    function _requireInScope(
+    function _logAccess(
         ConsentTerms calldata terms,
         bytes32 consentId,
-        bytes32 leaf,
+        bytes32 commitment,
         bytes32 batchRoot,
         bytes32[] calldata batchProof,
         bytes32 scopeBlind,
         bytes32[] calldata scopeProof
-    ) private view {
-        (, RecordStatus status, uint8 category) = _lookup(terms.custodian, leaf, batchRoot, batchProof);
-        if (status == RecordStatus.Unknown) revert RecordsNotAnchored(terms.custodian, leaf, batchRoot);
-        bool inScope =
+    ) private {
+        bytes32 leaf = MerkleLeaf.ofPair(RecordKeys.subjectOf(terms.patient), commitment);
+        {
+            uint8 category = _anchoredCategory(terms.custodian, leaf, batchRoot, batchProof);
+            if (!_inScope(terms, category, leaf, scopeBlind, scopeProof)) revert RecordsOutOfScope(consentId, leaf);
+        }
+        // `_requireConsent` made sure the accessing member is the grantee and the purpose the consent's.
+        emit RecordAccessed(consentId, terms.grantee, terms.custodian, leaf, batchRoot, terms.purpose);
+    }
+
+    /// @dev The category `custodian` anchored `leaf` with (alone or in `batchRoot`); reverts if it did not.
+    function _anchoredCategory(
+        bytes32 custodian,
+        bytes32 leaf,
+        bytes32 batchRoot,
+        bytes32[] calldata batchProof
+    ) private view returns (uint8 category) {
+        RecordStatus status;
+        (, status, category) = _lookup(custodian, leaf, batchRoot, batchProof);
+        if (status == RecordStatus.Unknown) revert RecordsNotAnchored(custodian, leaf, batchRoot);
+    }
+
+    /// @dev Whether the record is in the consent's scope: its category is in the set, or
+    /// `ofPair(scopeBlind, leaf)` is under the consent's records root.
+    function _inScope(
+        ConsentTerms calldata terms,
+        uint8 category,
+        bytes32 leaf,
+        bytes32 scopeBlind,
+        bytes32[] calldata scopeProof
+    ) private pure returns (bool) {
+        return
             terms.recordsRoot == bytes32(0)
                 ? (terms.categories >> category) & 1 == 1
                 : MerkleProof.verifyCalldata(scopeProof, terms.recordsRoot, MerkleLeaf.ofPair(scopeBlind, leaf));
-        if (!inScope) revert RecordsOutOfScope(consentId, leaf);
+    }
+
+    /**
+     * @dev Uses up the request's nonce after checking its deadline and the requester's signature over
+     * the request and the consent id (ERC-1271 wallets through `SignatureChecker`).
+     */
+    function _useRequest(bytes32 consentId, AccessRequest calldata request, bytes calldata signature) private {
+        if (block.timestamp > request.deadline) revert RecordsSignatureExpired(request.deadline, block.timestamp);
+        BitMaps.BitMap storage used = _usedRequests[request.requester];
+        if (used.get(request.nonce)) revert RecordsRequestUsed(request.requester, request.nonce);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    ACCESS_REQUEST_TYPEHASH,
+                    request.requester,
+                    consentId,
+                    request.purpose,
+                    request.requestHash,
+                    request.nonce,
+                    request.deadline
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(request.requester, digest, signature)) {
+            revert RecordsInvalidRequestSignature(request.requester);
+        }
+        used.set(request.nonce);
     }
 
     function _entry(uint256 breakGlassId) private view returns (BreakGlassEntry storage entry) {

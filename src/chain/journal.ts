@@ -63,6 +63,11 @@ export class Journal {
     return this.done.size;
   }
 
+  /** The last entry of every key, in the order the keys first appeared. */
+  entries(): JournalEntry[] {
+    return [...this.done.values()];
+  }
+
   /** Records a completed step (after its transaction was mined). */
   async record(entry: JournalEntry): Promise<void> {
     await appendFile(this.file, JSON.stringify(entry) + "\n");

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import type { RecordRegistry } from "../../typechain-types/index.js";
+import { writeFileAtomic } from "../chain/atomic-write.js";
 import { MedChainError } from "../chain/errors.js";
 import { Journal } from "../chain/journal.js";
 import { startProgress } from "../chain/progress.js";
@@ -84,6 +85,12 @@ const PLAN_FILE = ".medchain-anchor-plan.json";
 const PLAN_FORMAT = "medchain.anchor-plan.v2";
 const JOURNAL_FILE = ".medchain-anchor-journal.jsonl";
 export const SHARE_DIR = "share";
+/**
+ * The job's index of proof files by FHIR reference (`Observation/obs-1` -> `obs-1.proof.json`), so a
+ * record gateway in front of a FHIR server knows which anchored record each proof is for.
+ */
+export const PROOF_INDEX_FILE = "index.json";
+export const PROOF_INDEX_FORMAT = "medchain.proof-index.v1";
 
 type SaltPlan = Record<string, { record: string; billing?: string }>;
 
@@ -269,6 +276,34 @@ function describe(step: AnchorStep, txHash: string): string {
 }
 
 /**
+ * Adds the job's records to the proof index of `outDir` (a later job into the same folder keeps the
+ * earlier entries; the same reference anchored again points to its newest proof file).
+ */
+async function writeProofIndex(outDir: string, items: AnchorItem[]): Promise<void> {
+  const file = path.join(outDir, PROOF_INDEX_FILE);
+  const byReference = new Map<string, string>();
+  try {
+    const earlier = JSON.parse(await readFile(file, "utf8")) as { format?: unknown; records?: unknown };
+    if (earlier.format === PROOF_INDEX_FORMAT && Array.isArray(earlier.records)) {
+      for (const entry of earlier.records as Array<{ reference?: unknown; proof?: unknown }>) {
+        if (typeof entry.reference === "string" && typeof entry.proof === "string") {
+          byReference.set(entry.reference, entry.proof);
+        }
+      }
+    }
+  } catch {
+    // no index yet (or an unreadable one, which this job replaces)
+  }
+  for (const item of items) {
+    const id = item.input.resource.id;
+    if (typeof id !== "string" || id === "") continue; // a resource without an id cannot be read by reference
+    byReference.set(`${item.input.resource.resourceType}/${id}`, `${item.input.name}.proof.json`);
+  }
+  const records = [...byReference.entries()].map(([reference, proof]) => ({ reference, proof }));
+  await writeFileAtomic(file, JSON.stringify({ format: PROOF_INDEX_FORMAT, records }, null, 2) + "\n");
+}
+
+/**
  * Anchors the records as the signing member: validates and plans everything first, then sends one
  * transaction per step, skipping steps the journal or the chain already has under this member's key,
  * and writes one proof file per record (and a shareable copy without the billing leaf) once all its
@@ -316,5 +351,6 @@ export async function anchorRecords(
     result.proofs.push(file);
     result.shared.push(shared);
   }
+  await writeProofIndex(opts.outDir, plan.items);
   return result;
 }

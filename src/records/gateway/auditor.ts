@@ -1,0 +1,369 @@
+import type { Log, TransactionReceipt } from "ethers";
+
+import type { RecordRegistry } from "../../../typechain-types/index.js";
+import type { AccessRequest } from "../access-request.js";
+import type { ConsentTerms } from "../consent.js";
+import { messageOf, pollReceipt, revertOf, type ChainRevert } from "./chain.js";
+import { chainUnavailable, Refusal, refusalOfRevert } from "./outcome.js";
+
+/** One record of a request, as `accessByRequest` takes it, with its leaf. */
+export interface ReadArg {
+  commitment: string;
+  batchRoot: string;
+  batchProof: string[];
+  scopeBlind: string;
+  scopeProof: string[];
+  /** The record leaf the chain recomputes (`ofPair(subject(patient), commitment)`). */
+  leaf: string;
+}
+
+/** A signed request to audit. */
+export interface AuditJob {
+  terms: ConsentTerms;
+  reads: ReadArg[];
+  request: AccessRequest;
+  signature: string;
+  /**
+   * For a search: leave out a record the chain says the consent does not reach (not anchored by the
+   * custodian for this patient, or out of scope), instead of refusing the whole request.
+   */
+  dropRefusedReads: boolean;
+}
+
+/** Where and what the chain audited for a request. */
+export interface Audited {
+  txHash: string;
+  blockNumber: number;
+  /** The leaves audited, in order: exactly the records that may be served. */
+  leaves: string[];
+  /** False when an earlier attempt of the same signed request had audited it (a retry). */
+  fresh: boolean;
+}
+
+export interface AuditorOptions {
+  /** Most requests in one transaction (default 100). */
+  maxRequests?: number;
+  /** Most record reads in one transaction (default 300: about 4 M gas). */
+  maxReads?: number;
+  /** How long to wait for a transaction's receipt before answering "try again" (default 30 s). */
+  receiptTimeoutMs?: number;
+  /** How often to ask for a receipt (default 50 ms). */
+  pollMs?: number;
+  /** How far back to look for the audit of a retried request (default 20,000 blocks). */
+  lookbackBlocks?: number;
+  log?: (line: string) => void;
+}
+
+interface Pending {
+  job: AuditJob;
+  attempts: number;
+  resolve(audited: Audited): void;
+  reject(err: Refusal): void;
+}
+
+const key = (r: AccessRequest) => `${r.requester.toLowerCase()}:${r.nonce}`;
+
+/**
+ * Writes the audit entries of signed requests on chain before anything is served: one transaction at
+ * a time, holding every request that arrived while the previous one was being mined (`multicall`), so
+ * a busy gateway writes one transaction per block. A request is answered only from the receipt of the
+ * transaction that audited it.
+ *
+ * - Before sending, the batch is estimated; if the chain would refuse it, each request is simulated on
+ *   its own and the refused ones are answered with the chain's reason (or, for a search, the records
+ *   the chain does not let the consent reach are left out), so one bad request never holds up others.
+ * - A request whose nonce the chain says is used was audited by an earlier attempt (a retry after a
+ *   crash, a timeout or a lost answer): its audit entry is looked up on chain and it is answered from
+ *   that, never audited twice. A used nonce with no audit entry of this exact request is a replay.
+ * - When the node fails, or a transaction is not mined in time, the requests are answered "chain
+ *   unavailable": nothing is served, and the same signed request may be sent again.
+ */
+export class Auditor {
+  private queue: Pending[] = [];
+  private running = false;
+  /** Audits this process wrote, by requester and nonce, with the request hash they were for. */
+  private readonly recent = new Map<string, { audited: Audited; requestHash: string }>();
+  private readonly maxRequests: number;
+  private readonly maxReads: number;
+  private readonly receiptTimeoutMs: number;
+  private readonly pollMs: number;
+  private readonly lookbackBlocks: number;
+  /** Transactions sent, and requests audited by them (for the log and the benchmark). */
+  readonly stats = { transactions: 0, requests: 0, reads: 0 };
+
+  constructor(
+    private readonly records: RecordRegistry,
+    private readonly options: AuditorOptions = {},
+  ) {
+    this.maxRequests = options.maxRequests ?? 100;
+    this.maxReads = options.maxReads ?? 300;
+    this.receiptTimeoutMs = options.receiptTimeoutMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 50;
+    this.lookbackBlocks = options.lookbackBlocks ?? 20_000;
+  }
+
+  /** Audits a request; resolves once its audit entry is on chain, or rejects with a {@link Refusal}. */
+  audit(job: AuditJob): Promise<Audited> {
+    return new Promise<Audited>((resolve, reject) => {
+      this.queue.push({ job: { ...job, reads: [...job.reads] }, attempts: 0, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * Whether the chain would audit the request with no reads (the consent, the signer, the signature):
+   * throws the chain's refusal, or resolves. Used before answering "not found", so a refused request
+   * is told why rather than that the record does not exist.
+   */
+  async check(job: Omit<AuditJob, "reads" | "dropRefusedReads">): Promise<void> {
+    try {
+      await this.records.accessByRequest.staticCall(job.terms, [], contractRequest(job.request), job.signature);
+    } catch (err) {
+      const revert = revertOf(err, this.records.interface);
+      if (revert === undefined) throw chainUnavailable(messageOf(err));
+      // The nonce check comes after every consent and signer check: a used nonce means those passed.
+      if (revert.name === "RecordsRequestUsed") return;
+      throw refusalOfRevert(revert);
+    }
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.runBatch(this.take());
+    } catch (err) {
+      this.options.log?.(`auditor: ${messageOf(err)}`);
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) this.kick();
+    }
+  }
+
+  /** The next batch: in arrival order, within the size limits, one request per requester nonce. */
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const nonces = new Set<string>();
+    let reads = 0;
+    for (const p of this.queue) {
+      const k = key(p.job.request);
+      const fits =
+        batch.length < this.maxRequests && (batch.length === 0 || reads + p.job.reads.length <= this.maxReads);
+      if (fits && !nonces.has(k)) {
+        batch.push(p);
+        nonces.add(k);
+        reads += p.job.reads.length;
+      } else {
+        rest.push(p);
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private calldata(p: Pending): string {
+    const { terms, reads, request, signature } = p.job;
+    return this.records.interface.encodeFunctionData("accessByRequest", [
+      terms,
+      reads.map(readArgOf),
+      contractRequest(request),
+      signature,
+    ]);
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    if (batch.length === 0) return;
+    const data = batch.map((p) => this.calldata(p));
+    const call = async (estimate: boolean, gasLimit?: bigint) => {
+      if (batch.length === 1) {
+        const { terms, reads, request, signature } = batch[0]!.job;
+        const args = [terms, reads.map(readArgOf), contractRequest(request), signature] as const;
+        return estimate
+          ? this.records.accessByRequest.estimateGas(...args)
+          : this.records.accessByRequest(...args, { gasLimit: gasLimit! });
+      }
+      return estimate
+        ? this.records.multicall.estimateGas(data)
+        : this.records.multicall(data, { gasLimit: gasLimit! });
+    };
+    let gas: bigint;
+    try {
+      gas = (await call(true)) as bigint;
+    } catch (err) {
+      if (revertOf(err, this.records.interface) === undefined) return this.failAll(batch, err);
+      return this.sift(batch);
+    }
+    let hash: string;
+    try {
+      const tx = (await call(false, (gas * 125n) / 100n)) as { hash: string };
+      hash = tx.hash;
+    } catch (err) {
+      if (revertOf(err, this.records.interface) === undefined) return this.failAll(batch, err);
+      return this.sift(batch);
+    }
+    this.stats.transactions += 1;
+    const receipt = await pollReceipt(this.records.runner!.provider!, hash, this.receiptTimeoutMs, this.pollMs);
+    if (receipt === undefined) return this.failAll(batch, new Error(`transaction ${hash} was not mined in time`));
+    if (receipt.status !== 1) return this.sift(batch);
+    for (const p of batch) {
+      const audited = this.auditedIn(receipt, p.job.request);
+      if (audited === undefined) {
+        p.reject(new Refusal(500, "exception", "AuditMissing", `transaction ${hash} holds no audit of the request`));
+        continue;
+      }
+      this.remember(p.job.request, audited);
+      this.stats.requests += 1;
+      this.stats.reads += audited.leaves.length;
+      p.resolve(audited);
+    }
+  }
+
+  private failAll(batch: Pending[], err: unknown): void {
+    const detail = messageOf(err);
+    this.options.log?.(`audit failed, ${batch.length} request(s) answered "try again": ${detail}`);
+    for (const p of batch) p.reject(chainUnavailable(detail));
+  }
+
+  /** Simulates each request of a refused batch alone: answers the refused ones, queues the others again. */
+  private async sift(batch: Pending[]): Promise<void> {
+    const again: Pending[] = [];
+    await Promise.all(
+      batch.map(async (p) => {
+        p.attempts += 1;
+        if (p.attempts > p.job.reads.length + 4) {
+          p.reject(new Refusal(500, "exception", "AuditRetries", "the audit kept failing: try again later"));
+          return;
+        }
+        const { terms, reads, request, signature } = p.job;
+        try {
+          await this.records.accessByRequest.staticCall(
+            terms,
+            reads.map(readArgOf),
+            contractRequest(request),
+            signature,
+          );
+          again.push(p);
+        } catch (err) {
+          const revert = revertOf(err, this.records.interface);
+          if (revert === undefined) return p.reject(chainUnavailable(messageOf(err)));
+          await this.refused(p, revert, again);
+        }
+      }),
+    );
+    this.queue.unshift(...again);
+  }
+
+  private async refused(p: Pending, revert: ChainRevert, again: Pending[]): Promise<void> {
+    if (revert.name === "RecordsRequestUsed") {
+      let earlier: Audited | undefined;
+      try {
+        earlier = await this.findAudit(p.job);
+      } catch (err) {
+        return p.reject(chainUnavailable(messageOf(err)));
+      }
+      return earlier === undefined ? p.reject(refusalOfRevert(revert)) : p.resolve(earlier);
+    }
+    const leaf = revert.name === "RecordsOutOfScope" || revert.name === "RecordsNotAnchored" ? revert.args.leaf : "";
+    const i = p.job.reads.findIndex((r) => r.leaf === String(leaf).toLowerCase());
+    if (p.job.dropRefusedReads && i >= 0) {
+      this.options.log?.(`left out ${p.job.reads[i]!.leaf}: the chain refused it (${revert.name})`);
+      p.job.reads.splice(i, 1);
+      again.push(p);
+      return;
+    }
+    p.reject(refusalOfRevert(revert));
+  }
+
+  private remember(request: AccessRequest, audited: Audited): void {
+    this.recent.set(key(request), { audited, requestHash: request.requestHash.toLowerCase() });
+    if (this.recent.size > 10_000) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /** The audit an earlier attempt of this exact request wrote (same requester, nonce and request hash). */
+  private async findAudit(job: AuditJob): Promise<Audited | undefined> {
+    const known = this.recent.get(key(job.request));
+    if (known !== undefined) {
+      return known.requestHash === job.request.requestHash.toLowerCase()
+        ? { ...known.audited, fresh: false }
+        : undefined;
+    }
+    const provider = this.records.runner!.provider!;
+    const latest = await provider.getBlockNumber();
+    const logs = await this.records.queryFilter(
+      this.records.filters.AccessRequestAudited(job.request.requester, job.request.nonce),
+      Math.max(0, latest - this.lookbackBlocks),
+    );
+    for (const log of logs) {
+      if (log.args.requestHash.toLowerCase() !== job.request.requestHash.toLowerCase()) continue;
+      if (log.args.consentId.toLowerCase() !== job.request.consentId.toLowerCase()) continue;
+      const receipt = await provider.getTransactionReceipt(log.transactionHash);
+      if (receipt === null) continue;
+      const audited = this.auditedIn(receipt, job.request);
+      if (audited !== undefined) return { ...audited, fresh: false };
+    }
+    return undefined;
+  }
+
+  /** The audit of `request` in a receipt: its `AccessRequestAudited` log and the `RecordAccessed` logs after it. */
+  private auditedIn(receipt: TransactionReceipt, request: AccessRequest): Audited | undefined {
+    const leaves = auditedLeaves(this.records, receipt.logs, request);
+    if (leaves === undefined) return undefined;
+    return { txHash: receipt.hash, blockNumber: receipt.blockNumber, leaves, fresh: true };
+  }
+}
+
+/**
+ * The leaves audited for `request` among a transaction's logs: the `RecordAccessed` logs that follow
+ * its `AccessRequestAudited` log (requester, nonce and request hash must match); undefined if absent.
+ * The requesting side uses it too, to check that what it received is what was audited in its name.
+ */
+export function auditedLeaves(
+  records: Pick<RecordRegistry, "interface" | "target">,
+  logs: readonly Log[],
+  request: Pick<AccessRequest, "requester" | "nonce" | "requestHash">,
+): string[] | undefined {
+  const address = String(records.target).toLowerCase();
+  const ours = logs.filter((l) => l.address.toLowerCase() === address);
+  for (let i = 0; i < ours.length; i++) {
+    const parsed = records.interface.parseLog(ours[i]!);
+    if (parsed?.name !== "AccessRequestAudited") continue;
+    if (String(parsed.args.requester).toLowerCase() !== request.requester.toLowerCase()) continue;
+    if (BigInt(parsed.args.nonce) !== request.nonce) continue;
+    if (String(parsed.args.requestHash).toLowerCase() !== request.requestHash.toLowerCase()) continue;
+    const count = Number(parsed.args.records);
+    const leaves: string[] = [];
+    for (let j = i + 1; j < ours.length && leaves.length < count; j++) {
+      const next = records.interface.parseLog(ours[j]!);
+      if (next?.name !== "RecordAccessed") break;
+      leaves.push(String(next.args.leaf).toLowerCase());
+    }
+    return leaves.length === count ? leaves : undefined;
+  }
+  return undefined;
+}
+
+function readArgOf(r: ReadArg) {
+  return {
+    commitment: r.commitment,
+    batchRoot: r.batchRoot,
+    batchProof: r.batchProof,
+    scopeBlind: r.scopeBlind,
+    scopeProof: r.scopeProof,
+  };
+}
+
+/** The contract's `AccessRequest` struct (the consent id is computed on chain from the terms). */
+export function contractRequest(r: AccessRequest) {
+  return {
+    requester: r.requester,
+    purpose: r.purpose,
+    requestHash: r.requestHash,
+    nonce: r.nonce,
+    deadline: r.deadline,
+  };
+}

@@ -1,0 +1,167 @@
+import type { AddressInfo } from "node:net";
+
+import { serve, type ServerType } from "@hono/node-server";
+import type { Provider } from "ethers";
+
+import { ConsortiumRegistry__factory, type RecordRegistry } from "../../../typechain-types/index.js";
+import { MedChainError } from "../../chain/errors.js";
+import { recordsDomain } from "../consent.js";
+import { gatewayApp, FHIR_BASE } from "./app.js";
+import { Auditor, type AuditorOptions } from "./auditor.js";
+import { MAX_CONSENT_HEADER } from "./protocol.js";
+import { ServedLog } from "./served.js";
+import { fhirServerSource, folderSource, type RecordSource, type SourceTarget } from "./source.js";
+
+/** Where the gateway reads the custodian's records. */
+export type GatewaySource =
+  /** An anchored export: a folder of FHIR JSON files (or a file or Bundle) and its proofs folder. */
+  | { folder: string; proofs?: string }
+  /** A FHIR server's base URL, with the proofs folder (and its `index.json`) of the anchored export. */
+  | { fhirBase: string; proofs: string }
+  /** A source of your own. */
+  | { source: RecordSource };
+
+export interface GatewayOptions {
+  /**
+   * The RecordRegistry, connected with an operating account of the custodian (a Hospital or
+   * Laboratory member): the gateway serves that member's records and submits the audits from it.
+   */
+  records: RecordRegistry;
+  source: GatewaySource;
+  /** Port to listen on (default 0: a free port; the task's default is 8080). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1, loopback only). */
+  host?: string;
+  /** Folder of the gateway's own state: the requests it answered, to refuse replays (default `.medchain-gateway`). */
+  stateDir?: string;
+  /** Longest a signed request may be valid for, in seconds (default 300). */
+  maxLifetimeSeconds?: number;
+  /** How long the latest block is reused as the chain's time (default 1,000 ms). */
+  blockCacheMs?: number;
+  auditor?: AuditorOptions;
+  /** Where the gateway's log lines go (default: nowhere). Lines name consents and keys, never record contents. */
+  log?: (line: string) => void;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** The FHIR base URL: `http://127.0.0.1:<port>/fhir`. */
+  url: string;
+  /** The custodian's member id. */
+  custodian: string;
+  source: RecordSource;
+  /** Records that were not indexed, and why (no proof, changed since anchoring, no id). */
+  skipped: string[];
+  auditor: Auditor;
+  /** Stops listening, waits for requests in progress, and closes the state files. */
+  close(): Promise<void>;
+}
+
+const CUSTODIAN_KINDS = 0b11; // Hospital | Laboratory (MemberKinds on chain)
+
+/**
+ * The chain's time, from the latest block, reused for `maxAgeMs` (a block interval on most chains):
+ * the later of that block's timestamp and the local clock, so deadlines are judged as the next block
+ * will judge them.
+ */
+export function chainClock(provider: Provider, maxAgeMs: number): () => Promise<bigint> {
+  let cached: { at: number; timestamp: bigint } | undefined;
+  return async () => {
+    const wall = BigInt(Math.floor(Date.now() / 1000));
+    if (cached === undefined || Date.now() - cached.at > maxAgeMs) {
+      const block = await provider.getBlock("latest");
+      cached = { at: Date.now(), timestamp: BigInt(block?.timestamp ?? 0) };
+    }
+    return cached.timestamp > wall ? cached.timestamp : wall;
+  };
+}
+
+/**
+ * Starts a record gateway: FHIR REST in front of the custodian's records, every request signed by a
+ * grantee's operating key and audited on chain (`accessByRequest`) before a record leaves. Checks at
+ * start that the signing account belongs to an active Hospital or Laboratory, and that every proof is
+ * the custodian's for this chain and registry. Resolves once it listens.
+ *
+ * ```ts
+ * const gateway = await startGateway({ records, source: { folder: "exports/2026-03-02" }, port: 8080 });
+ * console.log(`serving at ${gateway.url}`);
+ * ```
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const records = options.records;
+  const provider = records.runner?.provider;
+  const signer = records.runner as { getAddress?: () => Promise<string> } | null;
+  if (provider == null || signer === null || typeof signer.getAddress !== "function") {
+    throw new MedChainError("the gateway's RecordRegistry must be connected with the custodian's account (a signer)");
+  }
+  const account = await signer.getAddress();
+  const { chainId } = await provider.getNetwork();
+  const registry = await records.getAddress();
+  const consortium = ConsortiumRegistry__factory.connect(await records.consortium(), provider);
+  const [custodian, active] = await consortium.activeMemberOf(account, CUSTODIAN_KINDS);
+  if (!active) {
+    throw new MedChainError(
+      `the account ${account} is not an operating account of an active Hospital or Laboratory: it cannot audit, so it cannot serve`,
+    );
+  }
+  const target: SourceTarget = { chainId, registry, custodian };
+  const log = options.log ?? (() => {});
+  const opened =
+    "source" in options.source
+      ? { source: options.source.source, skipped: [] }
+      : "fhirBase" in options.source
+        ? await fhirServerSource(options.source.fhirBase, options.source.proofs, target, { log })
+        : await folderSource(options.source.folder, options.source.proofs, target);
+  const now = chainClock(provider, options.blockCacheMs ?? 1_000);
+  const maxLifetimeSeconds = options.maxLifetimeSeconds ?? 300;
+  const served = await ServedLog.open(options.stateDir ?? ".medchain-gateway", maxLifetimeSeconds, await now());
+  const auditor = new Auditor(records, { log, ...options.auditor });
+  const app = gatewayApp({
+    records,
+    provider,
+    domain: recordsDomain(chainId, registry),
+    chainId,
+    registry,
+    custodian,
+    source: opened.source,
+    auditor,
+    served,
+    now,
+    maxLifetimeSeconds,
+    log,
+  });
+  const prune = setInterval(() => {
+    void now()
+      .then((t) => served.prune(t))
+      .catch(() => {});
+  }, 60_000);
+  prune.unref();
+  const host = options.host ?? "127.0.0.1";
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.port ?? 0,
+        hostname: host,
+        serverOptions: { maxHeaderSize: MAX_CONSENT_HEADER + 16 * 1024 },
+      },
+      () => resolve(s),
+    );
+    s.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${hostPart}:${port}${FHIR_BASE}`,
+    custodian,
+    source: opened.source,
+    skipped: opened.skipped,
+    auditor,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(prune);
+        server.close(() => resolve());
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }),
+  };
+}
