@@ -1,3 +1,6 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
 import type { TypedDataDomain, Wallet } from "ethers";
@@ -5,7 +8,9 @@ import type { TypedDataDomain, Wallet } from "ethers";
 import type { ERC1271WalletMock, RecordRegistry } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
 import { patientAccountFor, PURPOSES, recordsDomain, type ConsentTerms } from "../../src/records/consent.js";
+import { anchorRecords } from "../../src/records/anchor.js";
 import { CATEGORIES } from "../../src/records/categories.js";
+import { loadRecords } from "../../src/records/input.js";
 import { recordLeaf, subjectOfAccount } from "../../src/records/merkle.js";
 import { PATIENTS_FORMAT, patientMapOf, type PatientMap } from "../../src/records/patients.js";
 
@@ -150,4 +155,66 @@ export async function rejection(p: Promise<unknown>, message = ""): Promise<Erro
     return err as Error;
   }
   throw new Error(`resolved, expected a rejection with "${message}"`);
+}
+
+/** A record of another patient, held by hospital A (invented). */
+export const OTHER_PATIENT = "Patient/demo-patient-0002";
+
+/**
+ * Hospital A's anchored export for the gateway tests: the discharge bundle's four records (an
+ * encounter, two lab results, an X-ray report) and a condition of the fixtures' patient, and one
+ * observation of another patient, one file each, anchored by hospital A with their proof files in
+ * `<dir>.proofs`. Returns the export folder (inside `work`) and its proof folder.
+ */
+export async function anchorGatewayExport(
+  fx: RecordsFixture,
+  work: string,
+  otherPatientAccount: string,
+): Promise<{ dir: string; proofs: string }> {
+  const dir = path.join(work, "export");
+  await mkdir(dir, { recursive: true });
+  const bundle = JSON.parse(await readFile("test/fixtures/records/discharge-bundle.json", "utf8")) as {
+    entry: Array<{ resource: { resourceType: string; id: string } }>;
+  };
+  for (const { resource } of bundle.entry) {
+    await writeFile(path.join(dir, `${resource.id}.json`), JSON.stringify(resource, null, 2));
+  }
+  const condition = {
+    resourceType: "Condition",
+    id: "cond-demo-0001",
+    clinicalStatus: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-clinical", code: "active" }],
+    },
+    code: { text: "invented condition outside the consent's categories" },
+    subject: { reference: FIXTURE_PATIENT },
+  };
+  const other = {
+    resourceType: "Observation",
+    id: "obs-other-patient-0001",
+    status: "final",
+    code: { text: "invented result of another patient" },
+    subject: { reference: OTHER_PATIENT },
+    valueQuantity: { value: 7.7, unit: "mmol/L" },
+  };
+  await writeFile(path.join(dir, "cond-demo-0001.json"), JSON.stringify(condition, null, 2));
+  await writeFile(path.join(dir, "obs-other-patient-0001.json"), JSON.stringify(other, null, 2));
+  const patients = patientMapOf(
+    {
+      format: PATIENTS_FORMAT,
+      patients: [
+        { reference: FIXTURE_PATIENT, account: fx.patientAtA.address },
+        { reference: OTHER_PATIENT, account: otherPatientAccount },
+      ],
+    },
+    "patients.json",
+  );
+  const proofs = `${dir}.proofs`;
+  await anchorRecords(fx.records.connect(fx.hospitalA), await loadRecords(dir), {
+    chainId: (await fx.records.runner!.provider!.getNetwork()).chainId,
+    registryAddress: await fx.records.getAddress(),
+    patients,
+    outDir: proofs,
+    salts: { kind: "random" },
+  });
+  return { dir, proofs };
 }

@@ -60,19 +60,20 @@ export interface Gateway {
 const CUSTODIAN_KINDS = 0b11; // Hospital | Laboratory (MemberKinds on chain)
 
 /**
- * The chain's time, from the latest block, reused for `maxAgeMs` (a block interval on most chains):
- * the later of that block's timestamp and the local clock, so deadlines are judged as the next block
- * will judge them.
+ * The chain's time: the latest block's timestamp (asked again after `maxAgeMs`, a block interval on
+ * most chains, and moved on by the time since) or the local clock, whichever is later, so deadlines
+ * are judged as the next block will judge them.
  */
 export function chainClock(provider: Provider, maxAgeMs: number): () => Promise<bigint> {
   let cached: { at: number; timestamp: bigint } | undefined;
   return async () => {
-    const wall = BigInt(Math.floor(Date.now() / 1000));
     if (cached === undefined || Date.now() - cached.at > maxAgeMs) {
       const block = await provider.getBlock("latest");
       cached = { at: Date.now(), timestamp: BigInt(block?.timestamp ?? 0) };
     }
-    return cached.timestamp > wall ? cached.timestamp : wall;
+    const chain = cached.timestamp + BigInt(Math.floor((Date.now() - cached.at) / 1000));
+    const wall = BigInt(Math.floor(Date.now() / 1000));
+    return chain > wall ? chain : wall;
   };
 }
 

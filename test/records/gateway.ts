@@ -1,0 +1,487 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+import { network } from "hardhat";
+import { Wallet } from "ethers";
+
+import { anchorGatewayExport, deployRecords, DAY, now, PATIENT_SECRET, type RecordsFixture } from "./fixture.js";
+import { CATEGORIES } from "../../src/records/categories.js";
+import { patientAccountFor, PURPOSES, signRevocation, type ConsentTerms } from "../../src/records/consent.js";
+import {
+  consentFileOf,
+  consentTerms,
+  grantConsent,
+  newRecordsScope,
+  type ConsentFile,
+} from "../../src/records/consent-file.js";
+import { readProof } from "../../src/records/proof.js";
+import { MODULE_IDS } from "../../src/consortium/kinds.js";
+import {
+  fetchRecords,
+  GatewayClient,
+  startGateway,
+  type Gateway,
+  type RequesterSigner,
+} from "../../src/records/gateway/index.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+const COVERED =
+  (1n << BigInt(CATEGORIES.encounter)) |
+  (1n << BigInt(CATEGORIES.observation)) |
+  (1n << BigInt(CATEGORIES.diagnosticReport));
+/** The records of the fixtures' patient a TREAT consent over COVERED reaches at hospital A. */
+const COVERED_REFERENCES = [
+  "DiagnosticReport/dr-demo-chest-xray",
+  "Encounter/enc-demo-0002",
+  "Observation/obs-demo-creatinine",
+  "Observation/obs-demo-potassium",
+];
+/** Text that only record bodies hold: a refusal must contain none of it. */
+const RECORD_TEXT = ["valueQuantity", "obs-demo-potassium", "Creatinine", "enc-demo-0002", "mmol/L"];
+
+interface World extends RecordsFixture {
+  work: string;
+  dir: string;
+  proofs: string;
+  gateway: Gateway;
+  terms: ConsentTerms;
+  consent: ConsentFile;
+  client: (over?: Partial<{ signer: RequesterSigner; consent: ConsentFile; purpose: number }>) => GatewayClient;
+}
+
+const chainNow = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+
+describe("records gateway (a real server on loopback, audited on chain)", function () {
+  this.timeout(60_000);
+  const opened: World[] = [];
+  const folders: string[] = [];
+
+  after(async function () {
+    for (const folder of folders) await rm(folder, { recursive: true, force: true });
+  });
+
+  /** Deploys, anchors hospital A's export (files in a folder kept for the whole file) and grants the consent. */
+  async function gatewayFixture() {
+    const fx = await deployRecords(ethers);
+    const work = await mkdtemp(path.join(tmpdir(), "medchain-gateway-"));
+    folders.push(work);
+    const other = patientAccountFor("0x" + "6b".repeat(32), fx.ids.hospitalA).address;
+    const { dir, proofs } = await anchorGatewayExport(fx, work, other);
+    const t = await now(networkHelpers);
+    const terms = consentTerms({
+      patient: fx.patientAtA.address,
+      custodian: fx.ids.hospitalA,
+      grantee: fx.ids.hospitalB,
+      purpose: PURPOSES.TREAT,
+      categories: COVERED,
+      from: t,
+      days: 30,
+    });
+    await grantConsent(fx.records.connect(fx.hospitalB), fx.patientAtA, terms, t + 3600n);
+    const consent = consentFileOf(terms, undefined, fx.domain.chainId as bigint, await fx.records.getAddress());
+    return { ...fx, work, dir, proofs, terms, consent };
+  }
+
+  async function world(): Promise<World> {
+    const fx = await networkHelpers.loadFixture(gatewayFixture);
+    const state = await mkdtemp(path.join(fx.work, "state-"));
+    const gateway = await startGateway({
+      records: fx.records.connect(fx.hospitalA),
+      source: { folder: fx.dir, proofs: fx.proofs },
+      stateDir: state,
+      blockCacheMs: 0, // the tests move the chain's clock
+    });
+    const w: World = {
+      ...fx,
+      work: state,
+      gateway,
+      client: (over = {}) =>
+        new GatewayClient({
+          gateway: gateway.url,
+          consent: over.consent ?? fx.consent,
+          signer: over.signer ?? fx.hospitalB,
+          domain: fx.domain,
+          now: chainNow,
+          retries: 0,
+          ...(over.purpose === undefined ? {} : { purpose: over.purpose }),
+        }),
+    };
+    opened.push(w);
+    return w;
+  }
+
+  afterEach(async function () {
+    for (const w of opened.splice(0)) {
+      await w.gateway.close();
+      await rm(w.work, { recursive: true, force: true });
+    }
+  });
+
+  async function accessCount(w: World): Promise<number> {
+    return (await w.records.queryFilter(w.records.filters.RecordAccessed())).length;
+  }
+
+  /** Sends one signed request once and returns status, body text and headers. */
+  async function ask(client: GatewayClient, target: string) {
+    const signed = await client.sign(target);
+    const response = await fetch(signed.url, { headers: signed.headers });
+    return { status: response.status, text: await response.text(), headers: response.headers, signed };
+  }
+
+  /** Expects an OperationOutcome refusal with no record in it and nothing audited. */
+  async function expectRefusal(
+    w: World,
+    answer: { status: number; text: string; headers: Headers },
+    status: number,
+    code: string,
+    before: number,
+  ) {
+    expect(answer.status, answer.text).to.equal(status);
+    const body = JSON.parse(answer.text) as {
+      resourceType: string;
+      issue: Array<{ details: { coding: Array<{ code: string }>; text: string } }>;
+    };
+    expect(body.resourceType).to.equal("OperationOutcome");
+    expect(body.issue[0]!.details.coding[0]!.code).to.equal(code);
+    expect(body.issue[0]!.details.text).to.be.a("string").and.not.equal("");
+    for (const text of RECORD_TEXT) expect(answer.text).to.not.include(text);
+    expect(answer.headers.get("x-medchain-proof")).to.equal(null);
+    expect(await accessCount(w)).to.equal(before);
+  }
+
+  describe("serving", function () {
+    it("answers a search with a searchset Bundle of exactly the covered records, each with its shareable proof, audited once", async function () {
+      const w = await world();
+      const answer = await w.client().search();
+      const bundle = answer.body as {
+        total: number;
+        entry: Array<{
+          resource: { resourceType: string; id: string };
+          extension: Array<{ valueAttachment: { data: string } }>;
+        }>;
+        meta: { extension: Array<{ valueString: string }> };
+      };
+      expect(bundle.total).to.equal(4);
+      expect(bundle.entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`).sort()).to.deep.equal(
+        COVERED_REFERENCES,
+      );
+      for (const entry of bundle.entry) {
+        const proof = JSON.parse(Buffer.from(entry.extension[0]!.valueAttachment.data, "base64").toString("utf8"));
+        expect(proof.billing, "never the billing part").to.equal(undefined);
+        expect(proof.issuer).to.equal(w.ids.hospitalA);
+      }
+      const txHash = bundle.meta.extension[0]!.valueString;
+      const receipt = await ethers.provider.getTransactionReceipt(txHash);
+      const names = receipt!.logs.map((l) => w.records.interface.parseLog(l)?.name);
+      expect(names).to.deep.equal(["AccessRequestAudited", ...Array(4).fill("RecordAccessed")]);
+      expect(await w.records.isRequestNonceUsed(w.hospitalB.address, answer.request.request.nonce)).to.equal(true);
+    });
+
+    it("reads one record with its proof in X-MedChain-Proof and the audit transaction in X-MedChain-Audit", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const { resource, proof, auditTx } = await w.client().read("Observation/obs-demo-potassium");
+      expect(resource.id).to.equal("obs-demo-potassium");
+      const mine = await readProof(path.join(w.proofs, "share", "obs-demo-potassium.proof.json"));
+      expect(proof).to.deep.equal(mine);
+      expect((await ethers.provider.getTransactionReceipt(auditTx))!.status).to.equal(1);
+      expect(await accessCount(w)).to.equal(before + 1);
+    });
+
+    it("lets the requester fetch, verify every record VALID and audited, and write records and a verdict report", async function () {
+      const w = await world();
+      const out = path.join(w.work, "fetched");
+      const report = await fetchRecords({
+        gateway: w.gateway.url,
+        consent: w.consent,
+        records: w.records,
+        signer: w.hospitalB,
+        outDir: out,
+      });
+      expect(report.ok).to.equal(true);
+      expect(report.records.map((r) => [r.reference, r.verdict, r.audited])).to.have.deep.members(
+        COVERED_REFERENCES.map((r) => [r, "VALID", true]),
+      );
+      expect((await readdir(path.join(out, "records"))).length).to.equal(8);
+      const written = JSON.parse(await readFile(path.join(out, "report.json"), "utf8"));
+      expect(written.auditTx).to.equal(report.auditTx);
+    });
+
+    it("audits concurrent requests in fewer transactions than requests, each exactly once", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const sent = w.gateway.auditor.stats.transactions;
+      const answers = await Promise.all(Array.from({ length: 12 }, () => w.client().search(["Observation"])));
+      expect(answers.every((a) => a.status === 200)).to.equal(true);
+      expect(w.gateway.auditor.stats.transactions - sent).to.be.lessThan(12);
+      expect(await accessCount(w)).to.equal(before + 12 * 2);
+    });
+
+    it("serves only the records of a specific-records consent", async function () {
+      const w = await world();
+      const potassium = await readProof(path.join(w.proofs, "obs-demo-potassium.proof.json"));
+      const scope = newRecordsScope([potassium.record.commitment]);
+      const t = await now(networkHelpers);
+      const terms = consentTerms({ ...baseRequest(w, t), categories: 0n, scope });
+      await grantConsent(w.records.connect(w.hospitalB), w.patientAtA, terms, t + 3600n);
+      const consent = consentFileOf(terms, scope, w.domain.chainId as bigint, await w.records.getAddress());
+      const answer = await w.client({ consent }).search();
+      const entries = (answer.body.entry as Array<{ resource: { id: string } }>).map((e) => e.resource.id);
+      expect(entries).to.deep.equal(["obs-demo-potassium"]);
+    });
+  });
+
+  describe("refusals: the right status, an OperationOutcome, no record, nothing audited", function () {
+    it("refuses an unsigned request with 401 login", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const response = await fetch(`${w.gateway.url}/Observation/obs-demo-potassium`);
+      const answer = { status: response.status, text: await response.text(), headers: response.headers };
+      await expectRefusal(w, answer, 401, "Unsigned", before);
+      expect(answer.headers.get("www-authenticate")).to.equal("MedChain-Request");
+    });
+
+    it("refuses a consent that was never granted with 403", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const terms = { ...w.terms, nonce: w.terms.nonce + 1n };
+      const consent = consentFileOf(terms, undefined, w.domain.chainId as bigint, await w.records.getAddress());
+      await expectRefusal(w, await ask(w.client({ consent }), ""), 403, "RecordsConsentMissing", before);
+    });
+
+    it("refuses once the patient has revoked the consent, with 403", async function () {
+      const w = await world();
+      const t = await now(networkHelpers);
+      await w.records.revokeConsent(
+        w.terms,
+        t + 3600n,
+        await signRevocation(w.patientAtA, w.domain, w.terms, t + 3600n),
+      );
+      const before = await accessCount(w);
+      await expectRefusal(
+        w,
+        await ask(w.client(), "Observation/obs-demo-potassium"),
+        403,
+        "RecordsConsentRevoked",
+        before,
+      );
+    });
+
+    it("refuses an expired consent with 403", async function () {
+      const w = await world();
+      await networkHelpers.time.increase(31n * DAY);
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client(), ""), 403, "RecordsConsentExpired", before);
+    });
+
+    it("refuses another purpose than the consent's with 403", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client({ purpose: PURPOSES.HRESCH }), ""), 403, "RecordsWrongPurpose", before);
+    });
+
+    it("answers a record of a category outside the consent exactly like a missing one (404)", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client(), "Condition/cond-demo-0001"), 404, "NotFound", before);
+      await expectRefusal(w, await ask(w.client(), "Condition/no-such-record"), 404, "NotFound", before);
+    });
+
+    it("answers another patient's record under a valid consent with 404", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const answer = await ask(w.client(), "Observation/obs-other-patient-0001");
+      await expectRefusal(w, answer, 404, "NotFound", before);
+      expect(answer.text).to.not.include("7.7");
+    });
+
+    it("refuses a replayed signed request with 401, and the chain audited it once", async function () {
+      const w = await world();
+      const client = w.client();
+      const signed = await client.sign("Observation/obs-demo-potassium");
+      const first = await fetch(signed.url, { headers: signed.headers });
+      expect(first.status).to.equal(200);
+      const before = await accessCount(w);
+      const again = await fetch(signed.url, { headers: signed.headers });
+      await expectRefusal(
+        w,
+        { status: again.status, text: await again.text(), headers: again.headers },
+        401,
+        "Replayed",
+        before,
+      );
+    });
+
+    it("refuses a member suspended since the consent with 403", async function () {
+      const w = await world();
+      await w.registry.connect(w.certifier).emergencySuspend(w.ids.hospitalB);
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client(), ""), 403, "RecordsRequesterNotActive", before);
+    });
+
+    it("refuses a key its member removed with 401", async function () {
+      const w = await world();
+      const spare = (await ethers.getSigners())[15]!;
+      await w.registry.connect(w.hospitalB).addAccount(spare.address);
+      await w.registry.connect(spare).removeAccount(w.hospitalB.address);
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client(), ""), 401, "RecordsRequesterNotActive", before);
+    });
+
+    it("refuses while the consortium has paused the records module, with 503", async function () {
+      const w = await world();
+      await w.registry.connect(w.governors[0]!).pauseModule(MODULE_IDS.records);
+      const before = await accessCount(w);
+      const answer = await ask(w.client(), "");
+      await expectRefusal(w, answer, 503, "ConsortiumGuardedPaused", before);
+      expect(answer.headers.get("retry-after")).to.equal("2");
+    });
+
+    it("refuses a signature of another member than the grantee with 403", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client({ signer: w.insurer }), ""), 403, "RecordsNotGrantee", before);
+    });
+
+    it("refuses a signature of a key of no member with 401", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      await expectRefusal(
+        w,
+        await ask(w.client({ signer: Wallet.createRandom() }), ""),
+        401,
+        "RecordsRequesterNotActive",
+        before,
+      );
+    });
+
+    it("refuses a request whose path was changed after signing with 401", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const signed = await w.client().sign("Observation/obs-demo-creatinine");
+      const response = await fetch(signed.url.replace("creatinine", "potassium"), { headers: signed.headers });
+      await expectRefusal(
+        w,
+        { status: response.status, text: await response.text(), headers: response.headers },
+        401,
+        "RecordsInvalidRequestSignature",
+        before,
+      );
+    });
+
+    it("refuses an expired signed request with 401 expired", async function () {
+      const w = await world();
+      const client = w.client();
+      const signed = await client.sign("");
+      await networkHelpers.time.increase(600);
+      await networkHelpers.mine();
+      const before = await accessCount(w);
+      const answer = await fetch(signed.url, { headers: signed.headers });
+      await expectRefusal(
+        w,
+        { status: answer.status, text: await answer.text(), headers: answer.headers },
+        401,
+        "RecordsSignatureExpired",
+        before,
+      );
+    });
+
+    it("refuses a consent for another custodian with 403", async function () {
+      const w = await world();
+      const t = await now(networkHelpers);
+      const atB = patientAccountFor(PATIENT_SECRET, w.ids.hospitalB);
+      const terms = consentTerms({
+        ...baseRequest(w, t),
+        patient: atB.address,
+        custodian: w.ids.hospitalB,
+        grantee: w.ids.hospitalA,
+      });
+      const consent = consentFileOf(terms, undefined, w.domain.chainId as bigint, await w.records.getAddress());
+      const before = await accessCount(w);
+      await expectRefusal(
+        w,
+        await ask(w.client({ consent, signer: w.hospitalA }), ""),
+        403,
+        "RecordsNotCustodian",
+        before,
+      );
+    });
+
+    it("refuses a malformed credential with 400", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const response = await fetch(w.gateway.url, { headers: { authorization: "MedChain-Request not-json!" } });
+      await expectRefusal(
+        w,
+        { status: response.status, text: await response.text(), headers: response.headers },
+        400,
+        "MalformedRequest",
+        before,
+      );
+    });
+
+    it("refuses writes with 405", async function () {
+      const w = await world();
+      const before = await accessCount(w);
+      const response = await fetch(`${w.gateway.url}/Observation`, { method: "POST", body: "{}" });
+      await expectRefusal(
+        w,
+        { status: response.status, text: await response.text(), headers: response.headers },
+        405,
+        "MethodNotAllowed",
+        before,
+      );
+    });
+  });
+
+  describe("what is never served", function () {
+    it("leaves out a record that no longer matches its proof", async function () {
+      const w = await world();
+      const file = path.join(w.dir, "obs-demo-potassium.json");
+      const original = await readFile(file, "utf8");
+      const record = JSON.parse(original);
+      record.valueQuantity.value = 5.9;
+      await writeFile(file, JSON.stringify(record));
+      try {
+        const again = await startGateway({
+          records: w.records.connect(w.hospitalA),
+          source: { folder: w.dir, proofs: w.proofs },
+          stateDir: path.join(w.work, "state2"),
+        });
+        await again.close();
+        expect(again.skipped.join("\n")).to.include("obs-demo-potassium");
+        expect(again.source.byReference("Observation/obs-demo-potassium")).to.equal(undefined);
+        expect(again.source.byReference("Observation/obs-demo-creatinine")).to.not.equal(undefined);
+      } finally {
+        await writeFile(file, original);
+      }
+    });
+
+    it("refuses to start for an account that is not an active Hospital or Laboratory", async function () {
+      const w = await world();
+      let message = "";
+      try {
+        await startGateway({ records: w.records.connect(w.insurer), source: { folder: w.dir, proofs: w.proofs } });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).to.include("not an operating account of an active Hospital or Laboratory");
+    });
+  });
+});
+
+/** A consent request like the world's, from `t`. */
+function baseRequest(w: World, t: bigint) {
+  return {
+    patient: w.patientAtA.address,
+    custodian: w.ids.hospitalA,
+    grantee: w.ids.hospitalB,
+    purpose: PURPOSES.TREAT,
+    categories: COVERED,
+    from: t,
+    days: 30,
+  };
+}
