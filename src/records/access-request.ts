@@ -57,6 +57,17 @@ export function requestHashOf(method: string, target: string, salt: string): str
   return keccak256(concat([toUtf8Bytes(REQUEST_HASH_DOMAIN), salt, toUtf8Bytes(`${method.toUpperCase()} ${target}`)]));
 }
 
+/** The contract's `AccessRequest` struct: the signed fields but the consent id, which the chain computes from the terms. */
+export function contractRequest(r: AccessRequest) {
+  return {
+    requester: r.requester,
+    purpose: r.purpose,
+    requestHash: r.requestHash,
+    nonce: r.nonce,
+    deadline: r.deadline,
+  };
+}
+
 /** The EIP-712 digest of a request (what the requester signs; unique per request). */
 export function accessRequestDigest(domain: TypedDataDomain, request: AccessRequest): string {
   return TypedDataEncoder.hash(domain, ACCESS_REQUEST_TYPES, { ...request });

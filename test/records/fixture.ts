@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -7,7 +8,28 @@ import type { TypedDataDomain, Wallet } from "ethers";
 
 import type { ERC1271WalletMock, RecordRegistry } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
-import { patientAccountFor, PURPOSES, recordsDomain, type ConsentTerms } from "../../src/records/consent.js";
+import {
+  consentIdOf,
+  patientAccountFor,
+  PURPOSES,
+  recordsDomain,
+  type ConsentTerms,
+  type TypedSigner,
+} from "../../src/records/consent.js";
+import { consentFileOf, consentTerms, grantConsent, type ConsentFile } from "../../src/records/consent-file.js";
+import {
+  GatewayClient,
+  startGateway,
+  type Gateway,
+  type GatewayOptions,
+  type RequesterSigner,
+} from "../../src/records/gateway/index.js";
+import {
+  contractRequest,
+  requestHashOf,
+  signAccessRequest,
+  type AccessRequest,
+} from "../../src/records/access-request.js";
 import { anchorRecords } from "../../src/records/anchor.js";
 import { CATEGORIES } from "../../src/records/categories.js";
 import { loadRecords } from "../../src/records/input.js";
@@ -217,4 +239,128 @@ export async function anchorGatewayExport(
     salts: { kind: "random" },
   });
   return { dir, proofs };
+}
+
+/**
+ * A grantee's signed access request under `terms` (EIP-712 `AccessRequest`), valid for an hour from
+ * `t`, with the contract's request struct and the signature. `over` changes fields before signing.
+ */
+export async function signedAccessRequest(
+  signer: TypedSigner & { getAddress(): Promise<string> },
+  domain: TypedDataDomain,
+  terms: ConsentTerms,
+  t: bigint,
+  over: Partial<AccessRequest> = {},
+): Promise<{ request: AccessRequest; struct: ReturnType<typeof contractRequest>; signature: string }> {
+  const request: AccessRequest = {
+    requester: await signer.getAddress(),
+    consentId: consentIdOf(terms),
+    purpose: terms.purpose,
+    requestHash: requestHashOf("GET", "/fhir", "0x" + "ab".repeat(32)),
+    nonce: 1n,
+    deadline: t + 3600n,
+    ...over,
+  };
+  return { request, struct: contractRequest(request), signature: await signAccessRequest(signer, domain, request) };
+}
+
+/** The categories the gateway tests' consent covers: encounters, observations, diagnostic reports. */
+export const COVERED =
+  (1n << BigInt(CATEGORIES.encounter)) |
+  (1n << BigInt(CATEGORIES.observation)) |
+  (1n << BigInt(CATEGORIES.diagnosticReport));
+/** The records of the fixtures' patient a TREAT consent over COVERED reaches at hospital A. */
+export const COVERED_REFERENCES = [
+  "DiagnosticReport/dr-demo-chest-xray",
+  "Encounter/enc-demo-0002",
+  "Observation/obs-demo-creatinine",
+  "Observation/obs-demo-potassium",
+];
+
+/** Hospital A's anchored export and the patient's TREAT consent to hospital B over COVERED. */
+export interface GatewayFixture extends RecordsFixture {
+  /** The folder holding the export (kept for the whole test file). */
+  work: string;
+  dir: string;
+  proofs: string;
+  terms: ConsentTerms;
+  consent: ConsentFile;
+}
+
+/** A gateway fixture with hospital A's gateway running on a free loopback port. */
+export interface GatewayWorld extends GatewayFixture {
+  gateway: Gateway;
+  /** The gateway's state folder (fresh per world). */
+  state: string;
+  /** A client of the gateway (hospital B's key, the consent, the chain's clock, no retries by default). */
+  client(
+    over?: Partial<{ signer: RequesterSigner; consent: ConsentFile; purpose: number; retries: number }>,
+  ): GatewayClient;
+}
+
+/**
+ * The gateway tests' one fixture: `open()` loads the chain snapshot (deploy, anchor hospital A's
+ * export, grant the consent; the export's files are written once per test file) and starts hospital
+ * A's gateway with a fresh state folder; `closeGateways()` after each test, `cleanup()` after all.
+ */
+export function gatewayWorlds(ethers: HardhatEthers, networkHelpers: NetworkHelpers) {
+  const folders: string[] = [];
+  const running: Gateway[] = [];
+  async function gatewayFixture(): Promise<GatewayFixture> {
+    const fx = await deployRecords(ethers);
+    const work = await mkdtemp(path.join(tmpdir(), "medchain-gateway-"));
+    folders.push(work);
+    const other = patientAccountFor("0x" + "6b".repeat(32), fx.ids.hospitalA).address;
+    const { dir, proofs } = await anchorGatewayExport(fx, work, other);
+    const t = await now(networkHelpers);
+    const terms = consentTerms({
+      patient: fx.patientAtA.address,
+      custodian: fx.ids.hospitalA,
+      grantee: fx.ids.hospitalB,
+      purpose: PURPOSES.TREAT,
+      categories: COVERED,
+      from: t,
+      days: 30,
+    });
+    await grantConsent(fx.records.connect(fx.hospitalB), fx.patientAtA, terms, t + 3600n);
+    const consent = consentFileOf(terms, undefined, fx.domain.chainId as bigint, await fx.records.getAddress());
+    return { ...fx, work, dir, proofs, terms, consent };
+  }
+  const chainNow = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  return {
+    async open(options: Partial<GatewayOptions> = {}): Promise<GatewayWorld> {
+      const fx = await networkHelpers.loadFixture(gatewayFixture);
+      const state = await mkdtemp(path.join(fx.work, "state-"));
+      const gateway = await startGateway({
+        records: fx.records.connect(fx.hospitalA),
+        source: { folder: fx.dir, proofs: fx.proofs },
+        stateDir: state,
+        blockCacheMs: 0, // the tests move the chain's clock
+        ...options,
+      });
+      running.push(gateway);
+      return {
+        ...fx,
+        gateway,
+        state,
+        client: (over = {}) =>
+          new GatewayClient({
+            gateway: gateway.url,
+            consent: over.consent ?? fx.consent,
+            signer: over.signer ?? fx.hospitalB,
+            domain: fx.domain,
+            now: chainNow,
+            retries: over.retries ?? 0,
+            retryDelayMs: 50,
+            ...(over.purpose === undefined ? {} : { purpose: over.purpose }),
+          }),
+      };
+    },
+    async closeGateways(): Promise<void> {
+      for (const g of running.splice(0)) await g.close();
+    },
+    async cleanup(): Promise<void> {
+      for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
+    },
+  };
 }

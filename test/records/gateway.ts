@@ -1,124 +1,30 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet } from "ethers";
 
-import { anchorGatewayExport, deployRecords, DAY, now, PATIENT_SECRET, type RecordsFixture } from "./fixture.js";
-import { CATEGORIES } from "../../src/records/categories.js";
-import { patientAccountFor, PURPOSES, signRevocation, type ConsentTerms } from "../../src/records/consent.js";
-import {
-  consentFileOf,
-  consentTerms,
-  grantConsent,
-  newRecordsScope,
-  type ConsentFile,
-} from "../../src/records/consent-file.js";
+import { COVERED, COVERED_REFERENCES, DAY, gatewayWorlds, now, PATIENT_SECRET, type GatewayWorld } from "./fixture.js";
+import { patientAccountFor, PURPOSES, signRevocation } from "../../src/records/consent.js";
+import { consentFileOf, consentTerms, grantConsent, newRecordsScope } from "../../src/records/consent-file.js";
 import { readProof } from "../../src/records/proof.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
-import {
-  fetchRecords,
-  GatewayClient,
-  startGateway,
-  type Gateway,
-  type RequesterSigner,
-} from "../../src/records/gateway/index.js";
+import { fetchRecords, GatewayClient, startGateway } from "../../src/records/gateway/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-const COVERED =
-  (1n << BigInt(CATEGORIES.encounter)) |
-  (1n << BigInt(CATEGORIES.observation)) |
-  (1n << BigInt(CATEGORIES.diagnosticReport));
-/** The records of the fixtures' patient a TREAT consent over COVERED reaches at hospital A. */
-const COVERED_REFERENCES = [
-  "DiagnosticReport/dr-demo-chest-xray",
-  "Encounter/enc-demo-0002",
-  "Observation/obs-demo-creatinine",
-  "Observation/obs-demo-potassium",
-];
 /** Text that only record bodies hold: a refusal must contain none of it. */
 const RECORD_TEXT = ["valueQuantity", "obs-demo-potassium", "Creatinine", "enc-demo-0002", "mmol/L"];
 
-interface World extends RecordsFixture {
-  work: string;
-  dir: string;
-  proofs: string;
-  gateway: Gateway;
-  terms: ConsentTerms;
-  consent: ConsentFile;
-  client: (over?: Partial<{ signer: RequesterSigner; consent: ConsentFile; purpose: number }>) => GatewayClient;
-}
-
-const chainNow = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+type World = GatewayWorld;
 
 describe("records gateway (a real server on loopback, audited on chain)", function () {
   this.timeout(60_000);
-  const opened: World[] = [];
-  const folders: string[] = [];
-
-  after(async function () {
-    for (const folder of folders) await rm(folder, { recursive: true, force: true });
-  });
-
-  /** Deploys, anchors hospital A's export (files in a folder kept for the whole file) and grants the consent. */
-  async function gatewayFixture() {
-    const fx = await deployRecords(ethers);
-    const work = await mkdtemp(path.join(tmpdir(), "medchain-gateway-"));
-    folders.push(work);
-    const other = patientAccountFor("0x" + "6b".repeat(32), fx.ids.hospitalA).address;
-    const { dir, proofs } = await anchorGatewayExport(fx, work, other);
-    const t = await now(networkHelpers);
-    const terms = consentTerms({
-      patient: fx.patientAtA.address,
-      custodian: fx.ids.hospitalA,
-      grantee: fx.ids.hospitalB,
-      purpose: PURPOSES.TREAT,
-      categories: COVERED,
-      from: t,
-      days: 30,
-    });
-    await grantConsent(fx.records.connect(fx.hospitalB), fx.patientAtA, terms, t + 3600n);
-    const consent = consentFileOf(terms, undefined, fx.domain.chainId as bigint, await fx.records.getAddress());
-    return { ...fx, work, dir, proofs, terms, consent };
-  }
-
-  async function world(): Promise<World> {
-    const fx = await networkHelpers.loadFixture(gatewayFixture);
-    const state = await mkdtemp(path.join(fx.work, "state-"));
-    const gateway = await startGateway({
-      records: fx.records.connect(fx.hospitalA),
-      source: { folder: fx.dir, proofs: fx.proofs },
-      stateDir: state,
-      blockCacheMs: 0, // the tests move the chain's clock
-    });
-    const w: World = {
-      ...fx,
-      work: state,
-      gateway,
-      client: (over = {}) =>
-        new GatewayClient({
-          gateway: gateway.url,
-          consent: over.consent ?? fx.consent,
-          signer: over.signer ?? fx.hospitalB,
-          domain: fx.domain,
-          now: chainNow,
-          retries: 0,
-          ...(over.purpose === undefined ? {} : { purpose: over.purpose }),
-        }),
-    };
-    opened.push(w);
-    return w;
-  }
-
-  afterEach(async function () {
-    for (const w of opened.splice(0)) {
-      await w.gateway.close();
-      await rm(w.work, { recursive: true, force: true });
-    }
-  });
+  const worlds = gatewayWorlds(ethers, networkHelpers);
+  after(() => worlds.cleanup());
+  afterEach(() => worlds.closeGateways());
+  const world = () => worlds.open();
 
   async function accessCount(w: World): Promise<number> {
     return (await w.records.queryFilter(w.records.filters.RecordAccessed())).length;
@@ -193,7 +99,7 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
 
     it("lets the requester fetch, verify every record VALID and audited, and write records and a verdict report", async function () {
       const w = await world();
-      const out = path.join(w.work, "fetched");
+      const out = path.join(w.state, "fetched");
       const report = await fetchRecords({
         gateway: w.gateway.url,
         consent: w.consent,
@@ -449,7 +355,7 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
         const again = await startGateway({
           records: w.records.connect(w.hospitalA),
           source: { folder: w.dir, proofs: w.proofs },
-          stateDir: path.join(w.work, "state2"),
+          stateDir: path.join(w.state, "state2"),
         });
         await again.close();
         expect(again.skipped.join("\n")).to.include("obs-demo-potassium");

@@ -1,7 +1,7 @@
 import type { Log, TransactionReceipt } from "ethers";
 
 import type { RecordRegistry } from "../../../typechain-types/index.js";
-import type { AccessRequest } from "../access-request.js";
+import { contractRequest, type AccessRequest } from "../access-request.js";
 import type { ConsentTerms } from "../consent.js";
 import { messageOf, pollReceipt, revertOf, type ChainRevert } from "./chain.js";
 import { chainUnavailable, Refusal, refusalOfRevert } from "./outcome.js";
@@ -354,16 +354,5 @@ function readArgOf(r: ReadArg) {
     batchProof: r.batchProof,
     scopeBlind: r.scopeBlind,
     scopeProof: r.scopeProof,
-  };
-}
-
-/** The contract's `AccessRequest` struct (the consent id is computed on chain from the terms). */
-export function contractRequest(r: AccessRequest) {
-  return {
-    requester: r.requester,
-    purpose: r.purpose,
-    requestHash: r.requestHash,
-    nonce: r.nonce,
-    deadline: r.deadline,
   };
 }
