@@ -7,7 +7,8 @@ import { scopeProofsOf, termsOf, type ConsentFile, type ScopeProof } from "../co
 import type { FhirResource } from "../commitment.js";
 import { subjectOfAccount } from "../merkle.js";
 import type { Auditor, AuditJob, ReadArg } from "./auditor.js";
-import { notFound, operationOutcome, Refusal } from "./outcome.js";
+import { messageOf } from "./chain.js";
+import { chainUnavailable, notFound, operationOutcome, Refusal } from "./outcome.js";
 import {
   AUDIT_EXTENSION,
   AUDIT_HEADER,
@@ -133,7 +134,7 @@ export function gatewayApp(ctx: GatewayContext): Hono {
     }
     if (recovered.toLowerCase() !== credential.requester.toLowerCase()) {
       // ERC-1271 wallets sign otherwise: the chain checks those (`SignatureChecker`) when it audits.
-      if ((await ctx.provider.getCode(credential.requester)) === "0x") {
+      if ((await chain(() => ctx.provider.getCode(credential.requester))) === "0x") {
         throw new Refusal(
           401,
           "security",
@@ -142,7 +143,7 @@ export function gatewayApp(ctx: GatewayContext): Hono {
         );
       }
     }
-    const now = await ctx.now();
+    const now = await chain(() => ctx.now());
     if (request.deadline < now) {
       throw new Refusal(
         401,
@@ -378,6 +379,15 @@ export function gatewayApp(ctx: GatewayContext): Hono {
 }
 
 const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString();
+
+/** A chain read whose failure means the chain cannot be reached: nothing is served, retry later. */
+async function chain<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw chainUnavailable(messageOf(err));
+  }
+}
 
 /** The searchset Bundle of the served records, each entry with its proof; the audit transaction in `meta`. */
 function searchset(url: URL, served: IndexedRecord[], bodies: Map<string, FhirResource | undefined>, txHash: string) {

@@ -207,6 +207,8 @@ export class Auditor {
       return this.sift(batch);
     }
     this.stats.transactions += 1;
+    const reads = batch.reduce((n, p) => n + p.job.reads.length, 0);
+    this.options.log?.(`audit transaction ${hash} sent: ${batch.length} request(s), ${reads} read(s)`);
     const receipt = await pollReceipt(this.records.runner!.provider!, hash, this.receiptTimeoutMs, this.pollMs);
     if (receipt === undefined) return this.failAll(batch, new Error(`transaction ${hash} was not mined in time`));
     if (receipt.status !== 1) return this.sift(batch);

@@ -25,4 +25,5 @@ export {
   type FetchOptions,
   type FetchReport,
 } from "./fetch.js";
+export { gatewayOptionsOf, gatewaySettings, type GatewaySettings } from "./settings.js";
 export * from "./protocol.js";

@@ -1,0 +1,117 @@
+/**
+ * Local EVM nodes for tests and benchmarks: anvil (from the @foundry-rs/anvil package) and
+ * `hardhat node`, each started in its own process group on a free loopback port (never a fixed one
+ * another process may hold), and stopped with the whole group.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The well-known development mnemonic both nodes fund (never use it on a real chain). */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+/** Its first account's key. */
+export const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+export type NodeKind = "anvil" | "hardhat";
+
+export interface DevNode {
+  kind: NodeKind;
+  url: string;
+  port: number;
+  chainId: bigint;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface NodeOptions {
+  /** anvil only: chain id (default 31337). */
+  chainId?: number;
+  /** anvil only: seconds per block instead of a block per transaction. */
+  blockTime?: number;
+  /** anvil only: gas price and base fee 0, as on a zero-gas consortium chain. */
+  zeroGas?: boolean;
+  /** How long to wait for the node to answer (default 90 s: `hardhat node` starts slowly on a loaded machine). */
+  timeoutMs?: number;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+export async function rpcCall(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number, log: () => string): Promise<bigint> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the node exited (${child.exitCode}): ${log()}`);
+    try {
+      return BigInt((await rpcCall(url, "eth_chainId")) as string);
+    } catch {
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  throw new Error(`the node at ${url} did not answer within ${timeoutMs} ms: ${log()}`);
+}
+
+/** Starts a node on a free port and waits until it answers. */
+export async function startNode(kind: NodeKind, options: NodeOptions = {}): Promise<DevNode> {
+  const port = await freePort();
+  const bin = path.join(ROOT, "node_modules", ".bin", kind === "anvil" ? "anvil" : "hardhat");
+  const args =
+    kind === "anvil"
+      ? [
+          "--port",
+          String(port),
+          "--chain-id",
+          String(options.chainId ?? 31337),
+          "--silent",
+          ...(options.blockTime === undefined ? [] : ["--block-time", String(options.blockTime)]),
+          ...(options.zeroGas === true ? ["--gas-price", "0", "--base-fee", "0"] : []),
+        ]
+      : ["node", "--port", String(port)];
+  const child = spawn(bin, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      return;
+    }
+    await exited;
+  };
+  try {
+    const chainId = await waitReady(url, child, options.timeoutMs ?? 90_000, () => output);
+    return { kind, url, port, chainId, process: child, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

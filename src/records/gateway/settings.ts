@@ -1,0 +1,102 @@
+import { FetchRequest, isAddress, isHexString, JsonRpcProvider, Network, Wallet } from "ethers";
+
+import { RecordRegistry__factory } from "../../../typechain-types/index.js";
+import { MedChainError } from "../../chain/errors.js";
+import type { GatewayOptions, GatewaySource } from "./server.js";
+
+/**
+ * The gateway's settings from the environment, for running it from plain Node without Hardhat
+ * (`scripts/records-gateway.ts`, or your own program):
+ *
+ * | variable                     | meaning                                                            |
+ * | ---------------------------- | ------------------------------------------------------------------ |
+ * | `MEDCHAIN_RPC_URL`           | the chain's JSON-RPC URL (required)                                |
+ * | `MEDCHAIN_GATEWAY_KEY`       | the custodian's operating key, 0x + 64 hex digits (required)       |
+ * | `MEDCHAIN_RECORDS`           | the RecordRegistry's address (required)                            |
+ * | `MEDCHAIN_GATEWAY_RECORDS`   | the anchored export: a folder of FHIR JSON files, a file or Bundle |
+ * | `MEDCHAIN_GATEWAY_FHIR_BASE` | or a FHIR server's base URL (then `MEDCHAIN_GATEWAY_PROOFS` too)   |
+ * | `MEDCHAIN_GATEWAY_PROOFS`    | the export's proofs folder (default `<records>.proofs`)            |
+ * | `MEDCHAIN_GATEWAY_PORT`      | port (default 8080); `MEDCHAIN_GATEWAY_HOST` (default 127.0.0.1)   |
+ * | `MEDCHAIN_GATEWAY_STATE`     | the gateway's state folder (default `.medchain-gateway`)           |
+ * | `MEDCHAIN_RPC_TIMEOUT_MS`    | how long a node call may take before it fails (default 10,000)     |
+ */
+export interface GatewaySettings {
+  rpcUrl: string;
+  key: string;
+  records: string;
+  source: GatewaySource;
+  port: number;
+  host: string;
+  stateDir: string;
+  rpcTimeoutMs: number;
+}
+
+/** Reads and checks the settings; one-line errors name the variable. */
+export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
+  const need = (name: string) => {
+    const value = env[name] ?? "";
+    if (value === "") throw new MedChainError(`${name} is not set`);
+    return value;
+  };
+  const int = (name: string, fallback: number) => {
+    const raw = env[name] ?? "";
+    if (raw === "") return fallback;
+    if (!/^\d+$/.test(raw)) throw new MedChainError(`${name}: "${raw}" is not a non-negative integer`);
+    return Number(raw);
+  };
+  const rpcUrl = need("MEDCHAIN_RPC_URL");
+  if (!/^https?:\/\//.test(rpcUrl)) throw new MedChainError(`MEDCHAIN_RPC_URL: not an http(s) URL`);
+  const key = need("MEDCHAIN_GATEWAY_KEY");
+  if (!isHexString(key, 32)) throw new MedChainError("MEDCHAIN_GATEWAY_KEY: must be 32 bytes of hex (0x + 64 digits)");
+  const records = need("MEDCHAIN_RECORDS");
+  if (!isAddress(records)) throw new MedChainError(`MEDCHAIN_RECORDS: "${records}" is not an address`);
+  const folder = env.MEDCHAIN_GATEWAY_RECORDS ?? "";
+  const fhirBase = env.MEDCHAIN_GATEWAY_FHIR_BASE ?? "";
+  const proofs = env.MEDCHAIN_GATEWAY_PROOFS ?? "";
+  if ((folder === "") === (fhirBase === "")) {
+    throw new MedChainError(
+      "set exactly one of MEDCHAIN_GATEWAY_RECORDS (a folder) or MEDCHAIN_GATEWAY_FHIR_BASE (a FHIR server)",
+    );
+  }
+  if (fhirBase !== "" && proofs === "")
+    throw new MedChainError("MEDCHAIN_GATEWAY_PROOFS: the proofs folder is required with a FHIR server");
+  return {
+    rpcUrl,
+    key,
+    records,
+    source: fhirBase !== "" ? { fhirBase, proofs } : { folder, ...(proofs === "" ? {} : { proofs }) },
+    port: int("MEDCHAIN_GATEWAY_PORT", 8080),
+    host: env.MEDCHAIN_GATEWAY_HOST || "127.0.0.1",
+    stateDir: env.MEDCHAIN_GATEWAY_STATE || ".medchain-gateway",
+    rpcTimeoutMs: int("MEDCHAIN_RPC_TIMEOUT_MS", 10_000),
+  };
+}
+
+/**
+ * The gateway's options from its settings: a JSON-RPC provider whose calls fail after
+ * `rpcTimeoutMs` (a stopped node must not hold requests for ethers' default five minutes) and the
+ * custodian's key signing locally.
+ */
+export async function gatewayOptionsOf(s: GatewaySettings): Promise<GatewayOptions> {
+  const request = new FetchRequest(s.rpcUrl);
+  request.timeout = s.rpcTimeoutMs;
+  const probe = new JsonRpcProvider(request.clone(), undefined, { staticNetwork: false, batchMaxCount: 1 });
+  let chainId: bigint;
+  try {
+    chainId = (await probe.getNetwork()).chainId;
+  } catch (err) {
+    throw new MedChainError(`MEDCHAIN_RPC_URL: the chain does not answer (${(err as Error).message.split("\n")[0]})`);
+  } finally {
+    probe.destroy();
+  }
+  const provider = new JsonRpcProvider(request, undefined, {
+    staticNetwork: Network.from(chainId),
+    cacheTimeout: -1,
+    pollingInterval: 250,
+  });
+  const records = RecordRegistry__factory.connect(s.records, new Wallet(s.key, provider));
+  if ((await provider.getCode(s.records)) === "0x") {
+    throw new MedChainError(`MEDCHAIN_RECORDS: no contract at ${s.records} on chain ${chainId}`);
+  }
+  return { records, source: s.source, port: s.port, host: s.host, stateDir: s.stateDir };
+}
