@@ -131,6 +131,61 @@ export const recordsTasks = [
     .addOption(fromOption)
     .setAction(() => import("./records/break-glass.js"))
     .build(),
+  task(
+    ["records", "gateway"],
+    "As the custodian, serve your anchored records over FHIR REST, each read consented and audited",
+  )
+    .addOption({
+      name: "export" as const,
+      description: "The anchored export: a folder of FHIR JSON files, a file or a Bundle",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "proofs" as const,
+      description: "Its proofs folder (default: <export>.proofs)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "fhirBase" as const,
+      description: "Or: a FHIR server's base URL to read the records from (with --proofs)",
+      defaultValue: "",
+    })
+    .addOption({ name: "port" as const, description: "Port to listen on", defaultValue: "8080" })
+    .addOption({ name: "host" as const, description: "Interface to listen on", defaultValue: "127.0.0.1" })
+    .addOption({
+      name: "state" as const,
+      description: "The gateway's state folder (requests answered, to refuse replays)",
+      defaultValue: ".medchain-gateway",
+    })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/gateway.js"))
+    .build(),
+  task(
+    ["records", "fetch"],
+    "As the grantee, fetch what a consent covers from the custodian's gateway and verify every record",
+  )
+    .addOption({
+      name: "gateway" as const,
+      description: "The custodian's gateway (FHIR base URL, e.g. http://host:8080/fhir)",
+      defaultValue: "",
+    })
+    .addOption({ name: "consent" as const, description: "The consent file", defaultValue: "" })
+    .addOption({
+      name: "out" as const,
+      description: "Folder to write records and report.json to (must not exist)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "types" as const,
+      description: "Only these FHIR resource types (comma-separated)",
+      defaultValue: "",
+    })
+    .addOption({ name: "purpose" as const, description: "Purpose of use (default: the consent's)", defaultValue: "" })
+    .addOption(recordsOption)
+    .addOption(fromOption)
+    .setAction(() => import("./records/fetch.js"))
+    .build(),
   task(["records", "patient-accounts"], "The patient's per-hospital accounts, derived from MEDCHAIN_PATIENT_KEY")
     .addPositionalArgument({ name: "hospitals", description: "Comma-separated member ids or registration codes" })
     .setAction(() => import("./records/patient-accounts.js"))
