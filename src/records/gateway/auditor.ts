@@ -1,4 +1,4 @@
-import type { Log, TransactionReceipt } from "ethers";
+import type { ContractRunner, Log, TransactionReceipt } from "ethers";
 
 import type { RecordRegistry } from "../../../typechain-types/index.js";
 import { contractRequest, type AccessRequest } from "../access-request.js";
@@ -182,30 +182,21 @@ export class Auditor {
 
   private async runBatch(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
-    const data = batch.map((p) => this.calldata(p));
-    const call = async (estimate: boolean, gasLimit?: bigint) => {
-      if (batch.length === 1) {
-        const { terms, reads, request, signature } = batch[0]!.job;
-        const args = [terms, reads.map(readArgOf), contractRequest(request), signature] as const;
-        return estimate
-          ? this.records.accessByRequest.estimateGas(...args)
-          : this.records.accessByRequest(...args, { gasLimit: gasLimit! });
-      }
-      return estimate
-        ? this.records.multicall.estimateGas(data)
-        : this.records.multicall(data, { gasLimit: gasLimit! });
-    };
+    // One request goes alone; several in one `multicall`. Encoded once, estimated, then sent.
+    const calls = batch.map((p) => this.calldata(p));
+    const data = calls.length === 1 ? calls[0]! : this.records.interface.encodeFunctionData("multicall", [calls]);
+    const runner = this.records.runner as ContractRunner & Required<Pick<ContractRunner, "sendTransaction">>;
+    const to = String(this.records.target);
     let gas: bigint;
     try {
-      gas = (await call(true)) as bigint;
+      gas = await runner.estimateGas!({ to, data });
     } catch (err) {
       if (revertOf(err, this.records.interface) === undefined) return this.failAll(batch, err);
       return this.sift(batch);
     }
     let hash: string;
     try {
-      const tx = (await call(false, (gas * 125n) / 100n)) as { hash: string };
-      hash = tx.hash;
+      hash = (await runner.sendTransaction({ to, data, gasLimit: (gas * 125n) / 100n })).hash;
     } catch (err) {
       if (revertOf(err, this.records.interface) === undefined) return this.failAll(batch, err);
       return this.sift(batch);
@@ -216,8 +207,9 @@ export class Auditor {
     const receipt = await pollReceipt(this.records.runner!.provider!, hash, this.receiptTimeoutMs, this.pollMs);
     if (receipt === undefined) return this.failAll(batch, new Error(`transaction ${hash} was not mined in time`));
     if (receipt.status !== 1) return this.sift(batch);
+    const audits = auditsIn(this.records, receipt.logs);
     for (const p of batch) {
-      const audited = this.auditedIn(receipt, p.job.request);
+      const audited = this.auditedIn(receipt, p.job.request, audits);
       if (audited === undefined) {
         p.reject(new Refusal(500, "exception", "AuditMissing", `transaction ${hash} holds no audit of the request`));
         continue;
@@ -316,11 +308,53 @@ export class Auditor {
   }
 
   /** The audit of `request` in a receipt: its `AccessRequestAudited` log and the `RecordAccessed` logs after it. */
-  private auditedIn(receipt: TransactionReceipt, request: AccessRequest): Audited | undefined {
-    const leaves = auditedLeaves(this.records, receipt.logs, request);
+  private auditedIn(
+    receipt: TransactionReceipt,
+    request: AccessRequest,
+    audits: AuditsOfTransaction = auditsIn(this.records, receipt.logs),
+  ): Audited | undefined {
+    const leaves = auditedLeaves(this.records, audits, request);
     if (leaves === undefined) return undefined;
     return { txHash: receipt.hash, blockNumber: receipt.blockNumber, leaves, fresh: true };
   }
+}
+
+/** The request audits in a transaction's logs, by requester and nonce: request hash and leaves read. */
+export type AuditsOfTransaction = Map<string, { requestHash: string; leaves: string[] }>;
+
+/**
+ * Every signed request audited in a transaction's logs (each `AccessRequestAudited` log and the
+ * `records` `RecordAccessed` logs that follow it), decoded once.
+ */
+export function auditsIn(
+  records: Pick<RecordRegistry, "interface" | "target">,
+  logs: readonly Log[],
+): AuditsOfTransaction {
+  const address = String(records.target).toLowerCase();
+  const parsed = logs
+    .filter((l) => l.address.toLowerCase() === address)
+    .map((l) => {
+      try {
+        return records.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    });
+  const out: AuditsOfTransaction = new Map();
+  for (let i = 0; i < parsed.length; i++) {
+    const log = parsed[i];
+    if (log?.name !== "AccessRequestAudited") continue;
+    const count = Number(log.args.records);
+    const leaves: string[] = [];
+    for (let j = i + 1; j < parsed.length && leaves.length < count; j++) {
+      if (parsed[j]?.name !== "RecordAccessed") break;
+      leaves.push(String(parsed[j]!.args.leaf).toLowerCase());
+    }
+    if (leaves.length !== count) continue;
+    const key = `${String(log.args.requester).toLowerCase()}:${BigInt(log.args.nonce)}`;
+    out.set(key, { requestHash: String(log.args.requestHash).toLowerCase(), leaves });
+  }
+  return out;
 }
 
 /**
@@ -330,27 +364,12 @@ export class Auditor {
  */
 export function auditedLeaves(
   records: Pick<RecordRegistry, "interface" | "target">,
-  logs: readonly Log[],
+  logs: readonly Log[] | AuditsOfTransaction,
   request: Pick<AccessRequest, "requester" | "nonce" | "requestHash">,
 ): string[] | undefined {
-  const address = String(records.target).toLowerCase();
-  const ours = logs.filter((l) => l.address.toLowerCase() === address);
-  for (let i = 0; i < ours.length; i++) {
-    const parsed = records.interface.parseLog(ours[i]!);
-    if (parsed?.name !== "AccessRequestAudited") continue;
-    if (String(parsed.args.requester).toLowerCase() !== request.requester.toLowerCase()) continue;
-    if (BigInt(parsed.args.nonce) !== request.nonce) continue;
-    if (String(parsed.args.requestHash).toLowerCase() !== request.requestHash.toLowerCase()) continue;
-    const count = Number(parsed.args.records);
-    const leaves: string[] = [];
-    for (let j = i + 1; j < ours.length && leaves.length < count; j++) {
-      const next = records.interface.parseLog(ours[j]!);
-      if (next?.name !== "RecordAccessed") break;
-      leaves.push(String(next.args.leaf).toLowerCase());
-    }
-    return leaves.length === count ? leaves : undefined;
-  }
-  return undefined;
+  const audits = logs instanceof Map ? logs : auditsIn(records, logs);
+  const found = audits.get(`${request.requester.toLowerCase()}:${request.nonce}`);
+  return found !== undefined && found.requestHash === request.requestHash.toLowerCase() ? found.leaves : undefined;
 }
 
 function readArgOf(r: ReadArg) {

@@ -3,13 +3,7 @@ import { randomBytes } from "node:crypto";
 import { hexlify, type TypedDataDomain } from "ethers";
 
 import { MedChainError } from "../../chain/errors.js";
-import {
-  accessRequestDigest,
-  NonceSource,
-  requestHashOf,
-  signAccessRequest,
-  type AccessRequest,
-} from "../access-request.js";
+import { NonceSource, requestHashOf, signAccessRequest, type AccessRequest } from "../access-request.js";
 import type { ConsentFile } from "../consent-file.js";
 import type { TypedSigner } from "../consent.js";
 import type { OperationOutcome } from "./outcome.js";
@@ -54,7 +48,6 @@ export interface SignedRequest {
   url: string;
   headers: Record<string, string>;
   request: AccessRequest;
-  digest: string;
 }
 
 /** What the gateway answered. */
@@ -125,7 +118,6 @@ export class GatewayClient {
         [CONSENT_HEADER]: consentHeader(this.options.consent),
       },
       request,
-      digest: accessRequestDigest(this.options.domain, request),
     };
   }
 

@@ -66,12 +66,18 @@ const CUSTODIAN_KINDS = 0b11; // Hospital | Laboratory (MemberKinds on chain)
  */
 export function chainClock(provider: Provider, maxAgeMs: number): () => Promise<bigint> {
   let cached: { at: number; timestamp: bigint } | undefined;
+  let asking: Promise<void> | undefined;
+  const refresh = () =>
+    (asking ??= provider
+      .getBlock("latest")
+      .then((block) => {
+        cached = { at: Date.now(), timestamp: BigInt(block?.timestamp ?? 0) };
+      })
+      .finally(() => (asking = undefined)));
   return async () => {
-    if (cached === undefined || Date.now() - cached.at > maxAgeMs) {
-      const block = await provider.getBlock("latest");
-      cached = { at: Date.now(), timestamp: BigInt(block?.timestamp ?? 0) };
-    }
-    const chain = cached.timestamp + BigInt(Math.floor((Date.now() - cached.at) / 1000));
+    // One question to the node at a time, however many requests arrive meanwhile.
+    if (cached === undefined || Date.now() - cached.at > maxAgeMs) await refresh();
+    const chain = cached!.timestamp + BigInt(Math.floor((Date.now() - cached!.at) / 1000));
     const wall = BigInt(Math.floor(Date.now() / 1000));
     return chain > wall ? chain : wall;
   };
