@@ -1,5 +1,9 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
+
+import { serve, type ServerType } from "@hono/node-server";
+import { Hono } from "hono";
 
 import { expect } from "chai";
 import { network } from "hardhat";
@@ -340,6 +344,105 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
         "MethodNotAllowed",
         before,
       );
+    });
+  });
+
+  describe("records from a FHIR server", function () {
+    /** A small FHIR server over the export's files (`GET /fhir/<Type>/<id>`), with overrides by reference. */
+    async function fhirServer(w: World, changed: Record<string, unknown> = {}) {
+      const files = new Map<string, string>();
+      for (const f of await readdir(w.dir)) {
+        const resource = JSON.parse(await readFile(path.join(w.dir, f), "utf8")) as {
+          resourceType: string;
+          id: string;
+        };
+        files.set(
+          `${resource.resourceType}/${resource.id}`,
+          JSON.stringify(changed[`${resource.resourceType}/${resource.id}`] ?? resource),
+        );
+      }
+      const app = new Hono();
+      app.get("/fhir/:type/:id", (c) => {
+        const body = files.get(`${c.req.param("type")}/${c.req.param("id")}`);
+        return body === undefined
+          ? c.json({ resourceType: "OperationOutcome" }, 404)
+          : c.body(body, 200, { "content-type": "application/fhir+json" });
+      });
+      const server = await new Promise<ServerType>((resolve) => {
+        const srv = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(srv));
+      });
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+      return { base, close: () => new Promise<void>((r) => server.close(() => r())) };
+    }
+
+    it("serves what the FHIR server holds as anchored, and leaves out a resource it changed since", async function () {
+      const w = await world();
+      const potassium = JSON.parse(await readFile(path.join(w.dir, "obs-demo-potassium.json"), "utf8"));
+      const fhir = await fhirServer(w, {
+        "Observation/obs-demo-potassium": { ...potassium, valueQuantity: { ...potassium.valueQuantity, value: 5.9 } },
+      });
+      const lines: string[] = [];
+      const gateway = await startGateway({
+        records: w.records.connect(w.hospitalA),
+        source: { fhirBase: fhir.base, proofs: w.proofs },
+        stateDir: path.join(w.state, "fhir"),
+        log: (line) => lines.push(line),
+      });
+      try {
+        const client = new GatewayClient({
+          gateway: gateway.url,
+          consent: w.consent,
+          signer: w.hospitalB,
+          domain: w.domain,
+          retries: 0,
+        });
+        const answer = await client.search();
+        const ids = (answer.body.entry as Array<{ resource: { id: string } }>).map((e) => e.resource.id).sort();
+        expect(ids).to.deep.equal(["dr-demo-chest-xray", "enc-demo-0002", "obs-demo-creatinine"]);
+        expect(lines.join("\n")).to.include("the FHIR server's copy is not what was anchored");
+        const read = await ask(client, "Observation/obs-demo-potassium");
+        expect(read.status).to.equal(404);
+        expect(read.text).to.not.include("5.9");
+      } finally {
+        await gateway.close();
+        await fhir.close();
+      }
+    });
+
+    it("answers 502 and serves nothing when the FHIR server does not answer", async function () {
+      const w = await world();
+      const fhir = await fhirServer(w);
+      const gateway = await startGateway({
+        records: w.records.connect(w.hospitalA),
+        source: { fhirBase: fhir.base, proofs: w.proofs },
+        stateDir: path.join(w.state, "fhir-down"),
+      });
+      await fhir.close();
+      try {
+        const client = new GatewayClient({
+          gateway: gateway.url,
+          consent: w.consent,
+          signer: w.hospitalB,
+          domain: w.domain,
+          retries: 0,
+        });
+        const before = await accessCount(w);
+        await expectRefusal(w, await ask(client, ""), 502, "SourceUnavailable", before);
+      } finally {
+        await gateway.close();
+      }
+    });
+
+    it("refuses to start without the proof index that says which resource each proof is for", async function () {
+      const w = await world();
+      const message = await startGateway({
+        records: w.records.connect(w.hospitalA),
+        source: { fhirBase: "http://127.0.0.1:9/fhir", proofs: path.join(w.state, "empty") },
+      }).then(
+        () => "started",
+        (err: Error) => err.message,
+      );
+      expect(message).to.include("index.json");
     });
   });
 
