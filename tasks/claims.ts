@@ -79,7 +79,7 @@ export const claimsTasks = [
       opt("fhir", "FHIR Claim JSON file"),
       plan,
       secret,
-      opt("record", "Record proof JSON ({commitment, batchId, proof})"),
+      opt("record", "The documenting record's proof file (its billing documentation leaf)"),
       opt("replaces", "Claim id this one corrects"),
     ],
     () => import("./claims/submit.js"),
@@ -93,14 +93,25 @@ export const claimsTasks = [
   claimsTask(
     "appeal",
     "Provider: appeal a denial; insurer: --decision overturn | uphold",
-    [claimId, opt("decision", "overturn | uphold (insurer)"), opt("reason", "CARC code when upholding")],
+    [
+      claimId,
+      opt("decision", "overturn | uphold (insurer)"),
+      opt("reason", "CARC code when upholding"),
+      opt("record", "Overturn: the documenting record's proof file (default: the one the claim cited)"),
+    ],
     () => import("./claims/appeal.js"),
   ),
   claimsTask(
     "escalate",
-    "Provider: escalate a claim the insurer did not review in time (prompt pay)",
+    "Provider: escalate a claim the insurer did not decide or settle in time (prompt pay)",
     [claimId],
     () => import("./claims/escalate.js"),
+  ),
+  claimsTask(
+    "void",
+    "Provider: void a claim in review, approved (while nothing was decided after it) or rejected",
+    [claimId],
+    () => import("./claims/void.js"),
   ),
   claimsTask(
     "fund",

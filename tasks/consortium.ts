@@ -36,14 +36,15 @@ export const consortiumTasks = [
     .build(),
   task(
     ["consortium", "propose"],
-    "Governor: propose a change (SetKinds, Suspend, Reinstate, Revoke, AddGovernor, RemoveGovernor, SetThreshold, SetCertifier, Unpause)",
+    "Governor: propose a change (SetKinds, Suspend, Reinstate, Revoke, AddGovernor, RemoveGovernor, SetThreshold, SetCertifier, Unpause, Pause, SetCertification)",
   )
     .addOption(opt("action", "What to do"))
     .addOption(opt("member", "Target member: id (0x…) or registration code"))
     .addOption(opt("account", "Governor to add/remove, or the new certifier"))
     .addOption(opt("kinds", "New kinds for SetKinds"))
     .addOption(opt("threshold", "New vote threshold for SetThreshold"))
-    .addOption(opt("module", "Module to unpause: records, provenance or claims"))
+    .addOption(opt("module", "Module to pause or unpause: records, provenance or claims"))
+    .addOption(opt("until", "New certification expiry for SetCertification: YYYY-MM-DD or unix seconds"))
     .addOption(registry)
     .addOption(from)
     .setAction(() => import("./consortium/propose.js"))
@@ -67,14 +68,20 @@ export const consortiumTasks = [
     .addOption(from)
     .setAction(() => import("./consortium/account.js"))
     .build(),
-  task(["consortium", "emergency"], "Certifier: suspend a member at once; governor: pause a module at once")
+  task(
+    ["consortium", "emergency"],
+    "Certifier: suspend a member at once; governor: pause a module for one voting period (a Pause vote holds it)",
+  )
     .addOption(opt("suspend", "Member to suspend: id (0x…) or registration code"))
     .addOption(opt("pause", "Module to pause: records, provenance or claims"))
     .addOption(registry)
     .addOption(from)
     .setAction(() => import("./consortium/emergency.js"))
     .build(),
-  task(["consortium", "renew"], "Certifier: renew a member's certification")
+  task(
+    ["consortium", "renew"],
+    "Certifier: extend a running certification (at most 3 years ahead; anything else: propose SetCertification)",
+  )
     .addOption(opt("member", "Member: id (0x…) or registration code"))
     .addOption(opt("until", "New expiry: YYYY-MM-DD or unix seconds"))
     .addOption(registry)

@@ -2,6 +2,7 @@ import type { TaskDefinition } from "hardhat/types/tasks";
 
 import { claimsTasks } from "./claims.js";
 import { consortiumTasks } from "./consortium.js";
+import { genomicsTasks } from "./genomics.js";
 import { provenanceTasks } from "./provenance.js";
 import { recordsTasks } from "./records.js";
 
@@ -11,4 +12,5 @@ export const medchainTasks: TaskDefinition[] = [
   ...recordsTasks,
   ...provenanceTasks,
   ...claimsTasks,
+  ...genomicsTasks,
 ];

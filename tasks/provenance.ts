@@ -23,7 +23,19 @@ const itemArgument = {
 /** `npx hardhat provenance <command>`: drug provenance for manufacturers, distributors, pharmacies, patients. */
 export const provenanceTasks = [
   emptyTask("provenance", "Drug provenance: products, lots, containers, custody, dispense, verify").build(),
-  task(["provenance", "register-product"], "Register a GTIN-14 your manufacturer makes")
+  task(
+    ["provenance", "prefix"],
+    "Governor: propose a GS1 company prefix change by vote (--assign or --transfer with --member, or --revoke)",
+  )
+    .addOption({ name: "assign", description: "company prefix to assign (4-12 digits)", defaultValue: "" })
+    .addOption({ name: "transfer", description: "company prefix to move to another member", defaultValue: "" })
+    .addOption({ name: "revoke", description: "company prefix to take away", defaultValue: "" })
+    .addOption({ name: "member", description: "the member to hold it: id or registration code", defaultValue: "" })
+    .addOption(provenanceOption)
+    .addOption(fromOption)
+    .setAction(() => import("./provenance/prefix.js"))
+    .build(),
+  task(["provenance", "register-product"], "Register a GTIN-14 under a company prefix your manufacturer holds")
     .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
     .addOption(provenanceOption)
     .addOption(fromOption)
@@ -73,7 +85,7 @@ export const provenanceTasks = [
     .addOption(fromOption)
     .setAction(() => import("./provenance/dispense.js"))
     .build(),
-  task(["provenance", "recall"], "Recall a lot (its manufacturer or a regulator)")
+  task(["provenance", "recall"], "Recall a lot (the holder of its product's prefix, or a regulator)")
     .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
     .addOption({ name: "lot", description: "lot number", defaultValue: "" })
     .addOption(provenanceOption)

@@ -7,36 +7,54 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
-import {IClaims} from "../interfaces/IClaims.sol";
+import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
+import {ISettlementVault} from "../interfaces/ISettlementVault.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
 
 /**
  * @title SettlementVault
- * @notice The claims engine's money: insurers pre-fund escrow in one ERC-20 token (set at
- * deployment); approving a claim reserves or credits its plan share; providers pull their credits.
+ * @notice The claims module's money, in one ERC-20 token set at deployment: insurers pre-fund escrow,
+ * the claims engine that deployed the vault reserves and credits it as claims are decided, providers
+ * pull their credits, and a revoked member's money leaves only by consortium vote. Its own contract
+ * so that no claims logic sits next to the tokens, and the engine stays small.
  * Invariant: token balance == sum of free escrow + sum of reserved escrow + sum of provider credits
  * (tokens with transfer fees or rebasing are not supported).
  */
-abstract contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, IClaims {
+contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
-    /// @notice The settlement token.
+    /// @inheritdoc ISettlementVault
     IERC20 public immutable token;
+    /// @inheritdoc ISettlementVault
+    address public immutable engine;
 
-    mapping(bytes32 insurer => Escrow escrow) internal _escrows;
-    mapping(bytes32 providerId => uint256 credit) internal _credits;
+    mapping(bytes32 insurer => Escrow escrow) private _escrows;
+    mapping(bytes32 providerId => uint256 credit) private _credits;
 
-    constructor(IERC20 settlementToken) {
-        if (address(settlementToken) == address(0)) revert ClaimsZeroAddress();
-        token = settlementToken;
+    /// @dev Only the engine moves escrow between members.
+    modifier onlyEngine() {
+        if (msg.sender != engine) revert ClaimsNotEngine(msg.sender);
+        _;
     }
 
     /**
-     * @notice Adds `amount` tokens (pulled from the caller, who must have approved the vault) to the
-     * caller insurer's free escrow. Caller: an active Insurer.
-     * @param amount token units
+     * @param registry the consortium registry
+     * @param settlementToken the ERC-20 claims are paid in
+     * @dev Deployed by the claims engine's constructor: the deployer is the engine.
      */
+    constructor(
+        IConsortiumRegistry registry,
+        IERC20 settlementToken
+    ) ConsortiumGuarded(registry, MemberKinds.MODULE_CLAIMS) {
+        if (address(settlementToken) == address(0)) revert ClaimsZeroAddress();
+        token = settlementToken;
+        engine = msg.sender;
+    }
+
+    // ---------------------------------------------------------------- members
+
+    /// @inheritdoc ISettlementVault
     function fund(uint256 amount) external nonReentrant {
         bytes32 insurer = _requireMemberWhenNotPaused(msg.sender, MemberKinds.INSURER);
         if (amount == 0) revert ClaimsZeroAmount();
@@ -45,11 +63,7 @@ abstract contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, IClaims
         token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /**
-     * @notice Returns `amount` of the caller insurer's free (unreserved) escrow to the caller.
-     * Caller: an active Insurer.
-     * @param amount token units
-     */
+    /// @inheritdoc ISettlementVault
     function withdrawEscrow(uint256 amount) external nonReentrant {
         bytes32 insurer = _requireMemberWhenNotPaused(msg.sender, MemberKinds.INSURER);
         if (amount == 0) revert ClaimsZeroAmount();
@@ -60,11 +74,7 @@ abstract contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, IClaims
         token.safeTransfer(msg.sender, amount);
     }
 
-    /**
-     * @notice Pays the caller provider's whole credit to the caller (pull payment).
-     * Caller: an active Hospital or Laboratory (any of the member's accounts).
-     * @return amount the tokens paid
-     */
+    /// @inheritdoc ISettlementVault
     function withdraw() external nonReentrant returns (uint256 amount) {
         bytes32 provider = _requireMemberWhenNotPaused(msg.sender, MemberKinds.HOSPITAL | MemberKinds.LABORATORY);
         amount = _credits[provider];
@@ -74,34 +84,29 @@ abstract contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, IClaims
         token.safeTransfer(msg.sender, amount);
     }
 
-    /**
-     * @notice An insurer's escrow.
-     * @param insurer the insurer member id
-     * @return the free and reserved amounts
-     */
-    function escrowOf(bytes32 insurer) external view returns (Escrow memory) {
-        return _escrows[insurer];
+    // ---------------------------------------------------------------- consortium vote
+
+    /// @inheritdoc ISettlementVault
+    function recoverFunds(
+        bytes32 memberId,
+        address to
+    ) external onlyConsortiumVote nonReentrant returns (uint256 amount) {
+        if (to == address(0)) revert ClaimsZeroAddress();
+        if (consortium.getMember(memberId).status != IConsortiumRegistry.MemberStatus.Revoked) {
+            revert ClaimsMemberNotRevoked(memberId);
+        }
+        amount = uint256(_escrows[memberId].free) + _credits[memberId];
+        if (amount == 0) revert ClaimsNothingToRecover(memberId);
+        _escrows[memberId].free = 0;
+        _credits[memberId] = 0;
+        emit FundsRecovered(memberId, to, amount, _currentProposal());
+        token.safeTransfer(to, amount);
     }
 
-    /**
-     * @notice A provider's withdrawable credit.
-     * @param providerId the provider member id
-     * @return the credit in token units
-     */
-    function creditOf(bytes32 providerId) external view returns (uint256) {
-        return _credits[providerId];
-    }
+    // ---------------------------------------------------------------- claims engine
 
-    /// @dev Moves `amount` from the insurer's free escrow to the provider's credit, or reverts.
-    function _payFromFree(bytes32 insurer, bytes32 provider, uint256 amount) internal {
-        Escrow storage escrow = _escrows[insurer];
-        if (escrow.free < amount) revert ClaimsInsufficientEscrow(insurer, escrow.free, amount);
-        escrow.free -= uint128(amount);
-        _credits[provider] += amount;
-    }
-
-    /// @dev Moves `amount` from free to reserved if the escrow covers it; returns whether it did.
-    function _tryReserve(bytes32 insurer, uint256 amount) internal returns (bool) {
+    /// @inheritdoc ISettlementVault
+    function tryReserve(bytes32 insurer, uint256 amount) external onlyEngine returns (bool) {
         Escrow storage escrow = _escrows[insurer];
         uint128 free = escrow.free;
         if (free < amount) return false;
@@ -110,10 +115,36 @@ abstract contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, IClaims
         return true;
     }
 
-    /// @dev Returns reserved `amount` to free escrow.
-    function _release(bytes32 insurer, uint256 amount) internal {
+    /// @inheritdoc ISettlementVault
+    function release(bytes32 insurer, uint256 amount) external onlyEngine {
         Escrow storage escrow = _escrows[insurer];
-        escrow.reserved -= uint128(amount);
+        escrow.reserved -= amount.toUint128();
         escrow.free += uint128(amount);
+    }
+
+    /// @inheritdoc ISettlementVault
+    function payFromFree(bytes32 insurer, bytes32 provider, uint256 amount) external onlyEngine {
+        Escrow storage escrow = _escrows[insurer];
+        if (escrow.free < amount) revert ClaimsInsufficientEscrow(insurer, escrow.free, amount);
+        escrow.free -= uint128(amount);
+        _credits[provider] += amount;
+    }
+
+    /// @inheritdoc ISettlementVault
+    function payFromReserved(bytes32 insurer, bytes32 provider, uint256 amount) external onlyEngine {
+        _escrows[insurer].reserved -= amount.toUint128();
+        _credits[provider] += amount;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ISettlementVault
+    function escrowOf(bytes32 insurer) external view returns (Escrow memory) {
+        return _escrows[insurer];
+    }
+
+    /// @inheritdoc ISettlementVault
+    function creditOf(bytes32 providerId) external view returns (uint256) {
+        return _credits[providerId];
     }
 }

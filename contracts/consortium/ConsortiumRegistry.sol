@@ -14,9 +14,14 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * - The certifier (the central node) certifies an applicant; the admission takes effect only after
  *   `threshold` governors vote for it and someone executes the proposal before it expires.
  * - Governors vote on every other change: kinds, suspension, reinstatement, revocation, the governor
- *   set, the threshold, the certifier, and lifting a module's pause.
- * - In an emergency the certifier alone suspends a member, and any governor alone pauses a module;
- *   undoing either takes a vote.
+ *   set, the threshold, the certifier, certification changes beyond renewal, and pausing or lifting
+ *   a module's pause.
+ * - In an emergency the certifier alone suspends a member, and any governor alone pauses a module.
+ *   No single key holds the consortium hostage: a governor's emergency pause lapses after one voting
+ *   period unless a Pause vote confirms it, and that governor may not pause the module again until a
+ *   further voting period has passed; after a Reinstate vote the certifier may not suspend the member
+ *   alone for a voting period; the certifier alone only extends a running certification, by at most
+ *   `MAX_RENEWAL` ahead. Undoing an emergency step takes a vote.
  * - A member rotates its own operating accounts without a vote, but never removes its last one. A
  *   removed account is retired: it can never operate for any member again.
  * - Certification lapses at `certifiedUntil`: from that instant the member is inactive everywhere,
@@ -30,6 +35,20 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @notice The longest voting period a registry accepts: a longer one could overflow expiry times.
     uint64 public constant MAX_VOTING_PERIOD = 365 days;
+    /// @notice How far ahead of now the certifier alone may extend a certification (a longer one, a
+    /// shorter one or reviving a lapsed one takes a SetCertification vote).
+    uint64 public constant MAX_RENEWAL = 3 * 365 days;
+    /// @dev `pausedUntil` of a module a Pause vote holds paused until an Unpause vote.
+    uint64 private constant HELD = type(uint64).max;
+    /// @dev For each member action, the member statuses it accepts (a Governor-style allowed-state
+    /// bitmap): four bits per ProposalAction (at `action * 4`), bit `s` set when status `s` is allowed.
+    /// SetKinds, Revoke and SetCertification: Active or Suspended; Suspend: Active; Reinstate: Suspended.
+    uint256 private constant MEMBER_ACTION_STATUSES =
+        (0x6 << (uint256(ProposalAction.SetKinds) * 4)) |
+            (0x2 << (uint256(ProposalAction.Suspend) * 4)) |
+            (0x4 << (uint256(ProposalAction.Reinstate) * 4)) |
+            (0x6 << (uint256(ProposalAction.Revoke) * 4)) |
+            (0x6 << (uint256(ProposalAction.SetCertification) * 4));
 
     /// @notice How long a proposal stays open for votes and execution, in seconds.
     uint64 public immutable votingPeriod;
@@ -53,7 +72,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @dev Incremented each time an account becomes a governor: a vote counts only in the term it was cast.
     mapping(address governor => uint32 term) private _governorTerm;
     mapping(uint256 proposalId => mapping(address governor => uint32 term)) private _voteTerm;
-    mapping(bytes32 moduleId => bool paused) private _paused;
+    /// @dev Until when each module is paused: an emergency pause's lapse, or `HELD` after a Pause vote.
+    mapping(bytes32 moduleId => uint64 until) private _pausedUntil;
+    /// @dev A governor's next emergency pause of a module: one voting period after its last one lapses.
+    mapping(bytes32 moduleId => mapping(address governor => uint64 allowedFrom)) private _pauseAllowedFrom;
+    /// @dev The certifier's next emergency suspension of a member: one voting period after a Reinstate.
+    mapping(bytes32 memberId => uint64 allowedFrom) private _suspendAllowedFrom;
     /// @dev The calldata of governed-call proposals (the module address is the proposal's target).
     mapping(uint256 proposalId => bytes data) private _callData;
     /// @dev The proposal whose governed call is running (transient: zero outside `execute`).
@@ -91,13 +115,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         emit ThresholdChanged(0, initialThreshold);
     }
 
+    // The checks live in functions so that each modifier expands to one call (smaller bytecode).
     modifier onlyCertifier() {
-        if (msg.sender != certifier) revert ConsortiumNotCertifier(msg.sender);
+        _checkCertifier();
         _;
     }
 
     modifier onlyGovernor() {
-        if (!_governors.contains(msg.sender)) revert ConsortiumNotGovernor(msg.sender);
+        _checkGovernor();
         _;
     }
 
@@ -125,26 +150,35 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /**
-     * @notice Extend (or shorten) an existing member's certification.
-     * @param memberId the member
-     * @param certifiedUntil the new expiry, in the future
+     * @notice Extend a member's running certification. The certifier alone only extends: the
+     * certification must not have lapsed, and the new expiry must be later than the current one and
+     * at most `MAX_RENEWAL` from now. Anything else (shortening, reviving a lapsed certification, a
+     * longer term) takes a SetCertification vote.
+     * @param memberId the member (not revoked)
+     * @param certifiedUntil the new expiry
      */
     function renewCertification(bytes32 memberId, uint64 certifiedUntil) external onlyCertifier {
         Member storage member = _existingMember(memberId);
         if (member.status == MemberStatus.Revoked) revert ConsortiumInvalidStatus(memberId, member.status);
-        if (certifiedUntil <= block.timestamp) revert ConsortiumInvalidExpiry(certifiedUntil, uint64(block.timestamp));
         uint64 old = member.certifiedUntil;
+        uint64 latest = uint64(block.timestamp) + MAX_RENEWAL;
+        if (old <= block.timestamp || certifiedUntil <= old || certifiedUntil > latest) {
+            revert ConsortiumRenewalNeedsVote(memberId, old, certifiedUntil, latest);
+        }
         member.certifiedUntil = certifiedUntil;
         emit CertificationRenewed(memberId, old, certifiedUntil);
     }
 
     /**
-     * @notice Suspend an active member at once, without a vote. Only a governors' vote reinstates it.
+     * @notice Suspend an active member at once, without a vote. Only a governors' vote reinstates it,
+     * and for one voting period after a Reinstate the certifier may not suspend that member alone.
      * @param memberId the member to suspend
      */
     function emergencySuspend(bytes32 memberId) external onlyCertifier {
         Member storage member = _existingMember(memberId);
         if (member.status != MemberStatus.Active) revert ConsortiumInvalidStatus(memberId, member.status);
+        uint64 allowedFrom = _suspendAllowedFrom[memberId];
+        if (block.timestamp < allowedFrom) revert ConsortiumSuspensionCoolingDown(memberId, allowedFrom);
         member.status = MemberStatus.Suspended;
         emit MemberSuspended(memberId, true, msg.sender);
     }
@@ -154,10 +188,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /**
      * @notice Propose a governance change. Admissions go through `certify` instead.
      * @param action what to do
-     * @param target member id (member actions) or module id (Unpause)
+     * @param target member id (member actions) or module id (Pause, Unpause)
      * @param account governor to add/remove or new certifier
      * @param kinds new kinds (SetKinds)
-     * @param value new threshold (SetThreshold)
+     * @param value new threshold (SetThreshold) or certification expiry (SetCertification)
      * @return proposalId the new proposal's id
      */
     function propose(
@@ -213,13 +247,21 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /**
-     * @notice Pause a module at once in an emergency. Lifting the pause takes a vote (Unpause).
+     * @notice Pause a module at once in an emergency. The pause lapses after one voting period unless
+     * the governors confirm it (a Pause vote holds it until an Unpause vote); an Unpause vote lifts it
+     * earlier. The same governor may pause that module again only one voting period after this pause
+     * lapses, so the others always have a voting period to vote it out of the governor set.
      * @param module the module id (see MemberKinds.MODULE_*)
      */
     function pauseModule(bytes32 module) external onlyGovernor {
-        if (_paused[module]) revert ConsortiumModuleAlreadyPaused(module);
-        _paused[module] = true;
-        emit ModulePaused(module, msg.sender);
+        if (block.timestamp < _pausedUntil[module]) revert ConsortiumModuleAlreadyPaused(module);
+        uint64 allowedFrom = _pauseAllowedFrom[module][msg.sender];
+        if (block.timestamp < allowedFrom) revert ConsortiumPauseCoolingDown(module, msg.sender, allowedFrom);
+        uint64 lapsesAt = uint64(block.timestamp) + votingPeriod;
+        _pausedUntil[module] = lapsesAt;
+        // Lifted early or not, the next pause by this governor waits a voting period after this one's end.
+        _pauseAllowedFrom[module][msg.sender] = lapsesAt + votingPeriod;
+        emit ModulePaused(module, msg.sender, lapsesAt);
     }
 
     // ================================================================ key rotation
@@ -272,13 +314,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     ) external view returns (bytes32 memberId, bool active, bool paused) {
         memberId = _memberOfAccount[account];
         active = memberId != bytes32(0) && _isActive(memberId, kindMask);
-        paused = _paused[module];
-    }
-
-    /// @inheritdoc IConsortiumRegistry
-    function isActiveMember(address account, MemberKind kind) external view returns (bool) {
-        bytes32 memberId = _memberOfAccount[account];
-        return memberId != bytes32(0) && _isActive(memberId, MemberKinds.bit(kind));
+        paused = block.timestamp < _pausedUntil[module];
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -293,7 +329,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @inheritdoc IConsortiumRegistry
     function isPaused(bytes32 module) external view returns (bool) {
-        return _paused[module];
+        return block.timestamp < _pausedUntil[module];
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function pausedUntil(bytes32 module) external view returns (uint64) {
+        return _pausedUntil[module];
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -325,11 +366,6 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     /// @notice Every member id ever admitted, in admission order.
     function memberIds() external view returns (bytes32[] memory) {
         return _memberIds.values();
-    }
-
-    /// @notice The number of members ever admitted.
-    function memberCount() external view returns (uint256) {
-        return _memberIds.length();
     }
 
     /// @notice The governors.
@@ -404,17 +440,17 @@ contract ConsortiumRegistry is IConsortiumRegistry {
      * proposals that can run) and again at execution (state may change while votes come in).
      */
     function _validate(ProposalAction action, bytes32 target, address account, uint8 kinds, uint64 value) private view {
-        if (action == ProposalAction.Admit) {
+        uint256 allowed = (MEMBER_ACTION_STATUSES >> (uint256(action) * 4)) & 0xf;
+        if (allowed != 0) {
+            // A member action: the member's status must be one the action accepts.
+            MemberStatus status = _existingMember(target).status;
+            if (allowed & (1 << uint256(status)) == 0) revert ConsortiumInvalidStatus(target, status);
+            if (action == ProposalAction.SetKinds) _checkKinds(kinds);
+            if (action == ProposalAction.SetCertification && value <= block.timestamp) {
+                revert ConsortiumInvalidExpiry(value, uint64(block.timestamp));
+            }
+        } else if (action == ProposalAction.Admit) {
             _checkNewMember(target, kinds, account, value);
-        } else if (action == ProposalAction.SetKinds) {
-            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
-            _checkKinds(kinds);
-        } else if (action == ProposalAction.Suspend) {
-            _requireStatus(target, _existingMember(target).status == MemberStatus.Active);
-        } else if (action == ProposalAction.Reinstate) {
-            _requireStatus(target, _existingMember(target).status == MemberStatus.Suspended);
-        } else if (action == ProposalAction.Revoke) {
-            _requireStatus(target, _existingMember(target).status != MemberStatus.Revoked);
         } else if (action == ProposalAction.AddGovernor) {
             if (account == address(0)) revert ConsortiumZeroAddress();
             if (_governors.contains(account)) revert ConsortiumAlreadyGovernor(account);
@@ -429,7 +465,9 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         } else if (action == ProposalAction.SetCertifier) {
             if (account == address(0)) revert ConsortiumZeroAddress();
         } else if (action == ProposalAction.Unpause) {
-            if (!_paused[target]) revert ConsortiumModuleNotPaused(target);
+            if (block.timestamp >= _pausedUntil[target]) revert ConsortiumModuleNotPaused(target);
+        } else if (action == ProposalAction.Pause) {
+            if (_pausedUntil[target] == HELD) revert ConsortiumModuleAlreadyPaused(target);
         } else {
             // ProposalAction.Call: `value` is the calldata's length
             address module = address(uint160(uint256(target)));
@@ -439,8 +477,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         }
     }
 
-    function _requireStatus(bytes32 memberId, bool allowed) private view {
-        if (!allowed) revert ConsortiumInvalidStatus(memberId, _members[memberId].status);
+    function _checkCertifier() private view {
+        if (msg.sender != certifier) revert ConsortiumNotCertifier(msg.sender);
+    }
+
+    function _checkGovernor() private view {
+        if (!_governors.contains(msg.sender)) revert ConsortiumNotGovernor(msg.sender);
     }
 
     /// @dev Applies a proposal already checked by `_validate`.
@@ -467,6 +509,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             emit MemberSuspended(p.target, false, msg.sender);
         } else if (action == ProposalAction.Reinstate) {
             _members[p.target].status = MemberStatus.Active;
+            _suspendAllowedFrom[p.target] = uint64(block.timestamp) + votingPeriod;
             emit MemberReinstated(p.target);
         } else if (action == ProposalAction.Revoke) {
             _members[p.target].status = MemberStatus.Revoked;
@@ -487,10 +530,18 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             certifier = p.account;
             emit CertifierChanged(old, p.account);
         } else if (action == ProposalAction.Unpause) {
-            _paused[p.target] = false;
+            delete _pausedUntil[p.target];
             emit ModuleUnpaused(p.target);
-        } else {
+        } else if (action == ProposalAction.Call) {
             _callModule(proposalId, p);
+        } else if (action == ProposalAction.Pause) {
+            _pausedUntil[p.target] = HELD;
+            emit ModulePauseConfirmed(p.target);
+        } else {
+            Member storage member = _members[p.target];
+            uint64 old = member.certifiedUntil;
+            member.certifiedUntil = p.value;
+            emit CertificationSet(p.target, old, p.value);
         }
     }
 

@@ -42,8 +42,10 @@ interface IConsortiumRegistry {
         RemoveGovernor, // remove `account` from the governors
         SetThreshold, // set the number of votes needed to `value`
         SetCertifier, // hand the certifier role to `account`
-        Unpause, // lift the emergency pause of module `target`
-        Call // call module `target` (an address in the low 20 bytes) with the proposal's calldata
+        Unpause, // lift the pause of module `target` (an emergency pause or one held by a Pause vote)
+        Call, // call module `target` (an address in the low 20 bytes) with the proposal's calldata
+        Pause, // pause module `target` until an Unpause vote (confirms a governor's emergency pause)
+        SetCertification // set member `target`'s certification expiry to `value` (beyond the certifier's renewal)
     }
 
     /// @notice An institution in the consortium.
@@ -58,10 +60,10 @@ interface IConsortiumRegistry {
     /// @notice A governance proposal awaiting votes.
     struct Proposal {
         ProposalAction action; // what executing it does
-        bytes32 target; // member id (member actions) or module id (Unpause)
+        bytes32 target; // member id (member actions), module id (Pause, Unpause) or module address (Call)
         address account; // initial account (Admit), governor (Add/RemoveGovernor) or new certifier
         uint8 kinds; // kinds for Admit and SetKinds
-        uint64 value; // certification expiry (Admit) or new threshold (SetThreshold)
+        uint64 value; // certification expiry (Admit, SetCertification) or new threshold (SetThreshold)
         bytes32 metadata; // metadata commitment for Admit
         address proposer; // who created it
         uint64 expiresAt; // votes and execution are refused from this instant on
@@ -126,6 +128,15 @@ interface IConsortiumRegistry {
     error ConsortiumInvalidCall(address module, uint256 dataLength);
     /// @dev Governed calls are proposed through `proposeCall` only.
     error ConsortiumCallThroughProposeCall();
+    /// @dev This governor's last emergency pause of this module was less than a voting period ago (after
+    /// it lapsed or was lifted): the other governors have that long to vote on it first.
+    error ConsortiumPauseCoolingDown(bytes32 moduleId, address governor, uint64 allowedFrom);
+    /// @dev The governors reinstated this member less than a voting period ago: the certifier may not
+    /// suspend it again alone before `allowedFrom` (a Suspend vote may).
+    error ConsortiumSuspensionCoolingDown(bytes32 memberId, uint64 allowedFrom);
+    /// @dev The certifier alone only extends a certification that has not lapsed, to at most `latest`;
+    /// shortening it, reviving a lapsed one or going further takes a SetCertification vote.
+    error ConsortiumRenewalNeedsVote(bytes32 memberId, uint64 certifiedUntil, uint64 requested, uint64 latest);
 
     // ---------------------------------------------------------------- events
 
@@ -173,6 +184,8 @@ interface IConsortiumRegistry {
     event MemberRevoked(bytes32 indexed memberId);
     /// @dev The certifier renewed a member's certification.
     event CertificationRenewed(bytes32 indexed memberId, uint64 oldExpiry, uint64 newExpiry);
+    /// @dev The governors set a member's certification expiry by vote (SetCertification).
+    event CertificationSet(bytes32 indexed memberId, uint64 oldExpiry, uint64 newExpiry);
     /// @dev A member added an operating account.
     event AccountAdded(bytes32 indexed memberId, address indexed account);
     /// @dev A member removed an operating account; it has no rights from this block on, forever.
@@ -185,8 +198,10 @@ interface IConsortiumRegistry {
     event ThresholdChanged(uint256 oldThreshold, uint256 newThreshold);
     /// @dev The certifier role moved to another account.
     event CertifierChanged(address indexed oldCertifier, address indexed newCertifier);
-    /// @dev A governor paused a module in an emergency.
-    event ModulePaused(bytes32 indexed moduleId, address indexed by);
+    /// @dev A governor paused a module in an emergency; the pause lapses at `lapsesAt` unless confirmed.
+    event ModulePaused(bytes32 indexed moduleId, address indexed by, uint64 lapsesAt);
+    /// @dev The governors paused a module by vote (Pause): it stays paused until an Unpause vote.
+    event ModulePauseConfirmed(bytes32 indexed moduleId);
     /// @dev The governors lifted a module's pause by vote.
     event ModuleUnpaused(bytes32 indexed moduleId);
 
@@ -205,7 +220,7 @@ interface IConsortiumRegistry {
      * cost of a single cross-contract call.
      * @return memberId the member `account` operates for (zero if none)
      * @return active true if that member is active, certified now, and has one of the kinds in `kindMask`
-     * @return paused true if module `moduleId` is under an emergency pause
+     * @return paused true if module `moduleId` is paused now (see `isPaused`)
      */
     function authorize(
         address account,
@@ -213,16 +228,16 @@ interface IConsortiumRegistry {
         bytes32 moduleId
     ) external view returns (bytes32 memberId, bool active, bool paused);
 
-    /// @notice Whether `account` operates for an active member of kind `kind`.
-    function isActiveMember(address account, MemberKind kind) external view returns (bool);
-
     /// @notice Whether member `memberId` is active, certified now, and has one of the kinds in `kindMask`.
     function isActiveMemberId(bytes32 memberId, uint8 kindMask) external view returns (bool);
 
     /// @notice The member an account operates for (zero if none).
     function memberOf(address account) external view returns (bytes32 memberId);
 
-    /// @notice Whether module `moduleId` is under an emergency pause.
+    /// @notice A member's record (status `None` if unknown).
+    function getMember(bytes32 memberId) external view returns (Member memory);
+
+    /// @notice Whether module `moduleId` is paused now (an emergency pause not yet lapsed, or a Pause vote).
     function isPaused(bytes32 moduleId) external view returns (bool);
 
     /**
@@ -230,6 +245,13 @@ interface IConsortiumRegistry {
      * reads it inside a function restricted to consortium votes, to name the vote in its event.
      */
     function executingProposal() external view returns (uint256 proposalId);
+
+    /**
+     * @notice Until when module `moduleId` is paused: the instant a governor's emergency pause lapses,
+     * or `type(uint64).max` while a Pause vote holds it (until an Unpause vote). Zero or a past
+     * instant: not paused.
+     */
+    function pausedUntil(bytes32 moduleId) external view returns (uint64);
 
     // ---------------------------------------------------------------- governed calls
 

@@ -1,63 +1,36 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IProductRegistry} from "./IProductRegistry.sol";
+import {IProvenanceTypes} from "./IProvenanceTypes.sol";
+
 /**
  * @title IDrugProvenance
- * @notice Drug provenance for a healthcare consortium: GS1 products (GTIN-14), lots with one Merkle
- * root over their packs, containers (SSCC-18) with one Merkle root over their children, custody moved
- * only by a matching ship and receive, dispense at the point of care with clone alerts, recalls and
- * scan-to-verify verdicts.
+ * @notice Drug custody for a healthcare consortium: containers (SSCC-18) with one Merkle root over
+ * their children, custody moved only by its current holder (a matching ship and receive), dispense
+ * at the point of care with clone alerts, and scan-to-verify verdicts. Products, lots and GS1 company
+ * prefixes are the `ProductRegistry`'s (created by `DrugProvenance`, see `products`). The whole
+ * external API of `DrugProvenance`.
  *
  * Identifiers:
  * - a pack is `packId = keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))))`
  *   where `code` is the pack's hidden scratch-off code: serials cannot be enumerated from chain data
  *   and a copied outer label alone does not verify;
- * - a lot is `lotId = keccak256(abi.encode(gtin, lotNumber))`;
+ * - a lot is `lotId = keccak256(abi.encode(gtin, lotNumber))` (see `IProductRegistry`);
  * - a container is `bytes32(uint256(sscc))`.
- * Merkle leaves are OpenZeppelin StandardMerkleTree leaves of one `bytes32` (the child's id).
+ * Merkle leaves are `MerkleLeaf.ofBytes32(childId)` (OpenZeppelin StandardMerkleTree, one `bytes32`).
+ *
+ * Places (see `SupplyGraph`): an item is held on its own, lies in an opened container (with whoever
+ * opened it) or in its lot (with its manufacturer, only until a case is packed from the lot), or is
+ * inside a sealed container. Every custody step (ship, receive, unpack, pack, destroy, report stolen,
+ * dispense) proves the item's current place in the caller's custody.
  */
-interface IDrugProvenance {
-    /// @notice What a node of the supply graph is.
-    enum NodeKind {
-        None, // no such node (or a pack never touched on chain since its lot was commissioned)
+interface IDrugProvenance is IProvenanceTypes {
+    /// @notice What an item of the supply graph is.
+    enum ItemKind {
+        None, // never seen on chain (a pack is first seen when a link places it in its lot)
         Pack, // a saleable pack (GTIN + serial)
-        Container, // a case or pallet (SSCC)
-        Lot // a commissioned lot: the packs' first "container", held by its manufacturer
-    }
-
-    /// @notice Where a node stands.
-    enum NodeState {
-        None, // unknown
-        Held, // held by its custodian (a container is sealed)
-        InTransit, // shipped, waiting for the named receiver
-        Opened, // a container that was unpacked: its children move on separately
-        Dispensed, // a pack handed to a patient
-        Destroyed, // destroyed by its holder
-        Stolen // reported stolen by its holder
-    }
-
-    /// @notice CBV 2.0 business steps carried by events (`urn:epcglobal:cbv:bizstep:<name>`).
-    enum BizStep {
-        Commissioning,
-        Packing,
-        Unpacking,
-        Shipping,
-        Receiving,
-        Dispensing,
-        Decommissioning,
-        Destroying,
-        Holding
-    }
-
-    /// @notice CBV 2.0 dispositions carried by events (`urn:epcglobal:cbv:disp:<name>`).
-    enum Disposition {
-        Active,
-        InTransit,
-        Recalled,
-        Dispensed,
-        Destroyed,
-        Expired,
-        Stolen
+        Container // a case or pallet (SSCC)
     }
 
     /// @notice The answer of `verify`.
@@ -71,21 +44,16 @@ interface IDrugProvenance {
         Stolen // reported stolen (itself or a container around it)
     }
 
-    /// @notice A node of the supply graph: a pack, a container or a lot.
-    struct Node {
-        bytes32 parent; // container (or lot) it was last proven to be in; zero when loose
-        bytes32 holder; // member holding it when loose (opened container: its contents' holder; lot: its maker)
-        bytes32 pendingTo; // member named by the last shipment (meaningful while InTransit)
-        bytes32 root; // containers and lots: Merkle root over the children's ids; packs: their lot id
-        bytes32 packer; // containers: member that packed it
-        uint40 movedSeq; // sequence number of the node's last change of place
-        uint40 packedSeq; // containers: sequence number of packing
-        uint40 openedSeq; // containers: sequence number of unpacking
-        uint64 expiresAt; // lots: unix seconds from which the lot is expired
-        uint32 count; // containers: number of children; lots: number of packs
-        NodeKind kind; // what the node is
-        NodeState state; // where it stands
-        bool recalled; // lots: set once by a recall
+    /// @notice A pack or container (zero kind: unknown), as `itemOf` reports it.
+    struct Item {
+        bytes32 parent; // the container (or, for a pack, the lot) it lies in; zero when held on its own
+        bytes32 holder; // the member holding it on its own (opened container: holding what lies in it)
+        bytes32 pendingTo; // the member named by its last shipment (meaningful while in transit)
+        ItemKind kind; // what it is
+        ItemState state; // where it stands
+        uint32 count; // containers: number of children declared at packing
+        bytes32 root; // containers: Merkle root over their children's ids
+        bytes32 lot; // containers packed from a lot by reference (`packFromLot`): that lot; else zero
     }
 
     /// @notice A proof that `child` is one of the children committed to by `parent`'s Merkle root.
@@ -104,88 +72,23 @@ interface IDrugProvenance {
         bytes32[] lotProof; // proof that the pack's id is a leaf of the lot's root
     }
 
-    // ---------------------------------------------------------------- errors
-
-    /// @dev The GTIN is not a GTIN-14 with a correct check digit.
-    error ProvenanceInvalidGtin(uint64 gtin);
-    /// @dev The SSCC is not an SSCC-18 with a correct check digit.
-    error ProvenanceInvalidSscc(uint64 sscc);
-    /// @dev The product is registered already, by `manufacturer`.
-    error ProvenanceProductAlreadyRegistered(uint64 gtin, bytes32 manufacturer);
-    /// @dev Only the manufacturer that registered the product may commission it.
-    error ProvenanceNotProductOwner(uint64 gtin, bytes32 memberId);
-    /// @dev The lot number is empty or longer than 20 characters (GS1 AI 10).
-    error ProvenanceInvalidLotNumber(string lot);
-    /// @dev The lot's quantity is zero or its root is zero.
-    error ProvenanceEmptyLot(uint32 quantity, bytes32 root);
-    /// @dev The expiry is not in the future.
-    error ProvenanceInvalidExpiry(uint64 expiresAt, uint64 nowTimestamp);
-    /// @dev A lot with this id was commissioned already.
-    error ProvenanceLotExists(bytes32 lotId);
-    /// @dev No lot with this id.
-    error ProvenanceUnknownLot(bytes32 lotId);
-    /// @dev The container's Merkle root or count is zero.
-    error ProvenanceEmptyContainer(uint64 sscc);
-    /// @dev A container with this SSCC exists already (SSCCs are never reused).
-    error ProvenanceContainerExists(uint64 sscc);
-    /// @dev No container or lot with this id.
-    error ProvenanceUnknownContainer(bytes32 containerId);
-    /// @dev No pack or container with this id is known on chain (a pack must be linked to its lot first).
-    error ProvenanceUnknownItem(bytes32 itemId);
-    /// @dev The proof does not show `child` inside `parent`.
-    error ProvenanceInvalidProof(bytes32 child, bytes32 parent);
-    /// @dev The item is inside the sealed container `container`: move or unpack the container instead.
-    error ProvenanceInsideSealedContainer(bytes32 itemId, bytes32 container);
-    /// @dev The link is stale: `parent` was packed before `child` last moved, or by someone else than
-    /// the child's custodian `custodian` at the time.
-    error ProvenanceStaleLink(bytes32 child, bytes32 parent, bytes32 custodian);
-    /// @dev The caller's member is not the item's custodian.
-    error ProvenanceNotCustodian(bytes32 itemId, bytes32 custodian, bytes32 memberId);
-    /// @dev The item's state does not allow this action.
-    error ProvenanceInvalidState(bytes32 itemId, NodeState state);
-    /// @dev The receiving member is not an active manufacturer, distributor, pharmacy or hospital, or
-    /// is the sender itself.
-    error ProvenanceInvalidRecipient(bytes32 to);
-    /// @dev No shipment of this item to the caller's member is pending.
-    error ProvenanceNoMatchingShipment(bytes32 itemId, bytes32 memberId);
-    /// @dev The lot was recalled.
-    error ProvenanceLotRecalled(bytes32 lotId);
-    /// @dev The lot is expired.
-    error ProvenanceLotExpired(bytes32 lotId, uint64 expiresAt);
-    /// @dev Only the lot's manufacturer or a regulator may recall it.
-    error ProvenanceRecallNotAllowed(bytes32 lotId, bytes32 memberId);
-    /// @dev The lot was recalled already.
-    error ProvenanceLotAlreadyRecalled(bytes32 lotId);
-
     // ---------------------------------------------------------------- events
 
-    /// @dev A manufacturer registered a product it makes.
-    event ProductRegistered(uint64 indexed gtin, bytes32 indexed manufacturer, address account);
-    /// @dev A manufacturer commissioned a lot: one Merkle root over its packs.
-    event LotCommissioned(
-        bytes32 indexed lotId,
-        uint64 indexed gtin,
-        bytes32 indexed manufacturer,
-        string lot,
-        uint64 expiresAt,
-        uint32 quantity,
-        bytes32 root,
-        BizStep bizStep,
-        Disposition disposition
-    );
-    /// @dev A member packed a container: one Merkle root over its children.
+    /// @dev A member packed a container: one Merkle root over its children; `fromLot` is the lot it
+    /// was packed from by reference (zero: packed by list, its children linked in the same call).
     event ContainerPacked(
         bytes32 indexed containerId,
         bytes32 indexed memberId,
         uint64 sscc,
         bytes32 root,
         uint32 count,
+        bytes32 fromLot,
         BizStep bizStep,
         Disposition disposition
     );
-    /// @dev A proof placed `child` inside `parent` (recorded lazily, when first needed).
+    /// @dev A proof placed `child` inside `parent`.
     event ItemLinked(bytes32 indexed child, bytes32 indexed parent);
-    /// @dev A member unpacked a container: its children move on separately.
+    /// @dev A member unpacked a container: what lay in it moves on separately.
     event ContainerUnpacked(
         bytes32 indexed containerId,
         bytes32 indexed memberId,
@@ -227,14 +130,6 @@ interface IDrugProvenance {
         uint64 time,
         Disposition priorDisposition
     );
-    /// @dev A lot was recalled by its manufacturer or a regulator.
-    event LotRecalled(
-        bytes32 indexed lotId,
-        bytes32 indexed memberId,
-        address account,
-        BizStep bizStep,
-        Disposition disposition
-    );
     /// @dev The holder destroyed an item.
     event ItemDestroyed(bytes32 indexed itemId, bytes32 indexed memberId, BizStep bizStep, Disposition disposition);
     /// @dev The holder reported an item stolen.
@@ -247,49 +142,53 @@ interface IDrugProvenance {
 
     // ---------------------------------------------------------------- writes
 
-    /// @notice Registers a GTIN-14 as made by the caller's manufacturer.
-    function registerProduct(uint64 gtin) external;
-
-    /// @notice Commissions a lot of a registered product: one root over its packs' ids.
-    function commissionLot(
-        uint64 gtin,
-        string calldata lot,
-        uint64 expiresAt,
-        uint32 quantity,
-        bytes32 root
-    ) external returns (bytes32 lotId);
-
-    /// @notice Packs a new sealed container (SSCC) whose root commits to its children's ids, then records
-    /// `links` (typically: where its child containers now are, ending with their links into it).
+    /**
+     * @notice Packs a new sealed container "by list": `links` must place each of its `count` children
+     * into it (and may first place packs in their lot or cases), every child taken from its current
+     * place in the caller's custody. The SSCC's company prefix of `prefixLength` digits must be the
+     * caller's. Used for pallets and for repacking.
+     */
     function pack(
         uint64 sscc,
+        uint8 prefixLength,
         bytes32 root,
         uint32 count,
         Link[] calldata links
     ) external returns (bytes32 containerId);
 
-    /// @notice Records proven containment links (anyone may; each link is checked against custody).
+    /**
+     * @notice Packs a new sealed case of packs of one lot "by reference", at the packaging line: only
+     * its root is stored, each pack's link is proven when needed. Only the lot's manufacturer. From
+     * then on the lot no longer vouches for any pack's place (lot-level custody ends).
+     */
+    function packFromLot(
+        uint64 sscc,
+        uint8 prefixLength,
+        bytes32 lotId,
+        bytes32 root,
+        uint32 count
+    ) external returns (bytes32 containerId);
+
+    /// @notice Records proven links of packs into their lot and into cases packed from it (anyone may:
+    /// e.g. a receiver pinning the packs of a case it received).
     function link(Link[] calldata links) external;
 
-    /// @notice Opens a container held by the caller: its children move on separately.
+    /// @notice Opens a sealed container in the caller's custody: what lay in it moves on separately.
     function unpack(bytes32 containerId, Link[] calldata links) external;
 
-    /// @notice Ships a sealed container or a loose pack held by the caller to member `to`.
+    /// @notice Ships an item (a sealed container or a pack) in the caller's custody to member `to`.
     function ship(bytes32 itemId, bytes32 to, Link[] calldata links) external;
 
     /// @notice Receives an item shipped to the caller's member.
     function receiveItem(bytes32 itemId) external;
 
-    /// @notice Dispenses a pack held by the caller; a second dispense is recorded as a clone alert.
+    /// @notice Dispenses a pack in the caller's custody; a second dispense is recorded as a clone alert.
     function dispense(PackClaim calldata claim, Link[] calldata links) external returns (bool dispensed);
 
-    /// @notice Recalls a lot (its manufacturer or a regulator).
-    function recall(bytes32 lotId) external;
-
-    /// @notice Destroys an item held by the caller.
+    /// @notice Destroys an item in the caller's custody.
     function destroy(bytes32 itemId, Link[] calldata links) external;
 
-    /// @notice Reports an item held (or shipped) by the caller stolen.
+    /// @notice Reports an item in the caller's custody (or shipped by it and in transit) stolen.
     function reportStolen(bytes32 itemId, Link[] calldata links) external;
 
     // ---------------------------------------------------------------- views
@@ -299,4 +198,28 @@ interface IDrugProvenance {
         PackClaim calldata claim,
         Link[] calldata links
     ) external view returns (Verdict verdict, bytes32 custodian, bool inTransit);
+
+    /**
+     * @notice The custodian of an item (pack or container) after applying `links` in memory (zero if
+     * unknown), and the first state other than Held met on the way up.
+     */
+    function custodyOf(
+        bytes32 itemId,
+        Link[] calldata links
+    ) external view returns (bytes32 custodian, ItemState state);
+
+    /// @notice The product registry this module created: prefixes, products and lots.
+    function products() external view returns (IProductRegistry);
+
+    /// @notice A pack or container as stored (with its root and lot when it is a container).
+    function itemOf(bytes32 id) external view returns (Item memory);
+
+    /// @notice The on-chain id of a pack: binds GTIN, serial and the commitment to its hidden code.
+    function packIdOf(uint64 gtin, string calldata serial, string calldata code) external pure returns (bytes32);
+
+    /// @notice The id of the container with SSCC `sscc`.
+    function containerIdOf(uint64 sscc) external pure returns (bytes32);
+
+    /// @notice The Merkle leaf of a child id (`MerkleLeaf.ofBytes32`).
+    function leafOf(bytes32 id) external pure returns (bytes32);
 }

@@ -13,7 +13,10 @@ pragma solidity ^0.8.28;
  *   out-of-pocket maximum, reducing coinsurance first, then copay, then deductible;
  *   benefit     = eligible - patient share, capped by what remains of the annual limit; the excess
  *                 is `overLimit` (patient responsibility, CARC 119, not counted toward the OOP max).
- * The running totals (`Totals`) are updated in place so lines of one claim see each other.
+ * "What remains" of a maximum saturates at zero: a plan revision may lower a maximum below what a
+ * patient has already met in the period, and then nothing more is charged to it (never an
+ * arithmetic panic that would block billing). The running totals (`Totals`) are updated in place so
+ * lines of one claim see each other.
  */
 library Adjudication {
     uint256 internal constant BPS = 10_000;
@@ -22,7 +25,7 @@ library Adjudication {
     struct Terms {
         uint256 deductible; // per period
         uint256 copay; // per line
-        uint256 coinsuranceBps; // basis points
+        uint256 coinsuranceBps; // basis points (<= 10,000)
         uint256 oopMax; // per period cap on the patient's share
         uint256 annualLimit; // per period cap on the plan's payments
     }
@@ -36,7 +39,6 @@ library Adjudication {
 
     /// @notice One line's outcome (FHIR adjudication categories).
     struct Result {
-        uint256 submitted;
         uint256 eligible;
         uint256 deductible;
         uint256 copay;
@@ -46,9 +48,9 @@ library Adjudication {
     }
 
     /**
-     * @notice Adjudicates one line and adds it to `totals`.
-     * @dev Requires totals within the terms' maxima (deductibleMet <= deductible, oopPaid <= oopMax,
-     * benefitPaid <= annualLimit); keeps them there.
+     * @notice Adjudicates one line and adds it to `totals`. Never reverts for any totals: each
+     * maximum's remainder saturates at zero. Each total grows by at most what remains below its
+     * maximum, so totals that start within the maxima stay within them.
      */
     function adjudicateLine(
         uint256 charged,
@@ -57,18 +59,17 @@ library Adjudication {
         Terms memory terms,
         Totals memory totals
     ) internal pure returns (Result memory r) {
-        r.submitted = charged;
         uint256 scheduled = feePerUnit * units;
         r.eligible = charged < scheduled ? charged : scheduled;
 
         uint256 rest = r.eligible;
-        r.deductible = _min(rest, terms.deductible - totals.deductibleMet);
+        r.deductible = _min(rest, _remaining(terms.deductible, totals.deductibleMet));
         rest -= r.deductible;
         r.copay = _min(rest, terms.copay);
         rest -= r.copay;
         r.coinsurance = (rest * terms.coinsuranceBps) / BPS;
 
-        uint256 oopLeft = terms.oopMax - totals.oopPaid;
+        uint256 oopLeft = _remaining(terms.oopMax, totals.oopPaid);
         uint256 patient = r.deductible + r.copay + r.coinsurance;
         if (patient > oopLeft) {
             uint256 excess = patient - oopLeft;
@@ -83,7 +84,7 @@ library Adjudication {
         }
 
         uint256 planShare = r.eligible - patient;
-        uint256 limitLeft = terms.annualLimit - totals.benefitPaid;
+        uint256 limitLeft = _remaining(terms.annualLimit, totals.benefitPaid);
         if (planShare > limitLeft) {
             r.overLimit = planShare - limitLeft;
             planShare = limitLeft;
@@ -93,6 +94,11 @@ library Adjudication {
         totals.deductibleMet += r.deductible;
         totals.oopPaid += patient;
         totals.benefitPaid += planShare;
+    }
+
+    /// @dev What remains below `max` after `used`, saturating at zero.
+    function _remaining(uint256 max, uint256 used) private pure returns (uint256) {
+        return used >= max ? 0 : max - used;
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

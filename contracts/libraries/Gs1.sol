@@ -32,4 +32,9 @@ library Gs1 {
     function isValidSscc(uint64 sscc) internal pure returns (bool) {
         return sscc != 0 && sscc < SSCC18_LIMIT && sscc % 10 == checkDigit(sscc / 10);
     }
+
+    /// @notice The on-chain id of lot `lot` of product `gtin`: `keccak256(abi.encode(gtin, lot))`.
+    function lotIdOf(uint64 gtin, string calldata lot) internal pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, lot));
+    }
 }

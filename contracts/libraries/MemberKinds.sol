@@ -23,6 +23,7 @@ library MemberKinds {
     bytes32 internal constant MODULE_RECORDS = keccak256("medchain.module.records");
     bytes32 internal constant MODULE_PROVENANCE = keccak256("medchain.module.provenance");
     bytes32 internal constant MODULE_CLAIMS = keccak256("medchain.module.claims");
+    bytes32 internal constant MODULE_GENOMICS = keccak256("medchain.module.genomics");
 
     /// @notice The mask bit of one kind.
     function bit(IConsortiumRegistry.MemberKind kind) internal pure returns (uint8) {

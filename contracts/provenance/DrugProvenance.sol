@@ -6,109 +6,56 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IDrugProvenance} from "../interfaces/IDrugProvenance.sol";
+import {IProductRegistry} from "../interfaces/IProductRegistry.sol";
 import {Gs1} from "../libraries/Gs1.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
+import {MerkleLeaf} from "../libraries/MerkleLeaf.sol";
+import {ProductRegistry} from "./ProductRegistry.sol";
+import {SupplyGraph} from "./SupplyGraph.sol";
+import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
 
 /**
  * @title DrugProvenance
  * @notice Every pack's journey on chain, in gas independent of how many packs move together.
  *
- * A lot is one Merkle root over its packs' ids; a container (case, pallet) is one Merkle root over
- * its children's ids (packs or containers). Nothing is written per pack when a lot is commissioned,
- * packed, shipped or received. Containment is recorded lazily: a `Link` (a Merkle proof that a child
- * is in a parent's root) is accepted when the child was loose in the custody of the parent's packer
- * and has not moved since the parent was packed. Custody of an item is custody of its outermost
- * sealed container, found by walking the recorded (or presented) links upward; an opened container
- * or a lot leaves its children with the member that holds it.
+ * The custody core: member checks, state changes and events. Who may act where is `SupplyGraph`'s;
+ * packed words are `SupplySlots`'. What exists and who owns it (GS1 company prefixes, products,
+ * lots) is the `ProductRegistry`'s, which this contract creates and asks.
  *
- * A pack that is dispensed, destroyed or stolen and is presented for dispensing again raises a clone
- * alert event instead of reverting, so the alert stays on chain.
+ * A container (case, pallet) is one Merkle root over its children's ids. Nothing is written per
+ * pack when a lot is commissioned, packed into cases from the lot, shipped or received. A pack that
+ * is dispensed, destroyed or stolen and is presented for dispensing again raises a clone alert event
+ * instead of reverting, so the alert stays on chain.
  */
 contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
+    using SupplyGraph for SupplyGraph.Graph;
+    using SupplyGraph for SupplyGraph.Overlay;
+
     /// @dev Members that may hold goods: manufacturers, distributors, pharmacies and hospitals.
     uint8 internal constant SUPPLY_CHAIN =
         MemberKinds.MANUFACTURER | MemberKinds.DISTRIBUTOR | MemberKinds.PHARMACY | MemberKinds.HOSPITAL;
     /// @dev Members that may dispense to patients.
     uint8 internal constant DISPENSERS = MemberKinds.PHARMACY | MemberKinds.HOSPITAL;
-    /// @dev GS1 AI 10: at most 20 characters.
-    uint256 internal constant MAX_LOT_LENGTH = 20;
-
-    /// @dev Links presented with a call, checked in memory before anything is written.
-    struct Overlay {
-        bytes32[] child; // children placed by the presented links, in order
-        bytes32[] parent; // where each was placed
-        uint256 n; // number of entries in use
-    }
-
-    mapping(uint64 gtin => bytes32 manufacturer) private _products;
-    mapping(bytes32 id => Node node) private _nodes;
-    /// @dev Orders changes of place, so a stale containment proof can be told from a fresh one.
-    uint40 private _seq;
-
-    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_PROVENANCE) {}
-
-    // ---------------------------------------------------------------- products and lots
 
     /// @inheritdoc IDrugProvenance
-    function registerProduct(uint64 gtin) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, MemberKinds.MANUFACTURER);
-        if (!Gs1.isValidGtin14(gtin)) revert ProvenanceInvalidGtin(gtin);
-        bytes32 owner = _products[gtin];
-        if (owner != bytes32(0)) revert ProvenanceProductAlreadyRegistered(gtin, owner);
-        _products[gtin] = member;
-        emit ProductRegistered(gtin, member, msg.sender);
+    IProductRegistry public immutable products;
+
+    SupplyGraph.Graph private _graph;
+
+    /// @dev What a scan shows: the pack, its lot, and (for a genuine pack) where it stands.
+    struct Assessment {
+        bytes32 packId;
+        bytes32 lotId;
+        Lot lot; // zero root: unknown lot
+        bool known; // the lot exists and the pack is one of its leaves (right hidden code)
+        ItemState state; // the pack's own terminal state, else the first non-Held state on its path
+        bytes32 custodian; // zero when unknown or out of the supply chain
     }
 
-    /// @inheritdoc IDrugProvenance
-    function commissionLot(
-        uint64 gtin,
-        string calldata lot,
-        uint64 expiresAt,
-        uint32 quantity,
-        bytes32 root
-    ) external returns (bytes32 lotId) {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, MemberKinds.MANUFACTURER);
-        if (_products[gtin] != member) revert ProvenanceNotProductOwner(gtin, member);
-        uint256 length = bytes(lot).length;
-        if (length == 0 || length > MAX_LOT_LENGTH) revert ProvenanceInvalidLotNumber(lot);
-        if (quantity == 0 || root == bytes32(0)) revert ProvenanceEmptyLot(quantity, root);
-        if (expiresAt <= block.timestamp) revert ProvenanceInvalidExpiry(expiresAt, uint64(block.timestamp));
-        lotId = lotIdOf(gtin, lot);
-        Node storage node = _nodes[lotId];
-        if (node.kind != NodeKind.None) revert ProvenanceLotExists(lotId);
-
-        // The packs lie loose in their lot, with its manufacturer: no sequence number is needed (a
-        // container can only claim them from the manufacturer, who packs them after commissioning).
-        node.holder = member;
-        node.root = root;
-        node.expiresAt = expiresAt;
-        node.count = quantity;
-        node.kind = NodeKind.Lot;
-        node.state = NodeState.Opened;
-        emit LotCommissioned(
-            lotId,
-            gtin,
-            member,
-            lot,
-            expiresAt,
-            quantity,
-            root,
-            BizStep.Commissioning,
-            Disposition.Active
-        );
-    }
-
-    /// @inheritdoc IDrugProvenance
-    function recall(bytes32 lotId) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, MemberKinds.MANUFACTURER | MemberKinds.REGULATOR);
-        Node storage node = _nodes[lotId];
-        if (node.kind != NodeKind.Lot) revert ProvenanceUnknownLot(lotId);
-        if (node.holder != member && !consortium.isActiveMemberId(member, MemberKinds.REGULATOR)) {
-            revert ProvenanceRecallNotAllowed(lotId, member);
-        }
-        if (node.recalled) revert ProvenanceLotAlreadyRecalled(lotId);
-        node.recalled = true;
-        emit LotRecalled(lotId, member, msg.sender, BizStep.Holding, Disposition.Recalled);
+    /// @param registry the consortium registry this module (and its product registry) trusts
+    constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_PROVENANCE) {
+        products = new ProductRegistry(registry);
+        _graph.products = products;
     }
 
     // ---------------------------------------------------------------- containers
@@ -116,30 +63,30 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
     /// @inheritdoc IDrugProvenance
     function pack(
         uint64 sscc,
+        uint8 prefixLength,
         bytes32 root,
         uint32 count,
         Link[] calldata links
     ) external returns (bytes32 containerId) {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        if (!Gs1.isValidSscc(sscc)) revert ProvenanceInvalidSscc(sscc);
-        if (root == bytes32(0) || count == 0) revert ProvenanceEmptyContainer(sscc);
-        containerId = containerIdOf(sscc);
-        Node storage node = _nodes[containerId];
-        if (node.kind != NodeKind.None) revert ProvenanceContainerExists(sscc);
+        containerId = _newContainer(sscc, prefixLength, root, count, bytes32(0), member);
+        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length);
+        uint256 placed = _graph.checkLinks(ov, links, containerId, member);
+        if (placed != count) revert ProvenanceChildCountMismatch(containerId, count, placed);
+        _graph.store(ov);
+    }
 
-        uint40 seq = ++_seq;
-        node.holder = member;
-        node.packer = member;
-        // Non-zero from the start so that every shipment rewrites a non-zero slot (cheaper).
-        node.pendingTo = member;
-        node.root = root;
-        node.movedSeq = seq;
-        node.packedSeq = seq;
-        node.count = count;
-        node.kind = NodeKind.Container;
-        node.state = NodeState.Held;
-        emit ContainerPacked(containerId, member, sscc, root, count, BizStep.Packing, Disposition.Active);
-        if (links.length != 0) _storeLinks(links);
+    /// @inheritdoc IDrugProvenance
+    function packFromLot(
+        uint64 sscc,
+        uint8 prefixLength,
+        bytes32 lotId,
+        bytes32 root,
+        uint32 count
+    ) external returns (bytes32 containerId) {
+        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
+        products.drawFromLot(lotId, member);
+        containerId = _newContainer(sscc, prefixLength, root, count, lotId, member);
     }
 
     /// @inheritdoc IDrugProvenance
@@ -150,13 +97,11 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
 
     /// @inheritdoc IDrugProvenance
     function unpack(bytes32 containerId, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        _storeLinks(links);
-        Node storage node = _requireLooseHeld(containerId, member);
-        if (node.kind != NodeKind.Container) revert ProvenanceUnknownContainer(containerId);
-        node.holder = member;
-        node.openedSeq = ++_seq;
-        node.state = NodeState.Opened;
+        (bytes32 member, SupplyGraph.ItemRecord storage item, ) = _custodyStep(containerId, links);
+        ItemInfo info = item.info;
+        if (info.kind() != ItemKind.Container) revert ProvenanceUnknownContainer(containerId);
+        item.holder = member;
+        item.info = info.withState(ItemState.Opened);
         emit ContainerUnpacked(containerId, member, BizStep.Unpacking, Disposition.Active);
     }
 
@@ -164,55 +109,51 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
 
     /// @inheritdoc IDrugProvenance
     function ship(bytes32 itemId, bytes32 to, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
+        (bytes32 member, SupplyGraph.ItemRecord storage item, bytes32 at) = _custodyStep(itemId, links);
         if (to == member || !consortium.isActiveMemberId(to, SUPPLY_CHAIN)) revert ProvenanceInvalidRecipient(to);
-        if (links.length != 0) _storeLinks(links);
-        Node storage node = _requireLooseHeld(itemId, member);
-        if (node.parent != bytes32(0)) {
-            // Leaves the opened container (or lot) it was in: from now on it is held on its own.
-            node.parent = bytes32(0);
-            node.holder = member;
+        if (at != bytes32(0)) {
+            // Leaves the opened container (or lot) it lay in: from now on it is held on its own.
+            item.parent = bytes32(0);
+            item.holder = member;
         }
-        node.pendingTo = to;
-        node.state = NodeState.InTransit;
+        item.pendingTo = to;
+        item.info = item.info.withState(ItemState.InTransit);
         emit ItemShipped(itemId, member, to, BizStep.Shipping, Disposition.InTransit);
     }
 
     /// @inheritdoc IDrugProvenance
     function receiveItem(bytes32 itemId) external {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        Node storage node = _nodes[itemId];
-        if (node.state != NodeState.InTransit || node.pendingTo != member) {
+        SupplyGraph.ItemRecord storage item = _graph.items[itemId];
+        ItemInfo info = item.info;
+        if (info.state() != ItemState.InTransit || item.pendingTo != member) {
             revert ProvenanceNoMatchingShipment(itemId, member);
         }
-        bytes32 from = node.holder;
-        node.holder = member;
-        node.movedSeq = ++_seq;
-        node.state = NodeState.Held;
+        bytes32 from = item.holder;
+        item.holder = member;
+        item.info = info.withState(ItemState.Held);
         emit ItemReceived(itemId, from, member, BizStep.Receiving, Disposition.Active);
     }
 
     /// @inheritdoc IDrugProvenance
     function destroy(bytes32 itemId, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        _storeLinks(links);
-        Node storage node = _requireLooseHeld(itemId, member);
-        node.state = NodeState.Destroyed;
+        (bytes32 member, SupplyGraph.ItemRecord storage item, ) = _custodyStep(itemId, links);
+        item.info = item.info.withState(ItemState.Destroyed);
         emit ItemDestroyed(itemId, member, BizStep.Destroying, Disposition.Destroyed);
     }
 
     /// @inheritdoc IDrugProvenance
     function reportStolen(bytes32 itemId, Link[] calldata links) external {
-        bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        _storeLinks(links);
-        Node storage node = _nodes[itemId];
-        if (node.state == NodeState.InTransit) {
+        SupplyGraph.ItemRecord storage item = _graph.items[itemId];
+        bytes32 member;
+        if (item.info.state() == ItemState.InTransit) {
             // Lost on the road: the shipper (still the holder) reports it.
-            if (node.holder != member) revert ProvenanceNotCustodian(itemId, node.holder, member);
+            member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
+            if (item.holder != member) revert ProvenanceNotCustodian(itemId, item.holder, member);
         } else {
-            node = _requireLooseHeld(itemId, member);
+            (member, item, ) = _custodyStep(itemId, links);
         }
-        node.state = NodeState.Stolen;
+        item.info = item.info.withState(ItemState.Stolen);
         emit ItemReportedStolen(itemId, member, BizStep.Holding, Disposition.Stolen);
     }
 
@@ -221,31 +162,24 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
     /// @inheritdoc IDrugProvenance
     function dispense(PackClaim calldata claim, Link[] calldata links) external returns (bool dispensed) {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, DISPENSERS);
-        (bytes32 packId, bytes32 lotId) = _claimIds(claim);
-        Node storage lotNode = _nodes[lotId];
-        if (lotNode.kind != NodeKind.Lot) revert ProvenanceUnknownLot(lotId);
-        if (!MerkleProof.verifyCalldata(claim.lotProof, lotNode.root, leafOf(packId))) {
-            revert ProvenanceInvalidProof(packId, lotId);
-        }
-        Node storage node = _nodes[packId];
-        NodeState own = node.state;
-        if (own == NodeState.Dispensed || own == NodeState.Destroyed || own == NodeState.Stolen) {
-            _cloneAlert(packId, lotId, member, own);
+        Assessment memory a = _assess(claim, links);
+        if (a.lot.root == bytes32(0)) revert ProvenanceUnknownLot(a.lotId);
+        if (!a.known) revert ProvenanceInvalidProof(a.packId, a.lotId);
+        if (_terminal(a.state)) {
+            Disposition prior =
+                a.state == ItemState.Dispensed
+                    ? Disposition.Dispensed
+                    : (a.state == ItemState.Destroyed ? Disposition.Destroyed : Disposition.Stolen);
+            emit PackCloneDetected(a.packId, a.lotId, member, msg.sender, uint64(block.timestamp), prior);
             return false;
         }
-        (bytes32 custodian, NodeState state) = _custody(_overlay(packId, lotId, links), packId);
-        if (state == NodeState.Destroyed || state == NodeState.Stolen) {
-            _cloneAlert(packId, lotId, member, state);
-            return false;
-        }
-        if (lotNode.recalled) revert ProvenanceLotRecalled(lotId);
-        if (block.timestamp >= lotNode.expiresAt) revert ProvenanceLotExpired(lotId, lotNode.expiresAt);
-        if (state != NodeState.Held) revert ProvenanceInvalidState(packId, state);
-        if (custodian != member) revert ProvenanceNotCustodian(packId, custodian, member);
+        if (a.lot.recalled) revert ProvenanceLotRecalled(a.lotId);
+        if (block.timestamp >= a.lot.expiresAt) revert ProvenanceLotExpired(a.lotId, a.lot.expiresAt);
+        if (a.state != ItemState.Held) revert ProvenanceInvalidState(a.packId, a.state);
+        if (a.custodian != member) revert ProvenanceNotCustodian(a.packId, a.custodian, member);
 
-        if (node.kind == NodeKind.None) node.kind = NodeKind.Pack;
-        node.state = NodeState.Dispensed;
-        emit PackDispensed(packId, lotId, member, msg.sender, BizStep.Dispensing, Disposition.Dispensed);
+        _graph.items[a.packId].info = SupplySlots.newItem(ItemKind.Pack, ItemState.Dispensed, 0);
+        emit PackDispensed(a.packId, a.lotId, member, msg.sender, BizStep.Dispensing, Disposition.Dispensed);
         return true;
     }
 
@@ -256,210 +190,119 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
         PackClaim calldata claim,
         Link[] calldata links
     ) external view returns (Verdict verdict, bytes32 custodian, bool inTransit) {
-        (bytes32 packId, bytes32 lotId) = _claimIds(claim);
-        Node storage lotNode = _nodes[lotId];
-        if (lotNode.kind != NodeKind.Lot || !MerkleProof.verifyCalldata(claim.lotProof, lotNode.root, leafOf(packId))) {
-            return (Verdict.Unknown, bytes32(0), false);
-        }
-        NodeState state = _nodes[packId].state;
-        if (state != NodeState.Dispensed && state != NodeState.Destroyed && state != NodeState.Stolen) {
-            // A pack that left the supply chain for good has no custodian; its links are not needed.
-            (custodian, state) = _custody(_overlay(packId, lotId, links), packId);
-        }
-        inTransit = state == NodeState.InTransit;
-        if (state == NodeState.Dispensed) verdict = Verdict.Dispensed;
-        else if (state == NodeState.Destroyed) verdict = Verdict.Destroyed;
-        else if (state == NodeState.Stolen) verdict = Verdict.Stolen;
-        else if (lotNode.recalled) verdict = Verdict.Recalled;
-        else if (block.timestamp >= lotNode.expiresAt) verdict = Verdict.Expired;
+        Assessment memory a = _assess(claim, links);
+        if (!a.known) return (Verdict.Unknown, bytes32(0), false);
+        ItemState state = a.state;
+        inTransit = state == ItemState.InTransit;
+        if (state == ItemState.Dispensed) verdict = Verdict.Dispensed;
+        else if (state == ItemState.Destroyed) verdict = Verdict.Destroyed;
+        else if (state == ItemState.Stolen) verdict = Verdict.Stolen;
+        else if (a.lot.recalled) verdict = Verdict.Recalled;
+        else if (block.timestamp >= a.lot.expiresAt) verdict = Verdict.Expired;
         else verdict = Verdict.Genuine;
+        custodian = a.custodian;
     }
 
-    /**
-     * @notice The custodian of an item (pack or container) after applying `links` in memory, and the
-     * first state other than Held met on the way up (InTransit, Opened, Dispensed, Destroyed, Stolen).
-     */
+    /// @inheritdoc IDrugProvenance
     function custodyOf(
         bytes32 itemId,
         Link[] calldata links
-    ) external view returns (bytes32 custodian, NodeState state) {
-        Overlay memory ov = _emptyOverlay(links.length);
-        _checkLinks(ov, links);
-        return _custody(ov, itemId);
+    ) external view returns (bytes32 custodian, ItemState state) {
+        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length);
+        _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
+        return _graph.custody(ov, itemId);
     }
 
-    /// @notice The manufacturer that registered `gtin` (zero if none).
-    function manufacturerOf(uint64 gtin) external view returns (bytes32) {
-        return _products[gtin];
+    /// @inheritdoc IDrugProvenance
+    function itemOf(bytes32 id) external view returns (Item memory) {
+        SupplyGraph.ItemRecord storage item = _graph.items[id];
+        SupplyGraph.ContainerRecord storage c = _graph.containers[id];
+        ItemInfo info = item.info;
+        return Item(item.parent, item.holder, item.pendingTo, info.kind(), info.state(), info.count(), c.root, c.lot);
     }
 
-    /// @notice A node of the supply graph (pack, container or lot).
-    function nodeOf(bytes32 id) external view returns (Node memory) {
-        return _nodes[id];
+    /// @inheritdoc IDrugProvenance
+    function packIdOf(uint64 gtin, string calldata serial, string calldata code) public pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))));
     }
 
-    /// @notice The on-chain id of a pack: binds GTIN, serial and the commitment to its hidden code.
-    function packIdOf(uint64 gtin, string calldata serial, string calldata code) external pure returns (bytes32) {
-        return _packId(gtin, serial, code);
-    }
-
-    /// @notice The id of lot `lot` of product `gtin`.
-    function lotIdOf(uint64 gtin, string calldata lot) public pure returns (bytes32) {
-        return keccak256(abi.encode(gtin, lot));
-    }
-
-    /// @notice The id of the container with SSCC `sscc`.
+    /// @inheritdoc IDrugProvenance
     function containerIdOf(uint64 sscc) public pure returns (bytes32) {
         return bytes32(uint256(sscc));
     }
 
-    /// @notice The Merkle leaf of a child id (OpenZeppelin StandardMerkleTree, one `bytes32` value).
-    function leafOf(bytes32 id) public pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(id))));
+    /// @inheritdoc IDrugProvenance
+    function leafOf(bytes32 id) external pure returns (bytes32) {
+        return MerkleLeaf.ofBytes32(id);
     }
 
     // ---------------------------------------------------------------- internals
 
-    function _packId(uint64 gtin, string calldata serial, string calldata code) private pure returns (bytes32) {
-        return keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))));
-    }
-
-    function _claimIds(PackClaim calldata claim) private pure returns (bytes32 packId, bytes32 lotId) {
-        packId = _packId(claim.gtin, claim.serial, claim.code);
-        lotId = lotIdOf(claim.gtin, claim.lot);
-    }
-
-    function _cloneAlert(bytes32 packId, bytes32 lotId, bytes32 member, NodeState state) private {
-        Disposition prior =
-            state == NodeState.Dispensed
-                ? Disposition.Dispensed
-                : (state == NodeState.Destroyed ? Disposition.Destroyed : Disposition.Stolen);
-        emit PackCloneDetected(packId, lotId, member, msg.sender, uint64(block.timestamp), prior);
-    }
-
-    /// @dev A loose item (not inside a sealed container) held by `member` and in state Held.
-    function _requireLooseHeld(bytes32 itemId, bytes32 member) private view returns (Node storage node) {
-        node = _nodes[itemId];
-        NodeKind kind = node.kind;
-        if (kind != NodeKind.Pack && kind != NodeKind.Container) revert ProvenanceUnknownItem(itemId);
-        bytes32 parent = node.parent;
-        bytes32 keeper = node.holder;
-        if (parent != bytes32(0)) {
-            Node storage p = _nodes[parent];
-            if (p.kind == NodeKind.Container && p.state != NodeState.Opened) {
-                revert ProvenanceInsideSealedContainer(itemId, parent);
-            }
-            keeper = p.holder;
-        }
-        if (keeper != member) revert ProvenanceNotCustodian(itemId, keeper, member);
-        if (node.state != NodeState.Held) revert ProvenanceInvalidState(itemId, node.state);
-    }
-
-    function _emptyOverlay(uint256 size) private pure returns (Overlay memory ov) {
-        ov.child = new bytes32[](size);
-        ov.parent = new bytes32[](size);
-    }
-
-    /// @dev The links of a dispense or verify: the pack is first placed (in memory) in its lot.
-    function _overlay(bytes32 packId, bytes32 lotId, Link[] calldata links) private view returns (Overlay memory ov) {
-        ov = _emptyOverlay(links.length + 1);
-        if (_nodes[packId].kind == NodeKind.None) {
-            ov.child[0] = packId;
-            ov.parent[0] = lotId;
-            ov.n = 1;
-        }
-        _checkLinks(ov, links);
-    }
-
-    /// @dev Checks `links` in order against storage and the links before them, adding each to `ov`.
-    function _checkLinks(Overlay memory ov, Link[] calldata links) private view {
-        for (uint256 i = 0; i < links.length; ++i) {
-            Link calldata one = links[i];
-            _checkLink(ov, one.child, one.parent, one.proof);
-            ov.child[ov.n] = one.child;
-            ov.parent[ov.n] = one.parent;
-            ov.n += 1;
-        }
+    /// @dev A new sealed container held by its packer, whose SSCC prefix the packer must hold.
+    function _newContainer(
+        uint64 sscc,
+        uint8 prefixLength,
+        bytes32 root,
+        uint32 count,
+        bytes32 fromLot,
+        bytes32 member
+    ) private returns (bytes32 containerId) {
+        if (!Gs1.isValidSscc(sscc)) revert ProvenanceInvalidSscc(sscc);
+        products.requireSsccHolder(sscc, prefixLength, member);
+        if (root == bytes32(0) || count == 0) revert ProvenanceEmptyContainer(sscc);
+        containerId = containerIdOf(sscc);
+        SupplyGraph.ItemRecord storage item = _graph.items[containerId];
+        if (item.info.kind() != ItemKind.None) revert ProvenanceContainerExists(sscc);
+        item.holder = member;
+        // Non-zero from the start so that every shipment rewrites a non-zero slot (cheaper).
+        item.pendingTo = member;
+        item.info = SupplySlots.newItem(ItemKind.Container, ItemState.Held, count);
+        _graph.containers[containerId] = SupplyGraph.ContainerRecord({root: root, lot: fromLot});
+        emit ContainerPacked(containerId, member, sscc, root, count, fromLot, BizStep.Packing, Disposition.Active);
     }
 
     /**
-     * @dev One link is accepted when the proof shows `child` in `parent`'s root and either
-     * - `parent` is a lot and `child` is a pack not yet known on chain (its first placement), or
-     * - `child` is loose (in no sealed container), not in transit, has not moved since `parent` was
-     *   packed, and was then in the custody of the member that packed `parent`.
-     * Packing sequence numbers grow strictly upward along accepted links, so links never form a cycle.
+     * @dev The common start of a custody step on a loose item: the caller's member (a supply-chain
+     * member, module not paused), `links` recorded, and the item lying loose in its custody, held.
      */
-    function _checkLink(Overlay memory ov, bytes32 child, bytes32 parent, bytes32[] calldata proof) private view {
-        Node storage p = _nodes[parent];
-        NodeKind parentKind = p.kind;
-        if (parentKind != NodeKind.Container && parentKind != NodeKind.Lot) revert ProvenanceUnknownContainer(parent);
-        if (!MerkleProof.verifyCalldata(proof, p.root, leafOf(child))) revert ProvenanceInvalidProof(child, parent);
-        bytes32 current = _parentOf(ov, child);
-        if (current == parent) return;
-        Node storage c = _nodes[child];
-        bool known = c.kind != NodeKind.None || current != bytes32(0);
-        if (parentKind == NodeKind.Lot) {
-            if (known) revert ProvenanceStaleLink(child, parent, bytes32(0));
-            return;
-        }
-        if (!known) revert ProvenanceUnknownItem(child);
-        if (c.state == NodeState.InTransit) revert ProvenanceInvalidState(child, NodeState.InTransit);
-        uint40 since = c.movedSeq;
-        bytes32 keeper;
-        if (current == bytes32(0)) {
-            keeper = c.holder;
-        } else {
-            Node storage cur = _nodes[current];
-            if (cur.kind == NodeKind.Container && cur.state != NodeState.Opened) {
-                revert ProvenanceInsideSealedContainer(child, current);
-            }
-            if (cur.openedSeq > since) since = cur.openedSeq;
-            keeper = cur.holder;
-        }
-        if (p.packedSeq <= since || p.packer != keeper) revert ProvenanceStaleLink(child, parent, keeper);
+    function _custodyStep(
+        bytes32 itemId,
+        Link[] calldata links
+    ) private returns (bytes32 member, SupplyGraph.ItemRecord storage item, bytes32 at) {
+        member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
+        if (links.length != 0) _storeLinks(links);
+        (item, at) = _graph.requireLooseHeld(itemId, member);
     }
 
-    /// @dev Checks `links` and records them; a pack placed in its lot for the first time becomes known.
     function _storeLinks(Link[] calldata links) private {
-        Overlay memory ov = _emptyOverlay(links.length);
-        _checkLinks(ov, links);
-        for (uint256 i = 0; i < ov.n; ++i) {
-            Node storage c = _nodes[ov.child[i]];
-            if (c.parent == ov.parent[i]) continue;
-            if (c.kind == NodeKind.None) {
-                c.kind = NodeKind.Pack;
-                c.state = NodeState.Held;
-                c.root = ov.parent[i];
-            }
-            c.parent = ov.parent[i];
-            emit ItemLinked(ov.child[i], ov.parent[i]);
-        }
-    }
-
-    function _parentOf(Overlay memory ov, bytes32 id) private view returns (bytes32) {
-        for (uint256 i = ov.n; i > 0; --i) {
-            if (ov.child[i - 1] == id) return ov.parent[i - 1];
-        }
-        return _nodes[id].parent;
+        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length);
+        _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
+        _graph.store(ov);
     }
 
     /**
-     * @dev Walks up from `id` through sealed containers to the first loose node: its holder (or the
-     * holder of the opened container or lot it lies in) is the custodian. `state` is the first state
-     * other than Held (or None) met on the way: the item's own, or a sealed container's around it.
+     * @dev A scanned pack: its ids, its lot, whether it is genuine (in the lot's root), and where it
+     * stands (its own terminal state, else its custody through the presented links; a pack never
+     * seen on chain is first placed, in memory, in its lot).
      */
-    function _custody(Overlay memory ov, bytes32 id) private view returns (bytes32 custodian, NodeState state) {
-        state = NodeState.Held;
-        bytes32 cur = id;
-        while (true) {
-            Node storage n = _nodes[cur];
-            NodeState s = n.state;
-            if (state == NodeState.Held && s != NodeState.Held && s != NodeState.None) state = s;
-            bytes32 parent = _parentOf(ov, cur);
-            if (parent == bytes32(0)) return (n.holder, state);
-            Node storage p = _nodes[parent];
-            if (p.kind == NodeKind.Lot || p.state == NodeState.Opened) return (p.holder, state);
-            cur = parent;
-        }
+    function _assess(PackClaim calldata claim, Link[] calldata links) private view returns (Assessment memory a) {
+        a.packId = packIdOf(claim.gtin, claim.serial, claim.code);
+        a.lotId = Gs1.lotIdOf(claim.gtin, claim.lot);
+        a.lot = products.lotOf(a.lotId);
+        a.known =
+            a.lot.root != bytes32(0) &&
+            MerkleProof.verifyCalldata(claim.lotProof, a.lot.root, MerkleLeaf.ofBytes32(a.packId));
+        if (!a.known) return a;
+        ItemInfo info = _graph.items[a.packId].info;
+        a.state = info.state();
+        if (_terminal(a.state)) return a;
+        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length + 1);
+        if (info.kind() == ItemKind.None) ov.place(a.packId, a.lotId);
+        _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
+        (a.custodian, a.state) = _graph.custody(ov, a.packId);
+    }
+
+    function _terminal(ItemState state) private pure returns (bool) {
+        return state == ItemState.Dispensed || state == ItemState.Destroyed || state == ItemState.Stolen;
     }
 }

@@ -29,8 +29,8 @@ const PATIENT_REF = "Patient/demo-patient-0001";
 export interface RecordForClaims {
   /** The billing documentation commitment (not the record's own commitment). */
   commitment: string;
-  /** The batch root as a number (0: anchored alone). */
-  batchId: bigint;
+  /** The batch holding the billing leaf (zero: anchored alone). */
+  batchRoot: string;
   proof: string[];
   /** The claims patient reference the billing leaf is bound to. */
   patientRef: string;
@@ -204,7 +204,7 @@ export const recordsChapter: Chapter = async (story) => {
     const citation = await readBillingCitation(path.join(lakeview, "lakeview-visit.proof.json"));
     const forClaims: RecordForClaims = {
       commitment: citation.docCommitment,
-      batchId: BigInt(citation.batchRoot),
+      batchRoot: citation.batchRoot,
       proof: citation.proof,
       patientRef: citation.patientRef,
     };

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import ProvenanceOnRegistryModule from "../../ignition/modules/ProvenanceOnRegistry.js";
-import { describeError } from "../../src/chain/errors.js";
+import { decodeRevert, describeError } from "../../src/chain/errors.js";
+import { voteAndExecute } from "../../src/consortium/governance.js";
+import { planContainer } from "../../src/provenance/catalog.js";
 import { gs1CheckDigit, toDigitalLink } from "../../src/provenance/gs1/index.js";
 import { readLotBundle } from "../../src/provenance/lot.js";
 import {
@@ -11,18 +13,24 @@ import {
   opDispense,
   opItem,
   opPack,
+  opPrefix,
   opRecall,
   opRegisterProduct,
   opShip,
   opVerify,
 } from "../../src/provenance/ops.js";
+import { containerIdOf, lotIdOf, packIdOf } from "../../src/provenance/ids.js";
 import type { Chapter } from "./story.js";
 
 const GTIN = "09506000134352"; // an invented product of the invented Aurora Pharmaceuticals
 const LOT = "AUR2611";
+/** GS1 company prefixes (invented holders): Aurora's, for its GTINs and SSCCs; Meridian's, for its SSCCs. */
+const AURORA_PREFIX = "9506000";
+const MERIDIAN_PREFIX = "0614141";
 
-function sscc(serial: number): string {
-  const body = "30614141" + String(serial).padStart(9, "0");
+/** An SSCC-18: extension digit 3, the company prefix, a serial reference, the check digit. */
+function sscc(serial: number, prefix = AURORA_PREFIX): string {
+  const body = "3" + prefix + String(serial).padStart(16 - prefix.length, "0");
   return body + String(gs1CheckDigit(body));
 }
 
@@ -53,11 +61,40 @@ export const provenanceChapter: Chapter = async (story) => {
   };
   const as = (who: "manufacturer" | "distributor" | "pharmacy" | "hospitalB") => provenance.connect(cast[who]);
   story.say(`The consortium deploys the drug-provenance module at ${await provenance.getAddress()}.`);
+  /** The custom error of an expected refusal (anything else is a real failure of the demo). */
+  const refusal = (err: unknown): string => {
+    const decoded = decodeRevert(err, [provenance]);
+    if (decoded === undefined) throw err;
+    return decoded;
+  };
+
+  // GS1 company prefixes belong to their owners: the governors assign them by vote (a governed call).
+  const registry = story.contracts.registry!;
+  for (const [prefix, who] of [
+    [AURORA_PREFIX, "manufacturer"],
+    [MERIDIAN_PREFIX, "distributor"],
+  ] as const) {
+    const [proposed] = await opPrefix(provenance.connect(cast.governors[0]!), {
+      assign: prefix,
+      transfer: "",
+      revoke: "",
+      member: story.memberIds[who]!,
+    });
+    const proposalId = BigInt(/proposal (\d+)/.exec(proposed!)![1]!);
+    await voteAndExecute(registry, cast.governors.slice(0, 2), proposalId);
+    story.say(
+      `A governor proposes that GS1 company prefix ${prefix} belong to ${NAMES[who]}; two governors vote and it is ` +
+        `assigned (proposal ${proposalId}). From now on only ${NAMES[who]} registers GTINs and packs SSCCs under it.`,
+    );
+  }
 
   // Each institution keeps its own data directory; here they share one temporary folder.
   const data = await mkdtemp(path.join(tmpdir(), "medchain-provenance-"));
   await opRegisterProduct(as("manufacturer"), GTIN);
-  story.say(`Aurora Pharmaceuticals registers its product GTIN ${GTIN}; the chain checks the check digit.`);
+  story.say(
+    `Aurora Pharmaceuticals registers its product GTIN ${GTIN} under its prefix ${AURORA_PREFIX}; the chain checks ` +
+      `the check digit and that the prefix is Aurora's.`,
+  );
 
   const serials = Array.from({ length: 12 }, (_, i) => `AX${String(7001 + i)}`);
   const csv = path.join(data, "serials.csv");
@@ -91,7 +128,8 @@ export const provenanceChapter: Chapter = async (story) => {
   );
   await opPack(as("manufacturer"), data, sscc(3), [`(00)${sscc(1)}`, `(00)${sscc(2)}`]);
   story.say(
-    `Aurora packs the packs into two cases (SSCC ${sscc(1)}, ${sscc(2)}) and the cases onto pallet ${sscc(3)}.`,
+    `Aurora packs the packs at its packaging line into two cases (SSCC ${sscc(1)}, ${sscc(2)}: one root each, ` +
+      `nothing per pack) and the cases onto pallet ${sscc(3)} (its cases' places recorded with it).`,
   );
 
   const pallet = `(00)${sscc(3)}`;
@@ -100,11 +138,50 @@ export const provenanceChapter: Chapter = async (story) => {
   story.say(
     "Aurora ships the sealed pallet to Meridian Medical Logistics, which receives it (one transaction each way).",
   );
-  await opShip(as("distributor"), data, pallet, "PHA-0001");
-  await opItem(as("pharmacy"), data, "receive", pallet);
-  story.say("Meridian ships the pallet on to Harbour Street Pharmacy, which receives it.");
 
-  await opItem(as("pharmacy"), data, "unpack", pallet);
+  const sold = packIdOf(GTIN, serials[0]!, bundle.packs[0]!.code);
+  try {
+    await as("manufacturer").ship.staticCall(sold, story.memberIds.hospitalB!, [
+      { child: sold, parent: lotIdOf(GTIN, LOT), proof: bundle.packs[0]!.proof },
+    ]);
+    story.say("(unexpected: the chain let Aurora move a pack it sold)");
+  } catch (err) {
+    story.say(
+      `Aurora tries to ship one of the packs it sold straight from its lot (it knows the pack's public id): the chain ` +
+        `refuses with ${refusal(err)}: once cases were packed from the lot, only whoever holds a ` +
+        `pack's case acts on it.`,
+    );
+  }
+
+  await opItem(as("distributor"), data, "unpack", pallet);
+  const meridianPallet = sscc(1, MERIDIAN_PREFIX);
+  await opPack(as("distributor"), data, meridianPallet, [`(00)${sscc(1)}`]);
+  try {
+    const theirs = planContainer(sscc(9), [`0x${"0".repeat(64)}`]);
+    await as("distributor").pack.staticCall(BigInt(theirs.sscc), AURORA_PREFIX.length, theirs.root, 1, []);
+    story.say("(unexpected: the chain let Meridian use Aurora's SSCC)");
+  } catch (err) {
+    story.say(
+      `Meridian unpacks Aurora's pallet and repacks the first case onto its own pallet ${meridianPallet} under its ` +
+        `prefix ${MERIDIAN_PREFIX}; an SSCC under Aurora's prefix is refused with ${refusal(err)}.`,
+    );
+  }
+  await opShip(as("distributor"), data, `(00)${meridianPallet}`, "PHA-0001");
+  await opItem(as("pharmacy"), data, "receive", `(00)${meridianPallet}`);
+  story.say(
+    "Meridian ships its pallet to Harbour Street Pharmacy, which receives it; the second case stays with Meridian.",
+  );
+  try {
+    await as("distributor").ship.staticCall(containerIdOf(sscc(1)), story.memberIds.hospitalB!, []);
+    story.say("(unexpected: the chain let Meridian move a case it sold)");
+  } catch (err) {
+    story.say(
+      `Meridian, which opened the pallet the case came in, tries to ship that case again: the chain refuses with ` +
+        `${refusal(err)}: the case is recorded inside the pallet it left in.`,
+    );
+  }
+
+  await opItem(as("pharmacy"), data, "unpack", `(00)${meridianPallet}`);
   await opItem(as("pharmacy"), data, "unpack", `(00)${sscc(1)}`);
   story.say("The pharmacy unpacks the pallet and the first case; the packs are now on its shelf.");
 

@@ -4,9 +4,11 @@ import path from "node:path";
 
 import { ClaimsOnRegistryModule } from "../../ignition/modules/Claims.js";
 import { leafOfPair } from "../../src/chain/merkle-leaf.js";
+import { NO_BATCH } from "../../src/records/merkle.js";
 import { carcText } from "../../src/claims/carc.js";
 import { fromTokenUnits, patientReference, toFhirDate } from "../../src/claims/codes.js";
 import type { ClaimsConnection } from "../../src/claims/connect.js";
+import type { DocumentationArgs } from "../../src/claims/engine.js";
 import { formatEob } from "../../src/claims/fhir-response.js";
 import {
   enrolPatient,
@@ -15,16 +17,13 @@ import {
   publishPlan,
   settleClaims,
   submitFhirClaim,
+  withdrawCredit,
   writeEob,
 } from "../../src/claims/operations.js";
 import { DEMO_INSURANCE_CARD, type Chapter } from "./story.js";
 
-/** What chapter 2 leaves for billing: the visit's record, anchored by hospital B. */
-interface RecordForClaims {
-  commitment: string;
-  batchId: bigint;
-  proof: string[];
-}
+/** What chapter 2 leaves for billing: the billing documentation leaf of hospital B's visit record. */
+type RecordForClaims = DocumentationArgs & { patientRef: string };
 
 const CPT = "http://www.ama-assn.org/go/cpt";
 /** The invented patient's id at the insurer and the member secret on her insurance card. */
@@ -95,8 +94,14 @@ export const claimsChapter: Chapter = async (story) => {
   } else {
     const mock = await ethers.deployContract("MockRecordVerifier");
     recordRegistry = await mock.getAddress();
-    record = { commitment: ethers.id("demo visit record (invented)"), batchId: 0n, proof: [] };
-    const billingLeaf = leafOfPair(patientReference(PATIENT_ID, MEMBER_SECRET), record.commitment);
+    const billingRef = patientReference(PATIENT_ID, MEMBER_SECRET);
+    record = {
+      commitment: ethers.id("demo visit record (invented)"),
+      batchRoot: NO_BATCH,
+      proof: [],
+      patientRef: billingRef,
+    };
+    const billingLeaf = leafOfPair(billingRef, record.commitment);
     await (await mock.setRecord(story.memberIds.hospitalB!, billingLeaf, 1)).wait();
     story.say(
       "The records chapter is not part of this build, so a TEST-ONLY MockRecordVerifier stands in for the record " +
@@ -104,7 +109,11 @@ export const claimsChapter: Chapter = async (story) => {
     );
   }
 
-  const { plans: plansDeployed, engine: engineDeployed } = await connection.ignition.deploy(ClaimsOnRegistryModule, {
+  const {
+    plans: plansDeployed,
+    engine: engineDeployed,
+    vault: vaultDeployed,
+  } = await connection.ignition.deploy(ClaimsOnRegistryModule, {
     parameters: {
       ClaimsOnRegistry: { registry: await registry.getAddress(), token: await token.getAddress(), recordRegistry },
     },
@@ -112,14 +121,17 @@ export const claimsChapter: Chapter = async (story) => {
   });
   const plans = await ethers.getContractAt("ClaimsPlans", await plansDeployed.getAddress());
   const engine = await ethers.getContractAt("ClaimsEngine", await engineDeployed.getAddress());
+  const vault = await ethers.getContractAt("SettlementVault", await vaultDeployed.getAddress());
   story.contracts.claimsPlans = plans;
   story.contracts.claimsEngine = engine;
   story.say(
-    `The claims module is deployed: plan book ${await plans.getAddress()}, claims engine and vault ${await engine.getAddress()}.`,
+    `The claims module is deployed: plan book ${await plans.getAddress()}, claims engine ${await engine.getAddress()} ` +
+      `and the settlement vault it created, ${await vault.getAddress()}, the only contract that holds the money.`,
   );
 
   const as = (signer: typeof cast.insurer): ClaimsConnection => ({
     engine: engine.connect(signer),
+    vault: vault.connect(signer),
     plans: plans.connect(signer),
     token: token.connect(signer) as never,
     decimals: 6,
@@ -169,13 +181,20 @@ export const claimsChapter: Chapter = async (story) => {
       2,
     ),
   );
-  const submitted = await submitFhirClaim(hospitalB, { file: claimFile, planId, secret: MEMBER_SECRET, record });
+  const submitted = await submitFhirClaim(hospitalB, {
+    file: claimFile,
+    planId,
+    secret: MEMBER_SECRET,
+    documentation: record,
+  });
   const submittedAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const first = submitted.view;
   story.say(
     `Hospital B's billing office runs \`claims submit --fhir visit-claim.json\`: claim ${first.claimId} for a visit, ` +
-      `a blood panel and a chest X-ray. The contract checks coverage, duplicates and that hospital B's own anchored record ` +
-      `documents the visit, then adjudicates every line at once: ${first.status}, the plan pays ${fromTokenUnits(first.planPays, 6)} TESTUSD.`,
+      `a blood panel and a chest X-ray. It cites the visit record's billing leaf, which hospital B anchored bound to this ` +
+      `patient's claims reference. The contract checks coverage, duplicates and that documentation, then adjudicates ` +
+      `every line at once: ${first.status}, the plan pays ${fromTokenUnits(first.planPays, 6)} TESTUSD. No claims event ` +
+      `names the record, so nobody can join the claim to the record's consents and accesses.`,
   );
 
   await settleClaims(insurer, {
@@ -184,7 +203,7 @@ export const claimsChapter: Chapter = async (story) => {
     journal: path.join(work, `settle-${Date.now()}.journal`),
   });
   const before = await token.balanceOf(cast.hospitalB.address);
-  await (await engine.connect(cast.hospitalB).withdraw()).wait();
+  await withdrawCredit(hospitalB);
   const paidAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const received = (await token.balanceOf(cast.hospitalB.address)) - before;
   story.say(
@@ -199,20 +218,43 @@ export const claimsChapter: Chapter = async (story) => {
   );
   console.log(eobText.replace(/^/gm, "        "));
 
-  const duplicate = await submitFhirClaim(hospitalB, { file: claimFile, planId, secret: MEMBER_SECRET, record });
+  const duplicate = await submitFhirClaim(hospitalB, {
+    file: claimFile,
+    planId,
+    secret: MEMBER_SECRET,
+    documentation: record,
+  });
   story.say(
     `Hospital B's system sends the same bill again. Claim ${duplicate.view.claimId} is rejected: CARC ${duplicate.view.reason} ` +
       `(${carcText(duplicate.view.reason)}), it repeats claim ${duplicate.view.earlierClaim}. Nothing is paid twice.`,
   );
 
+  const yesterday = toFhirDate(now - 86_400n);
+  const reuseFile = path.join(work, "second-visit-claim.json");
+  await writeFile(reuseFile, JSON.stringify(visitClaim(yesterday, [["99214", 1, "240.00"]]), null, 2));
+  const reused = await submitFhirClaim(hospitalB, {
+    file: reuseFile,
+    planId,
+    secret: MEMBER_SECRET,
+    documentation: record,
+  });
+  story.say(
+    `A bill for another day cites the same visit record. Claim ${reused.view.claimId} is rejected: CARC ${reused.view.reason}: ` +
+      `the record already documents claim ${reused.view.earlierClaim}. One record documents one accepted claim.`,
+  );
+
   const phantomFile = path.join(work, "unrecorded-claim.json");
   await writeFile(phantomFile, JSON.stringify(visitClaim(today, [["97110", 4, "320.00"]]), null, 2));
-  const unrecorded = { commitment: ethers.id("physiotherapy session that never happened"), batchId: 0n, proof: [] };
+  const unrecorded = {
+    commitment: ethers.id("physiotherapy session that never happened"),
+    batchRoot: NO_BATCH,
+    proof: [],
+  };
   const phantom = await submitFhirClaim(hospitalB, {
     file: phantomFile,
     planId,
     secret: MEMBER_SECRET,
-    record: unrecorded,
+    documentation: unrecorded,
   });
   story.say(
     `A bill for four physiotherapy sessions cites a record nobody anchored. Claim ${phantom.view.claimId} is rejected: ` +

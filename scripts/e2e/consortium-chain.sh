@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# Reads all of its input before matching, so the command piped into it never writes to a closed pipe.
+contains() { local out; out=$(cat); grep -q "$@" <<<"$out"; }
 # Free loopback ports (another process may hold 8545 or any fixed port).
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 PORT=${E2E_PORT:-$(free_port)}
@@ -48,11 +50,11 @@ npx hardhat consortium vote --proposal 1 $N
 npx hardhat consortium execute --proposal 1 $N
 members=$(npx hardhat consortium members $N)
 echo "$members"
-echo "$members" | grep -qE "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
+echo "$members" | contains -E "Hospital +Active" || { echo "e2e: the hospital was not admitted"; exit 1; }
 
 # A refused call must print one line naming the problem and fail.
 if out=$(npx hardhat consortium vote --proposal 1 $N 2>&1); then echo "e2e: a second vote was accepted"; exit 1; fi
-echo "$out" | grep -q "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
+echo "$out" | contains "ConsortiumProposalAlreadyExecuted" || { echo "e2e: unexpected error: $out"; exit 1; }
 # Wrong address, unknown member, insufficient rights: one line each, naming the problem, non-zero exit.
 expect_error() {
   local pattern=$1; shift
@@ -80,12 +82,19 @@ cat > "$work/params.json" <<JSON
 JSON
 HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy ignition/modules/MedChain.ts \
   --network consortium --parameters "$work/params.json" < /dev/null
-for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine; do
+for id in Records#RecordRegistry Provenance#DrugProvenance Claims#ClaimsPlans Claims#ClaimsEngine Claims#SettlementVault \
+  Genomics#GenomicDatasets Genomics#GenomicQueries Genomics#VariantInterpretations; do
   grep -q "\"$id\"" "ignition/deployments/chain-$CHAIN_ID/deployed_addresses.json" || { echo "e2e: $id not deployed"; exit 1; }
 done
 npx hardhat consortium certify --code E2E-OPS --kinds Hospital,Manufacturer,Insurer --account "$DEPLOYER" --until 2099-01-01 --documents "$work/docs.txt" $N
 npx hardhat consortium vote --proposal 2 $N
 npx hardhat consortium execute --proposal 2 $N
+# GS1 company prefixes belong to their owners: a product under a prefix nobody holds is refused; the
+# governors assign the prefix by vote (a governed call, proposal 3), then the product registers.
+expect_error 'no member holds its GS1 company prefix' npx hardhat provenance register-product --gtin 09506000134352 $N
+npx hardhat provenance prefix --assign 9506000 --member E2E-OPS $N
+npx hardhat consortium vote --proposal 3 $N
+npx hardhat consortium execute --proposal 3 $N
 npx hardhat provenance register-product --gtin 09506000134352 $N
 
 # Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
@@ -161,12 +170,34 @@ npx hardhat claims withdraw $N
 npx hardhat claims eob 1 --out "$work/eob.json" $N
 node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \
   || { echo "e2e: claims eob wrote no ExplanationOfBenefit"; exit 1; }
-# Governance by vote through the tasks: suspend the first hospital (proposal 3).
+# Governance by vote through the tasks: suspend the first hospital (proposal 4). The certifier alone
+# cannot shorten its certification: that takes a SetCertification vote.
+expect_error 'ConsortiumRenewalNeedsVote' npx hardhat consortium renew --member E2E-HOSP --until 2098-01-01 $N
 npx hardhat consortium propose --action Suspend --member E2E-HOSP $N
-npx hardhat consortium vote --proposal 3 $N
-npx hardhat consortium execute --proposal 3 $N
-npx hardhat consortium members $N | grep -qE "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
+npx hardhat consortium vote --proposal 4 $N
+npx hardhat consortium execute --proposal 4 $N
+npx hardhat consortium members $N | contains -E "Hospital +Suspended" || { echo "e2e: the voted suspension did not take"; exit 1; }
 echo "e2e: records, provenance and claims deploy and run on the consortium chain"
+
+# Genomics by the tasks: the operator's member becomes a Laboratory too (proposal 5), registers a
+# dataset from a VCF (signed root; the counts stay in its private file) and anyone verifies the file.
+npx hardhat consortium propose --action SetKinds --member E2E-OPS --kinds Hospital,Manufacturer,Insurer,Laboratory $N
+npx hardhat consortium vote --proposal 5 $N
+npx hardhat consortium execute --proposal 5 $N
+printf '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n17\t100\t.\tCA\tCAA\t.\t.\t.\tGT\t0/1\n' > "$work/bad.vcf"
+expect_error 'bad.vcf:3: 17:100 REF=CA ALT=CAA: not left-aligned' \
+  npx hardhat genomics register --vcf "$work/bad.vcf" --name e2e-panel --uses DUO:0000006 --out "$work/genomics" $N
+npx hardhat genomics register --vcf test/fixtures/genomics/lab-a.vcf --name e2e-panel --uses DUO:0000006,DUO:0000042 \
+  --out "$work/genomics" $N | tee "$work/register.txt"
+grep -q "^registered e2e-panel version 1" "$work/register.txt" || { echo "e2e: the dataset was not registered"; exit 1; }
+npx hardhat genomics verify-dataset "$work/genomics/e2e-panel-v1.dataset.json" $N | tee "$work/verify-dataset.txt"
+grep -q "^VALID" "$work/verify-dataset.txt" || { echo "e2e: the registered dataset did not verify"; exit 1; }
+npx hardhat genomics propose-rule --rule release --min-cell-count 5 --min-labs 2 $N
+npx hardhat consortium vote --proposal 6 $N
+npx hardhat consortium execute --proposal 6 $N
+npx hardhat genomics rules $N | contains "counts below 5 suppressed; at least 2 contributing labs" \
+  || { echo "e2e: the voted genomics rule did not take"; exit 1; }
+echo "e2e: genomics registers and verifies a dataset and takes a voted rule on the consortium chain"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
 setsid npx hardhat node --port "$NODE_PORT" > "$work/node.log" 2>&1 &
@@ -179,5 +210,5 @@ done
 rm -rf ignition/deployments/chain-31337
 npx hardhat ignition deploy ignition/modules/Consortium.ts --network localhost --parameters ignition/parameters/localhost.json < /dev/null
 test -f ignition/deployments/chain-31337/deployed_addresses.json
-npx hardhat consortium members --network localhost | grep -q "no members yet"
+npx hardhat consortium members --network localhost | contains "no members yet"
 echo "e2e: --network localhost deploys and writes ignition/deployments/chain-31337/"

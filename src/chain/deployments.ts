@@ -9,6 +9,7 @@ export const FUTURE_IDS = {
   records: "Records#RecordRegistry",
   claimsPlans: "Claims#ClaimsPlans",
   claimsEngine: "Claims#ClaimsEngine",
+  claimsVault: "Claims#SettlementVault",
   provenance: "Provenance#DrugProvenance",
 } as const;
 

@@ -8,7 +8,7 @@ export const CARC: Record<number, { text: string; group: "CO" | "PR" }> = {
   1: { text: "Deductible amount", group: "PR" },
   2: { text: "Coinsurance amount", group: "PR" },
   3: { text: "Co-payment amount", group: "PR" },
-  18: { text: "Exact duplicate claim/service", group: "CO" },
+  18: { text: "Exact duplicate claim/service (or its documentation already documents another claim)", group: "CO" },
   26: { text: "Expenses incurred prior to coverage", group: "PR" },
   27: { text: "Expenses incurred after coverage terminated", group: "PR" },
   31: { text: "Patient cannot be identified as our insured", group: "CO" },
@@ -21,7 +21,7 @@ export const CARC: Record<number, { text: string; group: "CO" | "PR" }> = {
   198: { text: "Precertification/authorization exceeded", group: "CO" },
   204: { text: "Service not covered under the patient's current benefit plan", group: "CO" },
   252: {
-    text: "Documentation required: no record anchored by the billing provider documents this service (or it was retracted)",
+    text: "Documentation required: the billing provider anchored no record for this patient that documents it (or retracted it)",
     group: "CO",
   },
 };

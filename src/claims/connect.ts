@@ -4,8 +4,10 @@ import { Contract, isAddress } from "ethers";
 import {
   ClaimsEngine__factory,
   ClaimsPlans__factory,
+  SettlementVault__factory,
   type ClaimsEngine,
   type ClaimsPlans,
+  type SettlementVault,
 } from "../../typechain-types/index.js";
 import { FUTURE_IDS, resolveAddress } from "../chain/deployments.js";
 import { MedChainError } from "../chain/errors.js";
@@ -22,6 +24,8 @@ const ERC20_ABI = [
 /** The claims contracts a task works with, signed by the chosen account, and the token's decimals. */
 export interface ClaimsConnection {
   engine: ClaimsEngine;
+  /** The settlement vault the engine deployed (escrow, credits). */
+  vault: SettlementVault;
   /** The settlement token (ERC-20 with decimals). */
   token: Contract;
   plans: ClaimsPlans;
@@ -56,9 +60,11 @@ export async function connectClaims(
     options.from === "" ? (await ethers.getSigners())[0] : await ethers.getSigner(checkAddress(options.from, "from"));
   if (signer === undefined) throw new MedChainError("network has no accounts to sign with");
   const engine = ClaimsEngine__factory.connect(engineAddress, signer);
-  const token = new Contract(await engine.token(), ERC20_ABI, signer);
+  const vault = SettlementVault__factory.connect(await engine.vault(), signer);
+  const token = new Contract(await vault.token(), ERC20_ABI, signer);
   return {
     engine,
+    vault,
     token,
     plans: ClaimsPlans__factory.connect(plansAddress, signer),
     decimals: Number(await token.getFunction("decimals")()),

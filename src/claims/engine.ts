@@ -25,25 +25,40 @@ export interface LineArgs {
   charged: bigint;
 }
 
+/**
+ * The anchored record that documents a claim (IClaims.Documentation): the provider's billing
+ * documentation leaf `ofPair(patientRef, commitment)`, anchored alone (batchRoot zero, no proof) or
+ * in one of its batches. The records SDK's proof file carries it (`readBillingCitation`).
+ */
+export interface DocumentationArgs {
+  commitment: string;
+  batchRoot: string;
+  proof: string[];
+}
+
+/** The zero batch root: a documentation leaf anchored alone (the records SDK's constant). */
+export { NO_BATCH } from "../records/merkle.js";
+
 /** A claim as the contract's `submit` takes it. */
 export interface ClaimInputArgs {
   patientRef: string;
   planId: bigint;
+  /** The start of the patient's coverage period that covers the service date (`coverageOn`). */
+  coverageStart: bigint;
   serviceDate: bigint;
   diagnosisCommitment: string;
-  recordCommitment: string;
-  recordBatchId: bigint;
-  recordProof: string[];
+  documentation: DocumentationArgs;
   lines: LineArgs[];
 }
 
-/** What `deny`, `voidClaim`, `replace` and `decideAppeal` take back (hashed on chain). */
+/** What `approve`, `escalate`, `voidClaim`, `replace` and `decideAppeal` take back (hashed on chain). */
 export interface ClaimDetailsArgs {
   patientRef: string;
-  serviceDate: bigint;
   coverageStart: bigint;
+  serviceDate: bigint;
   deductibleApplied: bigint;
   oopApplied: bigint;
+  previousDecision: bigint;
   lines: LineArgs[];
 }
 
@@ -72,6 +87,10 @@ export interface ClaimView {
   lines: LineArgs[];
   replaces: bigint;
   coverageStart: bigint;
+  /** The last adjudication's status: PendingReview (provisional, nothing charged), Approved or Paid (charged). */
+  adjudicatedAs?: ClaimStatusName;
+  /** For a charged claim: the claim decided before it in its period (0: none). */
+  previousDecision: bigint;
   results: LineResultView[];
   /** For a rejection: the failing line (undefined: the whole claim) and the duplicated claim. */
   rejectedLine?: number;
@@ -122,7 +141,9 @@ export async function readClaim(engine: ClaimsEngine, claimId: bigint): Promise<
     patientRef: submitted.args.patientRef,
     lines: toLines(submitted.args.lines),
     replaces: submitted.args.replaces,
-    coverageStart: last?.args.coverageStart ?? 0n,
+    coverageStart: submitted.args.coverageStart,
+    ...(last === undefined ? {} : { adjudicatedAs: CLAIM_STATUS[Number(last.args.status)] }),
+    previousDecision: last?.args.previousDecision ?? 0n,
     results: last === undefined ? [] : toResults(last.args.results, toLines(submitted.args.lines)),
     ...(rej === undefined
       ? {}
@@ -133,15 +154,25 @@ export async function readClaim(engine: ClaimsEngine, claimId: bigint): Promise<
   };
 }
 
-/** The `ClaimDetails` a claim's later steps need, rebuilt from its events (matches the stored hash). */
+/** Whether a claim's last adjudication was charged to its period totals (a decision, not a provisional one). */
+export function wasCharged(view: ClaimView): boolean {
+  return view.adjudicatedAs === "Approved" || view.adjudicatedAs === "Paid";
+}
+
+/**
+ * The `ClaimDetails` a claim's later steps need, rebuilt from its events (matches the stored hash):
+ * what its last adjudication charged when it was a decision, zero while it was only provisional.
+ */
 export function detailsOf(view: ClaimView): ClaimDetailsArgs {
-  const sum = (f: (r: LineResultView) => bigint) => view.results.reduce((a, r) => a + f(r), 0n);
+  const charged = wasCharged(view);
+  const sum = (f: (r: LineResultView) => bigint) => (charged ? view.results.reduce((a, r) => a + f(r), 0n) : 0n);
   return {
     patientRef: view.patientRef,
-    serviceDate: view.serviceDate,
     coverageStart: view.coverageStart,
+    serviceDate: view.serviceDate,
     deductibleApplied: sum((r) => r.deductible),
     oopApplied: sum((r) => r.deductible + r.copay + r.coinsurance),
+    previousDecision: charged ? view.previousDecision : 0n,
     lines: view.lines,
   };
 }

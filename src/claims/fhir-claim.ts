@@ -6,7 +6,7 @@ import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
 import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
-import type { ClaimInputArgs, LineArgs } from "./engine.js";
+import type { ClaimInputArgs, DocumentationArgs, LineArgs } from "./engine.js";
 
 const money = z.object({ value: z.union([z.number(), z.string()]), currency: z.string().optional() }).passthrough();
 const coding = z.object({ system: z.string().optional(), code: z.string().optional() }).passthrough();
@@ -124,8 +124,13 @@ export interface ClaimMappingOptions {
   decimals: number;
   /** The coverage's member secret, to derive the patient reference. */
   patientSecret: string;
-  /** The anchored record documenting the service. */
-  record: { commitment: string; batchId: bigint; proof: string[] };
+  /**
+   * The anchored record documenting the service: the provider's billing documentation leaf for this
+   * patient (from the record's proof file), carried on chain as the claim's documentation.
+   */
+  documentation: DocumentationArgs;
+  /** The start of the patient's coverage period covering the service date (0: none known; CARC 31). */
+  coverageStart?: bigint;
   /** 32-byte salt for the diagnosis commitment (random when omitted). */
   diagnosisSalt?: string;
 }
@@ -220,11 +225,10 @@ export function fhirClaimToChain(json: unknown, opts: ClaimMappingOptions): Clai
     input: {
       patientRef: patientReference(patientId, opts.patientSecret),
       planId: opts.planId,
+      coverageStart: opts.coverageStart ?? 0n,
       serviceDate: serviceDate!,
       diagnosisCommitment,
-      recordCommitment: opts.record.commitment,
-      recordBatchId: opts.record.batchId,
-      recordProof: opts.record.proof,
+      documentation: opts.documentation,
       lines,
     },
     diagnosisSalt,

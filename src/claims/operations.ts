@@ -8,7 +8,15 @@ import { MedChainError } from "../chain/errors.js";
 import { PROOF_FORMAT, readBillingCitation } from "../records/proof.js";
 import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 import type { ClaimsConnection } from "./connect.js";
-import { CLAIM_STATUS, claimDetails, readClaim, submittedClaimId, type ClaimView } from "./engine.js";
+import {
+  CLAIM_STATUS,
+  NO_BATCH,
+  claimDetails,
+  readClaim,
+  submittedClaimId,
+  type ClaimView,
+  type DocumentationArgs,
+} from "./engine.js";
 import { fhirClaimToChain, type ClaimMapping } from "./fhir-claim.js";
 import { formatEob, toClaimResponse, toExplanationOfBenefit } from "./fhir-response.js";
 import { readPlanFile } from "./plan.js";
@@ -60,7 +68,7 @@ export async function enrolPatient(
   const end = toUnixSeconds(args.end, "--end") + 86_399n;
   if (end < start) throw new MedChainError(`--end: ${args.end} is before --start ${args.start}`);
   await requirePlan(c, args.planId);
-  return { patientRef, txHash: await mined(c.engine.enrol(args.planId, patientRef, start, end)) };
+  return { patientRef, txHash: await mined(c.plans.enrol(args.planId, patientRef, start, end)) };
 }
 
 /** Grants a prior authorisation for a code (system|code) and a number of units. */
@@ -94,30 +102,54 @@ export async function authorise(
   );
 }
 
+const hex32 = (v: unknown): v is string => typeof v === "string" && isHexString(v, 32);
+
 /**
- * Reads a record reference: a records proof file (its billing documentation leaf, see the records
- * SDK's `readBillingCitation`), or `{ commitment, batchId, proof }` JSON.
+ * Reads the documentation a claim cites: from a records proof file, its billing documentation leaf
+ * (the records SDK's `readBillingCitation`, which owns that format), or from a file holding just
+ * `{ commitment, batchRoot, proof }`. Names the bad field in one line.
  */
-export async function readRecordFile(file: string): Promise<{ commitment: string; batchId: bigint; proof: string[] }> {
-  let json: { format?: unknown; commitment?: unknown; batchId?: unknown; proof?: unknown };
+export async function readDocumentationFile(file: string): Promise<DocumentationArgs & { patientRef?: string }> {
+  let json: Record<string, unknown>;
   try {
-    json = JSON.parse(await readFile(file, "utf8"));
+    json = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
   } catch (err) {
     throw new MedChainError(`${file}: cannot read the record proof (${(err as Error).message.split("\n")[0]})`);
   }
-  // TEMP (records branch): the claims engineer replaces this with the billing citation throughout.
   if (json.format === PROOF_FORMAT) {
     const citation = await readBillingCitation(file);
-    return { commitment: citation.docCommitment, batchId: BigInt(citation.batchRoot), proof: citation.proof };
+    return {
+      commitment: citation.docCommitment,
+      batchRoot: citation.batchRoot,
+      proof: citation.proof,
+      patientRef: citation.patientRef,
+    };
   }
-  if (typeof json.commitment !== "string" || !isHexString(json.commitment, 32))
-    throw new MedChainError(`${file}: commitment: not a 32-byte hex string`);
-  const batchId = json.batchId === undefined ? 0n : BigInt(String(json.batchId));
+  if (!hex32(json.commitment)) throw new MedChainError(`${file}: commitment: not a 32-byte hex string`);
+  const batchRoot = json.batchRoot ?? NO_BATCH;
+  if (!hex32(batchRoot)) throw new MedChainError(`${file}: batchRoot: not a 32-byte hex string`);
   const proof = json.proof ?? [];
-  if (!Array.isArray(proof) || !proof.every((p) => typeof p === "string" && isHexString(p, 32))) {
+  if (!Array.isArray(proof) || !proof.every(hex32))
     throw new MedChainError(`${file}: proof: not a list of 32-byte hex strings`);
-  }
-  return { commitment: json.commitment, batchId, proof: proof as string[] };
+  if (BigInt(batchRoot) === 0n && proof.length !== 0)
+    throw new MedChainError(`${file}: proof: a leaf anchored alone (batchRoot zero) has no proof`);
+  return { commitment: json.commitment, batchRoot, proof: proof as string[] };
+}
+
+/**
+ * The documentation a claim cited when it was submitted, read back from its submitting transaction
+ * (claims events never name it). Throws if that transaction was not a direct `submit` or `replace`
+ * call (for example through a contract wallet): then pass the record's proof file instead.
+ */
+export async function submittedDocumentation(c: ClaimsConnection, claimId: bigint): Promise<DocumentationArgs> {
+  const [event] = await c.engine.queryFilter(c.engine.filters.ClaimSubmitted(claimId));
+  const tx = event === undefined ? null : await event.getTransaction();
+  const parsed = tx === null ? null : c.engine.interface.parseTransaction({ data: tx.data });
+  const input = parsed?.name === "submit" ? parsed.args[0] : parsed?.name === "replace" ? parsed.args[2] : undefined;
+  if (input === undefined)
+    throw new MedChainError(`claim ${claimId}: its documentation is not readable from its transaction; pass --record`);
+  const d = input.documentation as { commitment: string; batchRoot: string; proof: string[] };
+  return { commitment: d.commitment, batchRoot: d.batchRoot, proof: [...d.proof] };
 }
 
 /** Maps a FHIR Claim file and submits it; returns the claim's view and the mapping report. */
@@ -127,7 +159,8 @@ export async function submitFhirClaim(
     file: string;
     planId: bigint;
     secret: string;
-    record: { commitment: string; batchId: bigint; proof: string[] };
+    /** What the claim cites (`readDocumentationFile`); `patientRef`, when known, must be the claim's. */
+    documentation: DocumentationArgs & { patientRef?: string };
     replaces?: bigint;
   },
 ): Promise<{ view: ClaimView; mapping: ClaimMapping; txHash: string }> {
@@ -137,14 +170,24 @@ export async function submitFhirClaim(
   } catch (err) {
     throw new MedChainError(`${args.file}: cannot read the claim JSON (${(err as Error).message.split("\n")[0]})`);
   }
-  const mapping = fhirClaimToChain(json, {
+  const { commitment, batchRoot, proof, patientRef: boundTo } = args.documentation;
+  const options = {
     file: args.file,
     planId: args.planId,
     decimals: c.decimals,
     patientSecret: args.secret,
-    record: args.record,
-  });
+    documentation: { commitment, batchRoot, proof },
+  };
+  const draft = fhirClaimToChain(json, options);
+  if (boundTo !== undefined && boundTo.toLowerCase() !== draft.input.patientRef.toLowerCase()) {
+    throw new MedChainError(
+      `--record: its billing leaf documents patient reference ${boundTo}, not this claim's ${draft.input.patientRef} (another patient's record, or another card's secret)`,
+    );
+  }
   await requirePlan(c, args.planId);
+  // The coverage period that covers the service date (0: none, and the claim is rejected with CARC 31).
+  const coverageStart = await c.plans.coverageOn(args.planId, draft.input.patientRef, draft.input.serviceDate);
+  const mapping = { ...draft, input: { ...draft.input, coverageStart } };
   const tx =
     args.replaces === undefined
       ? c.engine.submit(mapping.input)
@@ -154,6 +197,22 @@ export async function submitFhirClaim(
   return { view: await readClaim(c.engine, claimId), mapping, txHash: receipt.hash };
 }
 
+/** The provider voids a claim (in review, approved or rejected). */
+export async function voidClaim(c: ClaimsConnection, claimId: bigint): Promise<string> {
+  return mined(c.engine.voidClaim(claimId, await claimDetails(c.engine, claimId)));
+}
+
+/** Prompt pay: the provider escalates a claim the insurer did not decide or settle in time. */
+export async function escalateClaim(c: ClaimsConnection, claimId: bigint): Promise<string> {
+  return mined(c.engine.escalate(claimId, await claimDetails(c.engine, claimId)));
+}
+
+/** The provider withdraws its whole credit; returns the amount and the transaction. */
+export async function withdrawCredit(c: ClaimsConnection): Promise<{ amount: bigint; txHash: string }> {
+  const amount = await c.vault.withdraw.staticCall();
+  return { amount, txHash: await mined(c.vault.withdraw()) };
+}
+
 /** The insurer's review decision on a pending claim (approve, or deny with a CARC). */
 export async function reviewClaim(
   c: ClaimsConnection,
@@ -161,27 +220,36 @@ export async function reviewClaim(
   decision: "approve" | "deny",
   carc: number,
 ): Promise<string> {
-  if (decision === "approve") return mined(c.engine.approve(claimId));
+  if (decision === "approve") return mined(c.engine.approve(claimId, await claimDetails(c.engine, claimId)));
   if (!Number.isInteger(carc) || carc <= 0) throw new MedChainError(`--reason: a denial needs a CARC code (e.g. 50)`);
-  return mined(c.engine.deny(claimId, carc, await claimDetails(c.engine, claimId)));
+  return mined(c.engine.deny(claimId, carc));
 }
 
-/** The provider appeals, or (with a decision) the insurer decides an appeal once. */
+/**
+ * The provider appeals, or (with a decision) the insurer decides an appeal once. An overturn re-runs
+ * the submission checks, documentation included: the appeal's documentation (a record proof file),
+ * or else the one the claim was submitted with.
+ */
 export async function appealClaim(
   c: ClaimsConnection,
   claimId: bigint,
   decision: "" | "overturn" | "uphold",
   carc: number,
+  documentation?: DocumentationArgs,
 ): Promise<string> {
   if (decision === "") return mined(c.engine.appeal(claimId));
   if (decision === "uphold" && (!Number.isInteger(carc) || carc <= 0))
     throw new MedChainError(`--reason: upholding a denial needs a CARC code`);
+  const none: DocumentationArgs = { commitment: NO_BATCH, batchRoot: NO_BATCH, proof: [] };
+  const cited =
+    decision === "overturn" ? (documentation ?? (await submittedDocumentation(c, claimId))) : (documentation ?? none);
   return mined(
     c.engine.decideAppeal(
       claimId,
       decision === "overturn",
       decision === "uphold" ? carc : 0,
       await claimDetails(c.engine, claimId),
+      cited,
     ),
   );
 }
@@ -190,12 +258,11 @@ export async function appealClaim(
 export async function fundEscrow(c: ClaimsConnection, amount: string): Promise<string> {
   const units = toTokenUnits(amount, c.decimals, "--amount");
   if (units === 0n) throw new MedChainError("--amount: must be more than 0");
-  const allowance = (await c.token.getFunction("allowance")(c.signerAddress, await c.engine.getAddress())) as bigint;
+  const vault = await c.vault.getAddress();
+  const allowance = (await c.token.getFunction("allowance")(c.signerAddress, vault)) as bigint;
   if (allowance < units)
-    await mined(
-      c.token.getFunction("approve")(await c.engine.getAddress(), units) as Promise<ContractTransactionResponse>,
-    );
-  return mined(c.engine.fund(units));
+    await mined(c.token.getFunction("approve")(vault, units) as Promise<ContractTransactionResponse>);
+  return mined(c.vault.fund(units));
 }
 
 /** Approved (reserved, unsettled) claims on the signing insurer's plans, found from the events. */

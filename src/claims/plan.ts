@@ -9,7 +9,8 @@ const amount = z.union([z.string(), z.number()]);
 
 /**
  * A plan as an insurer writes it (JSON). Amounts are decimal currency units (converted with the
- * token's decimals); windows are in days; codes are FHIR-style system + code.
+ * token's decimals); windows are in days (1 to 365: a zero window would make prompt pay or appeals
+ * meaningless, so the contract refuses it); codes are FHIR-style system + code.
  */
 export const planSchema = z
   .object({
@@ -20,8 +21,8 @@ export const planSchema = z
     outOfPocketMax: amount,
     annualLimit: amount,
     reviewThreshold: amount,
-    reviewWindowDays: z.number().int().min(0).max(365),
-    appealWindowDays: z.number().int().min(0).max(365),
+    reviewWindowDays: z.number().int().min(1).max(365),
+    appealWindowDays: z.number().int().min(1).max(365),
     codes: z
       .array(
         z
@@ -90,11 +91,11 @@ export function planToArgs(
     reviewThreshold: money(p.reviewThreshold, "reviewThreshold"),
   };
   const limits: Array<[keyof PlanTermsArgs, string, number]> = [
-    ["deductible", "deductible", 80],
-    ["oopMax", "outOfPocketMax", 80],
-    ["copay", "copay", 88],
-    ["annualLimit", "annualLimit", 88],
-    ["reviewThreshold", "reviewThreshold", 96],
+    ["deductible", "deductible", 72],
+    ["oopMax", "outOfPocketMax", 72],
+    ["copay", "copay", 72],
+    ["annualLimit", "annualLimit", 72],
+    ["reviewThreshold", "reviewThreshold", 80],
   ];
   for (const [key, field, bits] of limits) {
     if ((terms[key] as bigint) >= 1n << BigInt(bits))

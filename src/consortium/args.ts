@@ -64,8 +64,9 @@ export interface ProposalArgs {
 
 /**
  * Turns an operator's proposal options into `propose` arguments, reading only the options the
- * action uses: `member` (SetKinds with `kinds`, Suspend, Reinstate, Revoke), `account` (AddGovernor,
- * RemoveGovernor, SetCertifier), `threshold` (SetThreshold) or `module` (Unpause).
+ * action uses: `member` (SetKinds with `kinds`, Suspend, Reinstate, Revoke, SetCertification with
+ * `until`), `account` (AddGovernor, RemoveGovernor, SetCertifier), `threshold` (SetThreshold) or
+ * `module` (Pause, Unpause).
  */
 export function proposalFrom(options: {
   action: string;
@@ -74,6 +75,7 @@ export function proposalFrom(options: {
   kinds: string;
   threshold: string;
   module: string;
+  until?: string;
 }): ProposalArgs {
   const action = parseAction(options.action);
   const proposal: ProposalArgs = { action, target: ZeroHash, account: ZeroAddress, kinds: 0, value: 0n };
@@ -94,6 +96,9 @@ export function proposalFrom(options: {
         throw new MedChainError(`--threshold: "${options.threshold}" is not a positive number`);
       }
       return { ...proposal, value: BigInt(options.threshold) };
+    case ProposalAction.SetCertification:
+      if ((options.until ?? "") === "") throw new MedChainError("--until: SetCertification needs the new expiry");
+      return { ...proposal, target: parseMember(options.member), value: parseDate(options.until!, "until") };
     default:
       return { ...proposal, target: parseModule(options.module) };
   }

@@ -29,6 +29,8 @@ export const ProposalAction = {
   SetCertifier: 8,
   Unpause: 9,
   Call: 10,
+  Pause: 11,
+  SetCertification: 12,
 } as const;
 export type ProposalActionName = keyof typeof ProposalAction;
 
@@ -37,6 +39,7 @@ export const MODULE_IDS = {
   records: id("medchain.module.records"),
   provenance: id("medchain.module.provenance"),
   claims: id("medchain.module.claims"),
+  genomics: id("medchain.module.genomics"),
 } as const;
 export type ModuleName = keyof typeof MODULE_IDS;
 

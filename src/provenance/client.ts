@@ -1,11 +1,16 @@
-import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
+import type { ContractRunner, ContractTransactionReceipt, ContractTransactionResponse, Signer } from "ethers";
 
-import type { DrugProvenance } from "../../typechain-types/index.js";
+import {
+  ConsortiumRegistry__factory,
+  ProductRegistry__factory,
+  type DrugProvenance,
+  type ProductRegistry,
+} from "../../typechain-types/index.js";
 import type { IDrugProvenance } from "../../typechain-types/provenance/DrugProvenance.js";
 import { MedChainError } from "../chain/errors.js";
 import { planContainer, type Catalog, type ContainerFile } from "./catalog.js";
 import { gtinToUint, normalizeCode, packIdOf, lotIdOf, ssccToUint } from "./ids.js";
-import { NodeKind, NodeState, NODE_STATES, VERDICTS, type NodeStateName, type VerdictName } from "./kinds.js";
+import { ItemKind, ItemState, ITEM_STATES, VERDICTS, type ItemStateName, type VerdictName } from "./kinds.js";
 import type { LotPlan } from "./lot.js";
 import type { IdTree } from "./tree.js";
 
@@ -17,20 +22,56 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<Contract
   return receipt;
 }
 
-/** Registers a GTIN-14 for the signer's manufacturer. */
+const registries = new WeakMap<DrugProvenance, Promise<string>>();
+
+/**
+ * The product registry (prefixes, products, lots) of a DrugProvenance, connected with the same
+ * runner (signer or provider).
+ */
+export async function productsOf(contract: DrugProvenance): Promise<ProductRegistry> {
+  let address = registries.get(contract);
+  if (address === undefined) {
+    address = contract.products();
+    registries.set(contract, address);
+  }
+  return ProductRegistry__factory.connect(await address, contract.runner);
+}
+
+/**
+ * The length of the assigned GS1 company prefix of a GTIN-14 or SSCC-18 (what the contract's
+ * `prefixLength` arguments take), or a one-line error if no member holds one.
+ */
+export async function companyPrefixLength(contract: DrugProvenance, identifier: string, isSscc: boolean) {
+  const value = isSscc ? ssccToUint(identifier) : gtinToUint(identifier);
+  const [length] = await (await productsOf(contract)).companyPrefixOf(value, isSscc);
+  if (length === 0n) {
+    throw new MedChainError(
+      `${isSscc ? "SSCC" : "GTIN"} ${identifier}: no member holds its GS1 company prefix; the governors assign it by vote (npx hardhat provenance prefix --assign <prefix> --member <member>)`,
+    );
+  }
+  return Number(length);
+}
+
+/** Registers a GTIN-14 for the signer's manufacturer, under the company prefix it holds. */
 export async function registerProduct(contract: DrugProvenance, gtin: string): Promise<ContractTransactionReceipt> {
-  return mined(contract.registerProduct(gtinToUint(gtin)));
+  const prefixLength = await companyPrefixLength(contract, gtin, false);
+  return mined((await productsOf(contract)).registerProduct(gtinToUint(gtin), prefixLength));
 }
 
 /** Commissions a planned lot (one transaction, whatever its size). */
 export async function commissionLot(contract: DrugProvenance, plan: LotPlan): Promise<ContractTransactionReceipt> {
-  return mined(contract.commissionLot(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root));
+  const products = await productsOf(contract);
+  return mined(products.commissionLot(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root));
 }
 
+const TERMINAL = new Set<bigint>([ItemState.Dispensed, ItemState.Destroyed, ItemState.Stolen]);
+
 /**
- * The containment links the chain needs to place `id` where it is now, from what the catalog knows:
- * its lot (for a pack not yet known on chain, when `withLot`), then every known container holding it
- * that was packed after its recorded place, oldest first, then the same for its last container.
+ * The links the chain needs to see `id` where it is now. A container's place is always recorded
+ * (containers are packed by list), and so is a pack's once it left its lot by list or was shipped.
+ * A pack still at its lot needs its lot link when it was never seen on chain (`withLot`; dispense and
+ * verify place it in its lot themselves), and, once cases were packed from the lot by reference, its
+ * link into the case of that lot the catalog knows it is in.
  */
 export async function linksFor(
   contract: DrugProvenance,
@@ -38,52 +79,79 @@ export async function linksFor(
   id: string,
   withLot = true,
 ): Promise<Link[]> {
-  const links: Link[] = [];
-  const node = await contract.nodeOf(id);
-  if (node.state === NodeState.Dispensed) return links; // out of the supply chain: nothing to place
   const pack = catalog.packs.get(id.toLowerCase());
-  if (node.kind === NodeKind.None && pack !== undefined && withLot) {
+  if (pack === undefined) return [];
+  const item = await contract.itemOf(id);
+  if (item.kind === ItemKind.Container || TERMINAL.has(item.state)) return [];
+  if (item.kind === ItemKind.Pack && item.parent.toLowerCase() !== pack.lotId.toLowerCase()) return [];
+  const links: Link[] = [];
+  if (item.kind === ItemKind.None && withLot) {
     links.push({ child: id, parent: pack.lotId, proof: catalog.proof(id, pack.lotId) });
   }
-  const candidates: Array<{ id: string; packedSeq: bigint }> = [];
+  if (!(await (await productsOf(contract)).lotOf(pack.lotId)).drawn) return links;
   for (const c of catalog.containersOf(id)) {
-    const cn = await contract.nodeOf(c);
-    if (cn.kind === NodeKind.Container && cn.packedSeq > node.movedSeq)
-      candidates.push({ id: c, packedSeq: cn.packedSeq });
+    if ((await contract.itemOf(c)).lot.toLowerCase() === pack.lotId.toLowerCase()) {
+      links.push({ child: id, parent: c, proof: catalog.proof(id, c) });
+      break;
+    }
   }
-  candidates.sort((a, b) => (a.packedSeq < b.packedSeq ? -1 : 1));
-  const stored = node.parent.toLowerCase();
-  const storedAt = candidates.findIndex((c) => c.id.toLowerCase() === stored);
-  const fresh = candidates.slice(storedAt + 1);
-  for (const c of fresh) links.push({ child: id, parent: c.id, proof: catalog.proof(id, c.id) });
-  const top = fresh.at(-1)?.id ?? (storedAt >= 0 ? candidates[storedAt]!.id : undefined);
-  if (top !== undefined) links.push(...(await linksFor(contract, catalog, top, false)));
   return links;
 }
 
+/** The member the contract's signer operates for (zero if none). */
+async function signerMember(contract: DrugProvenance): Promise<string> {
+  const runner = contract.runner as (ContractRunner & Partial<Signer>) | null;
+  if (runner?.getAddress === undefined) throw new MedChainError("packing needs a signer");
+  const registry = ConsortiumRegistry__factory.connect(await contract.consortium(), runner);
+  return registry.memberOf(await runner.getAddress());
+}
+
 /**
- * Packs a container over `children` (pack or container ids) and, in the same transaction, records
- * where its child containers now are, so later custody checks need no proof for them. Packs inside
- * are linked lazily (at dispense), so the cost does not grow with the number of packs.
+ * The lot to pack `children` from by reference, if they are all packs of one lot never seen on
+ * chain and the signer is that lot's manufacturer (its packaging line); else undefined (by list).
+ */
+async function lotToPackFrom(contract: DrugProvenance, catalog: Catalog, children: string[]) {
+  const lots = new Set(children.map((c) => catalog.packs.get(c.toLowerCase())?.lotId.toLowerCase()));
+  if (lots.size !== 1 || lots.has(undefined)) return undefined;
+  const lotId = [...lots][0]!;
+  for (const child of children) if ((await contract.itemOf(child)).kind !== ItemKind.None) return undefined;
+  const lot = await (await productsOf(contract)).lotOf(lotId);
+  return lot.manufacturer === (await signerMember(contract)) ? lotId : undefined;
+}
+
+/**
+ * Packs a container over `children` (pack or container ids). Packs of one lot, straight from their
+ * manufacturer's packaging line, are packed by reference (`packFromLot`: one root, whatever the
+ * count); anything else is packed by list (`pack`), every child's link recorded in the same call,
+ * so no former holder can act on a child through its old place.
  */
 export async function packContainer(
   contract: DrugProvenance,
   catalog: Catalog,
   sscc: string,
   children: string[],
-): Promise<{ container: ContainerFile & { idTree: IdTree }; receipt: ContractTransactionReceipt }> {
+): Promise<{ container: ContainerFile & { idTree: IdTree }; receipt: ContractTransactionReceipt; fromLot?: string }> {
   const container = planContainer(sscc, children);
-  catalog.addContainer(container);
-  const links: Link[] = [];
-  for (const child of children) {
-    if (catalog.containers.has(child.toLowerCase())) {
-      const before = await linksFor(contract, catalog, child, false);
-      // The new container is not on chain yet, so linksFor stops before it: add its own link last.
-      links.push(...before, { child, parent: container.containerId, proof: container.idTree.getProof([child]) });
+  const prefixLength = await companyPrefixLength(contract, sscc, true);
+  const fromLot = await lotToPackFrom(contract, catalog, children);
+  let receipt: ContractTransactionReceipt;
+  if (fromLot !== undefined) {
+    receipt = await mined(
+      contract.packFromLot(ssccToUint(sscc), prefixLength, fromLot, container.root, children.length),
+    );
+  } else {
+    const links: Link[] = [];
+    for (const child of children) {
+      links.push(...(await linksFor(contract, catalog, child)), {
+        child,
+        parent: container.containerId,
+        proof: container.idTree.getProof([child]),
+      });
     }
+    receipt = await mined(contract.pack(ssccToUint(sscc), prefixLength, container.root, children.length, links));
   }
-  const receipt = await mined(contract.pack(ssccToUint(sscc), container.root, children.length, links));
-  return { container, receipt };
+  catalog.addContainer(container);
+  return { container, receipt, fromLot };
 }
 
 /** Unpacks a container the signer holds. */
@@ -113,7 +181,7 @@ export async function reportItemStolen(contract: DrugProvenance, catalog: Catalo
 
 /** Recalls a lot. */
 export async function recallLot(contract: DrugProvenance, lotId: string) {
-  return mined(contract.recall(lotId));
+  return mined((await productsOf(contract)).recall(lotId));
 }
 
 /** What is read off a pack: the GS1 identity and the scratch-off code. */
@@ -180,8 +248,8 @@ export async function custodyOf(
   contract: DrugProvenance,
   catalog: Catalog,
   itemId: string,
-): Promise<{ custodian: string; state: NodeStateName }> {
+): Promise<{ custodian: string; state: ItemStateName }> {
   const links = await linksFor(contract, catalog, itemId);
   const [custodian, state] = await contract.custodyOf(itemId, links);
-  return { custodian, state: NODE_STATES[Number(state)]! };
+  return { custodian, state: ITEM_STATES[Number(state)]! };
 }

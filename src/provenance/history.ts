@@ -1,6 +1,6 @@
 import type { EventLog, Log } from "ethers";
 
-import type { DrugProvenance } from "../../typechain-types/index.js";
+import { ProductRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
 import { BIZ_STEPS, DISPOSITIONS, type BizStepName, type DispositionName } from "./kinds.js";
 
 /** One on-chain event of an item's history, in the words EPCIS and people use. */
@@ -29,6 +29,8 @@ export interface HistoryEntry {
   priorDisposition?: DispositionName;
   /** Links: the container the item was proven to be in. */
   parent?: string;
+  /** Packing: the lot a case was packed from by reference (undefined: packed by list). */
+  fromLot?: string;
 }
 
 /**
@@ -37,11 +39,13 @@ export interface HistoryEntry {
  */
 export async function historyOf(contract: DrugProvenance, ids: string[]): Promise<HistoryEntry[]> {
   const f = contract.filters;
+  // Lots live in the module's product registry: their events come from there.
+  const products = ProductRegistry__factory.connect(await contract.products(), contract.runner);
   const logs: Array<EventLog | Log> = [];
   for (const id of ids) {
+    logs.push(...(await products.queryFilter(products.filters.LotCommissioned(id))));
+    logs.push(...(await products.queryFilter(products.filters.LotRecalled(id))));
     const queries = [
-      f.LotCommissioned(id),
-      f.LotRecalled(id),
       f.ContainerPacked(id),
       f.ContainerUnpacked(id),
       f.ItemLinked(id),
@@ -108,6 +112,7 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
             root: a.root as string,
             count: a.count as bigint,
             sscc: a.sscc as bigint,
+            fromLot: /^0x0+$/.test(a.fromLot as string) ? undefined : (a.fromLot as string),
           }),
         );
         break;
@@ -176,7 +181,7 @@ export function describeHistory(entries: HistoryEntry[], names: (id: string) => 
         case "LotRecalled":
           return `lot RECALLED by ${who}`;
         case "ContainerPacked":
-          return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} items) by ${who}`;
+          return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} ${e.fromLot !== undefined ? "packs from their lot" : e.count === 1n ? "item" : "items"}) by ${who}`;
         case "ContainerUnpacked":
           return `${short(e.itemId)} unpacked by ${who}`;
         case "ItemLinked":

@@ -1,9 +1,9 @@
 /** Enums of IDrugProvenance, in contract order, with the words and CBV codes the SDK prints. */
-export const NODE_KINDS = ["None", "Pack", "Container", "Lot"] as const;
-export const NODE_STATES = ["None", "Held", "InTransit", "Opened", "Dispensed", "Destroyed", "Stolen"] as const;
-export type NodeStateName = (typeof NODE_STATES)[number];
-export const NodeKind = { None: 0n, Pack: 1n, Container: 2n, Lot: 3n } as const;
-export const NodeState = {
+export const ITEM_KINDS = ["None", "Pack", "Container"] as const;
+export const ITEM_STATES = ["None", "Held", "InTransit", "Opened", "Dispensed", "Destroyed", "Stolen"] as const;
+export type ItemStateName = (typeof ITEM_STATES)[number];
+export const ItemKind = { None: 0n, Pack: 1n, Container: 2n } as const;
+export const ItemState = {
   None: 0n,
   Held: 1n,
   InTransit: 2n,

@@ -3,7 +3,7 @@ import path from "node:path";
 
 import { z } from "zod";
 
-import type { DrugProvenance } from "../../typechain-types/index.js";
+import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
 import { MedChainError } from "../chain/errors.js";
 import { Journal } from "../chain/journal.js";
 import { Catalog, writeContainerFile } from "./catalog.js";
@@ -13,6 +13,7 @@ import {
   dispensePack,
   linksFor,
   packContainer,
+  productsOf,
   recallLot,
   receiveItem,
   registerProduct,
@@ -28,6 +29,7 @@ import { VERDICT_WORDS } from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
 import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
+import { parseCompanyPrefix, proposePrefixChange, type PrefixAction } from "./prefixes.js";
 import { resolveItem, resolveMember, scanFromLabel } from "./resolve.js";
 
 /**
@@ -40,6 +42,30 @@ export async function opRegisterProduct(provenance: DrugProvenance, gtinInput: s
   return [`product ${gtin} registered (tx ${receipt.hash})`];
 }
 
+/**
+ * A governor proposes a GS1 company prefix change by vote: `--assign <prefix> --member <member>`,
+ * `--transfer <prefix> --member <member>` or `--revoke <prefix>` (exactly one).
+ */
+export async function opPrefix(
+  provenance: DrugProvenance,
+  input: { assign: string; transfer: string; revoke: string; member: string },
+): Promise<string[]> {
+  const given = (["assign", "transfer", "revoke"] as const).filter((a) => input[a] !== "");
+  if (given.length !== 1) throw new MedChainError("give exactly one of --assign, --transfer or --revoke <prefix>");
+  const action: PrefixAction = given[0]!;
+  const prefix = parseCompanyPrefix(input[action], action);
+  const member = action === "revoke" ? undefined : resolveMember(input.member, "member");
+  const registry = ConsortiumRegistry__factory.connect(await provenance.consortium(), provenance.runner);
+  const products = await productsOf(provenance);
+  const { proposalId, receipt } = await proposePrefixChange(registry, products, action, prefix, member);
+  const what =
+    action === "revoke" ? `revoke company prefix ${prefix}` : `${action} company prefix ${prefix} to ${input.member}`;
+  return [
+    `proposed to ${what}: proposal ${proposalId} (tx ${receipt.hash})`,
+    `governors vote with: npx hardhat consortium vote --proposal ${proposalId}; then: npx hardhat consortium execute --proposal ${proposalId}`,
+  ];
+}
+
 export async function opCommission(
   provenance: DrugProvenance,
   input: { gtin: string; lot: string; expiry: string; serialsFile: string; dataDir: string; labels: boolean },
@@ -49,7 +75,8 @@ export async function opCommission(
   const serials = parseSerialsCsv(await readFile(input.serialsFile, "utf8"), input.serialsFile);
   const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
   // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
-  await provenance.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
+  const products = await productsOf(provenance);
+  await products.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
   const files = await writeLotFiles(input.dataDir, plan, input.labels);
   const receipt = await commissionLot(provenance, plan);
   return [
@@ -142,12 +169,19 @@ export async function opVerify(
   }
   const links = await linksFor(provenance, catalog, result.packId, false);
   const ids = [result.lotId, result.packId, ...new Set(links.map((l) => String(l.parent)))];
-  // Follow the recorded links upward too (a case's pallet), so the whole path's events are shown.
-  for (let i = 1; i < ids.length; i++) {
-    const parent = (await provenance.nodeOf(ids[i]!)).parent;
-    if (parent !== ZERO && !ids.includes(parent)) ids.push(parent);
+  // Follow every container the path was ever proven to be in (a case's pallets, the current one and
+  // earlier ones), so the whole journey's events are shown.
+  let history = await historyOf(provenance, ids);
+  for (let more = true; more;) {
+    const parents = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO).map((e) => e.parent!);
+    const fresh = [...new Set(parents)].filter((p) => !ids.includes(p));
+    more = fresh.length > 0;
+    if (more) {
+      ids.push(...fresh);
+      history = await historyOf(provenance, ids);
+    }
   }
-  lines.push("timeline:", ...describeHistory(await historyOf(provenance, ids), names).map((l) => `  ${l}`));
+  lines.push("timeline:", ...describeHistory(history, names).map((l) => `  ${l}`));
   return lines;
 }
 

@@ -28,9 +28,9 @@ export function resolveItem(catalog: Catalog, input: string, what = "item"): { i
 }
 
 /** A member named by its id (0x...) or its public registration code (e.g. DST-0001). */
-export function resolveMember(input: string): string {
+export function resolveMember(input: string, option = "to"): string {
   if (isHexString(input, 32)) return input;
-  if (input.trim() === "") throw new MedChainError("--to: name the receiving member (id or registration code)");
+  if (input.trim() === "") throw new MedChainError(`--${option}: name the member (id or registration code)`);
   return memberIdFromCode(input.trim());
 }
 

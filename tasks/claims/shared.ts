@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { ClaimsEngine__factory, ClaimsPlans__factory } from "../../typechain-types/index.js";
+import { ClaimsEngine__factory, ClaimsPlans__factory, SettlementVault__factory } from "../../typechain-types/index.js";
 import { runCli } from "../../src/chain/cli.js";
 import { connectClaims, type ClaimsConnection } from "../../src/claims/connect.js";
 
@@ -17,7 +17,14 @@ export async function withClaims(
   hre: HardhatRuntimeEnvironment,
   body: (c: ClaimsConnection) => Promise<void>,
 ): Promise<void> {
-  await runCli([ClaimsEngine__factory.createInterface(), ClaimsPlans__factory.createInterface()], async () => {
-    await body(await connectClaims(hre, args));
-  });
+  await runCli(
+    [
+      ClaimsEngine__factory.createInterface(),
+      ClaimsPlans__factory.createInterface(),
+      SettlementVault__factory.createInterface(),
+    ],
+    async () => {
+      await body(await connectClaims(hre, args));
+    },
+  );
 }

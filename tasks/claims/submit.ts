@@ -3,7 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { reportTx } from "../../src/chain/cli.js";
 import { MedChainError } from "../../src/chain/errors.js";
 import { carcText } from "../../src/claims/carc.js";
-import { parseId, readRecordFile, submitFhirClaim } from "../../src/claims/operations.js";
+import { parseId, readDocumentationFile, submitFhirClaim } from "../../src/claims/operations.js";
 import { formatEob } from "../../src/claims/fhir-response.js";
 import { withClaims, type CommonArgs } from "./shared.js";
 
@@ -18,15 +18,16 @@ interface Args extends CommonArgs {
 export default async function (args: Args, hre: HardhatRuntimeEnvironment) {
   await withClaims(args, hre, async (c) => {
     if (args.fhir === "") throw new MedChainError("--fhir: the FHIR Claim JSON file is required");
-    if (args.record === "") throw new MedChainError("--record: the record proof JSON file is required");
+    if (args.record === "")
+      throw new MedChainError("--record: the record's proof file (with its billing leaf) is required");
     const planId = parseId(args.plan, "plan");
-    const record = await readRecordFile(args.record);
+    const documentation = await readDocumentationFile(args.record);
     const replaces = args.replaces === "" ? undefined : parseId(args.replaces, "replaces");
     const { view, mapping, txHash } = await submitFhirClaim(c, {
       file: args.fhir,
       planId,
       secret: args.secret,
-      record,
+      documentation,
       replaces,
     });
     for (const u of mapping.unmapped) console.log(`not on chain: ${u.field}: ${u.reason}`);

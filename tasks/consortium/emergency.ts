@@ -24,7 +24,7 @@ export default async function emergency(args: Args, hre: HardhatRuntimeEnvironme
     }
     const moduleId = parseModule(args.pause);
     return (registry) => [
-      `paused module ${args.pause}; only a governors' vote (propose --action Unpause) lifts it`,
+      `paused module ${args.pause} for one voting period; the governors confirm it (propose --action Pause) or lift it (propose --action Unpause)`,
       registry.pauseModule(moduleId),
     ];
   });

@@ -10,6 +10,7 @@ interface Args extends RegistryArgs {
   kinds: string;
   threshold: string;
   module: string;
+  until: string;
 }
 
 export default async function propose(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { CODES, PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms, CLAIMS_TEST_NETWORK } from "./fixture.js";
-import { detailsFor, submitClaim } from "./helpers.js";
+import { CODES, PLAN_RULES, THREE_LINES, deployClaims, patient, planTerms } from "./fixture.js";
+import { NO_DOCUMENTATION, detailsFor, submitClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
+const { ethers, networkHelpers } = await network.create();
 
 async function claimsFixture() {
   return deployClaims(ethers);
@@ -25,12 +25,12 @@ describe("Claims: who may do what", function () {
 
   it("lets only the plan's own insurer enrol patients in it", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    await expect(fx.engine.connect(fx.insurer2).enrol(fx.planId, patient(5), 1, 2))
-      .to.be.revertedWithCustomError(fx.engine, "ClaimsNotPlanInsurer")
+    await expect(fx.plans.connect(fx.insurer2).enrol(fx.planId, patient(5), 1, 2))
+      .to.be.revertedWithCustomError(fx.plans, "ClaimsNotPlanInsurer")
       .withArgs(fx.planId, fx.insurer2Id);
     for (const who of [fx.outsider, fx.hospital]) {
-      await expect(fx.engine.connect(who).enrol(fx.planId, patient(5), 1, 2))
-        .to.be.revertedWithCustomError(fx.engine, "ConsortiumGuardedUnauthorized")
+      await expect(fx.plans.connect(who).enrol(fx.planId, patient(5), 1, 2))
+        .to.be.revertedWithCustomError(fx.plans, "ConsortiumGuardedUnauthorized")
         .withArgs(who.address, INSURER);
     }
   });
@@ -64,13 +64,15 @@ describe("Claims: who may do what", function () {
         () => e.replace(claimId, details, fx.claim(THREE_LINES)),
         () => e.voidClaim(claimId, details),
         () => e.appeal(claimId),
-        () => e.escalate(claimId),
-        () => e.withdraw(),
+        () => e.escalate(claimId, details),
       ]) {
         await expect(call())
           .to.be.revertedWithCustomError(fx.engine, "ConsortiumGuardedUnauthorized")
           .withArgs(who.address, PROVIDERS);
       }
+      await expect(fx.vault.connect(who).withdraw())
+        .to.be.revertedWithCustomError(fx.vault, "ConsortiumGuardedUnauthorized")
+        .withArgs(who.address, PROVIDERS);
     }
   });
 
@@ -83,7 +85,7 @@ describe("Claims: who may do what", function () {
       () => e.voidClaim(claimId, details),
       () => e.replace(claimId, details, fx.claim(THREE_LINES)),
       () => e.appeal(claimId),
-      () => e.escalate(claimId),
+      () => e.escalate(claimId, details),
     ]) {
       await expect(call())
         .to.be.revertedWithCustomError(fx.engine, "ClaimsNotClaimProvider")
@@ -98,15 +100,18 @@ describe("Claims: who may do what", function () {
     for (const who of [fx.outsider, fx.hospital]) {
       const e = fx.engine.connect(who);
       for (const call of [
-        () => e.fund(1),
-        () => e.withdrawEscrow(1),
         () => e.settle([claimId]),
-        () => e.approve(claimId),
-        () => e.deny(claimId, 50, details),
-        () => e.decideAppeal(claimId, false, 50, details),
+        () => e.approve(claimId, details),
+        () => e.deny(claimId, 50),
+        () => e.decideAppeal(claimId, false, 50, details, NO_DOCUMENTATION),
       ]) {
         await expect(call())
           .to.be.revertedWithCustomError(fx.engine, "ConsortiumGuardedUnauthorized")
+          .withArgs(who.address, INSURER);
+      }
+      for (const call of [() => fx.vault.connect(who).fund(1), () => fx.vault.connect(who).withdrawEscrow(1)]) {
+        await expect(call())
+          .to.be.revertedWithCustomError(fx.vault, "ConsortiumGuardedUnauthorized")
           .withArgs(who.address, INSURER);
       }
     }
@@ -119,14 +124,41 @@ describe("Claims: who may do what", function () {
     const e = fx.engine.connect(fx.insurer2);
     for (const call of [
       () => e.settle([claimId]),
-      () => e.approve(claimId),
-      () => e.deny(claimId, 50, details),
-      () => e.decideAppeal(claimId, false, 50, details),
+      () => e.approve(claimId, details),
+      () => e.deny(claimId, 50),
+      () => e.decideAppeal(claimId, false, 50, details, NO_DOCUMENTATION),
     ]) {
       await expect(call())
         .to.be.revertedWithCustomError(fx.engine, "ClaimsNotClaimInsurer")
         .withArgs(claimId, fx.insurer2Id);
     }
-    await expect(e.approve(999n)).to.be.revertedWithCustomError(fx.engine, "ClaimsUnknownClaim").withArgs(999n);
+    await expect(e.approve(999n, details))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsUnknownClaim")
+      .withArgs(999n);
+  });
+
+  it("lets only the engine that deployed the vault move escrow, even the plan's own insurer or a governor", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const v = fx.vault;
+    for (const who of [fx.insurer, fx.hospital, fx.governors[0]!]) {
+      for (const call of [
+        () => v.connect(who).tryReserve(fx.insurerId, 1),
+        () => v.connect(who).release(fx.insurerId, 1),
+        () => v.connect(who).payFromFree(fx.insurerId, fx.hospitalId, 1),
+        () => v.connect(who).payFromReserved(fx.insurerId, fx.hospitalId, 1),
+      ]) {
+        await expect(call()).to.be.revertedWithCustomError(v, "ClaimsNotEngine").withArgs(who.address);
+      }
+    }
+    expect(await v.engine()).to.equal(await fx.engine.getAddress());
+  });
+
+  it("lets only a consortium vote recover a member's funds", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    for (const who of [fx.insurer, fx.governors[0]!, fx.certifier]) {
+      await expect(fx.vault.connect(who).recoverFunds(fx.insurerId, who.address))
+        .to.be.revertedWithCustomError(fx.vault, "ConsortiumGuardedNotConsortiumVote")
+        .withArgs(who.address);
+    }
   });
 });

@@ -2,9 +2,10 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { claimDetails, readClaim, submittedClaimId } from "../../src/claims/engine.js";
-import { CODES, DAY, THREE_LINES, deployClaims, patient, usd, CLAIMS_TEST_NETWORK } from "./fixture.js";
+import { CODES, DAY, THREE_LINES, deployClaims, patient, usd } from "./fixture.js";
+import { approveClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
+const { ethers, networkHelpers } = await network.create();
 
 async function claimsFixture() {
   return deployClaims(ethers);
@@ -57,14 +58,14 @@ describe("Claims: auto-adjudication (worked examples)", function () {
     ]);
     expect(view.planPays).to.equal(usd(264));
     const totals = await fx.engine.totalsOf(fx.planId, patient(1), fx.coverageStart);
-    expect([totals.deductibleMet, totals.oopPaid, totals.benefitPaid]).to.deep.equal([usd(500), usd(586), usd(264)]);
-    expect(await fx.engine.escrowOf(fx.insurerId)).to.deep.equal([usd(100_000 - 264), usd(264)]);
+    expect(totals).to.deep.equal([usd(500), usd(586), usd(264), claimId]);
+    expect(await fx.vault.escrowOf(fx.insurerId)).to.deep.equal([usd(100_000 - 264), usd(264)]);
     expect(claimId).to.equal(1n);
   });
 
-  it("caps the patient's share at the out-of-pocket maximum, cutting coinsurance first", async function () {
+  it("caps the patient's share at the out-of-pocket maximum, cutting coinsurance first, once the claim is decided", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    const { view } = await submit(fx, fx.claim([{ code: CODES.surgery, units: 1n, charged: usd(9000) }]));
+    const { claimId, view } = await submit(fx, fx.claim([{ code: CODES.surgery, units: 1n, charged: usd(9000) }]));
     // 8,000 allowed: 500 deductible, 20 copay, 20% of 7,480 = 1,496 coinsurance = 2,016 > OOP max 1,500:
     // coinsurance is cut by 516 to 980; the plan pays 8,000 - 1,500 = 6,500 (above the 5,000 review threshold).
     expect(view.results[0]).to.deep.equal({
@@ -77,13 +78,22 @@ describe("Claims: auto-adjudication (worked examples)", function () {
       overLimit: 0n,
     });
     expect(view.status).to.equal("PendingReview");
-    const totals = await fx.engine.totalsOf(fx.planId, patient(1), fx.coverageStart);
-    expect(totals.oopPaid).to.equal(usd(1500));
+    // In review the claim is only provisionally adjudicated: nothing is charged yet.
+    expect((await fx.engine.totalsOf(fx.planId, patient(1), fx.coverageStart)).oopPaid).to.equal(0n);
+    await approveClaim(fx, claimId);
+    const decided = await readClaim(fx.engine, claimId);
+    expect([decided.status, decided.results[0]!.coinsurance, decided.planPays]).to.deep.equal([
+      "Paid",
+      usd(980),
+      usd(6500),
+    ]);
+    expect((await fx.engine.totalsOf(fx.planId, patient(1), fx.coverageStart)).oopPaid).to.equal(usd(1500));
   });
 
   it("pays nothing beyond the annual benefit limit once it is exhausted", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    await submit(fx, fx.claim([{ code: CODES.surgery, units: 1n, charged: usd(8000) }]));
+    const first = await submit(fx, fx.claim([{ code: CODES.surgery, units: 1n, charged: usd(8000) }]));
+    await approveClaim(fx, first.claimId);
     const later = fx.claim([{ code: CODES.surgery, units: 1n, charged: usd(8000) }], { serviceDate: fx.now - DAY });
     const { view } = await submit(fx, later);
     // OOP max already reached: the patient owes nothing more; the plan has 10,000 - 6,500 = 3,500 left,
@@ -99,6 +109,7 @@ describe("Claims: auto-adjudication (worked examples)", function () {
     });
     const totals = await fx.engine.totalsOf(fx.planId, patient(1), fx.coverageStart);
     expect([totals.deductibleMet, totals.oopPaid, totals.benefitPaid]).to.deep.equal([usd(500), usd(1500), usd(10000)]);
+    expect(totals.lastDecision).to.equal(view.claimId);
     const third = await submit(
       fx,
       fx.claim([{ code: CODES.office, units: 1n, charged: usd(100) }], { serviceDate: fx.now }),
@@ -114,6 +125,7 @@ describe("Claims: auto-adjudication (worked examples)", function () {
     const details = await claimDetails(fx.engine, claimId);
     expect(details.deductibleApplied).to.equal(usd(500));
     expect(details.oopApplied).to.equal(usd(586));
+    expect(details.previousDecision).to.equal(0n);
     await expect(fx.engine.connect(fx.hospital).voidClaim(claimId, details))
       .to.emit(fx.engine, "ClaimVoided")
       .withArgs(claimId, 0n);

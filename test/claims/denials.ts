@@ -1,11 +1,21 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { keccak256, toUtf8Bytes } from "ethers";
 
-import { CODES, DAY, THREE_LINES, billingLeaf, deployClaims, patient, usd, CLAIMS_TEST_NETWORK } from "./fixture.js";
+import { NO_BATCH } from "../../src/claims/engine.js";
+import {
+  CODES,
+  DAY,
+  PLAN_RULES,
+  THREE_LINES,
+  deployClaims,
+  docCommitment,
+  patient,
+  planTerms,
+  usd,
+} from "./fixture.js";
 import { detailsFor, submitClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
+const { ethers, networkHelpers } = await network.create();
 
 async function claimsFixture() {
   return deployClaims(ethers);
@@ -15,11 +25,13 @@ const WHOLE_CLAIM = 2n ** 256n - 1n;
 const office = [{ code: CODES.office, units: 1n, charged: usd(100) }];
 
 describe("Claims: checks at submission", function () {
-  it("rejects a patient who is not enrolled with CARC 31", async function () {
+  it("rejects a patient who is not enrolled, or a coverage period that does not exist, with CARC 31", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const { claimId, view } = await submitClaim(fx, fx.claim(office, { patientRef: patient(9) }));
     expect([view.status, view.reason]).to.deep.equal(["Rejected", 31]);
     expect(claimId).to.equal(1n);
+    const wrongPeriod = await submitClaim(fx, fx.claim(office, { coverageStart: fx.coverageStart + 1n }));
+    expect(wrongPeriod.view.reason).to.equal(31);
   });
 
   it("rejects a service before the coverage period with CARC 26", async function () {
@@ -30,10 +42,20 @@ describe("Claims: checks at submission", function () {
       .withArgs(1n, 26, WHOLE_CLAIM, 0n);
   });
 
+  it("rejects a service before the plan's first version took effect with CARC 26", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer).publishPlan(planTerms(fx.now - DAY), PLAN_RULES);
+    const late = await fx.plans.planCount();
+    await fx.plans.connect(fx.insurer).enrol(late, patient(1), fx.coverageStart, fx.coverageEnd);
+    const { view } = await submitClaim(fx, fx.claim(office, { planId: late }));
+    expect([view.status, view.reason]).to.deep.equal(["Rejected", 26]);
+  });
+
   it("rejects a service after the coverage ended with CARC 27", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    await fx.engine.connect(fx.insurer).enrol(fx.planId, patient(4), fx.now - 100n * DAY, fx.now - 10n * DAY);
-    const { view } = await submitClaim(fx, fx.claim(office, { patientRef: patient(4) }));
+    const start = fx.now - 100n * DAY;
+    await fx.plans.connect(fx.insurer).enrol(fx.planId, patient(4), start, fx.now - 10n * DAY);
+    const { view } = await submitClaim(fx, fx.claim(office, { patientRef: patient(4), coverageStart: start }));
     expect([view.status, view.reason]).to.deep.equal(["Rejected", 27]);
   });
 
@@ -50,29 +72,29 @@ describe("Claims: checks at submission", function () {
   it("does not treat the same service billed by another provider as a duplicate", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     await submitClaim(fx, fx.claim(office));
-    const record2 = keccak256(toUtf8Bytes("lab record"));
-    await fx.verifier.setRecord(fx.labId, billingLeaf(patient(1), record2), 1);
-    const { view } = await submitClaim(fx, fx.claim(office, { recordCommitment: record2 }), fx.lab);
+    const { view } = await submitClaim(fx, fx.claim(office), fx.lab);
     // Accepted; the 100 goes to the deductible, so nothing is left for the plan to pay.
     expect([view.status, view.results[0]!.deductible]).to.deep.equal(["Paid", usd(100)]);
   });
 
-  it("rejects phantom billing with CARC 252: record never anchored, anchored by another member, or retracted", async function () {
+  it("rejects phantom billing with CARC 252: documentation never anchored, anchored by another member, or retracted", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    const unknown = keccak256(toUtf8Bytes("never anchored"));
-    expect((await submitClaim(fx, fx.claim(office, { recordCommitment: unknown }))).view.reason).to.equal(252);
-    const theirs = keccak256(toUtf8Bytes("hospital 2's record"));
-    await fx.verifier.setRecord(fx.hospital2Id, billingLeaf(patient(1), theirs), 1);
+    const unknown = { commitment: docCommitment("never anchored"), batchRoot: NO_BATCH, proof: [] };
+    expect((await submitClaim(fx, fx.claim(office, { documentation: unknown }))).view.reason).to.equal(252);
+    const theirs = await fx.document(patient(1), fx.hospital2Id);
     const xray = [{ code: CODES.xray, units: 1n, charged: usd(250) }];
-    expect((await submitClaim(fx, fx.claim(xray, { recordCommitment: theirs }))).view.reason).to.equal(252);
-    await fx.verifier.setRecord(fx.hospitalId, billingLeaf(patient(1), fx.record), 3);
-    expect((await submitClaim(fx, fx.claim(office))).view.reason).to.equal(252);
+    expect((await submitClaim(fx, fx.claim(xray, { documentation: theirs }))).view.reason).to.equal(252);
+    const retracted = await fx.document(patient(1), fx.hospitalId, 3);
+    expect((await submitClaim(fx, fx.claim(office, { documentation: retracted }))).view.reason).to.equal(252);
+    const wrongPath = fx.claim(office);
+    wrongPath.documentation = { ...wrongPath.documentation, proof: wrongPath.documentation.proof.slice(1) };
+    expect((await submitClaim(fx, wrongPath)).view.reason).to.equal(252);
   });
 
-  it("accepts a record that was superseded by an amendment as documentation", async function () {
+  it("accepts documentation that was superseded by an amendment", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    await fx.verifier.setRecord(fx.hospitalId, billingLeaf(patient(1), fx.record), 2);
-    expect((await submitClaim(fx, fx.claim(THREE_LINES))).view.status).to.equal("Approved");
+    const amended = await fx.document(patient(1), fx.hospitalId, 2);
+    expect((await submitClaim(fx, fx.claim(THREE_LINES, { documentation: amended }))).view.status).to.equal("Approved");
   });
 
   it("rejects a code missing from the fee schedule with CARC 96 and an excluded code with CARC 204", async function () {
@@ -120,7 +142,8 @@ describe("Claims: checks at submission", function () {
 
   it("stores a rejected claim but does not let it block a corrected resubmission", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
-    const bad = await submitClaim(fx, fx.claim(THREE_LINES, { recordCommitment: keccak256(toUtf8Bytes("typo")) }));
+    const typo = { commitment: docCommitment("typo"), batchRoot: NO_BATCH, proof: [] };
+    const bad = await submitClaim(fx, fx.claim(THREE_LINES, { documentation: typo }));
     expect(bad.view.status).to.equal("Rejected");
     const good = await submitClaim(fx, fx.claim(THREE_LINES));
     expect(good.view.status).to.equal("Approved");
@@ -130,7 +153,13 @@ describe("Claims: checks at submission", function () {
   it("refuses malformed claims outright, before storing anything", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const h = fx.engine.connect(fx.hospital);
-    await expect(h.submit(fx.claim([]))).to.be.revertedWithCustomError(fx.engine, "ClaimsNoLines");
+    await expect(h.submit(fx.claim([])))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsLineCount")
+      .withArgs(0n, 50n);
+    const many = Array.from({ length: 51 }, (_, i) => ({ code: ethers.id(`code ${i}`), units: 1n, charged: 1n }));
+    await expect(h.submit(fx.claim(many)))
+      .to.be.revertedWithCustomError(fx.engine, "ClaimsLineCount")
+      .withArgs(51n, 50n);
     await expect(h.submit(fx.claim([{ code: CODES.office, units: 0n, charged: 1n }])))
       .to.be.revertedWithCustomError(fx.engine, "ClaimsZeroUnits")
       .withArgs(0n);

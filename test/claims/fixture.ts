@@ -1,4 +1,3 @@
-import hre from "hardhat";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { keccak256, parseUnits, toUtf8Bytes } from "ethers";
 
@@ -7,23 +6,16 @@ import type {
   ClaimsPlans,
   MockRecordVerifier,
   RecordRegistry,
+  SettlementVault,
   TestStablecoin,
 } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
-import { leafOfPair } from "../../src/chain/merkle-leaf.js";
 import { patientReference, serviceCode } from "../../src/claims/codes.js";
-import type { ClaimInputArgs, LineArgs } from "../../src/claims/engine.js";
+import { NO_BATCH, type ClaimInputArgs, type DocumentationArgs, type LineArgs } from "../../src/claims/engine.js";
+import { buildBatch, recordLeaf, type LeafValue } from "../../src/records/merkle.js";
 
 export const DAY = 86_400n;
 
-/**
- * The claims tests' chain: the default network. Under `--coverage` only, without the 24 KB
- * code-size limit, because instrumentation nearly doubles the engine's bytecode (18 KB -> 34 KB);
- * plain `npm test` (and the demo and bench) deploy under the real limit.
- */
-export const CLAIMS_TEST_NETWORK = (hre.globalOptions as { coverage?: boolean }).coverage
-  ? ({ override: { allowUnlimitedContractSize: true } } as const)
-  : {};
 /** Test token amounts: 6 decimals. */
 export const usd = (v: string | number): bigint => parseUnits(String(v), 6);
 
@@ -63,15 +55,26 @@ export const PLAN_RULES = [
   { code: CODES.cosmetic, feePerUnit: 0n, unitCap: 0, excluded: true, needsAuth: false },
 ];
 
-/** The billing documentation leaf a claim for `patientRef` citing `docCommitment` needs (`MerkleLeaf.ofPair`). */
-export const billingLeaf = (patientRef: string, docCommitment: string): string => leafOfPair(patientRef, docCommitment);
-
 /** An invented patient's pseudonymous reference (never a name). */
 export const patient = (n: number): string => patientReference(`TEST-PATIENT-${n}`, "0x" + "ab".repeat(16));
+
+/** An invented billing documentation commitment (in production: a salted commitment to the record). */
+export const docCommitment = (label: string): string => keccak256(toUtf8Bytes(`billing documentation ${label}`));
+
+/** Deploys the libraries the claims engine links (`ClaimDecisions`, `ClaimSettlement`) and returns their addresses. */
+export async function claimsLibraries(ethers: HardhatEthers): Promise<Record<string, string>> {
+  const decisions = await ethers.deployContract("ClaimDecisions");
+  const settlement = await ethers.deployContract("ClaimSettlement");
+  return { ClaimDecisions: await decisions.getAddress(), ClaimSettlement: await settlement.getAddress() };
+}
+
+/** Documentation leaves anchored per fixture patient (one accepted claim each at a time). */
+const DOCS_PER_PATIENT = 48;
 
 export interface ClaimsFixture extends ConsortiumFixture {
   plans: ClaimsPlans;
   engine: ClaimsEngine;
+  vault: SettlementVault;
   token: TestStablecoin;
   verifier: MockRecordVerifier;
   /** The real record registry, when the fixture was asked for it (the engine then checks records there). */
@@ -91,15 +94,22 @@ export interface ClaimsFixture extends ConsortiumFixture {
   coverageStart: bigint;
   coverageEnd: bigint;
   now: bigint;
-  record: string;
-  /** A claim by `hospital` for patient 1 on `serviceDate`, documented by `record`. */
+  /** The fixture's service date: two days ago. */
+  serviceDate: bigint;
+  /**
+   * A claim for patient 1 (or `overrides.patientRef`) on `serviceDate`, citing the next unused
+   * billing documentation leaf of that patient, anchored by every fixture provider.
+   */
   claim(lines: LineArgs[], overrides?: Partial<ClaimInputArgs>): ClaimInputArgs;
+  /** Anchors (in the mock registry) a fresh documentation leaf for a patient, alone, as `issuerId` with `status`. */
+  document(patientRef: string, issuerId: string, status?: number): Promise<DocumentationArgs>;
 }
 
 /**
  * The claims module on a fresh consortium: two hospitals, a lab, two insurers, an outsider; the
  * fixture plan published by `insurer`, patients 1-3 enrolled for a year that began 30 days ago,
- * 100,000 TESTUSD in escrow, and one record anchored by `hospital`.
+ * 100,000 TESTUSD in escrow, and a batch of billing documentation leaves for patients 1-3 anchored
+ * by each provider in the mock record registry.
  */
 export async function deployClaims(
   ethers: HardhatEthers,
@@ -120,18 +130,24 @@ export async function deployClaims(
   const insurerId = await admit(consortium, "T-INS-1", ["Insurer"], insurer);
   const insurer2Id = await admit(consortium, "T-INS-2", ["Insurer"], insurer2);
 
+  const registryAddress = await consortium.registry.getAddress();
   const token = await ethers.deployContract("TestStablecoin");
   const verifier = await ethers.deployContract("MockRecordVerifier");
   const recordRegistry = options.realRecords
-    ? await ethers.deployContract("RecordRegistry", [await consortium.registry.getAddress()])
+    ? await ethers.deployContract("RecordRegistry", [registryAddress])
     : undefined;
-  const plans = await ethers.deployContract("ClaimsPlans", [await consortium.registry.getAddress()]);
-  const engine = await ethers.deployContract("ClaimsEngine", [
-    await consortium.registry.getAddress(),
-    await plans.getAddress(),
-    await (recordRegistry ?? verifier).getAddress(),
-    await token.getAddress(),
-  ]);
+  const plans = await ethers.deployContract("ClaimsPlans", [registryAddress]);
+  const engine = await ethers.deployContract(
+    "ClaimsEngine",
+    [
+      registryAddress,
+      await plans.getAddress(),
+      await (recordRegistry ?? verifier).getAddress(),
+      await token.getAddress(),
+    ],
+    { libraries: await claimsLibraries(ethers) },
+  );
+  const vault = await ethers.getContractAt("SettlementVault", await engine.vault());
 
   const block = await ethers.provider.getBlock("latest");
   const now = BigInt(block!.timestamp);
@@ -139,38 +155,61 @@ export async function deployClaims(
   const planId = await plans.planCount();
   const coverageStart = now - 30n * DAY;
   const coverageEnd = coverageStart + 365n * DAY;
-  for (const n of [1, 2, 3]) await engine.connect(insurer).enrol(planId, patient(n), coverageStart, coverageEnd);
+  for (const n of [1, 2, 3]) await plans.connect(insurer).enrol(planId, patient(n), coverageStart, coverageEnd);
 
   for (const who of [insurer, insurer2]) {
     await token.mint(who.address, usd(1_000_000));
-    await token.connect(who).approve(await engine.getAddress(), usd(1_000_000));
+    await token.connect(who).approve(await vault.getAddress(), usd(1_000_000));
   }
-  await engine.connect(insurer).fund(usd(100_000));
+  await vault.connect(insurer).fund(usd(100_000));
 
-  // The documenting record's billing leaves for patients 1-3, as the records module anchors them.
-  const record = keccak256(toUtf8Bytes("fixture record commitment 1"));
-  for (const n of [1, 2, 3]) {
-    await verifier.setRecord(hospitalId, billingLeaf(patient(n), record), 1);
-    if (recordRegistry !== undefined) await recordRegistry.connect(hospital).anchor(billingLeaf(patient(n), record), 1);
-  }
+  // One batch of documentation leaves per fixture patient, anchored (in the mock) by every provider.
+  const entries: LeafValue[] = [];
+  for (const n of [1, 2, 3])
+    for (let k = 0; k < DOCS_PER_PATIENT; k++) entries.push([patient(n), docCommitment(`${n}-${k}`)]);
+  const tree = buildBatch(entries);
+  for (const issuer of [hospitalId, hospital2Id, labId]) await verifier.setRecord(issuer, tree.root, 1);
+  const pool = new Map<string, DocumentationArgs[]>();
+  entries.forEach(([ref, commitment], i) => {
+    const list = pool.get(ref) ?? [];
+    list.push({ commitment, batchRoot: tree.root, proof: tree.proofs[i]! });
+    pool.set(ref, list);
+  });
+  const used = new Map<string, number>();
+  const nextDocumentation = (ref: string): DocumentationArgs => {
+    const k = used.get(ref) ?? 0;
+    used.set(ref, k + 1);
+    const doc = pool.get(ref)?.[k];
+    // A patient without anchored leaves (or out of them) cites a leaf nobody anchored.
+    return doc ?? { commitment: docCommitment(`unanchored ${ref} ${k}`), batchRoot: NO_BATCH, proof: [] };
+  };
+  let documented = 0;
+  const document = async (ref: string, issuerId: string, status = 1): Promise<DocumentationArgs> => {
+    const commitment = docCommitment(`alone ${documented++}`);
+    await verifier.setRecord(issuerId, recordLeaf(ref, commitment), status);
+    return { commitment, batchRoot: NO_BATCH, proof: [] };
+  };
 
   const serviceDate = now - 2n * DAY;
-  const claim = (lines: LineArgs[], overrides: Partial<ClaimInputArgs> = {}): ClaimInputArgs => ({
-    patientRef: patient(1),
-    planId,
-    serviceDate,
-    diagnosisCommitment: keccak256(toUtf8Bytes("salted diagnosis commitment")),
-    recordCommitment: record,
-    recordBatchId: 0n,
-    recordProof: [],
-    lines,
-    ...overrides,
-  });
+  const claim = (lines: LineArgs[], overrides: Partial<ClaimInputArgs> = {}): ClaimInputArgs => {
+    const patientRef = overrides.patientRef ?? patient(1);
+    return {
+      patientRef,
+      planId,
+      coverageStart,
+      serviceDate,
+      diagnosisCommitment: keccak256(toUtf8Bytes("salted diagnosis commitment")),
+      documentation: overrides.documentation ?? nextDocumentation(patientRef),
+      lines,
+      ...overrides,
+    };
+  };
 
   return {
     ...consortium,
     plans,
     engine,
+    vault,
     token,
     verifier,
     recordRegistry,
@@ -189,8 +228,9 @@ export async function deployClaims(
     coverageStart,
     coverageEnd,
     now,
-    record,
+    serviceDate,
     claim,
+    document,
   };
 }
 

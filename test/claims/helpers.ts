@@ -1,7 +1,14 @@
 import { expect } from "chai";
 
 import { MedChainError } from "../../src/chain/errors.js";
-import { claimDetails, readClaim, submittedClaimId, type ClaimInputArgs } from "../../src/claims/engine.js";
+import {
+  NO_BATCH,
+  claimDetails,
+  readClaim,
+  submittedClaimId,
+  type ClaimInputArgs,
+  type DocumentationArgs,
+} from "../../src/claims/engine.js";
 import type { ClaimsFixture } from "./fixture.js";
 
 /** Submits a claim (as `hospital` unless told) and returns its id and view. */
@@ -15,6 +22,14 @@ export async function submitClaim(fx: ClaimsFixture, input: ClaimInputArgs, sign
 export async function detailsFor(fx: ClaimsFixture, claimId: bigint) {
   return claimDetails(fx.engine, claimId);
 }
+
+/** The insurer approves a claim in review (it is adjudicated again and paid). */
+export async function approveClaim(fx: ClaimsFixture, claimId: bigint, signer = fx.insurer) {
+  return fx.engine.connect(signer).approve(claimId, await detailsFor(fx, claimId));
+}
+
+/** A documentation argument for steps that do not re-check documentation. */
+export const NO_DOCUMENTATION: DocumentationArgs = { commitment: NO_BATCH, batchRoot: NO_BATCH, proof: [] };
 
 /** Expects `promise` to fail with a one-line MedChainError whose message includes (or matches) `message`. */
 export async function expectMedChainError(promise: Promise<unknown>, message: string | RegExp): Promise<void> {

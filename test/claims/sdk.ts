@@ -12,10 +12,12 @@ import { fhirClaimToChain } from "../../src/claims/fhir-claim.js";
 import { toClaimResponse, toExplanationOfBenefit } from "../../src/claims/fhir-response.js";
 import { planToArgs, readPlanFile } from "../../src/claims/plan.js";
 import { remittanceCsv } from "../../src/claims/remittance.js";
-import { CLAIMS_TEST_NETWORK, billingLeaf, deployClaims, usd } from "./fixture.js";
+import { NO_BATCH } from "../../src/claims/engine.js";
+import { deployClaims, docCommitment, usd } from "./fixture.js";
+import { recordLeaf } from "../../src/records/merkle.js";
 import { submitClaim } from "./helpers.js";
 
-const { ethers, networkHelpers } = await network.create(CLAIMS_TEST_NETWORK);
+const { ethers, networkHelpers } = await network.create();
 
 async function claimsFixture() {
   return deployClaims(ethers);
@@ -23,8 +25,14 @@ async function claimsFixture() {
 
 const FIXTURES = "test/fixtures/claims";
 const SECRET = "0x" + "5e".repeat(16);
-const RECORD = { commitment: ethers.id("invented visit record"), batchId: 0n, proof: [] };
-const mapOptions = (file: string) => ({ file, planId: 1n, decimals: 6, patientSecret: SECRET, record: RECORD });
+const DOCUMENTATION = { commitment: docCommitment("invented visit"), batchRoot: NO_BATCH, proof: [] };
+const mapOptions = (file: string) => ({
+  file,
+  planId: 1n,
+  decimals: 6,
+  patientSecret: SECRET,
+  documentation: DOCUMENTATION,
+});
 
 async function readJson(file: string): Promise<unknown> {
   return JSON.parse(await readFile(file, "utf8"));
@@ -49,6 +57,7 @@ describe("Claims SDK: FHIR Claim to chain", function () {
       "invented-patient",
     );
     expect(unmapped.map((u) => u.field)).to.include.members(["identifier", "insurance", "provider", "priority"]);
+    expect(input.documentation).to.deep.equal(DOCUMENTATION);
   });
 
   it("refuses bad input with one line naming the file, the field and the problem", async function () {
@@ -123,11 +132,12 @@ describe("Claims SDK: chain result to FHIR", function () {
     const { terms, rules } = await readPlanFile(`${FIXTURES}/plan.json`, 6);
     await fx.plans.connect(fx.insurer).publishPlan(terms, rules);
     const planId = await fx.plans.planCount();
-    const { input } = fhirClaimToChain(source, { ...mapOptions(file), planId });
-    await fx.engine
+    const coverageStart = BigInt(Date.parse("2026-01-01T00:00:00Z") / 1000);
+    const { input } = fhirClaimToChain(source, { ...mapOptions(file), planId, coverageStart });
+    await fx.plans
       .connect(fx.insurer)
-      .enrol(planId, input.patientRef, input.serviceDate - 300n * 86_400n, input.serviceDate + 60n * 86_400n);
-    await fx.verifier.setRecord(fx.hospitalId, billingLeaf(input.patientRef, RECORD.commitment), 1);
+      .enrol(planId, input.patientRef, coverageStart, input.serviceDate + 60n * 86_400n);
+    await fx.verifier.setRecord(fx.hospitalId, recordLeaf(input.patientRef, DOCUMENTATION.commitment), 1);
     const { claimId } = await submitClaim(fx, input);
     await fx.engine.connect(fx.insurer).settle([claimId]);
     const view = await readClaim(fx.engine, claimId);

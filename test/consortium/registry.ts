@@ -2,6 +2,7 @@ import { expect } from "chai";
 
 import { VOTING_PERIOD, ONE_YEAR } from "../helpers/consortium.js";
 import {
+  ONE_DAY,
   PROVENANCE,
   ProposalAction,
   RECORDS,
@@ -21,20 +22,25 @@ import {
 
 const { time } = networkHelpers;
 
-/** The four views modules use, asked about one account of one member for one kind mask. */
-async function views(fx: RegistryFixture, account: string, memberId: string, mask: number, kind: number) {
+/** The three views modules use, asked about one account of one member for one kind mask. */
+async function views(fx: RegistryFixture, account: string, memberId: string, mask: number, _kind?: number) {
   const [, activeOf] = await fx.registry.activeMemberOf(account, mask);
   const [, activeAuth] = await fx.registry.authorize(account, mask, RECORDS);
   return {
     activeMemberOf: activeOf,
     authorize: activeAuth,
-    isActiveMember: await fx.registry.isActiveMember(account, kind),
     isActiveMemberId: await fx.registry.isActiveMemberId(memberId, mask),
   };
 }
 
-const allActive = { activeMemberOf: true, authorize: true, isActiveMember: true, isActiveMemberId: true };
-const allInactive = { activeMemberOf: false, authorize: false, isActiveMember: false, isActiveMemberId: false };
+/** Whether `account` operates for an active member of kind `kind` (a MemberKind number). */
+async function activeAs(fx: RegistryFixture, account: string, kind: number): Promise<boolean> {
+  const [, active] = await fx.registry.activeMemberOf(account, 1 << kind);
+  return active;
+}
+
+const allActive = { activeMemberOf: true, authorize: true, isActiveMemberId: true };
+const allInactive = { activeMemberOf: false, authorize: false, isActiveMemberId: false };
 const HOSPITAL = 0;
 
 describe("ConsortiumRegistry", function () {
@@ -179,7 +185,7 @@ describe("ConsortiumRegistry", function () {
       const account = fx.fresh[0]!;
       const a = await applicant("H-900", "Hospital", account.address);
       const id = await certify(fx, a);
-      const countBefore = await fx.registry.memberCount();
+      const countBefore = BigInt((await fx.registry.memberIds()).length);
       await expect(fx.registry.connect(fx.governors[0]!).vote(id))
         .to.emit(fx.registry, "ProposalVoted")
         .withArgs(id, fx.governors[0]!.address, 1n);
@@ -205,7 +211,7 @@ describe("ConsortiumRegistry", function () {
       expect(m.metadata).to.equal(a.metadata);
       expect(m.certifiedUntil).to.equal(a.certifiedUntil);
       expect(m.admittedAt).to.equal(BigInt(await time.latest()));
-      expect(await fx.registry.memberCount()).to.equal(countBefore + 1n);
+      expect(BigInt((await fx.registry.memberIds()).length)).to.equal(countBefore + 1n);
       expect((await fx.registry.memberIds()).at(-1)).to.equal(a.memberId);
       expect(await fx.registry.accountsOf(a.memberId)).to.deep.equal([a.account]);
       expect(await fx.registry.memberOf(a.account)).to.equal(a.memberId);
@@ -540,6 +546,11 @@ describe("ConsortiumRegistry", function () {
           args: () => [RECORDS, none, 0, 0n],
           before: (fx) => fx.registry.connect(fx.governors[0]!).pauseModule(RECORDS),
         },
+        { action: "Pause", args: () => [RECORDS, none, 0, 0n] },
+        {
+          action: "SetCertification",
+          args: (fx) => [fx.hospital.id, none, 0, 2n ** 40n],
+        },
       ];
       for (const c of CASES) {
         it(`executes a proposal to ${c.action} once, announcing who executed it`, async function () {
@@ -572,13 +583,13 @@ describe("ConsortiumRegistry", function () {
           .to.emit(fx.registry, "ProposalExecuted")
           .withArgs(id, ProposalAction.SetKinds, fx.certifier.address);
         expect((await fx.registry.getMember(fx.hospital.id)).kinds).to.equal(BigInt(mask));
-        expect(await fx.registry.isActiveMember(fx.hospital.account.address, 1)).to.equal(true);
+        expect(await activeAs(fx, fx.hospital.account.address, 1)).to.equal(true);
       });
 
       it("takes kinds away", async function () {
         const fx = await loadRegistry();
         await passProposal(fx, ProposalAction.SetKinds, fx.hospital.id, undefined, kindMask("Regulator"));
-        expect(await fx.registry.isActiveMember(fx.hospital.account.address, HOSPITAL)).to.equal(false);
+        expect(await activeAs(fx, fx.hospital.account.address, HOSPITAL)).to.equal(false);
         expect(await fx.registry.isActiveMemberId(fx.hospital.id, kindMask("Regulator"))).to.equal(true);
       });
 
@@ -991,12 +1002,49 @@ describe("ConsortiumRegistry", function () {
       expect((await fx.registry.getMember(fx.hospital.id)).certifiedUntil).to.equal(renewed);
     });
 
-    it("brings a lapsed member back to active", async function () {
+    it("brings a lapsed member back to active only by a SetCertification vote", async function () {
       const fx = await loadRegistry();
       expect(await fx.registry.isActiveMemberId(fx.expired.id, fx.expired.kinds)).to.equal(false);
+      const old = (await fx.registry.getMember(fx.expired.id)).certifiedUntil;
       const renewed = BigInt(await time.latest()) + ONE_YEAR;
-      await fx.registry.connect(fx.certifier).renewCertification(fx.expired.id, renewed);
+      const id = await proposeWithVotes(
+        fx,
+        ProposalAction.SetCertification,
+        fx.expired.id,
+        ethers.ZeroAddress,
+        0,
+        renewed,
+      );
+      await expect(fx.registry.execute(id))
+        .to.emit(fx.registry, "CertificationSet")
+        .withArgs(fx.expired.id, old, renewed);
       expect(await fx.registry.isActiveMemberId(fx.expired.id, fx.expired.kinds)).to.equal(true);
+    });
+
+    it("shortens a certification by a SetCertification vote", async function () {
+      const fx = await loadRegistry();
+      const sooner = BigInt(await time.latest()) + 10n * ONE_DAY;
+      await passProposal(fx, ProposalAction.SetCertification, fx.hospital.id, ethers.ZeroAddress, 0, sooner);
+      expect((await fx.registry.getMember(fx.hospital.id)).certifiedUntil).to.equal(sooner);
+      await time.increaseTo(sooner);
+      expect(await fx.registry.isActiveMemberId(fx.hospital.id, fx.hospital.kinds)).to.equal(false);
+    });
+
+    it("refuses a SetCertification vote for an expiry in the past, a revoked or an unknown member", async function () {
+      const fx = await loadRegistry();
+      const g = fx.registry.connect(fx.governors[0]!);
+      const now = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(now);
+      await expect(g.propose(ProposalAction.SetCertification, fx.hospital.id, ethers.ZeroAddress, 0, now))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidExpiry")
+        .withArgs(now, now);
+      await expect(g.propose(ProposalAction.SetCertification, fx.revoked.id, ethers.ZeroAddress, 0, 2n ** 40n))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidStatus")
+        .withArgs(fx.revoked.id, Status.Revoked);
+      const unknown = ethers.id("nobody");
+      await expect(g.propose(ProposalAction.SetCertification, unknown, ethers.ZeroAddress, 0, 2n ** 40n))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumUnknownMember")
+        .withArgs(unknown);
     });
 
     it("renews a suspended member's certification without reactivating it", async function () {
@@ -1025,13 +1073,30 @@ describe("ConsortiumRegistry", function () {
         .withArgs(unknown);
     });
 
-    it("refuses an expiry that is not in the future", async function () {
+    it("refuses, alone, an expiry that does not extend the current one", async function () {
       const fx = await loadRegistry();
+      const old = (await fx.registry.getMember(fx.hospital.id)).certifiedUntil;
       const at = BigInt(await time.latest()) + 10n;
       await time.setNextBlockTimestamp(at);
       await expect(fx.registry.connect(fx.certifier).renewCertification(fx.hospital.id, at))
-        .to.be.revertedWithCustomError(fx.registry, "ConsortiumInvalidExpiry")
-        .withArgs(at, at);
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumRenewalNeedsVote")
+        .withArgs(fx.hospital.id, old, at, at + 3n * ONE_YEAR);
+    });
+
+    it("extends, alone, up to exactly three years ahead and no further", async function () {
+      const fx = await loadRegistry();
+      const old = (await fx.registry.getMember(fx.hospital.id)).certifiedUntil;
+      const at = BigInt(await time.latest()) + 10n;
+      const latest = at + 3n * ONE_YEAR;
+      await time.setNextBlockTimestamp(at);
+      await expect(fx.registry.connect(fx.certifier).renewCertification(fx.hospital.id, latest))
+        .to.emit(fx.registry, "CertificationRenewed")
+        .withArgs(fx.hospital.id, old, latest);
+      expect(await fx.registry.MAX_RENEWAL()).to.equal(3n * ONE_YEAR);
+      await time.setNextBlockTimestamp(at + 20n);
+      await expect(fx.registry.connect(fx.certifier).renewCertification(fx.hospital.id, latest + 21n))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumRenewalNeedsVote")
+        .withArgs(fx.hospital.id, latest, latest + 21n, latest + 20n);
     });
   });
 
@@ -1085,7 +1150,7 @@ describe("ConsortiumRegistry", function () {
         false,
         false,
       ]);
-      expect(await fx.registry.isActiveMember(fx.outsider.address, HOSPITAL)).to.equal(false);
+      expect(await activeAs(fx, fx.outsider.address, HOSPITAL)).to.equal(false);
       expect(await fx.registry.isActiveMemberId(ethers.id("nobody"), 0x7f)).to.equal(false);
       expect(await fx.registry.memberOf(fx.outsider.address)).to.equal(ethers.ZeroHash);
     });
@@ -1113,7 +1178,7 @@ describe("ConsortiumRegistry", function () {
         .withArgs(fx.hospital.id, leaked.address);
       await passProposal(fx, ProposalAction.Reinstate, fx.hospital.id);
       expect(await fx.registry.memberOf(leaked.address)).to.equal(ethers.ZeroHash);
-      expect(await fx.registry.isActiveMember(fx.hospital.account.address, 0)).to.equal(true);
+      expect(await activeAs(fx, fx.hospital.account.address, 0)).to.equal(true);
     });
 
     it("lets a member whose certification lapsed retire a key, but never add one", async function () {
@@ -1166,8 +1231,8 @@ describe("ConsortiumRegistry", function () {
       await fx.registry.connect(fx.hospital.account).addAccount(key.address);
       await fx.registry.connect(fx.hospital.account).removeAccount(fx.hospital.account.address);
       expect(await fx.registry.accountsOf(fx.hospital.id)).to.deep.equal([key.address]);
-      expect(await fx.registry.isActiveMember(fx.hospital.account.address, HOSPITAL)).to.equal(false);
-      expect(await fx.registry.isActiveMember(key.address, HOSPITAL)).to.equal(true);
+      expect(await activeAs(fx, fx.hospital.account.address, HOSPITAL)).to.equal(false);
+      expect(await activeAs(fx, key.address, HOSPITAL)).to.equal(true);
     });
 
     it("never removes a member's last account", async function () {
@@ -1240,9 +1305,12 @@ describe("ConsortiumRegistry", function () {
     it("lets any governor pause a module at once", async function () {
       const fx = await loadRegistry();
       const g = fx.governors[2]!;
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
       await expect(fx.registry.connect(g).pauseModule(RECORDS))
         .to.emit(fx.registry, "ModulePaused")
-        .withArgs(RECORDS, g.address);
+        .withArgs(RECORDS, g.address, at + VOTING_PERIOD);
+      expect(await fx.registry.pausedUntil(RECORDS)).to.equal(at + VOTING_PERIOD);
       expect(await fx.registry.isPaused(RECORDS)).to.equal(true);
       const [, , paused] = await fx.registry.authorize(fx.hospital.account.address, fx.hospital.kinds, RECORDS);
       expect(paused).to.equal(true);
@@ -1280,6 +1348,57 @@ describe("ConsortiumRegistry", function () {
       await fx.registry.connect(fx.governors[1]!).vote(id);
       await fx.registry.execute(id);
       expect(await fx.registry.isPaused(RECORDS)).to.equal(false);
+      await expect(fx.registry.connect(fx.governors[1]!).pauseModule(RECORDS)).to.emit(fx.registry, "ModulePaused");
+    });
+
+    it("lifts an unconfirmed emergency pause by itself after one voting period", async function () {
+      const fx = await loadRegistry();
+      await fx.registry.connect(fx.governors[0]!).pauseModule(RECORDS);
+      const lapsesAt = await fx.registry.pausedUntil(RECORDS);
+      await time.increaseTo(lapsesAt - 1n);
+      expect(await fx.registry.isPaused(RECORDS)).to.equal(true);
+      await time.increaseTo(lapsesAt);
+      expect(await fx.registry.isPaused(RECORDS)).to.equal(false);
+      const [, , paused] = await fx.registry.authorize(fx.hospital.account.address, fx.hospital.kinds, RECORDS);
+      expect(paused).to.equal(false);
+    });
+
+    it("holds a pause the governors confirmed by vote past the voting period, until an Unpause vote", async function () {
+      const fx = await loadRegistry();
+      await fx.registry.connect(fx.governors[0]!).pauseModule(RECORDS);
+      const id = await proposeWithVotes(fx, ProposalAction.Pause, RECORDS);
+      await expect(fx.registry.execute(id)).to.emit(fx.registry, "ModulePauseConfirmed").withArgs(RECORDS);
+      await time.increase(3n * VOTING_PERIOD);
+      expect(await fx.registry.isPaused(RECORDS)).to.equal(true);
+      await passProposal(fx, ProposalAction.Unpause, RECORDS);
+      expect(await fx.registry.isPaused(RECORDS)).to.equal(false);
+      expect(await fx.registry.pausedUntil(RECORDS)).to.equal(0n);
+    });
+
+    it("pauses a module by vote without an emergency pause first", async function () {
+      const fx = await loadRegistry();
+      await passProposal(fx, ProposalAction.Pause, PROVENANCE);
+      expect(await fx.registry.pausedUntil(PROVENANCE)).to.equal(2n ** 64n - 1n);
+      expect(await fx.registry.isPaused(PROVENANCE)).to.equal(true);
+    });
+
+    it("refuses a Pause vote for a module a vote already holds paused", async function () {
+      const fx = await loadRegistry();
+      await passProposal(fx, ProposalAction.Pause, RECORDS);
+      await expect(
+        fx.registry.connect(fx.governors[0]!).propose(ProposalAction.Pause, RECORDS, ethers.ZeroAddress, 0, 0n),
+      )
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumModuleAlreadyPaused")
+        .withArgs(RECORDS);
+      await expect(fx.registry.connect(fx.governors[1]!).pauseModule(RECORDS))
+        .to.be.revertedWithCustomError(fx.registry, "ConsortiumModuleAlreadyPaused")
+        .withArgs(RECORDS);
+    });
+
+    it("lets another governor pause a module whose first pause lapsed", async function () {
+      const fx = await loadRegistry();
+      await fx.registry.connect(fx.governors[0]!).pauseModule(RECORDS);
+      await time.increase(VOTING_PERIOD + ONE_DAY);
       await expect(fx.registry.connect(fx.governors[1]!).pauseModule(RECORDS)).to.emit(fx.registry, "ModulePaused");
     });
   });

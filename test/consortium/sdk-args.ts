@@ -62,7 +62,8 @@ describe("consortium SDK: operator input", function () {
 
   it("maps module names to pause ids and refuses unknown modules", function () {
     expect(parseModule("records")).to.equal(MODULE_IDS.records);
-    expect(() => parseModule("genomics")).to.throw(MedChainError, '--module: "genomics"');
+    expect(parseModule("genomics")).to.equal(MODULE_IDS.genomics);
+    expect(() => parseModule("telemetry")).to.throw(MedChainError, '--module: "telemetry"');
   });
 
   it("builds propose arguments from only the options each action uses", function () {
@@ -92,6 +93,19 @@ describe("consortium SDK: operator input", function () {
       action: ProposalAction.Unpause,
       target: MODULE_IDS.claims,
     });
+    expect(proposalFrom({ ...none, action: "pause", module: "provenance" })).to.deep.equal({
+      ...zero,
+      action: ProposalAction.Pause,
+      target: MODULE_IDS.provenance,
+    });
+    expect(
+      proposalFrom({ ...none, action: "SetCertification", member: "HOSP-0001", until: "2030-01-01" }),
+    ).to.deep.equal({
+      ...zero,
+      action: ProposalAction.SetCertification,
+      target: memberIdFromCode("HOSP-0001"),
+      value: 1893456000n,
+    });
   });
 
   it("refuses a proposal missing the option its action needs, naming the option", function () {
@@ -106,6 +120,11 @@ describe("consortium SDK: operator input", function () {
       "--threshold",
     );
     expect(() => proposalFrom({ ...none, action: "Unpause" })).to.throw(MedChainError, "--module");
+    expect(() => proposalFrom({ ...none, action: "Pause" })).to.throw(MedChainError, "--module");
+    expect(() => proposalFrom({ ...none, action: "SetCertification", member: "HOSP-0001" })).to.throw(
+      MedChainError,
+      "--until",
+    );
   });
 
   it("accepts only positive whole proposal numbers", function () {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { planContainer } from "../../src/provenance/catalog.js";
-import { GTIN, provenanceFixtureFor, sscc } from "./fixture.js";
+import { GTIN, PREFIX, gtinOf, prefixByVote, provenanceFixtureFor, sscc } from "./fixture.js";
 import {
   claimOf,
   custodyOf,
@@ -18,13 +18,16 @@ import {
   type PackScan,
 } from "../../src/provenance/client.js";
 import { containerIdOf, lotIdOf, packIdOf, newScratchCode } from "../../src/provenance/ids.js";
-import { NodeState } from "../../src/provenance/kinds.js";
+import { ItemKind, ItemState } from "../../src/provenance/kinds.js";
 import { planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
+import type { DrugProvenance } from "../../typechain-types/index.js";
+import type { Catalog } from "../../src/provenance/catalog.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-const OTHER_GTIN = "09506000134369";
+const OTHER_GTIN = "09506000134369"; // under the manufacturer's prefix 9506000
+const MFR2_GTIN = gtinOf(PREFIX.mfr2, 1);
 const MANUFACTURER = 4;
 const SUPPLY_CHAIN = 1 | 4 | 8 | 16;
 const DISPENSERS = 1 | 16;
@@ -33,6 +36,14 @@ const RECALLERS = 4 | 64;
 function scanOf(plan: LotPlan, i: number): PackScan {
   const pack = plan.bundle.packs[i]!;
   return { gtin: plan.gtin, lot: plan.lot, serial: pack.serial, code: pack.code };
+}
+
+/** A new lot of two packs at the manufacturer, from which no case was packed: its packs lie loose in it. */
+async function looseLot(asMfr: DrugProvenance, catalog: Catalog, lot = "LOOSE-1", expiry = "301231") {
+  const plan = planLot({ gtin: GTIN, lot, expiry, serials: [`${lot}-A`, `${lot}-B`] });
+  await commissionLot(asMfr, plan);
+  catalog.addLotPlan(plan);
+  return plan;
 }
 
 describe("DrugProvenance", function () {
@@ -49,32 +60,134 @@ describe("DrugProvenance", function () {
     return fx;
   }
 
+  describe("company prefixes", function () {
+    it("assigns a prefix to a member by consortium vote, naming the proposal", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      const id = await prefixByVote(fx, fx.provenance, "assign", "4012345", fx.ids.mfr2);
+      const [event] = await fx.products.queryFilter(
+        fx.products.filters.CompanyPrefixAssigned(undefined, fx.ids.mfr2, id),
+      );
+      expect(event!.args.prefix).to.equal("4012345");
+      expect(await fx.products.companyPrefixHolder("4012345")).to.equal(fx.ids.mfr2);
+      expect(await fx.products.companyPrefixOf(BigInt(gtinOf("4012345", 7)), false)).to.deep.equal([7n, fx.ids.mfr2]);
+      expect(await fx.products.companyPrefixOf(BigInt(sscc(7, "4012345")), true)).to.deep.equal([7n, fx.ids.mfr2]);
+    });
+
+    it("refuses a prefix change outside a consortium vote, even from a governor or the certifier", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      for (const caller of [fx.governors[0]!, fx.certifier, fx.signers.mfr]) {
+        const asCaller = fx.products.connect(caller);
+        for (const call of [
+          asCaller.assignCompanyPrefix("4012345", fx.ids.mfr),
+          asCaller.transferCompanyPrefix(PREFIX.mfrGtin, fx.ids.mfr2),
+          asCaller.revokeCompanyPrefix(PREFIX.mfrGtin),
+        ]) {
+          await expect(call)
+            .to.be.revertedWithCustomError(fx.products, "ConsortiumGuardedNotConsortiumVote")
+            .withArgs(caller.address);
+        }
+      }
+    });
+
+    it("refuses a prefix that is not 4 to 12 digits, before the vote starts", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      for (const bad of ["061", "0614141000001", "06a4141", ""]) {
+        await expect(fx.products.companyPrefixHolder(bad))
+          .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidCompanyPrefix")
+          .withArgs(bad);
+      }
+      const data = fx.products.interface.encodeFunctionData("assignCompanyPrefix", ["06a4141", fx.ids.mfr]);
+      const id = (await fx.registry.proposalCount()) + 1n;
+      await fx.registry.connect(fx.governors[0]!).proposeCall(await fx.products.getAddress(), data);
+      for (const g of fx.governors.slice(0, 2)) await fx.registry.connect(g).vote(id);
+      await expect(fx.registry.execute(id))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidCompanyPrefix")
+        .withArgs("06a4141");
+    });
+
+    it("refuses to assign a prefix to a member that cannot hold goods, or twice", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(prefixByVote(fx, fx.provenance, "assign", "4012345", fx.ids.lab))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidPrefixHolder")
+        .withArgs(fx.ids.lab);
+      await expect(prefixByVote(fx, fx.provenance, "assign", PREFIX.dist, fx.ids.mfr2))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceCompanyPrefixTaken")
+        .withArgs(PREFIX.dist, fx.ids.dist);
+    });
+
+    it("revokes a prefix by vote: its products can no longer be commissioned nor its SSCCs packed", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, ids, plan } = fx;
+      const id = await prefixByVote(fx, provenance, "revoke", PREFIX.mfrGtin);
+      const [event] = await products.queryFilter(products.filters.CompanyPrefixRevoked(undefined, ids.mfr, id));
+      expect(event!.args.prefix).to.equal(PREFIX.mfrGtin);
+      expect(await products.manufacturerOf(BigInt(GTIN))).to.equal(ethers.ZeroHash);
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotProductOwner")
+        .withArgs(BigInt(GTIN), ids.mfr);
+      await expect(prefixByVote(fx, provenance, "revoke", PREFIX.mfrGtin))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceCompanyPrefixNotAssigned")
+        .withArgs(PREFIX.mfrGtin);
+      // once revoked, the prefix (or one overlapping it) can be assigned again
+      await prefixByVote(fx, provenance, "assign", "95060001", ids.mfr2);
+    });
+
+    it("refuses to transfer a prefix to its own holder or to an unknown member", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(prefixByVote(fx, fx.provenance, "transfer", PREFIX.dist, fx.ids.dist))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidPrefixHolder")
+        .withArgs(fx.ids.dist);
+      const nobody = ethers.id("nobody");
+      await expect(prefixByVote(fx, fx.provenance, "transfer", PREFIX.dist, nobody))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidPrefixHolder")
+        .withArgs(nobody);
+      await expect(prefixByVote(fx, fx.provenance, "transfer", "4012345", fx.ids.mfr))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceCompanyPrefixNotAssigned")
+        .withArgs("4012345");
+    });
+
+    it("finds no prefix for an identifier under no assigned prefix", async function () {
+      const { products } = await networkHelpers.loadFixture(provenanceFixture);
+      expect(await products.companyPrefixOf(BigInt(gtinOf("4012345", 1)), false)).to.deep.equal([0n, ethers.ZeroHash]);
+      expect(await products.companyPrefixHolder("4012345")).to.equal(ethers.ZeroHash);
+    });
+  });
+
   describe("products", function () {
-    it("lets an active manufacturer register a GTIN-14 and records it as the product's maker", async function () {
-      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr2).registerProduct(BigInt(OTHER_GTIN)))
-        .to.emit(provenance, "ProductRegistered")
-        .withArgs(BigInt(OTHER_GTIN), ids.mfr2, signers.mfr2.address);
-      expect(await provenance.manufacturerOf(BigInt(OTHER_GTIN))).to.equal(ids.mfr2);
+    it("lets the holder of a GTIN's company prefix register it and records it as the product's maker", async function () {
+      const { provenance, products, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr2).registerProduct(BigInt(MFR2_GTIN), PREFIX.mfr2.length))
+        .to.emit(products, "ProductRegistered")
+        .withArgs(BigInt(MFR2_GTIN), ids.mfr2, signers.mfr2.address);
+      expect(await products.manufacturerOf(BigInt(MFR2_GTIN))).to.equal(ids.mfr2);
     });
 
     it("refuses a product registration from a member that is not a manufacturer", async function () {
-      const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.dist).registerProduct(BigInt(OTHER_GTIN)))
+      const { provenance, products, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.dist).registerProduct(BigInt(OTHER_GTIN), 7))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.dist.address, MANUFACTURER);
     });
 
     it("refuses a GTIN with a wrong check digit", async function () {
-      const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr).registerProduct(9506000134353n))
+      const { provenance, products, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).registerProduct(9506000134353n, 7))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidGtin")
         .withArgs(9506000134353n);
     });
 
+    it("refuses a prefix length outside 4 to 12 digits", async function () {
+      const { provenance, products, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      for (const length of [0, 3, 13]) {
+        await expect(products.connect(signers.mfr).registerProduct(BigInt(OTHER_GTIN), length))
+          .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidPrefixLength")
+          .withArgs(BigInt(OTHER_GTIN), length);
+      }
+    });
+
     it("refuses to register a product twice", async function () {
-      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr2).registerProduct(BigInt(GTIN)))
+      const { provenance, products, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).registerProduct(BigInt(GTIN), 7))
         .to.be.revertedWithCustomError(provenance, "ProvenanceProductAlreadyRegistered")
         .withArgs(BigInt(GTIN), ids.mfr);
     });
@@ -82,16 +195,18 @@ describe("DrugProvenance", function () {
 
   describe("lots", function () {
     it("records one root per lot with its GTIN, expiry and quantity", async function () {
-      const { provenance, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
-      const [event] = await provenance.queryFilter(provenance.filters.LotCommissioned(plan.lotId));
+      const { provenance, products, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const [event] = await products.queryFilter(products.filters.LotCommissioned(plan.lotId));
       expect(event!.args.gtin).to.equal(BigInt(GTIN));
       expect(event!.args.lot).to.equal("LOT-42");
-      const node = await provenance.nodeOf(plan.lotId);
-      expect(node.expiresAt).to.equal(plan.expiresAt);
-      expect(node.root).to.equal(plan.root);
-      expect(node.count).to.equal(8n);
-      expect(node.holder).to.equal(ids.mfr);
-      expect(await provenance.lotIdOf(BigInt(GTIN), "LOT-42")).to.equal(lotIdOf(GTIN, "LOT-42"));
+      const lot = await products.lotOf(plan.lotId);
+      expect(lot.expiresAt).to.equal(plan.expiresAt);
+      expect(lot.root).to.equal(plan.root);
+      expect(lot.quantity).to.equal(8n);
+      expect(lot.gtin).to.equal(BigInt(GTIN));
+      expect(lot.manufacturer).to.equal(ids.mfr);
+      expect(lot.drawn).to.equal(true); // the fixture packed its cases from it
+      expect(await products.lotIdOf(BigInt(GTIN), "LOT-42")).to.equal(lotIdOf(GTIN, "LOT-42"));
     });
 
     it("computes the same pack id on chain as the SDK", async function () {
@@ -103,10 +218,10 @@ describe("DrugProvenance", function () {
     });
 
     it("emits LotCommissioned with the commissioning step and active disposition", async function () {
-      const { provenance, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
       const plan = planLot({ gtin: GTIN, lot: "LOT-43", expiry: "301231", serials: ["A1", "A2"] });
       await commissionLot(provenance.connect(signers.mfr), plan);
-      const events = await provenance.queryFilter(provenance.filters.LotCommissioned(plan.lotId));
+      const events = await products.queryFilter(products.filters.LotCommissioned(plan.lotId));
       expect(events).to.have.length(1);
       expect(events[0]!.args.manufacturer).to.equal(ids.mfr);
       expect(events[0]!.args.root).to.equal(plan.root);
@@ -114,48 +229,55 @@ describe("DrugProvenance", function () {
       expect(events[0]!.args.disposition).to.equal(0n);
     });
 
+    it("refuses a lot of a product that is not registered", async function () {
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(OTHER_GTIN), "X1", plan.expiresAt, 1, plan.root))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownProduct")
+        .withArgs(BigInt(OTHER_GTIN));
+    });
+
     it("refuses a lot of a product registered by another manufacturer", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr2).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr2).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceNotProductOwner")
         .withArgs(BigInt(GTIN), ids.mfr2);
     });
 
     it("refuses a lot from a member that is not a manufacturer", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.pharmacy).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.pharmacy).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.pharmacy.address, MANUFACTURER);
     });
 
     it("refuses an empty or over-long lot number", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const asMfr = provenance.connect(signers.mfr);
-      await expect(asMfr.commissionLot(BigInt(GTIN), "", plan.expiresAt, 1, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "", plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidLotNumber")
         .withArgs("");
       const long = "L".repeat(21);
-      await expect(asMfr.commissionLot(BigInt(GTIN), long, plan.expiresAt, 1, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), long, plan.expiresAt, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidLotNumber")
         .withArgs(long);
     });
 
     it("refuses a lot with no packs or no root", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const asMfr = provenance.connect(signers.mfr);
-      await expect(asMfr.commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 0, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 0, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyLot")
         .withArgs(0, plan.root);
-      await expect(asMfr.commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 3, ethers.ZeroHash))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", plan.expiresAt, 3, ethers.ZeroHash))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyLot")
         .withArgs(3, ethers.ZeroHash);
     });
 
     it("refuses a lot whose expiry is not in the future", async function () {
-      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const now = BigInt(await networkHelpers.time.latest()) + 1n;
       await networkHelpers.time.setNextBlockTimestamp(now);
-      await expect(provenance.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", now, 1, plan.root))
+      await expect(products.connect(signers.mfr).commissionLot(BigInt(GTIN), "X1", now, 1, plan.root))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidExpiry")
         .withArgs(now, now);
     });
@@ -169,20 +291,32 @@ describe("DrugProvenance", function () {
   });
 
   describe("containers", function () {
-    it("records a sealed container held by its packer, with its root and child count", async function () {
-      const { provenance, ids, caseA, pallet } = await networkHelpers.loadFixture(provenanceFixture);
-      const node = await provenance.nodeOf(caseA);
-      expect(node.state).to.equal(NodeState.Held);
-      expect(node.packer).to.equal(ids.mfr);
-      expect(node.count).to.equal(4n);
+    it("records a case packed from its lot and a pallet packed by list, held by their packer", async function () {
+      const { provenance, ids, caseA, pallet, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const item = await provenance.itemOf(caseA);
+      expect(item.kind).to.equal(ItemKind.Container);
+      expect(item.state).to.equal(ItemState.Held);
+      expect(item.holder).to.equal(ids.mfr);
+      expect(item.count).to.equal(4n);
       // the pallet was packed with its cases' links in the same transaction
-      expect(node.parent).to.equal(pallet);
+      expect(item.parent).to.equal(pallet);
+      expect((await provenance.itemOf(caseA)).lot).to.equal(plan.lotId);
+      expect((await provenance.itemOf(pallet)).lot).to.equal(ethers.ZeroHash);
+      const [packed] = await provenance.queryFilter(provenance.filters.ContainerPacked(caseA));
+      expect(packed!.args.fromLot).to.equal(plan.lotId);
       expect(await provenance.containerIdOf(BigInt(sscc(1)))).to.equal(containerIdOf(sscc(1)));
     });
 
     it("refuses packing by a member that may not hold goods", async function () {
       const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.lab).pack(BigInt(sscc(9)), plan.root, 1, []))
+      await expect(provenance.connect(signers.lab).pack(BigInt(sscc(9)), 7, plan.root, 1, []))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.lab.address, SUPPLY_CHAIN);
+    });
+
+    it("refuses packing from a lot by a member that may not hold goods", async function () {
+      const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.lab).packFromLot(BigInt(sscc(9)), 7, plan.lotId, plan.root, 1))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.lab.address, SUPPLY_CHAIN);
     });
@@ -190,7 +324,7 @@ describe("DrugProvenance", function () {
     it("refuses an SSCC with a wrong check digit", async function () {
       const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const bad = BigInt(sscc(9)) + 1n;
-      await expect(provenance.connect(signers.mfr).pack(bad, plan.root, 1, []))
+      await expect(provenance.connect(signers.mfr).pack(bad, 7, plan.root, 1, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidSscc")
         .withArgs(bad);
     });
@@ -198,15 +332,52 @@ describe("DrugProvenance", function () {
     it("refuses an empty container and a reused SSCC", async function () {
       const { provenance, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const asMfr = provenance.connect(signers.mfr);
-      await expect(asMfr.pack(BigInt(sscc(9)), ethers.ZeroHash, 1, []))
+      await expect(asMfr.pack(BigInt(sscc(9)), 7, ethers.ZeroHash, 1, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyContainer")
         .withArgs(BigInt(sscc(9)));
-      await expect(asMfr.pack(BigInt(sscc(9)), plan.root, 0, []))
+      await expect(asMfr.packFromLot(BigInt(sscc(9)), 7, plan.lotId, plan.root, 0))
         .to.be.revertedWithCustomError(provenance, "ProvenanceEmptyContainer")
         .withArgs(BigInt(sscc(9)));
-      await expect(asMfr.pack(BigInt(sscc(1)), plan.root, 1, []))
+      await expect(asMfr.packFromLot(BigInt(sscc(1)), 7, plan.lotId, plan.root, 1))
         .to.be.revertedWithCustomError(provenance, "ProvenanceContainerExists")
         .withArgs(BigInt(sscc(1)));
+    });
+
+    it("refuses a container packed by list whose links do not place each declared child", async function () {
+      const { provenance, signers, caseA, pallet, catalog, ids } = await deliveredToPharmacy();
+      await unpackContainer(provenance.connect(signers.pharmacy), catalog, pallet);
+      const tote = planContainer(sscc(1, PREFIX.pharmacy), [caseA]);
+      const link = { child: caseA, parent: tote.containerId, proof: tote.idTree.getProof([caseA]) };
+      await expect(provenance.connect(signers.pharmacy).pack(BigInt(tote.sscc), 7, tote.root, 2, [link, link]))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceChildCountMismatch")
+        .withArgs(tote.containerId, 2, 1);
+      await expect(provenance.connect(signers.pharmacy).pack(BigInt(tote.sscc), 7, tote.root, 1, [link]))
+        .to.emit(provenance, "ItemLinked")
+        .withArgs(caseA, tote.containerId);
+      expect(await custodyOf(provenance, catalog, caseA)).to.deep.equal({ custodian: ids.pharmacy, state: "Held" });
+    });
+
+    it("lets only its DrugProvenance draw cases from the product registry's lots", async function () {
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      expect(await products.custody()).to.equal(await provenance.getAddress());
+      for (const caller of [signers.mfr, signers.outsider]) {
+        await expect(products.connect(caller).drawFromLot(plan.lotId, ethers.ZeroHash))
+          .to.be.revertedWithCustomError(products, "ProvenanceOnlyCustody")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("refuses to pack from a lot for anyone but its manufacturer, or from an unknown lot", async function () {
+      const { provenance, signers, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(
+        provenance.connect(signers.dist).packFromLot(BigInt(sscc(9, PREFIX.dist)), 7, plan.lotId, plan.root, 1),
+      )
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotLotManufacturer")
+        .withArgs(plan.lotId, ids.mfr, ids.dist);
+      const unknown = ethers.id("no lot");
+      await expect(provenance.connect(signers.mfr).packFromLot(BigInt(sscc(9)), 7, unknown, plan.root, 1))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownLot")
+        .withArgs(unknown);
     });
 
     it("refuses to unpack a container held by someone else, a pack, or an opened container", async function () {
@@ -217,7 +388,7 @@ describe("DrugProvenance", function () {
       await unpackContainer(provenance.connect(signers.pharmacy), catalog, pallet);
       await expect(provenance.connect(signers.pharmacy).unpack(pallet, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
-        .withArgs(pallet, NodeState.Opened);
+        .withArgs(pallet, ItemState.Opened);
       const links = await linksFor(provenance, catalog, packIds[0]!);
       await provenance.connect(signers.pharmacy).link(links);
       await expect(provenance.connect(signers.pharmacy).unpack(packIds[0]!, []))
@@ -226,14 +397,15 @@ describe("DrugProvenance", function () {
     });
 
     it("refuses to unpack a pack that lies loose", async function () {
-      const { provenance, catalog, signers, packIds, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      const loose = await provenance
+      const { provenance, catalog, signers } = await networkHelpers.loadFixture(provenanceFixture);
+      const plan = await looseLot(provenance.connect(signers.mfr), catalog);
+      const pack = plan.bundle.packs[0]!.packId;
+      await provenance
         .connect(signers.mfr)
-        .link([{ child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) }]);
-      await loose.wait();
-      await expect(provenance.connect(signers.mfr).unpack(packIds[0]!, []))
+        .link([{ child: pack, parent: plan.lotId, proof: catalog.proof(pack, plan.lotId) }]);
+      await expect(provenance.connect(signers.mfr).unpack(pack, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownContainer")
-        .withArgs(packIds[0]!);
+        .withArgs(pack);
     });
   });
 
@@ -257,11 +429,11 @@ describe("DrugProvenance", function () {
         .withArgs(packIds[1]!);
     });
 
-    it("refuses to place a pack in a container before it is placed in its lot", async function () {
-      const { provenance, catalog, packIds, caseA } = await networkHelpers.loadFixture(provenanceFixture);
+    it("refuses to place a pack in a case before it is placed in its lot", async function () {
+      const { provenance, catalog, packIds, caseA, plan } = await networkHelpers.loadFixture(provenanceFixture);
       await expect(provenance.link([{ child: packIds[0]!, parent: caseA, proof: catalog.proof(packIds[0]!, caseA) }]))
-        .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownItem")
-        .withArgs(packIds[0]!);
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotInLot")
+        .withArgs(packIds[0]!, caseA, plan.lotId);
     });
 
     it("refuses to place a known item in a lot again", async function () {
@@ -270,47 +442,42 @@ describe("DrugProvenance", function () {
       const toCase = { child: packIds[0]!, parent: caseA, proof: catalog.proof(packIds[0]!, caseA) };
       await (await provenance.link([toLot, toCase])).wait();
       await expect(provenance.link([toLot]))
-        .to.be.revertedWithCustomError(provenance, "ProvenanceStaleLink")
-        .withArgs(packIds[0]!, plan.lotId, ethers.ZeroHash);
+        .to.be.revertedWithCustomError(provenance, "ProvenanceAlreadyPlaced")
+        .withArgs(packIds[0]!, caseA);
     });
 
-    it("refuses a container packed by someone who did not hold the child (a copied root)", async function () {
-      const { provenance, catalog, signers, packIds, plan, ids } = await networkHelpers.loadFixture(provenanceFixture);
+    it("refuses a link that joins an item to itself", async function () {
+      const { provenance, caseA } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.link([{ child: caseA, parent: caseA, proof: [] }]))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidLink")
+        .withArgs(caseA, caseA);
+    });
+
+    it("refuses a container packed by a member that does not hold the child (a copied root)", async function () {
+      const { provenance, catalog, signers, packIds, caseA } = await networkHelpers.loadFixture(provenanceFixture);
       // the distributor packs a container whose root claims a pack it never held
-      const { container } = await packContainer(provenance.connect(signers.dist), catalog, sscc(7), [packIds[0]!]);
-      await expect(
-        provenance.link([
-          { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) },
-          { child: packIds[0]!, parent: container.containerId, proof: container.idTree.getProof([packIds[0]!]) },
-        ]),
-      )
-        .to.be.revertedWithCustomError(provenance, "ProvenanceStaleLink")
-        .withArgs(packIds[0]!, container.containerId, ids.mfr);
+      await expect(packContainer(provenance.connect(signers.dist), catalog, sscc(7, PREFIX.dist), [packIds[0]!]))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInsideSealedContainer")
+        .withArgs(packIds[0]!, caseA);
     });
 
     it("refuses to move a child out of a sealed container into another one", async function () {
       const { provenance, signers, caseA, pallet } = await networkHelpers.loadFixture(provenanceFixture);
       const container = planContainer(sscc(8), [caseA]);
-      await provenance.connect(signers.mfr).pack(BigInt(sscc(8)), container.root, 1, []);
-      await expect(
-        provenance.link([{ child: caseA, parent: container.containerId, proof: container.idTree.getProof([caseA]) }]),
-      )
+      const link = { child: caseA, parent: container.containerId, proof: container.idTree.getProof([caseA]) };
+      await expect(provenance.connect(signers.mfr).pack(BigInt(sscc(8)), 7, container.root, 1, [link]))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInsideSealedContainer")
         .withArgs(caseA, pallet);
     });
 
     it("refuses a link of an item in transit", async function () {
-      const { provenance, catalog, signers, ids, packIds, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      const pack = packIds[0]!;
-      await provenance
-        .connect(signers.mfr)
-        .ship(pack, ids.dist, [{ child: pack, parent: plan.lotId, proof: catalog.proof(pack, plan.lotId) }]);
-      const { container } = await packContainer(provenance.connect(signers.mfr), catalog, sscc(8), [pack]);
-      await expect(
-        provenance.link([{ child: pack, parent: container.containerId, proof: container.idTree.getProof([pack]) }]),
-      )
+      const { provenance, catalog, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const plan = await looseLot(provenance.connect(signers.mfr), catalog);
+      const pack = plan.bundle.packs[0]!.packId;
+      await shipItem(provenance.connect(signers.mfr), catalog, pack, ids.dist);
+      await expect(packContainer(provenance.connect(signers.mfr), catalog, sscc(8), [pack]))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
-        .withArgs(pack, NodeState.InTransit);
+        .withArgs(pack, ItemState.InTransit);
     });
 
     it("emits ItemLinked once per new link and ignores a link already recorded", async function () {
@@ -322,7 +489,7 @@ describe("DrugProvenance", function () {
       await expect(provenance.link(links)).to.emit(provenance, "ItemLinked").withArgs(packIds[0]!, caseA);
       const again = await (await provenance.link([links[1]!])).wait();
       expect(again!.logs).to.have.length(0);
-      expect((await provenance.nodeOf(packIds[0]!)).parent).to.equal(caseA);
+      expect((await provenance.itemOf(packIds[0]!)).parent).to.equal(caseA);
     });
   });
 
@@ -348,10 +515,11 @@ describe("DrugProvenance", function () {
       expect((await verifyPack(provenance, catalog, scan)).custodian).to.equal(ids.pharmacy);
       await unpackContainer(provenance.connect(signers.pharmacy), catalog, caseA);
       expect((await verifyPack(provenance, catalog, scan)).custodian).to.equal(ids.pharmacy);
-      // without the proofs the chain only knows the pack's lot: custody would look like the maker's
+      // without its case link the chain knows only the pack's lot, from which cases were packed: it
+      // names no custodian (the lot no longer vouches for where its packs are)
       const { claim } = claimOf(catalog, scan);
       const [, custodian] = await provenance.verify(claim, []);
-      expect(custodian).to.equal(ids.mfr);
+      expect(custodian).to.equal(ethers.ZeroHash);
     });
 
     it("keeps custody with the pallet's receiver when a distributor repacks a case into a new pallet", async function () {
@@ -360,8 +528,10 @@ describe("DrugProvenance", function () {
       await shipItem(provenance.connect(signers.mfr), catalog, pallet, ids.dist);
       await receiveItem(provenance.connect(signers.dist), pallet);
       await unpackContainer(provenance.connect(signers.dist), catalog, pallet);
-      const { container } = await packContainer(provenance.connect(signers.dist), catalog, sscc(5), [caseA]);
-      expect((await provenance.nodeOf(caseA)).parent).to.equal(container.containerId);
+      const { container } = await packContainer(provenance.connect(signers.dist), catalog, sscc(5, PREFIX.dist), [
+        caseA,
+      ]);
+      expect((await provenance.itemOf(caseA)).parent).to.equal(container.containerId);
       await shipItem(provenance.connect(signers.dist), catalog, container.containerId, ids.hospital);
       await receiveItem(provenance.connect(signers.hospital), container.containerId);
       const scan = scanOf(plan, 0);
@@ -435,7 +605,7 @@ describe("DrugProvenance", function () {
       await asMfr.ship(pallet, ids.dist, []);
       await expect(asMfr.ship(pallet, ids.pharmacy, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
-        .withArgs(pallet, NodeState.InTransit);
+        .withArgs(pallet, ItemState.InTransit);
       const unknown = ethers.id("no such item");
       await expect(asMfr.ship(unknown, ids.dist, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownItem")
@@ -480,7 +650,7 @@ describe("DrugProvenance", function () {
       expect(alerts[0]!.args.account).to.equal(signers.pharmacy2.address);
       expect(alerts[0]!.args.time).to.equal(BigInt(block!.timestamp));
       expect(alerts[0]!.args.priorDisposition).to.equal(3n);
-      expect((await provenance.nodeOf(first.packId)).state).to.equal(NodeState.Dispensed);
+      expect((await provenance.itemOf(first.packId)).state).to.equal(ItemState.Dispensed);
     });
 
     it("raises a clone alert for a pack reported stolen with its pallet", async function () {
@@ -530,8 +700,8 @@ describe("DrugProvenance", function () {
     });
 
     it("refuses to dispense a pack of a recalled lot", async function () {
-      const { provenance, catalog, signers, plan } = await deliveredToPharmacy();
-      await provenance.connect(signers.mfr).recall(plan.lotId);
+      const { provenance, products, catalog, signers, plan } = await deliveredToPharmacy();
+      await products.connect(signers.mfr).recall(plan.lotId);
       const { claim, packId } = claimOf(catalog, scanOf(plan, 0));
       await expect(
         provenance.connect(signers.pharmacy).dispense(claim, await linksFor(provenance, catalog, packId, false)),
@@ -546,9 +716,7 @@ describe("DrugProvenance", function () {
       // a lot expiring in about a month (members stay certified for a year)
       const soon = new Date((await networkHelpers.time.latest()) * 1000 + 30 * 24 * 3600 * 1000);
       const yymmdd = soon.toISOString().slice(2, 10).replace(/-/g, "");
-      const plan = planLot({ gtin: GTIN, lot: "SHORT-1", expiry: yymmdd, serials: ["E1", "E2"] });
-      await commissionLot(provenance.connect(signers.mfr), plan);
-      catalog.addLotPlan(plan);
+      const plan = await looseLot(provenance.connect(signers.mfr), catalog, "SHORT-1", yymmdd);
       await shipItem(provenance.connect(signers.mfr), catalog, plan.bundle.packs[0]!.packId, ids.pharmacy);
       await receiveItem(provenance.connect(signers.pharmacy), plan.bundle.packs[0]!.packId);
       await networkHelpers.time.increaseTo(plan.expiresAt);
@@ -566,7 +734,7 @@ describe("DrugProvenance", function () {
       const links = await linksFor(provenance, catalog, packId, false);
       await expect(provenance.connect(signers.hospital).dispense(claim, links))
         .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidState")
-        .withArgs(packId, NodeState.InTransit);
+        .withArgs(packId, ItemState.InTransit);
       expect(await verifyPack(provenance, catalog, scanOf(plan, 0))).to.include({
         inTransit: true,
         verdict: "GENUINE",
@@ -576,34 +744,34 @@ describe("DrugProvenance", function () {
 
   describe("recall, destroy, stolen", function () {
     it("lets the lot's manufacturer recall it", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr).recall(plan.lotId))
-        .to.emit(provenance, "LotRecalled")
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).recall(plan.lotId))
+        .to.emit(products, "LotRecalled")
         .withArgs(plan.lotId, ids.mfr, signers.mfr.address, 8, 2);
-      expect((await provenance.nodeOf(plan.lotId)).recalled).to.equal(true);
+      expect((await products.lotOf(plan.lotId)).recalled).to.equal(true);
     });
 
     it("lets a regulator recall any lot", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.regulator).recall(plan.lotId))
-        .to.emit(provenance, "LotRecalled")
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.regulator).recall(plan.lotId))
+        .to.emit(products, "LotRecalled")
         .withArgs(plan.lotId, ids.regulator, signers.regulator.address, 8, 2);
     });
 
     it("refuses a recall by another manufacturer, a pharmacy, of an unknown lot, or twice", async function () {
-      const { provenance, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(provenance.connect(signers.mfr2).recall(plan.lotId))
+      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr2).recall(plan.lotId))
         .to.be.revertedWithCustomError(provenance, "ProvenanceRecallNotAllowed")
         .withArgs(plan.lotId, ids.mfr2);
-      await expect(provenance.connect(signers.pharmacy).recall(plan.lotId))
+      await expect(products.connect(signers.pharmacy).recall(plan.lotId))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.pharmacy.address, RECALLERS);
       const unknown = ethers.id("no lot");
-      await expect(provenance.connect(signers.mfr).recall(unknown))
+      await expect(products.connect(signers.mfr).recall(unknown))
         .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownLot")
         .withArgs(unknown);
-      await provenance.connect(signers.mfr).recall(plan.lotId);
-      await expect(provenance.connect(signers.regulator).recall(plan.lotId))
+      await products.connect(signers.mfr).recall(plan.lotId);
+      await expect(products.connect(signers.regulator).recall(plan.lotId))
         .to.be.revertedWithCustomError(provenance, "ProvenanceLotAlreadyRecalled")
         .withArgs(plan.lotId);
     });
@@ -659,7 +827,7 @@ describe("DrugProvenance", function () {
       const { provenance } = await networkHelpers.loadFixture(provenanceFixture);
       const [custodian, state] = await provenance.custodyOf(ethers.id("x"), []);
       expect(custodian).to.equal(ethers.ZeroHash);
-      expect(state).to.equal(NodeState.Held);
+      expect(state).to.equal(ItemState.Held);
     });
   });
 });

@@ -102,7 +102,7 @@ describe("EPCIS 2.0 import and export", function () {
         "(commissioning, packing, unpacking, shipping, receiving, dispensing, decommissioning, destroying, or disposition recalled/stolen)",
     );
     expect(ctx.journal.size).to.equal(0);
-    expect((await fx.provenance.queryFilter(fx.provenance.filters.LotCommissioned())).length).to.equal(1); // the fixture's own lot only
+    expect((await fx.products.queryFilter(fx.products.filters.LotCommissioned())).length).to.equal(1); // the fixture's own lot only
     await rm(dataDir, { recursive: true });
   });
 
@@ -183,7 +183,7 @@ describe("EPCIS 2.0 import and export", function () {
       }
       for (const e of events) for (const c of e.childEPCs ?? []) addPack(c);
       for (const [gtin, serials] of packs) {
-        if ((await fx.provenance.manufacturerOf(BigInt(gtin))) === ethers.ZeroHash)
+        if ((await fx.products.manufacturerOf(BigInt(gtin))) === ethers.ZeroHash)
           await registerProduct(fx.contracts.mfr, gtin);
         const plan = planLot({ gtin, lot: "CONF", expiry: "301231", serials: [...serials] });
         await commissionLot(fx.contracts.mfr, plan);

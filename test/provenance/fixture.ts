@@ -1,24 +1,62 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
-import { admit, deployConsortium } from "../helpers/consortium.js";
+import type { DrugProvenance } from "../../typechain-types/index.js";
+import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
+import { voteAndExecute } from "../../src/consortium/governance.js";
 import { Catalog } from "../../src/provenance/catalog.js";
-import { commissionLot, packContainer, registerProduct } from "../../src/provenance/client.js";
+import { commissionLot, packContainer, productsOf, registerProduct } from "../../src/provenance/client.js";
 import { gs1CheckDigit } from "../../src/provenance/gs1/index.js";
 import { planLot } from "../../src/provenance/lot.js";
+import { proposePrefixChange, type PrefixAction } from "../../src/provenance/prefixes.js";
 
 export const GTIN = "09506000134352";
 
-/** An SSCC-18 with a correct check digit: extension 1, company prefix 0614141, serial `n`. */
-export function sscc(n: number): string {
-  const body = "10614141" + String(n).padStart(9, "0");
+/** GS1 company prefixes of the fixture's members: the manufacturer's GTINs and SSCCs, the others' SSCCs. */
+export const PREFIX = {
+  mfrGtin: "9506000",
+  mfrSscc: "0614141",
+  dist: "0614142",
+  pharmacy: "0614143",
+  hospital: "0614144",
+  mfr2: "9506001",
+} as const;
+
+/** An SSCC-18 with a correct check digit: extension 1, company prefix `prefix` (default the manufacturer's), serial `n`. */
+export function sscc(n: number, prefix: string = PREFIX.mfrSscc): string {
+  const body = "1" + prefix + String(n).padStart(16 - prefix.length, "0");
   return body + String(gs1CheckDigit(body));
+}
+
+/** A GTIN-14 with a correct check digit: indicator 0, company prefix `prefix`, item reference `item`. */
+export function gtinOf(prefix: string, item: number): string {
+  const body = "0" + prefix + String(item).padStart(12 - prefix.length, "0");
+  return body + String(gs1CheckDigit(body));
+}
+
+/**
+ * The consortium assigns (transfers, revokes) a company prefix by vote: the first governor proposes
+ * the governed call, two governors vote, the last executes. Returns the proposal id.
+ */
+export async function prefixByVote(
+  consortium: ConsortiumFixture,
+  provenance: DrugProvenance,
+  action: PrefixAction,
+  prefix: string,
+  memberId?: string,
+): Promise<bigint> {
+  const registry = consortium.registry.connect(consortium.governors[0]!);
+  const products = await productsOf(provenance);
+  const { proposalId } = await proposePrefixChange(registry, products, action, prefix, memberId);
+  await voteAndExecute(consortium.registry, consortium.governors.slice(0, 2), proposalId);
+  return proposalId;
 }
 
 /** The provenance module's one fixture (for `networkHelpers.loadFixture`), on the given connection. */
 export function provenanceFixtureFor(ethers: HardhatEthers) {
   /**
-   * A consortium with every kind of member, a registered product, a lot of 8 packs, two cases of 4
-   * packs (A, B) and a pallet holding both cases, all at the manufacturer.
+   * A consortium with every kind of member and their GS1 prefixes assigned by vote, a registered
+   * product, a lot of 8 packs, two cases of 4 packs (A, B) packed from the lot by reference and a
+   * pallet holding both cases (packed by list), all at the manufacturer.
    */
   async function provenanceFixture() {
     const consortium = await deployConsortium(ethers);
@@ -37,6 +75,17 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
       lab: await admit(consortium, "LAB-1", ["Laboratory"], lab!),
     };
     const provenance = await ethers.deployContract("DrugProvenance", [await consortium.registry.getAddress()]);
+    const products = await ethers.getContractAt("ProductRegistry", await provenance.products());
+    for (const [prefix, member] of [
+      [PREFIX.mfrGtin, ids.mfr],
+      [PREFIX.mfrSscc, ids.mfr],
+      [PREFIX.dist, ids.dist],
+      [PREFIX.pharmacy, ids.pharmacy],
+      [PREFIX.hospital, ids.hospital],
+      [PREFIX.mfr2, ids.mfr2],
+    ] as const) {
+      await prefixByVote(consortium, provenance, "assign", prefix, member);
+    }
     const asMfr = provenance.connect(mfr);
     await registerProduct(asMfr, GTIN);
     const plan = planLot({
@@ -58,6 +107,7 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
     return {
       ...consortium,
       provenance,
+      products,
       plan,
       catalog,
       packIds,

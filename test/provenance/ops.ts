@@ -12,6 +12,7 @@ import {
   opExport,
   opItem,
   opPack,
+  opPrefix,
   opRecall,
   opRegisterProduct,
   opShip,
@@ -70,5 +71,31 @@ describe("provenance operator commands (what the tasks print)", function () {
     const recalled = await opVerify(provenance, data, `(01)${GTIN}(10)QL1(21)Q2`, bundle.packs[1]!.code);
     expect(recalled[0]).to.match(/^verdict: RECALLED/);
     await rm(data, { recursive: true });
+  });
+
+  it("proposes a company prefix by vote for the governors, and refuses a taken one before any vote", async function () {
+    const fx = await networkHelpers.loadFixture(provenanceFixture);
+    const asGovernor = fx.provenance.connect(fx.governors[0]!);
+    const lines = await opPrefix(asGovernor, { assign: "4012345", transfer: "", revoke: "", member: "MFR-2" });
+    const id = BigInt(/proposal (\d+)/.exec(lines[0]!)![1]!);
+    expect(lines[1]).to.equal(
+      `governors vote with: npx hardhat consortium vote --proposal ${id}; then: npx hardhat consortium execute --proposal ${id}`,
+    );
+    expect(await fx.registry.callOf(id)).to.deep.equal([
+      await fx.products.getAddress(),
+      fx.products.interface.encodeFunctionData("assignCompanyPrefix", ["4012345", fx.ids.mfr2]),
+    ]);
+    const before = await fx.registry.proposalCount();
+    await expect(opPrefix(asGovernor, { assign: "0614141", transfer: "", revoke: "", member: "MFR-2" }))
+      .to.be.revertedWithCustomError(fx.provenance, "ProvenanceCompanyPrefixTaken")
+      .withArgs("0614141", fx.ids.mfr);
+    expect(await fx.registry.proposalCount()).to.equal(before);
+    let message = "";
+    try {
+      await opPrefix(asGovernor, { assign: "4012345", transfer: "", revoke: "4012345", member: "" });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).to.equal("give exactly one of --assign, --transfer or --revoke <prefix>");
   });
 });

@@ -6,6 +6,8 @@ import { Gs1Error } from "../../src/provenance/gs1/index.js";
 import { newScratchCode, normalizeCode, packIdOf, SCRATCH_CODE_LENGTH } from "../../src/provenance/ids.js";
 import { parseSerialsCsv, planLot } from "../../src/provenance/lot.js";
 import { scanFromLabel } from "../../src/provenance/resolve.js";
+import { parseCompanyPrefix, prefixCallData } from "../../src/provenance/prefixes.js";
+import { ProductRegistry__factory } from "../../typechain-types/index.js";
 
 const GTIN = "09506000134352";
 
@@ -56,5 +58,33 @@ describe("provenance SDK", function () {
     expect(() => scanFromLabel("(01)09506000134353(10)L1(21)S1", "x")).to.throw(Gs1Error, /check digit/);
     expect(() => scanFromLabel(`(01)${GTIN}(21)S1`, "x")).to.throw(MedChainError, /needs a GTIN \(01\), a lot \(10\)/);
     expect(() => scanFromLabel(`https://id.gs1.org/01/${GTIN}/10/L1/21/S1?17=301399`, "x")).to.throw(Gs1Error);
+  });
+
+  it("accepts GS1 company prefixes of 4 to 12 digits and names the option of a bad one", function () {
+    expect(parseCompanyPrefix(" 0614141 ")).to.equal("0614141");
+    for (const bad of ["061", "0614141000001", "06-4141", "abcd", ""]) {
+      expect(() => parseCompanyPrefix(bad, "assign")).to.throw(
+        MedChainError,
+        `--assign: "${bad}" is not a GS1 company prefix`,
+      );
+    }
+  });
+
+  it("encodes each prefix change as the module's vote-only call, and needs a member to assign or transfer to", function () {
+    const provenance = { interface: ProductRegistry__factory.createInterface() };
+    const member = "0x" + "11".repeat(32);
+    const assign = provenance.interface.decodeFunctionData(
+      "assignCompanyPrefix",
+      prefixCallData(provenance, "assign", "0614141", member),
+    );
+    expect([...assign]).to.deep.equal(["0614141", member]);
+    const transfer = prefixCallData(provenance, "transfer", "0614141", member);
+    expect(transfer.slice(0, 10)).to.equal(provenance.interface.getFunction("transferCompanyPrefix")!.selector);
+    const revoke = provenance.interface.decodeFunctionData(
+      "revokeCompanyPrefix",
+      prefixCallData(provenance, "revoke", "0614141"),
+    );
+    expect([...revoke]).to.deep.equal(["0614141"]);
+    expect(() => prefixCallData(provenance, "assign", "0614141")).to.throw(MedChainError, "--member");
   });
 });

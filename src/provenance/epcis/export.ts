@@ -99,7 +99,7 @@ export async function exportEpcis(contract: DrugProvenance, catalog: Catalog, it
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     for (const c of catalog.containersOf(id)) if (!ids.includes(c)) ids.push(c);
-    const parent = (await contract.nodeOf(id)).parent;
+    const parent = (await contract.itemOf(id)).parent;
     if (parent !== ZERO && !ids.includes(parent)) ids.push(parent);
   }
   const entries = await historyOf(contract, ids);

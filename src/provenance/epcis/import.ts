@@ -12,6 +12,7 @@ import {
   destroyItem,
   dispensePack,
   packContainer,
+  productsOf,
   recallLot,
   receiveItem,
   reportItemStolen,
@@ -20,7 +21,7 @@ import {
 } from "../client.js";
 import { parseGs1 } from "../gs1/index.js";
 import { containerIdOf, lotIdOf } from "../ids.js";
-import { NodeKind, NodeState } from "../kinds.js";
+import { ItemKind, ItemState } from "../kinds.js";
 import { planLot, writeLotFiles } from "../lot.js";
 import { resolveItem } from "../resolve.js";
 import { cbvName, epcisDocumentSchema, epcisEventSchema, type EpcisEvent } from "./schema.js";
@@ -62,6 +63,8 @@ export interface PlanContext {
   /** Receiving member for a shipment whose destination the parties do not name. */
   defaultRecipient?: string;
 }
+
+const ZERO = "0x" + "0".repeat(64);
 
 const SUPPORTED =
   "commissioning, packing, unpacking, shipping, receiving, dispensing, decommissioning, destroying, or disposition recalled/stolen";
@@ -232,22 +235,20 @@ export interface ImportContext extends PlanContext {
 async function alreadyDone(contract: DrugProvenance, ctx: ImportContext, step: PlannedStep): Promise<boolean> {
   switch (step.op) {
     case "commission":
-      return (await contract.nodeOf(lotIdOf(step.gtin, step.lot))).kind === NodeKind.Lot;
+      return (await (await productsOf(contract)).lotOf(lotIdOf(step.gtin, step.lot))).root !== ZERO;
     case "pack":
-      return (await contract.nodeOf(containerIdOf(step.sscc))).kind === NodeKind.Container;
+      return (await contract.itemOf(containerIdOf(step.sscc))).kind === ItemKind.Container;
     case "recall":
-      return (await contract.nodeOf(lotIdOf(step.gtin, step.lot))).recalled;
+      return (await (await productsOf(contract)).lotOf(lotIdOf(step.gtin, step.lot))).recalled;
     default: {
-      const node = await contract.nodeOf(resolveItem(ctx.catalog, step.item).id);
-      if (step.op === "ship") return node.state === NodeState.InTransit && node.pendingTo === step.to;
+      const item = await contract.itemOf(resolveItem(ctx.catalog, step.item).id);
+      if (step.op === "ship") return item.state === ItemState.InTransit && item.pendingTo === step.to;
       if (step.op === "receive")
-        return (
-          node.state !== NodeState.InTransit && node.holder === node.pendingTo && node.holder !== "0x" + "0".repeat(64)
-        );
-      if (step.op === "unpack") return node.state === NodeState.Opened;
-      if (step.op === "dispense") return node.state === NodeState.Dispensed;
-      if (step.op === "destroy") return node.state === NodeState.Destroyed;
-      return node.state === NodeState.Stolen;
+        return item.state !== ItemState.InTransit && item.holder === item.pendingTo && item.holder !== ZERO;
+      if (step.op === "unpack") return item.state === ItemState.Opened;
+      if (step.op === "dispense") return item.state === ItemState.Dispensed;
+      if (step.op === "destroy") return item.state === ItemState.Destroyed;
+      return item.state === ItemState.Stolen;
     }
   }
 }

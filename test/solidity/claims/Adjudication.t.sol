@@ -55,4 +55,56 @@ contract AdjudicationTest is TestBase {
         assertEq(totals.benefitPaid - before.benefitPaid, r.benefit, "benefit accumulator grows by the benefit");
         if (totals.benefitPaid < t.annualLimit) assertEq(r.overLimit, 0, "nothing over the limit while some is left");
     }
+
+    /// @dev A revision may lower a maximum below what a patient met: adjudication saturates, never reverts.
+    function testFuzz_lineSaturatesMaximaLoweredBelowTheTotals(
+        uint256 charged,
+        uint256 fee,
+        uint256 units,
+        uint256 seed,
+        uint256 metSeed,
+        uint256 oopSeed,
+        uint256 paidSeed
+    ) public pure {
+        Adjudication.Terms memory t;
+        t.oopMax = _bound(seed, 0, 1e15);
+        t.deductible = _bound(seed >> 64, 0, t.oopMax);
+        t.copay = _bound(seed >> 128, 0, 1e12);
+        t.coinsuranceBps = _bound(seed >> 192, 0, 10_000);
+        t.annualLimit = _bound(seed >> 100, 0, 1e16);
+        // Totals met under earlier, higher maxima: possibly above every maximum now.
+        Adjudication.Totals memory totals;
+        totals.deductibleMet = _bound(metSeed, 0, 2e15);
+        totals.oopPaid = _bound(oopSeed, totals.deductibleMet, 4e15);
+        totals.benefitPaid = _bound(paidSeed, 0, 2e16);
+        Adjudication.Totals memory before = Adjudication.Totals(
+            totals.deductibleMet,
+            totals.oopPaid,
+            totals.benefitPaid
+        );
+
+        Adjudication.Result memory r = Adjudication.adjudicateLine(
+            _bound(charged, 0, 1e14),
+            _bound(fee, 0, 1e12),
+            _bound(units, 1, 1000),
+            t,
+            totals
+        );
+        uint256 patient = r.deductible + r.copay + r.coinsurance;
+        assertEq(r.eligible, patient + r.benefit + r.overLimit, "every eligible unit is accounted for");
+        if (before.deductibleMet >= t.deductible) assertEq(r.deductible, 0, "no deductible once it is met");
+        if (before.oopPaid >= t.oopMax) assertEq(patient, 0, "no patient share once the maximum is met");
+        if (before.benefitPaid >= t.annualLimit) assertEq(r.benefit, 0, "no benefit once the limit is met");
+        assertLe(
+            totals.deductibleMet,
+            before.deductibleMet > t.deductible ? before.deductibleMet : t.deductible,
+            "deductible"
+        );
+        assertLe(totals.oopPaid, before.oopPaid > t.oopMax ? before.oopPaid : t.oopMax, "patient share");
+        assertLe(
+            totals.benefitPaid,
+            before.benefitPaid > t.annualLimit ? before.benefitPaid : t.annualLimit,
+            "benefit"
+        );
+    }
 }

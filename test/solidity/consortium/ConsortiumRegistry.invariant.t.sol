@@ -8,9 +8,9 @@ import {RegistryHandler} from "./RegistryHandler.sol";
 /**
  * @title ConsortiumRegistryInvariantTest
  * @notice Whatever sequence of certifications, proposals, votes, executions, key rotations, emergency
- * suspensions, pauses and time jumps the fuzzer tries: nobody is admitted with fewer than k votes of
- * current governors, a removed account never regains rights, 1 <= k <= n, and accounts map back to
- * their member.
+ * suspensions, pauses, renewals and time jumps the fuzzer tries: nobody is admitted with fewer than
+ * k votes of current governors, a removed account never regains rights, 1 <= k <= n, accounts map
+ * back to their member, and no single governor or certifier key does alone what takes a vote.
  */
 contract ConsortiumRegistryInvariantTest is TestBase {
     uint64 internal constant VOTING_PERIOD = 3 days;
@@ -35,7 +35,7 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         _admitThroughHandler(0, 0);
         _admitThroughHandler(1, 1);
 
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](10);
         selectors[0] = RegistryHandler.certify.selector;
         selectors[1] = RegistryHandler.vote.selector;
         selectors[2] = RegistryHandler.execute.selector;
@@ -45,6 +45,7 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         selectors[6] = RegistryHandler.emergencySuspend.selector;
         selectors[7] = RegistryHandler.pauseModule.selector;
         selectors[8] = RegistryHandler.warp.selector;
+        selectors[9] = RegistryHandler.renewCertification.selector;
         targetContract(address(handler));
         targetSelector(address(handler), selectors);
     }
@@ -102,6 +103,24 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         }
     }
 
+    /// (e) No single key took a step alone that needs a vote: no governor paused a module again within a
+    /// voting period of its last pause's end, the certifier never shortened, revived or over-extended a
+    /// certification, nor suspended a member within a voting period of its reinstatement.
+    function invariant_noSingleKeyHoldsTheConsortiumHostage() public view {
+        assertEq(handler.ghostRogueSteps(), 0, "a single key did alone what takes a vote");
+    }
+
+    /// (f) A module is paused only by a Pause vote or by an emergency pause less than a voting period old.
+    function invariant_unconfirmedPauseLastsAtMostOneVotingPeriod() public view {
+        for (uint256 m = 0; m < 2; ++m) {
+            bytes32 moduleId = bytes32(m);
+            if (!registry.isPaused(moduleId) || handler.ghostPauseConfirmed(moduleId)) continue;
+            uint256 pausedAt = handler.ghostPausedAt(moduleId);
+            assertTrue(pausedAt != 0, "paused without an emergency pause or a vote");
+            assertLe(block.timestamp, pausedAt + VOTING_PERIOD - 1, "an unconfirmed pause outlived its voting period");
+        }
+    }
+
     /// The handler's own path admits members (and refuses one vote), so invariant (a) is not vacuous.
     function test_handlerCanAdmit() public {
         uint256 before = handler.ghostAdmissions();
@@ -114,7 +133,7 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         handler.vote(1, 1);
         handler.execute(1);
         assertEq(handler.ghostAdmissions(), before + 1, "the handler path did not admit");
-        assertEq(registry.memberCount(), 3, "registry misses a member");
+        assertEq(registry.memberIds().length, 3, "registry misses a member");
         assertEq(handler.ghostVotesAtAdmission(registry.memberIds()[2]), 2, "votes at admission not recorded");
         invariant_noMemberAdmittedWithFewerThanKVotes();
     }
@@ -126,6 +145,23 @@ contract ConsortiumRegistryInvariantTest is TestBase {
         assertEq(handler.ghostRemovedCount(), 1, "the handler path removed nothing");
         invariant_removedAccountNeverRegainsRights();
         invariant_accountsMapBackToTheirMember();
+    }
+
+    /// The handler's pause and renewal paths take effect (so invariants (e) and (f) are not vacuous),
+    /// and the registry refuses the rogue repetitions they watch for.
+    function test_handlerPausesAndRenews() public {
+        handler.pauseModule(0, 0);
+        assertTrue(registry.isPaused(bytes32(0)), "the handler's pause did not pause");
+        VM.warp(block.timestamp + VOTING_PERIOD);
+        assertTrue(!registry.isPaused(bytes32(0)), "the unconfirmed pause did not lapse");
+        uint256 pausedAt = handler.ghostPausedAt(bytes32(0));
+        handler.pauseModule(0, 0);
+        assertEq(handler.ghostPausedAt(bytes32(0)), pausedAt, "the same governor paused again at once");
+        invariant_unconfirmedPauseLastsAtMostOneVotingPeriod();
+        uint64 before = registry.getMember(registry.memberIds()[0]).certifiedUntil;
+        handler.renewCertification(0, uint64(40 days));
+        assertTrue(registry.getMember(registry.memberIds()[0]).certifiedUntil > before, "renewal did not extend");
+        invariant_noSingleKeyHoldsTheConsortiumHostage();
     }
 
     /// @dev Certify member `idSeed` with pooled account `accountSeed`, two governors vote, execute.

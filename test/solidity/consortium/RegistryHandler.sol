@@ -41,6 +41,19 @@ contract RegistryHandler {
     mapping(bytes32 memberId => uint256 threshold) public ghostThresholdAtAdmission;
     /// @dev Every account the handler ever removed successfully.
     address[] public ghostRemoved;
+    /// @dev Steps a single key took that it should not have been able to take alone (point 16): a
+    /// governor pausing within a voting period of its last pause's end, the certifier shortening,
+    /// reviving or over-extending a certification, or suspending within a voting period of a
+    /// reinstatement. Must stay zero.
+    uint256 public ghostRogueSteps;
+    /// @dev For each module: when its last emergency pause began, and whether a Pause vote holds it.
+    mapping(bytes32 moduleId => uint256 at) public ghostPausedAt;
+    mapping(bytes32 moduleId => bool held) public ghostPauseConfirmed;
+    /// @dev For each module and governor: when that governor last paused it in an emergency.
+    mapping(bytes32 moduleId => mapping(address governor => uint256 at)) internal _lastPauseBy;
+    mapping(bytes32 moduleId => mapping(address governor => bool ever)) internal _hasPaused;
+    /// @dev For each member: when the governors last reinstated it.
+    mapping(bytes32 memberId => uint256 at) internal _reinstatedAt;
 
     constructor(ConsortiumRegistry registry_, address[] memory governorPool_, address[] memory accountPool_) {
         registry = registry_;
@@ -86,6 +99,12 @@ contract RegistryHandler {
         IConsortiumRegistry.Proposal memory p = registry.getProposal(proposalId);
         try registry.execute(proposalId) {
             ++ghostExecutions;
+            if (p.action == IConsortiumRegistry.ProposalAction.Pause) ghostPauseConfirmed[p.target] = true;
+            if (p.action == IConsortiumRegistry.ProposalAction.Unpause) {
+                ghostPauseConfirmed[p.target] = false;
+                ghostPausedAt[p.target] = 0;
+            }
+            if (p.action == IConsortiumRegistry.ProposalAction.Reinstate) _reinstatedAt[p.target] = block.timestamp;
             if (p.action == IConsortiumRegistry.ProposalAction.Admit) {
                 ++ghostAdmissions;
                 ghostAdmitted[p.target] = true;
@@ -95,16 +114,34 @@ contract RegistryHandler {
         } catch {}
     }
 
-    /// @notice A governor candidate proposes a change (any action but Admit) with pooled arguments.
+    /// @notice A governor candidate proposes a change (any action but Admit and Call) with pooled arguments.
     function propose(uint8 actionSeed, uint256 targetSeed, uint256 accountSeed, uint8 kinds, uint64 value) external {
-        IConsortiumRegistry.ProposalAction action = IConsortiumRegistry.ProposalAction(1 + (actionSeed % 9));
-        bytes32 target =
-            action == IConsortiumRegistry.ProposalAction.Unpause
-                ? bytes32(targetSeed % 2)
-                : _idPool[targetSeed % ID_POOL];
+        // SetKinds .. Unpause (1..9), Pause (11), SetCertification (12)
+        uint8 pick = uint8(actionSeed % 11);
+        IConsortiumRegistry.ProposalAction action = IConsortiumRegistry.ProposalAction(pick < 9 ? 1 + pick : pick + 2);
+        bool onModule =
+            action == IConsortiumRegistry.ProposalAction.Unpause || action == IConsortiumRegistry.ProposalAction.Pause;
+        bytes32 target = onModule ? bytes32(targetSeed % 2) : _idPool[targetSeed % ID_POOL];
         address account = _governorPool[accountSeed % GOVERNOR_POOL];
+        uint64 amount =
+            action == IConsortiumRegistry.ProposalAction.SetCertification
+                ? uint64(block.timestamp) + (value % MAX_CERTIFICATION)
+                : uint64(value % (GOVERNOR_POOL + 1));
         vm.prank(_governorPool[(accountSeed >> 8) % GOVERNOR_POOL]);
-        try registry.propose(action, target, account, kinds & 0x7f, uint64(value % (GOVERNOR_POOL + 1))) {} catch {}
+        try registry.propose(action, target, account, kinds & 0x7f, amount) {} catch {}
+    }
+
+    /// @notice The certifier renews a pooled member's certification alone, to any expiry near now.
+    function renewCertification(uint256 idSeed, uint64 until) external {
+        bytes32 memberId = _idPool[idSeed % ID_POOL];
+        uint64 old = registry.getMember(memberId).certifiedUntil;
+        uint256 before = block.timestamp;
+        // around now: sometimes in the past, shorter, longer, or past the three-year bound
+        uint64 requested = uint64(block.timestamp) - 1 days + (until % (4 * 365 days));
+        vm.prank(registry.certifier());
+        try registry.renewCertification(memberId, requested) {
+            if (old <= before || requested <= old || requested > before + registry.MAX_RENEWAL()) ++ghostRogueSteps;
+        } catch {}
     }
 
     /// @notice A pooled account adds another pooled account to its member.
@@ -124,14 +161,29 @@ contract RegistryHandler {
 
     /// @notice The certifier suspends a pooled member at once.
     function emergencySuspend(uint256 idSeed) external {
+        bytes32 memberId = _idPool[idSeed % ID_POOL];
+        uint256 reinstatedAt = _reinstatedAt[memberId];
         vm.prank(registry.certifier());
-        try registry.emergencySuspend(_idPool[idSeed % ID_POOL]) {} catch {}
+        try registry.emergencySuspend(memberId) {
+            if (reinstatedAt != 0 && block.timestamp < reinstatedAt + registry.votingPeriod()) ++ghostRogueSteps;
+        } catch {}
     }
 
     /// @notice A governor candidate pauses one of two modules.
     function pauseModule(uint256 moduleSeed, uint256 governorSeed) external {
-        vm.prank(_governorPool[governorSeed % GOVERNOR_POOL]);
-        try registry.pauseModule(bytes32(moduleSeed % 2)) {} catch {}
+        bytes32 moduleId = bytes32(moduleSeed % 2);
+        address governor = _governorPool[governorSeed % GOVERNOR_POOL];
+        vm.prank(governor);
+        try registry.pauseModule(moduleId) {
+            // its previous pause lasted one voting period; the next may start a voting period later
+            uint256 period = registry.votingPeriod();
+            if (_hasPaused[moduleId][governor] && block.timestamp < _lastPauseBy[moduleId][governor] + 2 * period) {
+                ++ghostRogueSteps;
+            }
+            _hasPaused[moduleId][governor] = true;
+            _lastPauseBy[moduleId][governor] = block.timestamp;
+            ghostPausedAt[moduleId] = block.timestamp;
+        } catch {}
     }
 
     /// @notice Time passes (up to a few days, so proposals and certifications expire now and then).

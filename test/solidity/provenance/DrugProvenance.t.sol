@@ -2,26 +2,57 @@
 pragma solidity ^0.8.28;
 
 import {IDrugProvenance} from "../../../contracts/interfaces/IDrugProvenance.sol";
+import {IProvenanceTypes} from "../../../contracts/interfaces/IProvenanceTypes.sol";
 import {TestBase} from "../utils/TestBase.sol";
 import {vm} from "../utils/Vm.sol";
 import {ProvenanceWorld} from "./ProvenanceWorld.sol";
 
-/// @dev Drives the world at random: ships, receives, unpacks, dispenses, recalls, time passes.
+/**
+ * @dev Drives the world at random, honest and dishonest steps alike: ships, receives, unpacks,
+ * repacks, destroys, reports stolen and dispenses, by any of the three members, with the item's
+ * true links, stale links (through its lot or its old case) or none. It keeps its own model of where
+ * everything truly is (a pack packed into a case is in it from then on, whether the chain was told
+ * or not) and counts every step the contract accepted from a member that was not the item's true
+ * custodian.
+ */
 contract ProvenanceHandler is ProvenanceWorld {
+    enum LinkChoice {
+        None, // no links
+        Lot, // the pack's lot link only (what a former holder through the lot presents)
+        OldCase, // its lot link and its link into its original case (a stale case path once it moved)
+        Honest // what the SDK would present for where it is now
+    }
+
+    /// @dev The true place of each item: zero (held on its own), a container, or its lot.
+    mapping(bytes32 id => bytes32 place) public truePlace;
+    /// @dev Who truly holds an item held on its own, or what lies in an opened container.
+    mapping(bytes32 id => bytes32 member) public trueHolder;
+    mapping(bytes32 id => bool opened) public trueOpened;
+    mapping(bytes32 id => bool inTransit) public trueInTransit;
+    mapping(bytes32 id => bytes32 member) public truePendingTo;
+    /// @dev Dispensed, destroyed or stolen (the item left the supply chain).
+    mapping(bytes32 id => bool gone) public trueGone;
+
     /// @dev Successful dispenses per pack (a clone alert is not a dispense).
-    uint256[2] public dispenses;
-    /// @dev The custodian the case should have, moved only by a ship then the matching receive.
-    bytes32 public expectedHolder;
-    bytes32 public expectedPendingTo;
-    bool public inTransit;
+    uint256[4] public dispenses;
+    /// @dev Steps the contract accepted from a member that was not the item's true custodian.
+    uint256 public violations;
+    /// @dev Custody steps the contract accepted (so the invariants are not vacuous).
+    uint256 public accepted;
+    /// @dev Totes packed by the handler.
+    bytes32[] public totes;
 
     constructor() {
         _setUpWorld();
-        expectedHolder = members[0];
+        for (uint256 i = 0; i < 4; ++i) truePlace[packIds[i]] = _caseOf(i);
+        truePlace[loosePack] = looseLotId;
+        truePlace[caseA] = pallet;
+        truePlace[caseB] = pallet;
+        trueHolder[pallet] = members[0];
     }
 
-    function world() external view returns (address, bytes32, bytes32[2] memory, bytes32, uint64) {
-        return (address(provenance), lotId, packIds, caseId, expiresAt);
+    function world() external view returns (address, bytes32, bytes32[4] memory, bytes32, uint64) {
+        return (address(provenance), lotId, packIds, pallet, expiresAt);
     }
 
     function claimOf(uint256 i) external view returns (IDrugProvenance.PackClaim memory) {
@@ -29,56 +60,221 @@ contract ProvenanceHandler is ProvenanceWorld {
     }
 
     function linksOf(uint256 i) external view returns (IDrugProvenance.Link[] memory) {
-        return _caseLinks(i);
+        return _links(packIds[i], LinkChoice.Honest);
     }
 
-    function ship(uint8 from, uint8 to) external {
-        (from, to) = (from % 3, to % 3);
+    /// @notice The links the SDK would present for `id` where it is now.
+    function honestLinks(bytes32 id) external view returns (IDrugProvenance.Link[] memory) {
+        return _links(id, LinkChoice.Honest);
+    }
+
+    /// @notice Every item the handler moves: the four packs, the loose pack, the cases, the pallet, totes.
+    function items() public view returns (bytes32[] memory list) {
+        list = new bytes32[](8 + totes.length);
+        for (uint256 i = 0; i < 4; ++i) list[i] = packIds[i];
+        (list[4], list[5], list[6], list[7]) = (loosePack, caseA, caseB, pallet);
+        for (uint256 i = 0; i < totes.length; ++i) list[8 + i] = totes[i];
+    }
+
+    /// @notice The member that truly holds `id` now (zero: in transit or gone somewhere, or nobody).
+    function trueCustodian(bytes32 id) public view returns (bytes32) {
+        bytes32 cur = id;
+        for (uint256 depth = 0; depth < 16; ++depth) {
+            if (trueGone[cur] || trueInTransit[cur]) return bytes32(0);
+            bytes32 place = truePlace[cur];
+            if (place == bytes32(0)) return trueHolder[cur];
+            if (place == lotId || place == looseLotId) return members[0];
+            if (trueOpened[place]) return trueHolder[place];
+            cur = place;
+        }
+        return bytes32(0);
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    function ship(uint256 itemSeed, uint8 by, uint8 to, uint8 choice) external {
+        bytes32 id = _pick(itemSeed);
+        (uint256 from, uint256 dest) = (by % 3, to % 3);
+        bytes32 custodian = trueCustodian(id);
+        bool loose = _trulyLoose(id);
+        IDrugProvenance.Link[] memory links = _links(id, LinkChoice(choice % 4));
+        // (arguments are computed before the prank: an external call in them would consume it)
         vm.prank(accounts[from]);
-        try provenance.ship(caseId, members[to], new IDrugProvenance.Link[](0)) {
-            expectedPendingTo = members[to];
-            inTransit = true;
+        try provenance.ship(id, members[dest], links) {
+            _check(custodian == members[from] && loose);
+            truePlace[id] = bytes32(0);
+            trueHolder[id] = members[from];
+            trueInTransit[id] = true;
+            truePendingTo[id] = members[dest];
         } catch {}
     }
 
-    function receiveCase(uint8 by) external {
-        by = by % 3;
-        vm.prank(accounts[by]);
-        try provenance.receiveItem(caseId) {
-            // only the member named by the pending shipment may get here
-            if (!inTransit || expectedPendingTo != members[by]) revert("receive without a matching shipment");
-            expectedHolder = members[by];
-            inTransit = false;
+    function receiveItem(uint256 itemSeed, uint8 by) external {
+        bytes32 id = _pick(itemSeed);
+        uint256 m = by % 3;
+        bool expected = trueInTransit[id] && truePendingTo[id] == members[m] && !trueGone[id];
+        vm.prank(accounts[m]);
+        try provenance.receiveItem(id) {
+            _check(expected);
+            trueInTransit[id] = false;
+            trueHolder[id] = members[m];
         } catch {}
     }
 
-    function unpackCase(uint8 by) external {
-        vm.prank(accounts[by % 3]);
-        try provenance.unpack(caseId, new IDrugProvenance.Link[](0)) {} catch {}
-    }
-
-    function dispense(uint8 pack, uint8 by, bool withLink) external {
-        uint256 i = pack % 2;
-        vm.prank(accounts[by % 3]);
-        try provenance.dispense(_claim(i), withLink ? _caseLinks(i) : new IDrugProvenance.Link[](0)) returns (
-            bool dispensed
-        ) {
-            if (dispensed) dispenses[i] += 1;
+    function unpack(uint256 itemSeed, uint8 by) external {
+        bytes32 id = _pick(itemSeed);
+        uint256 m = by % 3;
+        bytes32 custodian = trueCustodian(id);
+        bool loose = _trulyLoose(id);
+        vm.prank(accounts[m]);
+        try provenance.unpack(id, new IDrugProvenance.Link[](0)) {
+            _check(custodian == members[m] && loose && !trueOpened[id]);
+            trueOpened[id] = true;
+            trueHolder[id] = members[m];
         } catch {}
     }
 
+    function destroy(uint256 itemSeed, uint8 by, uint8 choice, bool stolen) external {
+        bytes32 id = _pick(itemSeed);
+        uint256 m = by % 3;
+        bytes32 custodian = trueCustodian(id);
+        bool loose = _trulyLoose(id);
+        bool shipper = trueInTransit[id] && trueHolder[id] == members[m] && !trueGone[id];
+        IDrugProvenance.Link[] memory links = _links(id, LinkChoice(choice % 4));
+        vm.prank(accounts[m]);
+        if (stolen) {
+            try provenance.reportStolen(id, links) {
+                _check((custodian == members[m] && loose) || shipper);
+                trueGone[id] = true;
+            } catch {}
+        } else {
+            try provenance.destroy(id, links) {
+                _check(custodian == members[m] && loose);
+                trueGone[id] = true;
+            } catch {}
+        }
+    }
+
+    /// @dev Member `by` packs pack `packSeed` into a new tote of its own, by list.
+    function repack(uint8 packSeed, uint8 by, uint8 choice) external {
+        uint256 i = packSeed % 4;
+        uint256 m = by % 3;
+        bytes32 id = packIds[i];
+        bytes32 custodian = trueCustodian(id);
+        bool loose = _trulyLoose(id);
+        uint64 sscc = _nextSscc(m);
+        bytes32 tote = provenance.containerIdOf(sscc);
+        IDrugProvenance.Link[] memory before = _links(id, LinkChoice(choice % 4));
+        IDrugProvenance.Link[] memory links = new IDrugProvenance.Link[](before.length + 1);
+        for (uint256 k = 0; k < before.length; ++k) links[k] = before[k];
+        links[before.length] = _link(id, tote, new bytes32[](0));
+        bytes32 root = provenance.leafOf(id);
+        vm.prank(accounts[m]);
+        try provenance.pack(sscc, PREFIX_LENGTH, root, 1, links) {
+            _check(custodian == members[m] && loose);
+            truePlace[id] = tote;
+            trueHolder[tote] = members[m];
+            totes.push(tote);
+        } catch {}
+    }
+
+    function dispense(uint8 packSeed, uint8 by, uint8 choice) external {
+        uint256 i = packSeed % 4;
+        uint256 m = by % 3;
+        bytes32 id = packIds[i];
+        bytes32 custodian = trueCustodian(id);
+        bool expired = block.timestamp >= expiresAt || products.lotOf(lotId).recalled;
+        IDrugProvenance.Link[] memory links = _links(id, LinkChoice(choice % 4));
+        // a dispense places a pack never seen on chain in its lot itself
+        if (choice % 4 != 0 && links.length > 0 && links[0].parent == lotId) links = _drop(links);
+        IDrugProvenance.PackClaim memory claim = _claim(i);
+        vm.prank(accounts[m]);
+        try provenance.dispense(claim, links) returns (bool dispensed) {
+            if (dispensed) {
+                dispenses[i] += 1;
+                _check(custodian == members[m] && !expired);
+                trueGone[id] = true;
+            }
+        } catch {}
+    }
+
+    /// @dev The manufacturer recalls the lot.
     function recall() external {
         vm.prank(accounts[0]);
-        try provenance.recall(lotId) {} catch {}
+        try products.recall(lotId) {} catch {}
+    }
+
+    /// @dev Anyone records the honest links of a pack (pins it in its case).
+    function pin(uint8 packSeed) external {
+        bytes32 id = packIds[packSeed % 4];
+        try provenance.link(_links(id, LinkChoice.Honest)) {} catch {}
     }
 
     function warp(uint32 secondsAhead) external {
         vm.warp(block.timestamp + (secondsAhead % (200 days)));
     }
+
+    // ---------------------------------------------------------------- internals
+
+    function _check(bool ok) private {
+        ++accepted;
+        if (!ok) ++violations;
+    }
+
+    function _pick(uint256 seed) private view returns (bytes32) {
+        bytes32[] memory list = items();
+        return list[seed % list.length];
+    }
+
+    /// @dev Whether `id` lies loose in the truth: held on its own, in an opened container, or in its
+    /// lot (never inside a sealed container), held and in the supply chain.
+    function _trulyLoose(bytes32 id) private view returns (bool) {
+        if (trueGone[id] || trueInTransit[id] || trueOpened[id]) return false;
+        bytes32 place = truePlace[id];
+        return place == bytes32(0) || place == lotId || place == looseLotId || trueOpened[place];
+    }
+
+    function _links(bytes32 id, LinkChoice choice) private view returns (IDrugProvenance.Link[] memory links) {
+        if (choice == LinkChoice.None) return new IDrugProvenance.Link[](0);
+        if (id == loosePack) {
+            links = new IDrugProvenance.Link[](1);
+            links[0] = _link(loosePack, looseLotId, new bytes32[](0));
+            return
+                provenance.itemOf(loosePack).kind == IDrugProvenance.ItemKind.None
+                    ? links
+                    : new IDrugProvenance.Link[](0);
+        }
+        uint256 i = type(uint256).max;
+        for (uint256 k = 0; k < 4; ++k) if (packIds[k] == id) i = k;
+        if (i == type(uint256).max) return new IDrugProvenance.Link[](0); // containers: always recorded
+        if (choice == LinkChoice.Lot) {
+            links = new IDrugProvenance.Link[](1);
+            links[0] = _lotLink(i);
+            return links;
+        }
+        if (choice == LinkChoice.OldCase) {
+            links = new IDrugProvenance.Link[](2);
+            (links[0], links[1]) = (_lotLink(i), _caseLink(i));
+            return links;
+        }
+        IDrugProvenance.Item memory item = provenance.itemOf(id);
+        if (item.kind == IDrugProvenance.ItemKind.None) {
+            links = new IDrugProvenance.Link[](2);
+            (links[0], links[1]) = (_lotLink(i), _caseLink(i));
+        } else if (item.parent == lotId) {
+            links = new IDrugProvenance.Link[](1);
+            links[0] = _caseLink(i);
+        }
+    }
+
+    function _drop(IDrugProvenance.Link[] memory links) private pure returns (IDrugProvenance.Link[] memory rest) {
+        rest = new IDrugProvenance.Link[](links.length - 1);
+        for (uint256 k = 1; k < links.length; ++k) rest[k - 1] = links[k];
+    }
 }
 
-/// @dev Invariants: a pack is dispensed at most once; a recalled or expired pack never verifies
-/// GENUINE; custody only moves by a matching ship and receive.
+/// @dev Invariants: only the current holder moves custody; a pack is dispensed at most once; a
+/// recalled or expired pack never verifies GENUINE; the chain's custodian is the true one.
 contract DrugProvenanceInvariantTest is TestBase {
     ProvenanceHandler internal handler;
 
@@ -87,16 +283,42 @@ contract DrugProvenanceInvariantTest is TestBase {
         targetContract(address(handler));
     }
 
+    /// Every custody step the contract accepted came from the item's true custodian (or, for a
+    /// receive, the named receiver): no former holder acted through a stale place.
+    function invariant_onlyTheCurrentHolderMovesCustody() public view {
+        assertEq(handler.violations(), 0, "a member that did not hold the item moved it");
+    }
+
+    /// With the links the SDK presents, the chain names the true custodian of every item in the
+    /// supply chain (not in transit, not gone).
+    function invariant_custodyIsTheTrueHolder() public view {
+        (address p, , , , ) = handler.world();
+        IDrugProvenance provenance = IDrugProvenance(p);
+        bytes32[] memory ids = handler.items();
+        for (uint256 k = 0; k < ids.length; ++k) {
+            bytes32 truth = handler.trueCustodian(ids[k]);
+            if (truth == bytes32(0)) continue;
+            (bytes32 custodian, IProvenanceTypes.ItemState state) = provenance.custodyOf(
+                ids[k],
+                handler.honestLinks(ids[k])
+            );
+            assertTrue(
+                state == IProvenanceTypes.ItemState.Held || state == IProvenanceTypes.ItemState.Opened,
+                "an item in the supply chain is not held on chain"
+            );
+            assertEq(custodian, truth, "the chain's custodian is not the true holder");
+        }
+    }
+
     function invariant_packDispensedAtMostOnce() public view {
-        assertLe(handler.dispenses(0), 1, "pack 0 dispensed more than once");
-        assertLe(handler.dispenses(1), 1, "pack 1 dispensed more than once");
+        for (uint256 i = 0; i < 4; ++i) assertLe(handler.dispenses(i), 1, "a pack was dispensed more than once");
     }
 
     function invariant_recalledOrExpiredNeverGenuine() public view {
         (address p, bytes32 lotId, , , uint64 expiresAt) = handler.world();
         IDrugProvenance provenance = IDrugProvenance(p);
-        bool recalled = _recalled(p, lotId);
-        for (uint256 i = 0; i < 2; ++i) {
+        bool recalled = provenance.products().lotOf(lotId).recalled;
+        for (uint256 i = 0; i < 4; ++i) {
             (IDrugProvenance.Verdict verdict, , ) = provenance.verify(handler.claimOf(i), handler.linksOf(i));
             if (recalled || block.timestamp >= expiresAt) {
                 assertTrue(verdict != IDrugProvenance.Verdict.Genuine, "recalled or expired pack verified GENUINE");
@@ -104,28 +326,24 @@ contract DrugProvenanceInvariantTest is TestBase {
         }
     }
 
-    function invariant_custodyMovesOnlyByShipAndReceive() public view {
-        (address p, , , bytes32 caseId, ) = handler.world();
-        IDrugProvenance.Node memory node = _node(p, caseId);
-        assertEq(node.holder, handler.expectedHolder(), "case holder differs from the last matching receive");
-        assertTrue(
-            (node.state == IDrugProvenance.NodeState.InTransit) == handler.inTransit(),
-            "transit differs from the last ship"
-        );
-    }
-
-    function _recalled(address p, bytes32 lotId) private view returns (bool) {
-        return _node(p, lotId).recalled;
-    }
-
-    function _node(address p, bytes32 id) private view returns (IDrugProvenance.Node memory) {
-        (bool ok, bytes memory data) = p.staticcall(abi.encodeWithSignature("nodeOf(bytes32)", id));
-        assertTrue(ok, "nodeOf failed");
-        return abi.decode(data, (IDrugProvenance.Node));
+    /// The handler's honest path moves custody (so the invariants above are not vacuous): the pallet
+    /// goes to the pharmacy, which opens it and case A and dispenses pack 0; a stale attempt by the
+    /// manufacturer through the lot is refused on the way.
+    function test_handlerMovesCustodyAndRefusesStaleSteps() public {
+        handler.ship(7, 0, 2, 0); // pallet: manufacturer -> pharmacy
+        handler.receiveItem(7, 2);
+        handler.ship(0, 0, 1, 1); // pack 0 through the lot by the manufacturer: refused
+        handler.unpack(7, 2);
+        handler.unpack(5, 2);
+        handler.dispense(0, 2, 3);
+        assertEq(handler.accepted(), 5, "the honest steps were not all accepted");
+        assertEq(handler.dispenses(0), 1, "pack 0 was not dispensed");
+        invariant_onlyTheCurrentHolderMovesCustody();
+        invariant_custodyIsTheTrueHolder();
     }
 }
 
-/// @dev Fuzz tests of check digits, hidden codes and clone alerts.
+/// @dev Fuzz tests of check digits, hidden codes, clone alerts and lot-level custody.
 contract DrugProvenanceFuzzTest is TestBase, ProvenanceWorld {
     function setUp() public {
         _setUpWorld();
@@ -143,9 +361,9 @@ contract DrugProvenanceFuzzTest is TestBase, ProvenanceWorld {
         IDrugProvenance.PackClaim memory claim = _claim(0);
         IDrugProvenance.Link[] memory links = _caseLinks(0);
         vm.prank(accounts[0]);
-        provenance.ship(caseId, members[2], new IDrugProvenance.Link[](0));
+        provenance.ship(pallet, members[2], new IDrugProvenance.Link[](0));
         vm.prank(accounts[2]);
-        provenance.receiveItem(caseId);
+        provenance.receiveItem(pallet);
         vm.prank(accounts[2]);
         assertTrue(provenance.dispense(claim, links), "first dispense refused");
         vm.warp(block.timestamp + (later % 300 days));
@@ -155,24 +373,35 @@ contract DrugProvenanceFuzzTest is TestBase, ProvenanceWorld {
         assertTrue(verdict == IDrugProvenance.Verdict.Dispensed, "dispensed pack not DISPENSED");
     }
 
+    /// Once its lot was drawn into cases, no pack's custody can be claimed through the lot, by anyone.
+    function testFuzz_noLotLevelCustodyOnceDrawn(uint8 pack, uint8 by) public {
+        uint256 i = pack % 4;
+        IDrugProvenance.Link[] memory links = new IDrugProvenance.Link[](1);
+        links[0] = _lotLink(i);
+        vm.prank(accounts[by % 3]);
+        vm.expectRevert(abi.encodeWithSelector(IProvenanceTypes.ProvenanceLotDrawn.selector, packIds[i], lotId));
+        provenance.destroy(packIds[i], links);
+    }
+
     function testFuzz_receiveWithoutShipmentRefused(uint8 by) public {
         uint256 i = by % 3;
         vm.prank(accounts[i]);
         vm.expectRevert(
-            abi.encodeWithSelector(IDrugProvenance.ProvenanceNoMatchingShipment.selector, caseId, members[i])
+            abi.encodeWithSelector(IProvenanceTypes.ProvenanceNoMatchingShipment.selector, pallet, members[i])
         );
-        provenance.receiveItem(caseId);
+        provenance.receiveItem(pallet);
     }
 
-    function testFuzz_gtinCheckDigit(uint64 body) public {
-        body = body % 1e13;
+    function testFuzz_gtinCheckDigit(uint64 item) public {
+        // a GTIN under the manufacturer's prefix 9506000: indicator 0, prefix, 5-digit item reference
+        uint64 body = 9506000 * 1e5 + (item % 1e5);
         uint64 check = uint64(_referenceCheckDigit(body));
         uint64 good = body * 10 + check;
         uint64 bad = body * 10 + ((check + 1) % 10);
         vm.startPrank(accounts[0]);
-        if (good != 0 && good != GTIN) provenance.registerProduct(good);
-        vm.expectRevert(abi.encodeWithSelector(IDrugProvenance.ProvenanceInvalidGtin.selector, bad));
-        provenance.registerProduct(bad);
+        if (good != GTIN) products.registerProduct(good, PREFIX_LENGTH);
+        vm.expectRevert(abi.encodeWithSelector(IProvenanceTypes.ProvenanceInvalidGtin.selector, bad));
+        products.registerProduct(bad, PREFIX_LENGTH);
         vm.stopPrank();
     }
 

@@ -21,6 +21,7 @@ interface Vm {
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function deal(address account, uint256 newBalance) external;
     function label(address account, string calldata newLabel) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
 }
 
 /// @dev keccak256("hevm cheat code") truncated to an address: where the runner serves cheatcodes.

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
+import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
+import {IGenomicDatasets} from "../interfaces/IGenomicDatasets.sol";
+import {IGenomicQueries} from "../interfaces/IGenomicQueries.sol";
+import {MemberKinds} from "../libraries/MemberKinds.sol";
+import {AllianceRules} from "./base/AllianceRules.sol";
+import {GenomicRegion} from "./libraries/GenomicRegion.sol";
+import {BudgetState} from "./libraries/PrivacyBudget.sol";
+import {QueryState, QueryStateLibrary} from "./libraries/QueryState.sol";
+import {RuleSet} from "./libraries/RuleSet.sol";
+
+/**
+ * @title GenomicQueries
+ * @notice Researchers' aggregate queries, charged atomically to every queried dataset's privacy budget,
+ * the labs' masked contributions, and the results the aggregator publishes. The rules come from the
+ * alliance's votes (`AllianceRules`); the datasets from `GenomicDatasets`.
+ *
+ * Budget: approval reserves the query's cost on every dataset or on none. A dataset's reservation is
+ * consumed when its lab records its masked contribution (data then left the lab: final), and released
+ * when the query ends without that lab's contribution (answered, cancelled, or closed after its
+ * window). So a query approved but never answered keeps no budget from anyone, and a contribution,
+ * once made, is always paid for.
+ */
+contract GenomicQueries is IGenomicQueries, AllianceRules {
+    /// @notice The most dataset versions one query may list.
+    uint256 public constant MAX_VERSIONS = 32;
+
+    /// @inheritdoc IGenomicQueries
+    IGenomicDatasets public immutable datasets;
+
+    /// @dev A query's stored fields; its scalars are packed in `state`.
+    struct StoredQuery {
+        QueryState state; // status, purpose, cells, rules version, labs, cost, times
+        bytes32 requester; // requesting member
+        bytes32 cellsRoot; // commitment to the variant list
+        uint256 region; // packed region or zero
+    }
+
+    uint256 private _queryCount;
+    mapping(uint256 queryId => StoredQuery query) private _queries;
+    mapping(uint256 queryId => bytes32[] versions) private _versions;
+    mapping(uint256 queryId => mapping(bytes32 versionId => bytes32 maskedDigest)) private _contributions;
+    mapping(uint256 queryId => mapping(bytes32 lab => bool contributed)) private _labContributed;
+    mapping(uint256 queryId => Result result) private _results;
+    mapping(bytes32 datasetKey => BudgetState budget) private _budgets;
+
+    /**
+     * @param registry the consortium registry to trust
+     * @param datasets_ the dataset registry of the same consortium
+     */
+    constructor(
+        IConsortiumRegistry registry,
+        IGenomicDatasets datasets_
+    ) ConsortiumGuarded(registry, MemberKinds.MODULE_GENOMICS) {
+        if (address(datasets_) == address(0)) revert ConsortiumGuardedZeroRegistry();
+        datasets = datasets_;
+    }
+
+    // ================================================================ writes
+
+    /// @inheritdoc IGenomicQueries
+    function requestQuery(QueryRequest calldata request) external returns (uint256 queryId) {
+        RuleSet r = _rules;
+        if (!r.complete()) revert GenomicsRulesNotSet();
+        _checkDuoTerm(request.purpose);
+        uint8 kinds = purposeKinds(request.purpose);
+        if (kinds == 0) revert GenomicsPurposeNotGranted(request.purpose);
+        bytes32 requester = _requireMemberWhenNotPaused(msg.sender, kinds);
+        if (request.cellsRoot == bytes32(0) || request.cells == 0) {
+            revert GenomicsInvalidCells(request.cellsRoot, request.cells);
+        }
+        if (!GenomicRegion.isValid(request.region)) revert GenomicsInvalidRule("region", request.region);
+
+        queryId = ++_queryCount;
+        uint256 cost = r.costOf(request.cells);
+        uint256 labs = _reserveAll(queryId, request.versions, request.purpose, cost, r.budget());
+        if (labs < r.minLabs()) revert GenomicsTooFewLabs(queryId, labs, r.minLabs());
+
+        uint40 deadline = uint40(block.timestamp) + r.answerWindow();
+        _queries[queryId] = StoredQuery({
+            state: QueryStateLibrary.approved(
+                request.purpose,
+                request.cells,
+                r.version(),
+                uint8(labs),
+                uint48(cost),
+                uint40(block.timestamp),
+                deadline
+            ),
+            requester: requester,
+            cellsRoot: request.cellsRoot,
+            region: request.region
+        });
+        _versions[queryId] = request.versions;
+        _emitApproved(queryId, requester, request, uint48(cost), r.version(), deadline);
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function contribute(uint256 queryId, bytes32 versionId, bytes32 maskedDigest) external {
+        bytes32 lab = _requireMemberWhenNotPaused(msg.sender, MemberKinds.LABORATORY);
+        StoredQuery storage query = _queries[queryId];
+        QueryState state = _openQuery(queryId, query.state, QueryStateLibrary.OPEN);
+        if (!_listed(queryId, versionId)) revert GenomicsVersionNotInQuery(queryId, versionId);
+        if (maskedDigest == bytes32(0)) revert GenomicsZeroDigest();
+        IGenomicDatasets.QueryView memory v = datasets.queryView(versionId);
+        if (v.lab != lab) revert GenomicsNotContributingLab(queryId, versionId, lab);
+        if (v.status != IGenomicDatasets.VersionStatus.Active) revert GenomicsDatasetNotQueryable(versionId, v.status);
+        if (_contributions[queryId][versionId] != bytes32(0)) revert GenomicsAlreadyContributed(queryId, versionId);
+
+        _contributions[queryId][versionId] = maskedDigest;
+        if (!_labContributed[queryId][lab]) {
+            _labContributed[queryId][lab] = true;
+            state = state.withContributedLab();
+        }
+        query.state = state.withStatus(QueryStatus.Collecting);
+        emit ContributionRecorded(queryId, versionId, lab, maskedDigest);
+        _charge(v.datasetKey, queryId, BudgetChange.Consumed, state.cost());
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function publishResult(uint256 queryId, bytes32 aggregateDigest, bytes32 releaseDigest) external whenNotPaused {
+        address expected = aggregator();
+        if (msg.sender != expected || expected == address(0)) revert GenomicsNotAggregator(msg.sender, expected);
+        StoredQuery storage query = _queries[queryId];
+        QueryState state = _openQuery(queryId, query.state, QueryStateLibrary.PUBLISHABLE);
+        RuleSet r = _rules;
+        if (state.contributedLabs() < r.minLabs()) {
+            revert GenomicsTooFewLabs(queryId, state.contributedLabs(), r.minLabs());
+        }
+        if (aggregateDigest == bytes32(0) || releaseDigest == bytes32(0)) revert GenomicsZeroDigest();
+        _results[queryId] = Result({
+            aggregateDigest: aggregateDigest,
+            releaseDigest: releaseDigest,
+            rulesVersion: r.version(),
+            minCellCount: r.minCellCount(),
+            labs: state.contributedLabs(),
+            publishedAt: uint40(block.timestamp)
+        });
+        query.state = state.withStatus(QueryStatus.Answered);
+        emit ResultPublished(
+            queryId,
+            aggregateDigest,
+            releaseDigest,
+            state.contributedLabs(),
+            r.version(),
+            r.minCellCount()
+        );
+        _releaseUncontributed(queryId, state.cost());
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function cancelQuery(uint256 queryId) external {
+        StoredQuery storage query = _queries[queryId];
+        QueryState state = _existing(queryId, query.state);
+        bytes32 memberId = consortium.memberOf(msg.sender);
+        if (memberId == bytes32(0) || memberId != query.requester) revert GenomicsNotRequester(queryId, memberId);
+        _requireStatus(queryId, state, QueryStateLibrary.CANCELLABLE);
+        query.state = state.withStatus(QueryStatus.Cancelled);
+        emit QueryCancelled(queryId);
+        _releaseUncontributed(queryId, state.cost());
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function closeQuery(uint256 queryId) external {
+        StoredQuery storage query = _queries[queryId];
+        QueryState state = _existing(queryId, query.state);
+        _requireStatus(queryId, state, QueryStateLibrary.OPEN);
+        if (block.timestamp < state.deadline()) revert GenomicsQueryWindowOpen(queryId, state.deadline());
+        QueryStatus closed = state.status() == QueryStatus.Approved ? QueryStatus.Expired : QueryStatus.Unanswered;
+        query.state = state.withStatus(closed);
+        emit QueryClosed(queryId, closed);
+        _releaseUncontributed(queryId, state.cost());
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IGenomicQueries
+    function queryOf(uint256 queryId) external view returns (Query memory) {
+        StoredQuery storage q = _queries[queryId];
+        QueryState s = q.state;
+        return
+            Query({
+                requester: q.requester,
+                status: s.status(),
+                purpose: s.purpose(),
+                cells: s.cells(),
+                rulesVersion: s.rulesVersion(),
+                labs: s.labs(),
+                contributedLabs: s.contributedLabs(),
+                cost: s.cost(),
+                requestedAt: s.requestedAt(),
+                deadline: s.deadline(),
+                cellsRoot: q.cellsRoot,
+                region: q.region
+            });
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function versionsOf(uint256 queryId) external view returns (bytes32[] memory) {
+        return _versions[queryId];
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function contributionOf(uint256 queryId, bytes32 versionId) external view returns (bytes32) {
+        return _contributions[queryId][versionId];
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function resultOf(uint256 queryId) external view returns (Result memory) {
+        return _results[queryId];
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function budgetOf(bytes32 datasetKey) external view returns (Budget memory) {
+        BudgetState b = _budgets[datasetKey];
+        return
+            Budget({consumed: b.consumed(), reserved: b.reserved(), remaining: uint64(b.remaining(_rules.budget()))});
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function costOf(uint32 cells) external view returns (uint256) {
+        return _rules.costOf(cells);
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function queryCount() external view returns (uint256) {
+        return _queryCount;
+    }
+
+    // ================================================================ internals
+
+    /**
+     * @dev Checks every version (strictly ascending, active, allowing `purpose`) and reserves `cost` on
+     * each dataset; any failure reverts the whole approval. Returns the number of distinct labs.
+     */
+    function _reserveAll(
+        uint256 queryId,
+        bytes32[] calldata versions,
+        uint16 purpose,
+        uint256 cost,
+        uint256 budget
+    ) private returns (uint256 labs) {
+        uint256 n = versions.length;
+        if (n == 0 || n > MAX_VERSIONS) revert GenomicsInvalidVersionList(n);
+        bytes32[] memory seen = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 versionId = versions[i];
+            if (i > 0 && versionId <= versions[i - 1]) revert GenomicsInvalidVersionList(i);
+            IGenomicDatasets.QueryView memory v = datasets.queryView(versionId);
+            if (v.status != IGenomicDatasets.VersionStatus.Active)
+                revert GenomicsDatasetNotQueryable(versionId, v.status);
+            if ((v.dataUses >> purpose) & 1 == 0) revert GenomicsPurposeNotAllowedByDataset(versionId, purpose);
+            BudgetState b = _budgets[v.datasetKey].reserve(v.datasetKey, cost, budget);
+            _budgets[v.datasetKey] = b;
+            emit BudgetCharged(v.datasetKey, queryId, BudgetChange.Reserved, uint48(cost), b.consumed(), b.reserved());
+            labs = _countLab(seen, labs, v.lab);
+        }
+    }
+
+    /// @dev Adds `lab` to the first `count` entries of `seen` unless present; returns the new count.
+    function _countLab(bytes32[] memory seen, uint256 count, bytes32 lab) private pure returns (uint256) {
+        for (uint256 j = 0; j < count; ++j) if (seen[j] == lab) return count;
+        seen[count] = lab;
+        return count + 1;
+    }
+
+    /// @dev Moves `cost` of a dataset's reservation to consumed or back (BudgetChange.Consumed/Released).
+    function _charge(bytes32 datasetKey, uint256 queryId, BudgetChange change, uint48 cost) private {
+        BudgetState b = _budgets[datasetKey];
+        b = change == BudgetChange.Consumed ? b.consume(cost) : b.release(cost);
+        _budgets[datasetKey] = b;
+        emit BudgetCharged(datasetKey, queryId, change, cost, b.consumed(), b.reserved());
+    }
+
+    /// @dev Releases the reservation of every dataset of the query whose lab did not contribute.
+    function _releaseUncontributed(uint256 queryId, uint48 cost) private {
+        bytes32[] storage versions = _versions[queryId];
+        for (uint256 i = 0; i < versions.length; ++i) {
+            bytes32 versionId = versions[i];
+            if (_contributions[queryId][versionId] != bytes32(0)) continue;
+            _charge(datasets.queryView(versionId).datasetKey, queryId, BudgetChange.Released, cost);
+        }
+    }
+
+    function _listed(uint256 queryId, bytes32 versionId) private view returns (bool) {
+        bytes32[] storage versions = _versions[queryId];
+        for (uint256 i = 0; i < versions.length; ++i) if (versions[i] == versionId) return true;
+        return false;
+    }
+
+    function _existing(uint256 queryId, QueryState state) private pure returns (QueryState) {
+        if (state.status() == QueryStatus.None) revert GenomicsUnknownQuery(queryId);
+        return state;
+    }
+
+    function _requireStatus(uint256 queryId, QueryState state, uint8 allowed) private pure {
+        if (!state.isIn(allowed)) revert GenomicsQueryInvalidStatus(queryId, state.status(), allowed);
+    }
+
+    /// @dev The query's state, reverting unless it exists, is in `allowed` and its window is open.
+    function _openQuery(uint256 queryId, QueryState state, uint8 allowed) private view returns (QueryState) {
+        _existing(queryId, state);
+        _requireStatus(queryId, state, allowed);
+        if (block.timestamp >= state.deadline()) revert GenomicsQueryWindowClosed(queryId, state.deadline());
+        return state;
+    }
+
+    function _emitApproved(
+        uint256 queryId,
+        bytes32 requester,
+        QueryRequest calldata request,
+        uint48 cost,
+        uint32 rulesVersion,
+        uint40 deadline
+    ) private {
+        emit QueryApproved(
+            queryId,
+            requester,
+            request.purpose,
+            request.cells,
+            cost,
+            rulesVersion,
+            deadline,
+            request.cellsRoot,
+            request.region,
+            request.versions
+        );
+    }
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IAllianceRules} from "./IAllianceRules.sol";
+import {IGenomicDatasets} from "./IGenomicDatasets.sol";
+
+/**
+ * @title IGenomicQueries
+ * @notice Aggregate queries over the consortium's datasets, each charged to every dataset's privacy
+ * budget, and the results the aggregator publishes from the labs' masked contributions.
+ *
+ * Budget accounting, per dataset (over all its versions): a query's approval *reserves* its cost on
+ * every dataset at once, or on none (all or nothing). A reservation becomes *consumed* when that
+ * dataset's lab records its masked contribution (data has then left the lab, so it is final). A
+ * reservation whose lab never contributed is released when the query is answered, cancelled or
+ * closed after its window: nothing pending, refused or never answered keeps another researcher's
+ * budget.
+ */
+interface IGenomicQueries is IAllianceRules {
+    /// @notice Lifecycle of a query. Allowed-state masks use bit `1 << uint8(status)`.
+    enum QueryStatus {
+        None,
+        Approved, // budget reserved; waiting for contributions
+        Collecting, // at least one lab contributed (its share of the charge is consumed)
+        Answered, // the aggregator published the result
+        Cancelled, // the requester cancelled before any contribution
+        Expired, // the window closed without contributions
+        Unanswered // the window closed after contributions but without a result
+    }
+
+    /// @notice What a researcher asks for.
+    struct QueryRequest {
+        bytes32[] versions; // dataset version ids, strictly ascending (each dataset at most once)
+        uint16 purpose; // numeric DUO purpose (e.g. 6 = DUO:0000006)
+        bytes32 cellsRoot; // commitment to the ordered variant list (the result's cells)
+        uint32 cells; // number of cells (variants) asked
+        uint256 region; // GenomicRegion packing (chromosome, start, end) for a region query, or zero
+    }
+
+    /// @notice A query, as stored and returned.
+    struct Query {
+        bytes32 requester; // the researcher's member id
+        QueryStatus status; // lifecycle
+        uint16 purpose; // DUO purpose
+        uint32 cells; // cells asked
+        uint32 rulesVersion; // rules version in force at approval
+        uint8 labs; // distinct labs owning the queried datasets
+        uint8 contributedLabs; // distinct labs that contributed
+        uint48 cost; // epsilon charged to each dataset (micro-epsilon)
+        uint40 requestedAt; // approval time
+        uint40 deadline; // contributions and the result are accepted until (excluding) this time
+        bytes32 cellsRoot; // commitment to the variant list
+        uint256 region; // packed region (zero for a variant-list query)
+    }
+
+    /// @notice A published result.
+    struct Result {
+        bytes32 aggregateDigest; // keccak256 of the noisy aggregate vector the masked inputs sum to
+        bytes32 releaseDigest; // keccak256 of the released table (suppressed, rounded)
+        uint32 rulesVersion; // rules version whose minimum cell count the release applied
+        uint32 minCellCount; // that minimum cell count
+        uint8 labs; // distinct contributing labs
+        uint40 publishedAt; // when
+    }
+
+    /// @notice A dataset's privacy budget use (micro-epsilon).
+    struct Budget {
+        uint64 consumed; // charges made final by a contribution
+        uint64 reserved; // charges of approved queries the lab has not contributed to yet
+        uint64 remaining; // budget - consumed - reserved, never below zero
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @dev The alliance grants purpose `purpose` to no requester kind.
+    error GenomicsPurposeNotGranted(uint16 purpose);
+    /// @dev The version list is empty, too long, or not strictly ascending at `index`.
+    error GenomicsInvalidVersionList(uint256 index);
+    /// @dev The variant list commitment or cell count is empty.
+    error GenomicsInvalidCells(bytes32 cellsRoot, uint32 cells);
+    /// @dev The dataset version cannot be queried (unknown, superseded or withdrawn).
+    error GenomicsDatasetNotQueryable(bytes32 versionId, IGenomicDatasets.VersionStatus status);
+    /// @dev The dataset's lab did not allow this purpose.
+    error GenomicsPurposeNotAllowedByDataset(bytes32 versionId, uint16 purpose);
+    /// @dev Charging `cost` would take the dataset past its budget.
+    error GenomicsBudgetExhausted(bytes32 datasetKey, uint256 spent, uint256 cost, uint256 budget);
+    /// @dev Fewer distinct labs than the rule needs.
+    error GenomicsTooFewLabs(uint256 queryId, uint256 labs, uint256 minLabs);
+    /// @dev No query has this id.
+    error GenomicsUnknownQuery(uint256 queryId);
+    /// @dev The query's status is not one of `allowed` (a mask of `1 << status`).
+    error GenomicsQueryInvalidStatus(uint256 queryId, QueryStatus status, uint8 allowed);
+    /// @dev The query's window closed at `deadline`.
+    error GenomicsQueryWindowClosed(uint256 queryId, uint40 deadline);
+    /// @dev The query's window is still open until `deadline`.
+    error GenomicsQueryWindowOpen(uint256 queryId, uint40 deadline);
+    /// @dev The version is not one of the query's datasets.
+    error GenomicsVersionNotInQuery(uint256 queryId, bytes32 versionId);
+    /// @dev The caller's member does not own the version it contributes for.
+    error GenomicsNotContributingLab(uint256 queryId, bytes32 versionId, bytes32 memberId);
+    /// @dev The lab contributed for this version already.
+    error GenomicsAlreadyContributed(uint256 queryId, bytes32 versionId);
+    /// @dev A digest is zero.
+    error GenomicsZeroDigest();
+    /// @dev Only the aggregator the alliance named may publish results.
+    error GenomicsNotAggregator(address caller, address aggregator);
+    /// @dev Only the requesting member may cancel.
+    error GenomicsNotRequester(uint256 queryId, bytes32 memberId);
+
+    // ---------------------------------------------------------------- events
+
+    /// @dev A query was approved and its cost reserved on every dataset.
+    event QueryApproved(
+        uint256 indexed queryId,
+        bytes32 indexed requester,
+        uint16 indexed purpose,
+        uint32 cells,
+        uint48 cost,
+        uint32 rulesVersion,
+        uint40 deadline,
+        bytes32 cellsRoot,
+        uint256 region,
+        bytes32[] versions
+    );
+    /// @dev A dataset's budget changed for a query: `reserved`/`consumed` are the dataset's new totals.
+    event BudgetCharged(
+        bytes32 indexed datasetKey,
+        uint256 indexed queryId,
+        BudgetChange indexed change,
+        uint48 amount,
+        uint64 consumed,
+        uint64 reserved
+    );
+    /// @dev A lab recorded the digest of its masked contribution (before sending it to the aggregator).
+    event ContributionRecorded(
+        uint256 indexed queryId,
+        bytes32 indexed versionId,
+        bytes32 indexed lab,
+        bytes32 maskedDigest
+    );
+    /// @dev The aggregator published a result.
+    event ResultPublished(
+        uint256 indexed queryId,
+        bytes32 aggregateDigest,
+        bytes32 releaseDigest,
+        uint8 labs,
+        uint32 rulesVersion,
+        uint32 minCellCount
+    );
+    /// @dev The requester cancelled a query before any contribution.
+    event QueryCancelled(uint256 indexed queryId);
+    /// @dev A query's window closed without a result (`status` Expired or Unanswered).
+    event QueryClosed(uint256 indexed queryId, QueryStatus status);
+
+    /// @notice How a budget changed.
+    enum BudgetChange {
+        Reserved, // approval reserved the cost
+        Consumed, // the lab contributed: the reservation became final
+        Released // the reservation was returned (no contribution from this dataset)
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /**
+     * @notice Ask for an aggregate over the listed dataset versions. The caller must be an active
+     * member of a kind the alliance granted `purpose`; every dataset must be active and allow the
+     * purpose; every dataset's budget is charged at once, or the call reverts.
+     * @param request the datasets, purpose and cells
+     * @return queryId the approved query's id
+     */
+    function requestQuery(QueryRequest calldata request) external returns (uint256 queryId);
+
+    /**
+     * @notice Record the digest of the caller's lab's masked vector for one of the query's datasets,
+     * before sending the vector to the aggregator. Makes that dataset's charge final.
+     * @param queryId the query
+     * @param versionId the caller's dataset version in the query (must still be active)
+     * @param maskedDigest `keccak256` of the masked vector (see src/genomics/secagg.ts)
+     */
+    function contribute(uint256 queryId, bytes32 versionId, bytes32 maskedDigest) external;
+
+    /**
+     * @notice Publish a query's result (the aggregator only), once at least `minLabs` distinct labs
+     * contributed. Releases the reservations of datasets whose lab did not contribute.
+     * @param queryId the query
+     * @param aggregateDigest keccak256 of the noisy aggregate vector
+     * @param releaseDigest keccak256 of the released table (cells below the minimum count suppressed)
+     */
+    function publishResult(uint256 queryId, bytes32 aggregateDigest, bytes32 releaseDigest) external;
+
+    /**
+     * @notice Cancel a query before any lab contributed (the requesting member only); releases every
+     * reservation. Allowed while the module is paused.
+     * @param queryId the query
+     */
+    function cancelQuery(uint256 queryId) external;
+
+    /**
+     * @notice Close a query whose window passed without a result (anyone); releases the reservations of
+     * datasets whose lab did not contribute. Allowed while the module is paused.
+     * @param queryId the query
+     */
+    function closeQuery(uint256 queryId) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The dataset registry queries are checked against.
+    function datasets() external view returns (IGenomicDatasets);
+
+    /// @notice A query (status `None` if unknown).
+    function queryOf(uint256 queryId) external view returns (Query memory);
+
+    /// @notice The dataset versions of a query.
+    function versionsOf(uint256 queryId) external view returns (bytes32[] memory);
+
+    /// @notice The masked-contribution digest a lab recorded for a version of a query (zero if none).
+    function contributionOf(uint256 queryId, bytes32 versionId) external view returns (bytes32);
+
+    /// @notice A query's published result (zero digests if none).
+    function resultOf(uint256 queryId) external view returns (Result memory);
+
+    /// @notice A dataset's budget use under the rules in force.
+    function budgetOf(bytes32 datasetKey) external view returns (Budget memory);
+
+    /// @notice What a query of `cells` cells charges each dataset under the rules in force.
+    function costOf(uint32 cells) external view returns (uint256);
+
+    /// @notice Number of queries so far (ids run from 1).
+    function queryCount() external view returns (uint256);
+}

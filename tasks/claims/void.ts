@@ -1,0 +1,12 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { reportTx } from "../../src/chain/cli.js";
+import { parseId, voidClaim } from "../../src/claims/operations.js";
+import { withClaims, type CommonArgs } from "./shared.js";
+
+export default async function (args: CommonArgs & { claim: string }, hre: HardhatRuntimeEnvironment) {
+  await withClaims(args, hre, async (c) => {
+    const claimId = parseId(args.claim, "claim");
+    reportTx(`claim ${claimId}: voided`, await voidClaim(c, claimId));
+  });
+}

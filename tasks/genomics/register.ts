@@ -1,0 +1,25 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { GenomicsInputError } from "../../src/genomics/errors.js";
+import { opRegister } from "../../src/genomics/operator.js";
+import { genomicsTask, type GenomicsArgs } from "./shared.js";
+
+interface Args extends GenomicsArgs {
+  vcf: string;
+  name: string;
+  uses: string;
+  lab: string;
+  out: string;
+}
+
+export default async function register(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await genomicsTask(
+    hre,
+    args,
+    (c) => opRegister(c, args),
+    () => {
+      if (args.vcf === "") throw new GenomicsInputError("--vcf: give the lab's VCF file");
+      if (args.name === "") throw new GenomicsInputError("--name: give the dataset a name");
+    },
+  );
+}

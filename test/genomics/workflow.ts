@@ -1,0 +1,160 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+
+import { requestQuery } from "../../src/genomics/client.js";
+import { seededRandom } from "../../src/genomics/random.js";
+import { aggregatorStep, exchangePaths, labStep, publishQueryFile, verifyResult } from "../../src/genomics/workflow.js";
+import { GRU, RULES, ZERO, loadGenomics, sites, variantList, type GenomicsFixture } from "./fixture.js";
+import { asSigner } from "../../src/genomics/connect.js";
+
+async function setUp(fx: GenomicsFixture) {
+  const dir = await mkdtemp(path.join(tmpdir(), "medchain-genomics-"));
+  const versions = fx.versions.map((v) => v.versionId);
+  const keys = variantList(6);
+  const { queryId, file } = await requestQuery(fx.labs[0].c, { versions, purpose: GRU, variantKeys: keys });
+  await publishQueryFile(dir, file);
+  const rng = seededRandom("workflow");
+  const lab = (i: number) =>
+    labStep(fx.labs[i]!.c, {
+      dir,
+      stateDir: path.join(dir, `state-${i}`),
+      versionId: fx.versions[i]!.versionId,
+      lab: fx.labs[i]!.id,
+      counts: sites(i + 1),
+      rng,
+    });
+  const aggregator = asSigner(fx.labs[0].c, fx.aggregator);
+  return { dir, queryId, lab, aggregator };
+}
+
+describe("genomics workflow (query rounds through the exchange folder, on chain)", function () {
+  it("runs a query from request to a published, verified result", async function () {
+    const fx = await loadGenomics();
+    const { dir, queryId, lab, aggregator } = await setUp(fx);
+    for (const i of [0, 1, 2]) expect(await lab(i)).to.equal("joined");
+    expect((await aggregatorStep(aggregator, { dir })).step).to.equal("participants");
+    for (const i of [0, 1, 2]) expect(await lab(i)).to.equal("shared");
+    expect((await aggregatorStep(aggregator, { dir })).step).to.equal("u1");
+    for (const i of [0, 1, 2]) expect(await lab(i)).to.equal("contributed");
+    expect((await aggregatorStep(aggregator, { dir })).step).to.equal("survivors");
+    for (const i of [0, 1, 2]) expect(await lab(i)).to.equal("unmasked");
+    expect((await aggregatorStep(aggregator, { dir })).step).to.equal("published");
+    expect(await lab(0)).to.equal("done");
+    expect((await aggregatorStep(aggregator, { dir })).step).to.equal("done");
+
+    const v = await verifyResult(fx.labs[2].c, dir);
+    expect(v.checks.filter((c) => !c.ok)).to.deep.equal([]);
+    expect(v.ok).to.equal(true);
+    const q = await fx.queries.queryOf(queryId);
+    expect([q.status, q.contributedLabs]).to.deep.equal([3n, 3n]);
+    for (const d of fx.versions) {
+      const b = await fx.queries.budgetOf(d.datasetKey);
+      expect([b.consumed, b.reserved]).to.deep.equal([RULES.costPerQuery + RULES.costPerCell * 6n, 0n]);
+    }
+  });
+
+  it("fails verification when the release or a masked vector is altered after publication", async function () {
+    const fx = await loadGenomics();
+    const { dir, lab, aggregator } = await setUp(fx);
+    for (let round = 0; round < 4; round++) {
+      for (const i of [0, 1, 2]) await lab(i);
+      await aggregatorStep(aggregator, { dir });
+    }
+    const p = exchangePaths(dir);
+    const table = JSON.parse(await readFile(p.release, "utf8")) as { cells: Array<{ an: number }> };
+    table.cells[0]!.an += 10;
+    await writeFile(p.release, JSON.stringify(table));
+    let v = await verifyResult(fx.labs[0].c, dir);
+    expect(v.ok).to.equal(false);
+    expect(v.checks.find((c) => !c.ok)?.check).to.match(/released table/);
+
+    const transcript = JSON.parse(await readFile(p.transcript, "utf8")) as { masked: Array<{ vector: string }> };
+    const bytes = Buffer.from(transcript.masked[0]!.vector, "base64");
+    bytes[0] = bytes[0]! ^ 1;
+    transcript.masked[0]!.vector = bytes.toString("base64");
+    await writeFile(p.transcript, JSON.stringify(transcript));
+    v = await verifyResult(fx.labs[0].c, dir);
+    expect(v.checks.filter((c) => !c.ok).map((c) => c.check)).to.include.members([
+      "each masked vector is the one its lab recorded on chain",
+      "the masked inputs sum to the published aggregate",
+    ]);
+  });
+
+  it("completes with a lab that shared its keys but never sent its masked vector, and returns its budget", async function () {
+    const fx = await loadGenomics();
+    const { dir, queryId, lab, aggregator } = await setUp(fx);
+    for (const i of [0, 1, 2]) await lab(i); // join
+    await aggregatorStep(aggregator, { dir });
+    for (const i of [0, 1, 2]) await lab(i); // share
+    await aggregatorStep(aggregator, { dir }); // U1 = all three
+    await lab(0);
+    await lab(1); // lab 3 drops out here
+    const s = await aggregatorStep(aggregator, { dir });
+    expect(s.detail).to.equal("2 of 3 participants sent their masked input");
+    await lab(0);
+    await lab(1);
+    expect((await aggregatorStep(aggregator, { dir })).step).to.equal("published");
+    expect((await verifyResult(fx.labs[2].c, dir)).ok).to.equal(true);
+    expect((await fx.queries.contributionOf(queryId, fx.versions[2].versionId)) === ZERO).to.equal(true);
+    expect((await fx.queries.budgetOf(fx.versions[2].datasetKey)).reserved).to.equal(0n);
+    expect((await fx.queries.budgetOf(fx.versions[2].datasetKey)).consumed).to.equal(0n);
+  });
+
+  it("refuses keys the aggregator substituted, and a survivor list that differs from the chain", async function () {
+    const fx = await loadGenomics();
+    const { dir, lab, aggregator } = await setUp(fx);
+    for (const i of [0, 1, 2]) await lab(i);
+    await aggregatorStep(aggregator, { dir });
+    const p = exchangePaths(dir);
+    const honest = await readFile(p.participants, "utf8");
+    const ads = JSON.parse(honest) as Array<{ sPk: string }>;
+    ads[1]!.sPk = ads[0]!.sPk; // the aggregator swaps in a key it knows
+    await writeFile(p.participants, JSON.stringify(ads));
+    let error: unknown;
+    try {
+      await lab(2);
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.match(
+      /^keys of 0x[0-9a-f]{64}: not signed by the account that advertised them$/,
+    );
+    await writeFile(p.participants, honest);
+    for (const i of [0, 1, 2]) await lab(i);
+    await aggregatorStep(aggregator, { dir });
+    for (const i of [0, 1, 2]) await lab(i);
+    await aggregatorStep(aggregator, { dir });
+    const survivors = JSON.parse(await readFile(p.survivors, "utf8")) as string[];
+    await writeFile(p.survivors, JSON.stringify(survivors.slice(0, 2))); // "the third one dropped"
+    try {
+      await lab(0);
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.equal(
+      "unmasking refused: the survivor list differs from the contributions on chain",
+    );
+  });
+
+  it("says what it waits for instead of running a step early", async function () {
+    const fx = await loadGenomics();
+    const { dir, lab, aggregator } = await setUp(fx);
+    await lab(0);
+    let error: unknown;
+    try {
+      await aggregatorStep(aggregator, { dir });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.equal("waiting: 1 of at least 2 labs advertised keys");
+    try {
+      await lab(0);
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.match(/^waiting: the participant list/);
+  });
+});
