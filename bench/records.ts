@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { hexlify, ZeroHash } from "ethers";
 
 import { admit, deployConsortium } from "../test/helpers/consortium.js";
+import { deployRecordRegistry } from "../test/helpers/records.js";
 import { buildBatch, recordLeaf, subjectOfAccount } from "../src/records/merkle.js";
 import { contractRequest, signAccessRequest } from "../src/records/access-request.js";
 import {
@@ -35,7 +36,7 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
   const memberA = await admit(fx, "BENCH-REC-A", ["Hospital"], hospitalA);
   const memberB = await admit(fx, "BENCH-REC-B", ["Hospital"], hospitalB);
   await admit(fx, "BENCH-REC-REG", ["Regulator"], regulator);
-  const records = await ethers.deployContract("RecordRegistry", [await fx.registry.getAddress()]);
+  const records = await deployRecordRegistry(ethers, await fx.registry.getAddress());
   const domain = recordsDomain((await ethers.provider.getNetwork()).chainId, await records.getAddress());
   const obs = CATEGORIES.observation;
   const subject = subjectOfAccount(patientSigner.address);
@@ -86,7 +87,7 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
       .access(scoped, values[500]![1], batch.root, batch.proofs[500]!, scopeProof.blind, scopeProof.proof, 1),
   );
 
-  // The gateway's audit of a grantee's signed request (`accessByRequest`, submitted by the custodian).
+  // The gateway's audit of grantees' signed requests (`accessByRequests`, submitted by the custodian).
   let nonce = 0n;
   const signed = async (reads: Array<{ commitment: string; batchRoot: string; batchProof: string[] }>) => {
     const request = {
@@ -98,25 +99,27 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
       deadline,
     };
     const full = reads.map((r) => ({ ...r, scopeBlind: ZeroHash, scopeProof: [] as string[] }));
-    return [terms, full, contractRequest(request), await signAccessRequest(hospitalB, domain, request)] as const;
+    return {
+      terms,
+      reads: full,
+      request: contractRequest(request),
+      signature: await signAccessRequest(hospitalB, domain, request),
+    };
   };
   const alone = { commitment, batchRoot: ZeroHash, batchProof: [] as string[] };
   const custodian = records.connect(hospitalA);
   // The first nonce of a word of 256 writes a fresh slot; the next 255 update it.
-  const byRequestFresh = await gasOf(custodian.accessByRequest(...(await signed([alone]))));
-  const byRequest = await gasOf(custodian.accessByRequest(...(await signed([alone]))));
+  const byRequestFresh = await gasOf(custodian.accessByRequests([await signed([alone])]));
+  const byRequest = await gasOf(custodian.accessByRequests([await signed([alone])]));
   const tenReads = Array.from({ length: 10 }, (_, i) => ({
     commitment: values[500 + i]![1],
     batchRoot: batch.root,
     batchProof: batch.proofs[500 + i]!,
   }));
-  const byRequest10 = await gasOf(custodian.accessByRequest(...(await signed(tenReads))));
-  const calls: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    const [t, reads, request, signature] = await signed([alone]);
-    calls.push(records.interface.encodeFunctionData("accessByRequest", [t, reads, request, signature]));
-  }
-  const multicall20 = (await gasOf(custodian.multicall(calls))) / 20n;
+  const byRequest10 = await gasOf(custodian.accessByRequests([await signed(tenReads)]));
+  const twenty = [];
+  for (let i = 0; i < 20; i++) twenty.push(await signed([alone]));
+  const batch20 = (await gasOf(custodian.accessByRequests(twenty))) / 20n;
 
   const breakGlass = await gasOf(records.connect(hospitalB).breakGlass(memberA, leaf, ZeroHash, [], 1));
   const markReviewed = await gasOf(records.connect(regulator).markReviewed(1));
@@ -132,10 +135,10 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
     { operation: "records.access", gas: access },
     { operation: "records.access.batched1000", gas: accessBatched },
     { operation: "records.access.scoped20.batched1000", gas: accessScoped },
-    { operation: "records.accessByRequest", gas: byRequest },
-    { operation: "records.accessByRequest.freshNonceWord", gas: byRequestFresh },
-    { operation: "records.accessByRequest.10reads.batched1000", gas: byRequest10 },
-    { operation: "records.accessByRequest.multicall20 (per request)", gas: multicall20 },
+    { operation: "records.accessByRequests.1", gas: byRequest },
+    { operation: "records.accessByRequests.1.freshNonceWord", gas: byRequestFresh },
+    { operation: "records.accessByRequests.1.10reads.batched1000", gas: byRequest10 },
+    { operation: "records.accessByRequests.20 (per request)", gas: batch20 },
     { operation: "records.breakGlass", gas: breakGlass },
     { operation: "records.markReviewed", gas: markReviewed },
     { operation: "records.retract", gas: retract },

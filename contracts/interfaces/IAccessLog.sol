@@ -45,6 +45,14 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
         uint256 deadline; // the request is refused after this time
     }
 
+    /// @notice One signed request as the custodian submits it: the consent, what was read, the request.
+    struct SignedAccess {
+        ConsentTerms terms; // the consent's terms (the chain stores only their hash)
+        RecordRead[] reads; // the records read, with their batch and scope proofs (may be empty)
+        AccessRequest request; // the signed fields (the signature covers them and the consent id)
+        bytes signature; // the requester's EIP-712 signature of `AccessRequest` (or its ERC-1271 wallet's)
+    }
+
     // ---------------------------------------------------------------- errors
 
     /// @dev The record is outside the consent's scope.
@@ -87,8 +95,8 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
     );
     /// @dev A regulator reviewed a break-glass access.
     event BreakGlassReviewed(uint256 indexed breakGlassId, bytes32 indexed reviewer);
-    /// @dev A grantee's signed access request was audited: the `records` `RecordAccessed` entries that
-    /// follow in the same transaction are its reads. The consent id is deliberately not indexed.
+    /// @dev A grantee's signed access request was audited: the next `records` `RecordAccessed` entries
+    /// of the transaction are its reads. The consent id is deliberately not indexed.
     event AccessRequestAudited(
         address indexed requester,
         uint256 indexed nonce,
@@ -132,22 +140,15 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
     ) external;
 
     /**
-     * @notice Records the accesses of a grantee's signed request: the audit entry a record gateway
-     * writes before it serves. The caller must be an account of the consent's custodian; the signer an
-     * account of the grantee, active now (a removed key or a suspended member is refused). Each read
-     * is checked exactly as `access` checks it; the request's nonce is then used up, so the chain
-     * itself refuses a replay. `reads` may be empty (a search that found nothing is audited too).
-     * @param terms the consent's terms
-     * @param reads the records read, with their batch and scope proofs
-     * @param request the signed request (the signature covers it and the consent id)
-     * @param signature the requester's EIP-712 signature of `AccessRequest` (or ERC-1271 wallet's)
+     * @notice Records the accesses of grantees' signed requests: the audit entries a record gateway
+     * writes before it serves, many requests per transaction, all or none. The caller must be an
+     * account of each consent's custodian; each signer an account of that consent's grantee, active now
+     * (a removed key or a suspended member is refused). Each read is checked exactly as `access`
+     * checks it; each request's nonce is then used up, so the chain itself refuses a replay. A request
+     * may read nothing (a search that found nothing is audited too).
+     * @param requests the signed requests, each with its consent's terms and its reads
      */
-    function accessByRequest(
-        ConsentTerms calldata terms,
-        RecordRead[] calldata reads,
-        AccessRequest calldata request,
-        bytes calldata signature
-    ) external;
+    function accessByRequests(SignedAccess[] calldata requests) external;
 
     /// @notice Whether `requester` has used the access-request nonce `nonce`.
     function isRequestNonceUsed(address requester, uint256 nonce) external view returns (bool);

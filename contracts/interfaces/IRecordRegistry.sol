@@ -18,13 +18,4 @@ import {IAccessLog} from "./IAccessLog.sol";
 interface IRecordRegistry is IAccessLog {
     /// @notice The next nonce `setGuardian` expects from a patient's account (OpenZeppelin `Nonces`).
     function nonces(address owner) external view returns (uint256);
-
-    /**
-     * @notice Calls several of this contract's functions in one transaction, as the caller
-     * (OpenZeppelin `Multicall`); all or none take effect. A record gateway audits many signed
-     * requests per block this way.
-     * @param data the ABI-encoded calls
-     * @return results their return data, in order
-     */
-    function multicall(bytes[] calldata data) external returns (bytes[] memory results);
 }

@@ -8,7 +8,8 @@ import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 import {IAccessLog} from "../interfaces/IAccessLog.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {MerkleLeaf} from "../libraries/MerkleLeaf.sol";
-import {RecordKeys, ReviewSlot, ReviewSlotLib} from "../libraries/RecordSlots.sol";
+import {BreakGlassLog} from "../libraries/BreakGlassLog.sol";
+import {RecordKeys} from "../libraries/RecordSlots.sol";
 import {ConsentBook} from "./ConsentBook.sol";
 import {RecordAnchors} from "./RecordAnchors.sol";
 
@@ -22,12 +23,15 @@ import {RecordAnchors} from "./RecordAnchors.sol";
  * commitment)`, so an account the grantee made up reaches nothing. A specific-records scope is a Merkle
  * root over blinded scope leaves `ofPair(blind, leaf)`; an access reveals only its own `blind`.
  *
- * A record gateway audits a grantee's signed request (`accessByRequest`) before it serves: the grantee's
+ * A record gateway audits grantees' signed requests (`accessByRequests`, many per transaction)
+ * before it serves: the grantee's
  * EIP-712 signature authorises the audit entry, the custodian submits it, and the request's unordered
- * nonce (a bit per nonce, OpenZeppelin `BitMaps`) makes the chain refuse a replay.
+ * nonce (a bit per nonce, OpenZeppelin `BitMaps`) makes the chain refuse a replay. The break-glass
+ * bookkeeping is the linked library `BreakGlassLog`; who may open and review entries is decided here.
  */
 abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
     using BitMaps for BitMaps.BitMap;
+    using BreakGlassLog for BreakGlassLog.Log;
 
     /// @inheritdoc IAccessLog
     uint64 public constant REVIEW_PERIOD = 72 hours;
@@ -37,17 +41,7 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
         "uint256 deadline)"
     );
 
-    /// @dev A break-glass access as stored (see `BreakGlass` for the view).
-    struct BreakGlassEntry {
-        bytes32 memberId; // the hospital that accessed
-        bytes32 issuer; // the member that anchored the record
-        bytes32 leaf; // the record it accessed
-        ReviewSlot state; // when, why, and when it was reviewed
-        bytes32 reviewer; // the regulator member that reviewed it (zero while unreviewed)
-    }
-
-    mapping(uint256 breakGlassId => BreakGlassEntry entry) private _breakGlass;
-    uint256 private _breakGlassCount;
+    BreakGlassLog.Log private _breakGlass;
     /// @dev Unordered access-request nonces: 256 per storage word, so consecutive nonces share a slot.
     mapping(address requester => BitMaps.BitMap nonces) private _usedRequests;
 
@@ -67,31 +61,9 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
     }
 
     /// @inheritdoc IAccessLog
-    function accessByRequest(
-        ConsentTerms calldata terms,
-        RecordRead[] calldata reads,
-        AccessRequest calldata request,
-        bytes calldata signature
-    ) external {
+    function accessByRequests(SignedAccess[] calldata requests) external {
         bytes32 custodian = _requireMemberWhenNotPaused(msg.sender, ANCHOR_KINDS);
-        (bytes32 grantee, bool active) = consortium.activeMemberOf(request.requester, MemberKinds.ALL);
-        if (!active) revert RecordsRequesterNotActive(request.requester, grantee);
-        bytes32 consentId = _requireConsent(terms, grantee, request.purpose);
-        if (terms.custodian != custodian) revert RecordsNotCustodian(consentId, custodian);
-        _useRequest(consentId, request, signature);
-        emit AccessRequestAudited(request.requester, request.nonce, consentId, request.requestHash, reads.length);
-        for (uint256 i = 0; i < reads.length; ++i) {
-            RecordRead calldata read = reads[i];
-            _logAccess(
-                terms,
-                consentId,
-                read.commitment,
-                read.batchRoot,
-                read.batchProof,
-                read.scopeBlind,
-                read.scopeProof
-            );
-        }
+        for (uint256 i = 0; i < requests.length; ++i) _auditRequest(custodian, requests[i]);
     }
 
     /// @inheritdoc IAccessLog
@@ -110,50 +82,25 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
         bytes32 memberId = _requireMemberWhenNotPaused(msg.sender, MemberKinds.HOSPITAL);
         (, RecordStatus status, ) = _lookup(issuer, leaf, batchRoot, proof);
         if (status == RecordStatus.Unknown) revert RecordsNotAnchored(issuer, leaf, batchRoot);
-        breakGlassId = ++_breakGlassCount;
-        _breakGlass[breakGlassId] = BreakGlassEntry({
-            memberId: memberId,
-            issuer: issuer,
-            leaf: leaf,
-            state: ReviewSlotLib.opened(uint64(block.timestamp), reasonCode),
-            reviewer: bytes32(0)
-        });
+        breakGlassId = _breakGlass.open(memberId, issuer, leaf, reasonCode);
         emit BreakGlassAccessed(breakGlassId, memberId, issuer, leaf, batchRoot, reasonCode);
     }
 
     /// @inheritdoc IAccessLog
     function markReviewed(uint256 breakGlassId) external {
         bytes32 reviewer = _requireMemberWhenNotPaused(msg.sender, MemberKinds.REGULATOR);
-        BreakGlassEntry storage entry = _entry(breakGlassId);
-        if (entry.state.isReviewed()) revert RecordsAlreadyReviewed(breakGlassId);
-        // Compared by member, not account: a member that is both Hospital and Regulator, or that
-        // rotated its key since, still cannot review its own emergency access.
-        if (entry.memberId == reviewer) revert RecordsSelfReview(breakGlassId, reviewer);
-        entry.state = entry.state.reviewed(uint64(block.timestamp));
-        entry.reviewer = reviewer;
+        _breakGlass.review(breakGlassId, reviewer);
         emit BreakGlassReviewed(breakGlassId, reviewer);
     }
 
     /// @inheritdoc IAccessLog
     function breakGlassCount() external view returns (uint256) {
-        return _breakGlassCount;
+        return _breakGlass.count;
     }
 
     /// @inheritdoc IAccessLog
     function getBreakGlass(uint256 breakGlassId) external view returns (BreakGlass memory) {
-        BreakGlassEntry storage entry = _entry(breakGlassId);
-        ReviewSlot state = entry.state;
-        return
-            BreakGlass({
-                memberId: entry.memberId,
-                issuer: entry.issuer,
-                leaf: entry.leaf,
-                accessedAt: state.accessedAt(),
-                reasonCode: state.reasonCode(),
-                reviewed: state.isReviewed(),
-                reviewedAt: state.reviewedAt(),
-                reviewer: entry.reviewer
-            });
+        return _breakGlass.get(breakGlassId);
     }
 
     /// @inheritdoc IAccessLog
@@ -161,20 +108,36 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
         uint256 fromId,
         uint256 limit
     ) external view returns (uint256[] memory ids, uint256 nextId) {
-        uint256 total = _breakGlassCount;
-        if (fromId == 0) fromId = 1;
-        // One past the last id scanned; written so that no `fromId` or `limit` overflows.
-        uint256 end = fromId > total ? fromId : (limit > total + 1 - fromId ? total + 1 : fromId + limit);
-        uint256[] memory found = new uint256[](end > fromId ? end - fromId : 0);
-        uint256 n;
-        for (uint256 id = fromId; id < end; ++id) {
-            ReviewSlot state = _breakGlass[id].state;
-            if (!state.isReviewed() && state.accessedAt() + REVIEW_PERIOD <= block.timestamp) found[n++] = id;
+        return _breakGlass.overdue(fromId, limit, REVIEW_PERIOD);
+    }
+
+    /**
+     * @dev The audit of one signed request for the custodian `custodian` (the caller's member): the
+     * signer is an active account of the consent's grantee, the consent holds for its purpose, the
+     * signature and nonce are good; then each read is checked and logged as `access` logs it.
+     */
+    function _auditRequest(bytes32 custodian, SignedAccess calldata signed) private {
+        AccessRequest calldata request = signed.request;
+        ConsentTerms calldata terms = signed.terms;
+        (bytes32 grantee, bool active) = consortium.activeMemberOf(request.requester, MemberKinds.ALL);
+        if (!active) revert RecordsRequesterNotActive(request.requester, grantee);
+        bytes32 consentId = _requireConsent(terms, grantee, request.purpose);
+        if (terms.custodian != custodian) revert RecordsNotCustodian(consentId, custodian);
+        _useRequest(consentId, request, signed.signature);
+        RecordRead[] calldata reads = signed.reads;
+        emit AccessRequestAudited(request.requester, request.nonce, consentId, request.requestHash, reads.length);
+        for (uint256 i = 0; i < reads.length; ++i) {
+            RecordRead calldata read = reads[i];
+            _logAccess(
+                terms,
+                consentId,
+                read.commitment,
+                read.batchRoot,
+                read.batchProof,
+                read.scopeBlind,
+                read.scopeProof
+            );
         }
-        assembly ("memory-safe") {
-            mstore(found, n) // shrink to the entries found
-        }
-        return (found, end <= total ? end : 0);
     }
 
     /**
@@ -254,10 +217,5 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
             revert RecordsInvalidRequestSignature(request.requester);
         }
         used.set(request.nonce);
-    }
-
-    function _entry(uint256 breakGlassId) private view returns (BreakGlassEntry storage entry) {
-        if (breakGlassId == 0 || breakGlassId > _breakGlassCount) revert RecordsUnknownBreakGlass(breakGlassId);
-        return _breakGlass[breakGlassId];
     }
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
@@ -17,23 +16,16 @@ import {AccessLog} from "./AccessLog.sol";
  *   issuer only; one status per record however it is looked up.
  * - `ConsentBook`: patients' consents and guardians (EIP-712, ERC-1271), keyed by the hash of the terms.
  * - `AccessLog`: audited access under a consent (reaching only records the custodian bound to the
- *   consenting patient), also from a grantee's signed request submitted by the custodian's gateway,
- *   and break-glass accesses reviewed by a regulator other than the accessor.
- * `multicall` (OpenZeppelin) lets a gateway audit many signed requests in one transaction.
+ *   consenting patient), also from grantees' signed requests submitted by the custodian's gateway
+ *   (many per transaction), and break-glass accesses reviewed by a regulator other than the accessor
+ *   (the bookkeeping in the linked library `BreakGlassLog`).
  * Every write asks the ConsortiumRegistry who the caller is and whether the module is paused.
  */
-contract RecordRegistry is IRecordRegistry, AccessLog, Multicall {
+contract RecordRegistry is IRecordRegistry, AccessLog {
     constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_RECORDS) {}
 
     /// @inheritdoc IRecordRegistry
     function nonces(address owner) public view override(IRecordRegistry, Nonces) returns (uint256) {
         return super.nonces(owner);
-    }
-
-    /// @inheritdoc IRecordRegistry
-    function multicall(
-        bytes[] calldata data
-    ) public override(IRecordRegistry, Multicall) returns (bytes[] memory results) {
-        return super.multicall(data);
     }
 }

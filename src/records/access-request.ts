@@ -15,7 +15,7 @@ import type { TypedSigner } from "./consent.js";
 /**
  * A grantee's signed request to read records under a consent: the EIP-712 `AccessRequest` of the
  * RecordRegistry's domain (`recordsDomain`). The record gateway checks it, and the custodian submits
- * it to `RecordRegistry.accessByRequest`, where the signature authorises the audit entry and the
+ * it to `RecordRegistry.accessByRequests`, where the signature authorises the audit entry and the
  * unordered nonce makes the chain itself refuse a replay.
  */
 export interface AccessRequest {

@@ -8,7 +8,14 @@ import { network } from "hardhat";
 import { Wallet, ZeroHash } from "ethers";
 import { Hono } from "hono";
 
-import { gatewayWorlds, leafFor, now, signedAccessRequest, type GatewayWorld } from "../records/fixture.js";
+import {
+  gatewayWorlds,
+  leafFor,
+  now,
+  signedAccessRequest,
+  signedBatch,
+  type GatewayWorld,
+} from "../records/fixture.js";
 import { recordsDomain } from "../../src/records/consent.js";
 import { consentFileOf } from "../../src/records/consent-file.js";
 import { fetchRecords, startGateway } from "../../src/records/gateway/index.js";
@@ -80,8 +87,8 @@ describe("adversarial: record gateway", function () {
       const w = await worlds.open();
       const { read, t, custodian } = await onChain(w);
       const { struct, signature } = await signedAccessRequest(w.hospitalB, w.domain, w.terms, t);
-      await custodian.accessByRequest(w.terms, [read], struct, signature);
-      await expect(custodian.accessByRequest(w.terms, [read], struct, signature))
+      await custodian.accessByRequests(signedBatch(w.terms, [read], struct, signature));
+      await expect(custodian.accessByRequests(signedBatch(w.terms, [read], struct, signature)))
         .to.be.revertedWithCustomError(w.records, "RecordsRequestUsed")
         .withArgs(w.hospitalB.address, struct.nonce);
     });
@@ -93,7 +100,7 @@ describe("adversarial: record gateway", function () {
       await w.registry.connect(w.hospitalB).addAccount(leaked.address);
       const { struct, signature } = await signedAccessRequest(leaked, w.domain, w.terms, t);
       await w.registry.connect(w.hospitalB).removeAccount(leaked.address);
-      await expect(custodian.accessByRequest(w.terms, [read], struct, signature))
+      await expect(custodian.accessByRequests(signedBatch(w.terms, [read], struct, signature)))
         .to.be.revertedWithCustomError(w.records, "RecordsRequesterNotActive")
         .withArgs(leaked.address, ZeroHash);
     });
@@ -102,7 +109,7 @@ describe("adversarial: record gateway", function () {
       const w = await worlds.open();
       const { read, t, custodian } = await onChain(w);
       const { struct, signature } = await signedAccessRequest(w.lab, w.domain, w.terms, t);
-      await expect(custodian.accessByRequest(w.terms, [read], struct, signature))
+      await expect(custodian.accessByRequests(signedBatch(w.terms, [read], struct, signature)))
         .to.be.revertedWithCustomError(w.records, "RecordsNotGrantee")
         .withArgs(w.consent.consentId, w.ids.lab);
     });
@@ -120,7 +127,7 @@ describe("adversarial: record gateway", function () {
       };
       const { struct, signature } = await signedAccessRequest(w.hospitalB, w.domain, w.terms, t);
       // The leaf is recomputed from the consent's patient: the other patient's record is not there.
-      await expect(custodian.accessByRequest(w.terms, [read], struct, signature))
+      await expect(custodian.accessByRequests(signedBatch(w.terms, [read], struct, signature)))
         .to.be.revertedWithCustomError(w.records, "RecordsNotAnchored")
         .withArgs(w.ids.hospitalA, leafFor(w.patientAtA.address, theirs.record.commitment), theirs.record.batchRoot);
     });
@@ -130,7 +137,7 @@ describe("adversarial: record gateway", function () {
       const { read, t, custodian } = await onChain(w);
       const other = { ...w.terms, nonce: w.terms.nonce + 1n };
       const { struct, signature } = await signedAccessRequest(w.hospitalB, w.domain, other, t);
-      await expect(custodian.accessByRequest(w.terms, [read], struct, signature))
+      await expect(custodian.accessByRequests(signedBatch(w.terms, [read], struct, signature)))
         .to.be.revertedWithCustomError(w.records, "RecordsInvalidRequestSignature")
         .withArgs(w.hospitalB.address);
     });
@@ -143,7 +150,7 @@ describe("adversarial: record gateway", function () {
         recordsDomain(w.domain.chainId as bigint, Wallet.createRandom().address),
       ]) {
         const { struct, signature } = await signedAccessRequest(w.hospitalB, domain, w.terms, t);
-        await expect(custodian.accessByRequest(w.terms, [read], struct, signature))
+        await expect(custodian.accessByRequests(signedBatch(w.terms, [read], struct, signature)))
           .to.be.revertedWithCustomError(w.records, "RecordsInvalidRequestSignature")
           .withArgs(w.hospitalB.address);
       }
@@ -219,7 +226,7 @@ describe("adversarial: record gateway", function () {
       // And on chain only the consent's custodian may submit the grantee's request.
       const { t } = await onChain(w);
       const { struct, signature } = await signedAccessRequest(w.hospitalB, w.domain, w.terms, t, { nonce: 77n });
-      await expect(w.records.connect(w.lab).accessByRequest(w.terms, [], struct, signature))
+      await expect(w.records.connect(w.lab).accessByRequests(signedBatch(w.terms, [], struct, signature)))
         .to.be.revertedWithCustomError(w.records, "RecordsNotCustodian")
         .withArgs(w.consent.consentId, w.ids.lab);
     });

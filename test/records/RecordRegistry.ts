@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, ZeroHash } from "ethers";
 
-import { deployRecords, DAY, leafFor, now, signedAccessRequest, treatTerms } from "./fixture.js";
+import { deployRecords, DAY, leafFor, now, signedAccessRequest, signedBatch, treatTerms } from "./fixture.js";
 import { contractRequest, signAccessRequest } from "../../src/records/access-request.js";
 import { buildBatch, subjectOfAccount, type LeafValue } from "../../src/records/merkle.js";
 import {
@@ -712,7 +712,7 @@ describe("RecordRegistry", function () {
     });
   });
 
-  describe("access by a grantee's signed request (the gateway's audit)", function () {
+  describe("access by grantees' signed requests (the gateway's audit)", function () {
     async function requested() {
       const fx = await networkHelpers.loadFixture(recordsFixture);
       const { records, domain, patientAtA, hospitalA, ids } = fx;
@@ -750,7 +750,7 @@ describe("RecordRegistry", function () {
     it("audits every read of the request after its own entry, and uses up the nonce", async function () {
       const fx = await requested();
       const { struct, signature, request } = await sign(fx);
-      const tx = fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, signature);
+      const tx = fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature));
       await expect(tx)
         .to.emit(fx.records, "AccessRequestAudited")
         .withArgs(fx.hospitalB.address, 1n, fx.consentId, request.requestHash, 2n);
@@ -771,7 +771,7 @@ describe("RecordRegistry", function () {
     it("audits a request that read nothing (a search that found nothing)", async function () {
       const fx = await requested();
       const { struct, signature, request } = await sign(fx);
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, [], struct, signature))
+      await expect(fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, [], struct, signature)))
         .to.emit(fx.records, "AccessRequestAudited")
         .withArgs(fx.hospitalB.address, 1n, fx.consentId, request.requestHash, 0n);
     });
@@ -779,8 +779,10 @@ describe("RecordRegistry", function () {
     it("refuses the same signed request twice: the chain itself refuses a replay", async function () {
       const fx = await requested();
       const { struct, signature } = await sign(fx);
-      await fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, signature);
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature));
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "RecordsRequestUsed")
         .withArgs(fx.hospitalB.address, 1n);
     });
@@ -789,7 +791,7 @@ describe("RecordRegistry", function () {
       const fx = await requested();
       for (const nonce of [(5n << 200n) | 7n, 3n, (5n << 200n) | 6n]) {
         const { struct, signature } = await sign(fx, fx.hospitalB, { nonce });
-        await fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, [], struct, signature);
+        await fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, [], struct, signature));
         expect(await fx.records.isRequestNonceUsed(fx.hospitalB.address, nonce)).to.equal(true);
       }
     });
@@ -798,7 +800,9 @@ describe("RecordRegistry", function () {
       const fx = await requested();
       const { struct, signature } = await sign(fx, fx.hospitalB, { deadline: fx.t + 60n });
       await networkHelpers.time.setNextBlockTimestamp(fx.t + 61n);
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "RecordsSignatureExpired")
         .withArgs(fx.t + 60n, fx.t + 61n);
     });
@@ -807,11 +811,15 @@ describe("RecordRegistry", function () {
       const fx = await requested();
       const { struct, signature } = await sign(fx);
       const byOther = await sign(fx, fx.hospitalA);
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, byOther.signature))
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, byOther.signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "RecordsInvalidRequestSignature")
         .withArgs(fx.hospitalB.address);
       const changed = { ...struct, requestHash: ethers.id("another request") };
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, changed, signature))
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, changed, signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "RecordsInvalidRequestSignature")
         .withArgs(fx.hospitalB.address);
     });
@@ -823,13 +831,17 @@ describe("RecordRegistry", function () {
       await fx.registry.connect(fx.hospitalB).removeAccount(second.address);
       const removed = await sign(fx, second);
       await expect(
-        fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, removed.struct, removed.signature),
+        fx.records
+          .connect(fx.hospitalA)
+          .accessByRequests(signedBatch(fx.terms, fx.reads, removed.struct, removed.signature)),
       )
         .to.be.revertedWithCustomError(fx.records, "RecordsRequesterNotActive")
         .withArgs(second.address, ZeroHash);
       await fx.registry.connect(fx.certifier).emergencySuspend(fx.ids.hospitalB);
       const { struct, signature } = await sign(fx);
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "RecordsRequesterNotActive")
         .withArgs(fx.hospitalB.address, fx.ids.hospitalB);
     });
@@ -837,7 +849,9 @@ describe("RecordRegistry", function () {
     it("refuses a request signed by another member than the grantee", async function () {
       const fx = await requested();
       const { struct, signature } = await sign(fx, fx.insurer);
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "RecordsNotGrantee")
         .withArgs(fx.consentId, fx.ids.insurer);
     });
@@ -845,21 +859,25 @@ describe("RecordRegistry", function () {
     it("lets only the consent's custodian submit: another member, an outsider, or anyone while paused is refused", async function () {
       const fx = await requested();
       const { struct, signature } = await sign(fx);
-      await expect(fx.records.connect(fx.lab).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(fx.records.connect(fx.lab).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)))
         .to.be.revertedWithCustomError(fx.records, "RecordsNotCustodian")
         .withArgs(fx.consentId, fx.ids.lab);
       // Not even the grantee audits its own request: the custodian serving the records does.
-      await expect(fx.records.connect(fx.hospitalB).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(
+        fx.records.connect(fx.hospitalB).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "RecordsNotCustodian")
         .withArgs(fx.consentId, fx.ids.hospitalB);
-      await expect(fx.records.connect(fx.insurer).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(fx.records.connect(fx.insurer).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)))
         .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedUnauthorized")
         .withArgs(fx.insurer.address, ANCHOR_KINDS);
-      await expect(fx.records.connect(fx.outsider).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(fx.records.connect(fx.outsider).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)))
         .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedUnauthorized")
         .withArgs(fx.outsider.address, ANCHOR_KINDS);
       await pause(fx);
-      await expect(fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, struct, signature))
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
         .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedPaused")
         .withArgs(MODULE_IDS.records);
     });
@@ -868,7 +886,7 @@ describe("RecordRegistry", function () {
       const fx = await requested();
       const audit = async (reads: typeof fx.reads, over = {}) => {
         const { struct, signature } = await sign(fx, fx.hospitalB, over);
-        return fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, reads, struct, signature);
+        return fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, reads, struct, signature));
       };
       const one = (commitment: string) => [{ ...fx.reads[0]!, commitment }];
       await expect(audit(one(c("enc"))))
@@ -901,27 +919,48 @@ describe("RecordRegistry", function () {
       };
       const signature = await signAccessRequest(fx.walletOwner, fx.domain, request);
       await expect(
-        fx.records.connect(fx.hospitalA).accessByRequest(fx.terms, fx.reads, contractRequest(request), signature),
+        fx.records
+          .connect(fx.hospitalA)
+          .accessByRequests(signedBatch(fx.terms, fx.reads, contractRequest(request), signature)),
       )
         .to.emit(fx.records, "AccessRequestAudited")
         .withArgs(request.requester, 9n, fx.consentId, request.requestHash, 2n);
     });
 
-    it("audits many requests in one transaction with multicall, all or none", async function () {
+    it("audits many requests in one transaction, all or none, in order", async function () {
       const fx = await requested();
-      const call = async (nonce: bigint, reads = fx.reads) => {
+      const one = async (nonce: bigint, reads = fx.reads) => {
         const { struct, signature } = await sign(fx, fx.hospitalB, { nonce });
-        return fx.records.interface.encodeFunctionData("accessByRequest", [fx.terms, reads, struct, signature]);
+        return signedBatch(fx.terms, reads, struct, signature)[0]!;
       };
       const bad = [{ ...fx.reads[0]!, commitment: c("ghost") }];
-      await expect(fx.records.connect(fx.hospitalA).multicall([await call(1n), await call(2n, bad)]))
+      await expect(fx.records.connect(fx.hospitalA).accessByRequests([await one(1n), await one(2n, bad)]))
         .to.be.revertedWithCustomError(fx.records, "RecordsNotAnchored")
         .withArgs(fx.ids.hospitalA, leafFor(fx.p, c("ghost")), ZeroHash);
       expect(await fx.records.isRequestNonceUsed(fx.hospitalB.address, 1n)).to.equal(false);
-      const receipt = await (await fx.records.connect(fx.hospitalA).multicall([await call(1n), await call(2n)])).wait();
+      // The same nonce twice in one batch: the second is a replay of the first.
+      await expect(fx.records.connect(fx.hospitalA).accessByRequests([await one(1n), await one(1n)]))
+        .to.be.revertedWithCustomError(fx.records, "RecordsRequestUsed")
+        .withArgs(fx.hospitalB.address, 1n);
+      const batch = [await one(1n), await one(2n, fx.reads.slice(0, 1))];
+      const receipt = await (await fx.records.connect(fx.hospitalA).accessByRequests(batch)).wait();
       const names = receipt!.logs.map((l) => fx.records.interface.parseLog(l)?.name);
-      expect(names.filter((n) => n === "AccessRequestAudited")).to.have.length(2);
-      expect(names.filter((n) => n === "RecordAccessed")).to.have.length(4);
+      expect(names).to.deep.equal([
+        "AccessRequestAudited",
+        "RecordAccessed",
+        "RecordAccessed",
+        "AccessRequestAudited",
+        "RecordAccessed",
+      ]);
+    });
+
+    it("does nothing for an empty batch but still refuses an outsider", async function () {
+      const fx = await requested();
+      const receipt = await (await fx.records.connect(fx.hospitalA).accessByRequests([])).wait();
+      expect(receipt!.logs).to.have.length(0);
+      await expect(fx.records.connect(fx.outsider).accessByRequests([]))
+        .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedUnauthorized")
+        .withArgs(fx.outsider.address, ANCHOR_KINDS);
     });
 
     it("exposes the EIP-712 type the SDK signs", async function () {

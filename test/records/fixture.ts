@@ -8,6 +8,7 @@ import type { TypedDataDomain, Wallet } from "ethers";
 
 import type { ERC1271WalletMock, RecordRegistry } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
+import { deployRecordRegistry } from "../helpers/records.js";
 import {
   consentIdOf,
   patientAccountFor,
@@ -96,7 +97,7 @@ export async function deployRecords(ethers: HardhatEthers): Promise<RecordsFixtu
     regulator: await admit(fx, "REC-REG", ["Regulator"], regulator),
     hospitalRegulator: await admit(fx, "REC-HOSP-REG", ["Hospital", "Regulator"], hospitalRegulator),
   };
-  const records = await ethers.deployContract("RecordRegistry", [await fx.registry.getAddress()]);
+  const records = await deployRecordRegistry(ethers, await fx.registry.getAddress());
   const domain = recordsDomain((await ethers.provider.getNetwork()).chainId, await records.getAddress());
   const wallet = await ethers.deployContract("ERC1271WalletMock", [walletOwner.address]);
   return {
@@ -363,4 +364,20 @@ export function gatewayWorlds(ethers: HardhatEthers, networkHelpers: NetworkHelp
       for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
     },
   };
+}
+
+/** One signed request as `accessByRequests` takes it (a batch of one). */
+export function signedBatch(
+  terms: ConsentTerms,
+  reads: Array<{
+    commitment: string;
+    batchRoot: string;
+    batchProof: string[];
+    scopeBlind: string;
+    scopeProof: string[];
+  }>,
+  request: ReturnType<typeof contractRequest>,
+  signature: string,
+) {
+  return [{ terms, reads, request, signature }];
 }

@@ -8,7 +8,7 @@ import type { FhirResource } from "../commitment.js";
 import { subjectOfAccount } from "../merkle.js";
 import type { Auditor, AuditJob, ReadArg } from "./auditor.js";
 import { messageOf } from "./chain.js";
-import { chainUnavailable, notFound, operationOutcome, Refusal } from "./outcome.js";
+import { chainUnavailable, notFound, operationOutcome, Refusal, refusalOfRevert } from "./outcome.js";
 import {
   AUDIT_EXTENSION,
   AUDIT_HEADER,
@@ -42,6 +42,8 @@ export interface GatewayContext {
   served: ServedLog;
   /** The time as the chain sees it (unix seconds): the later of the clock and the latest block. */
   now(): Promise<bigint>;
+  /** The member an account operates for and whether it is active now (the registry's answer, per block). */
+  member(account: string): Promise<{ memberId: string; active: boolean }>;
   /** Longest a signed request may be valid for, in seconds. */
   maxLifetimeSeconds: number;
   log(line: string): void;
@@ -90,32 +92,14 @@ export function gatewayApp(ctx: GatewayContext): Hono {
   /** Checks the credential, consent and signature: who asks, under which consent, for which request. */
   const authenticate = async (c: Context, target: string): Promise<Authenticated> => {
     let credential: Credential | undefined;
-    let consent: ConsentFile;
     try {
       credential = parseAuthorization(c.req.header("authorization"));
-      if (credential === undefined) {
-        throw new Refusal(401, "login", "Unsigned", `sign the request: Authorization: ${AUTH_SCHEME} <credential>`);
-      }
-      consent = parseConsentHeader(c.req.header(CONSENT_HEADER));
     } catch (err) {
       if (err instanceof ProtocolError) throw new Refusal(400, "invalid", "MalformedRequest", err.message);
       throw err;
     }
-    if (BigInt(consent.chainId) !== ctx.chainId || consent.registry.toLowerCase() !== ctx.registry.toLowerCase()) {
-      throw new Refusal(
-        403,
-        "forbidden",
-        "ConsentForAnotherRegistry",
-        `the consent is for registry ${consent.registry} on chain ${consent.chainId}, not ${ctx.registry} on chain ${ctx.chainId}`,
-      );
-    }
-    if (consent.consentId.toLowerCase() !== credential.consentId.toLowerCase()) {
-      throw new Refusal(
-        401,
-        "security",
-        "ConsentMismatch",
-        "the signed request names another consent than the one presented",
-      );
+    if (credential === undefined) {
+      throw new Refusal(401, "login", "Unsigned", `sign the request: Authorization: ${AUTH_SCHEME} <credential>`);
     }
     const request: AccessRequest = {
       requester: credential.requester,
@@ -158,6 +142,38 @@ export function gatewayApp(ctx: GatewayContext): Hono {
         "security",
         "LifetimeTooLong",
         `the request's deadline is more than ${ctx.maxLifetimeSeconds} s ahead: sign one that expires sooner`,
+      );
+    }
+    // Keys of no active member go no further (the chain would refuse them the same way): the consent
+    // header, up to 60 KB with its scope, is read only for members.
+    const signer = await chain(() => ctx.member(credential.requester));
+    if (!signer.active) {
+      throw refusalOfRevert({
+        name: "RecordsRequesterNotActive",
+        args: { requester: credential.requester, memberId: signer.memberId },
+      });
+    }
+    let consent: ConsentFile;
+    try {
+      consent = parseConsentHeader(c.req.header(CONSENT_HEADER));
+    } catch (err) {
+      if (err instanceof ProtocolError) throw new Refusal(400, "invalid", "MalformedRequest", err.message);
+      throw err;
+    }
+    if (BigInt(consent.chainId) !== ctx.chainId || consent.registry.toLowerCase() !== ctx.registry.toLowerCase()) {
+      throw new Refusal(
+        403,
+        "forbidden",
+        "ConsentForAnotherRegistry",
+        `the consent is for registry ${consent.registry} on chain ${consent.chainId}, not ${ctx.registry} on chain ${ctx.chainId}`,
+      );
+    }
+    if (consent.consentId.toLowerCase() !== credential.consentId.toLowerCase()) {
+      throw new Refusal(
+        401,
+        "security",
+        "ConsentMismatch",
+        "the signed request names another consent than the one presented",
       );
     }
     if (consent.terms.custodian.toLowerCase() !== ctx.custodian.toLowerCase()) {

@@ -6,7 +6,7 @@ import type { ConsentTerms } from "../consent.js";
 import { messageOf, pollReceipt, revertOf, type ChainRevert } from "./chain.js";
 import { chainUnavailable, Refusal, refusalOfRevert } from "./outcome.js";
 
-/** One record of a request, as `accessByRequest` takes it, with its leaf. */
+/** One record of a request, as `accessByRequests` takes it, with its leaf. */
 export interface ReadArg {
   commitment: string;
   batchRoot: string;
@@ -45,7 +45,7 @@ export interface AuditorOptions {
   maxRequests?: number;
   /**
    * Most record reads in one transaction (default 800). Measured (`npm run bench`): about 12,000 gas
-   * per request in a multicall plus 10,000-16,000 per read (alone, or in a batch of 1,000), so the
+   * per request in a batch plus 10,000-16,000 per read (alone, or in a batch of 1,000), so the
    * defaults stay under 16 M gas; lower them on a chain with a smaller block gas limit.
    */
   maxReads?: number;
@@ -69,7 +69,7 @@ const key = (r: AccessRequest) => `${r.requester.toLowerCase()}:${r.nonce}`;
 
 /**
  * Writes the audit entries of signed requests on chain before anything is served: one transaction at
- * a time, holding every request that arrived while the previous one was being mined (`multicall`), so
+ * a time, holding every request that arrived while the previous one was being mined (`accessByRequests`), so
  * a busy gateway writes one transaction per block. A request is answered only from the receipt of the
  * transaction that audited it.
  *
@@ -121,7 +121,7 @@ export class Auditor {
    */
   async check(job: Omit<AuditJob, "reads" | "dropRefusedReads">): Promise<void> {
     try {
-      await this.records.accessByRequest.staticCall(job.terms, [], contractRequest(job.request), job.signature);
+      await this.records.accessByRequests.staticCall([signedAccess({ ...job, reads: [] })]);
     } catch (err) {
       const revert = revertOf(err, this.records.interface);
       if (revert === undefined) throw chainUnavailable(messageOf(err));
@@ -170,21 +170,10 @@ export class Auditor {
     return batch;
   }
 
-  private calldata(p: Pending): string {
-    const { terms, reads, request, signature } = p.job;
-    return this.records.interface.encodeFunctionData("accessByRequest", [
-      terms,
-      reads.map(readArgOf),
-      contractRequest(request),
-      signature,
-    ]);
-  }
-
   private async runBatch(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
-    // One request goes alone; several in one `multicall`. Encoded once, estimated, then sent.
-    const calls = batch.map((p) => this.calldata(p));
-    const data = calls.length === 1 ? calls[0]! : this.records.interface.encodeFunctionData("multicall", [calls]);
+    // Encoded once, estimated, then sent.
+    const data = this.records.interface.encodeFunctionData("accessByRequests", [batch.map((p) => signedAccess(p.job))]);
     const runner = this.records.runner as ContractRunner & Required<Pick<ContractRunner, "sendTransaction">>;
     const to = String(this.records.target);
     let gas: bigint;
@@ -237,14 +226,8 @@ export class Auditor {
           p.reject(new Refusal(500, "exception", "AuditRetries", "the audit kept failing: try again later"));
           return;
         }
-        const { terms, reads, request, signature } = p.job;
         try {
-          await this.records.accessByRequest.staticCall(
-            terms,
-            reads.map(readArgOf),
-            contractRequest(request),
-            signature,
-          );
+          await this.records.accessByRequests.staticCall([signedAccess(p.job)]);
           again.push(p);
         } catch (err) {
           const revert = revertOf(err, this.records.interface);
@@ -370,6 +353,16 @@ export function auditedLeaves(
   const audits = logs instanceof Map ? logs : auditsIn(records, logs);
   const found = audits.get(`${request.requester.toLowerCase()}:${request.nonce}`);
   return found !== undefined && found.requestHash === request.requestHash.toLowerCase() ? found.leaves : undefined;
+}
+
+/** A job as the contract's `SignedAccess` struct. */
+function signedAccess(job: Pick<AuditJob, "terms" | "reads" | "request" | "signature">) {
+  return {
+    terms: job.terms,
+    reads: job.reads.map(readArgOf),
+    request: contractRequest(job.request),
+    signature: job.signature,
+  };
 }
 
 function readArgOf(r: ReadArg) {

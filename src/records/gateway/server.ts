@@ -3,7 +3,11 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Provider } from "ethers";
 
-import { ConsortiumRegistry__factory, type RecordRegistry } from "../../../typechain-types/index.js";
+import {
+  ConsortiumRegistry__factory,
+  type ConsortiumRegistry,
+  type RecordRegistry,
+} from "../../../typechain-types/index.js";
 import { MedChainError } from "../../chain/errors.js";
 import { recordsDomain } from "../consent.js";
 import { gatewayApp, FHIR_BASE } from "./app.js";
@@ -58,34 +62,67 @@ export interface Gateway {
 }
 
 const CUSTODIAN_KINDS = 0b11; // Hospital | Laboratory (MemberKinds on chain)
+const ANY_KIND = 0x7f; // MemberKinds.ALL: a grantee may be a member of any kind
 
 /**
- * The chain's time: the latest block's timestamp (asked again after `maxAgeMs`, a block interval on
- * most chains, and moved on by the time since) or the local clock, whichever is later, so deadlines
- * are judged as the next block will judge them.
+ * What the gateway reads of the chain's head: the latest block (asked again after `maxAgeMs`, a block
+ * interval on most chains; one question at a time however many requests arrive meanwhile).
+ * `now()` is that block's timestamp moved on by the time since, or the local clock, whichever is
+ * later, so deadlines are judged as the next block will judge them. `blockNumber()` keys what may be
+ * cached for one block.
  */
-export function chainClock(provider: Provider, maxAgeMs: number): () => Promise<bigint> {
-  let cached: { at: number; timestamp: bigint } | undefined;
+export function chainHead(provider: Provider, maxAgeMs: number) {
+  let cached: { at: number; timestamp: bigint; number: number } | undefined;
   let asking: Promise<void> | undefined;
-  const refresh = () =>
-    (asking ??= provider
-      .getBlock("latest")
-      .then((block) => {
-        cached = { at: Date.now(), timestamp: BigInt(block?.timestamp ?? 0) };
-      })
-      .finally(() => (asking = undefined)));
-  return async () => {
-    // One question to the node at a time, however many requests arrive meanwhile.
-    if (cached === undefined || Date.now() - cached.at > maxAgeMs) await refresh();
-    const chain = cached!.timestamp + BigInt(Math.floor((Date.now() - cached!.at) / 1000));
-    const wall = BigInt(Math.floor(Date.now() / 1000));
-    return chain > wall ? chain : wall;
+  const fresh = async () => {
+    if (cached === undefined || Date.now() - cached.at > maxAgeMs) {
+      await (asking ??= provider
+        .getBlock("latest")
+        .then((block) => {
+          cached = { at: Date.now(), timestamp: BigInt(block?.timestamp ?? 0), number: block?.number ?? 0 };
+        })
+        .finally(() => (asking = undefined)));
+    }
+    return cached!;
+  };
+  return {
+    async now(): Promise<bigint> {
+      const head = await fresh();
+      const chain = head.timestamp + BigInt(Math.floor((Date.now() - head.at) / 1000));
+      const wall = BigInt(Math.floor(Date.now() / 1000));
+      return chain > wall ? chain : wall;
+    },
+    async blockNumber(): Promise<number> {
+      return (await fresh()).number;
+    },
+  };
+}
+
+/**
+ * The registry's answer to "which member does this account operate for, and is it active?", kept for
+ * one block (a key removed or a member suspended in block N is refused from the next block on; the
+ * audit transaction checks again anyway).
+ */
+function memberCache(registry: ConsortiumRegistry, head: ReturnType<typeof chainHead>) {
+  const cache = new Map<string, { block: number; answer: Promise<{ memberId: string; active: boolean }> }>();
+  return async (account: string) => {
+    const block = await head.blockNumber();
+    const key = account.toLowerCase();
+    let entry = cache.get(key);
+    if (entry === undefined || entry.block !== block) {
+      const answer = registry.activeMemberOf(account, ANY_KIND).then(([memberId, active]) => ({ memberId, active }));
+      entry = { block, answer };
+      cache.set(key, entry);
+      answer.catch(() => cache.delete(key));
+      if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    }
+    return entry.answer;
   };
 }
 
 /**
  * Starts a record gateway: FHIR REST in front of the custodian's records, every request signed by a
- * grantee's operating key and audited on chain (`accessByRequest`) before a record leaves. Checks at
+ * grantee's operating key and audited on chain (`accessByRequests`) before a record leaves. Checks at
  * start that the signing account belongs to an active Hospital or Laboratory, and that every proof is
  * the custodian's for this chain and registry. Resolves once it listens.
  *
@@ -119,7 +156,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : "fhirBase" in options.source
         ? await fhirServerSource(options.source.fhirBase, options.source.proofs, target, { log })
         : await folderSource(options.source.folder, options.source.proofs, target);
-  const now = chainClock(provider, options.blockCacheMs ?? 1_000);
+  const head = chainHead(provider, options.blockCacheMs ?? 1_000);
+  const now = () => head.now();
   const maxLifetimeSeconds = options.maxLifetimeSeconds ?? 300;
   const served = await ServedLog.open(options.stateDir ?? ".medchain-gateway", maxLifetimeSeconds, await now());
   const auditor = new Auditor(records, { log, ...options.auditor });
@@ -134,6 +172,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     auditor,
     served,
     now,
+    member: memberCache(consortium, head),
     maxLifetimeSeconds,
     log,
   });

@@ -220,10 +220,10 @@ contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
         IAccessLog.RecordRead[] memory reads = new IAccessLog.RecordRead[](1);
         reads[0] = IAccessLog.RecordRead(commitment, bytes32(0), new bytes32[](0), bytes32(0), new bytes32[](0));
         vm.startPrank(HOSPITAL_A);
-        records.accessByRequest(terms, reads, request, signature);
+        records.accessByRequests(_signed(terms, reads, request, signature));
         assertTrue(records.isRequestNonceUsed(request.requester, nonce), "the nonce is not used up");
         vm.expectRevert(abi.encodeWithSelector(IAccessLog.RecordsRequestUsed.selector, request.requester, nonce));
-        records.accessByRequest(terms, reads, request, signature);
+        records.accessByRequests(_signed(terms, reads, request, signature));
         vm.stopPrank();
     }
 
@@ -256,6 +256,6 @@ contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
         }
         vm.expectRevert(abi.encodeWithSelector(IAccessLog.RecordsInvalidRequestSignature.selector, request.requester));
         vm.prank(HOSPITAL_A);
-        records.accessByRequest(terms, new IAccessLog.RecordRead[](0), request, signature);
+        records.accessByRequests(_signed(terms, new IAccessLog.RecordRead[](0), request, signature));
     }
 }

@@ -370,7 +370,7 @@ contract RequestHandler is RecordsWorld {
         reads[0] = IAccessLog.RecordRead(RECORD, bytes32(0), new bytes32[](0), bytes32(0), new bytes32[](0));
         uint256 before = audits[request.requester][request.nonce];
         vm.prank(submitter);
-        try records.accessByRequest(_terms, reads, request, signature) {
+        try records.accessByRequests(_signed(_terms, reads, request, signature)) {
             accepted++;
             uint256 count = ++audits[request.requester][request.nonce];
             if (count > maxAuditsOfOneRequest) maxAuditsOfOneRequest = count;

@@ -131,4 +131,15 @@ abstract contract RecordsWorld {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _digest(structHash));
         return abi.encodePacked(r, s, v);
     }
+
+    /// @dev One signed request as `accessByRequests` takes it.
+    function _signed(
+        IConsentBook.ConsentTerms memory terms,
+        IAccessLog.RecordRead[] memory reads,
+        IAccessLog.AccessRequest memory request,
+        bytes memory signature
+    ) internal pure returns (IAccessLog.SignedAccess[] memory batch) {
+        batch = new IAccessLog.SignedAccess[](1);
+        batch[0] = IAccessLog.SignedAccess(terms, reads, request, signature);
+    }
 }
