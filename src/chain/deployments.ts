@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 
 import { MedChainError } from "./errors.js";
+import { readJsonFile } from "./files.js";
 
 /** Ignition's future ids of the suite's contracts, as written to deployed_addresses.json. */
 export const FUTURE_IDS = {
@@ -22,12 +22,17 @@ export async function loadDeployedAddresses(
   root = "ignition/deployments",
 ): Promise<Record<string, string>> {
   const file = path.join(root, `chain-${chainId}`, "deployed_addresses.json");
+  let value: unknown;
   try {
-    return JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
+    value = await readJsonFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new MedChainError(`${file}: cannot read the deployment record (${(err as Error).message})`);
+    if (err instanceof MedChainError && err.message === `${file}: no such file`) return {};
+    throw err;
   }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new MedChainError(`${file}: not a deployment record (expected an object of addresses)`);
+  }
+  return value as Record<string, string>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 import { MedChainError } from "./errors.js";
@@ -17,6 +17,10 @@ export interface JournalEntry {
  * A step is written only after its transaction is mined. Jobs should also ask the chain before
  * sending (the contracts refuse duplicates), so a crash between mining and journalling cannot
  * produce a duplicate either.
+ *
+ * The pipelined sender (`pipeline.ts`) writes ahead instead: each transaction's entry (hash, nonce,
+ * signed bytes) is written with {@link Journal.recordMany} and flushed to disk before it is sent;
+ * the last entry of a key is its state.
  */
 export class Journal {
   private constructor(
@@ -72,5 +76,26 @@ export class Journal {
   async record(entry: JournalEntry): Promise<void> {
     await appendFile(this.file, JSON.stringify(entry) + "\n");
     this.done.set(entry.key, entry);
+  }
+
+  private handle: FileHandle | undefined;
+
+  /**
+   * Appends several entries in one write and, with `sync`, waits until they are on disk (fdatasync),
+   * so a crash or power loss after this returns cannot lose them. One flush for a group of entries
+   * keeps write-ahead journalling cheap when many transactions go out at once.
+   */
+  async recordMany(entries: JournalEntry[], options: { sync?: boolean } = {}): Promise<void> {
+    if (entries.length === 0) return;
+    this.handle ??= await open(this.file, "a");
+    await this.handle.write(entries.map((e) => JSON.stringify(e) + "\n").join(""));
+    if (options.sync !== false) await this.handle.datasync();
+    for (const entry of entries) this.done.set(entry.key, entry);
+  }
+
+  /** Closes the file handle {@link Journal.recordMany} opened. */
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
   }
 }

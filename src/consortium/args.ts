@@ -1,28 +1,18 @@
-import { isAddress, isHexString, ZeroAddress, ZeroHash } from "ethers";
+import { ZeroAddress, ZeroHash } from "ethers";
 
 import { MedChainError } from "../chain/errors.js";
-import { memberIdFromCode } from "./ids.js";
+import { parseMemberRef } from "../chain/members.js";
+import { parseAddress, parseDate as parseDateValue } from "../chain/values.js";
 import { MODULE_IDS, parseKinds, ProposalAction, type ModuleName, type ProposalActionName } from "./kinds.js";
 
-/** A member given as its 32-byte id (0x…) or as its registration code (hashed to the id). */
+/** A member option given as its 32-byte id (0x…) or as its registration code (hashed to the id). */
 export function parseMember(value: string, option = "member"): string {
-  if (value === "") throw new MedChainError(`--${option}: a member id (0x + 64 hex) or registration code is required`);
-  if (value.startsWith("0x")) {
-    if (!isHexString(value, 32)) throw new MedChainError(`--${option}: "${value}" is not a 32-byte member id`);
-    return value;
-  }
-  return memberIdFromCode(value);
+  return parseMemberRef(value, `--${option}`);
 }
 
-/** A date as YYYY-MM-DD (midnight UTC) or unix seconds, returned as unix seconds. */
+/** A date option as YYYY-MM-DD (midnight UTC) or unix seconds, returned as unix seconds. */
 export function parseDate(value: string, option: string): bigint {
-  if (/^\d+$/.test(value)) return BigInt(value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const ms = m === null ? NaN : Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  if (m === null || Number.isNaN(ms) || new Date(ms).getUTCDate() !== Number(m[3])) {
-    throw new MedChainError(`--${option}: "${value}" is not a date (YYYY-MM-DD or unix seconds)`);
-  }
-  return BigInt(ms / 1000);
+  return parseDateValue(value, `--${option}`);
 }
 
 /** A proposal action name (case-insensitive), e.g. "suspend". */
@@ -89,8 +79,7 @@ export function proposalFrom(options: {
     case ProposalAction.AddGovernor:
     case ProposalAction.RemoveGovernor:
     case ProposalAction.SetCertifier:
-      if (!isAddress(options.account)) throw new MedChainError(`--account: "${options.account}" is not an address`);
-      return { ...proposal, account: options.account };
+      return { ...proposal, account: parseAddress(options.account, "--account") };
     case ProposalAction.SetThreshold:
       if (!/^[1-9]\d*$/.test(options.threshold)) {
         throw new MedChainError(`--threshold: "${options.threshold}" is not a positive number`);

@@ -1,12 +1,6 @@
-import { keccak256, toUtf8Bytes, solidityPackedKeccak256 } from "ethers";
+import { keccak256, toUtf8Bytes } from "ethers";
 
-/**
- * A member id derived from the institution's public registration code (e.g. a national
- * healthcare-provider number). Domain-separated so it cannot collide with other hashes.
- */
-export function memberIdFromCode(registrationCode: string): string {
-  return solidityPackedKeccak256(["string", "string"], ["medchain.member.v1:", registrationCode]);
-}
+export { memberIdFromCode } from "../chain/members.js";
 
 /**
  * The commitment to a member's off-chain metadata (name, registration documents). The documents

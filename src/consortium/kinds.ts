@@ -1,5 +1,7 @@
 import { id } from "ethers";
 
+import { MedChainError } from "../chain/errors.js";
+
 /** Institution kinds, in the order of the contract's `MemberKind` enum (bit `1 << kind`). */
 export const MemberKind = {
   Hospital: 0,
@@ -43,10 +45,10 @@ export const MODULE_IDS = {
 } as const;
 export type ModuleName = keyof typeof MODULE_IDS;
 
-/** Thrown when a kind name is not one of MemberKind. */
-export class UnknownKindError extends Error {
-  constructor(readonly kind: string) {
-    super(`unknown member kind "${kind}" (expected one of ${Object.keys(MemberKind).join(", ")})`);
+/** Thrown when a kind name is not one of MemberKind (bad input). */
+export class UnknownKindError extends MedChainError {
+  constructor(readonly unknownKind: string) {
+    super(`unknown member kind "${unknownKind}" (expected one of ${Object.keys(MemberKind).join(", ")})`);
     this.name = "UnknownKindError";
   }
 }

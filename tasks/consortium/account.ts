@@ -2,6 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { MedChainError } from "../../src/chain/errors.js";
 import { checkAddress } from "../../src/consortium/connect.js";
+import { addAccount, removeAccount } from "../../src/consortium/governance.js";
 import { sendRegistryTx, type RegistryArgs } from "./shared.js";
 
 interface Args extends RegistryArgs {
@@ -17,12 +18,12 @@ export default async function rotateAccount(args: Args, hre: HardhatRuntimeEnvir
     }
     if (args.add !== "") {
       const account = checkAddress(args.add, "add");
-      return (registry) => [`added operating account ${account}`, registry.addAccount(account)];
+      return async (conn) => [`added operating account ${account}`, await addAccount(conn, { account })];
     }
     const account = checkAddress(args.remove, "remove");
-    return (registry) => [
+    return async (conn) => [
       `removed operating account ${account}: it has no rights from now on, for good`,
-      registry.removeAccount(account),
+      await removeAccount(conn, { account }),
     ];
   });
 }

@@ -1,7 +1,9 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { MedChainError } from "../../src/chain/errors.js";
-import { parseMember, parseModule } from "../../src/consortium/args.js";
+import { memberRef } from "../../src/chain/members.js";
+import { parseModule } from "../../src/consortium/args.js";
+import { pauseModule, suspendNow } from "../../src/consortium/governance.js";
 import { sendRegistryTx, type RegistryArgs } from "./shared.js";
 
 interface Args extends RegistryArgs {
@@ -16,16 +18,17 @@ export default async function emergency(args: Args, hre: HardhatRuntimeEnvironme
       throw new MedChainError("give exactly one of --suspend <member> or --pause <module>");
     }
     if (args.suspend !== "") {
-      const memberId = parseMember(args.suspend, "suspend");
-      return (registry) => [
-        `suspended member ${memberId} at once; only a governors' vote (propose --action Reinstate) lifts it`,
-        registry.emergencySuspend(memberId),
+      const member = memberRef(args.suspend, "--suspend");
+      const name = member.code === undefined ? member.id : `${member.code} (${member.id})`;
+      return async (conn) => [
+        `suspended member ${name} at once; only a governors' vote (propose --action Reinstate) lifts it`,
+        await suspendNow(conn, { memberId: member.id }),
       ];
     }
     const moduleId = parseModule(args.pause);
-    return (registry) => [
+    return async (conn) => [
       `paused module ${args.pause} for one voting period; the governors confirm it (propose --action Pause) or lift it (propose --action Unpause)`,
-      registry.pauseModule(moduleId),
+      await pauseModule(conn, { moduleId }),
     ];
   });
 }

@@ -1,15 +1,16 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { parseProposalId } from "../../src/consortium/args.js";
+import { execute } from "../../src/consortium/governance.js";
 import { sendRegistryTx, type RegistryArgs } from "./shared.js";
 
 interface Args extends RegistryArgs {
   proposal: string;
 }
 
-export default async function execute(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+export default async function executeTask(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await sendRegistryTx(hre, args, () => {
-    const id = parseProposalId(args.proposal);
-    return (registry) => [`executed proposal ${id}`, registry.execute(id)];
+    const proposalId = parseProposalId(args.proposal);
+    return async (conn) => [`executed proposal ${proposalId}`, await execute(conn, { proposalId })];
   });
 }

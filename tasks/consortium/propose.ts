@@ -1,6 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { proposalFrom } from "../../src/consortium/args.js";
+import { propose } from "../../src/consortium/governance.js";
 import { sendRegistryTx, type RegistryArgs } from "./shared.js";
 
 interface Args extends RegistryArgs {
@@ -13,9 +14,12 @@ interface Args extends RegistryArgs {
   until: string;
 }
 
-export default async function propose(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+export default async function proposeTask(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await sendRegistryTx(hre, args, () => {
-    const p = proposalFrom(args);
-    return (registry) => [`proposed ${args.action}`, registry.propose(p.action, p.target, p.account, p.kinds, p.value)];
+    const proposal = proposalFrom(args);
+    return async (conn) => {
+      const result = await propose(conn, proposal);
+      return [`proposed ${args.action}: proposal ${result.proposalId}`, result];
+    };
   });
 }

@@ -1,6 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import { isoDate } from "../../src/chain/values.js";
 import { parseDate, parseMember } from "../../src/consortium/args.js";
+import { renewCertification } from "../../src/consortium/governance.js";
 import { sendRegistryTx, type RegistryArgs } from "./shared.js";
 
 interface Args extends RegistryArgs {
@@ -12,9 +14,9 @@ export default async function renew(args: Args, hre: HardhatRuntimeEnvironment):
   await sendRegistryTx(hre, args, () => {
     const memberId = parseMember(args.member);
     const until = parseDate(args.until, "until");
-    return (registry) => [
-      `renewed the certification of ${memberId} until ${new Date(Number(until) * 1000).toISOString().slice(0, 10)}`,
-      registry.renewCertification(memberId, until),
+    return async (conn) => [
+      `renewed the certification of ${memberId} until ${isoDate(until)}`,
+      await renewCertification(conn, { memberId, until }),
     ];
   });
 }

@@ -1,10 +1,9 @@
-import type { ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { ConsortiumRegistry__factory, type ConsortiumRegistry } from "../../typechain-types/index.js";
 import { reportTx, runCli } from "../../src/chain/cli.js";
-import { mined } from "../../src/chain/send.js";
-import { connectRegistry } from "../../src/consortium/connect.js";
+import type { Connection } from "../../src/chain/connection.js";
+import { connectHardhat } from "../../src/chain/hardhat.js";
+import type { TxResult } from "../../src/chain/send.js";
 
 /** Options every consortium task takes. */
 export interface RegistryArgs {
@@ -12,20 +11,24 @@ export interface RegistryArgs {
   from: string;
 }
 
+/** The task's connection: the network's account `--from` (default the first), the `--registry` given. */
+export function connectTask(hre: HardhatRuntimeEnvironment, args: Partial<RegistryArgs>): Promise<Connection> {
+  return connectHardhat(hre, { from: args.from ?? "", addresses: { registry: args.registry ?? "" } });
+}
+
 /**
- * The body of a one-transaction consortium task: validate the arguments (before connecting, so bad
- * input sends nothing), send, and report what was done with the transaction hash.
+ * The body of a one-transaction consortium task: `prepare` validates the arguments (before
+ * connecting, so bad input sends nothing) and returns the write; the task reports what was done
+ * with the transaction hash.
  */
 export async function sendRegistryTx(
   hre: HardhatRuntimeEnvironment,
   args: RegistryArgs,
-  prepare: () => (registry: ConsortiumRegistry) => [string, Promise<ContractTransactionResponse>],
+  prepare: () => (conn: Connection) => Promise<[string, TxResult]>,
 ): Promise<void> {
-  await runCli([ConsortiumRegistry__factory.createInterface()], async () => {
+  await runCli([], async () => {
     const send = prepare();
-    const { registry } = await connectRegistry(hre, args.registry, args.from);
-    const [what, tx] = send(registry);
-    const receipt = await mined(tx);
-    reportTx(what, receipt.hash);
+    const [what, result] = await send(await connectTask(hre, args));
+    reportTx(what, result.hash);
   });
 }

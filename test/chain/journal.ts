@@ -50,4 +50,21 @@ describe("Journal: resumable batch jobs", function () {
     expect(caught).to.be.instanceOf(MedChainError);
     expect((caught as Error).message).to.equal(`${file}:1: the journal line is not JSON`);
   });
+
+  it("writes several entries in one flushed write, the last entry of a key being its state", async function () {
+    const file = await freshFile();
+    const journal = await Journal.open(file);
+    await journal.recordMany([
+      { key: "a", state: "signed", nonce: 0 },
+      { key: "b", state: "signed", nonce: 1 },
+    ]);
+    await journal.recordMany([{ key: "a", state: "mined", nonce: 0 }]);
+    await journal.close();
+    const reopened = await Journal.open(file);
+    expect(reopened.entries().map((e) => [e.key, e.state])).to.deep.equal([
+      ["a", "mined"],
+      ["b", "signed"],
+    ]);
+    expect((await readFile(file, "utf8")).trim().split("\n")).to.have.length(3);
+  });
 });

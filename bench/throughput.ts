@@ -1,0 +1,203 @@
+// Throughput benchmark (`npm run bench:throughput`): starts its own nodes on free ports (anvil and
+// `hardhat node`, plus anvil with 2 s blocks as a simulated consortium chain), measures each node's
+// own ceiling in the same run (concurrent pre-signed simple transfers), runs a synthetic job through
+// the pipelined sender twice (the second run must not be slower), records the tasks' start-up time,
+// and writes bench/throughput.json and the README's throughput table. Module jobs join in phase 2.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { getAddress, HDNodeWallet, keccak256, toUtf8Bytes, Wallet, type Provider } from "ethers";
+import * as prettier from "prettier";
+
+import { connect } from "../src/chain/connection.js";
+import { runJob } from "../src/chain/pipeline.js";
+import { DEV_KEY, DEV_MNEMONIC, ROOT, startNode, type DevNode, type NodeKind } from "../scripts/lib/nodes.js";
+import { syntheticSteps, wrongBalances } from "../scripts/lib/synthetic-job.js";
+
+const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1000);
+const JOB_STEPS = Number(process.env.BENCH_JOB_STEPS ?? 1000);
+
+interface NodeResult {
+  node: string;
+  /** Each job is measured right after a ceiling run on the same node, and compared with it. */
+  jobs: {
+    name: string;
+    ceilingTxPerSec: number;
+    steps: number;
+    seconds: number;
+    txPerSec: number;
+    ratioToCeiling: number;
+  }[];
+}
+
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Keys of dev accounts 1..n (account 0 runs the jobs). */
+function devKeys(from: number, count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${from + i}`).privateKey,
+  );
+}
+
+/**
+ * The node's own ceiling: `count` simple transfers signed beforehand from eight accounts, each to a
+ * fresh address (as the synthetic job's are: anvil's cost per block grows with its state), sent
+ * concurrently (each account's in nonce order, 16 to a JSON-RPC batch: `hardhat node` refuses a
+ * nonce that arrives early), timed until the last one is mined.
+ */
+async function ceiling(node: DevNode, provider: Provider, count: number, seed: string): Promise<number> {
+  const wallets = devKeys(1, 8).map((k) => new Wallet(k));
+  const feeData = await provider.getFeeData();
+  const block = await provider.getBlock("latest");
+  const fees =
+    block?.baseFeePerGas != null && block.baseFeePerGas > 0n
+      ? {
+          type: 2,
+          maxFeePerGas: block.baseFeePerGas * 2n + (feeData.maxPriorityFeePerGas ?? 0n),
+          maxPriorityFeePerGas: feeData.maxPriorityFeePerGas ?? 0n,
+        }
+      : { type: 0, gasPrice: feeData.gasPrice ?? 0n };
+  const nonces = await Promise.all(wallets.map((w) => provider.getTransactionCount(w.address, "pending")));
+  const perAccount: string[][] = wallets.map(() => []);
+  for (let i = 0; i < count; i++) {
+    const w = i % wallets.length;
+    perAccount[w]!.push(
+      await wallets[w]!.signTransaction({
+        to: getAddress("0x" + keccak256(toUtf8Bytes(`ceiling:${seed}:${i}`)).slice(26)),
+        value: 1n,
+        gasLimit: 21_000n,
+        nonce: nonces[w]! + perAccount[w]!.length,
+        chainId: node.chainId,
+        ...fees,
+      }),
+    );
+  }
+  const started = performance.now();
+  await Promise.all(
+    perAccount.map(async (raws) => {
+      for (let k = 0; k < raws.length; k += 16) {
+        const batch = raws
+          .slice(k, k + 16)
+          .map((raw, j) => ({ jsonrpc: "2.0", id: k + j, method: "eth_sendRawTransaction", params: [raw] }));
+        const response = await fetch(node.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(batch),
+        });
+        const answers = (await response.json()) as { error?: { message: string } }[];
+        const failed = answers.find((a) => a.error !== undefined);
+        if (failed !== undefined) throw new Error(`eth_sendRawTransaction: ${failed.error!.message}`);
+      }
+    }),
+  );
+  const targets = wallets.map((w, i) => ({ address: w.address, nonce: nonces[i]! + perAccount[i]!.length }));
+  for (;;) {
+    const counts = await Promise.all(targets.map((t) => provider.getTransactionCount(t.address, "latest")));
+    if (counts.every((c, i) => c >= targets[i]!.nonce)) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function job(url: string, steps: number, seed: string, window: number): Promise<number> {
+  const conn = await connect({ rpcUrl: url, privateKey: DEV_KEY });
+  const journal = path.join(await mkdtemp(path.join(tmpdir(), "medchain-bench-")), "job.jsonl");
+  const started = performance.now();
+  const report = await runJob(conn, syntheticSteps(steps, seed, 0), { journal, window });
+  const seconds = (performance.now() - started) / 1000;
+  const wrong = await wrongBalances(conn.provider, steps, seed);
+  if (report.sent !== steps || wrong.length > 0)
+    throw new Error(`the synthetic job lost or duplicated steps: ${wrong.slice(0, 3).join(", ")}`);
+  return seconds;
+}
+
+async function benchNode(
+  kind: NodeKind,
+  label: string,
+  options: { blockTime?: number; window: number },
+): Promise<NodeResult> {
+  const node = await startNode(
+    kind,
+    options.blockTime === undefined ? {} : { blockTime: options.blockTime, chainId: 31337 },
+  );
+  try {
+    const conn = await connect({ rpcUrl: node.url });
+    const jobs: NodeResult["jobs"] = [];
+    for (const name of ["synthetic job (first run)", "synthetic job (repeat)"]) {
+      const ceilingTxPerSec = await ceiling(node, conn.provider, TRANSFERS, `${label}-${name}`);
+      const seconds = await job(node.url, JOB_STEPS, `${label}-${name}`, options.window);
+      const txPerSec = JOB_STEPS / seconds;
+      jobs.push({
+        name,
+        ceilingTxPerSec: round(ceilingTxPerSec),
+        steps: JOB_STEPS,
+        seconds: round(seconds, 2),
+        txPerSec: round(txPerSec),
+        ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2),
+      });
+    }
+    const summary = jobs.map((j) => `ceiling ${j.ceilingTxPerSec} tx/s, ${j.name} ${j.txPerSec} tx/s`);
+    console.log(`${label}: ${summary.join("; ")}`);
+    return { node: label, jobs };
+  } finally {
+    await node.stop();
+  }
+}
+
+/** Seconds from starting a task to its exit, for one that refuses bad input before connecting (median of 3). */
+async function taskStartup(): Promise<number> {
+  const run = promisify(execFile);
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await run(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["consortium", "vote", "--proposal", "x"], {
+      cwd: ROOT,
+    }).catch(() => {});
+    times.push((performance.now() - started) / 1000);
+  }
+  return round(times.sort((a, b) => a - b)[1]!, 2);
+}
+
+const results: NodeResult[] = [];
+results.push(await benchNode("anvil", "anvil", { window: 64 }));
+results.push(await benchNode("hardhat", "hardhat node", { window: 64 }));
+results.push(await benchNode("anvil", "anvil --block-time 2", { blockTime: 2, window: 512 }));
+const startup = await taskStartup();
+console.log(`task start-up (hardhat consortium vote, refused before connecting): ${startup} s`);
+
+const json = {
+  machine: `${process.platform} ${process.arch}, node ${process.version}`,
+  transfersForCeiling: TRANSFERS,
+  nodes: results,
+  taskStartupSeconds: startup,
+};
+await writeFile(path.join(ROOT, "bench", "throughput.json"), JSON.stringify(json, null, 2) + "\n");
+
+const rows = results.flatMap((r) =>
+  r.jobs.map(
+    (j) =>
+      `| ${r.node} | ${j.ceilingTxPerSec} | ${j.name} | ${j.steps} | ${j.seconds} | ${j.txPerSec} | ${Math.round(j.ratioToCeiling * 100)}% |`,
+  ),
+);
+const table = [
+  "| node | ceiling (tx/s) | job | steps | seconds | tx/s | of ceiling |",
+  "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+  ...rows,
+  "",
+  `Task start-up (a task that refuses bad input before connecting): ${startup} s.`,
+].join("\n");
+const readmeFile = path.join(ROOT, "README.md");
+const readme = await readFile(readmeFile, "utf8");
+const start = "<!-- throughput-table:start -->";
+const end = "<!-- throughput-table:end -->";
+const i = readme.indexOf(start);
+const j = readme.indexOf(end);
+if (i < 0 || j < i) throw new Error(`README.md has no ${start} ... ${end} markers for the throughput table`);
+const updated = readme.slice(0, i + start.length) + "\n\n" + table + "\n\n" + readme.slice(j);
+// Formatted as `npm run format` would, so `prettier --check` stays green after a bench run.
+const config = await prettier.resolveConfig(readmeFile);
+await writeFile(readmeFile, await prettier.format(updated, { ...config, filepath: readmeFile }));

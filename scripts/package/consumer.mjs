@@ -1,0 +1,154 @@
+// A plain Node 22 program using the installed `medchain` package, as an integrator's would: no
+// Hardhat, no tsx, only the package and its runtime dependencies. Run by scripts/e2e/package.sh
+// against a node where the suite is deployed. Environment: RPC_URL, PRIVATE_KEY, DEPLOYMENTS,
+// RECORD (a FHIR file), WORK (a scratch folder). Exits non-zero on the first failed check.
+import assert from "node:assert/strict";
+import path from "node:path";
+
+import { connect, EXIT_CODES, MedChainError, memberRef, openContract, runJob } from "medchain";
+import {
+  certify,
+  execute,
+  kindMask,
+  members,
+  metadataCommitment,
+  memberIdFromCode,
+  openRegistry,
+  vote,
+} from "medchain/consortium";
+import { anchorRecords, loadRecords, patientAccountFor, patientMapOf, readProof, verifyRecord } from "medchain/records";
+import {
+  Catalog,
+  commissionLot,
+  planLot,
+  productsOf,
+  proposePrefixChange,
+  registerProduct,
+  verifyPack,
+  writeLotFiles,
+} from "medchain/provenance";
+import { fhirClaimToChain, CLAIM_STATUS } from "medchain/claims";
+import * as genomics from "medchain/genomics";
+
+const { RPC_URL, PRIVATE_KEY, DEPLOYMENTS, RECORD, WORK } = process.env;
+const conn = await connect({
+  rpcUrl: RPC_URL,
+  privateKey: PRIVATE_KEY,
+  deployments: DEPLOYMENTS,
+  fees: { gasPrice: 0n },
+});
+const me = await conn.signer.getAddress();
+const check = (what) => console.log(`ok - ${what}`);
+
+// Consortium: certify the operator's institution, vote (1-of-1), execute, list.
+const code = "PKG-HOSP-0001";
+const certified = await certify(conn, {
+  memberId: memberIdFromCode(code),
+  metadata: metadataCommitment("registration documents of an invented hospital"),
+  kinds: kindMask("Hospital", "Manufacturer"),
+  account: me,
+  certifiedUntil: 4102444800n,
+});
+assert.equal(typeof certified.hash, "string");
+assert.equal(certified.events[0]?.name, "ProposalCreated");
+await vote(conn, { proposalId: certified.proposalId });
+const executed = await execute(conn, { proposalId: certified.proposalId });
+assert.ok(
+  executed.events.some((e) => e.name === "MemberAdmitted"),
+  "execute emitted MemberAdmitted",
+);
+const rows = await members(conn);
+assert.deepEqual(
+  rows.map((r) => [r.memberId, r.status, r.kinds]),
+  [[memberIdFromCode(code), "Active", ["Hospital", "Manufacturer"]]],
+);
+check("consortium: certify, vote, execute, members");
+
+// A refusal is a MedChainError with the decoded custom error; bad input is refused before sending.
+try {
+  await vote(conn, { proposalId: certified.proposalId });
+  assert.fail("a second vote was accepted");
+} catch (err) {
+  assert.ok(err instanceof MedChainError);
+  assert.equal(err.kind, "REFUSED");
+  assert.equal(err.exitCode, EXIT_CODES.REFUSED);
+  assert.equal(err.revert?.name, "ConsortiumProposalAlreadyExecuted");
+  assert.equal(err.revert?.args.proposalId, certified.proposalId);
+}
+assert.throws(
+  () => memberRef("0x12", "member"),
+  (err) => err instanceof MedChainError && err.kind === "BAD_INPUT",
+);
+check("errors: REFUSED with the decoded custom error, BAD_INPUT before sending");
+
+// Records: the hospital's patients file maps the record's patient to her account at this hospital
+// (derived from her own secret); anchor with the existing SDK, then verify it and a tampered copy.
+const records = await openContract(conn, "records");
+const inputs = await loadRecords(RECORD);
+const patient = patientAccountFor("0x" + "5a".repeat(32), memberIdFromCode(code)).address;
+const patients = patientMapOf(
+  { format: "medchain.patients.v1", patients: [{ reference: "Patient/demo-patient-0001", account: patient }] },
+  "patients.json",
+);
+const outDir = path.join(WORK, "proofs");
+const anchored = await anchorRecords(records, inputs, {
+  chainId: conn.chainId,
+  registryAddress: await records.getAddress(),
+  patients,
+  outDir,
+  salts: { kind: "random" },
+});
+assert.equal(anchored.sent, 1);
+const proof = await readProof(anchored.proofs[0]);
+const valid = await verifyRecord(records, inputs[0].resource, proof);
+assert.equal(valid.verdict, "VALID");
+assert.equal(valid.memberId, memberIdFromCode(code));
+const tampered = await verifyRecord(records, { ...inputs[0].resource, status: "cancelled" }, proof);
+assert.equal(tampered.verdict, "TAMPERED");
+check("records: anchor, verify VALID, tampered copy TAMPERED");
+
+// Provenance: the consortium assigns the GS1 company prefix to the member by vote, then it registers
+// a GTIN, commissions a lot of three packs, and scans one (genuine) and one with a wrong code.
+const provenance = await openContract(conn, "provenance");
+const gtin = "09506000134352";
+const prefixVote = await proposePrefixChange(
+  await openRegistry(conn),
+  await productsOf(provenance),
+  "assign",
+  "9506000",
+  memberIdFromCode(code),
+);
+await vote(conn, { proposalId: prefixVote.proposalId });
+await execute(conn, { proposalId: prefixVote.proposalId });
+await registerProduct(provenance, gtin);
+const plan = planLot({ gtin, lot: "PKG1", expiry: "301231", serials: ["S1", "S2", "S3"] });
+const dataDir = path.join(WORK, "provenance");
+await writeLotFiles(dataDir, plan, false);
+await commissionLot(provenance, plan);
+const catalog = await Catalog.load(dataDir);
+const pack = plan.bundle.packs[1];
+const scan = { gtin, lot: "PKG1", serial: pack.serial, code: pack.code };
+assert.equal((await verifyPack(provenance, catalog, scan)).verdict, "GENUINE");
+const fake = { ...scan, code: "0000-0000-0000-0000" };
+assert.equal((await verifyPack(provenance, catalog, fake)).verdict, "UNKNOWN");
+check("provenance: register, commission, scan GENUINE, wrong code UNKNOWN");
+
+// Claims: the module loads and maps a FHIR claim offline.
+assert.ok(CLAIM_STATUS.includes("Approved"));
+assert.equal(typeof fhirClaimToChain, "function");
+check("claims: module loads");
+assert.ok(Object.keys(genomics).length > 10, "medchain/genomics exports its SDK");
+check("genomics: module loads");
+
+// The batch sender from the package: three transfers, then a re-run that sends nothing.
+const journal = path.join(WORK, "job.jsonl");
+const steps = [1, 2, 3].map((i) => ({
+  key: `t${i}`,
+  call: { to: `0x000000000000000000000000000000000000de0${i}`, value: 1n },
+  gasLimit: 30_000n,
+}));
+assert.equal((await runJob(conn, steps, { journal })).sent, 3);
+assert.equal((await runJob(conn, steps, { journal })).skipped, 3);
+check("batch sender: a job, and a re-run that sends nothing");
+
+console.log("package consumer: all checks passed");

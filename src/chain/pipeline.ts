@@ -1,0 +1,839 @@
+/**
+ * The pipelined, crash-safe batch sender: many transactions in flight at once, every one written to
+ * the journal (hash, nonce, signed bytes) before it is sent, so a job killed at any point resumes
+ * without losing or repeating a step.
+ *
+ * Written here rather than taken from a library: ethers' NonceManager keeps nonces in memory only
+ * (a crash loses them) and knows nothing of journals, dropped transactions or dependent steps; no
+ * well-kept package does write-ahead journalling of signed transactions.
+ *
+ * How a job runs:
+ * 1. Recovery: the journal's unfinished transactions are looked up on chain. A receipt means it
+ *    landed. No receipt and its nonce still free: the same signed bytes are sent again (same hash,
+ *    so it can land at most once). No receipt and its nonce used by another transaction: the step
+ *    is signed anew with a fresh nonce. Steps the journal calls mined are checked to still have
+ *    their receipt (the chain decides, not the journal).
+ * 2. Steps the journal does not know are asked `isDone` (work done before the journal existed).
+ * 3. The rest are estimated (concurrently), given consecutive nonces per signer, journalled and
+ *    flushed in one write per group, then sent; at most `window` are in flight. A step waits for
+ *    the steps it `dependsOn` to be mined first.
+ * 4. Receipts: one `eth_getTransactionCount` per signer every `pollMs`, then the receipts of the
+ *    transactions it says are mined. A transaction not mined after `resendAfterMs` whose node no
+ *    longer knows it was dropped: it is sent again. Node errors are retried with backoff (reported
+ *    through `onEvent`) until the node has failed for `giveUpAfterMs`.
+ */
+import { keccak256, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
+
+import { requireSigner, type Connection } from "./connection.js";
+import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
+import { Journal, type JournalEntry } from "./journal.js";
+import { decodeEvents, type DecodedEvent } from "./send.js";
+
+/** A contract call (or plain transfer) a step sends. */
+export interface TxCall {
+  to: string;
+  data?: string;
+  value?: bigint;
+}
+
+/** One step of a job: one transaction. */
+export interface JobStep {
+  /** Unique within the job and stable across runs (a commitment, an EPCIS event id). */
+  key: string;
+  /** Keys of earlier steps that must be mined first (a pack after its case's commissioning). */
+  dependsOn?: readonly string[];
+  /** The call; a function is called when the step is about to be sent (after its dependencies). */
+  call: TxCall | (() => TxCall | Promise<TxCall>);
+  /** Who signs (default: the connection's signer). Each signer has its own nonces. */
+  signer?: Signer;
+  /** A fixed gas limit; by default the step is estimated once. */
+  gasLimit?: bigint;
+  /** Whether the chain already has the step's effect (done before the journal existed, or by another process); asked before the step is first sent in a run. */
+  isDone?: () => Promise<boolean>;
+}
+
+/** How a step ended in this run. */
+export type StepStatus =
+  /** Sent and mined in this run. */
+  | "sent"
+  /** Mined in an earlier run (the journal says so and the chain has the receipt). */
+  | "journal"
+  /** Already on chain (its `isDone` said so): nothing sent. */
+  | "chain"
+  /** The contract refused it (at estimation, or mined and reverted). */
+  | "refused"
+  /** Not sent: a step it depends on was refused or blocked, or the job stopped first. */
+  | "blocked";
+
+export interface StepOutcome {
+  key: string;
+  status: StepStatus;
+  hash?: string;
+  nonce?: number;
+  receipt?: TransactionReceipt;
+  events?: DecodedEvent[];
+  error?: MedChainError;
+}
+
+/** What a job reports as it goes (a task prints these; the SDK prints nothing). */
+export type JobEvent =
+  | { type: "sent"; key: string; hash: string; nonce: number }
+  | { type: "mined"; key: string; hash: string; block: number }
+  | { type: "done"; key: string; status: StepStatus }
+  | { type: "refused"; key: string; message: string }
+  | { type: "resent"; key: string; hash: string; why: string }
+  | { type: "renonced"; key: string; nonce: number; why: string }
+  | { type: "retry"; what: string; attempt: number; delayMs: number; message: string }
+  | { type: "stale"; key: string; hash: string };
+
+export interface JobOptions {
+  /** The journal file; created if missing. */
+  journal: string;
+  /** Most transactions in flight at once (default 64). */
+  window?: number;
+  /** How often receipts are looked for (default 25 ms). */
+  pollMs?: number;
+  /** A transaction not mined after this long is checked and sent again if the node dropped it (default 6 s). */
+  resendAfterMs?: number;
+  /** Give up when the node has failed for this long without a success (default 60 s). */
+  giveUpAfterMs?: number;
+  /** On a refused step: stop sending new steps (default), or go on with the others. */
+  onRefused?: "stop" | "continue";
+  /** Gas estimate multiplier in percent (default 125: state may change between estimate and mining). */
+  gasMarginPercent?: number;
+  /** Flush the journal to disk before each send (default true; tests on tmpfs may turn it off). */
+  sync?: boolean;
+  /** Called for every step that is done (sent, journal or chain), in order of completion. Must be idempotent: a re-run calls it again. */
+  onDone?: (outcome: StepOutcome) => void | Promise<void>;
+  /** Progress and retry reports. */
+  onEvent?: (event: JobEvent) => void;
+}
+
+export interface JobReport {
+  /** One outcome per step, in input order. */
+  outcomes: StepOutcome[];
+  sent: number;
+  /** Done in an earlier run (journal) or already on chain. */
+  skipped: number;
+  refused: number;
+  blocked: number;
+  /** Transactions sent again (dropped, or recovered after a crash) and steps re-signed with a new nonce. */
+  resent: number;
+  retries: number;
+  elapsedMs: number;
+}
+
+/** A job that stopped on a refused step; the report says what was done. */
+export class JobError extends MedChainError {
+  constructor(
+    message: string,
+    readonly report: JobReport,
+    revert?: ContractRevert,
+  ) {
+    super(message, { kind: "REFUSED", ...(revert === undefined ? {} : { revert }) });
+    this.name = "JobError";
+  }
+}
+
+const JOURNAL_FORMAT = "medchain.job-journal/1";
+const HEADER_KEY = "#job";
+
+type Fees = { type: 0; gasPrice: bigint } | { type: 2; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+
+interface Flight {
+  nonce: number;
+  hash?: string;
+  raw?: string;
+  tx: TransactionRequest;
+  sentAt: number;
+  checkedAt: number;
+  /** Since when its nonce is used without its receipt showing (a slow receipt index, or another transaction). */
+  missing: number;
+  /** The journal's block number when it was signed: where a node-signed transaction is looked for. */
+  block: number;
+}
+
+interface StepState {
+  step: JobStep;
+  index: number;
+  lane: Lane;
+  phase: "waiting" | "preparing" | "ready" | "inflight" | "finished";
+  call?: TxCall;
+  gas?: bigint;
+  flight?: Flight;
+  outcome?: StepOutcome;
+}
+
+interface Lane {
+  signer: Signer;
+  address: string;
+  /** `raw`: we sign (the journal holds the signed bytes); `node`: the node signs (eth_sendTransaction). */
+  mode?: "raw" | "node";
+  nextNonce: number;
+  inFlight: Map<number, StepState>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function rpcOf(provider: Provider): (method: string, params: unknown[]) => Promise<unknown> {
+  const send = (provider as unknown as { send?: (m: string, p: unknown[]) => Promise<unknown> }).send;
+  if (typeof send !== "function") {
+    throw new MedChainError("the batch sender needs a JSON-RPC provider (one with send())", { kind: "BAD_INPUT" });
+  }
+  return send.bind(provider);
+}
+
+function messageOf(err: unknown): string {
+  const e = err as {
+    info?: { error?: { message?: unknown } };
+    error?: { message?: unknown };
+    shortMessage?: unknown;
+    message?: unknown;
+  };
+  const inner = e?.info?.error?.message ?? e?.error?.message;
+  if (typeof inner === "string") return inner;
+  if (typeof e?.shortMessage === "string") return e.shortMessage;
+  return typeof e?.message === "string" ? e.message.split("\n")[0]! : String(err);
+}
+
+const ALREADY_KNOWN = /already known|known transaction|already imported|AlreadyKnown|transaction already exists/i;
+const NONCE_USED = /nonce too low|nonce has already been used|NONCE_EXPIRED|OldNonce|invalid nonce/i;
+const UNDERPRICED =
+  /max fee per gas less than block base fee|fee cap less than block base fee|underpriced|FeeCapTooLow/i;
+const NO_FUNDS = /insufficient funds|InsufficientFunds/i;
+
+/** Hex quantities for eth_sendTransaction. */
+function rpcTx(from: string, tx: TransactionRequest): Record<string, string> {
+  const hex = (v: bigint | number) => `0x${BigInt(v).toString(16)}`;
+  const out: Record<string, string> = { from, to: String(tx.to), data: String(tx.data ?? "0x") };
+  if (tx.value != null) out.value = hex(tx.value as bigint);
+  if (tx.nonce != null) out.nonce = hex(tx.nonce);
+  if (tx.gasLimit != null) out.gas = hex(tx.gasLimit as bigint);
+  if (tx.gasPrice != null) out.gasPrice = hex(tx.gasPrice as bigint);
+  if (tx.maxFeePerGas != null) out.maxFeePerGas = hex(tx.maxFeePerGas as bigint);
+  if (tx.maxPriorityFeePerGas != null) out.maxPriorityFeePerGas = hex(tx.maxPriorityFeePerGas as bigint);
+  if (tx.type != null) out.type = hex(tx.type);
+  return out;
+}
+
+function txToJson(tx: TransactionRequest): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(tx))
+    if (v != null) out[k] = typeof v === "bigint" ? v.toString() : (v as string | number);
+  return out;
+}
+
+function txFromJson(json: Record<string, string | number>): TransactionRequest {
+  const big = (k: string) => (json[k] === undefined ? undefined : BigInt(json[k]!));
+  const tx: TransactionRequest = { to: String(json.to), data: String(json.data ?? "0x") };
+  for (const k of ["value", "gasLimit", "gasPrice", "maxFeePerGas", "maxPriorityFeePerGas", "chainId"] as const) {
+    const v = big(k);
+    if (v !== undefined) (tx as Record<string, unknown>)[k] = v;
+  }
+  if (json.nonce !== undefined) tx.nonce = Number(json.nonce);
+  if (json.type !== undefined) tx.type = Number(json.type);
+  return tx;
+}
+
+/** The fee fields of every transaction of a job, asked of the node once. */
+async function jobFees(conn: Connection): Promise<Fees> {
+  const fixed = conn.fees;
+  if (fixed?.gasPrice !== undefined) return { type: 0, gasPrice: fixed.gasPrice };
+  if (fixed?.maxFeePerGas !== undefined) {
+    return { type: 2, maxFeePerGas: fixed.maxFeePerGas, maxPriorityFeePerGas: fixed.maxPriorityFeePerGas ?? 0n };
+  }
+  const [block, feeData] = await Promise.all([conn.provider.getBlock("latest"), conn.provider.getFeeData()]);
+  const baseFee = block?.baseFeePerGas;
+  // A zero-gas chain (most consortium chains): legacy transactions at price 0 are what they accept.
+  if (baseFee == null || (baseFee === 0n && (feeData.gasPrice ?? 0n) === 0n)) {
+    return { type: 0, gasPrice: feeData.gasPrice ?? 0n };
+  }
+  const priority = feeData.maxPriorityFeePerGas ?? 0n;
+  return { type: 2, maxFeePerGas: baseFee * 2n + priority, maxPriorityFeePerGas: priority };
+}
+
+/**
+ * Runs a batch job: sends every step's transaction, pipelined and crash-safe (see the file comment).
+ * Returns one outcome per step; with `onRefused: "stop"` (the default) a refused step ends the job
+ * with a {@link JobError} once what was in flight has landed.
+ */
+export async function runJob(conn: Connection, steps: readonly JobStep[], options: JobOptions): Promise<JobReport> {
+  const started = Date.now();
+  const window = Math.max(1, options.window ?? 64);
+  const pollMs = options.pollMs ?? 25;
+  const resendAfterMs = options.resendAfterMs ?? 6_000;
+  const giveUpAfterMs = options.giveUpAfterMs ?? 60_000;
+  const margin = BigInt(options.gasMarginPercent ?? 125);
+  const emit = options.onEvent ?? (() => {});
+  const provider = conn.provider;
+  const rpc = rpcOf(provider);
+  const report: JobReport = {
+    outcomes: [],
+    sent: 0,
+    skipped: 0,
+    refused: 0,
+    blocked: 0,
+    resent: 0,
+    retries: 0,
+    elapsedMs: 0,
+  };
+
+  // ---- the steps ----
+  const byKey = new Map<string, StepState>();
+  const lanes = new Map<string, Lane>();
+  const laneOf = async (signer: Signer): Promise<Lane> => {
+    const address = (await signer.getAddress()).toLowerCase();
+    let lane = lanes.get(address);
+    if (lane === undefined) lanes.set(address, (lane = { signer, address, nextNonce: -1, inFlight: new Map() }));
+    return lane;
+  };
+  const defaultSigner = steps.some((s) => s.signer === undefined) ? requireSigner(conn, "a batch job") : undefined;
+  const states: StepState[] = [];
+  for (const [index, step] of steps.entries()) {
+    if (typeof step.key !== "string" || step.key === "" || step.key.startsWith("#")) {
+      throw new MedChainError(`step ${index}: a step key must be a non-empty string not starting with #`);
+    }
+    if (byKey.has(step.key)) throw new MedChainError(`step ${index}: the key "${step.key}" is used twice`);
+    for (const dep of step.dependsOn ?? []) {
+      if (!byKey.has(dep))
+        throw new MedChainError(`step "${step.key}": depends on "${dep}", which is not an earlier step`);
+    }
+    const state: StepState = { step, index, lane: await laneOf(step.signer ?? defaultSigner!), phase: "waiting" };
+    byKey.set(step.key, state);
+    states.push(state);
+  }
+
+  // ---- retries ----
+  let failingSince: number | undefined;
+  const retrying = async <T>(
+    what: string,
+    fn: () => Promise<T>,
+    retryable: (err: unknown) => boolean = () => true,
+  ): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const value = await fn();
+        failingSince = undefined;
+        return value;
+      } catch (err) {
+        if (!retryable(err)) throw err;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > giveUpAfterMs) {
+          throw new MedChainError(
+            `the node at ${conn.endpoint} has failed for ${Math.round(giveUpAfterMs / 1000)} s (${what}: ${messageOf(err)}); ` +
+              `run the job again to resume: nothing is lost or sent twice`,
+            { kind: "UNREACHABLE", cause: err },
+          );
+        }
+        const delayMs = Math.min(5_000, 100 * 2 ** Math.min(attempt - 1, 6));
+        report.retries += 1;
+        emit({ type: "retry", what, attempt, delayMs, message: messageOf(err) });
+        await sleep(delayMs);
+      }
+    }
+  };
+  const notRevert = (err: unknown) => decodeContractRevert(err) === undefined && !/revert/i.test(messageOf(err));
+
+  // ---- the journal ----
+  const journal = await Journal.open(options.journal);
+  const header = journal.get(HEADER_KEY);
+  if (header !== undefined && header.chainId !== conn.chainId.toString()) {
+    throw new MedChainError(
+      `${options.journal}: the journal is of chain ${String(header.chainId)}, not ${conn.chainId}`,
+    );
+  }
+  const pendingWrites: JournalEntry[] =
+    header === undefined ? [{ key: HEADER_KEY, format: JOURNAL_FORMAT, chainId: conn.chainId.toString() }] : [];
+  const flush = async () => {
+    const entries = pendingWrites.splice(0);
+    await journal.recordMany(entries, { sync: options.sync ?? true });
+  };
+
+  const finish = async (state: StepState, outcome: StepOutcome) => {
+    state.phase = "finished";
+    state.outcome = outcome;
+    if (outcome.status === "sent") report.sent += 1;
+    else if (outcome.status === "journal" || outcome.status === "chain") report.skipped += 1;
+    else if (outcome.status === "refused") report.refused += 1;
+    else report.blocked += 1;
+    emit({ type: "done", key: outcome.key, status: outcome.status });
+    if (outcome.status === "sent" || outcome.status === "journal" || outcome.status === "chain") {
+      await options.onDone?.(outcome);
+    }
+  };
+
+  let stopping: StepState | undefined;
+  const refuse = async (state: StepState, error: MedChainError, extra: Partial<StepOutcome> = {}) => {
+    emit({ type: "refused", key: state.step.key, message: error.message });
+    pendingWrites.push({
+      key: state.step.key,
+      state: "refused",
+      message: error.message,
+      ...(extra.hash ? { hash: extra.hash } : {}),
+    });
+    await finish(state, { key: state.step.key, status: "refused", error, ...extra });
+    if ((options.onRefused ?? "stop") === "stop") stopping ??= state;
+  };
+
+  const landed = async (state: StepState, receipt: TransactionReceipt) => {
+    const flight = state.flight!;
+    state.lane.inFlight.delete(flight.nonce);
+    if (receipt.status !== 1) {
+      pendingWrites.push({ key: state.step.key, state: "reverted", hash: receipt.hash, nonce: flight.nonce });
+      await refuse(
+        state,
+        new MedChainError(`step "${state.step.key}": transaction ${receipt.hash} was mined but reverted`, {
+          kind: "REFUSED",
+        }),
+        {
+          hash: receipt.hash,
+          nonce: flight.nonce,
+          receipt,
+        },
+      );
+      return;
+    }
+    pendingWrites.push({
+      key: state.step.key,
+      state: "mined",
+      hash: receipt.hash,
+      nonce: flight.nonce,
+      block: receipt.blockNumber,
+    });
+    emit({ type: "mined", key: state.step.key, hash: receipt.hash, block: receipt.blockNumber });
+    await finish(state, {
+      key: state.step.key,
+      status: "sent",
+      hash: receipt.hash,
+      nonce: flight.nonce,
+      receipt,
+      events: decodeEvents(receipt.logs),
+    });
+  };
+
+  // ---- nonces ----
+  const latestNonce = (lane: Lane) =>
+    retrying("eth_getTransactionCount", () => provider.getTransactionCount(lane.address, "latest"));
+  for (const lane of lanes.values()) {
+    lane.nextNonce = await retrying("eth_getTransactionCount", () =>
+      provider.getTransactionCount(lane.address, "pending"),
+    );
+  }
+
+  // ---- fees, once per job ----
+  let fees = await retrying("fee data", () => jobFees(conn));
+
+  // ---- 1. recovery ----
+  const recovering: StepState[] = [];
+  await Promise.all(
+    states.map(async (state) => {
+      const entry = journal.get(state.step.key);
+      if (entry === undefined) return;
+      if (entry.state === "mined") {
+        const receipt = await retrying("eth_getTransactionReceipt", () =>
+          provider.getTransactionReceipt(String(entry.hash)),
+        );
+        if (receipt !== null && receipt.status === 1) {
+          await finish(state, {
+            key: state.step.key,
+            status: "journal",
+            hash: receipt.hash,
+            nonce: Number(entry.nonce),
+            receipt,
+            events: decodeEvents(receipt.logs),
+          });
+        } else {
+          emit({ type: "stale", key: state.step.key, hash: String(entry.hash) }); // the chain forgot it: do it again
+        }
+        return;
+      }
+      if (entry.state === "signed" && String(entry.from).toLowerCase() !== state.lane.address) {
+        // Signed by another account in an earlier run: only that account's nonces say whether it can still land.
+        const receipt =
+          typeof entry.hash === "string"
+            ? await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(String(entry.hash)))
+            : null;
+        if (receipt === null) {
+          throw new MedChainError(
+            `${options.journal}: step "${state.step.key}" was sent by ${String(entry.from)} in an earlier run; run the job again with that account`,
+          );
+        }
+        await finish(state, {
+          key: state.step.key,
+          status: "journal",
+          hash: receipt.hash,
+          receipt,
+          events: decodeEvents(receipt.logs),
+        });
+        return;
+      }
+      if (entry.state === "signed") {
+        state.flight = {
+          nonce: Number(entry.nonce),
+          ...(typeof entry.hash === "string" ? { hash: entry.hash } : {}),
+          ...(typeof entry.raw === "string" ? { raw: entry.raw } : {}),
+          tx: txFromJson(entry.tx as Record<string, string | number>),
+          sentAt: 0,
+          checkedAt: 0,
+          missing: 0,
+          block: Number(entry.block ?? 0),
+        };
+        recovering.push(state);
+      }
+    }),
+  );
+  // Look for a node-signed transaction (no hash in the journal) among the blocks since it was signed.
+  const findSent = async (lane: Lane, flight: Flight): Promise<TransactionReceipt | null> => {
+    const latest = await retrying("eth_blockNumber", () => provider.getBlockNumber());
+    for (let n = flight.block; n <= latest; n++) {
+      const block = await retrying("eth_getBlockByNumber", () => provider.getBlock(n, true));
+      for (const tx of block?.prefetchedTransactions ?? []) {
+        if (tx.from.toLowerCase() === lane.address && tx.nonce === flight.nonce) {
+          const ours = tx.to?.toLowerCase() === String(flight.tx.to).toLowerCase() && tx.data === flight.tx.data;
+          return ours ? retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(tx.hash)) : null;
+        }
+      }
+    }
+    return null;
+  };
+  for (const lane of lanes.values()) {
+    const mine = recovering.filter((s) => s.lane === lane).sort((a, b) => a.flight!.nonce - b.flight!.nonce);
+    if (mine.length === 0) continue;
+    const used = await latestNonce(lane);
+    let expected = used;
+    for (const state of mine) {
+      const flight = state.flight!;
+      const receipt = flight.hash
+        ? await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(flight.hash!))
+        : flight.nonce < used
+          ? await findSent(lane, flight)
+          : null;
+      if (receipt !== null) {
+        state.phase = "inflight";
+        lane.inFlight.set(flight.nonce, state);
+        await landed(state, receipt);
+      } else if (flight.nonce < used || flight.nonce !== expected) {
+        // Its nonce went to another transaction (or a gap lies before it): sign it anew.
+        emit({
+          type: "renonced",
+          key: state.step.key,
+          nonce: flight.nonce,
+          why: flight.nonce < used ? "its nonce was used by another transaction" : "an earlier nonce was never sent",
+        });
+        report.resent += 1;
+        state.call = {
+          to: String(flight.tx.to),
+          data: String(flight.tx.data ?? "0x"),
+          ...(flight.tx.value != null ? { value: BigInt(flight.tx.value as bigint) } : {}),
+        };
+        state.gas = flight.tx.gasLimit as bigint;
+        delete state.flight;
+        state.phase = "ready";
+      } else {
+        // Not landed, nonce still free: send the same signed transaction again.
+        expected += 1;
+        state.phase = "inflight";
+        lane.inFlight.set(flight.nonce, state);
+        lane.nextNonce = Math.max(lane.nextNonce, flight.nonce + 1);
+        emit({
+          type: "resent",
+          key: state.step.key,
+          hash: flight.hash ?? "(node-signed)",
+          why: "recovered from the journal after a restart",
+        });
+        report.resent += 1;
+        await broadcast(state);
+      }
+    }
+  }
+  await flush();
+
+  // ---- sending ----
+  async function sign(state: StepState, nonce: number): Promise<void> {
+    const lane = state.lane;
+    const tx: TransactionRequest = {
+      to: state.call!.to,
+      data: state.call!.data ?? "0x",
+      value: state.call!.value ?? 0n,
+      nonce,
+      gasLimit: state.gas!,
+      chainId: conn.chainId,
+      ...fees,
+    };
+    let raw: string | undefined;
+    if (lane.mode !== "node") {
+      try {
+        raw = await lane.signer.signTransaction(tx);
+        lane.mode = "raw";
+      } catch (err) {
+        if (lane.mode === "raw") throw toMedChainError(err);
+        lane.mode = "node"; // the node holds the key (Hardhat's remote accounts): it signs at send time
+      }
+    }
+    // A node-signed transaction's hash is known only once sent: recovery looks for it from this block.
+    const block = raw === undefined ? await retrying("eth_blockNumber", () => provider.getBlockNumber()) : 0;
+    const hash = raw === undefined ? undefined : keccak256(raw); // a transaction's hash is that of its signed bytes
+    state.flight = {
+      nonce,
+      tx,
+      sentAt: 0,
+      checkedAt: 0,
+      missing: 0,
+      block,
+      ...(hash ? { hash } : {}),
+      ...(raw ? { raw } : {}),
+    };
+    pendingWrites.push(signedEntry(state));
+  }
+
+  function signedEntry(state: StepState): JournalEntry {
+    const flight = state.flight!;
+    return {
+      key: state.step.key,
+      state: "signed",
+      from: state.lane.address,
+      nonce: flight.nonce,
+      block: flight.block,
+      tx: txToJson(flight.tx),
+      ...(flight.hash === undefined ? {} : { hash: flight.hash }),
+      ...(flight.raw === undefined ? {} : { raw: flight.raw }),
+    };
+  }
+
+  /** Sends a flight's transaction (again, after a crash or a drop: the same bytes, the same hash). */
+  async function broadcast(state: StepState): Promise<void> {
+    const flight = state.flight!;
+    const lane = state.lane;
+    flight.sentAt = Date.now();
+    flight.checkedAt = flight.sentAt;
+    for (;;) {
+      try {
+        const result = await retrying(
+          "sending a transaction",
+          () =>
+            flight.raw !== undefined
+              ? rpc("eth_sendRawTransaction", [flight.raw])
+              : rpc("eth_sendTransaction", [rpcTx(lane.address, flight.tx)]),
+          (err) =>
+            !(
+              ALREADY_KNOWN.test(messageOf(err)) ||
+              NONCE_USED.test(messageOf(err)) ||
+              UNDERPRICED.test(messageOf(err)) ||
+              NO_FUNDS.test(messageOf(err)) ||
+              !notRevert(err)
+            ),
+        );
+        if (flight.hash === undefined && typeof result === "string") {
+          flight.hash = result;
+          pendingWrites.push(signedEntry(state));
+        }
+        emit({ type: "sent", key: state.step.key, hash: flight.hash!, nonce: flight.nonce });
+        return;
+      } catch (err) {
+        const message = messageOf(err);
+        if (ALREADY_KNOWN.test(message)) return;
+        if (NONCE_USED.test(message)) return; // ours landed (a re-send) or another took it: the poll tells which
+        if (NO_FUNDS.test(message)) {
+          throw new MedChainError(`account ${lane.address} cannot pay for the transactions of the job (${message})`, {
+            kind: "BAD_INPUT",
+          });
+        }
+        if (UNDERPRICED.test(message)) {
+          // The base fee rose past the job's fees: ask again and sign the same nonce anew.
+          fees = await retrying("fee data", () => jobFees({ ...conn, fees: undefined } as Connection));
+          if (fees.type === 2) fees = { ...fees, maxFeePerGas: fees.maxFeePerGas * 2n };
+          await sign(state, flight.nonce);
+          await flush();
+          return broadcast(state);
+        }
+        // A node that executes on send (Hardhat automine) reports a revert here; the poll finds the receipt.
+        if (!notRevert(err)) return;
+        throw err;
+      }
+    }
+  }
+
+  const prepare = async (state: StepState): Promise<void> => {
+    try {
+      if (state.step.isDone !== undefined) {
+        if (await retrying(`checking step "${state.step.key}"`, () => state.step.isDone!(), notRevert)) {
+          pendingWrites.push({ key: state.step.key, state: "done", why: "already on chain" });
+          await finish(state, { key: state.step.key, status: "chain" });
+          return;
+        }
+      }
+      state.call ??= typeof state.step.call === "function" ? await state.step.call() : state.step.call;
+      state.gas ??=
+        state.step.gasLimit ??
+        ((await retrying(
+          `estimating step "${state.step.key}"`,
+          () =>
+            provider.estimateGas({
+              from: state.lane.address,
+              to: state.call!.to,
+              data: state.call!.data ?? "0x",
+              value: state.call!.value ?? 0n,
+            }),
+          notRevert,
+        )) *
+          margin) /
+          100n;
+      state.phase = "ready";
+    } catch (err) {
+      const error = toMedChainError(err);
+      if (error.kind === "REFUSED") {
+        await refuse(
+          state,
+          new MedChainError(`step "${state.step.key}": ${error.message}`, {
+            kind: "REFUSED",
+            ...(error.revert ? { revert: error.revert } : {}),
+          }),
+        );
+      } else throw error;
+    }
+  };
+
+  const depsState = (state: StepState): "ok" | "wait" | "blocked" => {
+    let result: "ok" | "wait" = "ok";
+    for (const dep of state.step.dependsOn ?? []) {
+      const d = byKey.get(dep)!;
+      if (d.phase !== "finished") result = "wait";
+      else if (d.outcome!.status === "refused" || d.outcome!.status === "blocked") return "blocked";
+    }
+    return result;
+  };
+
+  const preparing = new Set<Promise<void>>();
+  const inFlightCount = () => [...lanes.values()].reduce((n, lane) => n + lane.inFlight.size, 0);
+  let fatal: unknown;
+
+  /** Looks for receipts; returns how many transactions landed. */
+  const poll = async (): Promise<number> => {
+    let landedCount = 0;
+    await Promise.all(
+      [...lanes.values()].map(async (lane) => {
+        if (lane.inFlight.size === 0) return;
+        const used = await latestNonce(lane);
+        const now = Date.now();
+        await Promise.all(
+          [...lane.inFlight.values()].map(async (state) => {
+            const flight = state.flight!;
+            if (flight.nonce < used) {
+              const receipt =
+                flight.hash !== undefined
+                  ? await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(flight.hash!))
+                  : await findSent(lane, flight);
+              if (receipt !== null) {
+                landedCount += 1;
+                return landed(state, receipt);
+              }
+              // Its nonce is used but not by it (after 3 s, to allow for a slow receipt index).
+              if (flight.missing === 0) flight.missing = now;
+              if (now - flight.missing < 3_000) return;
+              lane.inFlight.delete(flight.nonce);
+              emit({
+                type: "renonced",
+                key: state.step.key,
+                nonce: flight.nonce,
+                why: "its nonce was used by another transaction",
+              });
+              report.resent += 1;
+              delete state.flight;
+              state.phase = "ready";
+              return;
+            }
+            if (now - flight.checkedAt < resendAfterMs) return;
+            flight.checkedAt = now;
+            const known =
+              flight.hash === undefined
+                ? null
+                : await retrying("eth_getTransactionByHash", () => provider.getTransaction(flight.hash!));
+            if (known === null) {
+              emit({
+                type: "resent",
+                key: state.step.key,
+                hash: flight.hash ?? "(node-signed)",
+                why: "the node dropped it",
+              });
+              report.resent += 1;
+              await broadcast(state);
+            }
+          }),
+        );
+        lane.nextNonce = Math.max(lane.nextNonce, used);
+      }),
+    );
+    await flush();
+    return landedCount;
+  };
+
+  const sendReady = async (): Promise<void> => {
+    const ready = states.filter((s) => s.phase === "ready");
+    if (ready.length === 0) return;
+    const room = window - inFlightCount();
+    const batch = ready.slice(0, Math.max(0, room));
+    for (const state of batch) await sign(state, state.lane.nextNonce++);
+    await flush(); // written ahead: every transaction is on disk before it is sent
+    for (const state of batch) {
+      state.phase = "inflight";
+      state.lane.inFlight.set(state.flight!.nonce, state);
+    }
+    await Promise.all(batch.map((state) => broadcast(state)));
+    await flush();
+  };
+
+  try {
+    for (;;) {
+      if (fatal !== undefined) throw fatal;
+      // Start what can start (dependencies mined, room in the window).
+      for (const state of states) {
+        if (state.phase !== "waiting") continue;
+        if (stopping !== undefined) continue;
+        const deps = depsState(state);
+        if (deps === "blocked") {
+          await finish(state, { key: state.step.key, status: "blocked" });
+          continue;
+        }
+        if (deps === "wait") continue;
+        if (preparing.size + inFlightCount() >= window) break;
+        state.phase = "preparing";
+        const p = prepare(state)
+          .catch((err) => void (fatal ??= err))
+          .finally(() => preparing.delete(p));
+        preparing.add(p);
+      }
+      if (stopping === undefined) await sendReady();
+      const flying = inFlightCount();
+      if (flying > 0) {
+        // Ask at once (a node that mines on arrival has the receipts already); wait only when nothing landed.
+        if ((await poll()) === 0) await sleep(pollMs);
+        continue;
+      }
+      if (preparing.size > 0) {
+        await Promise.race(preparing);
+        continue;
+      }
+      const open = states.filter((s) => s.phase !== "finished");
+      if (open.length === 0) break;
+      if (stopping !== undefined || open.every((s) => s.phase === "waiting" && depsState(s) !== "ok")) {
+        for (const state of open)
+          if (state.phase !== "finished") await finish(state, { key: state.step.key, status: "blocked" });
+        break;
+      }
+    }
+  } finally {
+    await flush().catch(() => {});
+    await journal.close();
+  }
+  report.outcomes = states.map((s) => s.outcome!);
+  report.elapsedMs = Date.now() - started;
+  if (stopping !== undefined) {
+    const error = stopping.outcome!.error!;
+    throw new JobError(
+      `${error.message} (${report.sent} sent, ${report.skipped} already done, ${report.blocked} not sent; run again after fixing it)`,
+      report,
+      error.revert,
+    );
+  }
+  return report;
+}
