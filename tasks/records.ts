@@ -10,6 +10,11 @@ const fromOption = {
   description: "Account of the network to send from (default: its first account)",
   defaultValue: "",
 };
+const asOption = {
+  name: "as" as const,
+  description: "A named account of medchain.accounts.json to sign as (instead of --from)",
+  defaultValue: "",
+};
 
 /** `npx hardhat records <command>`: anchoring, verification, consent, access and audit for operators. */
 export const recordsTasks = [
@@ -159,6 +164,7 @@ export const recordsTasks = [
     })
     .addOption(recordsOption)
     .addOption(fromOption)
+    .addOption(asOption)
     .setAction(() => import("./records/gateway.js"))
     .build(),
   task(
@@ -184,6 +190,8 @@ export const recordsTasks = [
     .addOption({ name: "purpose" as const, description: "Purpose of use (default: the consent's)", defaultValue: "" })
     .addOption(recordsOption)
     .addOption(fromOption)
+    .addOption(asOption)
+    .addFlag({ name: "json" as const, description: "Print the verdict report as one JSON document" })
     .setAction(() => import("./records/fetch.js"))
     .build(),
   task(["records", "patient-accounts"], "The patient's per-hospital accounts, derived from MEDCHAIN_PATIENT_KEY")

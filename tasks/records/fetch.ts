@@ -1,12 +1,11 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { RecordRegistry__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { MedChainError } from "../../src/chain/errors.js";
+import { runTask } from "../../src/chain/cli.js";
+import { badInput } from "../../src/chain/errors.js";
+import { connectHardhat } from "../../src/chain/hardhat.js";
 import { parsePurpose } from "../../src/records/consent.js";
 import { readConsentFile } from "../../src/records/consent-file.js";
-import { connectRecords } from "../../src/records/connect.js";
-import { fetchRecords, formatFetchReport, type RequesterSigner } from "../../src/records/gateway/index.js";
+import { fetchRecords, formatFetchReport } from "../../src/records/gateway/index.js";
 
 interface Args {
   gateway: string;
@@ -16,27 +15,33 @@ interface Args {
   purpose: string;
   records: string;
   from: string;
+  as: string;
+  json: boolean;
 }
 
+/** Parses the options, fetches and verifies (src/records/gateway/fetch.ts), prints the verdicts. */
 export default async function fetch(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([RecordRegistry__factory.createInterface()], async () => {
-    if (args.gateway === "") throw new MedChainError("--gateway: the custodian's gateway URL is required");
-    if (args.consent === "") throw new MedChainError("--consent: the consent file is required");
+  await runTask({ json: args.json }, async (io) => {
+    if (args.gateway === "") throw badInput("the custodian's gateway URL is required", { field: "--gateway" });
+    if (args.consent === "") throw badInput("the consent file is required", { field: "--consent" });
     const consent = await readConsentFile(args.consent);
-    const { records } = await connectRecords(hre, args.records, args.from);
+    const connection = await connectHardhat(hre, {
+      from: args.from,
+      as: args.as,
+      addresses: { records: args.records },
+    });
+    const outDir = args.out !== "" ? args.out : `fetched-${consent.consentId.slice(2, 10)}`;
     const report = await fetchRecords({
       gateway: args.gateway,
       consent,
-      records,
-      signer: records.runner as unknown as RequesterSigner,
-      outDir: args.out !== "" ? args.out : `fetched-${consent.consentId.slice(2, 10)}`,
+      connection,
+      outDir,
       ...(args.types === "" ? {} : { types: args.types.split(",").map((t) => t.trim()) }),
       ...(args.purpose === "" ? {} : { client: { purpose: parsePurpose(args.purpose) } }),
     });
-    console.log(formatFetchReport(report));
-    console.log(
-      `records and report.json written to ${args.out !== "" ? args.out : `fetched-${consent.consentId.slice(2, 10)}`}`,
-    );
-    if (!report.ok) process.exitCode = 2;
+    for (const line of formatFetchReport(report).split("\n")) io.say(line);
+    io.say(`records and report.json written to ${outDir}`);
+    // Anything that failed verification is a negative verdict: exit code 2, `ok: false` under --json.
+    return report.ok ? { result: report } : { result: report, verdict: "negative" };
   });
 }

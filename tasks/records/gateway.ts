@@ -1,9 +1,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { RecordRegistry__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { MedChainError } from "../../src/chain/errors.js";
-import { connectRecords } from "../../src/records/connect.js";
+import { runTask } from "../../src/chain/cli.js";
+import { badInput } from "../../src/chain/errors.js";
+import { connectHardhat } from "../../src/chain/hardhat.js";
 import { startGateway, type GatewaySource } from "../../src/records/gateway/index.js";
 
 interface Args {
@@ -15,37 +14,45 @@ interface Args {
   state: string;
   records: string;
   from: string;
+  as: string;
 }
 
 const int = (value: string, option: string) => {
-  if (!/^\d+$/.test(value)) throw new MedChainError(`--${option}: "${value}" is not a non-negative integer`);
+  if (!/^\d+$/.test(value)) throw badInput(`"${value}" is not a non-negative integer`, { field: `--${option}` });
   return Number(value);
 };
 
+/** Parses the options, starts the gateway (src/records/gateway), prints its lines until SIGINT/SIGTERM. */
 export default async function gateway(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([RecordRegistry__factory.createInterface()], async () => {
+  await runTask({}, async (io) => {
     if ((args.export === "") === (args.fhirBase === "")) {
-      throw new MedChainError("give exactly one of --export <folder> (the anchored export) or --fhir-base <url>");
+      throw badInput("give exactly one of --export <folder> (the anchored export) or --fhir-base <url>", {
+        field: "--export",
+      });
     }
     if (args.fhirBase !== "" && args.proofs === "") {
-      throw new MedChainError("--proofs: the export's proofs folder is required with --fhir-base");
+      throw badInput("the export's proofs folder is required with --fhir-base", { field: "--proofs" });
     }
     const source: GatewaySource =
       args.fhirBase !== ""
         ? { fhirBase: args.fhirBase, proofs: args.proofs }
         : { folder: args.export, ...(args.proofs === "" ? {} : { proofs: args.proofs }) };
     const port = int(args.port, "port");
-    const { records } = await connectRecords(hre, args.records, args.from);
+    const connection = await connectHardhat(hre, {
+      from: args.from,
+      as: args.as,
+      addresses: { records: args.records },
+    });
     const running = await startGateway({
-      records,
+      connection,
       source,
       port,
       host: args.host,
       stateDir: args.state,
-      log: (line) => console.log(line),
+      log: (line) => io.say(line),
     });
-    for (const line of running.skipped) console.log(`not served: ${line}`);
-    console.log(`gateway for ${running.custodian} listening at ${running.url}: ${running.source.description}`);
+    for (const line of running.skipped) io.say(`not served: ${line}`);
+    io.say(`gateway for ${running.custodian} listening at ${running.url}: ${running.source.description}`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

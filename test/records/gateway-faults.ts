@@ -209,7 +209,7 @@ describe("records gateway under faults (anvil in another process)", function () 
     };
     const children: ChildProcess[] = [];
     const start = async () => {
-      const child = spawn(process.execPath, ["--import", "tsx", "scripts/records-gateway.ts"], {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/records/gateway/main.ts"], {
         env,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],

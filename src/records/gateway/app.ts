@@ -7,7 +7,7 @@ import { scopeProofsOf, termsOf, type ConsentFile, type ScopeProof } from "../co
 import type { FhirResource } from "../commitment.js";
 import { subjectOfAccount } from "../merkle.js";
 import type { Auditor, AuditJob, ReadArg } from "./auditor.js";
-import { messageOf } from "./chain.js";
+import { describeError } from "../../chain/errors.js";
 import { chainUnavailable, notFound, operationOutcome, Refusal, refusalOfRevert } from "./outcome.js";
 import {
   AUDIT_EXTENSION,
@@ -401,7 +401,7 @@ async function chain<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
-    throw chainUnavailable(messageOf(err));
+    throw chainUnavailable(describeError(err));
   }
 }
 

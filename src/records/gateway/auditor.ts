@@ -1,9 +1,10 @@
 import type { ContractRunner, Log, TransactionReceipt } from "ethers";
 
 import type { RecordRegistry } from "../../../typechain-types/index.js";
+import { decodeContractRevert, describeError, toMedChainError, type ContractRevert } from "../../chain/errors.js";
+import { decodeEvents, sendTx, type DecodedEvent, type TxResult } from "../../chain/send.js";
 import { contractRequest, type AccessRequest } from "../access-request.js";
 import type { ConsentTerms } from "../consent.js";
-import { messageOf, pollReceipt, revertOf, type ChainRevert } from "./chain.js";
 import { chainUnavailable, Refusal, refusalOfRevert } from "./outcome.js";
 
 /** One record of a request, as `accessByRequests` takes it, with its leaf. */
@@ -123,8 +124,8 @@ export class Auditor {
     try {
       await this.records.accessByRequests.staticCall([signedAccess({ ...job, reads: [] })]);
     } catch (err) {
-      const revert = revertOf(err, this.records.interface);
-      if (revert === undefined) throw chainUnavailable(messageOf(err));
+      const revert = decodeContractRevert(err, [this.records]);
+      if (revert === undefined) throw chainUnavailable(describeError(err));
       // The nonce check comes after every consent and signer check: a used nonce means those passed.
       if (revert.name === "RecordsRequestUsed") return;
       throw refusalOfRevert(revert);
@@ -141,7 +142,7 @@ export class Auditor {
     try {
       while (this.queue.length > 0) await this.runBatch(this.take());
     } catch (err) {
-      this.options.log?.(`auditor: ${messageOf(err)}`);
+      this.options.log?.(`auditor: ${describeError(err)}`);
     } finally {
       this.running = false;
       if (this.queue.length > 0) this.kick();
@@ -176,27 +177,30 @@ export class Auditor {
     const data = this.records.interface.encodeFunctionData("accessByRequests", [batch.map((p) => signedAccess(p.job))]);
     const runner = this.records.runner as ContractRunner & Required<Pick<ContractRunner, "sendTransaction">>;
     const to = String(this.records.target);
-    let gas: bigint;
-    try {
-      gas = await runner.estimateGas!({ to, data });
-    } catch (err) {
-      if (revertOf(err, this.records.interface) === undefined) return this.failAll(batch, err);
-      return this.sift(batch);
-    }
-    let hash: string;
-    try {
-      hash = (await runner.sendTransaction({ to, data, gasLimit: (gas * 125n) / 100n })).hash;
-    } catch (err) {
-      if (revertOf(err, this.records.interface) === undefined) return this.failAll(batch, err);
-      return this.sift(batch);
-    }
-    this.stats.transactions += 1;
     const reads = batch.reduce((n, p) => n + p.job.reads.length, 0);
-    this.options.log?.(`audit transaction ${hash} sent: ${batch.length} request(s), ${reads} read(s)`);
-    const receipt = await pollReceipt(this.records.runner!.provider!, hash, this.receiptTimeoutMs, this.pollMs);
-    if (receipt === undefined) return this.failAll(batch, new Error(`transaction ${hash} was not mined in time`));
-    if (receipt.status !== 1) return this.sift(batch);
-    const audits = auditsIn(this.records, receipt.logs);
+    let result: TxResult;
+    try {
+      // Estimated first (a refusal shows there, decoded), then sent with a margin, through the chain
+      // layer's one way of sending: a mined revert is REFUSED, a node that fails or does not confirm in
+      // time UNREACHABLE.
+      result = await sendTx(
+        { provider: runner.provider! },
+        async () => {
+          const gas = await runner.estimateGas!({ to, data });
+          const response = await runner.sendTransaction({ to, data, gasLimit: (gas * 125n) / 100n });
+          this.stats.transactions += 1;
+          this.options.log?.(`audit transaction ${response.hash} sent: ${batch.length} request(s), ${reads} read(s)`);
+          return response;
+        },
+        { timeoutMs: this.receiptTimeoutMs, pollMs: this.pollMs, extra: [this.records] },
+      );
+    } catch (err) {
+      // Refused (at estimation, or mined and reverted): find out which request, and answer it alone.
+      if (toMedChainError(err, [this.records]).kind === "REFUSED") return this.sift(batch);
+      return this.failAll(batch, err);
+    }
+    const { receipt, hash } = result;
+    const audits = auditsIn(this.records, result.events);
     for (const p of batch) {
       const audited = this.auditedIn(receipt, p.job.request, audits);
       if (audited === undefined) {
@@ -211,7 +215,7 @@ export class Auditor {
   }
 
   private failAll(batch: Pending[], err: unknown): void {
-    const detail = messageOf(err);
+    const detail = describeError(err);
     this.options.log?.(`audit failed, ${batch.length} request(s) answered "try again": ${detail}`);
     for (const p of batch) p.reject(chainUnavailable(detail));
   }
@@ -230,8 +234,8 @@ export class Auditor {
           await this.records.accessByRequests.staticCall([signedAccess(p.job)]);
           again.push(p);
         } catch (err) {
-          const revert = revertOf(err, this.records.interface);
-          if (revert === undefined) return p.reject(chainUnavailable(messageOf(err)));
+          const revert = decodeContractRevert(err, [this.records]);
+          if (revert === undefined) return p.reject(chainUnavailable(describeError(err)));
           await this.refused(p, revert, again);
         }
       }),
@@ -239,13 +243,13 @@ export class Auditor {
     this.queue.unshift(...again);
   }
 
-  private async refused(p: Pending, revert: ChainRevert, again: Pending[]): Promise<void> {
+  private async refused(p: Pending, revert: Pick<ContractRevert, "name" | "args">, again: Pending[]): Promise<void> {
     if (revert.name === "RecordsRequestUsed") {
       let earlier: Audited | undefined;
       try {
         earlier = await this.findAudit(p.job);
       } catch (err) {
-        return p.reject(chainUnavailable(messageOf(err)));
+        return p.reject(chainUnavailable(describeError(err)));
       }
       return earlier === undefined ? p.reject(refusalOfRevert(revert)) : p.resolve(earlier);
     }
@@ -294,7 +298,7 @@ export class Auditor {
   private auditedIn(
     receipt: TransactionReceipt,
     request: AccessRequest,
-    audits: AuditsOfTransaction = auditsIn(this.records, receipt.logs),
+    audits: AuditsOfTransaction = auditsIn(this.records, decodeEvents(receipt.logs)),
   ): Audited | undefined {
     const leaves = auditedLeaves(this.records, audits, request);
     if (leaves === undefined) return undefined;
@@ -306,36 +310,29 @@ export class Auditor {
 export type AuditsOfTransaction = Map<string, { requestHash: string; leaves: string[] }>;
 
 /**
- * Every signed request audited in a transaction's logs (each `AccessRequestAudited` log and the
- * `records` `RecordAccessed` logs that follow it), decoded once.
+ * Every signed request audited in a transaction's events (decoded by the chain layer,
+ * `decodeEvents`): each `AccessRequestAudited` event of `records` and the `RecordAccessed` events
+ * that follow it.
  */
 export function auditsIn(
-  records: Pick<RecordRegistry, "interface" | "target">,
-  logs: readonly Log[],
+  records: Pick<RecordRegistry, "target">,
+  events: readonly DecodedEvent[],
 ): AuditsOfTransaction {
   const address = String(records.target).toLowerCase();
-  const parsed = logs
-    .filter((l) => l.address.toLowerCase() === address)
-    .map((l) => {
-      try {
-        return records.interface.parseLog(l);
-      } catch {
-        return null;
-      }
-    });
+  const ours = events.filter((e) => e.address.toLowerCase() === address);
   const out: AuditsOfTransaction = new Map();
-  for (let i = 0; i < parsed.length; i++) {
-    const log = parsed[i];
-    if (log?.name !== "AccessRequestAudited") continue;
-    const count = Number(log.args.records);
+  for (let i = 0; i < ours.length; i++) {
+    const event = ours[i]!;
+    if (event.name !== "AccessRequestAudited") continue;
+    const count = Number(event.args.records);
     const leaves: string[] = [];
-    for (let j = i + 1; j < parsed.length && leaves.length < count; j++) {
-      if (parsed[j]?.name !== "RecordAccessed") break;
-      leaves.push(String(parsed[j]!.args.leaf).toLowerCase());
+    for (let j = i + 1; j < ours.length && leaves.length < count; j++) {
+      if (ours[j]!.name !== "RecordAccessed") break;
+      leaves.push(String(ours[j]!.args.leaf).toLowerCase());
     }
     if (leaves.length !== count) continue;
-    const key = `${String(log.args.requester).toLowerCase()}:${BigInt(log.args.nonce)}`;
-    out.set(key, { requestHash: String(log.args.requestHash).toLowerCase(), leaves });
+    const key = `${String(event.args.requester).toLowerCase()}:${BigInt(event.args.nonce as bigint)}`;
+    out.set(key, { requestHash: String(event.args.requestHash).toLowerCase(), leaves });
   }
   return out;
 }
@@ -346,11 +343,11 @@ export function auditsIn(
  * The requesting side uses it too, to check that what it received is what was audited in its name.
  */
 export function auditedLeaves(
-  records: Pick<RecordRegistry, "interface" | "target">,
+  records: Pick<RecordRegistry, "target">,
   logs: readonly Log[] | AuditsOfTransaction,
   request: Pick<AccessRequest, "requester" | "nonce" | "requestHash">,
 ): string[] | undefined {
-  const audits = logs instanceof Map ? logs : auditsIn(records, logs);
+  const audits = logs instanceof Map ? logs : auditsIn(records, decodeEvents(logs));
   const found = audits.get(`${request.requester.toLowerCase()}:${request.nonce}`);
   return found !== undefined && found.requestHash === request.requestHash.toLowerCase() ? found.leaves : undefined;
 }

@@ -61,7 +61,11 @@ export interface GatewayAnswer {
   attempts: number;
 }
 
-/** The gateway refused: its status and OperationOutcome (one line in the message). */
+/**
+ * The gateway refused: its status and OperationOutcome (one line in the message). Its `kind` follows
+ * the chain layer's: `REFUSED` for 401/403/404 and the like, `UNREACHABLE` when the gateway, its
+ * records server or the chain could not serve (5xx), `BAD_INPUT` for a request it could not read.
+ */
 export class GatewayRefusal extends MedChainError {
   constructor(
     readonly status: number,
@@ -69,7 +73,9 @@ export class GatewayRefusal extends MedChainError {
     readonly reason: string,
     text: string,
   ) {
-    super(`the gateway refused (${status} ${reason}): ${text}`);
+    super(`the gateway refused (${status} ${reason}): ${text}`, {
+      kind: status >= 500 ? "UNREACHABLE" : status === 400 ? "BAD_INPUT" : "REFUSED",
+    });
     this.name = "GatewayRefusal";
   }
 }
@@ -140,7 +146,7 @@ export class GatewayClient {
         try {
           body = (await response.json()) as Record<string, unknown>;
         } catch {
-          throw new MedChainError(`the gateway's answer (${response.status}) is not JSON`);
+          throw new MedChainError(`the gateway's answer (${response.status}) is not JSON`, { kind: "UNREACHABLE" });
         }
         return { status: response.status, body, headers: response.headers, request: signed, attempts: attempt };
       }
@@ -150,7 +156,7 @@ export class GatewayClient {
         lastProblem = refusal.message;
         if (attempt > retries) throw refusal;
       } else if (attempt > retries) {
-        throw new MedChainError(`${lastProblem}; tried ${attempt} times`);
+        throw new MedChainError(`${lastProblem}; tried ${attempt} times`, { kind: "UNREACHABLE" });
       }
       const after = Number(response?.headers.get("retry-after") ?? "");
       await sleep(Number.isFinite(after) && after > 0 ? after * 1000 : (this.options.retryDelayMs ?? 1_000));
@@ -178,7 +184,7 @@ export class GatewayClient {
     const answer = await this.send(await this.sign(types.length === 0 ? "" : `?_type=${types.join(",")}`));
     if (answer.status !== 200) throw refusalOf(answer.status, answer.body);
     if (answer.body.resourceType !== "Bundle" || answer.body.type !== "searchset") {
-      throw new MedChainError("the gateway's answer is not a searchset Bundle");
+      throw new MedChainError("the gateway's answer is not a searchset Bundle", { kind: "UNREACHABLE" });
     }
     return answer;
   }

@@ -4,6 +4,7 @@ import path from "node:path";
 
 import type { RecordRegistry } from "../../../typechain-types/index.js";
 import { writeFileAtomic } from "../../chain/atomic-write.js";
+import { openContract, requireSigner, type Connection } from "../../chain/connection.js";
 import { MedChainError } from "../../chain/errors.js";
 import type { ConsentFile } from "../consent-file.js";
 import { recordsDomain } from "../consent.js";
@@ -11,6 +12,7 @@ import { RecordsInputError } from "../errors.js";
 import { checkBoundTo, checkProofTarget, leafOf, proofSchema, type RecordProof } from "../proof.js";
 import { verifyRecord, type Verdict } from "../verify.js";
 import { auditedLeaves } from "./auditor.js";
+import { chainHead } from "./chain-head.js";
 import { GatewayClient, type GatewayClientOptions, type RequesterSigner } from "./client.js";
 import { AUDIT_EXTENSION, PROOF_EXTENSION } from "./protocol.js";
 
@@ -52,10 +54,12 @@ export interface FetchOptions {
   /** The gateway's FHIR base URL. */
   gateway: string;
   consent: ConsentFile;
-  /** The RecordRegistry (any runner): the chain the records are verified against. */
-  records: RecordRegistry;
-  /** An operating account of the consent's grantee. */
-  signer: RequesterSigner;
+  /** The RecordRegistry (any runner): the chain the records are verified against. Or give `connection`. */
+  records?: RecordRegistry;
+  /** An operating account of the consent's grantee (default: the connection's signer). */
+  signer?: RequesterSigner;
+  /** A chain-layer connection signing as the grantee's operating account, instead of `records` and `signer`. */
+  connection?: Connection;
   /** A folder that does not exist yet (or is empty): records, quarantine and report go there. */
   outDir: string;
   /** Only these resource types (default: everything the consent covers). */
@@ -120,7 +124,15 @@ async function checkOut(outDir: string): Promise<void> {
  * appears whole or not at all: it is written next to `outDir` and renamed into place at the end.
  */
 export async function fetchRecords(options: FetchOptions): Promise<FetchReport> {
-  const { consent, records } = options;
+  const { consent } = options;
+  if ((options.records === undefined) === (options.connection === undefined)) {
+    throw new MedChainError("fetchRecords: give exactly one of records or connection");
+  }
+  const records = options.records ?? (await openContract(options.connection!, "records"));
+  const signer =
+    options.signer ??
+    (options.connection === undefined ? undefined : (requireSigner(options.connection, "fetching") as RequesterSigner));
+  if (signer === undefined) throw new MedChainError("fetchRecords: give the grantee's signer");
   const provider = records.runner?.provider;
   if (provider == null) throw new MedChainError("fetchRecords needs a RecordRegistry connected to a provider");
   const { chainId } = await provider.getNetwork();
@@ -131,17 +143,13 @@ export async function fetchRecords(options: FetchOptions): Promise<FetchReport> 
     );
   }
   await checkOut(options.outDir);
-  const chainNow = async () => {
-    const latest = BigInt((await provider.getBlock("latest"))?.timestamp ?? 0);
-    const wall = BigInt(Math.floor(Date.now() / 1000));
-    return latest > wall ? latest : wall;
-  };
+  const head = chainHead(provider, 0); // asked anew for each request signed
   const client = new GatewayClient({
     gateway: options.gateway,
     consent,
-    signer: options.signer,
+    signer,
     domain: recordsDomain(chainId, registry),
-    now: chainNow,
+    now: () => head.now(),
     ...options.client,
   });
   const answer = await client.search(options.types ?? []);

@@ -2,7 +2,8 @@
  * The record gateway (serving side) and its client (requesting side): records travel between
  * hospitals only under a consent on chain, and every read is audited on chain before it is served.
  */
-export { startGateway, chainHead, type Gateway, type GatewayOptions, type GatewaySource } from "./server.js";
+export { chainHead, type ChainHead } from "./chain-head.js";
+export { startGateway, type Gateway, type GatewayOptions, type GatewaySource } from "./server.js";
 export { gatewayApp, FHIR_BASE, type GatewayContext } from "./app.js";
 export { Auditor, auditedLeaves, type Audited, type AuditJob, type AuditorOptions, type ReadArg } from "./auditor.js";
 export { folderSource, fhirServerSource, SourceUnavailable, type IndexedRecord, type RecordSource } from "./source.js";

@@ -1,5 +1,5 @@
 import { REFUSAL_SYSTEM } from "./protocol.js";
-import type { ChainRevert } from "./chain.js";
+import type { ContractRevert } from "../../chain/errors.js";
 import { purposeName } from "../consent.js";
 
 /** FHIR R4 `IssueType` codes the gateway answers with. */
@@ -71,7 +71,7 @@ const time = (t: unknown) => new Date(Number(t as bigint) * 1000).toISOString();
  * gateway answers exactly what the chain decided. Record-level errors (not anchored, out of scope) are
  * answered as "not found", like a record the custodian does not hold.
  */
-export function refusalOfRevert(revert: ChainRevert): Refusal {
+export function refusalOfRevert(revert: Pick<ContractRevert, "name" | "args">): Refusal {
   const a = revert.args;
   const r = (status: number, issue: IssueCode, message: string) => new Refusal(status, issue, revert.name, message);
   switch (revert.name) {

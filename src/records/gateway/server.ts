@@ -1,17 +1,18 @@
 import type { AddressInfo } from "node:net";
 
 import { serve, type ServerType } from "@hono/node-server";
-import type { Provider } from "ethers";
 
 import {
   ConsortiumRegistry__factory,
   type ConsortiumRegistry,
   type RecordRegistry,
 } from "../../../typechain-types/index.js";
+import { openContract, type Connection } from "../../chain/connection.js";
 import { MedChainError } from "../../chain/errors.js";
 import { recordsDomain } from "../consent.js";
 import { gatewayApp, FHIR_BASE } from "./app.js";
 import { Auditor, type AuditorOptions } from "./auditor.js";
+import { chainHead, type ChainHead } from "./chain-head.js";
 import { MAX_CONSENT_HEADER } from "./protocol.js";
 import { ServedLog } from "./served.js";
 import { fhirServerSource, folderSource, type RecordSource, type SourceTarget } from "./source.js";
@@ -29,8 +30,11 @@ export interface GatewayOptions {
   /**
    * The RecordRegistry, connected with an operating account of the custodian (a Hospital or
    * Laboratory member): the gateway serves that member's records and submits the audits from it.
+   * Or give `connection` (the chain layer's, signing as that account) and it is opened from there.
    */
-  records: RecordRegistry;
+  records?: RecordRegistry;
+  /** A chain-layer connection (`connect({ rpcUrl, privateKey, addresses })`) instead of `records`. */
+  connection?: Connection;
   source: GatewaySource;
   /** Port to listen on (default 0: a free port; the task's default is 8080). */
   port?: number;
@@ -65,45 +69,11 @@ const CUSTODIAN_KINDS = 0b11; // Hospital | Laboratory (MemberKinds on chain)
 const ANY_KIND = 0x7f; // MemberKinds.ALL: a grantee may be a member of any kind
 
 /**
- * What the gateway reads of the chain's head: the latest block (asked again after `maxAgeMs`, a block
- * interval on most chains; one question at a time however many requests arrive meanwhile).
- * `now()` is that block's timestamp moved on by the time since, or the local clock, whichever is
- * later, so deadlines are judged as the next block will judge them. `blockNumber()` keys what may be
- * cached for one block.
- */
-export function chainHead(provider: Provider, maxAgeMs: number) {
-  let cached: { at: number; timestamp: bigint; number: number } | undefined;
-  let asking: Promise<void> | undefined;
-  const fresh = async () => {
-    if (cached === undefined || Date.now() - cached.at > maxAgeMs) {
-      await (asking ??= provider
-        .getBlock("latest")
-        .then((block) => {
-          cached = { at: Date.now(), timestamp: BigInt(block?.timestamp ?? 0), number: block?.number ?? 0 };
-        })
-        .finally(() => (asking = undefined)));
-    }
-    return cached!;
-  };
-  return {
-    async now(): Promise<bigint> {
-      const head = await fresh();
-      const chain = head.timestamp + BigInt(Math.floor((Date.now() - head.at) / 1000));
-      const wall = BigInt(Math.floor(Date.now() / 1000));
-      return chain > wall ? chain : wall;
-    },
-    async blockNumber(): Promise<number> {
-      return (await fresh()).number;
-    },
-  };
-}
-
-/**
  * The registry's answer to "which member does this account operate for, and is it active?", kept for
  * one block (a key removed or a member suspended in block N is refused from the next block on; the
  * audit transaction checks again anyway).
  */
-function memberCache(registry: ConsortiumRegistry, head: ReturnType<typeof chainHead>) {
+function memberCache(registry: ConsortiumRegistry, head: ChainHead) {
   const cache = new Map<string, { block: number; answer: Promise<{ memberId: string; active: boolean }> }>();
   return async (account: string) => {
     const block = await head.blockNumber();
@@ -127,12 +97,19 @@ function memberCache(registry: ConsortiumRegistry, head: ReturnType<typeof chain
  * the custodian's for this chain and registry. Resolves once it listens.
  *
  * ```ts
- * const gateway = await startGateway({ records, source: { folder: "exports/2026-03-02" }, port: 8080 });
+ * import { connect } from "medchain";
+ * import { startGateway } from "medchain/records";
+ *
+ * const connection = await connect({ rpcUrl, privateKey: custodianKey, deployments: "ignition/deployments" });
+ * const gateway = await startGateway({ connection, source: { folder: "exports/2026-03-02" }, port: 8080 });
  * console.log(`serving at ${gateway.url}`);
  * ```
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const records = options.records;
+  if ((options.records === undefined) === (options.connection === undefined)) {
+    throw new MedChainError("startGateway: give exactly one of records or connection");
+  }
+  const records = options.records ?? (await openContract(options.connection!, "records"));
   const provider = records.runner?.provider;
   const signer = records.runner as { getAddress?: () => Promise<string> } | null;
   if (provider == null || signer === null || typeof signer.getAddress !== "function") {

@@ -1,12 +1,13 @@
-import { FetchRequest, isAddress, isHexString, JsonRpcProvider, Network, Wallet } from "ethers";
+import { FetchRequest, isAddress, JsonRpcProvider } from "ethers";
 
-import { RecordRegistry__factory } from "../../../typechain-types/index.js";
-import { MedChainError } from "../../chain/errors.js";
+import { connect, openContract } from "../../chain/connection.js";
+import { badInput, MedChainError } from "../../chain/errors.js";
+import { checkSecret } from "../../chain/secrets.js";
 import type { GatewayOptions, GatewaySource } from "./server.js";
 
 /**
  * The gateway's settings from the environment, for running it from plain Node without Hardhat
- * (`scripts/records-gateway.ts`, or your own program):
+ * (`medchain-records-gateway`, the package's command, or your own program):
  *
  * | variable                     | meaning                                                            |
  * | ---------------------------- | ------------------------------------------------------------------ |
@@ -35,7 +36,7 @@ export interface GatewaySettings {
 export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
   const need = (name: string) => {
     const value = env[name] ?? "";
-    if (value === "") throw new MedChainError(`${name} is not set`);
+    if (value === "") throw badInput("is not set", { field: name });
     return value;
   };
   const int = (name: string, fallback: number) => {
@@ -46,8 +47,8 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
   };
   const rpcUrl = need("MEDCHAIN_RPC_URL");
   if (!/^https?:\/\//.test(rpcUrl)) throw new MedChainError(`MEDCHAIN_RPC_URL: not an http(s) URL`);
-  const key = need("MEDCHAIN_GATEWAY_KEY");
-  if (!isHexString(key, 32)) throw new MedChainError("MEDCHAIN_GATEWAY_KEY: must be 32 bytes of hex (0x + 64 digits)");
+  // The key's form is checked by the chain layer's one rule for secrets, naming the variable, never the value.
+  const key = checkSecret("MEDCHAIN_GATEWAY_KEY", env.MEDCHAIN_GATEWAY_KEY);
   const records = need("MEDCHAIN_RECORDS");
   if (!isAddress(records)) throw new MedChainError(`MEDCHAIN_RECORDS: "${records}" is not an address`);
   const folder = env.MEDCHAIN_GATEWAY_RECORDS ?? "";
@@ -73,30 +74,19 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
 }
 
 /**
- * The gateway's options from its settings: a JSON-RPC provider whose calls fail after
- * `rpcTimeoutMs` (a stopped node must not hold requests for ethers' default five minutes) and the
- * custodian's key signing locally.
+ * The gateway's options from its settings, through the chain layer (`connect`, `openContract`): a
+ * JSON-RPC provider whose calls fail after `rpcTimeoutMs` (a stopped node must not hold requests for
+ * ethers' default five minutes) and the custodian's key signing locally.
  */
 export async function gatewayOptionsOf(s: GatewaySettings): Promise<GatewayOptions> {
   const request = new FetchRequest(s.rpcUrl);
   request.timeout = s.rpcTimeoutMs;
-  const probe = new JsonRpcProvider(request.clone(), undefined, { staticNetwork: false, batchMaxCount: 1 });
-  let chainId: bigint;
-  try {
-    chainId = (await probe.getNetwork()).chainId;
-  } catch (err) {
-    throw new MedChainError(`MEDCHAIN_RPC_URL: the chain does not answer (${(err as Error).message.split("\n")[0]})`);
-  } finally {
-    probe.destroy();
-  }
   const provider = new JsonRpcProvider(request, undefined, {
-    staticNetwork: Network.from(chainId),
     cacheTimeout: -1,
     pollingInterval: 250,
+    batchStallTime: 0,
   });
-  const records = RecordRegistry__factory.connect(s.records, new Wallet(s.key, provider));
-  if ((await provider.getCode(s.records)) === "0x") {
-    throw new MedChainError(`MEDCHAIN_RECORDS: no contract at ${s.records} on chain ${chainId}`);
-  }
+  const connection = await connect({ provider, privateKey: s.key, addresses: { records: s.records } });
+  const records = await openContract(connection, "records", undefined, "MEDCHAIN_RECORDS");
   return { records, source: s.source, port: s.port, host: s.host, stateDir: s.stateDir };
 }

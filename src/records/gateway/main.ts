@@ -1,13 +1,15 @@
-// The record gateway from plain Node, without the Hardhat runtime (settings from the environment:
-// see src/records/gateway/settings.ts):
+#!/usr/bin/env node
+// The record gateway from plain Node, without Hardhat: the package's `medchain-records-gateway`
+// command (settings from the environment, see settings.ts):
 //
 //   MEDCHAIN_RPC_URL=https://rpc.consortium.example MEDCHAIN_GATEWAY_KEY=0x… MEDCHAIN_RECORDS=0x… \
-//   MEDCHAIN_GATEWAY_RECORDS=exports/2026-03-02 npx tsx scripts/records-gateway.ts
+//   MEDCHAIN_GATEWAY_RECORDS=exports/2026-03-02 npx medchain-records-gateway
 //
 // Prints one line when it listens, then one line per request (never record contents); stops on
-// SIGINT or SIGTERM.
-import { gatewayOptionsOf, gatewaySettings } from "../src/records/gateway/settings.js";
-import { startGateway } from "../src/records/gateway/server.js";
+// SIGINT or SIGTERM. A failure is one `error: …` line and the chain layer's exit code for its kind.
+import { toMedChainError } from "../../chain/errors.js";
+import { startGateway } from "./server.js";
+import { gatewayOptionsOf, gatewaySettings } from "./settings.js";
 
 try {
   const options = await gatewayOptionsOf(gatewaySettings(process.env));
@@ -18,6 +20,7 @@ try {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (err) {
-  console.error(`error: ${(err as Error).message}`);
-  process.exit(1);
+  const error = toMedChainError(err);
+  console.error(`error: ${error.message}`);
+  process.exit(error.exitCode);
 }
