@@ -14,7 +14,9 @@ import {
   AUDIT_HEADER,
   AUTH_SCHEME,
   CONSENT_HEADER,
+  FHIR_ID,
   FHIR_JSON,
+  FHIR_TYPE,
   parseAuthorization,
   parseConsentHeader,
   PROOF_EXTENSION,
@@ -61,9 +63,6 @@ interface Authenticated {
   signature: string;
   digest: string;
 }
-
-const TYPE = /^[A-Z][A-Za-z]{0,63}$/;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * The gateway's HTTP routes (Hono): FHIR read and search in front of the custodian's records, each
@@ -217,7 +216,11 @@ export function gatewayApp(ctx: GatewayContext): Hono {
   const handle = async (c: Context, want: Want) => {
     const url = new URL(c.req.url);
     const target = url.pathname + url.search;
-    const what = `GET ${url.pathname}`;
+    const what = `${c.req.method} ${pathOf(c)}`;
+    if (c.req.method !== "GET") {
+      // Hono routes HEAD to the GET handlers and drops the body: a HEAD would be audited and serve nothing.
+      return refuse(c, new Refusal(405, "not-supported", "MethodNotAllowed", "only GET reads records"), what);
+    }
     let auth: Authenticated;
     try {
       auth = await authenticate(c, target);
@@ -338,7 +341,7 @@ export function gatewayApp(ctx: GatewayContext): Hono {
               .map((t) => t.trim())
               .filter((t) => t !== ""),
           );
-    if (types !== undefined && [...types].some((t) => !TYPE.test(t))) {
+    if (types !== undefined && [...types].some((t) => !FHIR_TYPE.test(t))) {
       return refuse(
         c,
         new Refusal(400, "invalid", "MalformedRequest", "_type: a comma-separated list of FHIR resource types"),
@@ -349,12 +352,12 @@ export function gatewayApp(ctx: GatewayContext): Hono {
   });
   app.get(`${FHIR_BASE}/:type`, (c) => {
     const type = c.req.param("type");
-    if (!TYPE.test(type)) return refuse(c, notFound(`the path ${c.req.path}`), `GET ${c.req.path}`);
+    if (!FHIR_TYPE.test(type)) return refuse(c, notFound(`the path ${pathOf(c)}`), `GET ${pathOf(c)}`);
     if (new URL(c.req.url).search !== "") {
       return refuse(
         c,
         new Refusal(400, "not-supported", "UnsupportedParameter", "type searches take no parameters"),
-        `GET ${c.req.path}`,
+        `GET ${pathOf(c)}`,
       );
     }
     return handle(c, { kind: "search", types: new Set([type]) });
@@ -362,11 +365,13 @@ export function gatewayApp(ctx: GatewayContext): Hono {
   app.get(`${FHIR_BASE}/:type/:id`, (c) => {
     const type = c.req.param("type");
     const id = c.req.param("id");
-    if (!TYPE.test(type) || !ID.test(id)) return refuse(c, notFound(`the path ${c.req.path}`), `GET ${c.req.path}`);
+    if (!FHIR_TYPE.test(type) || !FHIR_ID.test(id))
+      return refuse(c, notFound(`the path ${pathOf(c)}`), `GET ${pathOf(c)}`);
     return handle(c, { kind: "read", reference: `${type}/${id}` });
   });
   app.all("*", (c) => {
     const path = c.req.path;
+    const shown = pathOf(c);
     if (c.req.method !== "GET" && (path === FHIR_BASE || path.startsWith(`${FHIR_BASE}/`))) {
       return refuse(
         c,
@@ -376,13 +381,13 @@ export function gatewayApp(ctx: GatewayContext): Hono {
           "MethodNotAllowed",
           `${c.req.method} is not supported: the gateway only reads`,
         ),
-        `${c.req.method} ${path}`,
+        `${c.req.method} ${shown}`,
       );
     }
-    return refuse(c, notFound(`the path ${path}`), `${c.req.method} ${path}`);
+    return refuse(c, notFound(`the path ${shown}`), `${c.req.method} ${shown}`);
   });
   app.onError((err, c) => {
-    ctx.log(`${c.req.method} ${c.req.path}: internal error: ${(err as Error).stack ?? String(err)}`);
+    ctx.log(`${c.req.method} ${pathOf(c)}: internal error: ${(err as Error).stack ?? String(err)}`);
     return c.body(
       JSON.stringify(
         operationOutcome(new Refusal(500, "exception", "InternalError", "the gateway failed: nothing was served")),
@@ -392,6 +397,21 @@ export function gatewayApp(ctx: GatewayContext): Hono {
     );
   });
   return app;
+}
+
+/**
+ * The request's path as the log and refusals show it: still percent-encoded as sent (a decoded `%0a`
+ * would let a requester write lines of its own into the gateway's log) and at most 200 characters.
+ */
+function pathOf(c: Context): string {
+  let raw: string;
+  try {
+    raw = new URL(c.req.url).pathname;
+  } catch {
+    raw = "(unparsable path)";
+  }
+  const encoded = raw.replace(/[^\x21-\x7e]/g, (ch) => encodeURIComponent(ch));
+  return encoded.length > 200 ? `${encoded.slice(0, 200)}…` : encoded;
 }
 
 const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString();

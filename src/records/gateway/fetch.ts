@@ -67,7 +67,11 @@ export interface FetchOptions {
   client?: Partial<Pick<GatewayClientOptions, "lifetimeSeconds" | "retries" | "retryDelayMs" | "purpose" | "now">>;
 }
 
-const safeName = (reference: string) => reference.replace(/[^A-Za-z0-9\-.]/g, "-");
+/**
+ * A file name for a reference the gateway sent (untrusted): only letters, digits, `-` and `.`
+ * (`Type/id` always has its `/` replaced, so never `.` or `..`), at most 100 characters.
+ */
+const safeName = (reference: string) => reference.replace(/[^A-Za-z0-9\-.]/g, "-").slice(0, 100);
 
 interface Entry {
   reference: string;

@@ -33,6 +33,21 @@ export const REFUSAL_SYSTEM = "https://medchain.example/fhir/CodeSystem/gateway-
 /** The largest consent header the gateway reads (a specific-records scope of about 900 records). */
 export const MAX_CONSENT_HEADER = 60 * 1024;
 
+/** A FHIR R4 resource type, as the gateway's routes take it: an uppercase letter, then letters. */
+export const FHIR_TYPE = /^[A-Z][A-Za-z]{0,63}$/;
+/**
+ * A FHIR R4 `id` (1-64 of A-Z, a-z, 0-9, `-`, `.`), never only dots: `.` and `..` are path segments,
+ * not records. The gateway looks records up by reference in its index, never by a path built from
+ * the request, so no id can reach a file; the rule keeps odd ids out of logs and the source's URLs.
+ */
+export const FHIR_ID = /^(?!\.+$)[A-Za-z0-9\-.]{1,64}$/;
+
+/** Whether `reference` is `Type/id` by the two rules above. */
+export function isFhirReference(reference: string): boolean {
+  const [type, id, ...rest] = reference.split("/");
+  return rest.length === 0 && type !== undefined && id !== undefined && FHIR_TYPE.test(type) && FHIR_ID.test(id);
+}
+
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
 const decimal = z.string().regex(/^\d{1,78}$/, "must be a decimal integer string");
 

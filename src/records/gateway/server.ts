@@ -47,6 +47,15 @@ export interface GatewayOptions {
   /** How long the latest block is reused as the chain's time (default 1,000 ms). */
   blockCacheMs?: number;
   auditor?: AuditorOptions;
+  /**
+   * Slow or idle clients: a request's headers must arrive within `headersMs` (default 10 s) and the
+   * whole request within `requestMs` (default 30 s), or the connection is closed (408); an idle
+   * keep-alive connection is closed after `keepAliveMs` (default 5 s). Waiting for the audit does not
+   * count: these bound what the client sends, not the gateway's answer.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
+  /** Most connections open at once (default 1,024); more are refused by the server at once. */
+  maxConnections?: number;
   /** Where the gateway's log lines go (default: nowhere). Lines name consents and keys, never record contents. */
   log?: (line: string) => void;
 }
@@ -160,18 +169,30 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }, 60_000);
   prune.unref();
   const host = options.host ?? "127.0.0.1";
+  const headersMs = options.timeouts?.headersMs ?? 10_000;
+  const requestMs = Math.max(options.timeouts?.requestMs ?? 30_000, headersMs);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
         fetch: app.fetch,
         port: options.port ?? 0,
         hostname: host,
-        serverOptions: { maxHeaderSize: MAX_CONSENT_HEADER + 16 * 1024 },
+        serverOptions: {
+          // Larger headers are answered 431 by Node's parser before the app sees them.
+          maxHeaderSize: MAX_CONSENT_HEADER + 16 * 1024,
+          headersTimeout: headersMs,
+          requestTimeout: requestMs,
+          keepAliveTimeout: options.timeouts?.keepAliveMs ?? 5_000,
+          // Node checks the two timeouts above every 30 s by default: a slow client would hold its
+          // connection that much longer.
+          connectionsCheckingInterval: Math.min(1_000, headersMs),
+        },
       },
       () => resolve(s),
     );
     s.once("error", reject);
   });
+  server.maxConnections = options.maxConnections ?? 1_024;
   const { port } = server.address() as AddressInfo;
   const hostPart = host.includes(":") ? `[${host}]` : host;
   return {

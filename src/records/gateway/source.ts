@@ -9,6 +9,7 @@ import { parseFhir, type FhirResource } from "../commitment.js";
 import { RecordsInputError } from "../errors.js";
 import { loadRecords } from "../input.js";
 import { checkOffline, leafOf, readProof, shareableProof, type RecordProof } from "../proof.js";
+import { isFhirReference } from "./protocol.js";
 
 /** One record the gateway may serve: where it is, and its proof (the shareable copy: never the billing leaf). */
 export interface IndexedRecord {
@@ -120,8 +121,6 @@ class Index {
   }
 }
 
-const REFERENCE = /^[A-Za-z]{1,64}\/[A-Za-z0-9\-.]{1,64}$/;
-
 /**
  * The records of an anchored export: a folder of FHIR JSON files, a file, or a Bundle (as
  * `records anchor` read it: same names), with the proof files `records anchor` wrote for them
@@ -150,7 +149,7 @@ export async function folderSource(
     proof = await readProof(file);
     checkTarget(proof, target, file);
     const id = input.resource.id;
-    if (typeof id !== "string" || !REFERENCE.test(`${input.resource.resourceType}/${id}`)) {
+    if (typeof id !== "string" || !isFhirReference(`${input.resource.resourceType}/${id}`)) {
       skipped.push(`${input.source}: no usable id, so it cannot be read by reference`);
       continue;
     }
@@ -178,7 +177,9 @@ export async function folderSource(
 
 const proofIndexSchema = z.object({
   format: z.literal(PROOF_INDEX_FORMAT),
-  records: z.array(z.object({ reference: z.string().regex(REFERENCE, "must be Type/id"), proof: z.string().min(1) })),
+  records: z.array(
+    z.object({ reference: z.string().refine(isFhirReference, "must be Type/id"), proof: z.string().min(1) }),
+  ),
 });
 
 /**
