@@ -14,7 +14,8 @@ import { patientAccountFor, PURPOSES, signRevocation } from "../../src/records/c
 import { consentFileOf, consentTerms, grantConsent, newRecordsScope } from "../../src/records/consent-file.js";
 import { readProof } from "../../src/records/proof.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
-import { fetchRecords, GatewayClient, startGateway } from "../../src/records/gateway/index.js";
+import { fetchRecords, formatFetchReport, GatewayClient, startGateway } from "../../src/records/gateway/index.js";
+import { amendRecord, retractRecord } from "../../src/records/lifecycle.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -118,6 +119,42 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
       expect((await readdir(path.join(out, "records"))).length).to.equal(8);
       const written = JSON.parse(await readFile(path.join(out, "report.json"), "utf8"));
       expect(written.auditTx).to.equal(report.auditTx);
+    });
+
+    it("reports records the custodian retracted or superseded since the gateway indexed them: quarantined, the fetch fails", async function () {
+      const w = await world();
+      const hospitalA = w.records.connect(w.hospitalA);
+      const creatinine = path.join(w.proofs, "obs-demo-creatinine.proof.json");
+      await retractRecord(hospitalA, await readProof(creatinine), creatinine);
+      const potassium = path.join(w.proofs, "obs-demo-potassium.proof.json");
+      const resource = JSON.parse(await readFile(path.join(w.dir, "obs-demo-potassium.json"), "utf8"));
+      await amendRecord(
+        hospitalA,
+        await readProof(potassium),
+        potassium,
+        { ...resource, status: "amended" },
+        {
+          outFile: path.join(w.state, "potassium-v2.proof.json"),
+          salts: { kind: "random" },
+        },
+      );
+      const out = path.join(w.state, "fetched");
+      const report = await fetchRecords({
+        gateway: w.gateway.url,
+        consent: w.consent,
+        records: w.records,
+        signer: w.hospitalB,
+        outDir: out,
+      });
+      const verdicts = Object.fromEntries(report.records.map((r) => [r.reference, [r.verdict, r.file.split("/")[0]]]));
+      expect(verdicts).to.deep.equal({
+        "DiagnosticReport/dr-demo-chest-xray": ["VALID", "records"],
+        "Encounter/enc-demo-0002": ["VALID", "records"],
+        "Observation/obs-demo-creatinine": ["RETRACTED", "quarantine"],
+        "Observation/obs-demo-potassium": ["SUPERSEDED", "quarantine"],
+      });
+      expect(report.ok).to.equal(false);
+      expect(formatFetchReport(report)).to.include("VERIFICATION FAILED");
     });
 
     it("audits concurrent requests in fewer transactions than requests, each exactly once", async function () {
