@@ -20,6 +20,7 @@ import type { GatewayOptions, GatewaySource } from "./server.js";
  * | `MEDCHAIN_GATEWAY_PORT`      | port (default 8080); `MEDCHAIN_GATEWAY_HOST` (default 127.0.0.1)   |
  * | `MEDCHAIN_GATEWAY_STATE`     | the gateway's state folder (default `.medchain-gateway`)           |
  * | `MEDCHAIN_RPC_TIMEOUT_MS`    | how long a node call may take before it fails (default 10,000)     |
+ * | `MEDCHAIN_GAS_PRICE`         | a fixed gas price in wei for the audits, e.g. 0 on a zero-gas chain |
  */
 export interface GatewaySettings {
   rpcUrl: string;
@@ -30,6 +31,8 @@ export interface GatewaySettings {
   host: string;
   stateDir: string;
   rpcTimeoutMs: number;
+  /** The fixed gas price of the audits (absent: ask the node). */
+  gasPrice?: bigint;
 }
 
 /** Reads and checks the settings; one-line errors name the variable. */
@@ -42,15 +45,20 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
   const int = (name: string, fallback: number) => {
     const raw = env[name] ?? "";
     if (raw === "") return fallback;
-    if (!/^\d+$/.test(raw)) throw new MedChainError(`${name}: "${raw}" is not a non-negative integer`);
+    if (!/^\d+$/.test(raw)) throw badInput(`"${raw}" is not a non-negative integer`, { field: name });
     return Number(raw);
   };
+  const wei = (name: string) => {
+    const raw = env[name] ?? "";
+    if (!/^\d{1,30}$/.test(raw)) throw badInput(`"${raw}" is not a whole number of wei`, { field: name });
+    return BigInt(raw);
+  };
   const rpcUrl = need("MEDCHAIN_RPC_URL");
-  if (!/^https?:\/\//.test(rpcUrl)) throw new MedChainError(`MEDCHAIN_RPC_URL: not an http(s) URL`);
+  if (!/^https?:\/\//.test(rpcUrl)) throw badInput("not an http(s) URL", { field: "MEDCHAIN_RPC_URL" });
   // The key's form is checked by the chain layer's one rule for secrets, naming the variable, never the value.
   const key = checkSecret("MEDCHAIN_GATEWAY_KEY", env.MEDCHAIN_GATEWAY_KEY);
   const records = need("MEDCHAIN_RECORDS");
-  if (!isAddress(records)) throw new MedChainError(`MEDCHAIN_RECORDS: "${records}" is not an address`);
+  if (!isAddress(records)) throw badInput(`"${records}" is not an address`, { field: "MEDCHAIN_RECORDS" });
   const folder = env.MEDCHAIN_GATEWAY_RECORDS ?? "";
   const fhirBase = env.MEDCHAIN_GATEWAY_FHIR_BASE ?? "";
   const proofs = env.MEDCHAIN_GATEWAY_PROOFS ?? "";
@@ -60,7 +68,7 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
     );
   }
   if (fhirBase !== "" && proofs === "")
-    throw new MedChainError("MEDCHAIN_GATEWAY_PROOFS: the proofs folder is required with a FHIR server");
+    throw badInput("the proofs folder is required with a FHIR server", { field: "MEDCHAIN_GATEWAY_PROOFS" });
   return {
     rpcUrl,
     key,
@@ -70,6 +78,7 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
     host: env.MEDCHAIN_GATEWAY_HOST || "127.0.0.1",
     stateDir: env.MEDCHAIN_GATEWAY_STATE || ".medchain-gateway",
     rpcTimeoutMs: int("MEDCHAIN_RPC_TIMEOUT_MS", 10_000),
+    ...((env.MEDCHAIN_GAS_PRICE ?? "") === "" ? {} : { gasPrice: wei("MEDCHAIN_GAS_PRICE") }),
   };
 }
 
@@ -86,7 +95,12 @@ export async function gatewayOptionsOf(s: GatewaySettings): Promise<GatewayOptio
     pollingInterval: 250,
     batchStallTime: 0,
   });
-  const connection = await connect({ provider, privateKey: s.key, addresses: { records: s.records } });
+  const connection = await connect({
+    provider,
+    privateKey: s.key,
+    addresses: { records: s.records },
+    ...(s.gasPrice === undefined ? {} : { fees: { gasPrice: s.gasPrice } }),
+  });
   const records = await openContract(connection, "records", undefined, "MEDCHAIN_RECORDS");
   return { records, source: s.source, port: s.port, host: s.host, stateDir: s.stateDir };
 }
