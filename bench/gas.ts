@@ -3,6 +3,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 
 import { network } from "hardhat";
+import * as prettier from "prettier";
 
 import { benches } from "./index.js";
 import type { GasRow } from "./types.js";
@@ -31,7 +32,10 @@ const end = "<!-- gas-table:end -->";
 const i = readme.indexOf(start);
 const j = readme.indexOf(end);
 if (i < 0 || j < i) throw new Error(`README.md has no ${start} ... ${end} markers for the gas table`);
-await writeFile("README.md", readme.slice(0, i + start.length) + "\n" + table + "\n" + readme.slice(j));
+// Formatted as `prettier --check .` expects, so a regenerated table needs no manual pass.
+const updated = readme.slice(0, i + start.length) + "\n\n" + table + "\n\n" + readme.slice(j);
+const options = (await prettier.resolveConfig("README.md")) ?? {};
+await writeFile("README.md", await prettier.format(updated, { ...options, filepath: "README.md" }));
 
 console.table(
   rows.map((r) => ({

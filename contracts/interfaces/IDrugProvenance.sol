@@ -13,12 +13,17 @@ import {IProvenanceTypes} from "./IProvenanceTypes.sol";
  * external API of `DrugProvenance`.
  *
  * Identifiers:
- * - a pack is `packId = keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))))`
- *   where `code` is the pack's hidden scratch-off code: serials cannot be enumerated from chain data
- *   and a copied outer label alone does not verify;
+ * - a pack's tag, its leaf value in its lot's tree, is
+ *   `packTag = keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))))` where
+ *   `code` is the pack's hidden scratch-off code: serials cannot be enumerated from chain data and a
+ *   copied outer label alone does not verify;
+ * - a pack's on-chain id is `packId = keccak256(abi.encode(lotId, packTag))`: the chain derives it
+ *   from the lot a tag is proven in, so a pack exists only inside its own lot (a lot of another
+ *   product or brand whose tree holds the same tag names another item, never this pack);
  * - a lot is `lotId = keccak256(abi.encode(gtin, lotNumber))` (see `IProductRegistry`);
  * - a container is `bytes32(uint256(sscc))`.
- * Merkle leaves are `MerkleLeaf.ofBytes32(childId)` (OpenZeppelin StandardMerkleTree, one `bytes32`).
+ * Merkle leaves are `MerkleLeaf.ofBytes32(value)` (OpenZeppelin StandardMerkleTree, one `bytes32`):
+ * a lot's tree holds its packs' tags, a container's tree its children's ids.
  *
  * Places (see `SupplyGraph`): an item is held on its own, lies in an opened container (with whoever
  * opened it) or in its lot (with its manufacturer, only until a case is packed from the lot), or is
@@ -56,9 +61,13 @@ interface IDrugProvenance is IProvenanceTypes {
         bytes32 lot; // containers packed from a lot by reference (`packFromLot`): that lot; else zero
     }
 
-    /// @notice A proof that `child` is one of the children committed to by `parent`'s Merkle root.
+    /**
+     * @notice A proof that `child` is one of the children committed to by `parent`'s Merkle root. Into
+     * a container, `child` is the child's id; into a lot, it is the pack's tag (its leaf in the lot's
+     * tree) and the link places the pack `packIdOf(parent, child)`.
+     */
     struct Link {
-        bytes32 child; // pack or container id
+        bytes32 child; // pack or container id (into a lot: the pack's tag)
         bytes32 parent; // container or lot id
         bytes32[] proof; // OpenZeppelin StandardMerkleTree proof of the leaf `child`
     }
@@ -132,7 +141,7 @@ interface IDrugProvenance is IProvenanceTypes {
     );
     /// @dev The holder destroyed an item.
     event ItemDestroyed(bytes32 indexed itemId, bytes32 indexed memberId, BizStep bizStep, Disposition disposition);
-    /// @dev The holder reported an item stolen.
+    /// @dev The holder (for an item in transit: its named receiver, or a regulator) reported an item stolen.
     event ItemReportedStolen(
         bytes32 indexed itemId,
         bytes32 indexed memberId,
@@ -170,7 +179,8 @@ interface IDrugProvenance is IProvenanceTypes {
     ) external returns (bytes32 containerId);
 
     /// @notice Records proven links of packs into their lot and into cases packed from it (anyone may:
-    /// e.g. a receiver pinning the packs of a case it received).
+    /// e.g. a receiver pinning the packs of a case it received). A lot link places only the pack whose
+    /// id the chain derives from that lot and the proven tag.
     function link(Link[] calldata links) external;
 
     /// @notice Opens a sealed container in the caller's custody: what lay in it moves on separately.
@@ -188,7 +198,11 @@ interface IDrugProvenance is IProvenanceTypes {
     /// @notice Destroys an item in the caller's custody.
     function destroy(bytes32 itemId, Link[] calldata links) external;
 
-    /// @notice Reports an item in the caller's custody (or shipped by it and in transit) stolen.
+    /**
+     * @notice Reports an item in the caller's custody stolen. An item in transit is in no one's hands:
+     * only the member it was shipped to (waiting for it) or a regulator reports it stolen, never its
+     * shipper, whose report could otherwise race the receipt of goods that arrived.
+     */
     function reportStolen(bytes32 itemId, Link[] calldata links) external;
 
     // ---------------------------------------------------------------- views
@@ -214,8 +228,11 @@ interface IDrugProvenance is IProvenanceTypes {
     /// @notice A pack or container as stored (with its root and lot when it is a container).
     function itemOf(bytes32 id) external view returns (Item memory);
 
-    /// @notice The on-chain id of a pack: binds GTIN, serial and the commitment to its hidden code.
-    function packIdOf(uint64 gtin, string calldata serial, string calldata code) external pure returns (bytes32);
+    /// @notice A pack's tag (its leaf in its lot's tree): binds GTIN, serial and its hidden code.
+    function packTagOf(uint64 gtin, string calldata serial, string calldata code) external pure returns (bytes32);
+
+    /// @notice The on-chain id of the pack with tag `tag` in lot `lotId`.
+    function packIdOf(bytes32 lotId, bytes32 tag) external pure returns (bytes32);
 
     /// @notice The id of the container with SSCC `sscc`.
     function containerIdOf(uint64 sscc) external pure returns (bytes32);

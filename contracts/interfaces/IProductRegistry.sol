@@ -7,7 +7,7 @@ import {IProvenanceTypes} from "./IProvenanceTypes.sol";
  * @title IProductRegistry
  * @notice What exists in a consortium's drug supply and who owns it: GS1 company prefixes bound to
  * members by consortium vote, products (GTIN-14) registered under them, and lots (one Merkle root
- * over their packs' ids) commissioned by the product's owner. `DrugProvenance` creates it and asks
+ * over their packs' tags) commissioned by the product's owner. `DrugProvenance` creates it and asks
  * it about prefixes and lots; where the packs are is `DrugProvenance`'s. The whole external API of
  * `ProductRegistry`.
  *
@@ -72,7 +72,8 @@ interface IProductRegistry is IProvenanceTypes {
      */
     function registerProduct(uint64 gtin, uint8 prefixLength) external;
 
-    /// @notice Commissions a lot of a product whose prefix the caller holds: one root over its packs' ids.
+    /// @notice Commissions a lot of a product whose prefix the caller holds: one root over its packs'
+    /// tags (see `IDrugProvenance`).
     function commissionLot(
         uint64 gtin,
         string calldata lot,

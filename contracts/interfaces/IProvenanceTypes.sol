@@ -45,7 +45,7 @@ interface IProvenanceTypes {
 
     /// @notice A lot, as `lotOf` reports it.
     struct Lot {
-        bytes32 root; // Merkle root over its packs' ids (zero: no such lot)
+        bytes32 root; // Merkle root over its packs' tags (zero: no such lot)
         bytes32 manufacturer; // the member that commissioned it (custodian of its packs while undrawn)
         uint64 gtin; // its product
         uint64 expiresAt; // unix seconds from which the lot is expired
@@ -111,7 +111,8 @@ interface IProvenanceTypes {
     error ProvenanceInvalidProof(bytes32 child, bytes32 parent);
     /// @dev A link must join two different items.
     error ProvenanceInvalidLink(bytes32 child, bytes32 parent);
-    /// @dev The pack is already placed (at `current`): only a pack never seen on chain is placed in its lot.
+    /// @dev The pack `child` is already placed (at `current`): only a pack never seen on chain is placed
+    /// in its lot.
     error ProvenanceAlreadyPlaced(bytes32 child, bytes32 current);
     /// @dev `parent` was packed by list: all its children were placed when it was packed.
     error ProvenanceSealedWhenPacked(bytes32 child, bytes32 parent);
@@ -128,6 +129,8 @@ interface IProvenanceTypes {
     error ProvenanceInsideSealedContainer(bytes32 itemId, bytes32 container);
     /// @dev The caller's member is not the item's custodian (zero: unknown from the links given).
     error ProvenanceNotCustodian(bytes32 itemId, bytes32 custodian, bytes32 memberId);
+    /// @dev The item is in transit to `receiver`: only that member or a regulator reports it stolen.
+    error ProvenanceNotReceiver(bytes32 itemId, bytes32 receiver, bytes32 memberId);
     /// @dev The item's state does not allow this action.
     error ProvenanceInvalidState(bytes32 itemId, ItemState state);
     /// @dev The receiving member is not an active manufacturer, distributor, pharmacy or hospital, or

@@ -147,9 +147,13 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
         SupplyGraph.ItemRecord storage item = _graph.items[itemId];
         bytes32 member;
         if (item.info.state() == ItemState.InTransit) {
-            // Lost on the road: the shipper (still the holder) reports it.
-            member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-            if (item.holder != member) revert ProvenanceNotCustodian(itemId, item.holder, member);
+            // Lost on the road: the receiver that waits for it, or a regulator, reports it. Not the
+            // shipper: it let go of the goods, and its report could land just before their receipt.
+            member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN | MemberKinds.REGULATOR);
+            bytes32 receiver = item.pendingTo;
+            if (member != receiver && !consortium.isActiveMemberId(member, MemberKinds.REGULATOR)) {
+                revert ProvenanceNotReceiver(itemId, receiver, member);
+            }
         } else {
             (member, item, ) = _custodyStep(itemId, links);
         }
@@ -222,8 +226,13 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
     }
 
     /// @inheritdoc IDrugProvenance
-    function packIdOf(uint64 gtin, string calldata serial, string calldata code) public pure returns (bytes32) {
+    function packTagOf(uint64 gtin, string calldata serial, string calldata code) public pure returns (bytes32) {
         return keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))));
+    }
+
+    /// @inheritdoc IDrugProvenance
+    function packIdOf(bytes32 lotId, bytes32 tag) external pure returns (bytes32) {
+        return SupplyGraph.packIdOf(lotId, tag);
     }
 
     /// @inheritdoc IDrugProvenance
@@ -281,17 +290,18 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
     }
 
     /**
-     * @dev A scanned pack: its ids, its lot, whether it is genuine (in the lot's root), and where it
-     * stands (its own terminal state, else its custody through the presented links; a pack never
-     * seen on chain is first placed, in memory, in its lot).
+     * @dev A scanned pack: its ids, its lot, whether it is genuine (its tag in the lot's root), and
+     * where it stands (its own terminal state, else its custody through the presented links; a pack
+     * never seen on chain is first placed, in memory, in its lot).
      */
     function _assess(PackClaim calldata claim, Link[] calldata links) private view returns (Assessment memory a) {
-        a.packId = packIdOf(claim.gtin, claim.serial, claim.code);
+        bytes32 tag = packTagOf(claim.gtin, claim.serial, claim.code);
         a.lotId = Gs1.lotIdOf(claim.gtin, claim.lot);
+        a.packId = SupplyGraph.packIdOf(a.lotId, tag);
         a.lot = products.lotOf(a.lotId);
         a.known =
             a.lot.root != bytes32(0) &&
-            MerkleProof.verifyCalldata(claim.lotProof, a.lot.root, MerkleLeaf.ofBytes32(a.packId));
+            MerkleProof.verifyCalldata(claim.lotProof, a.lot.root, MerkleLeaf.ofBytes32(tag));
         if (!a.known) return a;
         ItemInfo info = _graph.items[a.packId].info;
         a.state = info.state();

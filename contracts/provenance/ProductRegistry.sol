@@ -33,7 +33,7 @@ contract ProductRegistry is IProductRegistry, ConsortiumGuarded {
 
     /// @notice A commissioned lot.
     struct LotRecord {
-        bytes32 root; // Merkle root over its packs' ids
+        bytes32 root; // Merkle root over its packs' tags
         bytes32 manufacturer; // the member that commissioned it: custodian of its packs while undrawn
         LotInfo info; // gtin, expiry, quantity, recalled, drawn
     }

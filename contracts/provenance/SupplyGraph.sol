@@ -17,6 +17,12 @@ import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
  * container (held by whoever opened it), or is inside a sealed container (custody is then the outer
  * container's), or - a pack only - lies in its lot with the lot's manufacturer.
  *
+ * A pack lies only in its own lot. A lot's tree holds its packs' tags, and the id of the pack a lot
+ * link places is derived from that lot (`packIdOf(lotId, tag)`): a lot whose tree holds another
+ * lot's tags (a rival brand copying a published lot tree) places items of its own with other ids,
+ * never the other lot's packs. Every later place (a case packed from the lot, a container packed by
+ * list) is reached from there, so no member can place, claim or act on a pack it never held.
+ *
  * Every place is current. An item changes place only by a recorded step, with one exception made
  * safe by construction:
  * - shipping clears its place (it is then held on its own); unpacking opens a container in place;
@@ -69,6 +75,12 @@ library SupplyGraph {
         if (uint256(id) >= CONTAINER_ID_LIMIT) lot = g.products.lotOf(id);
     }
 
+    /// @notice The id of the pack with tag `tag` (its leaf in the lot's tree) in lot `lotId`: a pack's
+    /// identity includes its lot, so only its own lot can place it.
+    function packIdOf(bytes32 lotId, bytes32 tag) internal pure returns (bytes32) {
+        return keccak256(abi.encode(lotId, tag));
+    }
+
     // ---------------------------------------------------------------- overlays
 
     /// @notice An overlay with room for `size` links.
@@ -109,8 +121,9 @@ library SupplyGraph {
     ) internal view returns (uint256 intoPacking) {
         for (uint256 i = 0; i < links.length; ++i) {
             IDrugProvenance.Link calldata one = links[i];
-            if (_checkLink(g, ov, one, packing, packer)) {
-                place(ov, one.child, one.parent);
+            bytes32 placed = _checkLink(g, ov, one, packing, packer);
+            if (placed != bytes32(0)) {
+                place(ov, placed, one.parent);
                 if (one.parent == packing) ++intoPacking;
             }
         }
@@ -129,8 +142,9 @@ library SupplyGraph {
     }
 
     /**
-     * @dev Whether one link places its child somewhere new (false: it lies there already). Accepted:
-     * - child -> its lot: a pack never seen on chain, shown to be in the lot's root;
+     * @dev The item one link places somewhere new (zero: it lies there already). Accepted:
+     * - tag -> its lot: the tag shown to be in the lot's root places the pack `packIdOf(lot, tag)`,
+     *   if that pack was never seen on chain;
      * - child -> the container being packed by list: the child from its current place in the packer's
      *   custody, held (not in transit, destroyed, ...);
      * - pack -> a case packed from lot L: the pack still lies in L, held, and is in the case's root.
@@ -142,20 +156,23 @@ library SupplyGraph {
         IDrugProvenance.Link calldata one,
         bytes32 packing,
         bytes32 packer
-    ) private view returns (bool) {
+    ) private view returns (bytes32) {
         bytes32 child = one.child;
         bytes32 parent = one.parent;
         if (child == parent) revert IProvenanceTypes.ProvenanceInvalidLink(child, parent);
-        bytes32 current = placeOf(g, ov, child);
-        if (current == parent) return false;
         bytes32 lotRoot = lotOf(g, parent).root;
         if (lotRoot != bytes32(0)) {
-            if (g.items[child].info.kind() != IDrugProvenance.ItemKind.None || current != bytes32(0)) {
-                revert IProvenanceTypes.ProvenanceAlreadyPlaced(child, current);
-            }
             _requireProof(one.proof, lotRoot, child, parent);
-            return true;
+            bytes32 pack = packIdOf(parent, child);
+            bytes32 at = placeOf(g, ov, pack);
+            if (at == parent) return bytes32(0);
+            if (g.items[pack].info.kind() != IDrugProvenance.ItemKind.None || at != bytes32(0)) {
+                revert IProvenanceTypes.ProvenanceAlreadyPlaced(pack, at);
+            }
+            return pack;
         }
+        bytes32 current = placeOf(g, ov, child);
+        if (current == parent) return bytes32(0);
         bytes32 root = g.containers[parent].root;
         if (root == bytes32(0)) revert IProvenanceTypes.ProvenanceUnknownContainer(parent);
         _requireProof(one.proof, root, child, parent);
@@ -163,7 +180,7 @@ library SupplyGraph {
             (bytes32 keeper, IProvenanceTypes.ItemState state) = keeperOf(g, child, current);
             if (state != IProvenanceTypes.ItemState.Held) revert IProvenanceTypes.ProvenanceInvalidState(child, state);
             if (keeper != packer) revert IProvenanceTypes.ProvenanceNotCustodian(child, keeper, packer);
-            return true;
+            return child;
         }
         bytes32 lot = g.containers[parent].lot;
         if (lot == bytes32(0)) revert IProvenanceTypes.ProvenanceSealedWhenPacked(child, parent);
@@ -177,7 +194,7 @@ library SupplyGraph {
         if (own != IProvenanceTypes.ItemState.None && own != IProvenanceTypes.ItemState.Held) {
             revert IProvenanceTypes.ProvenanceInvalidState(child, own);
         }
-        return true;
+        return child;
     }
 
     function _requireProof(bytes32[] calldata proof, bytes32 root, bytes32 child, bytes32 parent) private pure {

@@ -19,7 +19,7 @@ import {
   opShip,
   opVerify,
 } from "../../src/provenance/ops.js";
-import { containerIdOf, lotIdOf, packIdOf } from "../../src/provenance/ids.js";
+import { containerIdOf, lotIdOf } from "../../src/provenance/ids.js";
 import type { Chapter } from "./story.js";
 
 const GTIN = "09506000134352"; // an invented product of the invented Aurora Pharmaceuticals
@@ -110,7 +110,8 @@ export const provenanceChapter: Chapter = async (story) => {
   const bundle = await readLotBundle(path.join(data, "private", `${GTIN}-${LOT}.bundle.json`));
   story.say(
     `Aurora commissions lot ${LOT} of 12 packs in one transaction: each pack gets a random scratch-off code ` +
-      `under its coating, and the chain stores one Merkle root for the whole lot (no serial is readable on chain).`,
+      `under its coating, and the chain stores one Merkle root for the whole lot (no serial is readable on chain). ` +
+      `A pack's on-chain id is derived from its lot, so no other lot, of another brand or of Aurora's, can claim it.`,
   );
 
   const packLabel = (i: number) => `(01)${GTIN}(10)${LOT}(21)${serials[i]}`;
@@ -134,15 +135,23 @@ export const provenanceChapter: Chapter = async (story) => {
 
   const pallet = `(00)${sscc(3)}`;
   await opShip(as("manufacturer"), data, pallet, "DST-0001");
-  await opItem(as("distributor"), data, "receive", pallet);
-  story.say(
-    "Aurora ships the sealed pallet to Meridian Medical Logistics, which receives it (one transaction each way).",
-  );
-
-  const sold = packIdOf(GTIN, serials[0]!, bundle.packs[0]!.code);
   try {
-    await as("manufacturer").ship.staticCall(sold, story.memberIds.hospitalB!, [
-      { child: sold, parent: lotIdOf(GTIN, LOT), proof: bundle.packs[0]!.proof },
+    await as("manufacturer").reportStolen.staticCall(containerIdOf(sscc(3)), []);
+    story.say("(unexpected: the chain let Aurora report stolen a pallet it had shipped)");
+  } catch (err) {
+    story.say(
+      `Aurora ships the sealed pallet to Meridian Medical Logistics. While it is on the road Aurora tries to report ` +
+        `it stolen (to disown a delivery in dispute): the chain refuses with ${refusal(err)}: goods in transit ` +
+        `are reported stolen only by the member waiting for them, or by a regulator.`,
+    );
+  }
+  await opItem(as("distributor"), data, "receive", pallet);
+  story.say("Meridian receives the pallet: one transaction to ship it, one to receive it.");
+
+  const sold = bundle.packs[0]!;
+  try {
+    await as("manufacturer").ship.staticCall(sold.packId, story.memberIds.hospitalB!, [
+      { child: sold.tag, parent: lotIdOf(GTIN, LOT), proof: sold.proof },
     ]);
     story.say("(unexpected: the chain let Aurora move a pack it sold)");
   } catch (err) {

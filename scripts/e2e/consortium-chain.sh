@@ -96,6 +96,27 @@ npx hardhat provenance prefix --assign 9506000 --member E2E-OPS $N
 npx hardhat consortium vote --proposal 3 $N
 npx hardhat consortium execute --proposal 3 $N
 npx hardhat provenance register-product --gtin 09506000134352 $N
+# A lot of two packs packed at the line into two cases (one root each); a pack's id is derived from
+# its lot. The operator (also a hospital) verifies and dispenses the first pack, and a shipment's
+# sender cannot report it stolen on the road (only its receiver or a regulator can).
+P="$work/provenance"
+printf 'serial\nE2E1\nE2E2\n' > "$work/serials.csv"
+npx hardhat provenance commission --gtin 09506000134352 --lot E2E-1 --expiry 301231 --serials "$work/serials.csv" \
+  --data "$P" --no-labels $N
+sscc() { node -e "const b='39506000'+String($1).padStart(9,'0');let s=0;[...b].reverse().forEach((d,i)=>s+=d*(i%2?1:3));console.log(b+(10-s%10)%10)"; }
+for i in 1 2; do
+  npx hardhat provenance pack --sscc "$(sscc $i)" --items "(01)09506000134352(10)E2E-1(21)E2E$i" --data "$P" $N
+done
+code=$(node -e "console.log(require('$P/private/09506000134352-E2E-1.bundle.json').packs[0].code)")
+label="(01)09506000134352(10)E2E-1(21)E2E1"
+npx hardhat provenance verify "$label" --code "$code" --data "$P" $N | contains "^verdict: GENUINE" \
+  || { echo "e2e: the commissioned pack did not verify GENUINE"; exit 1; }
+npx hardhat provenance dispense "$label" --code "$code" --data "$P" $N | contains "^pack dispensed" \
+  || { echo "e2e: the pack was not dispensed"; exit 1; }
+npx hardhat provenance verify "$label" --code "$code" --data "$P" $N | contains "^verdict: DISPENSED" \
+  || { echo "e2e: the dispensed pack did not verify DISPENSED"; exit 1; }
+npx hardhat provenance ship "(00)$(sscc 2)" --to E2E-HOSP --data "$P" $N
+expect_error 'ProvenanceNotReceiver' npx hardhat provenance report-stolen "(00)$(sscc 2)" --data "$P" $N
 
 # Claims by the tasks: the insurer (also E2E-OPS here) publishes a plan, funds escrow and enrols an
 # invented patient (printing the patient reference of her insurance card).

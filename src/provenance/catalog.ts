@@ -4,7 +4,7 @@ import path from "node:path";
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
-import { containerIdOf } from "./ids.js";
+import { containerIdOf, packIdOf } from "./ids.js";
 import { readJson, readLotBundle, readLotTree, zodProblem, type LotBundle, type LotPlan } from "./lot.js";
 import { buildIdTree, loadIdTree, proofOf, type IdTree } from "./tree.js";
 
@@ -45,14 +45,24 @@ interface KnownPack {
   lotId: string;
   gtin: string;
   lot: string;
+  /** Its leaf value in its lot's tree (its on-chain id is `packIdOf(lotId, tag)`). */
+  tag: string;
   expiry?: string;
   serial?: string;
   code?: string;
 }
 
+/** A containment link as the contract takes it (`IDrugProvenance.Link`). */
+export interface CatalogLink {
+  child: string;
+  parent: string;
+  proof: string[];
+}
+
 /**
- * What an operator knows off chain: lots' public trees, packs from private bundles, and containers'
- * trees. Proofs and containment links are built from it; the chain decides whether they hold.
+ * What an operator knows off chain: lots' public trees (over pack tags), packs from private bundles,
+ * and containers' trees (over child ids). Proofs and containment links are built from it; the chain
+ * decides whether they hold.
  */
 export class Catalog {
   readonly lots = new Map<string, { gtin: string; lot: string; tree: IdTree }>();
@@ -60,18 +70,22 @@ export class Catalog {
   readonly packs = new Map<string, KnownPack>();
   private readonly parentsOf = new Map<string, Set<string>>();
 
-  /** Adds a lot's tree (and its packs, when the plan or bundle with codes is given). */
+  /**
+   * Adds a lot's tree (and its packs, when the plan or bundle with codes is given). Each tag of the
+   * tree is a pack of this lot, known by its on-chain id `packIdOf(lotId, tag)`.
+   */
   addLot(plan: Pick<LotPlan, "gtin" | "lot" | "lotId"> & { tree: IdTree }, bundle?: LotBundle): void {
     this.lots.set(plan.lotId.toLowerCase(), { gtin: plan.gtin, lot: plan.lot, tree: plan.tree });
-    for (const [, [id]] of plan.tree.entries()) {
-      if (!this.packs.has(id.toLowerCase()))
-        this.packs.set(id.toLowerCase(), { lotId: plan.lotId, gtin: plan.gtin, lot: plan.lot });
+    for (const [, [tag]] of plan.tree.entries()) {
+      const id = packIdOf(plan.lotId, tag).toLowerCase();
+      if (!this.packs.has(id)) this.packs.set(id, { lotId: plan.lotId, gtin: plan.gtin, lot: plan.lot, tag });
     }
     for (const p of bundle?.packs ?? []) {
-      this.packs.set(p.packId.toLowerCase(), {
+      this.packs.set(packIdOf(plan.lotId, p.tag).toLowerCase(), {
         lotId: plan.lotId,
         gtin: plan.gtin,
         lot: plan.lot,
+        tag: p.tag,
         expiry: bundle!.expiry,
         serial: p.serial,
         code: p.code,
@@ -103,19 +117,48 @@ export class Catalog {
     return [...(this.parentsOf.get(id.toLowerCase()) ?? [])];
   }
 
-  /** The proof that `child` is in `parent` (a container or a lot). */
+  /**
+   * The proof that `child` (a pack or container id) is in `parent` (a container or a lot): into a
+   * lot, the proof of the pack's tag in the lot's tree.
+   */
   proof(child: string, parent: string): string[] {
+    return this.link(child, parent).proof;
+  }
+
+  /**
+   * The link placing `child` (a pack or container id) in `parent`, as the contract takes it: into a
+   * container, the child's id and its proof; into a lot, the pack's tag and its proof (the chain
+   * derives the pack's id from the lot and the tag).
+   */
+  link(child: string, parent: string): CatalogLink {
     const c = this.containers.get(parent.toLowerCase());
-    if (c !== undefined) return proofOf(c.tree, child, `container ${c.sscc}`);
+    if (c !== undefined) return { child, parent, proof: proofOf(c.tree, child, `container ${c.sscc}`) };
     const l = this.lots.get(parent.toLowerCase());
-    if (l !== undefined) return proofOf(l.tree, child, `lot ${l.lot}`);
+    if (l !== undefined) {
+      const pack = this.packs.get(child.toLowerCase());
+      if (pack === undefined || pack.lotId.toLowerCase() !== parent.toLowerCase()) {
+        throw new MedChainError(`lot ${l.lot}: ${child} is not one of its packs`);
+      }
+      return { child: pack.tag, parent, proof: proofOf(l.tree, pack.tag, `lot ${l.lot}`) };
+    }
     throw new MedChainError(`no tree known for ${parent}: add the lot or container file to the data directory`);
   }
 
-  /** The pack with GTIN `gtin` and serial `serial`, from the bundles loaded. */
-  findPack(gtin: string, serial: string): ({ packId: string } & KnownPack) | undefined {
-    for (const [packId, p] of this.packs) if (p.gtin === gtin && p.serial === serial) return { packId, ...p };
-    return undefined;
+  /**
+   * The pack with GTIN `gtin` and serial `serial` (in lot `lot`, when given), from the bundles loaded.
+   * A pack's id depends on its lot, so a serial found in two lots without `lot` is refused by name.
+   */
+  findPack(gtin: string, serial: string, lot?: string): ({ packId: string } & KnownPack) | undefined {
+    const found: Array<{ packId: string } & KnownPack> = [];
+    for (const [packId, p] of this.packs) {
+      if (p.gtin === gtin && p.serial === serial && (lot === undefined || p.lot === lot)) found.push({ packId, ...p });
+    }
+    if (found.length > 1) {
+      throw new MedChainError(
+        `GTIN ${gtin} serial ${serial} is in ${found.length} lots (${found.map((p) => p.lot).join(", ")}): name its lot (AI 10)`,
+      );
+    }
+    return found[0];
   }
 
   /** The lot of `gtin` and lot number `lot`. */

@@ -9,7 +9,7 @@ import {
 import type { IDrugProvenance } from "../../typechain-types/provenance/DrugProvenance.js";
 import { MedChainError } from "../chain/errors.js";
 import { planContainer, type Catalog, type ContainerFile } from "./catalog.js";
-import { gtinToUint, normalizeCode, packIdOf, lotIdOf, ssccToUint } from "./ids.js";
+import { gtinToUint, normalizeCode, packIdOf, packTagOf, lotIdOf, ssccToUint } from "./ids.js";
 import { ItemKind, ItemState, ITEM_STATES, VERDICTS, type ItemStateName, type VerdictName } from "./kinds.js";
 import type { LotPlan } from "./lot.js";
 import type { IdTree } from "./tree.js";
@@ -85,13 +85,11 @@ export async function linksFor(
   if (item.kind === ItemKind.Container || TERMINAL.has(item.state)) return [];
   if (item.kind === ItemKind.Pack && item.parent.toLowerCase() !== pack.lotId.toLowerCase()) return [];
   const links: Link[] = [];
-  if (item.kind === ItemKind.None && withLot) {
-    links.push({ child: id, parent: pack.lotId, proof: catalog.proof(id, pack.lotId) });
-  }
+  if (item.kind === ItemKind.None && withLot) links.push(catalog.link(id, pack.lotId));
   if (!(await (await productsOf(contract)).lotOf(pack.lotId)).drawn) return links;
   for (const c of catalog.containersOf(id)) {
     if ((await contract.itemOf(c)).lot.toLowerCase() === pack.lotId.toLowerCase()) {
-      links.push({ child: id, parent: c, proof: catalog.proof(id, c) });
+      links.push(catalog.link(id, c));
       break;
     }
   }
@@ -174,7 +172,10 @@ export async function destroyItem(contract: DrugProvenance, catalog: Catalog, it
   return mined(contract.destroy(itemId, await linksFor(contract, catalog, itemId)));
 }
 
-/** Reports an item the signer holds (or shipped) stolen. */
+/**
+ * Reports an item stolen: one the signer holds, or one in transit to the signer's member (or, for a
+ * regulator, any item in transit). A shipper cannot report what it shipped.
+ */
 export async function reportItemStolen(contract: DrugProvenance, catalog: Catalog, itemId: string) {
   return mined(contract.reportStolen(itemId, await linksFor(contract, catalog, itemId)));
 }
@@ -192,14 +193,17 @@ export interface PackScan {
   code: string;
 }
 
-/** The contract's claim for a scanned pack: its lot proof comes from the catalog's lot tree. */
+/**
+ * The contract's claim for a scanned pack: its lot proof (of its tag) comes from the catalog's lot
+ * tree; `packId` is its on-chain id in the lot printed on it.
+ */
 export function claimOf(
   catalog: Catalog,
   scan: PackScan,
 ): { claim: IDrugProvenance.PackClaimStruct; packId: string; lotId: string } {
   const code = normalizeCode(scan.code);
-  const packId = packIdOf(scan.gtin, scan.serial, code);
   const lotId = lotIdOf(scan.gtin, scan.lot);
+  const packId = packIdOf(lotId, packTagOf(scan.gtin, scan.serial, code));
   const lot = catalog.lots.get(lotId.toLowerCase());
   let lotProof: string[] = [];
   if (lot !== undefined) {

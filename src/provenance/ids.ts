@@ -50,14 +50,26 @@ export function ssccToUint(sscc: string): bigint {
   return BigInt(sscc);
 }
 
-/** The on-chain pack id (same as `DrugProvenance.packIdOf`). `code` is normalised first. */
-export function packIdOf(gtin: string, serial: string, code: string): string {
+/**
+ * A pack's tag, its leaf value in its lot's tree (same as `DrugProvenance.packTagOf`): binds GTIN,
+ * serial and the hidden code, so it names no serial and cannot be found without the code. `code` is
+ * normalised first.
+ */
+export function packTagOf(gtin: string, serial: string, code: string): string {
   return keccak256(
     abi.encode(
       ["uint64", "bytes32", "bytes32"],
       [gtinToUint(gtin), keccak256(toUtf8Bytes(serial)), keccak256(toUtf8Bytes(normalizeCode(code)))],
     ),
   );
+}
+
+/**
+ * The on-chain id of the pack with tag `tag` in lot `lotId` (same as `DrugProvenance.packIdOf`): the
+ * chain derives it from the lot a tag is proven in, so only its own lot can place a pack.
+ */
+export function packIdOf(lotId: string, tag: string): string {
+  return keccak256(abi.encode(["bytes32", "bytes32"], [lotId, tag]));
 }
 
 /** The on-chain lot id (same as `DrugProvenance.lotIdOf`). */

@@ -5,7 +5,7 @@ import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
 import { isValidGtin14, parseGs1Date, type Gs1Identity } from "./gs1/index.js";
-import { expiresAtOf, lotIdOf, newScratchCode, packIdOf } from "./ids.js";
+import { expiresAtOf, lotIdOf, newScratchCode, packIdOf, packTagOf } from "./ids.js";
 import { writeLabels } from "./labels.js";
 import { buildIdTree, loadIdTree, type IdTree } from "./tree.js";
 
@@ -19,7 +19,11 @@ const lotNumberSchema = z.string().regex(CSET82, "a lot number is 1 to 20 charac
 export interface PackRecord {
   serial: string;
   code: string;
+  /** Its leaf value in the lot's tree (`packTagOf`). */
+  tag: string;
+  /** Its on-chain id (`packIdOf(lotId, tag)`). */
   packId: string;
+  /** The proof of its tag in the lot's tree. */
   proof: string[];
 }
 
@@ -28,7 +32,7 @@ export interface PackRecord {
  * private; hand a pack's record only to whoever must dispense it without scratching it.
  */
 export interface LotBundle {
-  format: "medchain.provenance.lot-bundle/1";
+  format: "medchain.provenance.lot-bundle/2";
   gtin: string;
   lot: string;
   expiry: string;
@@ -38,11 +42,12 @@ export interface LotBundle {
 }
 
 /**
- * The public side of a lot: its Merkle tree over pack ids only (no serials, no codes). Publishing it
- * lets anyone who holds a pack compute its lot proof; the ids reveal nothing without the codes.
+ * The public side of a lot: its Merkle tree over pack tags only (no serials, no codes). Publishing it
+ * lets anyone who holds a pack compute its lot proof and its on-chain id (`packIdOf(lotId, tag)`);
+ * the tags reveal nothing without the codes.
  */
 export interface LotTreeFile {
-  format: "medchain.provenance.lot-tree/1";
+  format: "medchain.provenance.lot-tree/2";
   gtin: string;
   lot: string;
   lotId: string;
@@ -82,8 +87,8 @@ export function parseSerialsCsv(text: string, file: string): string[] {
 }
 
 /**
- * Plans a lot: a fresh random hidden code for every serial, the pack ids, one Merkle tree, each
- * pack's proof. `codes` may be given (e.g. from an import) instead of generated.
+ * Plans a lot: a fresh random hidden code for every serial, the pack tags, one Merkle tree over them,
+ * each pack's proof and on-chain id. `codes` may be given (e.g. from an import) instead of generated.
  */
 export function planLot(input: {
   gtin: string;
@@ -98,17 +103,18 @@ export function planLot(input: {
   if (!lotCheck.success) throw new MedChainError(`lot "${lot}": ${lotCheck.error.issues[0]?.message}`);
   const expiresAt = expiresAtOf(parseGs1Date(expiry));
   const codes = input.codes ?? serials.map(() => newScratchCode());
-  const packIds = serials.map((serial, i) => packIdOf(gtin, serial, codes[i]!));
-  const tree = buildIdTree(packIds);
-  // Leaves are stored sorted by hash: map each pack id to its tree index once (O(n), not O(n^2)).
+  const tags = serials.map((serial, i) => packTagOf(gtin, serial, codes[i]!));
+  const tree = buildIdTree(tags);
+  // Leaves are stored sorted by hash: map each tag to its tree index once (O(n), not O(n^2)).
   const indexOf = new Map<string, number>();
-  for (const [i, [id]] of tree.entries()) indexOf.set(id, i);
+  for (const [i, [tag]] of tree.entries()) indexOf.set(tag, i);
   const lotId = lotIdOf(gtin, lot);
   const packs = serials.map((serial, i) => ({
     serial,
     code: codes[i]!,
-    packId: packIds[i]!,
-    proof: tree.getProof(indexOf.get(packIds[i]!)!),
+    tag: tags[i]!,
+    packId: packIdOf(lotId, tags[i]!),
+    proof: tree.getProof(indexOf.get(tags[i]!)!),
   }));
   const root = tree.root;
   return {
@@ -119,8 +125,8 @@ export function planLot(input: {
     quantity: serials.length,
     lotId,
     root,
-    bundle: { format: "medchain.provenance.lot-bundle/1", gtin, lot, expiry, lotId, root, packs },
-    treeFile: { format: "medchain.provenance.lot-tree/1", gtin, lot, lotId, root, tree: tree.dump() },
+    bundle: { format: "medchain.provenance.lot-bundle/2", gtin, lot, expiry, lotId, root, packs },
+    treeFile: { format: "medchain.provenance.lot-tree/2", gtin, lot, lotId, root, tree: tree.dump() },
   };
 }
 
@@ -160,17 +166,25 @@ export async function writeLotFiles(
 }
 
 const bundleSchema = z.object({
-  format: z.literal("medchain.provenance.lot-bundle/1"),
+  format: z.literal("medchain.provenance.lot-bundle/2"),
   gtin: z.string(),
   lot: z.string(),
   expiry: z.string(),
   lotId: z.string(),
   root: z.string(),
-  packs: z.array(z.object({ serial: z.string(), code: z.string(), packId: z.string(), proof: z.array(z.string()) })),
+  packs: z.array(
+    z.object({
+      serial: z.string(),
+      code: z.string(),
+      tag: z.string(),
+      packId: z.string(),
+      proof: z.array(z.string()),
+    }),
+  ),
 });
 
 const treeFileSchema = z.object({
-  format: z.literal("medchain.provenance.lot-tree/1"),
+  format: z.literal("medchain.provenance.lot-tree/2"),
   gtin: z.string(),
   lot: z.string(),
   lotId: z.string(),
@@ -191,10 +205,24 @@ function zodProblem(file: string, error: z.ZodError): MedChainError {
   return new MedChainError(`${file}: field ${issue.path.join(".") || "(root)"}: ${issue.message}`);
 }
 
-/** Reads a lot bundle, naming the file and field on error. */
+/** A lot file's lotId must be the id of its GTIN and lot number. */
+function checkLotId(file: string, data: { gtin: string; lot: string; lotId: string }): void {
+  if (!/^\d{14}$/.test(data.gtin)) throw new MedChainError(`${file}: field gtin: expected 14 digits`);
+  if (data.lotId.toLowerCase() !== lotIdOf(data.gtin, data.lot).toLowerCase()) {
+    throw new MedChainError(`${file}: field lotId is not the id of GTIN ${data.gtin} lot ${data.lot}`);
+  }
+}
+
+/** Reads a lot bundle, naming the file and field on error (a pack id that is not its tag's in this lot included). */
 export async function readLotBundle(file: string): Promise<LotBundle> {
   const parsed = bundleSchema.safeParse(await readJson(file));
   if (!parsed.success) throw zodProblem(file, parsed.error);
+  checkLotId(file, parsed.data);
+  parsed.data.packs.forEach((p, i) => {
+    if (p.packId.toLowerCase() !== packIdOf(parsed.data.lotId, p.tag).toLowerCase()) {
+      throw new MedChainError(`${file}: field packs.${i}.packId is not the id of its tag in lot ${parsed.data.lot}`);
+    }
+  });
   return parsed.data as LotBundle;
 }
 
@@ -202,6 +230,7 @@ export async function readLotBundle(file: string): Promise<LotBundle> {
 export async function readLotTree(file: string): Promise<{ file: LotTreeFile; tree: IdTree }> {
   const parsed = treeFileSchema.safeParse(await readJson(file));
   if (!parsed.success) throw zodProblem(file, parsed.error);
+  checkLotId(file, parsed.data);
   const tree = loadIdTree(parsed.data.tree, file);
   if (tree.root !== parsed.data.root) throw new MedChainError(`${file}: field root does not match the tree`);
   return { file: parsed.data as LotTreeFile, tree };

@@ -82,7 +82,7 @@ export async function opCommission(
   return [
     `lot ${plan.lot} of ${plan.gtin} commissioned: ${plan.quantity} packs, root ${plan.root} (tx ${receipt.hash})`,
     `private bundle (hidden codes and proofs, keep it safe): ${files.bundle}`,
-    `public lot tree (pack ids only, may be published): ${files.tree}`,
+    `public lot tree (pack tags only, may be published): ${files.tree}`,
     ...(input.labels ? [`labels: ${files.labels}`] : []),
   ];
 }

@@ -16,10 +16,16 @@ export function resolveItem(catalog: Catalog, input: string, what = "item"): { i
   const identity = parseGs1(input);
   if (identity.sscc !== undefined) return { id: containerIdOf(identity.sscc), identity };
   if (identity.gtin !== undefined && identity.serial !== undefined) {
-    const pack = catalog.findPack(identity.gtin, identity.serial);
+    let pack: ReturnType<Catalog["findPack"]>;
+    try {
+      pack = catalog.findPack(identity.gtin, identity.serial, identity.lot);
+    } catch (err) {
+      throw new MedChainError(`${what} ${input}: ${(err as Error).message}`);
+    }
     if (pack === undefined) {
+      const lot = identity.lot !== undefined ? ` lot ${identity.lot}` : "";
       throw new MedChainError(
-        `${what} ${input}: no lot bundle in the data directory has GTIN ${identity.gtin} serial ${identity.serial}`,
+        `${what} ${input}: no lot bundle in the data directory has GTIN ${identity.gtin}${lot} serial ${identity.serial}`,
       );
     }
     return { id: pack.packId, identity };

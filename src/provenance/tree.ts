@@ -4,7 +4,7 @@ import { MedChainError } from "../chain/errors.js";
 
 /**
  * Merkle trees over child ids, as the contract checks them: OpenZeppelin StandardMerkleTree with one
- * `bytes32` value per leaf (double-hashed leaves, sorted pairs). A lot's tree holds its packs' ids;
+ * `bytes32` value per leaf (double-hashed leaves, sorted pairs). A lot's tree holds its packs' tags;
  * a container's tree holds its children's ids (packs or containers).
  */
 export type IdTree = StandardMerkleTree<[string]>;

@@ -8,6 +8,8 @@ import {
   dispensePack,
   packContainer,
   receiveItem,
+  registerProduct,
+  productsOf,
   shipItem,
   unpackContainer,
   verifyPack,
@@ -17,6 +19,8 @@ import {
 import { ItemState } from "../../src/provenance/kinds.js";
 import { planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { proposePrefixChange } from "../../src/provenance/prefixes.js";
+import { buildIdTree } from "../../src/provenance/tree.js";
+import { packIdOf } from "../../src/provenance/ids.js";
 import { GTIN, PREFIX, gtinOf, prefixByVote, provenanceFixtureFor, sscc } from "../provenance/fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -45,7 +49,7 @@ describe("adversarial: only the current holder acts, identifiers belong to their
   /** The pack's link into its lot: all the manufacturer needs to claim it through the lot. */
   function lotLink(fx: Awaited<ReturnType<typeof atDistributor>>, i: number): Link {
     const pack = fx.packIds[i]!;
-    return { child: pack, parent: fx.plan.lotId, proof: fx.catalog.proof(pack, fx.plan.lotId) };
+    return fx.catalog.link(pack, fx.plan.lotId);
   }
 
   /**
@@ -120,9 +124,7 @@ describe("adversarial: only the current holder acts, identifiers belong to their
       await commissionLot(asMfr, plan);
       fx.catalog.addLotPlan(plan);
       const [destroyed, other] = plan.bundle.packs.map((p) => p.packId) as [string, string];
-      await asMfr.destroy(destroyed, [
-        { child: destroyed, parent: plan.lotId, proof: fx.catalog.proof(destroyed, plan.lotId) },
-      ]);
+      await asMfr.destroy(destroyed, [fx.catalog.link(destroyed, plan.lotId)]);
       const revived = planContainer(sscc(60), [destroyed, other]);
       await asMfr.packFromLot(BigInt(revived.sscc), 7, plan.lotId, revived.root, 2);
       await expect(
@@ -263,6 +265,128 @@ describe("adversarial: only the current holder acts, identifiers belong to their
       await expect(asDist.ship(fx.pallet, fx.ids.pharmacy, []))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidState")
         .withArgs(fx.pallet, ItemState.Opened);
+    });
+  });
+
+  describe("a member that never held the pack (another brand, another lot, a shipper on the road)", function () {
+    /**
+     * At the distributor; the rival brand (mfr2) has registered a product of its own and commissioned
+     * lot SQUAT-1 over the first four packs' tags, copied from the first brand's published lot tree.
+     */
+    async function rivalLotOverTheirTags() {
+      const fx = await atDistributor();
+      const asRival = fx.provenance.connect(fx.signers.mfr2);
+      const rivalGtin = gtinOf(PREFIX.mfr2, 7);
+      await registerProduct(asRival, rivalGtin);
+      const tags = fx.plan.bundle.packs.slice(0, 4).map((p) => p.tag);
+      const tree = buildIdTree(tags);
+      const products = await productsOf(asRival);
+      await products.commissionLot(BigInt(rivalGtin), "SQUAT-1", fx.plan.expiresAt, tags.length, tree.root);
+      const squatLot = await products.lotIdOf(BigInt(rivalGtin), "SQUAT-1");
+      const squatLinks: Link[] = tags.map((child, i) => ({ child, parent: squatLot, proof: tree.getProof(i) }));
+      return { ...fx, asRival, rivalGtin, squatLot, squatLinks };
+    }
+
+    it("stops a rival brand's lot over another brand's published pack tags from placing those packs", async function () {
+      const fx = await rivalLotOverTheirTags();
+      // the links are valid proofs into the rival's own lot: they place items of that lot, not the packs
+      await (await fx.asRival.link(fx.squatLinks)).wait();
+      for (const [i, link] of fx.squatLinks.entries()) {
+        const own = packIdOf(fx.squatLot, String(link.child));
+        expect(own).to.not.equal(fx.packIds[i]);
+        expect((await fx.provenance.itemOf(own)).parent).to.equal(fx.squatLot);
+        expect((await fx.provenance.itemOf(fx.packIds[i]!)).kind).to.equal(0n);
+      }
+      await expect(fx.asRival.destroy(fx.packIds[0]!, fx.squatLinks))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceUnknownItem")
+        .withArgs(fx.packIds[0]!);
+      await expect(fx.asRival.reportStolen(fx.packIds[1]!, []))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceUnknownItem")
+        .withArgs(fx.packIds[1]!);
+      // the genuine packs' own links still place them, and their holder still dispenses them
+      await (
+        await fx.provenance
+          .connect(fx.signers.dist)
+          .link([fx.catalog.link(fx.packIds[0]!, fx.plan.lotId), fx.catalog.link(fx.packIds[0]!, fx.caseA)])
+      ).wait();
+      expect((await fx.provenance.itemOf(fx.packIds[0]!)).parent).to.equal(fx.caseA);
+      expect(await verifyPack(fx.provenance, fx.catalog, scanOf(fx.plan, 0))).to.include({
+        verdict: "GENUINE",
+        custodian: fx.ids.dist,
+      });
+    });
+
+    it("stops a rival brand claiming another brand's packs through a case it packed from its own lot", async function () {
+      const fx = await rivalLotOverTheirTags();
+      // its case's root holds the genuine packs' ids (public in the first brand's case file and events)
+      const fake = planContainer(sscc(1, PREFIX.mfr2), fx.packIds.slice(0, 2));
+      await fx.asRival.packFromLot(BigInt(fake.sscc), PREFIX.mfr2.length, fx.squatLot, fake.root, 2);
+      const claim = { child: fx.packIds[0]!, parent: fake.containerId, proof: fake.idTree.getProof([fx.packIds[0]!]) };
+      await expect(fx.asRival.link([fx.squatLinks[0]!, claim]))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotInLot")
+        .withArgs(fx.packIds[0]!, fake.containerId, fx.squatLot);
+      // nor can it slip an item of its own lot into the genuine case
+      const own = packIdOf(fx.squatLot, String(fx.squatLinks[0]!.child));
+      await expect(
+        fx.asRival.link([
+          fx.squatLinks[0]!,
+          { child: own, parent: fx.caseA, proof: fx.catalog.proof(fx.packIds[0]!, fx.caseA) },
+        ]),
+      )
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceInvalidProof")
+        .withArgs(own, fx.caseA);
+    });
+
+    it("stops a rival brand drawing another brand's lot (which would end its lot-level custody)", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      const plan = planLot({ gtin: GTIN, lot: "UNDRAWN-1", expiry: "301231", serials: ["U1"] });
+      await commissionLot(fx.provenance.connect(fx.signers.mfr), plan);
+      await expect(
+        fx.provenance.connect(fx.signers.mfr2).packFromLot(BigInt(sscc(2, PREFIX.mfr2)), 7, plan.lotId, plan.root, 1),
+      )
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotLotManufacturer")
+        .withArgs(plan.lotId, fx.ids.mfr, fx.ids.mfr2);
+      expect((await fx.products.lotOf(plan.lotId)).drawn).to.equal(false);
+    });
+
+    it("stops a manufacturer claiming a pack it sold through another lot of its own over the pack's tag", async function () {
+      const fx = await atDistributor();
+      const asMfr = fx.provenance.connect(fx.signers.mfr);
+      const tag = fx.plan.bundle.packs[0]!.tag;
+      const products = await productsOf(asMfr);
+      await products.commissionLot(BigInt(GTIN), "AGAIN-1", fx.plan.expiresAt, 1, buildIdTree([tag]).root);
+      const again = await products.lotIdOf(BigInt(GTIN), "AGAIN-1");
+      const relink = { child: tag, parent: again, proof: [] };
+      // the link places an item of lot AGAIN-1 (another id), not the pack the distributor holds
+      await (await asMfr.link([relink])).wait();
+      expect((await fx.provenance.itemOf(packIdOf(again, tag))).parent).to.equal(again);
+      for (const links of [[relink], []]) {
+        await expect(asMfr.destroy(fx.packIds[0]!, links))
+          .to.be.revertedWithCustomError(fx.provenance, "ProvenanceUnknownItem")
+          .withArgs(fx.packIds[0]!);
+      }
+      expect(await verifyPack(fx.provenance, fx.catalog, scanOf(fx.plan, 0))).to.include({
+        verdict: "GENUINE",
+        custodian: fx.ids.dist,
+      });
+    });
+
+    it("stops a shipper reporting stolen a pallet it shipped just before its receiver receives it", async function () {
+      const fx = await networkHelpers.loadFixture(provenanceFixture);
+      const asMfr = fx.provenance.connect(fx.signers.mfr);
+      await shipItem(asMfr, fx.catalog, fx.pallet, fx.ids.dist);
+      await expect(asMfr.reportStolen(fx.pallet, []))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotReceiver")
+        .withArgs(fx.pallet, fx.ids.dist, fx.ids.mfr);
+      await receiveItem(fx.provenance.connect(fx.signers.dist), fx.pallet);
+      expect(await verifyPack(fx.provenance, fx.catalog, scanOf(fx.plan, 5))).to.include({
+        verdict: "GENUINE",
+        custodian: fx.ids.dist,
+      });
+      // once received, the former shipper cannot report it either
+      await expect(asMfr.reportStolen(fx.pallet, []))
+        .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotCustodian")
+        .withArgs(fx.pallet, fx.ids.dist, fx.ids.mfr);
     });
   });
 

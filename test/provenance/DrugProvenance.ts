@@ -17,7 +17,7 @@ import {
   verifyPack,
   type PackScan,
 } from "../../src/provenance/client.js";
-import { containerIdOf, lotIdOf, packIdOf, newScratchCode } from "../../src/provenance/ids.js";
+import { containerIdOf, lotIdOf, packIdOf, packTagOf, newScratchCode } from "../../src/provenance/ids.js";
 import { ItemKind, ItemState } from "../../src/provenance/kinds.js";
 import { planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
@@ -32,6 +32,7 @@ const MANUFACTURER = 4;
 const SUPPLY_CHAIN = 1 | 4 | 8 | 16;
 const DISPENSERS = 1 | 16;
 const RECALLERS = 4 | 64;
+const REGULATOR = 64;
 
 function scanOf(plan: LotPlan, i: number): PackScan {
   const pack = plan.bundle.packs[i]!;
@@ -209,12 +210,19 @@ describe("DrugProvenance", function () {
       expect(await products.lotIdOf(BigInt(GTIN), "LOT-42")).to.equal(lotIdOf(GTIN, "LOT-42"));
     });
 
-    it("computes the same pack id on chain as the SDK", async function () {
+    it("computes the same pack tag and lot-bound pack id on chain as the SDK", async function () {
       const { provenance, plan } = await networkHelpers.loadFixture(provenanceFixture);
       const p = plan.bundle.packs[0]!;
-      expect(await provenance.packIdOf(BigInt(GTIN), p.serial, p.code.replace(/-/g, ""))).to.equal(
-        packIdOf(GTIN, p.serial, p.code),
-      );
+      const tag = await provenance.packTagOf(BigInt(GTIN), p.serial, p.code.replace(/-/g, ""));
+      expect(tag)
+        .to.equal(packTagOf(GTIN, p.serial, p.code))
+        .and.to.equal(p.tag);
+      expect(await provenance.packIdOf(plan.lotId, tag))
+        .to.equal(packIdOf(plan.lotId, tag))
+        .and.to.equal(p.packId);
+      // the same tag in another lot is another pack
+      const other = lotIdOf(GTIN, "LOT-43");
+      expect(await provenance.packIdOf(other, tag)).to.not.equal(p.packId);
     });
 
     it("emits LotCommissioned with the commissioning step and active disposition", async function () {
@@ -400,9 +408,7 @@ describe("DrugProvenance", function () {
       const { provenance, catalog, signers } = await networkHelpers.loadFixture(provenanceFixture);
       const plan = await looseLot(provenance.connect(signers.mfr), catalog);
       const pack = plan.bundle.packs[0]!.packId;
-      await provenance
-        .connect(signers.mfr)
-        .link([{ child: pack, parent: plan.lotId, proof: catalog.proof(pack, plan.lotId) }]);
+      await provenance.connect(signers.mfr).link([catalog.link(pack, plan.lotId)]);
       await expect(provenance.connect(signers.mfr).unpack(pack, []))
         .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownContainer")
         .withArgs(pack);
@@ -414,7 +420,7 @@ describe("DrugProvenance", function () {
       const { provenance, catalog, packIds, caseB, plan } = await networkHelpers.loadFixture(provenanceFixture);
       await expect(
         provenance.link([
-          { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) },
+          catalog.link(packIds[0]!, plan.lotId),
           { child: packIds[0]!, parent: caseB, proof: catalog.proof(packIds[4]!, caseB) },
         ]),
       )
@@ -438,7 +444,7 @@ describe("DrugProvenance", function () {
 
     it("refuses to place a known item in a lot again", async function () {
       const { provenance, catalog, packIds, plan, caseA } = await networkHelpers.loadFixture(provenanceFixture);
-      const toLot = { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) };
+      const toLot = catalog.link(packIds[0]!, plan.lotId);
       const toCase = { child: packIds[0]!, parent: caseA, proof: catalog.proof(packIds[0]!, caseA) };
       await (await provenance.link([toLot, toCase])).wait();
       await expect(provenance.link([toLot]))
@@ -483,7 +489,7 @@ describe("DrugProvenance", function () {
     it("emits ItemLinked once per new link and ignores a link already recorded", async function () {
       const { provenance, catalog, packIds, plan, caseA } = await networkHelpers.loadFixture(provenanceFixture);
       const links = [
-        { child: packIds[0]!, parent: plan.lotId, proof: catalog.proof(packIds[0]!, plan.lotId) },
+        catalog.link(packIds[0]!, plan.lotId),
         { child: packIds[0]!, parent: caseA, proof: catalog.proof(packIds[0]!, caseA) },
       ];
       await expect(provenance.link(links)).to.emit(provenance, "ItemLinked").withArgs(packIds[0]!, caseA);
@@ -793,18 +799,42 @@ describe("DrugProvenance", function () {
       expect(alert.cloneAlert).to.equal(true);
     });
 
-    it("lets the shipper report an item stolen on the road, and no one else", async function () {
-      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+    it("lets the receiver waiting for an item report it stolen on the road, and neither its shipper nor anyone else", async function () {
+      const { provenance, catalog, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
       await provenance.connect(signers.mfr).ship(pallet, ids.dist, []);
+      for (const [who, id] of [
+        [signers.mfr, ids.mfr],
+        [signers.pharmacy, ids.pharmacy],
+      ] as const) {
+        await expect(provenance.connect(who).reportStolen(pallet, []))
+          .to.be.revertedWithCustomError(provenance, "ProvenanceNotReceiver")
+          .withArgs(pallet, ids.dist, id);
+      }
+      await expect(provenance.connect(signers.lab).reportStolen(pallet, []))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.lab.address, SUPPLY_CHAIN | REGULATOR);
       await expect(provenance.connect(signers.dist).reportStolen(pallet, []))
-        .to.be.revertedWithCustomError(provenance, "ProvenanceNotCustodian")
-        .withArgs(pallet, ids.mfr, ids.dist);
-      await expect(provenance.connect(signers.mfr).reportStolen(pallet, []))
         .to.emit(provenance, "ItemReportedStolen")
-        .withArgs(pallet, ids.mfr, 8, 6);
+        .withArgs(pallet, ids.dist, 8, 6);
       await expect(provenance.connect(signers.dist).receiveItem(pallet))
         .to.be.revertedWithCustomError(provenance, "ProvenanceNoMatchingShipment")
         .withArgs(pallet, ids.dist);
+      expect((await custodyOf(provenance, catalog, pallet)).state).to.equal("Stolen");
+    });
+
+    it("lets a regulator report an item stolen on the road", async function () {
+      const { provenance, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await provenance.connect(signers.mfr).ship(pallet, ids.dist, []);
+      await expect(provenance.connect(signers.regulator).reportStolen(pallet, []))
+        .to.emit(provenance, "ItemReportedStolen")
+        .withArgs(pallet, ids.regulator, 8, 6);
+    });
+
+    it("refuses a regulator's stolen report for an item that is not on the road", async function () {
+      const { provenance, signers, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(provenance.connect(signers.regulator).reportStolen(pallet, []))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.regulator.address, SUPPLY_CHAIN);
     });
   });
 

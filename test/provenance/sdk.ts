@@ -1,10 +1,23 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 
 import { MedChainError } from "../../src/chain/errors.js";
 import { Gs1Error } from "../../src/provenance/gs1/index.js";
-import { newScratchCode, normalizeCode, packIdOf, SCRATCH_CODE_LENGTH } from "../../src/provenance/ids.js";
-import { parseSerialsCsv, planLot } from "../../src/provenance/lot.js";
+import {
+  lotIdOf,
+  newScratchCode,
+  normalizeCode,
+  packIdOf,
+  packTagOf,
+  SCRATCH_CODE_LENGTH,
+} from "../../src/provenance/ids.js";
+import { Catalog } from "../../src/provenance/catalog.js";
+import { parseSerialsCsv, planLot, readLotBundle } from "../../src/provenance/lot.js";
+import { resolveItem } from "../../src/provenance/resolve.js";
 import { scanFromLabel } from "../../src/provenance/resolve.js";
 import { parseCompanyPrefix, prefixCallData } from "../../src/provenance/prefixes.js";
 import { ProductRegistry__factory } from "../../typechain-types/index.js";
@@ -17,7 +30,7 @@ describe("provenance SDK", function () {
     expect(codes.size).to.equal(200);
     const code = [...codes][0]!;
     expect(normalizeCode(code.toLowerCase())).to.have.length(SCRATCH_CODE_LENGTH);
-    expect(packIdOf(GTIN, "S1", code)).to.equal(packIdOf(GTIN, "S1", code.toLowerCase().replace(/-/g, " ")));
+    expect(packTagOf(GTIN, "S1", code)).to.equal(packTagOf(GTIN, "S1", code.toLowerCase().replace(/-/g, " ")));
   });
 
   it("refuses a scratch-off code of the wrong length or with ambiguous letters", function () {
@@ -36,14 +49,64 @@ describe("provenance SDK", function () {
     const plan = planLot({ gtin: GTIN, lot: "L1", expiry: "301231", serials: ["A", "B", "C"] });
     expect(new Set(plan.bundle.packs.map((p) => p.code)).size).to.equal(3);
     for (const p of plan.bundle.packs) {
-      expect(StandardMerkleTree.verify(plan.root, ["bytes32"], [p.packId], p.proof)).to.equal(true);
+      expect(p.tag).to.equal(packTagOf(GTIN, p.serial, p.code));
+      expect(StandardMerkleTree.verify(plan.root, ["bytes32"], [p.tag], p.proof)).to.equal(true);
+      // the pack's id is bound to its lot: the same tag in another lot names another item
+      expect(p.packId).to.equal(packIdOf(plan.lotId, p.tag));
+      expect(packIdOf(lotIdOf(GTIN, "L2"), p.tag)).to.not.equal(p.packId);
     }
-    // the public tree holds pack ids only: no serial, no code
+    // the public tree holds pack tags only: no serial, no code
     const published = JSON.stringify(plan.treeFile);
     for (const p of plan.bundle.packs) {
       expect(published).to.not.include(`"${p.serial}"`);
       expect(published).to.not.include(p.code);
     }
+  });
+
+  it("builds a lot link from the pack's tag and refuses a pack of another lot, naming the lot", function () {
+    const a = planLot({ gtin: GTIN, lot: "LA", expiry: "301231", serials: ["A1", "A2"] });
+    const b = planLot({ gtin: GTIN, lot: "LB", expiry: "301231", serials: ["B1"] });
+    const catalog = new Catalog();
+    catalog.addLotPlan(a);
+    catalog.addLotPlan(b);
+    const pack = a.bundle.packs[1]!;
+    expect(catalog.link(pack.packId, a.lotId)).to.deep.equal({ child: pack.tag, parent: a.lotId, proof: pack.proof });
+    expect(() => catalog.link(pack.packId, b.lotId)).to.throw(
+      MedChainError,
+      `lot LB: ${pack.packId} is not one of its packs`,
+    );
+  });
+
+  it("refuses a serial found in two lots unless the lot is named", function () {
+    const catalog = new Catalog();
+    for (const lot of ["LA", "LB"]) catalog.addLotPlan(planLot({ gtin: GTIN, lot, expiry: "301231", serials: ["S1"] }));
+    expect(() => resolveItem(catalog, `(01)${GTIN}(21)S1`)).to.throw(
+      MedChainError,
+      `item (01)${GTIN}(21)S1: GTIN ${GTIN} serial S1 is in 2 lots (LA, LB): name its lot (AI 10)`,
+    );
+    const named = resolveItem(catalog, `(01)${GTIN}(10)LB(21)S1`);
+    expect(named.id).to.equal(catalog.findPack(GTIN, "S1", "LB")!.packId);
+    expect(() => resolveItem(catalog, `(01)${GTIN}(10)LC(21)S1`)).to.throw(
+      MedChainError,
+      `GTIN ${GTIN} lot LC serial S1`,
+    );
+  });
+
+  it("refuses a lot bundle whose pack id is not its tag's id in the lot, naming the field", async function () {
+    const plan = planLot({ gtin: GTIN, lot: "L1", expiry: "301231", serials: ["A", "B"] });
+    const dir = await mkdtemp(path.join(tmpdir(), "bundle-"));
+    const file = path.join(dir, "lot.bundle.json");
+    const forged = { ...plan.bundle, packs: plan.bundle.packs.map((p, i) => (i === 1 ? { ...p, packId: p.tag } : p)) };
+    await writeFile(file, JSON.stringify(forged));
+    let message = "";
+    await readLotBundle(file).catch((err: Error) => (message = err.message));
+    expect(message).to.equal(`${file}: field packs.1.packId is not the id of its tag in lot L1`);
+    await writeFile(file, JSON.stringify({ ...plan.bundle, lot: "L2" }));
+    await readLotBundle(file).catch((err: Error) => (message = err.message));
+    expect(message).to.equal(`${file}: field lotId is not the id of GTIN ${GTIN} lot L2`);
+    await writeFile(file, JSON.stringify(plan.bundle));
+    expect((await readLotBundle(file)).packs).to.have.length(2);
+    await rm(dir, { recursive: true });
   });
 
   it("refuses a lot with a bad GTIN check digit or a bad expiry before anything is sent", function () {

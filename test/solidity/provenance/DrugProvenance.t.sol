@@ -9,11 +9,12 @@ import {ProvenanceWorld} from "./ProvenanceWorld.sol";
 
 /**
  * @dev Drives the world at random, honest and dishonest steps alike: ships, receives, unpacks,
- * repacks, destroys, reports stolen and dispenses, by any of the three members, with the item's
- * true links, stale links (through its lot or its old case) or none. It keeps its own model of where
- * everything truly is (a pack packed into a case is in it from then on, whether the chain was told
- * or not) and counts every step the contract accepted from a member that was not the item's true
- * custodian.
+ * repacks, destroys, reports stolen and dispenses, by any of the five members (the rival brand and
+ * the regulator included), with the item's true links, stale links (through its lot or its old case)
+ * or none; and the rival brand squatting the first brand's packs through lots of its own built over
+ * their public tags or ids. It keeps its own model of where everything truly is (a pack packed into
+ * a case is in it from then on, whether the chain was told or not) and counts every step the
+ * contract accepted from a member that was not the item's true custodian.
  */
 contract ProvenanceHandler is ProvenanceWorld {
     enum LinkChoice {
@@ -41,6 +42,10 @@ contract ProvenanceHandler is ProvenanceWorld {
     uint256 public accepted;
     /// @dev Totes packed by the handler.
     bytes32[] public totes;
+    /// @dev Lots the rival brand commissioned over the first brand's tags or ids.
+    bytes32[] public rivalLots;
+    /// @dev The item the rival's last squatting link placed: one of its own lot, never the victim.
+    bytes32 public lastSquat;
 
     constructor() {
         _setUpWorld();
@@ -53,6 +58,17 @@ contract ProvenanceHandler is ProvenanceWorld {
 
     function world() external view returns (address, bytes32, bytes32[4] memory, bytes32, uint64) {
         return (address(provenance), lotId, packIds, pallet, expiresAt);
+    }
+
+    /// @notice The lot each pack of the handler was commissioned in (zero: not one of its packs).
+    function ownLotOf(bytes32 id) external view returns (bytes32) {
+        if (id == loosePack) return looseLotId;
+        for (uint256 i = 0; i < 4; ++i) if (packIds[i] == id) return lotId;
+        return bytes32(0);
+    }
+
+    function rivalLotCount() external view returns (uint256) {
+        return rivalLots.length;
     }
 
     function claimOf(uint256 i) external view returns (IDrugProvenance.PackClaim memory) {
@@ -94,7 +110,7 @@ contract ProvenanceHandler is ProvenanceWorld {
 
     function ship(uint256 itemSeed, uint8 by, uint8 to, uint8 choice) external {
         bytes32 id = _pick(itemSeed);
-        (uint256 from, uint256 dest) = (by % 3, to % 3);
+        (uint256 from, uint256 dest) = (by % MEMBERS, to % MEMBERS);
         bytes32 custodian = trueCustodian(id);
         bool loose = _trulyLoose(id);
         IDrugProvenance.Link[] memory links = _links(id, LinkChoice(choice % 4));
@@ -111,7 +127,7 @@ contract ProvenanceHandler is ProvenanceWorld {
 
     function receiveItem(uint256 itemSeed, uint8 by) external {
         bytes32 id = _pick(itemSeed);
-        uint256 m = by % 3;
+        uint256 m = by % MEMBERS;
         bool expected = trueInTransit[id] && truePendingTo[id] == members[m] && !trueGone[id];
         vm.prank(accounts[m]);
         try provenance.receiveItem(id) {
@@ -123,7 +139,7 @@ contract ProvenanceHandler is ProvenanceWorld {
 
     function unpack(uint256 itemSeed, uint8 by) external {
         bytes32 id = _pick(itemSeed);
-        uint256 m = by % 3;
+        uint256 m = by % MEMBERS;
         bytes32 custodian = trueCustodian(id);
         bool loose = _trulyLoose(id);
         vm.prank(accounts[m]);
@@ -136,15 +152,17 @@ contract ProvenanceHandler is ProvenanceWorld {
 
     function destroy(uint256 itemSeed, uint8 by, uint8 choice, bool stolen) external {
         bytes32 id = _pick(itemSeed);
-        uint256 m = by % 3;
+        uint256 m = by % MEMBERS;
         bytes32 custodian = trueCustodian(id);
         bool loose = _trulyLoose(id);
-        bool shipper = trueInTransit[id] && trueHolder[id] == members[m] && !trueGone[id];
+        // on the road, only the receiver waiting for it or a regulator reports it stolen (never its shipper)
+        bool onTheRoad = trueInTransit[id] && !trueGone[id];
+        bool mayReportOnTheRoad = onTheRoad && (truePendingTo[id] == members[m] || m == REGULATOR);
         IDrugProvenance.Link[] memory links = _links(id, LinkChoice(choice % 4));
         vm.prank(accounts[m]);
         if (stolen) {
             try provenance.reportStolen(id, links) {
-                _check((custodian == members[m] && loose) || shipper);
+                _check((custodian == members[m] && loose) || mayReportOnTheRoad);
                 trueGone[id] = true;
             } catch {}
         } else {
@@ -158,7 +176,7 @@ contract ProvenanceHandler is ProvenanceWorld {
     /// @dev Member `by` packs pack `packSeed` into a new tote of its own, by list.
     function repack(uint8 packSeed, uint8 by, uint8 choice) external {
         uint256 i = packSeed % 4;
-        uint256 m = by % 3;
+        uint256 m = by % MEMBERS;
         bytes32 id = packIds[i];
         bytes32 custodian = trueCustodian(id);
         bool loose = _trulyLoose(id);
@@ -180,7 +198,7 @@ contract ProvenanceHandler is ProvenanceWorld {
 
     function dispense(uint8 packSeed, uint8 by, uint8 choice) external {
         uint256 i = packSeed % 4;
-        uint256 m = by % 3;
+        uint256 m = by % MEMBERS;
         bytes32 id = packIds[i];
         bytes32 custodian = trueCustodian(id);
         bool expired = block.timestamp >= expiresAt || products.lotOf(lotId).recalled;
@@ -202,6 +220,59 @@ contract ProvenanceHandler is ProvenanceWorld {
     function recall() external {
         vm.prank(accounts[0]);
         try products.recall(lotId) {} catch {}
+    }
+
+    /**
+     * @dev The rival brand commissions a lot of its own product whose tree holds one of the first
+     * brand's public leaves (pack `packSeed`'s tag from the published lot tree, or its id from the
+     * events), records the link into that lot (anyone may link), then tries to destroy, report stolen
+     * or ship the genuine pack with that link presented. Each step accepted from it while it does not
+     * truly hold the pack is a violation.
+     */
+    function squat(uint8 packSeed, bool copyId, uint8 action, uint8 to) external {
+        uint256 i = packSeed % 5;
+        bytes32 victim = i < 4 ? packIds[i] : loosePack;
+        bytes32 leaf = copyId ? victim : (i < 4 ? tags[i] : looseTag);
+        string memory lot = string(abi.encodePacked("R", copyId ? "I" : "T", bytes1(uint8(0x30 + i))));
+        bytes32 rivalLot = products.lotIdOf(rivalGtin, lot);
+        if (products.lotOf(rivalLot).root == bytes32(0)) {
+            bytes32 root = provenance.leafOf(leaf);
+            vm.prank(accounts[RIVAL]);
+            products.commissionLot(rivalGtin, lot, expiresAt, 1, root);
+            rivalLots.push(rivalLot);
+        }
+        IDrugProvenance.Link[] memory links = new IDrugProvenance.Link[](1);
+        links[0] = _link(leaf, rivalLot, new bytes32[](0));
+        try provenance.link(links) {} catch {}
+        lastSquat = provenance.packIdOf(rivalLot, leaf);
+        bytes32 custodian = trueCustodian(victim);
+        bool holds = custodian == members[RIVAL] && _trulyLoose(victim);
+        uint256 step = action % 3;
+        if (step == 2) {
+            uint256 dest = to % MEMBERS;
+            vm.prank(accounts[RIVAL]);
+            try provenance.ship(victim, members[dest], links) {
+                _check(holds);
+                truePlace[victim] = bytes32(0);
+                trueHolder[victim] = members[RIVAL];
+                trueInTransit[victim] = true;
+                truePendingTo[victim] = members[dest];
+            } catch {}
+            return;
+        }
+        bool onTheRoad = trueInTransit[victim] && !trueGone[victim] && truePendingTo[victim] == members[RIVAL];
+        vm.prank(accounts[RIVAL]);
+        if (step == 0) {
+            try provenance.destroy(victim, links) {
+                _check(holds);
+                trueGone[victim] = true;
+            } catch {}
+        } else {
+            try provenance.reportStolen(victim, links) {
+                _check(holds || onTheRoad);
+                trueGone[victim] = true;
+            } catch {}
+        }
     }
 
     /// @dev Anyone records the honest links of a pack (pins it in its case).
@@ -238,7 +309,7 @@ contract ProvenanceHandler is ProvenanceWorld {
         if (choice == LinkChoice.None) return new IDrugProvenance.Link[](0);
         if (id == loosePack) {
             links = new IDrugProvenance.Link[](1);
-            links[0] = _link(loosePack, looseLotId, new bytes32[](0));
+            links[0] = _link(looseTag, looseLotId, new bytes32[](0));
             return
                 provenance.itemOf(loosePack).kind == IDrugProvenance.ItemKind.None
                     ? links
@@ -310,6 +381,25 @@ contract DrugProvenanceInvariantTest is TestBase {
         }
     }
 
+    /// No pack ever lies in a lot other than its own (the rival's lots over its tags or ids included):
+    /// a pack's stored place is nothing, a container, or the lot it was commissioned in.
+    function invariant_packsLieOnlyInTheirOwnLot() public view {
+        (address p, , , , ) = handler.world();
+        IDrugProvenance provenance = IDrugProvenance(p);
+        bytes32[] memory ids = handler.items();
+        for (uint256 k = 0; k < ids.length; ++k) {
+            bytes32 own = handler.ownLotOf(ids[k]);
+            if (own == bytes32(0)) continue;
+            bytes32 parent = provenance.itemOf(ids[k]).parent;
+            assertTrue(
+                parent == bytes32(0) ||
+                    parent == own ||
+                    provenance.itemOf(parent).kind == IDrugProvenance.ItemKind.Container,
+                "a pack lies in a lot it was not commissioned in"
+            );
+        }
+    }
+
     function invariant_packDispensedAtMostOnce() public view {
         for (uint256 i = 0; i < 4; ++i) assertLe(handler.dispenses(i), 1, "a pack was dispensed more than once");
     }
@@ -339,6 +429,22 @@ contract DrugProvenanceInvariantTest is TestBase {
         assertEq(handler.accepted(), 5, "the honest steps were not all accepted");
         assertEq(handler.dispenses(0), 1, "pack 0 was not dispensed");
         invariant_onlyTheCurrentHolderMovesCustody();
+        invariant_custodyIsTheTrueHolder();
+    }
+
+    /// The rival's squatting path runs (its links place items of its own lots) and is refused every
+    /// step on the genuine packs: through a copied tag, through a copied id, whatever it tries.
+    function test_handlerRefusesTheRivalsSquat() public {
+        handler.squat(0, false, 0, 0); // pack 0's tag, then destroy
+        handler.squat(1, true, 1, 0); // pack 1's id, then report stolen
+        handler.squat(4, false, 2, 1); // the loose pack's tag, then ship to the distributor
+        assertEq(handler.rivalLotCount(), 3, "the rival's lots were not commissioned");
+        (address p, , , , ) = handler.world();
+        IDrugProvenance provenance = IDrugProvenance(p);
+        assertEq(provenance.itemOf(handler.lastSquat()).parent, handler.rivalLots(2), "the squat link did not run");
+        assertEq(handler.accepted(), 0, "a squatting step on a genuine pack was accepted");
+        invariant_onlyTheCurrentHolderMovesCustody();
+        invariant_packsLieOnlyInTheirOwnLot();
         invariant_custodyIsTheTrueHolder();
     }
 }
@@ -381,6 +487,59 @@ contract DrugProvenanceFuzzTest is TestBase, ProvenanceWorld {
         vm.prank(accounts[by % 3]);
         vm.expectRevert(abi.encodeWithSelector(IProvenanceTypes.ProvenanceLotDrawn.selector, packIds[i], lotId));
         provenance.destroy(packIds[i], links);
+    }
+
+    /// A lot of another brand whose tree holds this brand's public tag (or id) never places, reaches
+    /// or moves the genuine pack: the link places an item of the rival's own lot, under another id,
+    /// and the genuine pack stays GENUINE in its true holder's custody.
+    function testFuzz_aRivalLotNeverPlacesAnotherBrandsPack(uint8 pack, bool copyId, bytes4 lotSeed) public {
+        uint256 i = pack % 4;
+        bytes32 leaf = copyId ? packIds[i] : tags[i];
+        string memory lot = string(abi.encodePacked("R", lotSeed));
+        bytes32 root = provenance.leafOf(leaf);
+        vm.prank(accounts[RIVAL]);
+        bytes32 rivalLot = products.commissionLot(rivalGtin, lot, expiresAt, 1, root);
+        IDrugProvenance.Link[] memory links = new IDrugProvenance.Link[](1);
+        links[0] = _link(leaf, rivalLot, new bytes32[](0));
+        provenance.link(links);
+        bytes32 squatted = provenance.packIdOf(rivalLot, leaf);
+        assertTrue(squatted != packIds[i], "the rival's lot placed the genuine pack's id");
+        assertEq(provenance.itemOf(squatted).parent, rivalLot, "the rival's own item is not in its lot");
+        assertTrue(
+            provenance.itemOf(packIds[i]).kind == IDrugProvenance.ItemKind.None,
+            "the genuine pack was placed by the rival's link"
+        );
+        vm.prank(accounts[RIVAL]);
+        vm.expectRevert(abi.encodeWithSelector(IProvenanceTypes.ProvenanceUnknownItem.selector, packIds[i]));
+        provenance.destroy(packIds[i], links);
+        (IDrugProvenance.Verdict verdict, bytes32 custodian, ) = provenance.verify(_claim(i), _caseLinks(i));
+        assertTrue(verdict == IDrugProvenance.Verdict.Genuine, "the genuine pack no longer verifies GENUINE");
+        assertEq(custodian, members[MFR], "the genuine pack's custodian changed");
+    }
+
+    /// On the road only the receiver waiting for a shipment or a regulator reports it stolen; its
+    /// shipper and everyone else are refused, naming the receiver.
+    function testFuzz_onlyTheReceiverOrARegulatorReportsAShipmentStolen(uint8 to, uint8 by) public {
+        uint256 dest = 1 + (to % 3); // the distributor, the pharmacy or the rival
+        uint256 m = by % MEMBERS;
+        vm.prank(accounts[MFR]);
+        provenance.ship(pallet, members[dest], new IDrugProvenance.Link[](0));
+        if (m == dest || m == REGULATOR) {
+            vm.prank(accounts[m]);
+            provenance.reportStolen(pallet, new IDrugProvenance.Link[](0));
+            assertTrue(provenance.itemOf(pallet).state == IProvenanceTypes.ItemState.Stolen, "not reported stolen");
+        } else {
+            vm.prank(accounts[m]);
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IProvenanceTypes.ProvenanceNotReceiver.selector,
+                    pallet,
+                    members[dest],
+                    members[m]
+                )
+            );
+            provenance.reportStolen(pallet, new IDrugProvenance.Link[](0));
+        }
     }
 
     function testFuzz_receiveWithoutShipmentRefused(uint8 by) public {

@@ -53,27 +53,44 @@ contract MockConsortium {
 }
 
 /**
- * @dev A small supply chain for fuzz and invariant tests: a manufacturer, a distributor and a
- * pharmacy, each with its GS1 company prefix assigned by a governed call; one lot of four packs
- * (codes "CODE0".."CODE3") packed at the packaging line into case A (packs 0, 1) and case B (packs
- * 2, 3) from the lot, both on one pallet packed by list; and a second lot of one pack ("LOOSE"),
- * never packed, lying loose in its lot at the manufacturer.
+ * @dev A small supply chain for fuzz and invariant tests: a manufacturer, a distributor, a pharmacy,
+ * a rival manufacturer (another brand) and a regulator, each supply-chain member with its GS1 company
+ * prefix assigned by a governed call; one lot of four packs (codes "CODE0".."CODE3") packed at the
+ * packaging line into case A (packs 0, 1) and case B (packs 2, 3) from the lot, both on one pallet
+ * packed by list; and a second lot of one pack ("LOOSE"), never packed, lying loose in its lot at the
+ * manufacturer. The rival holds a product of its own (`rivalGtin`) and nothing of the first brand.
  */
 contract ProvenanceWorld {
     uint64 internal constant GTIN = 9506000134352;
     string internal constant LOT = "L1";
     string internal constant LOOSE_LOT = "L2";
     uint8 internal constant PREFIX_LENGTH = 7;
+    /// @dev Member indexes: the three of the journey, the rival brand, the regulator.
+    uint256 internal constant MFR = 0;
+    uint256 internal constant RIVAL = 3;
+    uint256 internal constant REGULATOR = 4;
+    uint256 internal constant MEMBERS = 5;
 
     MockConsortium internal registry;
     DrugProvenance internal provenance;
     IProductRegistry internal products;
-    address[3] internal accounts = [address(0xA11), address(0xB22), address(0xC33)];
-    bytes32[3] internal members = [keccak256("mfr"), keccak256("dist"), keccak256("pharmacy")];
-    /// @dev Each member's SSCC company prefix, as a number (7 digits).
-    uint64[3] internal ssccPrefixes = [614141, 614142, 614143];
+    address[5] internal accounts = [address(0xA11), address(0xB22), address(0xC33), address(0xD44), address(0xE55)];
+    bytes32[5] internal members = [
+        keccak256("mfr"),
+        keccak256("dist"),
+        keccak256("pharmacy"),
+        keccak256("rival"),
+        keccak256("regulator")
+    ];
+    /// @dev Each member's SSCC company prefix, as a number (7 digits; the regulator's is assigned to nobody).
+    uint64[5] internal ssccPrefixes = [614141, 614142, 614143, 614144, 614145];
+    /// @dev The packs' tags (their leaves in the lot's tree) and their on-chain ids in the lot.
+    bytes32[4] internal tags;
     bytes32[4] internal packIds;
+    bytes32 internal looseTag;
     bytes32 internal loosePack;
+    /// @dev The rival brand's product (under its prefix 9506001).
+    uint64 internal rivalGtin;
     bytes32 internal lotId;
     bytes32 internal looseLotId;
     bytes32 internal caseA;
@@ -88,20 +105,34 @@ contract ProvenanceWorld {
         registry.setMember(accounts[0], members[0], MemberKinds.MANUFACTURER);
         registry.setMember(accounts[1], members[1], MemberKinds.DISTRIBUTOR);
         registry.setMember(accounts[2], members[2], MemberKinds.PHARMACY);
+        registry.setMember(accounts[RIVAL], members[RIVAL], MemberKinds.MANUFACTURER);
+        registry.setMember(accounts[REGULATOR], members[REGULATOR], MemberKinds.REGULATOR);
         provenance = new DrugProvenance(IConsortiumRegistry(address(registry)));
         products = provenance.products();
         _assign("9506000", 0);
         _assign("0614141", 0);
         _assign("0614142", 1);
         _assign("0614143", 2);
-        for (uint256 i = 0; i < 4; ++i) packIds[i] = provenance.packIdOf(GTIN, _serial(i), _code(i));
-        loosePack = provenance.packIdOf(GTIN, "LOOSE", "LOOSE");
+        _assign("9506001", RIVAL);
+        _assign("0614144", RIVAL);
+        lotId = products.lotIdOf(GTIN, LOT);
+        looseLotId = products.lotIdOf(GTIN, LOOSE_LOT);
+        for (uint256 i = 0; i < 4; ++i) {
+            tags[i] = provenance.packTagOf(GTIN, _serial(i), _code(i));
+            packIds[i] = provenance.packIdOf(lotId, tags[i]);
+        }
+        looseTag = provenance.packTagOf(GTIN, "LOOSE", "LOOSE");
+        loosePack = provenance.packIdOf(looseLotId, looseTag);
         expiresAt = uint64(block.timestamp + 365 days);
+        uint64 rivalBody = 950600100001; // indicator 0, prefix 9506001, item reference 00001
+        rivalGtin = rivalBody * 10 + uint64(Gs1.checkDigit(rivalBody));
+        vm.prank(accounts[RIVAL]);
+        products.registerProduct(rivalGtin, PREFIX_LENGTH);
         vm.startPrank(accounts[0]);
         products.registerProduct(GTIN, PREFIX_LENGTH);
-        bytes32 root = _pairRoot(_pairRoot(packIds[0], packIds[1]), _pairRoot(packIds[2], packIds[3]), false);
-        lotId = products.commissionLot(GTIN, LOT, expiresAt, 4, root);
-        looseLotId = products.commissionLot(GTIN, LOOSE_LOT, expiresAt, 1, provenance.leafOf(loosePack));
+        bytes32 root = _pairRoot(_pairRoot(tags[0], tags[1]), _pairRoot(tags[2], tags[3]), false);
+        products.commissionLot(GTIN, LOT, expiresAt, 4, root);
+        products.commissionLot(GTIN, LOOSE_LOT, expiresAt, 1, provenance.leafOf(looseTag));
         caseA = provenance.packFromLot(_nextSscc(0), PREFIX_LENGTH, lotId, _pairRoot(packIds[0], packIds[1]), 2);
         caseB = provenance.packFromLot(_nextSscc(0), PREFIX_LENGTH, lotId, _pairRoot(packIds[2], packIds[3]), 2);
         uint64 palletSscc = _nextSscc(0);
@@ -158,11 +189,11 @@ contract ProvenanceWorld {
         return IDrugProvenance.Link({child: child, parent: parent, proof: proof});
     }
 
-    /// @dev Pack `i`'s proof in its lot: its sibling's leaf, then the other case's inner node.
+    /// @dev Pack `i`'s proof in its lot (of its tag): its sibling's leaf, then the other pair's node.
     function _lotProof(uint256 i) internal view returns (bytes32[] memory proof) {
         proof = new bytes32[](2);
-        proof[0] = provenance.leafOf(packIds[i ^ 1]);
-        proof[1] = i < 2 ? _pairRoot(packIds[2], packIds[3]) : _pairRoot(packIds[0], packIds[1]);
+        proof[0] = provenance.leafOf(tags[i ^ 1]);
+        proof[1] = i < 2 ? _pairRoot(tags[2], tags[3]) : _pairRoot(tags[0], tags[1]);
     }
 
     /// @dev Pack `i`'s case (A for packs 0 and 1, B for 2 and 3).
@@ -181,9 +212,9 @@ contract ProvenanceWorld {
             });
     }
 
-    /// @dev The link placing pack `i` in its lot.
+    /// @dev The link placing pack `i` in its lot (its tag, proven in the lot's tree).
     function _lotLink(uint256 i) internal view returns (IDrugProvenance.Link memory) {
-        return _link(packIds[i], lotId, _lotProof(i));
+        return _link(tags[i], lotId, _lotProof(i));
     }
 
     /// @dev The link placing pack `i` in its case (its sibling's leaf is the proof).
