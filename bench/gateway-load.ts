@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { network } from "hardhat";
+import * as prettier from "prettier";
 import { HDNodeWallet, Wallet } from "ethers";
 
 import { anchorGatewayExport, COVERED, deployRecords } from "../test/records/fixture.js";
@@ -148,7 +149,10 @@ try {
     machine,
     runs,
   };
-  await writeFile("bench/gateway-load.json", JSON.stringify(result, null, 2) + "\n");
+  // Both files formatted as `prettier --check .` expects, so a bench run needs no manual pass.
+  const pretty = async (file: string, text: string) =>
+    writeFile(file, await prettier.format(text, { ...((await prettier.resolveConfig(file)) ?? {}), filepath: file }));
+  await pretty("bench/gateway-load.json", JSON.stringify(result, null, 2) + "\n");
   const table = [
     "| chain | requests | records/s | requests/s | p50 ms | p99 ms | audit txs | requests per tx | errors |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -165,7 +169,7 @@ try {
   const i = readme.indexOf(start);
   const j = readme.indexOf(end);
   if (i >= 0 && j > i)
-    await writeFile("README.md", readme.slice(0, i + start.length) + "\n\n" + table + "\n\n" + readme.slice(j));
+    await pretty("README.md", readme.slice(0, i + start.length) + "\n\n" + table + "\n\n" + readme.slice(j));
   console.table(runs);
 } finally {
   await node.stop();
