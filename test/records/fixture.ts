@@ -4,7 +4,7 @@ import path from "node:path";
 
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkHelpers } from "@nomicfoundation/hardhat-network-helpers/types";
-import type { TypedDataDomain, Wallet } from "ethers";
+import type { Provider, TypedDataDomain, Wallet } from "ethers";
 
 import type { ERC1271WalletMock, RecordRegistry } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
@@ -32,6 +32,7 @@ import {
   type AccessRequest,
 } from "../../src/records/access-request.js";
 import { anchorRecords } from "../../src/records/anchor.js";
+import { chainHead } from "../../src/records/gateway/chain-head.js";
 import { CATEGORIES } from "../../src/records/categories.js";
 import { loadRecords } from "../../src/records/input.js";
 import { recordLeaf, subjectOfAccount } from "../../src/records/merkle.js";
@@ -327,7 +328,11 @@ export function gatewayWorlds(ethers: HardhatEthers, networkHelpers: NetworkHelp
     const consent = consentFileOf(terms, undefined, fx.domain.chainId as bigint, await fx.records.getAddress());
     return { ...fx, work, dir, proofs, terms, consent };
   }
-  const chainNow = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  // The clients sign with the gateway's own clock (the later of the latest block and the wall clock):
+  // after a fixture snapshot is restored the latest block can be minutes old on a slow run (coverage),
+  // and a deadline counted from it would already have passed for the gateway.
+  const clock = chainHead(ethers.provider as unknown as Provider, 0);
+  const chainNow = () => clock.now();
   return {
     async open(options: Partial<GatewayOptions> = {}): Promise<GatewayWorld> {
       const fx = await networkHelpers.loadFixture(gatewayFixture);
