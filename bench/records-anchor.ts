@@ -14,12 +14,11 @@ import { promisify } from "node:util";
 import { HDNodeWallet, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet } from "ethers";
 import * as prettier from "prettier";
 
-import { RecordRegistry__factory } from "../typechain-types/index.js";
 import { admitMember } from "../src/consortium/governance.js";
 import { memberIdFromCode, metadataCommitment } from "../src/consortium/ids.js";
 import { kindMask } from "../src/consortium/kinds.js";
 import { DEV_MNEMONIC, ROOT, startNode } from "../scripts/lib/nodes.js";
-import { linkedRegistryFactory } from "../scripts/lib/registry.js";
+import { linkedRecordRegistryFactory, linkedRegistryFactory } from "../scripts/lib/registry.js";
 
 const SIZES = (process.env.BENCH_RECORDS ?? "100000,1000000").split(",").map(Number);
 const PATIENTS = 1_000;
@@ -108,7 +107,7 @@ try {
     },
     hospital,
   );
-  const records = await new RecordRegistry__factory(certifier).deploy(await registry.getAddress());
+  const records = await (await linkedRecordRegistryFactory(certifier)).deploy(await registry.getAddress());
   await records.waitForDeployment();
   const patients = path.join(work, "patients.json");
   await writeFile(

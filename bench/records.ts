@@ -3,8 +3,17 @@ import { randomBytes } from "node:crypto";
 import { hexlify, ZeroHash } from "ethers";
 
 import { admit, deployConsortium } from "../test/helpers/consortium.js";
+import { deployRecordRegistry } from "../test/helpers/records.js";
 import { buildBatch, recordLeaf, subjectOfAccount } from "../src/records/merkle.js";
-import { PURPOSES, recordsDomain, signConsent, signRevocation, type ConsentTerms } from "../src/records/consent.js";
+import { contractRequest, signAccessRequest } from "../src/records/access-request.js";
+import {
+  consentIdOf,
+  PURPOSES,
+  recordsDomain,
+  signConsent,
+  signRevocation,
+  type ConsentTerms,
+} from "../src/records/consent.js";
 import { consentFileOf, newRecordsScope, scopeProofOf, scopeRootOf } from "../src/records/consent-file.js";
 import { CATEGORIES } from "../src/records/categories.js";
 import { gasOf } from "./measure.js";
@@ -27,7 +36,7 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
   const memberA = await admit(fx, "BENCH-REC-A", ["Hospital"], hospitalA);
   const memberB = await admit(fx, "BENCH-REC-B", ["Hospital"], hospitalB);
   await admit(fx, "BENCH-REC-REG", ["Regulator"], regulator);
-  const records = await ethers.deployContract("RecordRegistry", [await fx.registry.getAddress()]);
+  const records = await deployRecordRegistry(ethers, await fx.registry.getAddress());
   const domain = recordsDomain((await ethers.provider.getNetwork()).chainId, await records.getAddress());
   const obs = CATEGORIES.observation;
   const subject = subjectOfAccount(patientSigner.address);
@@ -37,7 +46,7 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
   const anchor = await gasOf(records.connect(hospitalA).anchor(leaf, obs));
 
   const values = Array.from({ length: 1000 }, (): [string, string] => [random32(), random32()]);
-  values[500] = [subject, random32()];
+  for (let i = 500; i < 510; i++) values[i] = [subject, random32()]; // ten of the patient's records
   const batch = buildBatch(values);
   const anchorBatch = await gasOf(records.connect(hospitalA).anchorBatch(batch.root, 1000, obs));
 
@@ -78,6 +87,40 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
       .access(scoped, values[500]![1], batch.root, batch.proofs[500]!, scopeProof.blind, scopeProof.proof, 1),
   );
 
+  // The gateway's audit of grantees' signed requests (`accessByRequests`, submitted by the custodian).
+  let nonce = 0n;
+  const signed = async (reads: Array<{ commitment: string; batchRoot: string; batchProof: string[] }>) => {
+    const request = {
+      requester: hospitalB.address,
+      consentId: consentIdOf(terms),
+      purpose: PURPOSES.TREAT,
+      requestHash: random32(),
+      nonce: nonce++,
+      deadline,
+    };
+    const full = reads.map((r) => ({ ...r, scopeBlind: ZeroHash, scopeProof: [] as string[] }));
+    return {
+      terms,
+      reads: full,
+      request: contractRequest(request),
+      signature: await signAccessRequest(hospitalB, domain, request),
+    };
+  };
+  const alone = { commitment, batchRoot: ZeroHash, batchProof: [] as string[] };
+  const custodian = records.connect(hospitalA);
+  // The first nonce of a word of 256 writes a fresh slot; the next 255 update it.
+  const byRequestFresh = await gasOf(custodian.accessByRequests([await signed([alone])]));
+  const byRequest = await gasOf(custodian.accessByRequests([await signed([alone])]));
+  const tenReads = Array.from({ length: 10 }, (_, i) => ({
+    commitment: values[500 + i]![1],
+    batchRoot: batch.root,
+    batchProof: batch.proofs[500 + i]!,
+  }));
+  const byRequest10 = await gasOf(custodian.accessByRequests([await signed(tenReads)]));
+  const twenty = [];
+  for (let i = 0; i < 20; i++) twenty.push(await signed([alone]));
+  const batch20 = (await gasOf(custodian.accessByRequests(twenty))) / 20n;
+
   const breakGlass = await gasOf(records.connect(hospitalB).breakGlass(memberA, leaf, ZeroHash, [], 1));
   const markReviewed = await gasOf(records.connect(regulator).markReviewed(1));
   const revokeSig = await signRevocation(patientSigner, domain, terms, deadline);
@@ -92,6 +135,10 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
     { operation: "records.access", gas: access },
     { operation: "records.access.batched1000", gas: accessBatched },
     { operation: "records.access.scoped20.batched1000", gas: accessScoped },
+    { operation: "records.accessByRequests.1", gas: byRequest },
+    { operation: "records.accessByRequests.1.freshNonceWord", gas: byRequestFresh },
+    { operation: "records.accessByRequests.1.10reads.batched1000", gas: byRequest10 },
+    { operation: "records.accessByRequests.20 (per request)", gas: batch20 },
     { operation: "records.breakGlass", gas: breakGlass },
     { operation: "records.markReviewed", gas: markReviewed },
     { operation: "records.retract", gas: retract },

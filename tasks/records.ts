@@ -159,6 +159,65 @@ export const recordsTasks = [
     .setAction(() => import("./records/history.js"))
     .build(),
   taskOptions(
+    task(
+      ["records", "gateway"],
+      "As the custodian, serve your anchored records over FHIR REST, each read consented and audited",
+    ),
+    { signs: true },
+  )
+    .addOption({
+      name: "export" as const,
+      description: "The anchored export: a folder of FHIR JSON files, a file or a Bundle",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "proofs" as const,
+      description: "Its proofs folder (default: <export>.proofs)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "fhirBase" as const,
+      description: "Or: a FHIR server's base URL to read the records from (with --proofs)",
+      defaultValue: "",
+    })
+    .addOption({ name: "port" as const, description: "Port to listen on", defaultValue: "8080" })
+    .addOption({ name: "host" as const, description: "Interface to listen on", defaultValue: "127.0.0.1" })
+    .addOption({
+      name: "state" as const,
+      description: "The gateway's state folder (requests answered, to refuse replays)",
+      defaultValue: ".medchain-gateway",
+    })
+    .addOption(recordsOption)
+    .setAction(() => import("./records/gateway.js"))
+    .build(),
+  taskOptions(
+    task(
+      ["records", "fetch"],
+      "As the grantee, fetch what a consent covers from the custodian's gateway and verify every record",
+    ),
+    { signs: true },
+  )
+    .addOption({
+      name: "gateway" as const,
+      description: "The custodian's gateway (FHIR base URL, e.g. http://host:8080/fhir)",
+      defaultValue: "",
+    })
+    .addOption({ name: "consent" as const, description: "The consent file", defaultValue: "" })
+    .addOption({
+      name: "out" as const,
+      description: "Folder to write records and report.json to (must not exist)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "types" as const,
+      description: "Only these FHIR resource types (comma-separated)",
+      defaultValue: "",
+    })
+    .addOption({ name: "purpose" as const, description: "Purpose of use (default: the consent's)", defaultValue: "" })
+    .addOption(recordsOption)
+    .setAction(() => import("./records/fetch.js"))
+    .build(),
+  taskOptions(
     task(["records", "patient-accounts"], "The patient's per-hospital accounts, derived from MEDCHAIN_PATIENT_KEY"),
   )
     .addPositionalArgument({ name: "hospitals", description: "Comma-separated member ids or registration codes" })

@@ -23,6 +23,36 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
         bytes32 reviewer; // the regulator member that reviewed it (zero while unreviewed)
     }
 
+    /// @notice One record a signed access request reads: what `access` takes for it.
+    struct RecordRead {
+        bytes32 commitment; // the record's salted commitment (leaf: `ofPair(subject(terms.patient), commitment)`)
+        bytes32 batchRoot; // the custodian's batch that holds it, or zero for a record anchored alone
+        bytes32[] batchProof; // the Merkle proof of the record's leaf under `batchRoot` (empty for one alone)
+        bytes32 scopeBlind; // for a specific-records consent, the record's blinding value (zero otherwise)
+        bytes32[] scopeProof; // for a specific-records consent, the proof of `ofPair(scopeBlind, leaf)` (else empty)
+    }
+
+    /**
+     * @notice A grantee's request to read records under a consent, signed by one of its operating
+     * accounts (EIP-712 `AccessRequest`, which adds the consent id), and submitted by the custodian
+     * that serves the records (its record gateway).
+     */
+    struct AccessRequest {
+        address requester; // the grantee's operating account that signed it (an EOA or an ERC-1271 wallet)
+        Purpose purpose; // the purpose of use (must be the consent's)
+        bytes32 requestHash; // what was asked (the gateway's hash of method, target and a secret salt): opaque here
+        uint256 nonce; // any value the requester has not used yet (unordered: each is usable once)
+        uint256 deadline; // the request is refused after this time
+    }
+
+    /// @notice One signed request as the custodian submits it: the consent, what was read, the request.
+    struct SignedAccess {
+        ConsentTerms terms; // the consent's terms (the chain stores only their hash)
+        RecordRead[] reads; // the records read, with their batch and scope proofs (may be empty)
+        AccessRequest request; // the signed fields (the signature covers them and the consent id)
+        bytes signature; // the requester's EIP-712 signature of `AccessRequest` (or its ERC-1271 wallet's)
+    }
+
     // ---------------------------------------------------------------- errors
 
     /// @dev The record is outside the consent's scope.
@@ -33,6 +63,14 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
     error RecordsAlreadyReviewed(uint256 breakGlassId);
     /// @dev The reviewing member made the break-glass access itself.
     error RecordsSelfReview(uint256 breakGlassId, bytes32 memberId);
+    /// @dev The caller's member is not the consent's custodian: only the custodian submits signed requests.
+    error RecordsNotCustodian(bytes32 consentId, bytes32 memberId);
+    /// @dev The request's signer is not an account of an active member (`memberId` zero: of no member, e.g. removed).
+    error RecordsRequesterNotActive(address requester, bytes32 memberId);
+    /// @dev The request's signature is not the requester's.
+    error RecordsInvalidRequestSignature(address requester);
+    /// @dev The requester used this nonce already (a replayed or duplicated request).
+    error RecordsRequestUsed(address requester, uint256 nonce);
 
     // ---------------------------------------------------------------- events
 
@@ -57,8 +95,22 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
     );
     /// @dev A regulator reviewed a break-glass access.
     event BreakGlassReviewed(uint256 indexed breakGlassId, bytes32 indexed reviewer);
+    /// @dev A grantee's signed access request was audited: the next `records` `RecordAccessed` entries
+    /// of the transaction are its reads. The consent id is deliberately not indexed.
+    event AccessRequestAudited(
+        address indexed requester,
+        uint256 indexed nonce,
+        bytes32 consentId,
+        bytes32 requestHash,
+        uint256 records
+    );
 
     // ---------------------------------------------------------------- functions
+
+    /// @notice EIP-712 type of a grantee's access request: `AccessRequest(address requester,bytes32 consentId,
+    /// uint8 purpose,bytes32 requestHash,uint256 nonce,uint256 deadline)`.
+    // solhint-disable-next-line func-name-mixedcase
+    function ACCESS_REQUEST_TYPEHASH() external view returns (bytes32);
 
     /// @notice A break-glass access is overdue when unreviewed this long after it happened.
     // solhint-disable-next-line func-name-mixedcase
@@ -86,6 +138,20 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
         bytes32[] calldata scopeProof,
         Purpose purpose
     ) external;
+
+    /**
+     * @notice Records the accesses of grantees' signed requests: the audit entries a record gateway
+     * writes before it serves, many requests per transaction, all or none. The caller must be an
+     * account of each consent's custodian; each signer an account of that consent's grantee, active now
+     * (a removed key or a suspended member is refused). Each read is checked exactly as `access`
+     * checks it; each request's nonce is then used up, so the chain itself refuses a replay. A request
+     * may read nothing (a search that found nothing is audited too).
+     * @param requests the signed requests, each with its consent's terms and its reads
+     */
+    function accessByRequests(SignedAccess[] calldata requests) external;
+
+    /// @notice Whether `requester` has used the access-request nonce `nonce`.
+    function isRequestNonceUsed(address requester, uint256 nonce) external view returns (bool);
 
     /**
      * @notice Emergency access without consent by an active Hospital, flagged for a regulator's review.

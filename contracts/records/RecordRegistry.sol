@@ -16,7 +16,9 @@ import {AccessLog} from "./AccessLog.sol";
  *   issuer only; one status per record however it is looked up.
  * - `ConsentBook`: patients' consents and guardians (EIP-712, ERC-1271), keyed by the hash of the terms.
  * - `AccessLog`: audited access under a consent (reaching only records the custodian bound to the
- *   consenting patient) and break-glass accesses reviewed by a regulator other than the accessor.
+ *   consenting patient), also from grantees' signed requests submitted by the custodian's gateway
+ *   (many per transaction), and break-glass accesses reviewed by a regulator other than the accessor
+ *   (the bookkeeping in the linked library `BreakGlassLog`).
  * Every write asks the ConsortiumRegistry who the caller is and whether the module is paused.
  */
 contract RecordRegistry is IRecordRegistry, AccessLog {

@@ -4,11 +4,14 @@ import ConsortiumModule from "./Consortium.js";
 
 /**
  * Deploys the RecordRegistry against the consortium's registry (module id "Records"; future id
- * "Records#RecordRegistry"). On a persistent network Ignition reuses the Consortium deployment.
+ * "Records#RecordRegistry"), with the library it links (`BreakGlassLog`). On a persistent network
+ * Ignition reuses the Consortium deployment.
  */
 export default buildModule("Records", (m) => {
   const { registry } = m.useModule(ConsortiumModule);
-  const records = m.contract("RecordRegistry", [registry]);
+  const records = m.contract("RecordRegistry", [registry], {
+    libraries: { BreakGlassLog: m.library("BreakGlassLog") },
+  });
   return { records };
 });
 
@@ -19,6 +22,8 @@ export default buildModule("Records", (m) => {
  */
 export const RecordsOnRegistryModule = buildModule("RecordsOnRegistry", (m) => {
   const registry = m.contractAt("ConsortiumRegistry", m.getParameter<string>("registry"));
-  const records = m.contract("RecordRegistry", [registry]);
+  const records = m.contract("RecordRegistry", [registry], {
+    libraries: { BreakGlassLog: m.library("BreakGlassLog") },
+  });
   return { records };
 });

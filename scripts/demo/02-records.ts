@@ -1,20 +1,24 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import { serve, type ServerType } from "@hono/node-server";
+import { Hono } from "hono";
+
 import { RecordsOnRegistryModule } from "../../ignition/modules/Records.js";
 import { patientReference } from "../../src/claims/codes.js";
-import { breakGlassAccess, recordAccess } from "../../src/records/access.js";
+import { breakGlassAccess } from "../../src/records/access.js";
 import { anchorRecords, SHARE_DIR } from "../../src/records/anchor.js";
 import { auditTable, auditTrail } from "../../src/records/audit.js";
 import { CATEGORIES } from "../../src/records/categories.js";
 import { parseFhir, randomSalt } from "../../src/records/commitment.js";
 import { patientAccountFor, PURPOSES } from "../../src/records/consent.js";
-import { consentFileOf, consentTerms, grantConsent } from "../../src/records/consent-file.js";
+import { consentFileOf, consentTerms, grantConsent, revokeConsent } from "../../src/records/consent-file.js";
+import { fetchRecords, formatFetchReport, startGateway } from "../../src/records/gateway/index.js";
 import { loadRecords, recordInput } from "../../src/records/input.js";
 import { PATIENTS_FORMAT, readPatientsFile } from "../../src/records/patients.js";
 import { readBillingCitation, readProof } from "../../src/records/proof.js";
-import { formatVerdict, verifyRecord } from "../../src/records/verify.js";
 import { DEMO_INSURANCE_CARD, type Chapter } from "./story.js";
 
 const DATA = path.resolve("test/fixtures/records");
@@ -40,9 +44,10 @@ async function writePatientsFile(file: string, account: string, billingRef?: str
 
 /**
  * Chapter 2: hospital A anchors an invented patient's records, bound to her account at A; she
- * consents to hospital B for A's records; B verifies them and catches a tampered copy, B anchors its
- * own visit (with a billing leaf for the claims chapter), and every access shows in the regulator's
- * report.
+ * consents to hospital B for A's records; A serves them from its record gateway on a loopback port and
+ * B fetches them over HTTP, each read audited on chain; B's verification catches a tampered copy from
+ * a misbehaving gateway; after she revokes, B's fetch is refused. B anchors its own visit (with a
+ * billing leaf for the claims chapter), and every access shows in the regulator's report.
  */
 export const recordsChapter: Chapter = async (story) => {
   const { connection, cast, memberIds } = story;
@@ -117,36 +122,69 @@ export const recordsChapter: Chapter = async (story) => {
         `the one Riverside bound the records to; Lakeview submits it, so Mira pays nothing. Consent ${consentId.slice(0, 10)}… is on chain.`,
     );
 
-    // --- B receives the records and their shareable proofs, verifies them, and records its access.
-    for (const input of inputs) {
-      const proofFile = path.join(riverside, SHARE_DIR, `${input.name}.proof.json`);
-      const proof = await readProof(proofFile);
-      const verdict = await verifyRecord(records, input.resource, proof);
+    // --- A serves the records from its gateway; B fetches them over HTTP, each read audited on chain.
+    const gateway = await startGateway({
+      records: records.connect(cast.hospitalA),
+      source: { folder: bundle, proofs: riverside },
+      stateDir: path.join(work, "riverside-gateway"),
+    });
+    const misbehaving = await tamperingProxy(gateway.url, "obs-demo-potassium");
+    try {
       story.say(
-        `Lakeview checks ${input.resource.resourceType} "${input.resource.id}": ${formatVerdict(verdict, names)}.`,
+        `Riverside runs its record gateway (\`npx hardhat records gateway --export ${path.relative(process.cwd(), bundle)}\`) ` +
+          `at ${gateway.url}: FHIR REST in front of its own records, which leave it only when a consent on chain covers them.`,
       );
-      await recordAccess(records.connect(cast.hospitalB), consent, proof, PURPOSES.TREAT, {
-        consent: "consent",
-        proof: proofFile,
+      const report = await fetchRecords({
+        gateway: gateway.url,
+        consent,
+        records,
+        signer: cast.hospitalB,
+        outDir: path.join(work, "lakeview-fetched"),
       });
-    }
-    story.say(
-      "Every record is genuine, so Lakeview does not repeat the tests. Each read is recorded on chain as an audit entry; " +
-        "the contract let it through only because Riverside had bound each record to the account that signed the consent.",
-    );
+      story.say(
+        `Lakeview runs \`npx hardhat records fetch --gateway ${gateway.url} --consent consent.json\`. The request is signed ` +
+          `with Lakeview's operating key (EIP-712, a one-time nonce, a two-minute deadline); the gateway checks it against the ` +
+          `consortium registry and the consent, and the chain writes the audit entry (tx ${report.auditTx.slice(0, 10)}…) ` +
+          `before a single record leaves. Lakeview verifies each record against the chain:`,
+      );
+      for (const line of formatFetchReport(report).split("\n")) console.log(`        ${line}`);
+      story.say(
+        "Every record is genuine and was audited in Lakeview's name, so Lakeview does not repeat the tests. The chain let " +
+          "the audit through only because Riverside had bound each record to the account that signed the consent.",
+      );
 
-    const potassium = inputs.find((i) => i.resource.id === "obs-demo-potassium")!;
-    const altered = structuredClone(potassium.resource) as unknown as { valueQuantity: { value: number } };
-    altered.valueQuantity.value = 5.9;
-    const tamperedVerdict = await verifyRecord(
-      records,
-      altered,
-      await readProof(path.join(riverside, SHARE_DIR, `${potassium.name}.proof.json`)),
-    );
-    story.say(
-      `A copy of the potassium result that arrived by e-mail says 5.9 mmol/L instead of 4.2. ` +
-        `\`records verify\` says: ${formatVerdict(tamperedVerdict, names)}. Lakeview discards it.`,
-    );
+      const tampered = await fetchRecords({
+        gateway: misbehaving.url,
+        consent,
+        records,
+        signer: cast.hospitalB,
+        outDir: path.join(work, "lakeview-tampered"),
+      });
+      const caught = tampered.records.find((r) => r.reference === "Observation/obs-demo-potassium")!;
+      story.say(
+        `A misbehaving gateway in the middle passes on a copy of the potassium result that says 5.9 mmol/L instead of 4.2. ` +
+          `Lakeview's verification says ${caught.verdict}: ${caught.reason}. The copy goes to quarantine and the fetch ` +
+          `fails (\`records fetch\` exits non-zero); the three other records verify.`,
+      );
+
+      const t = BigInt((await connection.ethers.provider.getBlock("latest"))!.timestamp);
+      await revokeConsent(records.connect(cast.hospitalB), atA, terms, t + 3600n);
+      const refusal = await fetchRecords({
+        gateway: gateway.url,
+        consent,
+        records,
+        signer: cast.hospitalB,
+        outDir: path.join(work, "lakeview-after-revocation"),
+      }).catch((err: Error) => err);
+      if (!(refusal instanceof Error)) throw new Error("the gateway served a revoked consent");
+      story.say(
+        `Mira later revokes her consent in her app. Lakeview's next fetch is refused with a FHIR OperationOutcome and no ` +
+          `record, and nothing is audited: ${refusal.message}.`,
+      );
+    } finally {
+      await misbehaving.close();
+      await gateway.close();
+    }
 
     // --- B treats the patient and anchors its own visit, with a billing leaf for the claims chapter.
     const atB = patientAccountFor(patientSecret, memberIds.hospitalB!);
@@ -197,3 +235,33 @@ export const recordsChapter: Chapter = async (story) => {
     await rm(work, { recursive: true, force: true });
   }
 };
+
+/**
+ * A misbehaving gateway for the demo: it forwards to the real one and changes one record's value in
+ * the Bundles it passes on (the kind of copy the requester's verification must catch).
+ */
+async function tamperingProxy(upstream: string, id: string): Promise<{ url: string; close(): Promise<void> }> {
+  const origin = new URL(upstream).origin;
+  const app = new Hono();
+  app.all("*", async (c) => {
+    const url = new URL(c.req.url);
+    const response = await fetch(origin + url.pathname + url.search, { headers: c.req.raw.headers });
+    const body = (await response.json()) as {
+      entry?: Array<{ resource: { id?: string; valueQuantity?: { value: number } } }>;
+    };
+    for (const entry of body.entry ?? []) {
+      if (entry.resource.id === id && entry.resource.valueQuantity !== undefined)
+        entry.resource.valueQuantity.value = 5.9;
+    }
+    const headers = Object.fromEntries(response.headers);
+    delete headers["content-length"]; // the body changed
+    return c.body(JSON.stringify(body), response.status as 200, headers);
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -198,6 +198,28 @@ npx hardhat records access "$work/consent.json" "$shared" --purpose TREAT $N
 npx hardhat records audit --csv --member E2E-OPS $N | tee "$work/audit.csv"
 grep -q "^.*,consent,.*,TREAT," "$work/audit.csv" || { echo "e2e: the access is not in the audit report"; exit 1; }
 
+# The record travels over HTTP: the custodian's gateway serves its anchored visit, and the grantee
+# (the same member here) fetches what the consent covers, verified and audited on chain; once the
+# patient revokes, the gateway refuses.
+GW_PORT=$(free_port)
+setsid npx hardhat records gateway --export "$work/encounter.json" --proofs "$work/proofs" --port "$GW_PORT" \
+  --state "$work/gateway-state" $N > "$work/gateway.log" 2>&1 &
+gw_pid=$!
+trap 'kill -- -$anvil_pid -$gw_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
+for _ in $(seq 1 150); do
+  curl -sf "http://127.0.0.1:${GW_PORT}/fhir/metadata" >/dev/null && break
+  sleep 0.2
+done
+npx hardhat records fetch --gateway "http://127.0.0.1:${GW_PORT}/fhir" --consent "$work/consent.json" --out "$work/fetched" $N \
+  | tee "$work/fetch.txt"
+grep -q "^VALID *Encounter/enc-demo-lakeview-0001" "$work/fetch.txt" || { echo "e2e: the fetched record did not verify"; exit 1; }
+test -f "$work/fetched/records/Encounter-enc-demo-lakeview-0001.json" || { echo "e2e: the fetched record was not written"; exit 1; }
+npx hardhat records consent-revoke "$work/consent.json" $N
+expect_error 'RecordsConsentRevoked' \
+  npx hardhat records fetch --gateway "http://127.0.0.1:${GW_PORT}/fhir" --consent "$work/consent.json" --out "$work/refused-fetch" $N
+kill -- -$gw_pid 2>/dev/null || true
+grep -q "audited in" "$work/gateway.log" || { echo "e2e: the gateway logged no audited read"; cat "$work/gateway.log"; exit 1; }
+
 # The hospital bills the visit documented by the billing leaf it anchored above.
 npx hardhat claims submit --fhir test/fixtures/claims/visit-claim.json --plan 1 --record "$proof" $N | tee "$work/submit.txt"
 grep -q "^claim 1: Approved" "$work/submit.txt" || { echo "e2e: the documented claim was not approved"; exit 1; }

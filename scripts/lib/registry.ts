@@ -1,8 +1,13 @@
-// The ConsortiumRegistry factory for programs that deploy it outside Ignition (benchmarks, tests on
-// their own nodes): the registry runs its proposals in the linked library ConsortiumGovernance.
+// The ConsortiumRegistry and RecordRegistry factories for programs that deploy it outside Ignition (benchmarks, tests on
+// their own nodes), each linked to its library.
 import type { Signer } from "ethers";
 
-import { ConsortiumGovernance__factory, ConsortiumRegistry__factory } from "../../typechain-types/index.js";
+import {
+  BreakGlassLog__factory,
+  ConsortiumGovernance__factory,
+  ConsortiumRegistry__factory,
+  RecordRegistry__factory,
+} from "../../typechain-types/index.js";
 
 /** A ConsortiumRegistry factory linked to a freshly deployed ConsortiumGovernance library. */
 export async function linkedRegistryFactory(signer: Signer): Promise<ConsortiumRegistry__factory> {
@@ -13,6 +18,16 @@ export async function linkedRegistryFactory(signer: Signer): Promise<ConsortiumR
       "project/contracts/consortium/libraries/ConsortiumGovernance.sol:ConsortiumGovernance":
         await governance.getAddress(),
     },
+    signer,
+  );
+}
+
+/** A RecordRegistry factory linked to a freshly deployed BreakGlassLog library (as Ignition deploys it). */
+export async function linkedRecordRegistryFactory(signer: Signer): Promise<RecordRegistry__factory> {
+  const log = await new BreakGlassLog__factory(signer).deploy();
+  await log.waitForDeployment();
+  return new RecordRegistry__factory(
+    { "project/contracts/libraries/BreakGlassLog.sol:BreakGlassLog": await log.getAddress() },
     signer,
   );
 }

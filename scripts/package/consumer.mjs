@@ -3,7 +3,9 @@
 // against a node where the suite is deployed. Environment: RPC_URL, PRIVATE_KEY, DEPLOYMENTS,
 // RECORD (a FHIR file), WORK (a scratch folder). Exits non-zero on the first failed check.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import path from "node:path";
+import { createInterface } from "node:readline";
 
 import { connect, EXIT_CODES, MedChainError, memberRef, openContract, runJob } from "medchain";
 import {
@@ -18,7 +20,20 @@ import {
   toAccountProof,
   vote,
 } from "medchain/consortium";
-import { anchorRecords, loadRecords, patientAccountFor, patientMapOf, readProof, verifyRecord } from "medchain/records";
+import {
+  anchorRecords,
+  CATEGORIES,
+  consentFileOf,
+  consentTerms,
+  fetchRecords,
+  grantConsent,
+  loadRecords,
+  patientAccountFor,
+  patientMapOf,
+  PURPOSES,
+  readProof,
+  verifyRecord,
+} from "medchain/records";
 import {
   Catalog,
   commissionLot,
@@ -111,6 +126,64 @@ assert.equal(valid.memberId, memberIdFromCode(code));
 const tampered = await verifyRecord(records, { ...inputs[0].resource, status: "cancelled" }, proof);
 assert.equal(tampered.verdict, "TAMPERED");
 check("records: anchor, verify VALID, tampered copy TAMPERED");
+
+// The record gateway from the package's own command (`medchain-records-gateway`, plain Node): the
+// hospital serves the anchored record; a grantee (the same member here) fetches it under the patient's
+// consent with `fetchRecords`, verified VALID and audited on chain in its name.
+const patientWallet = patientAccountFor("0x" + "5a".repeat(32), memberIdFromCode(code));
+const head = await conn.provider.getBlock("latest");
+const terms = consentTerms({
+  patient,
+  custodian: memberIdFromCode(code),
+  grantee: memberIdFromCode(code),
+  purpose: PURPOSES.TREAT,
+  categories: 1n << BigInt(CATEGORIES.encounter),
+  from: BigInt(head.timestamp),
+  days: 30,
+});
+await grantConsent(records, patientWallet, terms, BigInt(head.timestamp) + 3600n);
+const consent = consentFileOf(terms, undefined, conn.chainId, await records.getAddress());
+const gatewayProcess = spawn(path.join("node_modules", ".bin", "medchain-records-gateway"), [], {
+  env: {
+    ...process.env,
+    MEDCHAIN_RPC_URL: RPC_URL,
+    MEDCHAIN_GATEWAY_KEY: PRIVATE_KEY,
+    MEDCHAIN_RECORDS: await records.getAddress(),
+    MEDCHAIN_GATEWAY_RECORDS: RECORD,
+    MEDCHAIN_GATEWAY_PROOFS: outDir,
+    MEDCHAIN_GATEWAY_PORT: "0",
+    MEDCHAIN_GATEWAY_STATE: path.join(WORK, "gateway-state"),
+    MEDCHAIN_GAS_PRICE: "0",
+  },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+try {
+  const gatewayUrl = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the gateway did not start within 60 s")), 60_000);
+    gatewayProcess.once("exit", (c) => reject(new Error(`the gateway exited with ${c}`)));
+    createInterface({ input: gatewayProcess.stdout }).on("line", (line) => {
+      const m = / listening at (http:\/\/\S+):/.exec(line);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  const report = await fetchRecords({
+    gateway: gatewayUrl,
+    consent,
+    connection: conn,
+    outDir: path.join(WORK, "fetched"),
+  });
+  assert.equal(report.ok, true);
+  assert.deepEqual(
+    report.records.map((r) => [r.verdict, r.audited]),
+    [["VALID", true]],
+  );
+} finally {
+  gatewayProcess.kill("SIGTERM");
+}
+check("records gateway: medchain-records-gateway serves, fetchRecords verifies VALID and audited");
 
 // Provenance: the consortium assigns the GS1 company prefix to the member by vote, then it registers
 // a GTIN, commissions a lot of three packs, and scans one (genuine) and one with a wrong code.

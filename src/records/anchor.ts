@@ -1,11 +1,12 @@
 import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
-import { access, mkdir, open, type FileHandle } from "node:fs/promises";
+import { access, mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
 import { getBytes, hexlify, type Signer } from "ethers";
 
 import type { RecordRegistry } from "../../typechain-types/index.js";
+import { writeFileAtomic } from "../chain/atomic-write.js";
 import type { Connection } from "../chain/connection.js";
 import { MedChainError } from "../chain/errors.js";
 import { leafBytesOfPair } from "../chain/merkle-leaf.js";
@@ -96,6 +97,8 @@ export interface AnchorPlan {
   table: RecordTable;
   /** @internal rows of the input, in input order. */
   inputRows: number[];
+  /** @internal the FHIR reference (`Type/id`) of this run's rows whose resource has an id. */
+  references: Map<number, string>;
 }
 
 export interface AnchorOptions {
@@ -143,6 +146,12 @@ const PLAN_FORMAT = "medchain.anchor-plan.v3";
 const OLD_PLAN_FILE = ".medchain-anchor-plan.json";
 const JOURNAL_FILE = ".medchain-anchor-job.jsonl";
 export const SHARE_DIR = "share";
+/**
+ * The job's index of proof files by FHIR reference (`Observation/obs-1` -> `obs-1.proof.json`), so a
+ * record gateway in front of a FHIR server knows which anchored record each proof is for.
+ */
+export const PROOF_INDEX_FILE = "index.json";
+export const PROOF_INDEX_FORMAT = "medchain.proof-index.v1";
 
 /** Fields of a record's 192 bytes: the record leaf's subject, salt, commitment, then the billing leaf's. */
 const F = { subject: 0, salt: 1, commitment: 2, billingSubject: 3, billingSalt: 4, billingCommitment: 5 } as const;
@@ -481,6 +490,7 @@ export async function planAnchors(
   const plan = new PlanWriter(planFile, header);
   try {
     const inputRows: number[] = [];
+    const references = new Map<number, string>();
     let alreadyAnchored = 0;
     let count = 0;
     for await (const { input, source, size, mtimeMs } of inputsOf(inputs, table, committed, opts)) {
@@ -544,6 +554,8 @@ export async function planAnchors(
         ];
       }
       table.names[i] = record.name;
+      const id = record.resource.id;
+      if (typeof id === "string" && id !== "") references.set(i, `${record.resource.resourceType}/${id}`);
       table.runs[i] = run;
       table.categories[i] = categoryOf(record.resource.resourceType);
       table.sizes[i] = size ?? -1;
@@ -624,7 +636,7 @@ export async function planAnchors(
         });
       }
     }
-    return { issuer, run, steps, items, alreadyAnchored, table, inputRows };
+    return { issuer, run, steps, items, alreadyAnchored, table, inputRows, references };
   } finally {
     await plan.close();
   }
@@ -656,6 +668,30 @@ function connectionOf(records: RecordRegistry, chainId: bigint): Connection {
     throw new MedChainError("the records connection has no signer: connect it with the hospital's account");
   }
   return { provider: signer.provider, signer, chainId, addresses: {}, endpoint: "the records contract's node" };
+}
+
+/**
+ * Adds `entries` (FHIR reference -> proof file) to the proof index of `outDir`: a later job into the
+ * same folder keeps the earlier entries; the same reference anchored again points to its newest proof.
+ */
+async function writeProofIndex(outDir: string, entries: Map<string, string>): Promise<void> {
+  const file = path.join(outDir, PROOF_INDEX_FILE);
+  const byReference = new Map<string, string>();
+  try {
+    const earlier = JSON.parse(await readFile(file, "utf8")) as { format?: unknown; records?: unknown };
+    if (earlier.format === PROOF_INDEX_FORMAT && Array.isArray(earlier.records)) {
+      for (const entry of earlier.records as Array<{ reference?: unknown; proof?: unknown }>) {
+        if (typeof entry.reference === "string" && typeof entry.proof === "string") {
+          byReference.set(entry.reference, entry.proof);
+        }
+      }
+    }
+  } catch {
+    // no index yet (or an unreadable one, which this job replaces)
+  }
+  for (const [reference, proof] of entries) byReference.set(reference, proof);
+  const records = [...byReference.entries()].map(([reference, proof]) => ({ reference, proof }));
+  await writeFileAtomic(file, JSON.stringify({ format: PROOF_INDEX_FORMAT, records }, null, 2) + "\n");
 }
 
 /**
@@ -703,6 +739,7 @@ export async function anchorRecords(
   const shareOf = (i: number) => path.join(opts.outDir, SHARE_DIR, `${table.names[i]}.proof.json`);
   const minBatch = opts.minBatch ?? 2;
   let written = 0;
+  const indexed = new Map<string, string>();
   const runsDone = [...new Set(plan.steps.map((s) => s.run))].sort((a, b) => a - b);
   const total = plan.items.length > 0 ? table.runs.filter((r) => r === plan.run).length : 0;
   for (const run of runsDone) {
@@ -761,9 +798,12 @@ export async function anchorRecords(
       writeFileSync(fileOf(i), JSON.stringify(proof, null, 2) + "\n");
       writeFileSync(shareOf(i), JSON.stringify(shareableProof(proof), null, 2) + "\n");
       written += 1;
+      const reference = plan.references.get(i);
+      if (reference !== undefined) indexed.set(reference, `${table.names[i]}.proof.json`);
       if (run === plan.run) opts.onProgress?.("proofs", ++progress, total);
     }
   }
+  if (indexed.size > 0) await writeProofIndex(opts.outDir, indexed);
   return {
     steps: plan.steps.length,
     sent: report.sent,

@@ -132,21 +132,32 @@ export async function readConsentFile(file: string): Promise<ConsentFile> {
   } catch (err) {
     throw new RecordsInputError(file, `not a readable JSON consent file (${(err as Error).message.split("\n")[0]})`);
   }
+  return consentFileFrom(value, file);
+}
+
+/**
+ * Checks a parsed consent file (read from `source`, for errors): its form, that its id is the hash of
+ * its terms, and that a specific-records scope gives the terms' records root.
+ */
+export function consentFileFrom(value: unknown, source: string): ConsentFile {
   const parsed = consentFileSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new RecordsInputError(file, `not a consent file: ${issue.path.join(".") || "file"} ${issue.message}`);
+    throw new RecordsInputError(source, `not a consent file: ${issue.path.join(".") || "file"} ${issue.message}`);
   }
   const consent = parsed.data;
   if (consentIdOf(termsOf(consent)) !== consent.consentId.toLowerCase()) {
-    throw new RecordsInputError(file, "the consent id does not match the terms");
+    throw new RecordsInputError(source, "the consent id does not match the terms");
   }
   const specific = BigInt(consent.terms.recordsRoot) !== 0n;
   if (specific !== (consent.scope !== undefined)) {
-    throw new RecordsInputError(file, "scope: present exactly when the terms name a records root");
+    throw new RecordsInputError(source, "scope: present exactly when the terms name a records root");
   }
-  if (consent.scope !== undefined && scopeRootOf(consent.terms.patient, consent.scope) !== consent.terms.recordsRoot) {
-    throw new RecordsInputError(file, "scope: the secret and commitments do not give the terms' records root");
+  if (
+    consent.scope !== undefined &&
+    scopeRootOf(consent.terms.patient, consent.scope) !== consent.terms.recordsRoot.toLowerCase()
+  ) {
+    throw new RecordsInputError(source, "scope: the secret and commitments do not give the terms' records root");
   }
   return consent;
 }
@@ -164,10 +175,26 @@ export interface ScopeProof {
 /** The scope proof of the record `commitment` under a consent. */
 export function scopeProofOf(consent: ConsentFile, commitment: string): ScopeProof {
   if (consent.scope === undefined) return { blind: ZeroHash, proof: [] };
-  const i = consent.scope.commitments.findIndex((c) => c.toLowerCase() === commitment.toLowerCase());
-  if (i < 0) throw new MedChainError(`the record ${commitment} is not in the scope of consent ${consent.consentId}`);
+  const found = scopeProofsOf(consent).get(commitment.toLowerCase());
+  if (found === undefined) {
+    throw new MedChainError(`the record ${commitment} is not in the scope of consent ${consent.consentId}`);
+  }
+  return found;
+}
+
+/**
+ * The scope proofs of every record in a specific-records consent, by lowercase commitment, from one
+ * tree (empty for a category consent). A gateway reading many records of one consent builds it once.
+ */
+export function scopeProofsOf(consent: ConsentFile): Map<string, ScopeProof> {
+  const out = new Map<string, ScopeProof>();
+  if (consent.scope === undefined) return out;
   const values = scopeValues(consent.terms.patient, consent.scope);
-  return { blind: values[i]![0], proof: buildBatch(values).proofs[i]! };
+  const { proofs } = buildBatch(values);
+  consent.scope.commitments.forEach((c, i) => {
+    if (!out.has(c.toLowerCase())) out.set(c.toLowerCase(), { blind: values[i]![0], proof: proofs[i]! });
+  });
+  return out;
 }
 
 /** What a patient consents to: custodian, grantee, purpose, and a category set or specific records. */

@@ -10,6 +10,7 @@ import type {
   TestStablecoin,
 } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
+import { deployRecordRegistry } from "../helpers/records.js";
 import { patientReference, serviceCode } from "../../src/claims/codes.js";
 import { NO_BATCH, type ClaimInputArgs, type DocumentationArgs, type LineArgs } from "../../src/claims/engine.js";
 import { buildBatch, recordLeaf, type LeafValue } from "../../src/records/merkle.js";
@@ -137,9 +138,7 @@ export async function deployClaims(
   const registryAddress = await consortium.registry.getAddress();
   const token = await ethers.deployContract("TestStablecoin");
   const verifier = await ethers.deployContract("MockRecordVerifier");
-  const recordRegistry = options.realRecords
-    ? await ethers.deployContract("RecordRegistry", [registryAddress])
-    : undefined;
+  const recordRegistry = options.realRecords ? await deployRecordRegistry(ethers, registryAddress) : undefined;
   const plans = await ethers.deployContract("ClaimsPlans", [registryAddress], {
     libraries: { PlanVersions: await (await ethers.deployContract("PlanVersions")).getAddress() },
   });

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { Wallet, ZeroHash } from "ethers";
 
-import { deployRecords, DAY, leafFor, now, treatTerms } from "./fixture.js";
+import { deployRecords, DAY, leafFor, now, signedAccessRequest, signedBatch, treatTerms } from "./fixture.js";
+import { contractRequest, signAccessRequest } from "../../src/records/access-request.js";
 import { buildBatch, subjectOfAccount, type LeafValue } from "../../src/records/merkle.js";
 import {
   consentIdOf,
@@ -15,6 +16,7 @@ import {
 import { consentFileOf, newRecordsScope, scopeProofOf, scopeRootOf } from "../../src/records/consent-file.js";
 import { CATEGORIES } from "../../src/records/categories.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
+import { accountProofFor } from "../../src/consortium/account-proof.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -715,6 +717,275 @@ describe("RecordRegistry", function () {
       await expect(access(fx.hospitalB))
         .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedPaused")
         .withArgs(MODULE_IDS.records);
+    });
+  });
+
+  describe("access by grantees' signed requests (the gateway's audit)", function () {
+    async function requested() {
+      const fx = await networkHelpers.loadFixture(recordsFixture);
+      const { records, domain, patientAtA, hospitalA, ids } = fx;
+      const p = patientAtA.address;
+      await records.connect(hospitalA).anchor(leafFor(p, c("obs")), OBS);
+      const batch = buildBatch([
+        [subjectOfAccount(p), c("b1")],
+        [subjectOfAccount(p), c("b2")],
+      ]);
+      await records.connect(hospitalA).anchorBatch(batch.root, 2, OBS);
+      await records.connect(hospitalA).anchor(leafFor(p, c("enc")), ENC);
+      const t = await now(networkHelpers);
+      const terms = treatTerms(p, ids.hospitalA, ids.hospitalB, t);
+      await records.grantConsent(
+        terms,
+        terms.validUntil,
+        await signConsent(patientAtA, domain, terms, terms.validUntil),
+      );
+      const reads = [
+        { commitment: c("obs"), batchRoot: ZeroHash, batchProof: [], scopeBlind: ZeroHash, scopeProof: [] },
+        {
+          commitment: c("b2"),
+          batchRoot: batch.root,
+          batchProof: batch.proofs[1]!,
+          scopeBlind: ZeroHash,
+          scopeProof: [],
+        },
+      ];
+      return { ...fx, terms, consentId: consentIdOf(terms), p, batch, reads, t };
+    }
+    type Requested = Awaited<ReturnType<typeof requested>>;
+    const sign = (fx: Requested, signer: Parameters<typeof signedAccessRequest>[0] = fx.hospitalB, over = {}) =>
+      signedAccessRequest(signer, fx.domain, fx.terms, fx.t, over);
+
+    it("audits every read of the request after its own entry, and uses up the nonce", async function () {
+      const fx = await requested();
+      const { struct, signature, request } = await sign(fx);
+      const tx = fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature));
+      await expect(tx)
+        .to.emit(fx.records, "AccessRequestAudited")
+        .withArgs(fx.hospitalB.address, 1n, fx.consentId, request.requestHash, 2n);
+      await expect(tx)
+        .to.emit(fx.records, "RecordAccessed")
+        .withArgs(
+          fx.consentId,
+          fx.ids.hospitalB,
+          fx.ids.hospitalA,
+          leafFor(fx.p, c("b2")),
+          fx.batch.root,
+          PURPOSES.TREAT,
+        );
+      expect(await fx.records.isRequestNonceUsed(fx.hospitalB.address, 1n)).to.equal(true);
+      expect(await fx.records.isRequestNonceUsed(fx.hospitalB.address, 2n)).to.equal(false);
+    });
+
+    it("audits a request that read nothing (a search that found nothing)", async function () {
+      const fx = await requested();
+      const { struct, signature, request } = await sign(fx);
+      await expect(fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, [], struct, signature)))
+        .to.emit(fx.records, "AccessRequestAudited")
+        .withArgs(fx.hospitalB.address, 1n, fx.consentId, request.requestHash, 0n);
+    });
+
+    it("refuses the same signed request twice: the chain itself refuses a replay", async function () {
+      const fx = await requested();
+      const { struct, signature } = await sign(fx);
+      await fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature));
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsRequestUsed")
+        .withArgs(fx.hospitalB.address, 1n);
+    });
+
+    it("takes nonces in any order, each once", async function () {
+      const fx = await requested();
+      for (const nonce of [(5n << 200n) | 7n, 3n, (5n << 200n) | 6n]) {
+        const { struct, signature } = await sign(fx, fx.hospitalB, { nonce });
+        await fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, [], struct, signature));
+        expect(await fx.records.isRequestNonceUsed(fx.hospitalB.address, nonce)).to.equal(true);
+      }
+    });
+
+    it("refuses a request past its deadline", async function () {
+      const fx = await requested();
+      const { struct, signature } = await sign(fx, fx.hospitalB, { deadline: fx.t + 60n });
+      await networkHelpers.time.setNextBlockTimestamp(fx.t + 61n);
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsSignatureExpired")
+        .withArgs(fx.t + 60n, fx.t + 61n);
+    });
+
+    it("refuses a signature that is not the named requester's, or a request changed after signing", async function () {
+      const fx = await requested();
+      const { struct, signature } = await sign(fx);
+      const byOther = await sign(fx, fx.hospitalA);
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, byOther.signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsInvalidRequestSignature")
+        .withArgs(fx.hospitalB.address);
+      const changed = { ...struct, requestHash: ethers.id("another request") };
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, changed, signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsInvalidRequestSignature")
+        .withArgs(fx.hospitalB.address);
+    });
+
+    it("refuses a key of no member (one removed), and a key of a suspended member", async function () {
+      const fx = await requested();
+      const second = Wallet.createRandom();
+      await fx.registry
+        .connect(fx.hospitalB)
+        .addAccount(second.address, await accountProofFor(fx.registry, second, fx.ids.hospitalB));
+      await fx.registry.connect(fx.hospitalB).removeAccount(second.address);
+      const removed = await sign(fx, second);
+      await expect(
+        fx.records
+          .connect(fx.hospitalA)
+          .accessByRequests(signedBatch(fx.terms, fx.reads, removed.struct, removed.signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsRequesterNotActive")
+        .withArgs(second.address, ZeroHash);
+      await fx.registry.connect(fx.certifier).emergencySuspend(fx.ids.hospitalB);
+      const { struct, signature } = await sign(fx);
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsRequesterNotActive")
+        .withArgs(fx.hospitalB.address, fx.ids.hospitalB);
+    });
+
+    it("refuses a request signed by another member than the grantee", async function () {
+      const fx = await requested();
+      const { struct, signature } = await sign(fx, fx.insurer);
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsNotGrantee")
+        .withArgs(fx.consentId, fx.ids.insurer);
+    });
+
+    it("lets only the consent's custodian submit: another member, an outsider, or anyone while paused is refused", async function () {
+      const fx = await requested();
+      const { struct, signature } = await sign(fx);
+      await expect(fx.records.connect(fx.lab).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)))
+        .to.be.revertedWithCustomError(fx.records, "RecordsNotCustodian")
+        .withArgs(fx.consentId, fx.ids.lab);
+      // Not even the grantee audits its own request: the custodian serving the records does.
+      await expect(
+        fx.records.connect(fx.hospitalB).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "RecordsNotCustodian")
+        .withArgs(fx.consentId, fx.ids.hospitalB);
+      await expect(fx.records.connect(fx.insurer).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)))
+        .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedUnauthorized")
+        .withArgs(fx.insurer.address, ANCHOR_KINDS);
+      await expect(fx.records.connect(fx.outsider).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)))
+        .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedUnauthorized")
+        .withArgs(fx.outsider.address, ANCHOR_KINDS);
+      await pause(fx);
+      await expect(
+        fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, fx.reads, struct, signature)),
+      )
+        .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedPaused")
+        .withArgs(MODULE_IDS.records);
+    });
+
+    it("checks every read as access does: scope, the patient's binding, consent state and purpose", async function () {
+      const fx = await requested();
+      const audit = async (reads: typeof fx.reads, over = {}) => {
+        const { struct, signature } = await sign(fx, fx.hospitalB, over);
+        return fx.records.connect(fx.hospitalA).accessByRequests(signedBatch(fx.terms, reads, struct, signature));
+      };
+      const one = (commitment: string) => [{ ...fx.reads[0]!, commitment }];
+      await expect(audit(one(c("enc"))))
+        .to.be.revertedWithCustomError(fx.records, "RecordsOutOfScope")
+        .withArgs(fx.consentId, leafFor(fx.p, c("enc")));
+      await expect(audit(one(c("ghost"))))
+        .to.be.revertedWithCustomError(fx.records, "RecordsNotAnchored")
+        .withArgs(fx.ids.hospitalA, leafFor(fx.p, c("ghost")), ZeroHash);
+      await expect(audit(fx.reads, { purpose: PURPOSES.HRESCH }))
+        .to.be.revertedWithCustomError(fx.records, "RecordsWrongPurpose")
+        .withArgs(fx.consentId, PURPOSES.TREAT, PURPOSES.HRESCH);
+      await fx.records.revokeConsent(
+        fx.terms,
+        fx.terms.validUntil,
+        await signRevocation(fx.patientAtA, fx.domain, fx.terms, fx.terms.validUntil),
+      );
+      await expect(audit(fx.reads)).to.be.revertedWithCustomError(fx.records, "RecordsConsentRevoked");
+    });
+
+    it("accepts an ERC-1271 wallet that is an account of the grantee", async function () {
+      const fx = await requested();
+      const walletAddress = await fx.wallet.getAddress();
+      await fx.registry
+        .connect(fx.hospitalB)
+        .addAccount(
+          walletAddress,
+          await accountProofFor(fx.registry, fx.walletOwner, fx.ids.hospitalB, { account: walletAddress }),
+        );
+      const request = {
+        requester: await fx.wallet.getAddress(),
+        consentId: fx.consentId,
+        purpose: PURPOSES.TREAT,
+        requestHash: ethers.id("wallet request"),
+        nonce: 9n,
+        deadline: fx.t + 3600n,
+      };
+      const signature = await signAccessRequest(fx.walletOwner, fx.domain, request);
+      await expect(
+        fx.records
+          .connect(fx.hospitalA)
+          .accessByRequests(signedBatch(fx.terms, fx.reads, contractRequest(request), signature)),
+      )
+        .to.emit(fx.records, "AccessRequestAudited")
+        .withArgs(request.requester, 9n, fx.consentId, request.requestHash, 2n);
+    });
+
+    it("audits many requests in one transaction, all or none, in order", async function () {
+      const fx = await requested();
+      const one = async (nonce: bigint, reads = fx.reads) => {
+        const { struct, signature } = await sign(fx, fx.hospitalB, { nonce });
+        return signedBatch(fx.terms, reads, struct, signature)[0]!;
+      };
+      const bad = [{ ...fx.reads[0]!, commitment: c("ghost") }];
+      await expect(fx.records.connect(fx.hospitalA).accessByRequests([await one(1n), await one(2n, bad)]))
+        .to.be.revertedWithCustomError(fx.records, "RecordsNotAnchored")
+        .withArgs(fx.ids.hospitalA, leafFor(fx.p, c("ghost")), ZeroHash);
+      expect(await fx.records.isRequestNonceUsed(fx.hospitalB.address, 1n)).to.equal(false);
+      // The same nonce twice in one batch: the second is a replay of the first.
+      await expect(fx.records.connect(fx.hospitalA).accessByRequests([await one(1n), await one(1n)]))
+        .to.be.revertedWithCustomError(fx.records, "RecordsRequestUsed")
+        .withArgs(fx.hospitalB.address, 1n);
+      const batch = [await one(1n), await one(2n, fx.reads.slice(0, 1))];
+      const receipt = await (await fx.records.connect(fx.hospitalA).accessByRequests(batch)).wait();
+      const names = receipt!.logs.map((l) => fx.records.interface.parseLog(l)?.name);
+      expect(names).to.deep.equal([
+        "AccessRequestAudited",
+        "RecordAccessed",
+        "RecordAccessed",
+        "AccessRequestAudited",
+        "RecordAccessed",
+      ]);
+    });
+
+    it("does nothing for an empty batch but still refuses an outsider", async function () {
+      const fx = await requested();
+      const receipt = await (await fx.records.connect(fx.hospitalA).accessByRequests([])).wait();
+      expect(receipt!.logs).to.have.length(0);
+      await expect(fx.records.connect(fx.outsider).accessByRequests([]))
+        .to.be.revertedWithCustomError(fx.records, "ConsortiumGuardedUnauthorized")
+        .withArgs(fx.outsider.address, ANCHOR_KINDS);
+    });
+
+    it("exposes the EIP-712 type the SDK signs", async function () {
+      const fx = await requested();
+      expect(await fx.records.ACCESS_REQUEST_TYPEHASH()).to.equal(
+        ethers.id(
+          "AccessRequest(address requester,bytes32 consentId,uint8 purpose,bytes32 requestHash,uint256 nonce,uint256 deadline)",
+        ),
+      );
     });
   });
 

@@ -10,6 +10,7 @@ import {IRecordVerifier} from "../../../contracts/interfaces/IRecordVerifier.sol
 import {MerkleLeaf} from "../../../contracts/libraries/MerkleLeaf.sol";
 import {BatchSlot, BatchSlotLib, RecordSlot, RecordSlotLib} from "../../../contracts/libraries/RecordSlots.sol";
 import {RecordsWorld} from "./RecordsWorld.sol";
+import {AccountProofs} from "../utils/AccountProofs.sol";
 
 /// @dev Fuzz tests of single records properties, each over any values.
 contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
@@ -196,5 +197,66 @@ contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
         assertEq(b.category(), category, "category");
         assertEq(b.count(), count, "count");
         assertTrue(b.isEmpty() == (at == 0 && category == 0 && count == 0), "empty");
+    }
+
+    /// @dev A signed request is audited once for any nonce and deadline; its replay is refused by the chain.
+    function testFuzz_aSignedRequestIsAuditedOnce(uint256 nonce, uint32 lifetime, bytes32 requestHash) public {
+        address patient = _patient(0);
+        bytes32 commitment = keccak256("fuzzed request record");
+        vm.prank(HOSPITAL_A);
+        records.anchor(_leaf(patient, commitment), 1);
+        IConsentBook.ConsentTerms memory terms = _terms(patient, bytes32(0));
+        _grant(_keys[0], terms);
+        uint256 key = 0x5EED;
+        vm.prank(HOSPITAL_B);
+        registry.addAccount(vm.addr(key), AccountProofs.sign(registry, key, ID_B));
+        IAccessLog.AccessRequest memory request = IAccessLog.AccessRequest({
+            requester: vm.addr(key),
+            purpose: IConsentBook.Purpose.TREAT,
+            requestHash: requestHash,
+            nonce: nonce,
+            deadline: block.timestamp + lifetime
+        });
+        bytes memory signature = _signRequest(key, keccak256(abi.encode(terms)), request);
+        IAccessLog.RecordRead[] memory reads = new IAccessLog.RecordRead[](1);
+        reads[0] = IAccessLog.RecordRead(commitment, bytes32(0), new bytes32[](0), bytes32(0), new bytes32[](0));
+        vm.startPrank(HOSPITAL_A);
+        records.accessByRequests(_signed(terms, reads, request, signature));
+        assertTrue(records.isRequestNonceUsed(request.requester, nonce), "the nonce is not used up");
+        vm.expectRevert(abi.encodeWithSelector(IAccessLog.RecordsRequestUsed.selector, request.requester, nonce));
+        records.accessByRequests(_signed(terms, reads, request, signature));
+        vm.stopPrank();
+    }
+
+    /// @dev Changing any signed field of a request after signing makes the chain refuse the signature.
+    function testFuzz_aChangedRequestFieldBreaksTheSignature(uint8 field, bytes32 value) public {
+        IConsentBook.ConsentTerms memory terms = _terms(_patient(0), bytes32(0));
+        _grant(_keys[0], terms);
+        uint256 key = 0x5EED;
+        vm.prank(HOSPITAL_B);
+        registry.addAccount(vm.addr(key), AccountProofs.sign(registry, key, ID_B));
+        IAccessLog.AccessRequest memory request = IAccessLog.AccessRequest({
+            requester: vm.addr(key),
+            purpose: IConsentBook.Purpose.TREAT,
+            requestHash: keccak256("asked"),
+            nonce: 1,
+            deadline: block.timestamp + 1 hours
+        });
+        bytes memory signature = _signRequest(key, keccak256(abi.encode(terms)), request);
+        field %= 3;
+        if (field == 0) {
+            vm.assume(value != request.requestHash);
+            request.requestHash = value;
+        } else if (field == 1) {
+            vm.assume(uint256(value) != request.nonce);
+            request.nonce = uint256(value);
+        } else {
+            uint256 deadline = block.timestamp + (uint256(value) % 365 days);
+            vm.assume(deadline != request.deadline);
+            request.deadline = deadline;
+        }
+        vm.expectRevert(abi.encodeWithSelector(IAccessLog.RecordsInvalidRequestSignature.selector, request.requester));
+        vm.prank(HOSPITAL_A);
+        records.accessByRequests(_signed(terms, new IAccessLog.RecordRead[](0), request, signature));
     }
 }

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {TestBase} from "../utils/TestBase.sol";
 import {IRecordVerifier} from "../../../contracts/interfaces/IRecordVerifier.sol";
-import {ConsentHandler, IssuerHandler} from "./RecordsHandlers.sol";
+import {ConsentHandler, IssuerHandler, RequestHandler} from "./RecordsHandlers.sol";
 
 /**
  * @title RecordStatusInvariantTest
@@ -94,5 +94,47 @@ contract ConsentReachInvariantTest is TestBase {
         handler.access(2, 0, true, true, 0, false);
         assertEq(handler.accesses(), 1, "a made-up account reached a patient's record");
         assertEq(handler.wrongPatientAccesses(), 0, "model disagrees");
+    }
+}
+
+/**
+ * @title AccessRequestInvariantTest
+ * @notice Whatever signed requests the fuzzer submits (any requester key, a removed one, nonces that
+ * repeat, forged signatures, any submitter, time passing): no signed request is audited twice, and
+ * every audit the chain accepts was submitted by the consent's custodian and signed by a current key of
+ * the grantee.
+ */
+contract AccessRequestInvariantTest is TestBase {
+    RequestHandler internal handler;
+
+    function setUp() public {
+        handler = new RequestHandler();
+        targetContract(address(handler));
+    }
+
+    function invariant_noSignedRequestIsAuditedTwice() public view {
+        assertTrue(handler.maxAuditsOfOneRequest() <= 1, "a requester's nonce was audited twice");
+    }
+
+    function invariant_everyAuditWasTheCustodiansOfAGranteesCurrentKey() public view {
+        assertEq(handler.forbiddenAudits(), 0, "the chain accepted an audit the rules forbid");
+    }
+
+    /// @dev Not vacuous: a grantee's request is audited once; its replay, a removed key and a forged one are not.
+    function test_handlerSeesAuditsAndRefusals() public {
+        handler.submit(0, 1, 0, 300, false); // B's key, nonce 1, by the custodian A
+        assertEq(handler.accepted(), 1, "the grantee's request was refused");
+        handler.submit(0, 7, 0, 300, false); // nonce 7 % 6 = 1 again: a replay of the nonce
+        handler.submit(2, 2, 0, 300, false); // the lab's key
+        handler.submit(0, 3, 1, 300, false); // submitted by hospital B, not the custodian
+        handler.submit(0, 4, 0, 300, true); // signed over another consent
+        handler.removeSecondKey();
+        handler.submit(1, 5, 0, 300, false); // the removed key
+        assertEq(handler.accepted(), 1, "a forbidden audit went through");
+        handler.submit(1 + 4, 0, 0, 300, false); // still removed (index 5 % 4 = 1)
+        handler.submit(0, 0, 0, 300, false); // B's first key, a fresh nonce
+        assertEq(handler.accepted(), 2, "a fresh request of a current key was refused");
+        invariant_noSignedRequestIsAuditedTwice();
+        invariant_everyAuditWasTheCustodiansOfAGranteesCurrentKey();
     }
 }

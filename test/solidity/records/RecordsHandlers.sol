@@ -2,10 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {vm} from "../utils/Vm.sol";
+import {IAccessLog} from "../../../contracts/interfaces/IAccessLog.sol";
 import {IConsentBook} from "../../../contracts/interfaces/IConsentBook.sol";
 import {IRecordVerifier} from "../../../contracts/interfaces/IRecordVerifier.sol";
 import {MerkleLeaf} from "../../../contracts/libraries/MerkleLeaf.sol";
 import {RecordsWorld} from "./RecordsWorld.sol";
+import {AccountProofs} from "../utils/AccountProofs.sol";
 
 /**
  * @dev Drives anchoring, retraction and amendment by three issuers over a small shared pool of leaves,
@@ -297,5 +299,95 @@ contract ConsentHandler is RecordsWorld {
 
     function warp(uint32 seconds_) external {
         vm.warp(block.timestamp + (seconds_ % 3 days));
+    }
+}
+
+/**
+ * @dev Drives the gateway's audits of signed access requests: requests signed by keys of the grantee
+ * (one of them later removed), of another member and of no member, with nonces from a small pool (so
+ * replays and reuses happen), any deadline, sometimes a signature over other fields, submitted by the
+ * custodian, the grantee or another member, over one patient's consent, while time passes. The model
+ * counts every audit the chain accepted and whether it should have.
+ */
+contract RequestHandler is RecordsWorld {
+    bytes32 internal constant RECORD = keccak256("requested record");
+    /// @dev Requester keys: two of the grantee B (the second is removed on request), the lab's, nobody's.
+    uint256[4] internal _requesterKeys = [uint256(0x5EED1), 0x5EED2, 0x5EED3, 0x5EED4];
+
+    IConsentBook.ConsentTerms internal _terms;
+    bytes32 public consentId;
+    bool public secondKeyRemoved;
+    /// @notice Audits the chain accepted per requester and nonce, and the largest such count.
+    mapping(address requester => mapping(uint256 nonce => uint256 count)) public audits;
+    uint256 public maxAuditsOfOneRequest;
+    /// @notice Accepted audits that the rules forbid (wrong submitter, signer, key, deadline or signature).
+    uint256 public forbiddenAudits;
+    uint256 public accepted;
+
+    constructor() {
+        _deploy();
+        address patient = _patient(0);
+        vm.prank(HOSPITAL_A);
+        records.anchor(_leaf(patient, RECORD), 1);
+        _terms = IConsentBook.ConsentTerms({
+            patient: patient,
+            custodian: ID_A,
+            grantee: ID_B,
+            purpose: IConsentBook.Purpose.TREAT,
+            categories: 2,
+            recordsRoot: bytes32(0),
+            validFrom: uint64(block.timestamp),
+            validUntil: uint64(block.timestamp + 3650 days),
+            nonce: 1
+        });
+        uint256 deadline = block.timestamp + 1 hours;
+        records.grantConsent(_terms, deadline, _signGrant(_keys[0], _terms, deadline));
+        consentId = keccak256(abi.encode(_terms));
+        vm.startPrank(HOSPITAL_B);
+        registry.addAccount(vm.addr(_requesterKeys[0]), AccountProofs.sign(registry, _requesterKeys[0], ID_B));
+        registry.addAccount(vm.addr(_requesterKeys[1]), AccountProofs.sign(registry, _requesterKeys[1], ID_B));
+        vm.stopPrank();
+        vm.prank(LAB);
+        registry.addAccount(vm.addr(_requesterKeys[2]), AccountProofs.sign(registry, _requesterKeys[2], ID_LAB));
+    }
+
+    function requester(uint256 i) public view returns (address) {
+        return vm.addr(_requesterKeys[i % 4]);
+    }
+
+    function submit(uint256 who, uint256 nonceSeed, uint256 by, uint32 lifetime, bool forged) external {
+        uint256 key = _requesterKeys[who % 4];
+        IAccessLog.AccessRequest memory request = IAccessLog.AccessRequest({
+            requester: vm.addr(key),
+            purpose: IConsentBook.Purpose.TREAT,
+            requestHash: keccak256(abi.encode("request", nonceSeed)),
+            nonce: nonceSeed % 6,
+            deadline: block.timestamp + (lifetime % 600)
+        });
+        bytes memory signature =
+            forged ? _signRequest(key, keccak256("another consent"), request) : _signRequest(key, consentId, request);
+        (, address submitter) = _issuer(by);
+        IAccessLog.RecordRead[] memory reads = new IAccessLog.RecordRead[](1);
+        reads[0] = IAccessLog.RecordRead(RECORD, bytes32(0), new bytes32[](0), bytes32(0), new bytes32[](0));
+        uint256 before = audits[request.requester][request.nonce];
+        vm.prank(submitter);
+        try records.accessByRequests(_signed(_terms, reads, request, signature)) {
+            accepted++;
+            uint256 count = ++audits[request.requester][request.nonce];
+            if (count > maxAuditsOfOneRequest) maxAuditsOfOneRequest = count;
+            bool grantee = who % 4 == 0 || (who % 4 == 1 && !secondKeyRemoved);
+            if (submitter != HOSPITAL_A || !grantee || forged || before != 0) forbiddenAudits++;
+        } catch {}
+    }
+
+    function removeSecondKey() external {
+        if (secondKeyRemoved) return;
+        vm.prank(HOSPITAL_B);
+        registry.removeAccount(vm.addr(_requesterKeys[1]));
+        secondKeyRemoved = true;
+    }
+
+    function wait(uint16 seconds_) external {
+        vm.warp(block.timestamp + seconds_);
     }
 }

@@ -7,6 +7,7 @@ import {AccountProofs} from "../utils/AccountProofs.sol";
 import {vm} from "../utils/Vm.sol";
 import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
 import {RecordRegistry} from "../../../contracts/records/RecordRegistry.sol";
+import {IAccessLog} from "../../../contracts/interfaces/IAccessLog.sol";
 import {IConsentBook} from "../../../contracts/interfaces/IConsentBook.sol";
 import {MemberKinds} from "../../../contracts/libraries/MemberKinds.sol";
 import {MerkleLeaf} from "../../../contracts/libraries/MerkleLeaf.sol";
@@ -126,5 +127,37 @@ abstract contract RecordsWorld {
         );
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _digest(structHash));
         return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev The EIP-712 signature by `key` of a grantee's access request under the consent `consentId`.
+    function _signRequest(
+        uint256 key,
+        bytes32 consentId,
+        IAccessLog.AccessRequest memory request
+    ) internal view returns (bytes memory) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                records.ACCESS_REQUEST_TYPEHASH(),
+                request.requester,
+                consentId,
+                request.purpose,
+                request.requestHash,
+                request.nonce,
+                request.deadline
+            )
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _digest(structHash));
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev One signed request as `accessByRequests` takes it.
+    function _signed(
+        IConsentBook.ConsentTerms memory terms,
+        IAccessLog.RecordRead[] memory reads,
+        IAccessLog.AccessRequest memory request,
+        bytes memory signature
+    ) internal pure returns (IAccessLog.SignedAccess[] memory batch) {
+        batch = new IAccessLog.SignedAccess[](1);
+        batch[0] = IAccessLog.SignedAccess(terms, reads, request, signature);
     }
 }
