@@ -16,9 +16,11 @@ import { connect } from "../src/chain/connection.js";
 import { runJob } from "../src/chain/pipeline.js";
 import { DEV_KEY, DEV_MNEMONIC, ROOT, startNode, type DevNode, type NodeKind } from "../scripts/lib/nodes.js";
 import { syntheticSteps, wrongBalances } from "../scripts/lib/synthetic-job.js";
+import { epcisWorld, importDocument } from "./epcis-import.js";
 
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1000);
 const JOB_STEPS = Number(process.env.BENCH_JOB_STEPS ?? 1000);
+const EPCIS_EVENTS = Number(process.env.BENCH_EPCIS_EVENTS ?? 1000);
 
 interface NodeResult {
   node: string;
@@ -30,6 +32,9 @@ interface NodeResult {
     seconds: number;
     txPerSec: number;
     ratioToCeiling: number;
+    /** JSON-RPC calls per step (EPCIS import: where the time goes). */
+    callsPerStep?: number;
+    calls?: Record<string, number>;
   }[];
 }
 
@@ -138,6 +143,27 @@ async function benchNode(
         seconds: round(seconds, 2),
         txPerSec: round(txPerSec),
         ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2),
+      });
+    }
+    // EPCIS import: 1,000 invented events (commission a lot, pack its case at the line, ship the
+    // case, receive it), then 1,000 more on the same chain (a repeated import must not be slower).
+    const world = await epcisWorld(node.url);
+    for (const [run, name] of [
+      [1, "EPCIS import (first)"],
+      [2, "EPCIS import (repeat)"],
+    ] as const) {
+      const ceilingTxPerSec = await ceiling(node, conn.provider, TRANSFERS, `${label}-${name}`);
+      const r = await importDocument(world, EPCIS_EVENTS, run, options.window);
+      const txPerSec = r.sent / r.seconds;
+      jobs.push({
+        name,
+        ceilingTxPerSec: round(ceilingTxPerSec),
+        steps: r.sent,
+        seconds: round(r.seconds, 2),
+        txPerSec: round(txPerSec),
+        ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2),
+        callsPerStep: r.callsPerEvent,
+        calls: r.calls,
       });
     }
     const summary = jobs.map((j) => `ceiling ${j.ceilingTxPerSec} tx/s, ${j.name} ${j.txPerSec} tx/s`);

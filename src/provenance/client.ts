@@ -44,6 +44,10 @@ export async function productsOf(contract: DrugProvenance): Promise<ProductRegis
 export async function companyPrefixLength(contract: DrugProvenance, identifier: string, isSscc: boolean) {
   const value = isSscc ? ssccToUint(identifier) : gtinToUint(identifier);
   const [length] = await (await productsOf(contract)).companyPrefixOf(value, isSscc);
+  return checkedPrefixLength(identifier, isSscc, length);
+}
+
+function checkedPrefixLength(identifier: string, isSscc: boolean, length: bigint): number {
   if (length === 0n) {
     throw new MedChainError(
       `${isSscc ? "SSCC" : "GTIN"} ${identifier}: no member holds its GS1 company prefix; the governors assign it by vote (npx hardhat provenance prefix --assign <prefix> --member <member>)`,

@@ -516,6 +516,9 @@ export async function importEpcis(
     if (seen.has(i)) return false;
     seen.add(i);
     if (await ownDone(i)) return true;
+    // A lot never commissioned or a container never packed: nothing after it can have happened.
+    const op = resolved[i]!.step.op;
+    if (op === "commission" || op === "pack") return false;
     for (const j of dependents[i]!) if (await isDone(j, seen)) return true;
     return false;
   };
