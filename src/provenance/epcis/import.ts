@@ -509,7 +509,7 @@ export async function importEpcis(
   const own = new Map<number, Promise<boolean>>();
   const ownDone = (i: number) => {
     let p = own.get(i);
-    if (p === undefined) own.set(i, (p = alreadyDone(contract, resolved[i]!)));
+    if (p === undefined) own.set(i, (p = alreadyDone(contract, resolved[i]!, () => memberOf(signerOf(i)))));
     return p;
   };
   const isDone = async (i: number, seen = new Set<number>()): Promise<boolean> => {
@@ -522,8 +522,9 @@ export async function importEpcis(
     for (const j of dependents[i]!) if (await isDone(j, seen)) return true;
     return false;
   };
+  const signerOf = (i: number) => options.signerFor?.(resolved[i]!.step.actor) ?? defaultSigner!;
   const jobSteps: JobStep[] = resolved.map((r, i) => {
-    const signer = options.signerFor?.(r.step.actor) ?? defaultSigner!;
+    const signer = signerOf(i);
     const dependsOn = deps[i]!.map((d) => resolved[d]!.step.key);
     return {
       key: r.step.key,
@@ -579,7 +580,7 @@ export async function importEpcis(
 }
 
 /** Whether the chain already shows the step's effect (done by an earlier run or another process). */
-async function alreadyDone(contract: DrugProvenance, r: Resolved): Promise<boolean> {
+async function alreadyDone(contract: DrugProvenance, r: Resolved, member: () => Promise<string>): Promise<boolean> {
   const { step } = r;
   switch (step.op) {
     case "commission":
@@ -591,8 +592,13 @@ async function alreadyDone(contract: DrugProvenance, r: Resolved): Promise<boole
     default: {
       const item = await contract.itemOf(r.id!);
       if (step.op === "ship") return item.state === ItemState.InTransit && item.pendingTo === step.to;
-      if (step.op === "receive")
-        return item.state !== ItemState.InTransit && item.holder === item.pendingTo && item.holder !== ZERO;
+      if (step.op === "receive") {
+        // Received by the signer's member (not merely held by whoever packed it).
+        const me = (await member()).toLowerCase();
+        return (
+          item.state !== ItemState.InTransit && item.holder.toLowerCase() === me && item.pendingTo.toLowerCase() === me
+        );
+      }
       if (step.op === "unpack") return item.state === ItemState.Opened;
       if (step.op === "dispense") return item.state === ItemState.Dispensed;
       if (step.op === "destroy") return item.state === ItemState.Destroyed;
