@@ -24,6 +24,8 @@ const EPCIS_EVENTS = Number(process.env.BENCH_EPCIS_EVENTS ?? 1000);
 
 interface NodeResult {
   node: string;
+  /** Set when the node failed during the run (its rows are then missing). */
+  error?: string;
   /** Each job is measured right after a ceiling run on the same node, and compared with it. */
   jobs: {
     name: string;
@@ -188,10 +190,32 @@ async function taskStartup(): Promise<number> {
   return round(times.sort((a, b) => a - b)[1]!, 2);
 }
 
+// BENCH_NODES (comma-separated labels) runs only those nodes; the others keep their rows from the
+// last bench/throughput.json. A node that fails is recorded with its error instead of its rows.
+const NODES: [NodeKind, string, { blockTime?: number; window: number }][] = [
+  ["anvil", "anvil", { window: 64 }],
+  ["hardhat", "hardhat node", { window: 64 }],
+  ["anvil", "anvil --block-time 2", { blockTime: 2, window: 512 }],
+];
+const only = process.env.BENCH_NODES?.split(",").map((s) => s.trim());
+const previous = only
+  ? ((JSON.parse(await readFile(path.join(ROOT, "bench", "throughput.json"), "utf8")) as { nodes: NodeResult[] })
+      .nodes ?? [])
+  : [];
 const results: NodeResult[] = [];
-results.push(await benchNode("anvil", "anvil", { window: 64 }));
-results.push(await benchNode("hardhat", "hardhat node", { window: 64 }));
-results.push(await benchNode("anvil", "anvil --block-time 2", { blockTime: 2, window: 512 }));
+for (const [kind, label, options] of NODES) {
+  if (only !== undefined && !only.includes(label)) {
+    const kept = previous.find((r) => r.node === label);
+    if (kept !== undefined) results.push(kept);
+    continue;
+  }
+  try {
+    results.push(await benchNode(kind, label, options));
+  } catch (err) {
+    console.log(`${label}: failed: ${(err as Error).message}`);
+    results.push({ node: label, jobs: [], error: (err as Error).message } as NodeResult);
+  }
+}
 const startup = await taskStartup();
 console.log(`task start-up (hardhat consortium vote, refused before connecting): ${startup} s`);
 
