@@ -34,7 +34,9 @@ export const genomicsBench: Bench = async ({ ethers, networkHelpers }) => {
   await admit(fx, "BENCH-GHOSP", ["Hospital"], hospital!);
   const registry = await fx.registry.getAddress();
   const datasets = await ethers.deployContract("GenomicDatasets", [registry]);
-  const queries = await ethers.deployContract("GenomicQueries", [registry, await datasets.getAddress()]);
+  const queries = await ethers.deployContract("GenomicQueries", [registry, await datasets.getAddress()], {
+    libraries: { QueryBudgets: await (await ethers.deployContract("QueryBudgets")).getAddress() },
+  });
   const interpretations = await ethers.deployContract("VariantInterpretations", [registry]);
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const base: GenomicsConnection = { registry: fx.registry, datasets, queries, interpretations, signer: l1, chainId };
@@ -53,6 +55,7 @@ export const genomicsBench: Bench = async ({ ethers, networkHelpers }) => {
     budget: 1000n * 1_000_000n,
     costPerQuery: 100_000n,
     costPerCell: 50_000n,
+    requesterShare: 50,
   });
   await govern({ rule: "release", minCellCount: 5, minLabs: 2 });
   await govern({ rule: "purpose", purpose: 6, kinds: kindMask("Hospital", "Laboratory") });

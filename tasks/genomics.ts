@@ -12,10 +12,16 @@ function genomics(command: string, description: string) {
     })
     .addOption({ name: "registry", description: "ConsortiumRegistry address (default: Ignition's)", defaultValue: "" })
     .addOption({
-      name: "from",
-      description: "Signing account (default: the network's first account)",
+      name: "as",
+      description: "Sign as this named account (medchain.accounts.json, e.g. lab-a)",
       defaultValue: "",
-    });
+    })
+    .addOption({
+      name: "from",
+      description: "Sign with this account of the network (an address; default: its first account)",
+      defaultValue: "",
+    })
+    .addFlag({ name: "json", description: "Print one JSON document (the result, or the error) and nothing else" });
 }
 const exchangeOption = {
   name: "exchange" as const,
@@ -61,6 +67,11 @@ export const genomicsTasks = [
     .addOption({ name: "budget", description: "epsilon per dataset (budget)", defaultValue: "0" })
     .addOption({ name: "perQuery", description: "epsilon charged per query (budget)", defaultValue: "0" })
     .addOption({ name: "perCell", description: "epsilon charged per variant (budget)", defaultValue: "0" })
+    .addOption({
+      name: "requesterShare",
+      description: "percent of each dataset's budget one requester may hold, 1-50 (budget)",
+      defaultValue: "",
+    })
     .addOption({ name: "minCellCount", description: "smallest count released (release)", defaultValue: "" })
     .addOption({ name: "minLabs", description: "contributing labs needed (release)", defaultValue: "" })
     .addOption({ name: "purpose", description: "DUO term id (purpose)", defaultValue: "" })

@@ -99,8 +99,8 @@ contract GenomicDatasets is IGenomicDatasets, LabSignatures {
         VersionStatus status = version.info.status();
         if (status == VersionStatus.None) revert GenomicsUnknownVersion(versionId);
         bytes32 lab = _datasets[version.datasetKey].lab;
-        bytes32 memberId = consortium.memberOf(msg.sender);
-        if (memberId == bytes32(0) || memberId != lab) revert GenomicsNotDatasetLab(versionId, memberId);
+        bytes32 memberId = _requireMemberWhenNotPaused(msg.sender, MemberKinds.LABORATORY);
+        if (memberId != lab) revert GenomicsNotDatasetLab(versionId, memberId);
         if (status != VersionStatus.Active) revert GenomicsVersionNotActive(versionId, status);
         version.info = version.info.ended(VersionStatus.Withdrawn, uint64(block.timestamp));
         emit DatasetWithdrawn(versionId, version.datasetKey, lab);

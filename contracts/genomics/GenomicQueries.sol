@@ -9,6 +9,7 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {AllianceRules} from "./base/AllianceRules.sol";
 import {GenomicRegion} from "./libraries/GenomicRegion.sol";
 import {BudgetState} from "./libraries/PrivacyBudget.sol";
+import {QueryBudgets} from "./libraries/QueryBudgets.sol";
 import {QueryState, QueryStateLibrary} from "./libraries/QueryState.sol";
 import {RuleSet} from "./libraries/RuleSet.sol";
 
@@ -22,11 +23,12 @@ import {RuleSet} from "./libraries/RuleSet.sol";
  * consumed when its lab records its masked contribution (data then left the lab: final), and released
  * when the query ends without that lab's contribution (answered, cancelled, or closed after its
  * window). So a query approved but never answered keeps no budget from anyone, and a contribution,
- * once made, is always paid for.
+ * once made, is always paid for. Each requester's use of a dataset is capped at its share of the
+ * budget, and only labs other than the requester's count toward a result (`QueryBudgets`).
  */
 contract GenomicQueries is IGenomicQueries, AllianceRules {
     /// @notice The most dataset versions one query may list.
-    uint256 public constant MAX_VERSIONS = 32;
+    uint256 public constant MAX_VERSIONS = QueryBudgets.MAX_VERSIONS;
 
     /// @inheritdoc IGenomicQueries
     IGenomicDatasets public immutable datasets;
@@ -45,7 +47,7 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
     mapping(uint256 queryId => mapping(bytes32 versionId => bytes32 maskedDigest)) private _contributions;
     mapping(uint256 queryId => mapping(bytes32 lab => bool contributed)) private _labContributed;
     mapping(uint256 queryId => Result result) private _results;
-    mapping(bytes32 datasetKey => BudgetState budget) private _budgets;
+    QueryBudgets.Ledger private _ledger;
 
     /**
      * @param registry the consortium registry to trust
@@ -76,7 +78,14 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
 
         queryId = ++_queryCount;
         uint256 cost = r.costOf(request.cells);
-        uint256 labs = _reserveAll(queryId, request.versions, request.purpose, cost, r.budget());
+        uint256 labs = QueryBudgets.reserveAll(
+            _ledger,
+            datasets,
+            consortium,
+            request.versions,
+            request.purpose,
+            QueryBudgets.Reservation({queryId: queryId, requester: requester, cost: cost, rules: r})
+        );
         if (labs < r.minLabs()) revert GenomicsTooFewLabs(queryId, labs, r.minLabs());
 
         uint40 deadline = uint40(block.timestamp) + r.answerWindow();
@@ -109,15 +118,18 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         if (v.lab != lab) revert GenomicsNotContributingLab(queryId, versionId, lab);
         if (v.status != IGenomicDatasets.VersionStatus.Active) revert GenomicsDatasetNotQueryable(versionId, v.status);
         if (_contributions[queryId][versionId] != bytes32(0)) revert GenomicsAlreadyContributed(queryId, versionId);
+        bytes32 requester = query.requester;
+        if (!_active(requester)) revert GenomicsRequesterNotActive(queryId, requester);
 
         _contributions[queryId][versionId] = maskedDigest;
-        if (!_labContributed[queryId][lab]) {
+        // The requester's own lab may contribute (and is charged), but never counts toward minLabs.
+        if (lab != requester && !_labContributed[queryId][lab]) {
             _labContributed[queryId][lab] = true;
             state = state.withContributedLab();
         }
         query.state = state.withStatus(QueryStatus.Collecting);
         emit ContributionRecorded(queryId, versionId, lab, maskedDigest);
-        _charge(v.datasetKey, queryId, BudgetChange.Consumed, state.cost());
+        QueryBudgets.charge(_ledger, v.datasetKey, requester, queryId, BudgetChange.Consumed, state.cost());
     }
 
     /// @inheritdoc IGenomicQueries
@@ -148,7 +160,7 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
             r.version(),
             r.minCellCount()
         );
-        _releaseUncontributed(queryId, state.cost());
+        _releaseUncontributed(queryId, query.requester, state.cost());
     }
 
     /// @inheritdoc IGenomicQueries
@@ -160,7 +172,7 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         _requireStatus(queryId, state, QueryStateLibrary.CANCELLABLE);
         query.state = state.withStatus(QueryStatus.Cancelled);
         emit QueryCancelled(queryId);
-        _releaseUncontributed(queryId, state.cost());
+        _releaseUncontributed(queryId, query.requester, state.cost());
     }
 
     /// @inheritdoc IGenomicQueries
@@ -168,11 +180,14 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         StoredQuery storage query = _queries[queryId];
         QueryState state = _existing(queryId, query.state);
         _requireStatus(queryId, state, QueryStateLibrary.OPEN);
-        if (block.timestamp < state.deadline()) revert GenomicsQueryWindowOpen(queryId, state.deadline());
+        // A requester that is no longer active holds nobody's budget until its window ends.
+        if (block.timestamp < state.deadline() && _active(query.requester)) {
+            revert GenomicsQueryWindowOpen(queryId, state.deadline());
+        }
         QueryStatus closed = state.status() == QueryStatus.Approved ? QueryStatus.Expired : QueryStatus.Unanswered;
         query.state = state.withStatus(closed);
         emit QueryClosed(queryId, closed);
-        _releaseUncontributed(queryId, state.cost());
+        _releaseUncontributed(queryId, query.requester, state.cost());
     }
 
     // ================================================================ views
@@ -215,9 +230,14 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
 
     /// @inheritdoc IGenomicQueries
     function budgetOf(bytes32 datasetKey) external view returns (Budget memory) {
-        BudgetState b = _budgets[datasetKey];
+        BudgetState b = _ledger.datasets[datasetKey];
         return
             Budget({consumed: b.consumed(), reserved: b.reserved(), remaining: uint64(b.remaining(_rules.budget()))});
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function requesterBudgetOf(bytes32 datasetKey, bytes32 requester) external view returns (Budget memory) {
+        return QueryBudgets.requesterBudgetOf(_ledger, datasetKey, requester, _rules);
     }
 
     /// @inheritdoc IGenomicQueries
@@ -232,57 +252,22 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
 
     // ================================================================ internals
 
-    /**
-     * @dev Checks every version (strictly ascending, active, allowing `purpose`) and reserves `cost` on
-     * each dataset; any failure reverts the whole approval. Returns the number of distinct labs.
-     */
-    function _reserveAll(
-        uint256 queryId,
-        bytes32[] calldata versions,
-        uint16 purpose,
-        uint256 cost,
-        uint256 budget
-    ) private returns (uint256 labs) {
-        uint256 n = versions.length;
-        if (n == 0 || n > MAX_VERSIONS) revert GenomicsInvalidVersionList(n);
-        bytes32[] memory seen = new bytes32[](n);
-        for (uint256 i = 0; i < n; ++i) {
-            bytes32 versionId = versions[i];
-            if (i > 0 && versionId <= versions[i - 1]) revert GenomicsInvalidVersionList(i);
-            IGenomicDatasets.QueryView memory v = datasets.queryView(versionId);
-            if (v.status != IGenomicDatasets.VersionStatus.Active)
-                revert GenomicsDatasetNotQueryable(versionId, v.status);
-            if ((v.dataUses >> purpose) & 1 == 0) revert GenomicsPurposeNotAllowedByDataset(versionId, purpose);
-            BudgetState b = _budgets[v.datasetKey].reserve(v.datasetKey, cost, budget);
-            _budgets[v.datasetKey] = b;
-            emit BudgetCharged(v.datasetKey, queryId, BudgetChange.Reserved, uint48(cost), b.consumed(), b.reserved());
-            labs = _countLab(seen, labs, v.lab);
-        }
-    }
-
-    /// @dev Adds `lab` to the first `count` entries of `seen` unless present; returns the new count.
-    function _countLab(bytes32[] memory seen, uint256 count, bytes32 lab) private pure returns (uint256) {
-        for (uint256 j = 0; j < count; ++j) if (seen[j] == lab) return count;
-        seen[count] = lab;
-        return count + 1;
-    }
-
-    /// @dev Moves `cost` of a dataset's reservation to consumed or back (BudgetChange.Consumed/Released).
-    function _charge(bytes32 datasetKey, uint256 queryId, BudgetChange change, uint48 cost) private {
-        BudgetState b = _budgets[datasetKey];
-        b = change == BudgetChange.Consumed ? b.consume(cost) : b.release(cost);
-        _budgets[datasetKey] = b;
-        emit BudgetCharged(datasetKey, queryId, change, cost, b.consumed(), b.reserved());
-    }
-
     /// @dev Releases the reservation of every dataset of the query whose lab did not contribute.
-    function _releaseUncontributed(uint256 queryId, uint48 cost) private {
-        bytes32[] storage versions = _versions[queryId];
-        for (uint256 i = 0; i < versions.length; ++i) {
-            bytes32 versionId = versions[i];
-            if (_contributions[queryId][versionId] != bytes32(0)) continue;
-            _charge(datasets.queryView(versionId).datasetKey, queryId, BudgetChange.Released, cost);
-        }
+    function _releaseUncontributed(uint256 queryId, bytes32 requester, uint48 cost) private {
+        QueryBudgets.releaseUncontributed(
+            _ledger,
+            datasets,
+            _versions[queryId],
+            _contributions[queryId],
+            queryId,
+            requester,
+            cost
+        );
+    }
+
+    /// @dev Whether a requester is still an active member of a kind that does research.
+    function _active(bytes32 requester) private view returns (bool) {
+        return consortium.isActiveMemberId(requester, REQUESTER_KINDS);
     }
 
     function _listed(uint256 queryId, bytes32 versionId) private view returns (bool) {

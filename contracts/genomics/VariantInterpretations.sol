@@ -14,8 +14,11 @@ import {TierCounts} from "./libraries/ClinVarReview.sol";
  * @title VariantInterpretations
  * @notice ClinVar-style classifications: one signed classification per submitting lab, variant and
  * condition (keyed by the lab's member id, so a lab with several accounts still counts once); a
- * revision replaces the lab's previous one. Tier counts per variant and condition live in one word
- * (`TierCounts`), from which `ClinVarReview` derives the aggregate, stars and conflict.
+ * revision replaces the lab's previous one. Each variant and condition keeps the list of labs that
+ * ever classified it; a read counts the current classification of each lab that is an active
+ * Laboratory now into one word of tier counts (`TierCounts`), from which `ClinVarReview` derives the
+ * aggregate, stars and conflict. So a suspended lab's classifications stop counting at once and come
+ * back if it is reinstated, a revoked lab's never count again, and nobody has to purge anything.
  */
 contract VariantInterpretations is IVariantInterpretations, LabSignatures {
     /// @notice EIP-712 type of a classification.
@@ -25,7 +28,7 @@ contract VariantInterpretations is IVariantInterpretations, LabSignatures {
     );
 
     mapping(bytes32 submissionKey => Submission submission) private _submissions;
-    mapping(bytes32 topicKey => TierCounts counts) private _counts;
+    mapping(bytes32 topicKey => bytes32[] labs) private _submitters;
     bytes32 private _expertPanel;
 
     /// @param registry the consortium registry to trust
@@ -49,10 +52,8 @@ contract VariantInterpretations is IVariantInterpretations, LabSignatures {
             signature
         );
         Submission storage s = _submissions[_submissionKey(c.lab, c.variant, c.condition)];
-        bytes32 topic = _topicKey(c.variant, c.condition);
-        TierCounts counts = _counts[topic];
-        if (s.significance != Significance.None) counts = counts.removed(s.significance, s.assertionCriteria);
-        _counts[topic] = counts.added(c.significance, c.assertionCriteria);
+        // A lab joins a topic's list once: the revision survives retraction.
+        if (s.revision == 0) _submitters[_topicKey(c.variant, c.condition)].push(c.lab);
         uint32 revision = s.revision + 1;
         _submissions[_submissionKey(c.lab, c.variant, c.condition)] = Submission({
             significance: c.significance,
@@ -75,13 +76,9 @@ contract VariantInterpretations is IVariantInterpretations, LabSignatures {
 
     /// @inheritdoc IVariantInterpretations
     function retract(bytes32 variant, uint32 condition) external {
-        bytes32 lab = consortium.memberOf(msg.sender);
+        bytes32 lab = _requireMemberWhenNotPaused(msg.sender, MemberKinds.LABORATORY);
         Submission storage s = _submissions[_submissionKey(lab, variant, condition)];
-        if (lab == bytes32(0) || s.significance == Significance.None) {
-            revert GenomicsNoClassification(lab, variant, condition);
-        }
-        bytes32 topic = _topicKey(variant, condition);
-        _counts[topic] = _counts[topic].removed(s.significance, s.assertionCriteria);
+        if (s.significance == Significance.None) revert GenomicsNoClassification(lab, variant, condition);
         // The revision number survives, so a later submission continues the lab's history.
         s.significance = Significance.None;
         s.assertionCriteria = false;
@@ -103,15 +100,27 @@ contract VariantInterpretations is IVariantInterpretations, LabSignatures {
 
     /// @inheritdoc IVariantInterpretations
     function interpretationOf(bytes32 variant, uint32 condition) external view returns (Interpretation memory i) {
-        TierCounts counts = _counts[_topicKey(variant, condition)];
+        bytes32[] storage labs = _submitters[_topicKey(variant, condition)];
+        TierCounts counts;
+        for (uint256 k = 0; k < labs.length; ++k) {
+            Submission storage s = _submissions[_submissionKey(labs[k], variant, condition)];
+            if (s.significance == Significance.None) continue;
+            if (_active(labs[k])) counts = counts.added(s.significance, s.assertionCriteria);
+            else ++i.inactive;
+        }
         Significance expert =
-            _expertPanel == bytes32(0)
-                ? Significance.None
-                : _submissions[_submissionKey(_expertPanel, variant, condition)].significance;
+            _expertPanel != bytes32(0) && _active(_expertPanel)
+                ? _submissions[_submissionKey(_expertPanel, variant, condition)].significance
+                : Significance.None;
         i.withCriteria = counts.counts(true);
         i.withoutCriteria = counts.counts(false);
         (i.aggregate, i.stars, i.conflict) = counts.review(expert);
         i.expertPanel = expert;
+    }
+
+    /// @inheritdoc IVariantInterpretations
+    function submittersOf(bytes32 variant, uint32 condition) external view returns (bytes32[] memory) {
+        return _submitters[_topicKey(variant, condition)];
     }
 
     /// @inheritdoc IVariantInterpretations
@@ -122,6 +131,11 @@ contract VariantInterpretations is IVariantInterpretations, LabSignatures {
     /// @inheritdoc IVariantInterpretations
     function expertPanel() external view returns (bytes32) {
         return _expertPanel;
+    }
+
+    /// @dev Whether `lab` is an active Laboratory now: only such labs' classifications count.
+    function _active(bytes32 lab) private view returns (bool) {
+        return consortium.isActiveMemberId(lab, MemberKinds.LABORATORY);
     }
 
     function _submissionKey(bytes32 lab, bytes32 variant, uint32 condition) private pure returns (bytes32) {

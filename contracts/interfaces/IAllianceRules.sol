@@ -16,6 +16,7 @@ interface IAllianceRules {
         uint48 budget; // total epsilon each dataset may spend, over all its versions (micro-epsilon)
         uint48 costPerQuery; // epsilon every query charges each of its datasets (micro-epsilon)
         uint48 costPerCell; // epsilon charged per cell (variant) of a query, per dataset (micro-epsilon)
+        uint8 requesterShare; // percent of each dataset's budget one requester (member) may spend or hold
         uint32 minCellCount; // released counts below this are suppressed by the SDK
         uint8 minLabs; // distinct contributing labs a result needs to be released
         uint32 answerWindow; // seconds a query stays open for contributions and its result
@@ -35,11 +36,12 @@ interface IAllianceRules {
 
     // ---------------------------------------------------------------- events
 
-    /// @dev The alliance set the privacy budget and what queries charge.
+    /// @dev The alliance set the privacy budget, what queries charge, and one requester's share of it.
     event BudgetRuleSet(
         uint48 budget,
         uint48 costPerQuery,
         uint48 costPerCell,
+        uint8 requesterShare,
         uint32 indexed rulesVersion,
         uint256 indexed proposalId
     );
@@ -60,13 +62,16 @@ interface IAllianceRules {
     // ---------------------------------------------------------------- governed writes
 
     /**
-     * @notice Set the per-dataset budget and the charges (governed call only).
+     * @notice Set the per-dataset budget, the charges, and how much of it one requester may take
+     * (governed call only).
      * @param budget epsilon per dataset over its lifetime (> 0, micro-epsilon); lowering it below what a
      * dataset spent leaves that dataset with nothing left, never with a negative balance
      * @param costPerQuery epsilon every query charges each dataset
      * @param costPerCell epsilon per cell per dataset (costPerQuery + costPerCell > 0)
+     * @param requesterShare percent of each dataset's budget one requester member may have consumed and
+     * reserved at any time (1..50): one researcher never holds more than half, so none locks out the others
      */
-    function setBudgetRule(uint48 budget, uint48 costPerQuery, uint48 costPerCell) external;
+    function setBudgetRule(uint48 budget, uint48 costPerQuery, uint48 costPerCell, uint8 requesterShare) external;
 
     /**
      * @notice Set the release rules (governed call only).

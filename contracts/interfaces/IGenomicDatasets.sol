@@ -122,8 +122,10 @@ interface IGenomicDatasets is ILabSigned {
     ) external returns (bytes32 versionId);
 
     /**
-     * @notice Withdraw the lab's current version: it can no longer be queried. Allowed while the module
-     * is paused and while the lab is suspended (withdrawing only narrows what can be used).
+     * @notice Withdraw the lab's current version: it can no longer be queried. Only an active lab, and not
+     * while the module is paused: a suspended lab's data is already out of use (no query is approved
+     * over it, it contributes nothing), so a leaked key of a suspended lab, or any key during an
+     * emergency, cannot end the lab's datasets and the queries collecting from them.
      * @param versionId the version to withdraw (the caller's member must own it)
      */
     function withdraw(bytes32 versionId) external;

@@ -14,7 +14,12 @@ import {IGenomicDatasets} from "./IGenomicDatasets.sol";
  * dataset's lab records its masked contribution (data has then left the lab, so it is final). A
  * reservation whose lab never contributed is released when the query is answered, cancelled or
  * closed after its window: nothing pending, refused or never answered keeps another researcher's
- * budget.
+ * budget. The same charges are kept per requesting member, whose consumed plus reserved on a dataset
+ * never exceeds the alliance's `requesterShare` of its budget (at most half): no researcher, by
+ * unanswered queries renewed each window or by answered ones, can lock the others out.
+ *
+ * Labs of a result: only labs other than the requester's own member count toward `minLabs` (at
+ * approval and at publication), since the requester knows its own input and noise share.
  */
 interface IGenomicQueries is IAllianceRules {
     /// @notice Lifecycle of a query. Allowed-state masks use bit `1 << uint8(status)`.
@@ -44,8 +49,8 @@ interface IGenomicQueries is IAllianceRules {
         uint16 purpose; // DUO purpose
         uint32 cells; // cells asked
         uint32 rulesVersion; // rules version in force at approval
-        uint8 labs; // distinct labs owning the queried datasets
-        uint8 contributedLabs; // distinct labs that contributed
+        uint8 labs; // distinct labs owning the queried datasets, other than the requester's member
+        uint8 contributedLabs; // distinct labs that contributed, other than the requester's member
         uint48 cost; // epsilon charged to each dataset (micro-epsilon)
         uint40 requestedAt; // approval time
         uint40 deadline; // contributions and the result are accepted until (excluding) this time
@@ -59,15 +64,15 @@ interface IGenomicQueries is IAllianceRules {
         bytes32 releaseDigest; // keccak256 of the released table (suppressed, rounded)
         uint32 rulesVersion; // rules version whose minimum cell count the release applied
         uint32 minCellCount; // that minimum cell count
-        uint8 labs; // distinct contributing labs
+        uint8 labs; // distinct contributing labs other than the requester's member
         uint40 publishedAt; // when
     }
 
-    /// @notice A dataset's privacy budget use (micro-epsilon).
+    /// @notice A dataset's privacy budget use (micro-epsilon), or one requester's use of it.
     struct Budget {
         uint64 consumed; // charges made final by a contribution
         uint64 reserved; // charges of approved queries the lab has not contributed to yet
-        uint64 remaining; // budget - consumed - reserved, never below zero
+        uint64 remaining; // what may still be reserved (never below zero)
     }
 
     // ---------------------------------------------------------------- errors
@@ -84,7 +89,19 @@ interface IGenomicQueries is IAllianceRules {
     error GenomicsPurposeNotAllowedByDataset(bytes32 versionId, uint16 purpose);
     /// @dev Charging `cost` would take the dataset past its budget.
     error GenomicsBudgetExhausted(bytes32 datasetKey, uint256 spent, uint256 cost, uint256 budget);
-    /// @dev Fewer distinct labs than the rule needs.
+    /// @dev Charging `cost` would take the requester's use of the dataset past its share (`cap`).
+    error GenomicsRequesterShareExhausted(
+        bytes32 datasetKey,
+        bytes32 requester,
+        uint256 spent,
+        uint256 cost,
+        uint256 cap
+    );
+    /// @dev The lab owning the dataset version is suspended, revoked or no longer certified.
+    error GenomicsDatasetLabNotActive(bytes32 versionId, bytes32 lab);
+    /// @dev The query's requester is no longer an active member: no lab contributes to it.
+    error GenomicsRequesterNotActive(uint256 queryId, bytes32 requester);
+    /// @dev Fewer distinct labs (other than the requester's) than the rule needs.
     error GenomicsTooFewLabs(uint256 queryId, uint256 labs, uint256 minLabs);
     /// @dev No query has this id.
     error GenomicsUnknownQuery(uint256 queryId);
@@ -163,8 +180,9 @@ interface IGenomicQueries is IAllianceRules {
 
     /**
      * @notice Ask for an aggregate over the listed dataset versions. The caller must be an active
-     * member of a kind the alliance granted `purpose`; every dataset must be active and allow the
-     * purpose; every dataset's budget is charged at once, or the call reverts.
+     * member of a kind the alliance granted `purpose`; every dataset must be active, owned by an active
+     * laboratory and allow the purpose; at least `minLabs` labs other than the caller's member must own
+     * them; every dataset's budget, and the caller's share of it, is charged at once, or the call reverts.
      * @param request the datasets, purpose and cells
      * @return queryId the approved query's id
      */
@@ -172,7 +190,8 @@ interface IGenomicQueries is IAllianceRules {
 
     /**
      * @notice Record the digest of the caller's lab's masked vector for one of the query's datasets,
-     * before sending the vector to the aggregator. Makes that dataset's charge final.
+     * before sending the vector to the aggregator. Makes that dataset's charge final. Refused once the
+     * query's requester is no longer an active member.
      * @param queryId the query
      * @param versionId the caller's dataset version in the query (must still be active)
      * @param maskedDigest `keccak256` of the masked vector (see src/genomics/secagg.ts)
@@ -180,8 +199,9 @@ interface IGenomicQueries is IAllianceRules {
     function contribute(uint256 queryId, bytes32 versionId, bytes32 maskedDigest) external;
 
     /**
-     * @notice Publish a query's result (the aggregator only), once at least `minLabs` distinct labs
-     * contributed. Releases the reservations of datasets whose lab did not contribute.
+     * @notice Publish a query's result (the aggregator only), once at least `minLabs` distinct labs other
+     * than the requester's member contributed. Releases the reservations of datasets whose lab did not
+     * contribute.
      * @param queryId the query
      * @param aggregateDigest keccak256 of the noisy aggregate vector
      * @param releaseDigest keccak256 of the released table (cells below the minimum count suppressed)
@@ -189,15 +209,16 @@ interface IGenomicQueries is IAllianceRules {
     function publishResult(uint256 queryId, bytes32 aggregateDigest, bytes32 releaseDigest) external;
 
     /**
-     * @notice Cancel a query before any lab contributed (the requesting member only); releases every
-     * reservation. Allowed while the module is paused.
+     * @notice Cancel a query before any lab contributed (the requesting member only, even suspended:
+     * cancelling only gives budget back); releases every reservation. Allowed while the module is paused.
      * @param queryId the query
      */
     function cancelQuery(uint256 queryId) external;
 
     /**
-     * @notice Close a query whose window passed without a result (anyone); releases the reservations of
-     * datasets whose lab did not contribute. Allowed while the module is paused.
+     * @notice Close a query whose window passed without a result, or at once when its requester is no
+     * longer an active member (anyone); releases the reservations of datasets whose lab did not
+     * contribute. Allowed while the module is paused.
      * @param queryId the query
      */
     function closeQuery(uint256 queryId) external;
@@ -221,6 +242,12 @@ interface IGenomicQueries is IAllianceRules {
 
     /// @notice A dataset's budget use under the rules in force.
     function budgetOf(bytes32 datasetKey) external view returns (Budget memory);
+
+    /**
+     * @notice One requester member's use of a dataset's budget; `remaining` is what it may still
+     * reserve (the smaller of what is left of its share and of the dataset's budget).
+     */
+    function requesterBudgetOf(bytes32 datasetKey, bytes32 requester) external view returns (Budget memory);
 
     /// @notice What a query of `cells` cells charges each dataset under the rules in force.
     function costOf(uint32 cells) external view returns (uint256);

@@ -9,6 +9,8 @@ import {ILabSigned} from "./ILabSigned.sol";
  * per submitter (member), variant and condition, which its lab may revise or retract; the chain
  * exposes the aggregate classification, its review status in stars and any conflict, never a
  * majority vote. Evidence codes (ACMG/AMP criteria such as PS3, PM2) stay off chain as a commitment.
+ * Only labs that are active Laboratories at the time of reading count (the expert panel included):
+ * a suspended or revoked lab's classifications stay on record but leave the aggregate at once.
  */
 interface IVariantInterpretations is ILabSigned {
     /// @notice ACMG/AMP five-tier clinical significance.
@@ -63,7 +65,8 @@ interface IVariantInterpretations is ILabSigned {
         uint8 stars; // ClinVar review status: 0 no criteria, 1 single submitter or conflicting,
         // 2 multiple submitters without conflict, 3 reviewed by the alliance's expert panel
         bool conflict; // whether submissions with criteria (or, without any, all) disagree
-        Significance expertPanel; // the expert panel's classification (None if it has none)
+        Significance expertPanel; // the expert panel's classification (None if it has none or is inactive)
+        uint24 inactive; // classifications left out because their lab is not an active Laboratory now
     }
 
     // ---------------------------------------------------------------- errors
@@ -103,7 +106,8 @@ interface IVariantInterpretations is ILabSigned {
     function submit(Classification calldata classification, address signer, bytes calldata signature) external;
 
     /**
-     * @notice Retract the caller's lab's classification. Allowed while paused (it only removes a claim).
+     * @notice Retract the caller's lab's classification. Only an active lab, and not while the module is
+     * paused: a suspended lab's classifications already do not count, so its keys change nothing.
      * @param variant the variant
      * @param condition the condition
      */
@@ -123,6 +127,9 @@ interface IVariantInterpretations is ILabSigned {
 
     /// @notice The aggregate classification, review status and conflict of a variant and condition.
     function interpretationOf(bytes32 variant, uint32 condition) external view returns (Interpretation memory);
+
+    /// @notice Every lab that ever classified the variant for the condition (active or not), in order.
+    function submittersOf(bytes32 variant, uint32 condition) external view returns (bytes32[] memory);
 
     /// @notice The EIP-712 digest a lab signs for `classification`.
     function hashClassification(Classification calldata classification) external view returns (bytes32);

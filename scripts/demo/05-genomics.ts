@@ -151,8 +151,15 @@ export const genomicsChapter: Chapter = async (story) => {
     story.say(`Proposal ${id}, voted by two governors: ${words}.`);
   };
   await vote(
-    { rule: "budget", budget: 40n * EPSILON, costPerQuery: EPSILON / 10n, costPerCell: 2n * EPSILON },
-    "each dataset's privacy budget is 40 epsilon; a query charges 0.1 plus 2 per variant to every dataset it reads",
+    {
+      rule: "budget",
+      budget: 60n * EPSILON,
+      costPerQuery: EPSILON / 10n,
+      costPerCell: 2n * EPSILON,
+      requesterShare: 50,
+    },
+    "each dataset's privacy budget is 60 epsilon, of which one requester may hold or spend half; a query charges " +
+      "0.1 plus 2 per variant to every dataset it reads",
   );
   await vote(
     { rule: "release", minCellCount: 20, minLabs: 2 },
@@ -250,11 +257,12 @@ export const genomicsChapter: Chapter = async (story) => {
   };
   story.say(
     `A population-origins query (DUO:0000011) over all three datasets is refused, because Southport's dataset does ` +
-      `not allow that use: ${await refusal(requestQuery(researcher, { versions, purpose: POA, variantKeys: variantKeys.slice(0, 3) }))}.`,
+      `not allow that use: ${await refusal(requestQuery(researcher, { versions, purpose: POA, variantKeys: variantKeys.slice(0, 2) }))}.`,
   );
   story.say(
-    `A second query of 8 variants would charge 16.1 epsilon more to datasets that spent 24.1 of their 40: refused, ` +
-      `nothing charged: ${await refusal(requestQuery(researcher, { versions, purpose: HMB, variantKeys: variantKeys.slice(0, 8) }))}.`,
+    `A second query of 8 variants would charge 16.1 epsilon more, taking Lakeview past its share of each dataset ` +
+      `(30 of 60; it used 24.1): refused, nothing charged, and the rest stays open to other researchers: ` +
+      `${await refusal(requestQuery(researcher, { versions, purpose: HMB, variantKeys: variantKeys.slice(0, 8) }))}.`,
   );
 
   // 8. Two labs' conflicting classifications.

@@ -14,14 +14,25 @@ import {
   ClaimsPlans__factory,
   ConsortiumRegistry__factory,
   DrugProvenance__factory,
+  GenomicDatasets__factory,
+  GenomicQueries__factory,
   RecordRegistry__factory,
+  VariantInterpretations__factory,
 } from "../../typechain-types/index.js";
 import { loadDeployedAddresses } from "./deployments.js";
 import { badInput, MedChainError } from "./errors.js";
 import { withFees } from "./send.js";
 
 /** The suite's contracts a connection can open by name. */
-export type ContractName = "registry" | "records" | "provenance" | "claimsPlans" | "claimsEngine";
+export type ContractName =
+  | "registry"
+  | "records"
+  | "provenance"
+  | "claimsPlans"
+  | "claimsEngine"
+  | "genomicDatasets"
+  | "genomicQueries"
+  | "variantInterpretations";
 
 /** Ignition's future ids for each contract, in the order they are looked for in a deployment record. */
 export const DEPLOYMENT_IDS: Readonly<Record<ContractName, readonly string[]>> = {
@@ -31,6 +42,10 @@ export const DEPLOYMENT_IDS: Readonly<Record<ContractName, readonly string[]>> =
   provenance: ["ProvenanceOnRegistry#DrugProvenance", "Provenance#DrugProvenance"],
   claimsPlans: ["Claims#ClaimsPlans"],
   claimsEngine: ["Claims#ClaimsEngine"],
+  // Deployed on an existing registry (GenomicsOnRegistry) or with it (Genomics.ts, MedChain.ts).
+  genomicDatasets: ["GenomicsOnRegistry#GenomicDatasets", "Genomics#GenomicDatasets"],
+  genomicQueries: ["GenomicsOnRegistry#GenomicQueries", "Genomics#GenomicQueries"],
+  variantInterpretations: ["GenomicsOnRegistry#VariantInterpretations", "Genomics#VariantInterpretations"],
 };
 
 const FACTORIES = {
@@ -39,6 +54,9 @@ const FACTORIES = {
   provenance: DrugProvenance__factory,
   claimsPlans: ClaimsPlans__factory,
   claimsEngine: ClaimsEngine__factory,
+  genomicDatasets: GenomicDatasets__factory,
+  genomicQueries: GenomicQueries__factory,
+  variantInterpretations: VariantInterpretations__factory,
 } as const;
 
 /** The typed contract (TypeChain) for each name. */

@@ -129,7 +129,7 @@ export const VERSION_STATUS = ["None", "Active", "Superseded", "Withdrawn"] as c
 
 /** A rule change the alliance votes on. */
 export type RuleChange =
-  | { rule: "budget"; budget: bigint; costPerQuery: bigint; costPerCell: bigint }
+  | { rule: "budget"; budget: bigint; costPerQuery: bigint; costPerCell: bigint; requesterShare: number }
   | { rule: "release"; minCellCount: number; minLabs: number }
   | { rule: "purpose"; purpose: number; kinds: number }
   | { rule: "aggregator"; account: string }
@@ -144,7 +144,12 @@ export async function ruleCall(c: GenomicsConnection, change: RuleChange): Promi
     case "budget":
       return {
         module: queries,
-        data: q.encodeFunctionData("setBudgetRule", [change.budget, change.costPerQuery, change.costPerCell]),
+        data: q.encodeFunctionData("setBudgetRule", [
+          change.budget,
+          change.costPerQuery,
+          change.costPerCell,
+          change.requesterShare,
+        ]),
       };
     case "release":
       return { module: queries, data: q.encodeFunctionData("setReleaseRule", [change.minCellCount, change.minLabs]) };
@@ -272,6 +277,10 @@ export async function checkQueryFile(c: GenomicsConnection, file: QueryFile, ver
   }
   const status = QUERY_STATUS[Number(q.status)];
   if (status !== "Approved" && status !== "Collecting") throw new GenomicsInputError(`${where}: ${status}, not open`);
+  // The contract refuses contributions for a requester that is no longer active; say so before any work.
+  if (!(await c.registry.isActiveMemberId(q.requester, kindMask("Hospital", "Laboratory")))) {
+    throw new GenomicsInputError(`${where}: its requester ${q.requester} is no longer an active member`);
+  }
   const versions = (await c.queries.versionsOf(BigInt(file.queryId))).map((v) => v.toLowerCase());
   if (!versions.includes(versionId.toLowerCase()))
     throw new GenomicsInputError(`${where}: ${versionId} is not queried`);
@@ -422,5 +431,7 @@ export async function describeInterpretation(c: GenomicsConnection, variantKey: 
     withCriteria: tiers(i.withCriteria),
     withoutCriteria: tiers(i.withoutCriteria),
     expertPanel: SIGNIFICANCE[Number(i.expertPanel)]!,
+    /** Classifications left out because their lab is suspended, revoked or no longer certified. */
+    inactive: Number(i.inactive),
   };
 }

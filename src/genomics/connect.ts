@@ -1,5 +1,4 @@
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { isAddress, type Signer } from "ethers";
+import { VoidSigner, ZeroAddress, type Signer } from "ethers";
 
 import {
   ConsortiumRegistry__factory,
@@ -11,14 +10,13 @@ import {
   type GenomicQueries,
   type VariantInterpretations,
 } from "../../typechain-types/index.js";
-import { FUTURE_IDS, resolveAddress } from "../chain/deployments.js";
-import { MedChainError } from "../chain/errors.js";
-import { checkAddress } from "../consortium/connect.js";
+import { openContract, type Connection } from "../chain/connection.js";
 
 /**
- * The genomics module's only chain plumbing: which contracts, on which chain, signing as whom. Tasks
- * call `connectGenomics`; the demo and tests build a `GenomicsConnection` from contracts they hold.
- * (Kept in one place so it can move onto the shared src/chain layer without touching the rest.)
+ * The genomics module's contracts on one connection of the shared chain layer (`src/chain`): an
+ * integrator connects with `connect({ rpcUrl, privateKey })`, the tasks with `connectHardhat`, and
+ * both open the genomics contracts with {@link openGenomics}. The demo and tests build a
+ * `GenomicsConnection` from contracts they hold.
  */
 
 /** Ignition's future ids of the genomics contracts (ignition/modules/Genomics.ts). */
@@ -34,49 +32,40 @@ export interface GenomicsConnection {
   datasets: GenomicDatasets;
   queries: GenomicQueries;
   interpretations: VariantInterpretations;
+  /** Who signs; on a read-only connection a `VoidSigner` of the zero address (reads work, writes refuse). */
   signer: Signer;
   chainId: bigint;
 }
 
-/** Options naming the contracts (default: the Ignition deployment of the selected network). */
-export interface GenomicsOptions {
+/** Contract addresses given explicitly (default: the connection's, else its deployment record). */
+export interface GenomicsAddresses {
   registry?: string;
   datasets?: string;
   queries?: string;
   interpretations?: string;
-  from?: string;
 }
 
-export async function connectGenomics(
-  hre: HardhatRuntimeEnvironment,
-  options: GenomicsOptions,
-): Promise<GenomicsConnection> {
-  const { ethers } = await hre.network.create();
-  const { chainId } = await ethers.provider.getNetwork();
-  const at = async (explicit: string | undefined, futureId: string, option: string): Promise<string> => {
-    const address = await resolveAddress(explicit, chainId, futureId, option);
-    if (!isAddress(address)) throw new MedChainError(`--${option}: "${address}" is not an address`);
-    if ((await ethers.provider.getCode(address)) === "0x") {
-      throw new MedChainError(`--${option}: no contract at ${address} on chain ${chainId}`);
-    }
-    return address;
-  };
-  const from = options.from ?? "";
-  const signer = from === "" ? (await ethers.getSigners())[0] : await ethers.getSigner(checkAddress(from, "from"));
-  if (signer === undefined) throw new MedChainError("network has no accounts to sign with");
+/**
+ * Opens the genomics contracts (and the registry) on a connection: each address from `addresses`,
+ * else the connection's, else the deployment record; refuses a missing one or one without code,
+ * naming its option.
+ */
+export async function openGenomics(conn: Connection, addresses: GenomicsAddresses = {}): Promise<GenomicsConnection> {
+  const signer = conn.signer ?? new VoidSigner(ZeroAddress, conn.provider);
+  // One after the other, so a missing contract is always reported in the same order.
+  const [registry, datasets, queries, interpretations] = [
+    await openContract(conn, "registry", addresses.registry),
+    await openContract(conn, "genomicDatasets", addresses.datasets),
+    await openContract(conn, "genomicQueries", addresses.queries),
+    await openContract(conn, "variantInterpretations", addresses.interpretations),
+  ];
   return {
-    registry: ConsortiumRegistry__factory.connect(await at(options.registry, FUTURE_IDS.registry, "registry"), signer),
-    datasets: GenomicDatasets__factory.connect(
-      await at(options.datasets, GENOMICS_FUTURE_IDS.datasets, "datasets"),
-      signer,
-    ),
-    queries: GenomicQueries__factory.connect(await at(options.queries, GENOMICS_FUTURE_IDS.queries, "queries"), signer),
-    interpretations: VariantInterpretations__factory.connect(
-      await at(options.interpretations, GENOMICS_FUTURE_IDS.interpretations, "interpretations"),
-      signer,
-    ),
+    registry: registry.connect(signer),
+    datasets: datasets.connect(signer),
+    queries: queries.connect(signer),
+    interpretations: interpretations.connect(signer),
     signer,
-    chainId,
+    chainId: conn.chainId,
   };
 }
 

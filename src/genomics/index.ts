@@ -1,9 +1,10 @@
 /**
  * `medchain/genomics`: VCF reading, VRS identifiers, dataset commitments, data-use rules, secure
- * aggregation, noise and interpretations. What the module's SDK exports today except the Hardhat-bound
- * `connect.ts`; curated again with the trust work.
+ * aggregation, noise and interpretations, and `openGenomics` (the contracts on a shared-layer
+ * `Connection`); curated again with the trust work.
  */
 export * from "./client.js";
+export * from "./connect.js";
 export * from "./dataset.js";
 export * from "./duo.js";
 export * from "./errors.js";

@@ -4,6 +4,7 @@ import path from "node:path";
 import { getBytes, verifyMessage } from "ethers";
 
 import { mined } from "../chain/send.js";
+import { kindMask } from "../consortium/kinds.js";
 import { checkQueryFile, type QueryFile } from "./client.js";
 import type { GenomicsConnection } from "./connect.js";
 import { GenomicsInputError } from "./errors.js";
@@ -136,12 +137,40 @@ async function checkAdvertisements(c: GenomicsConnection, file: QueryFile, ads: 
     if ((await c.registry.memberOf(signer)) !== ad.lab) {
       throw new GenomicsInputError(`keys of ${ad.versionId}: signed by ${signer}, which does not operate for its lab`);
     }
+    if (!(await c.registry.isActiveMemberId(ad.lab, kindMask("Laboratory")))) {
+      throw new GenomicsInputError(`keys of ${ad.versionId}: its lab ${ad.lab} is not an active laboratory`);
+    }
   }
 }
 
 /** Shamir threshold of a query: the alliance's minimum number of labs (read now from the chain). */
 async function thresholdOf(c: GenomicsConnection): Promise<number> {
   return Number((await c.queries.rules()).minLabs);
+}
+
+/**
+ * Distinct labs owning `versionIds`, other than the requester's member: the labs a result counts (the
+ * requester knows its own input and noise share, so only the others' noise protects the others).
+ */
+async function otherLabs(c: GenomicsConnection, requester: string, versionIds: string[]): Promise<number> {
+  const labs = new Set<string>();
+  for (const v of versionIds) {
+    const lab = (await c.datasets.queryView(v)).lab;
+    if (lab !== requester) labs.add(lab);
+  }
+  return labs.size;
+}
+
+/** Throws "waiting: …" unless `versionIds` come from at least `t` labs other than the requester's. */
+async function needLabs(
+  c: GenomicsConnection,
+  requester: string,
+  versionIds: string[],
+  t: number,
+  what: string,
+): Promise<void> {
+  const n = await otherLabs(c, requester, versionIds);
+  if (n < t) throw new GenomicsInputError(`waiting: ${n} of at least ${t} labs besides the requester's ${what}`);
 }
 
 // ---------------------------------------------------------------- a lab's steps
@@ -242,12 +271,19 @@ export async function aggregatorStep(
   const p = exchangePaths(args.dir);
   const file = await need<QueryFile>(p.query, "the query file");
   const t = await thresholdOf(c);
+  const queryId = BigInt(file.queryId);
+  const requester = (await c.queries.queryOf(queryId)).requester;
   if ((await readJson(p.participants)) === undefined) {
     const ads = await readAll<KeyAdvertisement>(path.join(args.dir, "keys"));
     const listed = new Set(file.versions);
     const valid = ads.filter((a) => listed.has(a.versionId));
-    if (valid.length < t)
-      throw new GenomicsInputError(`waiting: ${valid.length} of at least ${t} labs advertised keys`);
+    await needLabs(
+      c,
+      requester,
+      valid.map((a) => a.versionId),
+      t,
+      "advertised keys",
+    );
     await writeJson(p.participants, valid);
     return { step: "participants", detail: `${valid.length} participants` };
   }
@@ -255,11 +291,16 @@ export async function aggregatorStep(
     const ads = (await readJson<KeyAdvertisement[]>(p.participants))!;
     const bundles = await readAll<ShareBundle>(path.join(args.dir, "shares"));
     const shared = ads.filter((a) => bundles.some((b) => b.from === a.versionId));
-    if (shared.length < t) throw new GenomicsInputError(`waiting: ${shared.length} of at least ${t} shared keys`);
+    await needLabs(
+      c,
+      requester,
+      shared.map((a) => a.versionId),
+      t,
+      "shared keys",
+    );
     await writeJson(p.u1, shared);
     return { step: "u1", detail: `${shared.length} participants shared their keys` };
   }
-  const queryId = BigInt(file.queryId);
   if ((await readJson(p.survivors)) === undefined) {
     const u1 = (await readJson<KeyAdvertisement[]>(p.u1))!;
     const masked = await readAll<MaskedInput>(path.join(args.dir, "masked"));
@@ -275,8 +316,7 @@ export async function aggregatorStep(
       }
       survivors.push(a.versionId);
     }
-    if (survivors.length < t)
-      throw new GenomicsInputError(`waiting: ${survivors.length} of at least ${t} masked inputs`);
+    await needLabs(c, requester, survivors, t, "sent masked inputs");
     await writeJson(p.survivors, survivors);
     return { step: "survivors", detail: `${survivors.length} of ${u1.length} participants sent their masked input` };
   }

@@ -12,13 +12,10 @@ interface Args extends GenomicsArgs {
 }
 
 export default async function contribute(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await genomicsTask(
-    hre,
-    args,
-    (c) => opContribute(c, { ...args, version: args.versionId }),
-    () => {
+  await genomicsTask(hre, args, (c) => opContribute(c, { ...args, version: args.versionId }), {
+    prepare: () => {
       if (args.exchange === "") throw new GenomicsInputError("--exchange: the query's exchange folder is required");
       if (args.sites === "") throw new GenomicsInputError("--sites: the lab's private sites file is required");
     },
-  );
+  });
 }

@@ -1,6 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { opInterpret } from "../../src/genomics/operator.js";
+import { checkInterpretOptions, opInterpret } from "../../src/genomics/operator.js";
 import { genomicsTask, type GenomicsArgs } from "./shared.js";
 
 interface Args extends GenomicsArgs {
@@ -13,5 +13,7 @@ interface Args extends GenomicsArgs {
 }
 
 export default async function interpret(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await genomicsTask(hre, args, (c) => opInterpret(c, { ...args, criteria: !args.noCriteria }));
+  await genomicsTask(hre, args, (c) => opInterpret(c, { ...args, criteria: !args.noCriteria }), {
+    prepare: () => checkInterpretOptions(args),
+  });
 }

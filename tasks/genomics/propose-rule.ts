@@ -8,12 +8,9 @@ type Args = GenomicsArgs & Parameters<typeof parseRuleChange>[0];
 
 export default async function proposeRule(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   let change: RuleChange | undefined;
-  await genomicsTask(
-    hre,
-    args,
-    (c) => opProposeRule(c, change!),
-    () => {
+  await genomicsTask(hre, args, (c) => opProposeRule(c, change!), {
+    prepare: () => {
       change = parseRuleChange(args);
     },
-  );
+  });
 }

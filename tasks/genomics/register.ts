@@ -1,7 +1,6 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { GenomicsInputError } from "../../src/genomics/errors.js";
-import { opRegister } from "../../src/genomics/operator.js";
+import { checkRegisterOptions, opRegister } from "../../src/genomics/operator.js";
 import { genomicsTask, type GenomicsArgs } from "./shared.js";
 
 interface Args extends GenomicsArgs {
@@ -13,13 +12,7 @@ interface Args extends GenomicsArgs {
 }
 
 export default async function register(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await genomicsTask(
-    hre,
-    args,
-    (c) => opRegister(c, args),
-    () => {
-      if (args.vcf === "") throw new GenomicsInputError("--vcf: give the lab's VCF file");
-      if (args.name === "") throw new GenomicsInputError("--name: give the dataset a name");
-    },
-  );
+  await genomicsTask(hre, args, (c) => opRegister(c, args), {
+    prepare: () => checkRegisterOptions(args),
+  });
 }

@@ -1,34 +1,58 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { runCli } from "../../src/chain/cli.js";
-import { connectGenomics, genomicsInterfaces, type GenomicsConnection } from "../../src/genomics/connect.js";
+import { runTask } from "../../src/chain/cli.js";
+import { connectHardhat } from "../../src/chain/hardhat.js";
+import { genomicsInterfaces, openGenomics, type GenomicsConnection } from "../../src/genomics/connect.js";
+import type { OpReport } from "../../src/genomics/operator.js";
 
-/** Options every genomics task takes. */
+/** Options every genomics task takes (declared by `genomics()` in tasks/genomics.ts). */
 export interface GenomicsArgs {
   datasets: string;
   queries: string;
   interpretations: string;
   registry: string;
   from: string;
+  as: string;
+  json: boolean;
 }
 
 /**
- * A genomics task's body: `prepare` validates the arguments first (bad input sends nothing), then the
- * task connects, runs, prints its lines; a refusal prints one line. Exit code 2 when `run` reports
- * not ok (a failed verification).
+ * A genomics task's body on the shared command line (`runTask`: one JSON document with `--json`,
+ * exit codes by kind): `prepare` checks the options first (bad input sends nothing and needs no node),
+ * then the task connects to `--network`, signing as `--as` or `--from` (read-only tasks sign with
+ * nobody unless told), runs, and prints the report's lines; a report with a negative verdict (a file
+ * or result that does not verify) exits 2.
  */
 export async function genomicsTask(
   hre: HardhatRuntimeEnvironment,
   args: GenomicsArgs,
-  run: (c: GenomicsConnection) => Promise<string[] | { ok: boolean; lines: string[] }>,
-  prepare: () => void = () => {},
+  run: (c: GenomicsConnection) => Promise<OpReport>,
+  options: { prepare?: () => unknown; readOnly?: boolean } = {},
 ): Promise<void> {
-  await runCli(genomicsInterfaces(), async () => {
-    prepare();
-    const c = await connectGenomics(hre, args);
-    const out = await run(c);
-    const lines = Array.isArray(out) ? out : out.lines;
-    for (const line of lines) console.log(line);
-    if (!Array.isArray(out) && !out.ok) process.exitCode = 2;
-  });
+  await runTask(
+    args,
+    async (io) => {
+      await options.prepare?.();
+      const conn = await connectHardhat(hre, {
+        from: args.from,
+        as: args.as,
+        ...(options.readOnly === true ? { readOnly: true } : {}),
+        addresses: {
+          registry: args.registry,
+          genomicDatasets: args.datasets,
+          genomicQueries: args.queries,
+          variantInterpretations: args.interpretations,
+        },
+        labels: {
+          genomicDatasets: "--datasets",
+          genomicQueries: "--queries",
+          variantInterpretations: "--interpretations",
+        },
+      });
+      const report = await run(await openGenomics(conn));
+      for (const line of report.lines) io.say(line);
+      return { result: report.result, ...(report.verdict === undefined ? {} : { verdict: report.verdict }) };
+    },
+    genomicsInterfaces(),
+  );
 }

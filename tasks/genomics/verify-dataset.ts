@@ -7,5 +7,5 @@ export default async function verifyDataset(
   args: GenomicsArgs & { file: string },
   hre: HardhatRuntimeEnvironment,
 ): Promise<void> {
-  await genomicsTask(hre, args, (c) => opVerifyDataset(c, args.file));
+  await genomicsTask(hre, args, (c) => opVerifyDataset(c, args.file), { readOnly: true });
 }

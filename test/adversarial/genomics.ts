@@ -88,8 +88,8 @@ describe("adversarial: genomics", function () {
         .to.be.revertedWithCustomError(fx.datasets, "GenomicsNotDatasetLab")
         .withArgs(fx.versions[0].versionId, fx.labs[1].id);
       await expect(fx.datasets.connect(fx.outsider).withdraw(fx.versions[0].versionId))
-        .to.be.revertedWithCustomError(fx.datasets, "GenomicsNotDatasetLab")
-        .withArgs(fx.versions[0].versionId, "0x" + "00".repeat(32));
+        .to.be.revertedWithCustomError(fx.datasets, "ConsortiumGuardedUnauthorized")
+        .withArgs(fx.outsider.address, kindMask("Laboratory"));
     });
 
     it("a forged dataset signature is refused", async function () {
@@ -132,30 +132,39 @@ describe("adversarial: genomics", function () {
   });
 
   describe("privacy budget", function () {
-    it("a query cannot dodge the budget by splitting it into smaller queries", async function () {
+    it("a query cannot dodge the budget or the share by splitting it into smaller queries", async function () {
       const fx = await loadGenomics();
-      // The whole budget buys (10 - 0.1) / 0.05 = 198 cells in one query; split in two it buys fewer.
-      const whole = Number((RULES.budget - RULES.costPerQuery) / RULES.costPerCell);
-      await expect(ask(fx, fx.researcher, [0, 1], whole + 1)).to.be.revertedWithCustomError(
-        fx.queries,
-        "GenomicsBudgetExhausted",
-      );
-      const half = Math.ceil((whole + 1) / 2);
+      // One requester's share (5 epsilon) buys (5 - 0.1) / 0.05 = 98 variants in one query; split, fewer.
+      const share = (RULES.budget * BigInt(RULES.requesterShare)) / 100n;
+      const whole = Number((share - RULES.costPerQuery) / RULES.costPerCell);
+      const first = sortIds(fx.versions.slice(0, 2).map((v) => v.versionId))[0]!;
+      const firstKey = fx.versions.find((v) => v.versionId === first)!.datasetKey;
+      await expect(ask(fx, fx.researcher, [0, 1], whole + 1))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsRequesterShareExhausted")
+        .withArgs(firstKey, fx.researcher.id, 0n, cost(whole + 1), share);
+      const half = Math.ceil(whole / 2);
       await ask(fx, fx.researcher, [0, 1], half);
-      const first = fx.versions.slice(0, 2).sort((a, b) => (BigInt(a.versionId) < BigInt(b.versionId) ? -1 : 1))[0]!;
-      await expect(ask(fx, fx.researcher, [0, 1], whole + 1 - half))
+      await expect(ask(fx, fx.researcher, [0, 1], whole - half))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsRequesterShareExhausted")
+        .withArgs(firstKey, fx.researcher.id, cost(half), cost(whole - half), share);
+    });
+
+    it("several members together cannot spend a dataset past its budget", async function () {
+      const fx = await loadGenomics();
+      const share = (RULES.budget * BigInt(RULES.requesterShare)) / 100n;
+      const whole = Number((share - RULES.costPerQuery) / RULES.costPerCell);
+      await ask(fx, fx.labs[1], [0, 2], whole, GRU);
+      await ask(fx, fx.labs[2], [0, 1], whole, GRU);
+      // The budget belongs to the dataset: a third member finds lab 0's dataset spent.
+      await expect(ask(fx, fx.researcher, [0, 1], 1))
         .to.be.revertedWithCustomError(fx.queries, "GenomicsBudgetExhausted")
-        .withArgs(first.datasetKey, cost(half), cost(whole + 1 - half), RULES.budget);
-      // ... nor by asking as another member: the budget belongs to the dataset, not the requester.
-      await expect(ask(fx, fx.labs[2], [0, 1], whole + 1 - half)).to.be.revertedWithCustomError(
-        fx.queries,
-        "GenomicsBudgetExhausted",
-      );
+        .withArgs(fx.versions[0].datasetKey, 2n * cost(whole), cost(1), RULES.budget);
     });
 
     it("a new version of a dataset does not reset its privacy budget", async function () {
       const fx = await loadGenomics();
-      await ask(fx, fx.labs[1], [0, 2], 150, GRU); // spends lab 1's dataset (and lab 3's), not lab 2's
+      await ask(fx, fx.labs[1], [0, 2], 98, GRU); // spends lab 0's dataset (and lab 2's), not lab 1's
+      await ask(fx, fx.labs[2], [0, 1], 98, GRU); // lab 0's dataset is now spent
       const v2 = await registerDatasetVersion(fx.labs[0].c, {
         lab: fx.labs[0].id,
         name: "panel-2026",
@@ -168,26 +177,29 @@ describe("adversarial: genomics", function () {
         fx.researcher.c.queries.requestQuery({
           versions,
           purpose: HMB,
-          cellsRoot: cellsRootOf(variantList(60)),
-          cells: 60,
+          cellsRoot: cellsRootOf(variantList(1)),
+          cells: 1,
           region: 0,
         }),
       )
         .to.be.revertedWithCustomError(fx.queries, "GenomicsBudgetExhausted")
-        .withArgs(v2.datasetKey, cost(150), cost(60), RULES.budget);
+        .withArgs(v2.datasetKey, 2n * cost(98), cost(1), RULES.budget);
     });
 
     it("a query approved but never answered keeps no one's budget once its window closes", async function () {
       const fx = await loadGenomics();
-      const whole = Number((RULES.budget - RULES.costPerQuery) / RULES.costPerCell);
-      const { queryId } = await ask(fx, fx.labs[0], [0, 1], whole, GRU); // reserves everything
-      await expect(ask(fx, fx.researcher, [0, 1], 1)).to.be.revertedWithCustomError(
+      const share = (RULES.budget * BigInt(RULES.requesterShare)) / 100n;
+      const whole = Number((share - RULES.costPerQuery) / RULES.costPerCell);
+      const { queryId } = await ask(fx, fx.labs[2], [0, 1], whole, GRU); // reserves its whole share
+      await ask(fx, fx.researcher, [0, 1], whole); // and the researcher the rest
+      await expect(ask(fx, fx.labs[2], [0, 1], 1, GRU)).to.be.revertedWithCustomError(
         fx.queries,
         "GenomicsBudgetExhausted",
       );
       await networkHelpers.time.increase(DAY);
       await fx.queries.connect(fx.outsider).closeQuery(queryId);
-      const { queryId: next } = await ask(fx, fx.researcher, [0, 1], 1);
+      expect((await fx.queries.budgetOf(fx.versions[0].datasetKey)).remaining).to.equal(share);
+      const { queryId: next } = await ask(fx, fx.labs[2], [0, 1], 1, GRU);
       expect((await fx.queries.queryOf(next)).status).to.equal(1n);
     });
 

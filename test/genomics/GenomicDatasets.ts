@@ -13,8 +13,18 @@ import {
   type DatasetVersionMessage,
 } from "../../src/genomics/dataset.js";
 import { duoMask } from "../../src/genomics/duo.js";
-import { MODULE_IDS } from "../../src/consortium/kinds.js";
-import { GRU, HMB, ZERO, ethers, loadGenomics, networkHelpers, sites, type GenomicsFixture } from "./fixture.js";
+import { MODULE_IDS, ProposalAction, kindMask } from "../../src/consortium/kinds.js";
+import {
+  GRU,
+  HMB,
+  ZERO,
+  decide,
+  ethers,
+  loadGenomics,
+  networkHelpers,
+  sites,
+  type GenomicsFixture,
+} from "./fixture.js";
 
 async function message(fx: GenomicsFixture, over: Partial<DatasetVersionMessage> = {}, signer = fx.labs[0].account) {
   const tree = buildDatasetTree(sites(9).sites);
@@ -150,11 +160,9 @@ describe("GenomicDatasets", function () {
     expect(await fx.datasets.nonces(await wallet.getAddress())).to.equal(1n);
   });
 
-  it("lets the lab withdraw its current version, even while paused or suspended, and only once", async function () {
+  it("lets the lab withdraw its current version only once", async function () {
     const fx = await loadGenomics();
     const v = fx.versions[1];
-    await fx.registry.connect(fx.governors[0]!).pauseModule(MODULE_IDS.genomics);
-    await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[1].id);
     await expect(fx.datasets.connect(fx.labs[1].account).withdraw(v.versionId))
       .to.emit(fx.datasets, "DatasetWithdrawn")
       .withArgs(v.versionId, v.datasetKey, fx.labs[1].id);
@@ -165,6 +173,24 @@ describe("GenomicDatasets", function () {
     await expect(fx.datasets.withdraw(ethers.id("nothing")))
       .to.be.revertedWithCustomError(fx.datasets, "GenomicsUnknownVersion")
       .withArgs(ethers.id("nothing"));
+  });
+
+  it("refuses a withdrawal by a suspended lab or while the module is paused, and allows it again once reinstated", async function () {
+    const fx = await loadGenomics();
+    const v = fx.versions[1];
+    const lab = fx.datasets.connect(fx.labs[1].account);
+    // A leaked key of a suspended lab cannot retire its data: the data is already out of use while suspended.
+    await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[1].id);
+    await expect(lab.withdraw(v.versionId))
+      .to.be.revertedWithCustomError(fx.datasets, "ConsortiumGuardedUnauthorized")
+      .withArgs(fx.labs[1].account.address, kindMask("Laboratory"));
+    await decide(fx, ProposalAction.Reinstate, fx.labs[1].id);
+    await fx.registry.connect(fx.governors[0]!).pauseModule(MODULE_IDS.genomics);
+    await expect(lab.withdraw(v.versionId))
+      .to.be.revertedWithCustomError(fx.datasets, "ConsortiumGuardedPaused")
+      .withArgs(MODULE_IDS.genomics);
+    await decide(fx, ProposalAction.Unpause, MODULE_IDS.genomics);
+    await expect(lab.withdraw(v.versionId)).to.emit(fx.datasets, "DatasetWithdrawn");
   });
 
   it("continues a withdrawn dataset with a new version that stays the only active one", async function () {

@@ -10,6 +10,7 @@ import {
   RULES,
   ZERO,
   ethers,
+  genomicsLibraries,
   govern,
   loadGenomics,
   networkHelpers,
@@ -60,10 +61,16 @@ describe("GenomicQueries", function () {
     it("emits each rule's own event with its proposal", async function () {
       const fx = await loadGenomics();
       const v = (await fx.queries.rules()).version;
-      let r = await ruleVoted(fx, { rule: "budget", budget: 5n, costPerQuery: 1n, costPerCell: 0n });
+      let r = await ruleVoted(fx, {
+        rule: "budget",
+        budget: 5n,
+        costPerQuery: 1n,
+        costPerCell: 0n,
+        requesterShare: 25,
+      });
       await expect(r.execute())
         .to.emit(fx.queries, "BudgetRuleSet")
-        .withArgs(5n, 1n, 0n, v + 1n, r.id);
+        .withArgs(5n, 1n, 0n, 25, v + 1n, r.id);
       r = await ruleVoted(fx, { rule: "purpose", purpose: 7, kinds: kindMask("Hospital") });
       await expect(r.execute())
         .to.emit(fx.queries, "PurposeKindsSet")
@@ -85,7 +92,7 @@ describe("GenomicQueries", function () {
       for (const caller of [fx.governors[0]!, fx.certifier, fx.labs[0].account, fx.outsider]) {
         const q = fx.queries.connect(caller);
         for (const call of [
-          () => q.setBudgetRule(1, 1, 1),
+          () => q.setBudgetRule(1, 1, 1, 1),
           () => q.setReleaseRule(1, 2),
           () => q.setPurposeKinds(HMB, 1),
           () => q.setAggregator(caller.address),
@@ -103,8 +110,10 @@ describe("GenomicQueries", function () {
       const q = fx.queries.interface;
       const at = await fx.queries.getAddress();
       const cases: Array<[string, unknown[], string, unknown[]]> = [
-        ["setBudgetRule", [0, 1, 1], "GenomicsInvalidRule", ["budget", 0]],
-        ["setBudgetRule", [10, 0, 0], "GenomicsInvalidRule", ["cost", 0]],
+        ["setBudgetRule", [0, 1, 1, 50], "GenomicsInvalidRule", ["budget", 0]],
+        ["setBudgetRule", [10, 0, 0, 50], "GenomicsInvalidRule", ["cost", 0]],
+        ["setBudgetRule", [10, 1, 1, 0], "GenomicsInvalidRule", ["requesterShare", 0]],
+        ["setBudgetRule", [10, 1, 1, 51], "GenomicsInvalidRule", ["requesterShare", 51]],
         ["setReleaseRule", [0, 2], "GenomicsInvalidRule", ["minCellCount", 0]],
         ["setReleaseRule", [5, 1], "GenomicsInvalidRule", ["minLabs", 1]],
         ["setReleaseRule", [5, 33], "GenomicsInvalidRule", ["minLabs", 33]],
@@ -124,10 +133,12 @@ describe("GenomicQueries", function () {
 
     it("approves nothing until the alliance has voted budget, release and window rules", async function () {
       const fx = await loadGenomics();
-      const bare = await ethers.deployContract("GenomicQueries", [
-        await fx.registry.getAddress(),
-        await fx.datasets.getAddress(),
-      ]);
+      const libraries = await genomicsLibraries();
+      const bare = await ethers.deployContract(
+        "GenomicQueries",
+        [await fx.registry.getAddress(), await fx.datasets.getAddress()],
+        { libraries },
+      );
       await expect(
         bare.connect(fx.researcher.account).requestQuery({
           versions: versionsOf(fx, 0, 1),
@@ -138,7 +149,7 @@ describe("GenomicQueries", function () {
         }),
       ).to.be.revertedWithCustomError(bare, "GenomicsRulesNotSet");
       await expect(
-        ethers.deployContract("GenomicQueries", [await fx.registry.getAddress(), ethers.ZeroAddress]),
+        ethers.deployContract("GenomicQueries", [await fx.registry.getAddress(), ethers.ZeroAddress], { libraries }),
       ).to.be.revertedWithCustomError(bare, "ConsortiumGuardedZeroRegistry");
     });
   });
@@ -262,22 +273,60 @@ describe("GenomicQueries", function () {
         .withArgs(1n, 1n, 2n);
     });
 
+    it("does not count the requester's own dataset toward the labs a result needs", async function () {
+      const fx = await loadGenomics();
+      // Lab 1 knows its own counts: a two-lab result over its dataset and one other would reveal the other's.
+      await expect(request(fx, fx.labs[1], versionsOf(fx, 0, 1), GRU))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsTooFewLabs")
+        .withArgs(1n, 1n, 2n);
+      await expect(request(fx, fx.labs[1], versionsOf(fx, 0, 1, 2), GRU)).to.emit(fx.queries, "QueryApproved");
+    });
+
+    it("caps what one requester holds of each dataset at its share, leaving the rest to the others", async function () {
+      const fx = await loadGenomics();
+      const cap = (RULES.budget * BigInt(RULES.requesterShare)) / 100n; // 5 epsilon
+      const full = Number((cap - RULES.costPerQuery) / RULES.costPerCell); // 98 variants cost exactly the share
+      await approved(fx, [0, 1], full);
+      const [first] = versionsOf(fx, 0, 1);
+      const key = fx.versions.find((v) => v.versionId === first)!.datasetKey;
+      const mine = await fx.queries.requesterBudgetOf(key, fx.researcher.id);
+      expect([mine.consumed, mine.reserved, mine.remaining]).to.deep.equal([0n, costOf(full), 0n]);
+      await expect(request(fx, fx.researcher, versionsOf(fx, 0, 1), HMB, 1))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsRequesterShareExhausted")
+        .withArgs(key, fx.researcher.id, costOf(full), costOf(1), cap);
+      // Another member still has its own share of the same datasets.
+      const other = await fx.queries.requesterBudgetOf(key, fx.labs[2].id);
+      expect(other.remaining).to.equal(cap);
+      await expect(request(fx, fx.labs[2], versionsOf(fx, 0, 1), HMB, full)).to.emit(fx.queries, "QueryApproved");
+      expect((await fx.queries.budgetOf(key)).remaining).to.equal(0n);
+    });
+
+    it("refuses a dataset whose lab is suspended, charging none", async function () {
+      const fx = await loadGenomics();
+      await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[1].id);
+      await expect(request(fx, fx.researcher, versionsOf(fx, 0, 1), HMB))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsDatasetLabNotActive")
+        .withArgs(fx.versions[1].versionId, fx.labs[1].id);
+      expect((await fx.queries.budgetOf(fx.versions[0].datasetKey)).reserved).to.equal(0n);
+    });
+
     it("refuses a query that would take any dataset past its budget, charging none", async function () {
       const fx = await loadGenomics();
-      // (10 - 0.1) / 0.05 = 198 cells exhausts a dataset; lab 1's dataset first spends a little more.
-      await requestQuery(fx.labs[0].c, { versions: versionsOf(fx, 0, 2), purpose: GRU, variantKeys: variantList(10) });
-      const spent0 = costOf(10);
-      const cells = 195;
-      await expect(request(fx, fx.researcher, versionsOf(fx, 0, 1), HMB, cells))
+      // Two labs each take their whole share (98 variants, 5 epsilon) of lab 0's dataset: it is spent.
+      await requestQuery(fx.labs[1].c, { versions: versionsOf(fx, 0, 2), purpose: GRU, variantKeys: variantList(98) });
+      await requestQuery(fx.labs[2].c, { versions: versionsOf(fx, 0, 1), purpose: GRU, variantKeys: variantList(98) });
+      await expect(request(fx, fx.researcher, versionsOf(fx, 0, 1), HMB, 1))
         .to.be.revertedWithCustomError(fx.queries, "GenomicsBudgetExhausted")
-        .withArgs(fx.versions[0].datasetKey, spent0, costOf(cells), RULES.budget);
-      expect((await fx.queries.budgetOf(fx.versions[1].datasetKey)).reserved).to.equal(0n);
+        .withArgs(fx.versions[0].datasetKey, 2n * costOf(98), costOf(1), RULES.budget);
+      expect((await fx.queries.budgetOf(fx.versions[1].datasetKey)).reserved).to.equal(costOf(98));
+      const researcher = await fx.queries.requesterBudgetOf(fx.versions[1].datasetKey, fx.researcher.id);
+      expect(researcher.reserved).to.equal(0n);
     });
 
     it("leaves nothing to spend, never less than nothing, when the alliance lowers the budget", async function () {
       const fx = await loadGenomics();
       await approved(fx, [0, 1], 20);
-      await voteRule(fx, { rule: "budget", budget: 1n, costPerQuery: 1n, costPerCell: 1n });
+      await voteRule(fx, { rule: "budget", budget: 1n, costPerQuery: 1n, costPerCell: 1n, requesterShare: 50 });
       const b = await fx.queries.budgetOf(fx.versions[0].datasetKey);
       expect(b.remaining).to.equal(0n);
       await expect(request(fx, fx.researcher, versionsOf(fx, 0, 1), HMB, 1)).to.be.revertedWithCustomError(
@@ -383,12 +432,36 @@ describe("GenomicQueries", function () {
         purpose: GRU,
         variantKeys: variantList(4),
       });
-      await fx.labs[0].c.queries.contribute(q, fx.versions[0].versionId, ethers.id("m0"));
       await fx.labs[1].c.queries.contribute(q, fx.versions[1].versionId, ethers.id("m1"));
+      await fx.labs[2].c.queries.contribute(q, fx.versions[2].versionId, ethers.id("m2"));
       await expect(fx.queries.connect(fx.aggregator).publishResult(q, ethers.id("a"), ethers.id("r")))
         .to.emit(fx.queries, "BudgetCharged")
-        .withArgs(fx.versions[2].datasetKey, q, 2, costOf(4), 0n, 0n);
+        .withArgs(fx.versions[0].datasetKey, q, 2, costOf(4), 0n, 0n);
+      expect((await fx.queries.budgetOf(fx.versions[1].datasetKey)).consumed).to.equal(costOf(4));
+      const share = await fx.queries.requesterBudgetOf(fx.versions[1].datasetKey, fx.labs[0].id);
+      expect([share.consumed, share.reserved]).to.deep.equal([costOf(4), 0n]);
+      const released = await fx.queries.requesterBudgetOf(fx.versions[0].datasetKey, fx.labs[0].id);
+      expect([released.consumed, released.reserved]).to.deep.equal([0n, 0n]);
+    });
+
+    it("charges the requester's own lab for its contribution but counts only the other labs", async function () {
+      const fx = await loadGenomics();
+      const { queryId: q } = await requestQuery(fx.labs[0].c, {
+        versions: versionsOf(fx, 0, 1, 2),
+        purpose: GRU,
+        variantKeys: variantList(4),
+      });
+      await fx.labs[0].c.queries.contribute(q, fx.versions[0].versionId, ethers.id("m0"));
+      await fx.labs[1].c.queries.contribute(q, fx.versions[1].versionId, ethers.id("m1"));
+      const agg = fx.queries.connect(fx.aggregator);
+      await expect(agg.publishResult(q, ethers.id("a"), ethers.id("r")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsTooFewLabs")
+        .withArgs(q, 1n, 2n);
       expect((await fx.queries.budgetOf(fx.versions[0].datasetKey)).consumed).to.equal(costOf(4));
+      await fx.labs[2].c.queries.contribute(q, fx.versions[2].versionId, ethers.id("m2"));
+      await expect(agg.publishResult(q, ethers.id("a"), ethers.id("r")))
+        .to.emit(fx.queries, "ResultPublished")
+        .withArgs(q, ethers.id("a"), ethers.id("r"), 2, (await fx.queries.rules()).version, RULES.minCellCount);
     });
   });
 
@@ -410,6 +483,17 @@ describe("GenomicQueries", function () {
       await expect(fx.researcher.c.queries.cancelQuery(42n))
         .to.be.revertedWithCustomError(fx.queries, "GenomicsUnknownQuery")
         .withArgs(42n);
+    });
+
+    it("refuses contributions once the requester is no longer active, and lets anyone close its query at once", async function () {
+      const fx = await loadGenomics();
+      const q = await approved(fx);
+      await fx.registry.connect(fx.certifier).emergencySuspend(fx.researcher.id);
+      await expect(fx.labs[0].c.queries.contribute(q, fx.versions[0].versionId, ethers.id("m")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsRequesterNotActive")
+        .withArgs(q, fx.researcher.id);
+      await expect(fx.queries.connect(fx.outsider).closeQuery(q)).to.emit(fx.queries, "QueryClosed").withArgs(q, 5);
+      for (const i of [0, 1]) expect((await fx.queries.budgetOf(fx.versions[i]!.datasetKey)).reserved).to.equal(0n);
     });
 
     it("cannot be cancelled once a lab contributed", async function () {

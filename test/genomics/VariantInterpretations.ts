@@ -2,8 +2,8 @@ import { expect } from "chai";
 
 import { describeInterpretation, evidenceCommitment, submitClassification } from "../../src/genomics/client.js";
 import { variantIdOf } from "../../src/genomics/vrs.js";
-import { MODULE_IDS } from "../../src/consortium/kinds.js";
-import { ZERO, ethers, loadGenomics, ruleVoted, type GenomicsFixture, type Lab } from "./fixture.js";
+import { MODULE_IDS, ProposalAction, kindMask } from "../../src/consortium/kinds.js";
+import { ZERO, decide, ethers, loadGenomics, ruleVoted, type GenomicsFixture, type Lab } from "./fixture.js";
 
 const VARIANT = "ga4gh:VA.0AePZIWZUNsUlQTamyLrjm2HWUw2opLt";
 const CONDITION = 7254; // MONDO:0007254, invented use for the tests
@@ -99,7 +99,7 @@ describe("VariantInterpretations", function () {
     expect([v.aggregate, v.withCriteria]).to.deep.equal(["Likely pathogenic", ["Likely pathogenic: 1"]]);
   });
 
-  it("lets a lab retract its own classification (even while paused), and nobody else's", async function () {
+  it("lets a lab retract its own classification, and nobody else's", async function () {
     const fx = await loadGenomics();
     await classify(fx.labs[0], P);
     const variant = variantIdOf(VARIANT);
@@ -107,14 +107,44 @@ describe("VariantInterpretations", function () {
       .to.be.revertedWithCustomError(fx.interpretations, "GenomicsNoClassification")
       .withArgs(fx.labs[1].id, variant, CONDITION);
     await expect(fx.interpretations.connect(fx.outsider).retract(variant, CONDITION))
-      .to.be.revertedWithCustomError(fx.interpretations, "GenomicsNoClassification")
-      .withArgs(ZERO, variant, CONDITION);
-    await fx.registry.connect(fx.governors[0]!).pauseModule(MODULE_IDS.genomics);
+      .to.be.revertedWithCustomError(fx.interpretations, "ConsortiumGuardedUnauthorized")
+      .withArgs(fx.outsider.address, kindMask("Laboratory"));
     await expect(fx.interpretations.connect(fx.labs[0].account).retract(variant, CONDITION))
       .to.emit(fx.interpretations, "ClassificationRetracted")
       .withArgs(variant, CONDITION, fx.labs[0].id);
     expect((await view(fx)).aggregate).to.equal("no classification");
+  });
+
+  it("refuses retractions and submissions while the module is paused or the lab suspended", async function () {
+    const fx = await loadGenomics();
+    await classify(fx.labs[0], P);
+    const variant = variantIdOf(VARIANT);
+    const lab = fx.interpretations.connect(fx.labs[0].account);
+    await fx.registry.connect(fx.governors[0]!).pauseModule(MODULE_IDS.genomics);
+    await expect(lab.retract(variant, CONDITION))
+      .to.be.revertedWithCustomError(fx.interpretations, "ConsortiumGuardedPaused")
+      .withArgs(MODULE_IDS.genomics);
     await expect(classify(fx.labs[0], P)).to.be.revertedWithCustomError(fx.interpretations, "ConsortiumGuardedPaused");
+    await decide(fx, ProposalAction.Unpause, MODULE_IDS.genomics);
+    // A suspended lab's classification already does not count, so its (possibly leaked) key changes nothing.
+    await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[0].id);
+    await expect(lab.retract(variant, CONDITION))
+      .to.be.revertedWithCustomError(fx.interpretations, "ConsortiumGuardedUnauthorized")
+      .withArgs(fx.labs[0].account.address, kindMask("Laboratory"));
+    expect((await fx.interpretations.submissionOf(fx.labs[0].id, variant, CONDITION)).significance).to.equal(BigInt(P));
+  });
+
+  it("counts only classifications of labs active now: a suspended lab's leave the aggregate and return on reinstatement", async function () {
+    const fx = await loadGenomics();
+    await classify(fx.labs[0], B);
+    await classify(fx.labs[1], P);
+    expect((await view(fx)).conflict).to.equal(true);
+    await fx.registry.connect(fx.certifier).emergencySuspend(fx.labs[1].id);
+    let i = await view(fx);
+    expect([i.conflict, i.stars, i.inactive, i.withCriteria]).to.deep.equal([false, 1, 1, ["Benign: 1"]]);
+    await decide(fx, ProposalAction.Reinstate, fx.labs[1].id);
+    i = await view(fx);
+    expect([i.conflict, i.inactive]).to.deep.equal([true, 0]);
   });
 
   it("refuses an empty variant, condition or significance, and a signer of another lab", async function () {

@@ -33,6 +33,7 @@ export const RULES = {
   budget: 10n * EPS, // 10 epsilon per dataset
   costPerQuery: EPS / 10n, // 0.1 epsilon per query
   costPerCell: EPS / 20n, // 0.05 epsilon per variant
+  requesterShare: 50, // one requester may hold or spend at most half of each dataset's budget
   minCellCount: 5,
   minLabs: 2,
   window: Number(DAY),
@@ -78,6 +79,17 @@ export async function govern(fx: ConsortiumFixture, module: string, data: string
   return id;
 }
 
+/**
+ * Proposes a registry action on a member or module (Reinstate, Revoke, Unpause, ...), has two governors
+ * vote, and executes it.
+ */
+export async function decide(fx: ConsortiumFixture, action: number, target: string): Promise<void> {
+  const receipt = await (
+    await fx.registry.connect(fx.governors[0]!).propose(action, target, ethers.ZeroAddress, 0, 0)
+  ).wait();
+  await voteAndExecute(fx.registry, fx.governors.slice(0, 2), proposalIdFrom(fx.registry, receipt!));
+}
+
 /** Proposes a rule change and has two governors vote; returns the execute transaction (not yet sent). */
 export async function ruleVoted(fx: GenomicsFixture, change: RuleChange) {
   const { module, data } = await ruleCall(fx.governor, change);
@@ -93,6 +105,11 @@ export async function voteRule(fx: GenomicsFixture, change: RuleChange): Promise
   return govern(fx, module, data);
 }
 
+/** Deploys the library the query book links (`QueryBudgets`) and returns its address by name. */
+export async function genomicsLibraries(): Promise<Record<string, string>> {
+  return { QueryBudgets: await (await ethers.deployContract("QueryBudgets")).getAddress() };
+}
+
 async function genomicsFixture(): Promise<GenomicsFixture> {
   const base = await deployConsortium(ethers);
   const [l1, l2, l3, hosp, ins, outsider, aggregator, ...spareAccounts] = base.spare as [
@@ -101,7 +118,9 @@ async function genomicsFixture(): Promise<GenomicsFixture> {
   ];
   const registryAddress = await base.registry.getAddress();
   const datasets = await ethers.deployContract("GenomicDatasets", [registryAddress]);
-  const queries = await ethers.deployContract("GenomicQueries", [registryAddress, await datasets.getAddress()]);
+  const queries = await ethers.deployContract("GenomicQueries", [registryAddress, await datasets.getAddress()], {
+    libraries: await genomicsLibraries(),
+  });
   const interpretations = await ethers.deployContract("VariantInterpretations", [registryAddress]);
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const conn = (signer: HardhatEthersSigner): GenomicsConnection =>
@@ -138,6 +157,7 @@ async function genomicsFixture(): Promise<GenomicsFixture> {
     budget: RULES.budget,
     costPerQuery: RULES.costPerQuery,
     costPerCell: RULES.costPerCell,
+    requesterShare: RULES.requesterShare,
   });
   await voteRule(fx, { rule: "release", minCellCount: RULES.minCellCount, minLabs: RULES.minLabs });
   await voteRule(fx, { rule: "purpose", purpose: HMB, kinds: kindMask("Hospital", "Laboratory") });

@@ -110,7 +110,12 @@ describe("re-identification simulation (Shringarpure-Bustamante 2015)", function
     expect(queries).to.be.below(50);
   });
 
+  /**
+   * Queries one variant batch after another over two labs' datasets; when a requester's share is spent,
+   * the next colluding member takes over, until the datasets' budget refuses them all.
+   */
   async function attack(fx: GenomicsFixture, cellsPerQuery: number) {
+    const members = [fx.researcher, fx.labs[2]]; // lab 2's own dataset is not queried: it counts both labs
     const sites = world(seededRandom("reid-world"));
     const rng = seededRandom(`reid-noise-${cellsPerQuery}`);
     const alpha = alphaForCell(RULES.costPerCell);
@@ -120,11 +125,17 @@ describe("re-identification simulation (Shringarpure-Bustamante 2015)", function
     let approved = 0;
     let cellsAnswered = 0;
     let refusedWith = "";
+    const shares: string[] = [];
     while (cellsAnswered + cellsPerQuery <= sites.length) {
       try {
-        await requestQuery(fx.researcher.c, { versions, purpose: HMB, variantKeys: variantList(cellsPerQuery) });
+        await requestQuery(members[0]!.c, { versions, purpose: HMB, variantKeys: variantList(cellsPerQuery) });
       } catch (err) {
         refusedWith = /Genomics\w+/.exec(String((err as Error).message))?.[0] ?? String(err);
+        if (refusedWith === "GenomicsRequesterShareExhausted" && members.length > 1) {
+          shares.push(refusedWith);
+          members.shift();
+          continue;
+        }
         break;
       }
       approved++;
@@ -140,26 +151,29 @@ describe("re-identification simulation (Shringarpure-Bustamante 2015)", function
       }
       cellsAnswered += cellsPerQuery;
     }
-    return { approved, cellsAnswered, confidence: posterior(logLr), refusedWith };
+    return { approved, cellsAnswered, confidence: posterior(logLr), refusedWith, shares };
   }
 
-  it("stops a membership-query attacker with the budget before it is confident (one variant per query)", async function () {
+  it("stops two colluding membership-query attackers with the budget before they are confident (one variant per query)", async function () {
     const fx = await loadGenomics();
     const r = await attack(fx, 1);
     console.log(
-      `      MedChain, 1 variant per query: ${r.approved} queries approved, then refused (${r.refusedWith}); confidence reached ${(100 * r.confidence).toFixed(2)}%`,
+      `      MedChain, 1 variant per query, two colluding members: ${r.approved} queries approved, then refused (${r.refusedWith}); confidence reached ${(100 * r.confidence).toFixed(2)}%`,
     );
+    // The first member ran out of its share (half the budget), the second of the datasets' budget.
+    expect(r.shares).to.deep.equal(["GenomicsRequesterShareExhausted"]);
     expect(r.refusedWith).to.equal("GenomicsBudgetExhausted");
     expect(r.approved).to.equal(Number(RULES.budget / (RULES.costPerQuery + RULES.costPerCell)));
     expect(r.confidence).to.be.below(0.9);
   });
 
-  it("stops an attacker who packs its queries too (40 variants per query)", async function () {
+  it("stops attackers who pack their queries too (40 variants per query)", async function () {
     const fx = await loadGenomics();
     const r = await attack(fx, 40);
     console.log(
-      `      MedChain, 40 variants per query: ${r.approved} queries (${r.cellsAnswered} variants) approved, then refused (${r.refusedWith}); confidence reached ${(100 * r.confidence).toFixed(2)}%`,
+      `      MedChain, 40 variants per query, two colluding members: ${r.approved} queries (${r.cellsAnswered} variants) approved, then refused (${r.refusedWith}); confidence reached ${(100 * r.confidence).toFixed(2)}%`,
     );
+    expect(r.shares).to.deep.equal(["GenomicsRequesterShareExhausted"]);
     expect(r.refusedWith).to.equal("GenomicsBudgetExhausted");
     expect(r.cellsAnswered).to.be.below(200);
     expect(r.confidence).to.be.below(0.9);

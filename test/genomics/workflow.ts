@@ -49,7 +49,8 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
     expect(v.checks.filter((c) => !c.ok)).to.deep.equal([]);
     expect(v.ok).to.equal(true);
     const q = await fx.queries.queryOf(queryId);
-    expect([q.status, q.contributedLabs]).to.deep.equal([3n, 3n]);
+    // Lab 0 asked: its own contribution is charged but counts for no one.
+    expect([q.status, q.contributedLabs]).to.deep.equal([3n, 2n]);
     for (const d of fx.versions) {
       const b = await fx.queries.budgetOf(d.datasetKey);
       expect([b.consumed, b.reserved]).to.deep.equal([RULES.costPerQuery + RULES.costPerCell * 6n, 0n]);
@@ -90,17 +91,37 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
     await aggregatorStep(aggregator, { dir });
     for (const i of [0, 1, 2]) await lab(i); // share
     await aggregatorStep(aggregator, { dir }); // U1 = all three
-    await lab(0);
-    await lab(1); // lab 3 drops out here
+    await lab(1);
+    await lab(2); // lab 0 (the requester's own lab) drops out here: the two others still make a result
     const s = await aggregatorStep(aggregator, { dir });
     expect(s.detail).to.equal("2 of 3 participants sent their masked input");
-    await lab(0);
     await lab(1);
+    await lab(2);
     expect((await aggregatorStep(aggregator, { dir })).step).to.equal("published");
     expect((await verifyResult(fx.labs[2].c, dir)).ok).to.equal(true);
-    expect((await fx.queries.contributionOf(queryId, fx.versions[2].versionId)) === ZERO).to.equal(true);
-    expect((await fx.queries.budgetOf(fx.versions[2].datasetKey)).reserved).to.equal(0n);
-    expect((await fx.queries.budgetOf(fx.versions[2].datasetKey)).consumed).to.equal(0n);
+    expect((await fx.queries.contributionOf(queryId, fx.versions[0].versionId)) === ZERO).to.equal(true);
+    expect((await fx.queries.budgetOf(fx.versions[0].datasetKey)).reserved).to.equal(0n);
+    expect((await fx.queries.budgetOf(fx.versions[0].datasetKey)).consumed).to.equal(0n);
+  });
+
+  it("waits when only the requester's own lab and one other sent masked inputs", async function () {
+    const fx = await loadGenomics();
+    const { dir, lab, aggregator } = await setUp(fx);
+    for (let round = 0; round < 2; round++) {
+      for (const i of [0, 1, 2]) await lab(i);
+      await aggregatorStep(aggregator, { dir });
+    }
+    await lab(0);
+    await lab(1); // lab 2 drops out: lab 0 knows its own input, so one other lab's counts would be exposed
+    let error: unknown;
+    try {
+      await aggregatorStep(aggregator, { dir });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.equal(
+      "waiting: 1 of at least 2 labs besides the requester's sent masked inputs",
+    );
   });
 
   it("refuses keys the aggregator substituted, and a survivor list that differs from the chain", async function () {
@@ -143,15 +164,16 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
     const fx = await loadGenomics();
     const { dir, lab, aggregator } = await setUp(fx);
     await lab(0);
+    await lab(1);
     let error: unknown;
     try {
       await aggregatorStep(aggregator, { dir });
     } catch (err) {
       error = err;
     }
-    expect((error as Error).message).to.equal("waiting: 1 of at least 2 labs advertised keys");
+    expect((error as Error).message).to.equal("waiting: 1 of at least 2 labs besides the requester's advertised keys");
     try {
-      await lab(0);
+      await lab(1);
     } catch (err) {
       error = err;
     }

@@ -18,6 +18,8 @@ abstract contract AllianceRules is IAllianceRules, ConsortiumGuarded {
     uint8 public constant REQUESTER_KINDS = MemberKinds.HOSPITAL | MemberKinds.LABORATORY;
     /// @notice The most labs a release rule may require (a query lists at most this many datasets).
     uint8 public constant MAX_LABS = 32;
+    /// @notice The largest share (percent) of a dataset's budget one requester may hold.
+    uint8 public constant MAX_REQUESTER_SHARE = 50;
     /// @notice Shortest and longest answer windows.
     uint32 public constant MIN_ANSWER_WINDOW = 1 hours;
     uint32 public constant MAX_ANSWER_WINDOW = 30 days;
@@ -27,12 +29,20 @@ abstract contract AllianceRules is IAllianceRules, ConsortiumGuarded {
     address private _aggregator;
 
     /// @inheritdoc IAllianceRules
-    function setBudgetRule(uint48 budget, uint48 costPerQuery, uint48 costPerCell) external onlyConsortiumVote {
+    function setBudgetRule(
+        uint48 budget,
+        uint48 costPerQuery,
+        uint48 costPerCell,
+        uint8 requesterShare
+    ) external onlyConsortiumVote {
         if (budget == 0) revert GenomicsInvalidRule("budget", budget);
         if (uint256(costPerQuery) + costPerCell == 0) revert GenomicsInvalidRule("cost", 0);
-        RuleSet r = _rules.withBudget(budget, costPerQuery, costPerCell).bumped();
+        if (requesterShare == 0 || requesterShare > MAX_REQUESTER_SHARE) {
+            revert GenomicsInvalidRule("requesterShare", requesterShare);
+        }
+        RuleSet r = _rules.withBudget(budget, costPerQuery, costPerCell, requesterShare).bumped();
         _rules = r;
-        emit BudgetRuleSet(budget, costPerQuery, costPerCell, r.version(), _currentProposal());
+        emit BudgetRuleSet(budget, costPerQuery, costPerCell, requesterShare, r.version(), _currentProposal());
     }
 
     /// @inheritdoc IAllianceRules

@@ -45,15 +45,6 @@ library ClinVarReview {
         return TierCounts.wrap(TierCounts.unwrap(c) + (uint256(1) << _offset(s, criteria)));
     }
 
-    /// @notice One submission of tier `s` fewer (the caller knows it was counted).
-    function removed(
-        TierCounts c,
-        IVariantInterpretations.Significance s,
-        bool criteria
-    ) internal pure returns (TierCounts) {
-        return TierCounts.wrap(TierCounts.unwrap(c) - (uint256(1) << _offset(s, criteria)));
-    }
-
     /// @notice The counts of one criteria class as an array (Benign .. Pathogenic).
     function counts(TierCounts c, bool criteria) internal pure returns (uint24[5] memory out) {
         for (uint8 t = 1; t <= 5; ++t) out[t - 1] = c.count(IVariantInterpretations.Significance(t), criteria);

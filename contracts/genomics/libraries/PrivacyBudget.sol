@@ -6,6 +6,7 @@ import {IGenomicQueries} from "../../interfaces/IGenomicQueries.sol";
 /**
  * @notice A dataset's privacy-budget use in one word: consumed (64 bits, micro-epsilon made final by
  * a contribution) and reserved (64 bits, held by approved queries its lab has not contributed to).
+ * The same word keeps one requester's use of one dataset (its share).
  */
 type BudgetState is uint256;
 
@@ -54,6 +55,26 @@ library PrivacyBudget {
         uint256 used = s.spent();
         if (used + cost > budget) revert IGenomicQueries.GenomicsBudgetExhausted(datasetKey, used, cost, budget);
         // used + cost <= budget < 2^48, so the reserved field cannot overflow its 64 bits.
+        return _pack(s.consumed(), uint256(s.reserved()) + cost);
+    }
+
+    /**
+     * @notice Reserves `cost` of one requester's share of a dataset, reverting with
+     * `GenomicsRequesterShareExhausted` when the requester's consumed plus reserved would exceed `cap`.
+     * @param datasetKey named in the error
+     * @param requester named in the error
+     */
+    function reserveShare(
+        BudgetState s,
+        bytes32 datasetKey,
+        bytes32 requester,
+        uint256 cost,
+        uint256 cap
+    ) internal pure returns (BudgetState) {
+        uint256 used = s.spent();
+        if (used + cost > cap) {
+            revert IGenomicQueries.GenomicsRequesterShareExhausted(datasetKey, requester, used, cost, cap);
+        }
         return _pack(s.consumed(), uint256(s.reserved()) + cost);
     }
 

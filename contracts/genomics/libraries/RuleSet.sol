@@ -5,8 +5,9 @@ import {IAllianceRules} from "../../interfaces/IAllianceRules.sol";
 
 /**
  * @notice The alliance's numeric rules packed into one storage word: budget (48 bits), costPerQuery
- * (48), costPerCell (48), minCellCount (32), minLabs (8), answerWindow (32), version (32). A query's
- * approval reads them with one SLOAD.
+ * (48), costPerCell (48), minCellCount (32), minLabs (8), answerWindow (32), version (32),
+ * requesterShare (8, percent of the budget one requester may spend on a dataset). A query's approval
+ * reads them with one SLOAD.
  */
 type RuleSet is uint256;
 
@@ -22,6 +23,7 @@ library RuleSetLibrary {
     uint256 internal constant MIN_LABS_OFFSET = 176;
     uint256 internal constant ANSWER_WINDOW_OFFSET = 184;
     uint256 internal constant VERSION_OFFSET = 216;
+    uint256 internal constant REQUESTER_SHARE_OFFSET = 248;
 
     uint256 internal constant MASK_8 = 0xff;
     uint256 internal constant MASK_32 = 0xffffffff;
@@ -55,6 +57,16 @@ library RuleSetLibrary {
         return uint32(_get(r, VERSION_OFFSET, MASK_32));
     }
 
+    /// @notice Percent of a dataset's budget one requester may spend on it (consumed plus reserved).
+    function requesterShare(RuleSet r) internal pure returns (uint8) {
+        return uint8(_get(r, REQUESTER_SHARE_OFFSET, MASK_8));
+    }
+
+    /// @notice What one requester may spend on one dataset: `requesterShare` percent of the budget.
+    function requesterCap(RuleSet r) internal pure returns (uint256) {
+        return (uint256(r.budget()) * r.requesterShare()) / 100;
+    }
+
     /// @notice Whether every rule a query needs has been voted (budget, release rules, window).
     function complete(RuleSet r) internal pure returns (bool) {
         return r.budget() != 0 && r.minLabs() != 0 && r.answerWindow() != 0;
@@ -65,10 +77,17 @@ library RuleSetLibrary {
         return uint256(r.costPerQuery()) + uint256(r.costPerCell()) * cells;
     }
 
-    function withBudget(RuleSet r, uint48 budget_, uint48 perQuery, uint48 perCell) internal pure returns (RuleSet) {
+    function withBudget(
+        RuleSet r,
+        uint48 budget_,
+        uint48 perQuery,
+        uint48 perCell,
+        uint8 share
+    ) internal pure returns (RuleSet) {
         r = _set(r, BUDGET_OFFSET, MASK_48, budget_);
         r = _set(r, COST_PER_QUERY_OFFSET, MASK_48, perQuery);
-        return _set(r, COST_PER_CELL_OFFSET, MASK_48, perCell);
+        r = _set(r, COST_PER_CELL_OFFSET, MASK_48, perCell);
+        return _set(r, REQUESTER_SHARE_OFFSET, MASK_8, share);
     }
 
     function withRelease(RuleSet r, uint32 minCellCount_, uint8 minLabs_) internal pure returns (RuleSet) {
@@ -92,6 +111,7 @@ library RuleSetLibrary {
                 budget: r.budget(),
                 costPerQuery: r.costPerQuery(),
                 costPerCell: r.costPerCell(),
+                requesterShare: r.requesterShare(),
                 minCellCount: r.minCellCount(),
                 minLabs: r.minLabs(),
                 answerWindow: r.answerWindow(),

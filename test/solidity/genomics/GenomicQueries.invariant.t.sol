@@ -6,14 +6,16 @@ import {vm} from "../utils/Vm.sol";
 import {ConsortiumRegistry} from "../../../contracts/consortium/ConsortiumRegistry.sol";
 import {GenomicDatasets} from "../../../contracts/genomics/GenomicDatasets.sol";
 import {GenomicQueries} from "../../../contracts/genomics/GenomicQueries.sol";
+import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
 import {IGenomicDatasets} from "../../../contracts/interfaces/IGenomicDatasets.sol";
 import {IGenomicQueries} from "../../../contracts/interfaces/IGenomicQueries.sol";
 import {MemberKinds} from "../../../contracts/libraries/MemberKinds.sol";
 
 /**
- * @notice Drives the real registry, datasets and queries with random business: requests over random
- * dataset subsets, contributions, results, cancellations, closings, new versions, withdrawals and
- * budget changes by vote. It is the consortium's sole governor (1-of-1).
+ * @notice Drives the real registry, datasets and queries with random business: requests by two
+ * hospitals and the labs themselves over random dataset subsets, contributions, results,
+ * cancellations, closings, new versions, withdrawals, suspensions and reinstatements, and budget
+ * changes by vote. It is the consortium's sole governor (1-of-1).
  */
 contract GenomicsHandler {
     ConsortiumRegistry public immutable registry;
@@ -22,7 +24,11 @@ contract GenomicsHandler {
     uint256 internal constant LABS = 3;
     uint16 internal constant HMB = 6;
     address public constant RESEARCHER = address(0xBEEF);
+    address public constant RESEARCHER_B = address(0xBEEF2);
     address public constant AGGREGATOR = address(0xA66);
+    /// @notice Requesting members: two hospitals, then the three labs (which also own the datasets).
+    uint256 public constant REQUESTERS = 2 + LABS;
+    bytes32[REQUESTERS] public requesterIds;
 
     uint256[LABS] internal _labKeys = [uint256(0xA11), 0xA12, 0xA13];
     bytes32[LABS] public labIds;
@@ -33,6 +39,8 @@ contract GenomicsHandler {
 
     /// @notice Ghost: per dataset, the spend the last budget lowering left in place (may exceed the budget).
     mapping(bytes32 datasetKey => uint256 floor) public ghostFloor;
+    /// @notice Ghost: per dataset and requester, the spend the last lowering left above the new share.
+    mapping(bytes32 datasetKey => mapping(bytes32 requester => uint256 floor)) public ghostShareFloor;
     /// @notice Ghost: the minimum-labs rule in force when each answered query was published.
     mapping(uint256 queryId => uint256 minLabs) public ghostMinLabsAtPublish;
 
@@ -43,13 +51,17 @@ contract GenomicsHandler {
         for (uint256 i = 0; i < LABS; ++i) {
             labIds[i] = keccak256(abi.encode("lab", i));
             _admit(labIds[i], vm.addr(_labKeys[i]), MemberKinds.LABORATORY);
+            requesterIds[2 + i] = labIds[i];
         }
-        _admit(keccak256("researcher"), RESEARCHER, MemberKinds.HOSPITAL);
+        requesterIds[0] = keccak256("researcher");
+        requesterIds[1] = keccak256("researcher B");
+        _admit(requesterIds[0], RESEARCHER, MemberKinds.HOSPITAL);
+        _admit(requesterIds[1], RESEARCHER_B, MemberKinds.HOSPITAL);
         datasets = new GenomicDatasets(registry);
         queries = new GenomicQueries(registry, datasets);
-        _govern(abi.encodeCall(queries.setBudgetRule, (2_000_000, 100_000, 50_000)));
+        _govern(abi.encodeCall(queries.setBudgetRule, (2_000_000, 100_000, 50_000, 50)));
         _govern(abi.encodeCall(queries.setReleaseRule, (5, 2)));
-        _govern(abi.encodeCall(queries.setPurposeKinds, (HMB, MemberKinds.HOSPITAL)));
+        _govern(abi.encodeCall(queries.setPurposeKinds, (HMB, MemberKinds.HOSPITAL | MemberKinds.LABORATORY)));
         _govern(abi.encodeCall(queries.setAggregator, (AGGREGATOR)));
         _govern(abi.encodeCall(queries.setAnswerWindow, (1 days)));
         for (uint256 i = 0; i < LABS; ++i) {
@@ -76,6 +88,21 @@ contract GenomicsHandler {
 
     function queryAt(uint256 i) external view returns (uint256) {
         return _queries[i];
+    }
+
+    /// @notice An account of requester `r` (0, 1: the hospitals; 2..: the labs).
+    function requesterAccount(uint256 r) public view returns (address) {
+        return
+            r == 0
+                ? RESEARCHER
+                : r == 1
+                    ? RESEARCHER_B
+                    : vm.addr(_labKeys[r - 2]);
+    }
+
+    function _accountOf(bytes32 member) private view returns (address) {
+        for (uint256 r = 0; r < REQUESTERS; ++r) if (requesterIds[r] == member) return requesterAccount(r);
+        return address(0);
     }
 
     // ---------------------------------------------------------------- actions
@@ -110,7 +137,7 @@ contract GenomicsHandler {
         datasets.withdraw(currentVersion[i]);
     }
 
-    /// The researcher asks for `cells` cells over a random subset (2 or 3 datasets).
+    /// A random requester (a hospital or a lab) asks for `cells` cells over a random subset (2 or 3 datasets).
     function request(uint256 seed, uint32 cells) external {
         cells = 1 + (cells % 40);
         bytes32[] memory picked = new bytes32[](3);
@@ -122,7 +149,7 @@ contract GenomicsHandler {
             mstore(picked, n)
         }
         _sort(picked);
-        vm.prank(RESEARCHER);
+        vm.prank(requesterAccount((seed >> 16) % REQUESTERS));
         try
             queries.requestQuery(
                 IGenomicQueries.QueryRequest({
@@ -163,10 +190,25 @@ contract GenomicsHandler {
         } catch {}
     }
 
+    /// The requester of a random query cancels it.
     function cancel(uint256 seed) external {
         if (_queries.length == 0) return;
-        vm.prank(RESEARCHER);
-        try queries.cancelQuery(_queries[seed % _queries.length]) {} catch {}
+        uint256 id = _queries[seed % _queries.length];
+        vm.prank(_accountOf(queries.queryOf(id).requester));
+        try queries.cancelQuery(id) {} catch {}
+    }
+
+    /// The alliance suspends a random requester (a hospital or a lab), or reinstates it.
+    function toggleSuspension(uint256 seed) external {
+        bytes32 member = requesterIds[seed % REQUESTERS];
+        IConsortiumRegistry.MemberStatus status = registry.getMember(member).status;
+        IConsortiumRegistry.ProposalAction action =
+            status == IConsortiumRegistry.MemberStatus.Active
+                ? IConsortiumRegistry.ProposalAction.Suspend
+                : IConsortiumRegistry.ProposalAction.Reinstate;
+        uint256 p = registry.propose(action, member, address(0), 0, 0);
+        registry.vote(p);
+        registry.execute(p);
     }
 
     function close(uint256 seed) external {
@@ -178,13 +220,18 @@ contract GenomicsHandler {
         vm.warp(block.timestamp + (seconds_ % 2 days));
     }
 
-    /// The alliance changes the budget by vote (sometimes below what datasets spent).
-    function setBudget(uint48 budget) external {
+    /// The alliance changes the budget and the requester share by vote (sometimes below what was spent).
+    function setBudget(uint48 budget, uint8 share) external {
         budget = 1 + (budget % 4_000_000);
-        _govern(abi.encodeCall(queries.setBudgetRule, (budget, 100_000, 50_000)));
+        share = 1 + (share % 50);
+        _govern(abi.encodeCall(queries.setBudgetRule, (budget, 100_000, 50_000, share)));
         for (uint256 i = 0; i < LABS; ++i) {
             IGenomicQueries.Budget memory b = queries.budgetOf(datasetKeys[i]);
             ghostFloor[datasetKeys[i]] = uint256(b.consumed) + b.reserved;
+            for (uint256 r = 0; r < REQUESTERS; ++r) {
+                IGenomicQueries.Budget memory mine = queries.requesterBudgetOf(datasetKeys[i], requesterIds[r]);
+                ghostShareFloor[datasetKeys[i]][requesterIds[r]] = uint256(mine.consumed) + mine.reserved;
+            }
         }
     }
 
@@ -202,7 +249,7 @@ contract GenomicQueriesInvariantTest is TestBase {
     function setUp() public {
         vm.warp(1_750_000_000);
         handler = new GenomicsHandler();
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](10);
         selectors[0] = GenomicsHandler.request.selector;
         selectors[1] = GenomicsHandler.contribute.selector;
         selectors[2] = GenomicsHandler.publish.selector;
@@ -212,6 +259,7 @@ contract GenomicQueriesInvariantTest is TestBase {
         selectors[6] = GenomicsHandler.setBudget.selector;
         selectors[7] = GenomicsHandler.newVersion.selector;
         selectors[8] = GenomicsHandler.withdraw.selector;
+        selectors[9] = GenomicsHandler.toggleSuspension.selector;
         targetContract(address(handler));
         targetSelector(address(handler), selectors);
     }
@@ -233,7 +281,13 @@ contract GenomicQueriesInvariantTest is TestBase {
             uint8(IGenomicQueries.QueryStatus.Cancelled),
             "cancelled"
         );
+        handler.request(7 | (2 << 16), 5); // lab 0 asks over all three: two others count
+        assertEq(q.queryOf(handler.queryAt(2)).labs, 2, "the requesting lab's own dataset does not count");
+        handler.toggleSuspension(1); // researcher B suspended, then a query of its is refused
+        handler.request(7 | (1 << 16), 5);
+        assertEq(handler.queryCount(), 3, "a suspended member asks nothing");
         invariant_noDatasetChargedPastItsBudget();
+        invariant_noRequesterHoldsMoreThanItsShare();
         invariant_budgetsEqualTheChargesOfTheirQueries();
         invariant_noResultWithFewerLabsThanTheRule();
     }
@@ -250,48 +304,105 @@ contract GenomicQueriesInvariantTest is TestBase {
         }
     }
 
-    /// Consumed = the charges of contributed datasets; reserved = those of open queries not yet contributed.
+    /// No requester (hospital or lab) ever holds or spends more than its share of any dataset's budget,
+    /// so one researcher, however it renews unanswered queries, never locks the others out.
+    function invariant_noRequesterHoldsMoreThanItsShare() public view {
+        GenomicQueries q = handler.queries();
+        IGenomicQueries.Rules memory rules = q.rules();
+        uint256 cap = (uint256(rules.budget) * rules.requesterShare) / 100;
+        for (uint256 i = 0; i < 3; ++i) {
+            bytes32 key = handler.datasetKeys(i);
+            for (uint256 r = 0; r < handler.REQUESTERS(); ++r) {
+                bytes32 who = handler.requesterIds(r);
+                IGenomicQueries.Budget memory mine = q.requesterBudgetOf(key, who);
+                uint256 floor = handler.ghostShareFloor(key, who);
+                assertLe(uint256(mine.consumed) + mine.reserved, cap > floor ? cap : floor, "spent <= share");
+            }
+        }
+    }
+
+    /// Consumed = the charges of contributed datasets; reserved = those of open queries not yet contributed;
+    /// per dataset and, the same, per dataset and requester.
     function invariant_budgetsEqualTheChargesOfTheirQueries() public view {
         GenomicQueries q = handler.queries();
-        GenomicDatasets d = handler.datasets();
+        uint256 n = handler.REQUESTERS();
         uint256[3] memory consumed;
         uint256[3] memory reserved;
+        uint256[] memory mineConsumed = new uint256[](3 * n);
+        uint256[] memory mineReserved = new uint256[](3 * n);
         for (uint256 k = 0; k < handler.queryCount(); ++k) {
             uint256 id = handler.queryAt(k);
             IGenomicQueries.Query memory query = q.queryOf(id);
+            uint256 r = _requesterIndex(query.requester);
             bool open =
                 query.status == IGenomicQueries.QueryStatus.Approved ||
                     query.status == IGenomicQueries.QueryStatus.Collecting;
             bytes32[] memory versions = q.versionsOf(id);
             for (uint256 j = 0; j < versions.length; ++j) {
-                bytes32 key = d.queryView(versions[j]).datasetKey;
-                uint256 i =
-                    key == handler.datasetKeys(0)
-                        ? 0
-                        : key == handler.datasetKeys(1)
-                            ? 1
-                            : 2;
-                if (q.contributionOf(id, versions[j]) != bytes32(0)) consumed[i] += query.cost;
-                else if (open) reserved[i] += query.cost;
+                uint256 i = _datasetIndex(versions[j]);
+                if (q.contributionOf(id, versions[j]) != bytes32(0)) {
+                    consumed[i] += query.cost;
+                    mineConsumed[i * n + r] += query.cost;
+                } else if (open) {
+                    reserved[i] += query.cost;
+                    mineReserved[i * n + r] += query.cost;
+                }
             }
         }
         for (uint256 i = 0; i < 3; ++i) {
-            IGenomicQueries.Budget memory b = q.budgetOf(handler.datasetKeys(i));
+            bytes32 key = handler.datasetKeys(i);
+            IGenomicQueries.Budget memory b = q.budgetOf(key);
             assertEq(b.consumed, consumed[i], "consumed == charges of contributions");
             assertEq(b.reserved, reserved[i], "reserved == charges of open, uncontributed queries");
+            for (uint256 r = 0; r < n; ++r) {
+                IGenomicQueries.Budget memory mine = q.requesterBudgetOf(key, handler.requesterIds(r));
+                assertEq(mine.consumed, mineConsumed[i * n + r], "a requester's consumed == its contributed charges");
+                assertEq(mine.reserved, mineReserved[i * n + r], "a requester's reserved == its open charges");
+            }
         }
     }
 
-    /// No result is released with fewer contributing labs than the rule in force said.
+    /// No result is released with fewer contributing labs than the rule in force said, counting only labs
+    /// other than the requester's member (which knows its own input).
     function invariant_noResultWithFewerLabsThanTheRule() public view {
         GenomicQueries q = handler.queries();
         for (uint256 k = 0; k < handler.queryCount(); ++k) {
             uint256 id = handler.queryAt(k);
-            if (q.queryOf(id).status != IGenomicQueries.QueryStatus.Answered) continue;
+            IGenomicQueries.Query memory query = q.queryOf(id);
+            if (query.status != IGenomicQueries.QueryStatus.Answered) continue;
             IGenomicQueries.Result memory r = q.resultOf(id);
             assertGe(r.labs, handler.ghostMinLabsAtPublish(id), "labs >= minLabs at release");
             assertGe(r.labs, 2, "never fewer than two labs");
-            assertEq(r.labs, q.queryOf(id).contributedLabs, "the result counts the labs that contributed");
+            assertEq(r.labs, query.contributedLabs, "the result counts the labs that contributed");
+            assertEq(r.labs, _otherContributingLabs(id, query.requester), "only labs besides the requester count");
         }
+    }
+
+    /// Distinct labs, other than `requester`, that recorded a contribution to query `id`.
+    function _otherContributingLabs(uint256 id, bytes32 requester) private view returns (uint256 count) {
+        GenomicQueries q = handler.queries();
+        bytes32[] memory versions = q.versionsOf(id);
+        bool[3] memory seen;
+        for (uint256 j = 0; j < versions.length; ++j) {
+            if (q.contributionOf(id, versions[j]) == bytes32(0)) continue;
+            uint256 i = _datasetIndex(versions[j]);
+            if (handler.labIds(i) == requester || seen[i]) continue;
+            seen[i] = true;
+            ++count;
+        }
+    }
+
+    function _datasetIndex(bytes32 versionId) private view returns (uint256) {
+        bytes32 key = handler.datasets().queryView(versionId).datasetKey;
+        return
+            key == handler.datasetKeys(0)
+                ? 0
+                : key == handler.datasetKeys(1)
+                    ? 1
+                    : 2;
+    }
+
+    function _requesterIndex(bytes32 member) private view returns (uint256 r) {
+        while (handler.requesterIds(r) != member) ++r;
     }
 }

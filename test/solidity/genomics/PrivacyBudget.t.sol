@@ -5,6 +5,7 @@ import {TestBase} from "../utils/TestBase.sol";
 import {vm} from "../utils/Vm.sol";
 import {BudgetState, PrivacyBudget} from "../../../contracts/genomics/libraries/PrivacyBudget.sol";
 import {IGenomicQueries} from "../../../contracts/interfaces/IGenomicQueries.sol";
+import {RuleSet} from "../../../contracts/genomics/libraries/RuleSet.sol";
 import {ClinVarReview, TierCounts} from "../../../contracts/genomics/libraries/ClinVarReview.sol";
 import {IVariantInterpretations} from "../../../contracts/interfaces/IVariantInterpretations.sol";
 
@@ -12,6 +13,14 @@ import {IVariantInterpretations} from "../../../contracts/interfaces/IVariantInt
 contract BudgetHarness {
     function reserve(uint256 word, uint256 cost, uint256 budget) external pure returns (uint256) {
         return BudgetState.unwrap(BudgetState.wrap(word).reserve(bytes32("d"), cost, budget));
+    }
+
+    function reserveShare(uint256 word, uint256 cost, uint256 cap) external pure returns (uint256) {
+        return BudgetState.unwrap(BudgetState.wrap(word).reserveShare(bytes32("d"), bytes32("r"), cost, cap));
+    }
+
+    function requesterCap(uint48 budget, uint8 share) external pure returns (uint256) {
+        return RuleSet.wrap(0).withBudget(budget, 0, 1, share).requesterCap();
     }
 }
 
@@ -49,6 +58,38 @@ contract PrivacyBudgetFuzzTest is TestBase {
             assertEq(after_.consumed(), consumed, "reserve leaves consumed alone");
             assertEq(after_.reserved(), uint256(reserved) + cost, "reserved grows by the cost");
         }
+    }
+
+    /// A requester's reservation succeeds exactly when it keeps its consumed + reserved within its share.
+    function testFuzz_reserveShareNeverExceedsTheCap(uint48 consumed, uint48 reserved, uint48 cost, uint48 cap) public {
+        BudgetState s = _state(consumed, reserved);
+        uint256 spent = uint256(consumed) + reserved;
+        if (spent + cost > cap) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    IGenomicQueries.GenomicsRequesterShareExhausted.selector,
+                    bytes32("d"),
+                    bytes32("r"),
+                    spent,
+                    uint256(cost),
+                    uint256(cap)
+                )
+            );
+            harness.reserveShare(BudgetState.unwrap(s), cost, cap);
+        } else {
+            BudgetState after_ = BudgetState.wrap(harness.reserveShare(BudgetState.unwrap(s), cost, cap));
+            assertLe(after_.spent(), cap, "spent <= share");
+            assertEq(after_.consumed(), consumed, "reserve leaves consumed alone");
+            assertEq(after_.reserved(), uint256(reserved) + cost, "reserved grows by the cost");
+        }
+    }
+
+    /// One requester's share is never more than half of a budget, so at least half stays open to others.
+    function testFuzz_aShareLeavesAtLeastHalfToTheOthers(uint48 budget, uint8 share) public view {
+        share = 1 + (share % 50); // the range setBudgetRule accepts
+        uint256 cap = harness.requesterCap(budget, share);
+        assertLe(2 * cap, budget, "one requester's cap <= half the budget");
+        assertEq(cap, (uint256(budget) * share) / 100, "cap = share percent of the budget");
     }
 
     /// Consuming or releasing a reservation never changes more than it should, and never adds spend.
