@@ -17,13 +17,17 @@ import { runJob } from "../src/chain/pipeline.js";
 import { DEV_KEY, DEV_MNEMONIC, ROOT, startNode, type DevNode, type NodeKind } from "../scripts/lib/nodes.js";
 import { syntheticSteps, wrongBalances } from "../scripts/lib/synthetic-job.js";
 import { prepareClaimsJob } from "./throughput-claims.js";
+import { epcisWorld, importDocument } from "./epcis-import.js";
 
 const TRANSFERS = Number(process.env.BENCH_TRANSFERS ?? 1000);
 const JOB_STEPS = Number(process.env.BENCH_JOB_STEPS ?? 1000);
 const CLAIMS = Number(process.env.BENCH_CLAIMS ?? 1000);
+const EPCIS_EVENTS = Number(process.env.BENCH_EPCIS_EVENTS ?? 1000);
 
 interface NodeResult {
   node: string;
+  /** Set when the node failed during the run (its rows are then missing). */
+  error?: string;
   /** Each job is measured right after a ceiling run on the same node, and compared with it. */
   jobs: {
     name: string;
@@ -32,6 +36,9 @@ interface NodeResult {
     seconds: number;
     txPerSec: number;
     ratioToCeiling: number;
+    /** JSON-RPC calls per step (EPCIS import: where the time goes). */
+    callsPerStep?: number;
+    calls?: Record<string, number>;
   }[];
 }
 
@@ -142,6 +149,27 @@ async function benchNode(
         ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2),
       });
     }
+    // EPCIS import: 1,000 invented events (commission a lot, pack its case at the line, ship the
+    // case, receive it), then 1,000 more on the same chain (a repeated import must not be slower).
+    const world = await epcisWorld(node.url);
+    for (const [run, name] of [
+      [1, "EPCIS import (first)"],
+      [2, "EPCIS import (repeat)"],
+    ] as const) {
+      const ceilingTxPerSec = await ceiling(node, conn.provider, TRANSFERS, `${label}-${name}`);
+      const r = await importDocument(world, EPCIS_EVENTS, run, options.window);
+      const txPerSec = r.sent / r.seconds;
+      jobs.push({
+        name,
+        ceilingTxPerSec: round(ceilingTxPerSec),
+        steps: r.sent,
+        seconds: round(r.seconds, 2),
+        txPerSec: round(txPerSec),
+        ratioToCeiling: round(txPerSec / ceilingTxPerSec, 2),
+        callsPerStep: r.callsPerEvent,
+        calls: r.calls,
+      });
+    }
     if (options.claims === true) {
       // The claims module's batch submission, measured against the ceiling right before it.
       const submit = await prepareClaimsJob(node, CLAIMS);
@@ -180,10 +208,32 @@ async function taskStartup(args: string[]): Promise<number> {
   return round(times.sort((a, b) => a - b)[1]!, 2);
 }
 
+// BENCH_NODES (comma-separated labels) runs only those nodes; the others keep their rows from the
+// last bench/throughput.json. A node that fails is recorded with its error instead of its rows.
+const NODES: [NodeKind, string, { blockTime?: number; window: number; claims?: boolean }][] = [
+  ["anvil", "anvil", { window: 64, claims: true }],
+  ["hardhat", "hardhat node", { window: 64, claims: true }],
+  ["anvil", "anvil --block-time 2", { blockTime: 2, window: 512 }],
+];
+const only = process.env.BENCH_NODES?.split(",").map((s) => s.trim());
+const previous = only
+  ? ((JSON.parse(await readFile(path.join(ROOT, "bench", "throughput.json"), "utf8")) as { nodes: NodeResult[] })
+      .nodes ?? [])
+  : [];
 const results: NodeResult[] = [];
-results.push(await benchNode("anvil", "anvil", { window: 64, claims: true }));
-results.push(await benchNode("hardhat", "hardhat node", { window: 64, claims: true }));
-results.push(await benchNode("anvil", "anvil --block-time 2", { blockTime: 2, window: 512 }));
+for (const [kind, label, options] of NODES) {
+  if (only !== undefined && !only.includes(label)) {
+    const kept = previous.find((r) => r.node === label);
+    if (kept !== undefined) results.push(kept);
+    continue;
+  }
+  try {
+    results.push(await benchNode(kind, label, options));
+  } catch (err) {
+    console.log(`${label}: failed: ${(err as Error).message}`);
+    results.push({ node: label, jobs: [], error: (err as Error).message } as NodeResult);
+  }
+}
 const startup = await taskStartup(["consortium", "vote", "--proposal", "x"]);
 console.log(`task start-up (hardhat consortium vote, refused before connecting): ${startup} s`);
 const claimsStartup = await taskStartup([

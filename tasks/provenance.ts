@@ -1,5 +1,7 @@
 import { emptyTask, task } from "hardhat/config";
 
+import { taskOptions } from "./options.js";
+
 const provenanceOption = {
   name: "provenance" as const,
   description: "DrugProvenance address (default: the one Ignition deployed on this network)",
@@ -10,11 +12,6 @@ const dataOption = {
   description: "Data directory: lot trees, private lot bundles, container files",
   defaultValue: "provenance-data",
 };
-const fromOption = {
-  name: "from" as const,
-  description: "Signing account (default: the network's first account)",
-  defaultValue: "",
-};
 const itemArgument = {
   name: "item" as const,
   description: "Digital Link, element string or EPC URN of an SSCC or of a GTIN + serial",
@@ -23,25 +20,32 @@ const itemArgument = {
 /** `npx hardhat provenance <command>`: drug provenance for manufacturers, distributors, pharmacies, patients. */
 export const provenanceTasks = [
   emptyTask("provenance", "Drug provenance: products, lots, containers, custody, dispense, verify").build(),
-  task(
-    ["provenance", "prefix"],
-    "Governor: propose a GS1 company prefix change by vote (--assign or --transfer with --member, or --revoke)",
+  taskOptions(
+    task(
+      ["provenance", "prefix"],
+      "Governor: propose a GS1 company prefix change by vote (--assign or --transfer with --member, or --revoke)",
+    ),
+    { signs: true },
   )
     .addOption({ name: "assign", description: "company prefix to assign (4-12 digits)", defaultValue: "" })
     .addOption({ name: "transfer", description: "company prefix to move to another member", defaultValue: "" })
     .addOption({ name: "revoke", description: "company prefix to take away", defaultValue: "" })
     .addOption({ name: "member", description: "the member to hold it: id or registration code", defaultValue: "" })
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/prefix.js"))
     .build(),
-  task(["provenance", "register-product"], "Register a GTIN-14 under a company prefix your manufacturer holds")
+  taskOptions(
+    task(["provenance", "register-product"], "Register a GTIN-14 under a company prefix your manufacturer holds"),
+    { signs: true },
+  )
     .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/register-product.js"))
     .build(),
-  task(["provenance", "commission"], "Commission a lot from a CSV of serials (hidden codes, tree, labels)")
+  taskOptions(
+    task(["provenance", "commission"], "Commission a lot from a CSV of serials (hidden codes, tree, labels)"),
+    { signs: true },
+  )
     .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
     .addOption({ name: "lot", description: "lot number (AI 10)", defaultValue: "" })
     .addOption({ name: "expiry", description: "expiry date YYMMDD (AI 17)", defaultValue: "" })
@@ -49,51 +53,62 @@ export const provenanceTasks = [
     .addFlag({ name: "noLabels", description: "do not write the printable labels" })
     .addOption(dataOption)
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/commission.js"))
     .build(),
-  task(["provenance", "pack"], "Pack items (packs or containers) into a new container (SSCC)")
+  taskOptions(task(["provenance", "pack"], "Pack items (packs or containers) into a new container (SSCC)"), {
+    signs: true,
+  })
     .addOption({ name: "sscc", description: "the container's SSCC-18", defaultValue: "" })
     .addOption({ name: "items", description: "comma-separated GS1 strings of the children", defaultValue: "" })
     .addOption(dataOption)
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/pack.js"))
     .build(),
   ...(["unpack", "receive", "destroy", "report-stolen"] as const).map((op) =>
-    task(["provenance", op], `${op[0]!.toUpperCase()}${op.slice(1).replace("-", " ")} an item you hold`)
+    taskOptions(task(["provenance", op], `${op[0]!.toUpperCase()}${op.slice(1).replace("-", " ")} an item you hold`), {
+      signs: true,
+    })
       .addPositionalArgument(itemArgument)
       .addOption(dataOption)
       .addOption(provenanceOption)
-      .addOption(fromOption)
       .setAction(() => import(`./provenance/${op}.js`))
       .build(),
   ),
-  task(["provenance", "ship"], "Ship a sealed container or a loose pack to a named member")
+  taskOptions(task(["provenance", "ship"], "Ship a sealed container or a loose pack to a named member"), {
+    signs: true,
+  })
     .addPositionalArgument(itemArgument)
     .addOption({ name: "to", description: "receiving member: id or registration code", defaultValue: "" })
     .addOption(dataOption)
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/ship.js"))
     .build(),
-  task(["provenance", "dispense"], "Dispense a pack to a patient (a pack seen before raises a clone alert)")
+  taskOptions(
+    task(["provenance", "dispense"], "Dispense a pack to a patient (a pack seen before raises a clone alert)"),
+    { signs: true },
+  )
     .addPositionalArgument({ name: "label", description: "the pack's Digital Link or element string" })
     .addOption({ name: "code", description: "the scratch-off code", defaultValue: "" })
     .addOption(dataOption)
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/dispense.js"))
     .build(),
-  task(["provenance", "recall"], "Recall a lot (the holder of its product's prefix, or a regulator)")
+  taskOptions(task(["provenance", "recall"], "Recall a lot (the holder of its product's prefix, or a regulator)"), {
+    signs: true,
+  })
     .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
     .addOption({ name: "lot", description: "lot number", defaultValue: "" })
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/recall.js"))
     .build(),
-  task(["provenance", "import"], "Import an EPCIS 2.0 JSON-LD document (resumable) as contract calls")
-    .addPositionalArgument({ name: "file", description: "the EPCIS document (.jsonld / .json)" })
+  taskOptions(
+    task(
+      ["provenance", "import"],
+      "Import an EPCIS document (JSON-LD, or XML of EPCIS 1.2/2.0) as contract calls: pipelined, resumable",
+    ),
+    { signs: true },
+  )
+    .addPositionalArgument({ name: "file", description: "the EPCIS document (.jsonld / .json / .xml)" })
     .addOption({
       name: "journal",
       description: "journal file (default: <data>/journals/<file>.journal)",
@@ -107,17 +122,16 @@ export const provenanceTasks = [
     })
     .addOption(dataOption)
     .addOption(provenanceOption)
-    .addOption(fromOption)
     .setAction(() => import("./provenance/import.js"))
     .build(),
-  task(["provenance", "export"], "Export an item's on-chain history as an EPCIS 2.0 JSON-LD document")
+  taskOptions(task(["provenance", "export"], "Export an item's on-chain history as an EPCIS 2.0 JSON-LD document"))
     .addPositionalArgument(itemArgument)
     .addOption({ name: "out", description: "output file (default: print)", defaultValue: "" })
     .addOption(dataOption)
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/export.js"))
     .build(),
-  task(["provenance", "verify"], "Verify a pack from its label and scratch-off code: verdict and timeline")
+  taskOptions(task(["provenance", "verify"], "Verify a pack from its label and scratch-off code: verdict and timeline"))
     .addPositionalArgument({ name: "label", description: "the pack's Digital Link or element string" })
     .addOption({ name: "code", description: "the scratch-off code", defaultValue: "" })
     .addOption(dataOption)

@@ -74,7 +74,9 @@ export const provenanceChapter: Chapter = async (story) => {
     [AURORA_PREFIX, "manufacturer"],
     [MERIDIAN_PREFIX, "distributor"],
   ] as const) {
-    const [proposed] = await opPrefix(provenance.connect(cast.governors[0]!), {
+    const {
+      lines: [proposed],
+    } = await opPrefix(provenance.connect(cast.governors[0]!), {
       assign: prefix,
       transfer: "",
       revoke: "",
@@ -197,19 +199,19 @@ export const provenanceChapter: Chapter = async (story) => {
   const first = bundle.packs[0]!;
   const link = toDigitalLink({ gtin: GTIN, lot: LOT, expiry: "281231", serial: first.serial });
   story.say(`A patient scans pack ${first.serial} (${link}) and types the scratch-off code ${first.code}:`);
-  console.log(indent(await opVerify(provenance, data, link, first.code, names)));
+  console.log(indent((await opVerify(provenance, data, link, first.code, names)).lines));
 
   await opDispense(as("pharmacy"), data, link, first.code);
   story.say(`Harbour Street Pharmacy dispenses pack ${first.serial} to the patient.`);
 
   story.say("A counterfeiter copies that pack's label and code onto a fake; Lakeview University Hospital scans it:");
-  console.log(indent(await opDispense(as("hospitalB"), data, link, first.code)));
+  console.log(indent((await opDispense(as("hospitalB"), data, link, first.code)).lines));
   story.say("Anyone scanning the copy now sees:");
-  console.log(indent(await opVerify(provenance, data, link, first.code, names)));
+  console.log(indent((await opVerify(provenance, data, link, first.code, names)).lines));
 
   const guessed = "ABCD-EFGH-JKMN-PQRS";
   story.say(`A fake with a copied outer label but a made-up code (${guessed}) is simply unknown:`);
-  console.log(indent(await opVerify(provenance, data, packLabel(1), guessed)));
+  console.log(indent((await opVerify(provenance, data, packLabel(1), guessed)).lines));
 
   await opRecall(as("manufacturer"), GTIN, LOT);
   story.say(`Aurora finds a quality problem and recalls lot ${LOT}.`);
@@ -222,5 +224,5 @@ export const provenanceChapter: Chapter = async (story) => {
       `The pharmacy tries to dispense pack ${second.serial}; the chain refuses: ${describeError(err, [provenance])}.`,
     );
   }
-  console.log(indent(await opVerify(provenance, data, packLabel(1), second.code, names)));
+  console.log(indent((await opVerify(provenance, data, packLabel(1), second.code, names)).lines));
 };

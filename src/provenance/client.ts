@@ -44,6 +44,10 @@ export async function productsOf(contract: DrugProvenance): Promise<ProductRegis
 export async function companyPrefixLength(contract: DrugProvenance, identifier: string, isSscc: boolean) {
   const value = isSscc ? ssccToUint(identifier) : gtinToUint(identifier);
   const [length] = await (await productsOf(contract)).companyPrefixOf(value, isSscc);
+  return checkedPrefixLength(identifier, isSscc, length);
+}
+
+function checkedPrefixLength(identifier: string, isSscc: boolean, length: bigint): number {
   if (length === 0n) {
     throw new MedChainError(
       `${isSscc ? "SSCC" : "GTIN"} ${identifier}: no member holds its GS1 company prefix; the governors assign it by vote (npx hardhat provenance prefix --assign <prefix> --member <member>)`,
@@ -106,15 +110,73 @@ async function signerMember(contract: DrugProvenance): Promise<string> {
 
 /**
  * The lot to pack `children` from by reference, if they are all packs of one lot never seen on
- * chain and the signer is that lot's manufacturer (its packaging line); else undefined (by list).
+ * chain and the packer (`member`, default the signer's) is that lot's manufacturer (its packaging
+ * line); else undefined (by list).
  */
-async function lotToPackFrom(contract: DrugProvenance, catalog: Catalog, children: string[]) {
+async function lotToPackFrom(contract: DrugProvenance, catalog: Catalog, children: string[], member?: string) {
   const lots = new Set(children.map((c) => catalog.packs.get(c.toLowerCase())?.lotId.toLowerCase()));
   if (lots.size !== 1 || lots.has(undefined)) return undefined;
   const lotId = [...lots][0]!;
-  for (const child of children) if ((await contract.itemOf(child)).kind !== ItemKind.None) return undefined;
+  const kinds = await Promise.all(children.map(async (child) => (await contract.itemOf(child)).kind));
+  if (kinds.some((k) => k !== ItemKind.None)) return undefined;
   const lot = await (await productsOf(contract)).lotOf(lotId);
-  return lot.manufacturer === (await signerMember(contract)) ? lotId : undefined;
+  return lot.manufacturer === (member ?? (await signerMember(contract))) ? lotId : undefined;
+}
+
+/** What a packing call sends: by reference from a lot (`fromLot`), or by list with every child's links. */
+export interface PackPlan {
+  container: ContainerFile & { idTree: IdTree };
+  prefixLength: number;
+  fromLot?: string;
+  links: Link[];
+}
+
+/**
+ * Plans a packing call over `children` (pack or container ids) for `member` (default: the signer's
+ * member): packs of one lot, straight from their manufacturer's packaging line, are packed by
+ * reference; anything else by list, with the links placing every child where it is now.
+ */
+export async function planPack(
+  contract: DrugProvenance,
+  catalog: Catalog,
+  sscc: string,
+  children: string[],
+  member?: string,
+): Promise<PackPlan> {
+  const container = planContainer(sscc, children);
+  const prefixLength = await companyPrefixLength(contract, sscc, true);
+  const fromLot = await lotToPackFrom(contract, catalog, children, member);
+  if (fromLot !== undefined) return { container, prefixLength, fromLot, links: [] };
+  const links: Link[] = [];
+  for (const child of children) {
+    links.push(...(await linksFor(contract, catalog, child)), {
+      child,
+      parent: container.containerId,
+      proof: container.idTree.getProof([child]),
+    });
+  }
+  return { container, prefixLength, links };
+}
+
+/** The calldata of a planned packing call. */
+export function packCalldata(contract: DrugProvenance, plan: PackPlan): string {
+  const { container, prefixLength, fromLot, links } = plan;
+  const sscc = ssccToUint(container.sscc);
+  return fromLot !== undefined
+    ? contract.interface.encodeFunctionData("packFromLot", [
+        sscc,
+        prefixLength,
+        fromLot,
+        container.root,
+        container.children.length,
+      ])
+    : contract.interface.encodeFunctionData("pack", [
+        sscc,
+        prefixLength,
+        container.root,
+        container.children.length,
+        links,
+      ]);
 }
 
 /**
@@ -129,27 +191,14 @@ export async function packContainer(
   sscc: string,
   children: string[],
 ): Promise<{ container: ContainerFile & { idTree: IdTree }; receipt: ContractTransactionReceipt; fromLot?: string }> {
-  const container = planContainer(sscc, children);
-  const prefixLength = await companyPrefixLength(contract, sscc, true);
-  const fromLot = await lotToPackFrom(contract, catalog, children);
-  let receipt: ContractTransactionReceipt;
-  if (fromLot !== undefined) {
-    receipt = await mined(
-      contract.packFromLot(ssccToUint(sscc), prefixLength, fromLot, container.root, children.length),
-    );
-  } else {
-    const links: Link[] = [];
-    for (const child of children) {
-      links.push(...(await linksFor(contract, catalog, child)), {
-        child,
-        parent: container.containerId,
-        proof: container.idTree.getProof([child]),
-      });
-    }
-    receipt = await mined(contract.pack(ssccToUint(sscc), prefixLength, container.root, children.length, links));
-  }
+  const plan = await planPack(contract, catalog, sscc, children);
+  const { container, prefixLength, fromLot, links } = plan;
+  const receipt =
+    fromLot !== undefined
+      ? await mined(contract.packFromLot(ssccToUint(sscc), prefixLength, fromLot, container.root, children.length))
+      : await mined(contract.pack(ssccToUint(sscc), prefixLength, container.root, children.length, links));
   catalog.addContainer(container);
-  return { container, receipt, fromLot };
+  return { container, receipt, ...(fromLot === undefined ? {} : { fromLot }) };
 }
 
 /** Unpacks a container the signer holds. */

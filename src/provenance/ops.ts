@@ -4,8 +4,10 @@ import path from "node:path";
 import { z } from "zod";
 
 import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
-import { MedChainError } from "../chain/errors.js";
-import { Journal } from "../chain/journal.js";
+import type { ProgressCallback, TaskOutcome } from "../chain/cli.js";
+import type { Connection } from "../chain/connection.js";
+import { badInput, MedChainError } from "../chain/errors.js";
+import { memberRef } from "../chain/members.js";
 import { Catalog, writeContainerFile } from "./catalog.js";
 import {
   commissionLot,
@@ -23,23 +25,41 @@ import {
   verifyPack,
 } from "./client.js";
 import { parseGs1 } from "./gs1/index.js";
-import { gtinToUint, lotIdOf } from "./ids.js";
+import { gtinToUint, lotIdOf, normalizeCode } from "./ids.js";
 import { describeHistory, historyOf } from "./history.js";
 import { VERDICT_WORDS } from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
 import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
 import { parseCompanyPrefix, proposePrefixChange, type PrefixAction } from "./prefixes.js";
-import { resolveItem, resolveMember, scanFromLabel } from "./resolve.js";
+import { resolveItem, scanFromLabel } from "./resolve.js";
+import { readEpcisFile } from "./epcis/xml.js";
+
+/**
+ * What a `provenance` task did: the lines it prints, and the same as data (`result`, the `--json`
+ * document); `verdict: "negative"` when the answer is no (a verdict other than GENUINE, a clone
+ * alert on dispense), which the command line exits with code 2 for.
+ */
+export interface OpOutcome extends TaskOutcome {
+  lines: string[];
+  result: Record<string, unknown>;
+}
+
+/** A member as the command line prints it: the registration code typed, with the id. */
+function memberNamed(input: string, where: string): { id: string; name: string } {
+  const ref = memberRef(input.trim(), where);
+  return { id: ref.id, name: ref.code === undefined ? ref.id : `${ref.code} (${ref.id})` };
+}
 
 /**
  * What the `provenance` tasks do, as functions of the contract and the operator's data directory
- * (lot trees, private lot bundles, container files). Each returns the lines to print.
+ * (lot trees, private lot bundles, container files). Each returns an {@link OpOutcome}.
  */
-export async function opRegisterProduct(provenance: DrugProvenance, gtinInput: string): Promise<string[]> {
+export async function opRegisterProduct(provenance: DrugProvenance, gtinInput: string): Promise<OpOutcome> {
+  if (gtinInput === "") throw badInput("give the product's GTIN-14", { field: "--gtin" });
   const { gtin } = parseGs1(`(01)${gtinInput}`);
   const receipt = await registerProduct(provenance, gtin!);
-  return [`product ${gtin} registered (tx ${receipt.hash})`];
+  return { lines: [`product ${gtin} registered (tx ${receipt.hash})`], result: { gtin, tx: receipt.hash } };
 }
 
 /**
@@ -49,42 +69,75 @@ export async function opRegisterProduct(provenance: DrugProvenance, gtinInput: s
 export async function opPrefix(
   provenance: DrugProvenance,
   input: { assign: string; transfer: string; revoke: string; member: string },
-): Promise<string[]> {
+): Promise<OpOutcome> {
   const given = (["assign", "transfer", "revoke"] as const).filter((a) => input[a] !== "");
   if (given.length !== 1) throw new MedChainError("give exactly one of --assign, --transfer or --revoke <prefix>");
   const action: PrefixAction = given[0]!;
   const prefix = parseCompanyPrefix(input[action], action);
-  const member = action === "revoke" ? undefined : resolveMember(input.member, "member");
+  const member = action === "revoke" ? undefined : memberNamed(input.member, "--member");
   const registry = ConsortiumRegistry__factory.connect(await provenance.consortium(), provenance.runner);
   const products = await productsOf(provenance);
-  const { proposalId, receipt } = await proposePrefixChange(registry, products, action, prefix, member);
+  const { proposalId, receipt } = await proposePrefixChange(registry, products, action, prefix, member?.id);
   const what =
     action === "revoke" ? `revoke company prefix ${prefix}` : `${action} company prefix ${prefix} to ${input.member}`;
-  return [
-    `proposed to ${what}: proposal ${proposalId} (tx ${receipt.hash})`,
-    `governors vote with: npx hardhat consortium vote --proposal ${proposalId}; then: npx hardhat consortium execute --proposal ${proposalId}`,
-  ];
+  return {
+    lines: [
+      `proposed to ${what}: proposal ${proposalId} (tx ${receipt.hash})`,
+      `governors vote with: npx hardhat consortium vote --proposal ${proposalId}; then: npx hardhat consortium execute --proposal ${proposalId}`,
+    ],
+    result: { action, prefix, ...(member ? { member: member.id } : {}), proposalId, tx: receipt.hash },
+  };
 }
 
 export async function opCommission(
   provenance: DrugProvenance,
   input: { gtin: string; lot: string; expiry: string; serialsFile: string; dataDir: string; labels: boolean },
-): Promise<string[]> {
+): Promise<OpOutcome> {
   // Validate everything (GS1 syntax of the identity, the CSV) before anything is sent.
+  for (const [option, value] of [
+    ["--gtin", input.gtin],
+    ["--lot", input.lot],
+    ["--expiry", input.expiry],
+    ["--serials", input.serialsFile],
+  ] as const) {
+    if (value === "") throw badInput("is required", { field: option });
+  }
   const identity = parseGs1(`(01)${input.gtin}(17)${input.expiry}(10)${input.lot}`);
-  const serials = parseSerialsCsv(await readFile(input.serialsFile, "utf8"), input.serialsFile);
+  let text: string;
+  try {
+    text = await readFile(input.serialsFile, "utf8");
+  } catch (err) {
+    throw badInput(`cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      file: input.serialsFile,
+    });
+  }
+  const serials = parseSerialsCsv(text, input.serialsFile);
   const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
   // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
   const products = await productsOf(provenance);
   await products.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
   const files = await writeLotFiles(input.dataDir, plan, input.labels);
   const receipt = await commissionLot(provenance, plan);
-  return [
-    `lot ${plan.lot} of ${plan.gtin} commissioned: ${plan.quantity} packs, root ${plan.root} (tx ${receipt.hash})`,
-    `private bundle (hidden codes and proofs, keep it safe): ${files.bundle}`,
-    `public lot tree (pack tags only, may be published): ${files.tree}`,
-    ...(input.labels ? [`labels: ${files.labels}`] : []),
-  ];
+  return {
+    lines: [
+      `lot ${plan.lot} of ${plan.gtin} commissioned: ${plan.quantity} packs, root ${plan.root} (tx ${receipt.hash})`,
+      `private bundle (hidden codes and proofs, keep it safe): ${files.bundle}`,
+      `public lot tree (pack tags only, may be published): ${files.tree}`,
+      ...(input.labels ? [`labels: ${files.labels}`] : []),
+    ],
+    result: {
+      gtin: plan.gtin,
+      lot: plan.lot,
+      expiry: plan.expiry,
+      lotId: plan.lotId,
+      quantity: plan.quantity,
+      root: plan.root,
+      tx: receipt.hash,
+      bundle: files.bundle,
+      tree: files.tree,
+      ...(input.labels ? { labels: files.labels } : {}),
+    },
+  };
 }
 
 export async function opPack(
@@ -92,15 +145,30 @@ export async function opPack(
   dataDir: string,
   ssccInput: string,
   items: string[],
-): Promise<string[]> {
+): Promise<OpOutcome> {
+  if (ssccInput === "") throw badInput("give the container's SSCC-18", { field: "--sscc" });
   const { sscc } = parseGs1(/^\d{18}$/.test(ssccInput) ? `(00)${ssccInput}` : ssccInput);
-  if (sscc === undefined) throw new MedChainError(`--sscc ${ssccInput}: not an SSCC`);
-  if (items.length === 0) throw new MedChainError("--items: name at least one pack or container");
+  if (sscc === undefined) throw badInput(`${ssccInput}: not an SSCC`, { field: "--sscc" });
+  if (items.length === 0) throw badInput("name at least one pack or container", { field: "--items" });
+  const repeated = items.find((item, i) => items.indexOf(item) !== i);
+  if (repeated !== undefined) throw badInput(`${repeated} is listed twice`, { field: "--items" });
   const catalog = await Catalog.load(dataDir);
   const children = items.map((item) => resolveItem(catalog, item, "--items").id);
-  const { container, receipt } = await packContainer(provenance, catalog, sscc, children);
+  const twiceById = children.find((id, i) => children.indexOf(id) !== i);
+  if (twiceById !== undefined) throw badInput(`two entries name the same item ${twiceById}`, { field: "--items" });
+  const { container, receipt, fromLot } = await packContainer(provenance, catalog, sscc, children);
   const file = await writeContainerFile(dataDir, container);
-  return [`container ${sscc} packed with ${children.length} items (tx ${receipt.hash})`, `container file: ${file}`];
+  return {
+    lines: [`container ${sscc} packed with ${children.length} items (tx ${receipt.hash})`, `container file: ${file}`],
+    result: {
+      sscc,
+      containerId: container.containerId,
+      children,
+      packedFrom: fromLot === undefined ? "list" : "lot",
+      tx: receipt.hash,
+      file,
+    },
+  };
 }
 
 const ZERO = "0x" + "0".repeat(64);
@@ -110,7 +178,13 @@ const partiesSchema = z.record(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a member
 
 type ItemOp = "unpack" | "receive" | "destroy" | "report-stolen";
 
-export async function opItem(provenance: DrugProvenance, dataDir: string, op: ItemOp, item: string): Promise<string[]> {
+export async function opItem(
+  provenance: DrugProvenance,
+  dataDir: string,
+  op: ItemOp,
+  item: string,
+): Promise<OpOutcome> {
+  if (item.trim() === "") throw badInput("name the item (an SSCC, or a GTIN with a serial)", { field: "item" });
   const catalog = await Catalog.load(dataDir);
   const { id } = resolveItem(catalog, item);
   const receipt =
@@ -124,30 +198,75 @@ export async function opItem(provenance: DrugProvenance, dataDir: string, op: It
   const done = { unpack: "unpacked", receive: "received", destroy: "destroyed", "report-stolen": "reported stolen" }[
     op
   ];
-  return [`${item} ${done} (tx ${receipt.hash})`];
+  return { lines: [`${item} ${done} (tx ${receipt.hash})`], result: { item, id, op, tx: receipt.hash } };
 }
 
-export async function opShip(provenance: DrugProvenance, dataDir: string, item: string, to: string): Promise<string[]> {
+/**
+ * Ships an item to an active member (refused before sending when `to` is not one: a shipment to
+ * a mistyped code could never be received).
+ */
+export async function opShip(
+  provenance: DrugProvenance,
+  dataDir: string,
+  item: string,
+  to: string,
+): Promise<OpOutcome> {
+  if (item.trim() === "") throw badInput("name the item (an SSCC, or a GTIN with a serial)", { field: "item" });
+  const member = memberNamed(to, "--to");
   const catalog = await Catalog.load(dataDir);
   const { id } = resolveItem(catalog, item);
-  const receipt = await shipItem(provenance, catalog, id, resolveMember(to));
-  return [`${item} shipped to ${to} (tx ${receipt.hash}); it moves when ${to} receives it`];
+  const registry = ConsortiumRegistry__factory.connect(await provenance.consortium(), provenance.runner);
+  if (!(await registry.isActiveMemberId(member.id, 0xff))) {
+    throw badInput(`${to} is not an active member of the consortium`, { field: "--to" });
+  }
+  const receipt = await shipItem(provenance, catalog, id, member.id);
+  return {
+    lines: [`${item} shipped to ${member.name} (tx ${receipt.hash}); it moves when ${to} receives it`],
+    result: { item, id, to: member.id, tx: receipt.hash },
+  };
 }
 
-export async function opDispense(provenance: DrugProvenance, dataDir: string, label: string, code: string) {
+/** Dispenses a scanned pack; a clone alert is a negative verdict (the alert is on chain, the pack must not be handed out). */
+export async function opDispense(
+  provenance: DrugProvenance,
+  dataDir: string,
+  label: string,
+  code: string,
+): Promise<OpOutcome> {
+  const scan = scanFromLabel(label, normalizeCode(code));
   const catalog = await Catalog.load(dataDir);
-  const result = await dispensePack(provenance, catalog, scanFromLabel(label, code));
+  const result = await dispensePack(provenance, catalog, scan);
+  const data = {
+    dispensed: result.dispensed,
+    cloneAlert: result.cloneAlert,
+    packId: result.packId,
+    tx: result.receipt.hash,
+  };
   return result.cloneAlert
-    ? [
-        `CLONE ALERT: this pack was already dispensed, destroyed or stolen; the alert is on chain (tx ${result.receipt.hash}). Do not hand it out.`,
-      ]
-    : [`pack dispensed (tx ${result.receipt.hash})`];
+    ? {
+        lines: [
+          `CLONE ALERT: this pack was already dispensed, destroyed or stolen; the alert is on chain (tx ${result.receipt.hash}). Do not hand it out.`,
+        ],
+        result: data,
+        verdict: "negative",
+      }
+    : { lines: [`pack dispensed (tx ${result.receipt.hash})`], result: data };
 }
 
-export async function opRecall(provenance: DrugProvenance, gtinInput: string, lot: string): Promise<string[]> {
+export async function opRecall(provenance: DrugProvenance, gtinInput: string, lot: string): Promise<OpOutcome> {
+  if (gtinInput === "") throw badInput("give the product's GTIN-14", { field: "--gtin" });
+  if (lot === "") throw badInput("give the lot number", { field: "--lot" });
   const { gtin } = parseGs1(`(01)${gtinInput}(10)${lot}`);
-  const receipt = await recallLot(provenance, lotIdOf(gtin!, lot));
-  return [`lot ${lot} of ${gtin} recalled (tx ${receipt.hash})`];
+  const lotId = lotIdOf(gtin!, lot);
+  const products = await productsOf(provenance);
+  if ((await products.lotOf(lotId)).root === ZERO) {
+    throw badInput(`lot ${lot} of ${gtin} was never commissioned on this chain`, { field: "--lot" });
+  }
+  const receipt = await recallLot(provenance, lotId);
+  return {
+    lines: [`lot ${lot} of ${gtin} recalled (tx ${receipt.hash})`],
+    result: { gtin, lot, lotId, tx: receipt.hash },
+  };
 }
 
 /** The verdict of a scanned pack and its custody timeline, in plain words. */
@@ -157,13 +276,27 @@ export async function opVerify(
   label: string,
   code: string,
   names?: (memberId: string) => string,
-) {
+): Promise<OpOutcome> {
+  const scan = scanFromLabel(label, normalizeCode(code));
   const catalog = await Catalog.load(dataDir);
-  const scan = scanFromLabel(label, code);
   const result = await verifyPack(provenance, catalog, scan);
   const lines = [`verdict: ${result.verdict}: ${VERDICT_WORDS[result.verdict]}`];
-  if (result.verdict === "UNKNOWN") return lines;
+  const data: Record<string, unknown> = {
+    verdict: result.verdict,
+    meaning: VERDICT_WORDS[result.verdict],
+    packId: result.packId,
+    lotId: result.lotId,
+  };
+  // Anything but GENUINE is an answer of no: the pack must not be used.
+  const outcome = (): OpOutcome => ({
+    lines,
+    result: data,
+    ...(result.verdict === "GENUINE" ? {} : { verdict: "negative" }),
+  });
+  if (result.verdict === "UNKNOWN") return outcome();
   if (result.custodian !== ZERO) {
+    data.custodian = result.custodian;
+    data.inTransit = result.inTransit;
     const who = names?.(result.custodian) ?? `member ${result.custodian}`;
     lines.push(`${result.inTransit ? "shipped by (in transit)" : "held by"} ${who}`);
   }
@@ -181,48 +314,82 @@ export async function opVerify(
       history = await historyOf(provenance, ids);
     }
   }
-  lines.push("timeline:", ...describeHistory(history, names).map((l) => `  ${l}`));
-  return lines;
+  const timeline = describeHistory(history, names);
+  data.timeline = timeline;
+  lines.push("timeline:", ...timeline.map((l) => `  ${l}`));
+  return outcome();
 }
 
-/** Imports an EPCIS 2.0 document as the signer, resumably (journal beside the data directory). */
+/**
+ * Imports an EPCIS document (JSON-LD, or XML of EPCIS 1.2 or 2.0) as the signer, through the
+ * pipelined crash-safe sender; the journal is beside the data directory unless given.
+ */
 export async function opImport(
-  provenance: DrugProvenance,
-  input: { file: string; dataDir: string; journal: string; parties: string; to: string },
-): Promise<string[]> {
-  const raw = await readJson(input.file);
+  conn: Connection,
+  input: { file: string; dataDir: string; journal: string; parties: string; to: string; provenance?: string },
+  onProgress?: ProgressCallback,
+): Promise<OpOutcome> {
+  if (input.file === "") throw badInput("name the EPCIS document to import", { field: "file" });
+  const raw = await readEpcisFile(input.file);
   let parties: Record<string, string> = {};
   if (input.parties !== "") {
     const parsed = partiesSchema.safeParse(await readJson(input.parties));
     if (!parsed.success) throw zodProblem(input.parties, parsed.error);
     parties = parsed.data;
   }
-  const journalFile =
+  const to = input.to === "" ? undefined : memberNamed(input.to, "--to");
+  const journal =
     input.journal !== "" ? input.journal : path.join(input.dataDir, "journals", `${path.basename(input.file)}.journal`);
-  const result = await importEpcis(raw, input.file, {
+  const result = await importEpcis(conn, raw, input.file, {
     catalog: await Catalog.load(input.dataDir),
     dataDir: input.dataDir,
-    journal: await Journal.open(journalFile),
+    journal,
     parties,
-    defaultRecipient: input.to === "" ? undefined : resolveMember(input.to),
-    contractFor: () => provenance,
+    ...(to === undefined ? {} : { defaultRecipient: to.id }),
+    ...(input.provenance ? { provenance: input.provenance } : {}),
+    ...(onProgress === undefined ? {} : { onProgress }),
   });
-  return [
-    `${input.file}: ${result.steps.length} steps, ${result.sent} sent, ${result.skipped} already done (journal ${journalFile})`,
-  ];
+  return {
+    lines: [
+      `${input.file}: ${result.steps.length} steps, ${result.sent} sent, ${result.skipped} already done (journal ${journal})`,
+    ],
+    result: {
+      file: input.file,
+      steps: result.steps.length,
+      sent: result.sent,
+      skipped: result.skipped,
+      journal,
+      transactions: result.report.outcomes.map((o) => ({
+        key: o.key,
+        status: o.status,
+        ...(o.hash ? { tx: o.hash } : {}),
+      })),
+    },
+  };
 }
 
-/** Exports the on-chain history of an item as an EPCIS 2.0 JSON-LD document. */
+/**
+ * Exports the on-chain history of an item as an EPCIS 2.0 JSON-LD document; an item the chain
+ * knows nothing about is refused (an empty document would read as "nothing happened to it").
+ */
 export async function opExport(
   provenance: DrugProvenance,
   dataDir: string,
   item: string,
   out: string,
-): Promise<string[]> {
+): Promise<OpOutcome> {
+  if (item.trim() === "") throw badInput("name the item (an SSCC, or a GTIN with a serial)", { field: "item" });
   const catalog = await Catalog.load(dataDir);
-  const doc = await exportEpcis(provenance, catalog, resolveItem(catalog, item).id);
+  const { id } = resolveItem(catalog, item);
+  const doc = await exportEpcis(provenance, catalog, id);
+  if (doc.epcisBody.eventList.length === 0) {
+    throw badInput(`${item}: the chain has no event of this item (never commissioned, packed or shipped)`, {
+      field: "item",
+    });
+  }
   const text = JSON.stringify(doc, null, 2) + "\n";
-  if (out === "") return [text.trimEnd()];
+  const events = doc.epcisBody.eventList.length;
+  if (out === "") return { lines: [text.trimEnd()], result: { item, id, events, document: doc } };
   await writeFile(out, text);
-  return [`${doc.epcisBody.eventList.length} events written to ${out}`];
+  return { lines: [`${events} events written to ${out}`], result: { item, id, events, out } };
 }

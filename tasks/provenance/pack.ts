@@ -1,30 +1,22 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { DrugProvenance__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { connectProvenance } from "../../src/provenance/connect.js";
+import { runTask } from "../../src/chain/cli.js";
 import { opPack } from "../../src/provenance/ops.js";
+import { connectProvenance, report, type ProvenanceArgs } from "./shared.js";
 
-interface Args {
+interface Args extends ProvenanceArgs {
   sscc: string;
   items: string;
   data: string;
-  provenance: string;
-  from: string;
 }
 
 export default async function pack(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([DrugProvenance__factory.createInterface()], async () => {
-    const { provenance } = await connectProvenance(hre, args.provenance, args.from);
-    for (const line of await opPack(
-      provenance,
-      args.data,
-      args.sscc,
-      args.items
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== ""),
-    ))
-      console.log(line);
+  await runTask(args, async (io) => {
+    const { provenance } = await connectProvenance(hre, args);
+    const items = args.items
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+    return report(io, await opPack(provenance, args.data, args.sscc, items));
   });
 }

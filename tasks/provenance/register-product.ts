@@ -1,19 +1,16 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { DrugProvenance__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { connectProvenance } from "../../src/provenance/connect.js";
+import { runTask } from "../../src/chain/cli.js";
 import { opRegisterProduct } from "../../src/provenance/ops.js";
+import { connectProvenance, report, type ProvenanceArgs } from "./shared.js";
 
-interface Args {
+interface Args extends ProvenanceArgs {
   gtin: string;
-  provenance: string;
-  from: string;
 }
 
 export default async function register_product(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([DrugProvenance__factory.createInterface()], async () => {
-    const { provenance } = await connectProvenance(hre, args.provenance, args.from);
-    for (const line of await opRegisterProduct(provenance, args.gtin)) console.log(line);
+  await runTask(args, async (io) => {
+    const { provenance } = await connectProvenance(hre, args);
+    return report(io, await opRegisterProduct(provenance, args.gtin));
   });
 }

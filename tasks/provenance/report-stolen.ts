@@ -1,20 +1,17 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { DrugProvenance__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { connectProvenance } from "../../src/provenance/connect.js";
+import { runTask } from "../../src/chain/cli.js";
 import { opItem } from "../../src/provenance/ops.js";
+import { connectProvenance, report, type ProvenanceArgs } from "./shared.js";
 
-interface Args {
+interface Args extends ProvenanceArgs {
   item: string;
   data: string;
-  provenance: string;
-  from: string;
 }
 
 export default async function report_stolen(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([DrugProvenance__factory.createInterface()], async () => {
-    const { provenance } = await connectProvenance(hre, args.provenance, args.from);
-    for (const line of await opItem(provenance, args.data, "report-stolen", args.item)) console.log(line);
+  await runTask(args, async (io) => {
+    const { provenance } = await connectProvenance(hre, args);
+    return report(io, await opItem(provenance, args.data, "report-stolen", args.item));
   });
 }

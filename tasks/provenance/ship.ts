@@ -1,21 +1,18 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { DrugProvenance__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { connectProvenance } from "../../src/provenance/connect.js";
+import { runTask } from "../../src/chain/cli.js";
 import { opShip } from "../../src/provenance/ops.js";
+import { connectProvenance, report, type ProvenanceArgs } from "./shared.js";
 
-interface Args {
+interface Args extends ProvenanceArgs {
   item: string;
   to: string;
   data: string;
-  provenance: string;
-  from: string;
 }
 
 export default async function ship(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([DrugProvenance__factory.createInterface()], async () => {
-    const { provenance } = await connectProvenance(hre, args.provenance, args.from);
-    for (const line of await opShip(provenance, args.data, args.item, args.to)) console.log(line);
+  await runTask(args, async (io) => {
+    const { provenance } = await connectProvenance(hre, args);
+    return report(io, await opShip(provenance, args.data, args.item, args.to));
   });
 }

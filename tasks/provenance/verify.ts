@@ -1,24 +1,18 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { DrugProvenance__factory } from "../../typechain-types/index.js";
-import { runCli } from "../../src/chain/cli.js";
-import { connectProvenance } from "../../src/provenance/connect.js";
-import { normalizeCode } from "../../src/provenance/ids.js";
-import { scanFromLabel } from "../../src/provenance/resolve.js";
+import { runTask } from "../../src/chain/cli.js";
 import { opVerify } from "../../src/provenance/ops.js";
+import { connectProvenance, report, type ProvenanceArgs } from "./shared.js";
 
-interface Args {
+interface Args extends ProvenanceArgs {
   label: string;
   code: string;
   data: string;
-  provenance: string;
 }
 
 export default async function verify(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
-  await runCli([DrugProvenance__factory.createInterface()], async () => {
-    // Malformed labels and codes are refused before anything is asked of the chain.
-    scanFromLabel(args.label, normalizeCode(args.code));
-    const { provenance } = await connectProvenance(hre, args.provenance);
-    for (const line of await opVerify(provenance, args.data, args.label, args.code)) console.log(line);
+  await runTask(args, async (io) => {
+    const { provenance } = await connectProvenance(hre, args, { readOnly: true });
+    return report(io, await opVerify(provenance, args.data, args.label, args.code));
   });
 }

@@ -32,16 +32,18 @@ describe("provenance operator commands (what the tasks print)", function () {
     const data = await mkdtemp(path.join(tmpdir(), "ops-"));
     const mfr = provenance.connect(signers.mfr);
     const pharmacy = provenance.connect(signers.pharmacy);
-    expect(await opRegisterProduct(mfr, GTIN)).to.have.length(1);
+    expect((await opRegisterProduct(mfr, GTIN)).lines).to.have.length(1);
     await writeFile(path.join(data, "serials.csv"), "serial\nQ1\nQ2\n");
-    const commissioned = await opCommission(mfr, {
-      gtin: GTIN,
-      lot: "QL1",
-      expiry: "301231",
-      serialsFile: path.join(data, "serials.csv"),
-      dataDir: data,
-      labels: true,
-    });
+    const commissioned = (
+      await opCommission(mfr, {
+        gtin: GTIN,
+        lot: "QL1",
+        expiry: "301231",
+        serialsFile: path.join(data, "serials.csv"),
+        dataDir: data,
+        labels: true,
+      })
+    ).lines;
     expect(commissioned[0]).to.match(/^lot QL1 of 09506000134369 commissioned: 2 packs/);
     expect(await readdir(path.join(data, "labels", `${GTIN}-QL1`))).to.have.length.greaterThan(0);
     const bundle = await readLotBundle(path.join(data, "private", `${GTIN}-QL1.bundle.json`));
@@ -50,25 +52,25 @@ describe("provenance operator commands (what the tasks print)", function () {
     await opShip(mfr, data, `(00)${sscc(40)}`, "PHA-1");
     await opItem(pharmacy, data, "receive", `(00)${sscc(40)}`);
 
-    const before = await opVerify(provenance, data, label, bundle.packs[0]!.code);
+    const before = (await opVerify(provenance, data, label, bundle.packs[0]!.code)).lines;
     expect(before[0]).to.equal("verdict: GENUINE: genuine and active in the supply chain");
     expect(before[1]).to.equal(`held by member ${ids.pharmacy}`);
     expect(before.join("\n")).to.match(/lot QL1 \(2 packs\) commissioned by manufacturer/);
     expect(before.join("\n")).to.include(`container ${sscc(40)} received by`);
 
-    expect(await opDispense(pharmacy, data, label, bundle.packs[0]!.code)).to.have.length(1);
-    const clone = await opDispense(provenance.connect(signers.hospital), data, label, bundle.packs[0]!.code);
+    expect((await opDispense(pharmacy, data, label, bundle.packs[0]!.code)).lines).to.have.length(1);
+    const clone = (await opDispense(provenance.connect(signers.hospital), data, label, bundle.packs[0]!.code)).lines;
     expect(clone[0]).to.match(/^CLONE ALERT/);
-    const after = await opVerify(provenance, data, label, bundle.packs[0]!.code);
+    const after = (await opVerify(provenance, data, label, bundle.packs[0]!.code)).lines;
     expect(after[0]).to.match(/^verdict: DISPENSED/);
     expect(after.join("\n")).to.include("CLONE ALERT: this pack (already dispensed) was presented again");
 
-    const exported = JSON.parse((await opExport(provenance, data, `(01)${GTIN}(21)Q1`, ""))[0]!);
+    const exported = JSON.parse((await opExport(provenance, data, `(01)${GTIN}(21)Q1`, "")).lines[0]!);
     expect(exported.type).to.equal("EPCISDocument");
     expect(exported.epcisBody.eventList.length).to.be.greaterThan(3);
 
     await opRecall(mfr, GTIN, "QL1");
-    const recalled = await opVerify(provenance, data, `(01)${GTIN}(10)QL1(21)Q2`, bundle.packs[1]!.code);
+    const recalled = (await opVerify(provenance, data, `(01)${GTIN}(10)QL1(21)Q2`, bundle.packs[1]!.code)).lines;
     expect(recalled[0]).to.match(/^verdict: RECALLED/);
     await rm(data, { recursive: true });
   });
@@ -76,7 +78,7 @@ describe("provenance operator commands (what the tasks print)", function () {
   it("proposes a company prefix by vote for the governors, and refuses a taken one before any vote", async function () {
     const fx = await networkHelpers.loadFixture(provenanceFixture);
     const asGovernor = fx.provenance.connect(fx.governors[0]!);
-    const lines = await opPrefix(asGovernor, { assign: "4012345", transfer: "", revoke: "", member: "MFR-2" });
+    const lines = (await opPrefix(asGovernor, { assign: "4012345", transfer: "", revoke: "", member: "MFR-2" })).lines;
     const id = BigInt(/proposal (\d+)/.exec(lines[0]!)![1]!);
     expect(lines[1]).to.equal(
       `governors vote with: npx hardhat consortium vote --proposal ${id}; then: npx hardhat consortium execute --proposal ${id}`,

@@ -1,30 +1,28 @@
 import { createHash } from "node:crypto";
 
 import canonicalize from "canonicalize";
+import type { Signer } from "ethers";
 
-import type { DrugProvenance } from "../../../typechain-types/index.js";
-import { Journal } from "../../chain/journal.js";
-import { describeError, MedChainError } from "../../chain/errors.js";
-import { startProgress } from "../../chain/progress.js";
-import { writeContainerFile, type Catalog } from "../catalog.js";
-import {
-  commissionLot,
-  destroyItem,
-  dispensePack,
-  packContainer,
-  productsOf,
-  recallLot,
-  receiveItem,
-  reportItemStolen,
-  shipItem,
-  unpackContainer,
-} from "../client.js";
-import { parseGs1 } from "../gs1/index.js";
-import { containerIdOf, lotIdOf } from "../ids.js";
+import { ConsortiumRegistry__factory, type DrugProvenance } from "../../../typechain-types/index.js";
+import type { ProgressCallback } from "../../chain/cli.js";
+import { openContract, requireSigner, type Connection } from "../../chain/connection.js";
+import { MedChainError } from "../../chain/errors.js";
+import { JobError, runJob, type JobEvent, type JobReport, type JobStep, type TxCall } from "../../chain/pipeline.js";
+import { planContainer, writeContainerFile, type Catalog } from "../catalog.js";
+import { claimOf, linksFor, packCalldata, planPack, productsOf } from "../client.js";
+import { parseGs1, parseGs1Date } from "../gs1/index.js";
+import { containerIdOf, expiresAtOf, gtinToUint, lotIdOf } from "../ids.js";
 import { ItemKind, ItemState } from "../kinds.js";
-import { planLot, writeLotFiles } from "../lot.js";
+import { planLot, writeLotFiles, type LotPlan } from "../lot.js";
 import { resolveItem } from "../resolve.js";
-import { cbvName, epcisDocumentSchema, epcisEventSchema, type EpcisEvent } from "./schema.js";
+import {
+  cbvName,
+  epcisDocumentSchema,
+  epcisEventSchema,
+  isRfc3339,
+  isTimeZoneOffset,
+  type EpcisEvent,
+} from "./schema.js";
 
 /** One contract call an EPCIS event maps to. Items are the EPCs as written in the document. */
 export type ImportStep =
@@ -52,7 +50,9 @@ export class EpcisEventError extends MedChainError {
     readonly field: string,
     readonly problem: string,
   ) {
-    super(`${file}: event #${eventIndex}${eventID !== undefined ? ` (${eventID})` : ""}: field ${field}: ${problem}`);
+    super(`${file}: event #${eventIndex}${eventID !== undefined ? ` (${eventID})` : ""}: field ${field}: ${problem}`, {
+      kind: "BAD_INPUT",
+    });
     this.name = "EpcisEventError";
   }
 }
@@ -69,9 +69,15 @@ const ZERO = "0x" + "0".repeat(64);
 const SUPPORTED =
   "commissioning, packing, unpacking, shipping, receiving, dispensing, decommissioning, destroying, or disposition recalled/stolen";
 
+/** Event types whose `action` the EPCIS standard requires. */
+const WITH_ACTION = new Set(["ObjectEvent", "AggregationEvent", "TransactionEvent", "AssociationEvent"]);
+
 function toYymmdd(date: string): string | undefined {
-  const m = /^(\d{2})(\d{2})-(\d{2})-(\d{2})/.exec(date);
-  return m === null ? undefined : `${m[2]}${m[3]}${m[4]}`;
+  const m = /^(\d{2})(\d{2})-(\d{2})-(\d{2})$/.exec(date);
+  if (m === null) return undefined;
+  const d = new Date(`${m[1]}${m[2]}-${m[3]}-${m[4]}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== date) return undefined;
+  return `${m[2]}${m[3]}${m[4]}`;
 }
 
 function ilmdValue(ilmd: Record<string, unknown> | undefined, name: string): string | undefined {
@@ -81,9 +87,21 @@ function ilmdValue(ilmd: Record<string, unknown> | undefined, name: string): str
   return undefined;
 }
 
+/** The first EPC listed twice in `list`, if any. */
+function twice(list: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const epc of list) {
+    if (seen.has(epc)) return epc;
+    seen.add(epc);
+  }
+  return undefined;
+}
+
 /**
- * Maps an EPCIS 2.0 document to contract calls without sending anything. Every event it cannot map
- * is reported (index, eventID, field); callers refuse the whole document if any is.
+ * Maps an EPCIS 2.0 document to contract calls without sending anything, and finds every problem
+ * of every event (not only the first): a field the importer cannot map, a missing `action`, an EPC
+ * listed twice, an event time that is not RFC 3339, an event that repeats an earlier one (the same
+ * `eventID`, or the same content). Callers refuse the whole document if any is found.
  */
 export function planImport(
   raw: unknown,
@@ -99,30 +117,63 @@ export function planImport(
   }
   const steps: PlannedStep[] = [];
   const errors: EpcisEventError[] = [];
+  const seenIds = new Map<string, number>();
+  const seenContent = new Map<string, number>();
   doc.data.epcisBody.eventList.forEach((rawEvent, index) => {
     const eventID = (rawEvent as { eventID?: unknown })?.eventID;
     const id = typeof eventID === "string" ? eventID : undefined;
     const fail = (field: string, problem: string) => errors.push(new EpcisEventError(file, index, id, field, problem));
     const parsed = epcisEventSchema.safeParse(rawEvent);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return fail(issue.path.join(".") || "(event)", issue.message);
+      for (const issue of parsed.error.issues) fail(issue.path.join(".") || "(event)", issue.message);
+      return;
     }
     const event = parsed.data;
-    const key =
-      id ??
-      `sha256:${createHash("sha256")
-        .update(canonicalize(rawEvent) ?? "")
-        .digest("hex")}`;
+    // Duplicates: the same id, or the same content under another (or no) id.
+    const { eventID: _id, ...content } = rawEvent as Record<string, unknown>;
+    const hash = `sha256:${createHash("sha256")
+      .update(canonicalize(content) ?? "")
+      .digest("hex")}`;
+    const earlierId = id === undefined ? undefined : seenIds.get(id);
+    if (earlierId !== undefined) return fail("eventID", `the same eventID as event #${earlierId}`);
+    const earlierContent = seenContent.get(hash);
+    if (earlierContent !== undefined) return fail("(event)", `a duplicate of event #${earlierContent}`);
+    if (id !== undefined) seenIds.set(id, index);
+    seenContent.set(hash, index);
+    const before = errors.length;
+    if (!isRfc3339(event.eventTime)) {
+      fail("eventTime", `"${event.eventTime}" is not an RFC 3339 date-time (e.g. 2026-01-31T10:00:00Z)`);
+    }
+    if (event.eventTimeZoneOffset !== undefined && !isTimeZoneOffset(event.eventTimeZoneOffset)) {
+      fail("eventTimeZoneOffset", `"${event.eventTimeZoneOffset}" is not an offset such as +01:00 or -05:00`);
+    }
+    if (WITH_ACTION.has(event.type) && event.action === undefined) fail("action", "missing (ADD, OBSERVE or DELETE)");
+    for (const [field, list] of [
+      ["epcList", event.epcList],
+      ["childEPCs", event.childEPCs],
+    ] as const) {
+      const dup = twice(list ?? []);
+      if (dup !== undefined) fail(field, `${dup} is listed twice`);
+    }
+    if (errors.length > before) return;
+    const key = id ?? hash;
     const actor = event.bizLocation?.id ?? event.readPoint?.id ?? event.sourceList?.[0]?.source;
     let k = 0;
+    const mapped: PlannedStep[] = [];
     const add = (step: ImportStep) =>
-      steps.push({ ...step, key: `${key}#${k++}`, eventIndex: index, eventID: id, actor });
+      mapped.push({
+        ...step,
+        key: `${key}#${k++}`,
+        eventIndex: index,
+        ...(id === undefined ? {} : { eventID: id }),
+        ...(actor === undefined ? {} : { actor }),
+      });
     try {
       mapEvent(event, add, fail, ctx);
     } catch (err) {
       fail("epcList", (err as Error).message.replace(/^GS1 input /, ""));
     }
+    if (errors.length === before) steps.push(...mapped);
   });
   return { steps, errors };
 }
@@ -143,7 +194,7 @@ function mapEvent(
     const parent = event.parentID;
     if (parent === undefined) return fail("parentID", "an aggregation needs its parent container");
     const { sscc } = parseGs1(parent);
-    if (sscc === undefined) return fail("parentID", `${parent} is not an SSCC`);
+    if (sscc === undefined) return fail("parentID", `${parent} is not an SSCC (only SSCC containers are tracked)`);
     if (event.action === "ADD") {
       const children = event.childEPCs ?? [];
       if (children.length === 0)
@@ -167,15 +218,21 @@ function mapEvent(
     for (const l of lots.values()) add({ op: "recall", ...l });
     return;
   }
-  if (epcs.length === 0) return fail("epcList", "no EPCs");
+  if (epcs.length === 0) {
+    return fail(
+      event.quantityList !== undefined ? "quantityList" : "epcList",
+      "no EPCs (quantities of a class cannot be tracked pack by pack)",
+    );
+  }
   switch (bizStep) {
     case "commissioning": {
+      if (event.action !== "ADD") return fail("action", `commissioning is an ADD, not ${event.action}`);
       const lot = ilmdValue(event.ilmd, "lotNumber");
       const expiryDate = ilmdValue(event.ilmd, "itemExpirationDate");
       if (lot === undefined) return fail("ilmd.lotNumber", "commissioning needs the lot number");
       const expiry = expiryDate === undefined ? undefined : toYymmdd(expiryDate);
       if (expiry === undefined)
-        return fail("ilmd.itemExpirationDate", "commissioning needs the expiry date (YYYY-MM-DD)");
+        return fail("ilmd.itemExpirationDate", "commissioning needs the expiry date (YYYY-MM-DD, a real day)");
       const byGtin = new Map<string, string[]>();
       for (const epc of epcs) {
         const { gtin, serial } = parseGs1(epc);
@@ -223,28 +280,325 @@ function shipEach(
   for (const item of items) add({ op: "ship", item, to });
 }
 
-export interface ImportContext extends PlanContext {
+export interface ImportOptions extends PlanContext {
   catalog: Catalog;
   dataDir: string;
-  journal: Journal;
-  /** The contract connected to the signer acting for an event (by its actor), or the default one. */
-  contractFor: (actor: string | undefined) => DrugProvenance;
+  /** The job's journal file (created if missing): a re-run resumes from it. */
+  journal: string;
+  /** The signer acting for an event (by its actor: bizLocation, readPoint or source); default the connection's. */
+  signerFor?: (actor: string | undefined) => Signer | undefined;
+  /** DrugProvenance's address (default: the connection's deployment record). */
+  provenance?: string;
+  /** Most transactions in flight (default 64). */
+  window?: number;
+  /** Progress: steps done of total. */
+  onProgress?: ProgressCallback;
+  /** The sender's reports (retries, re-sends). */
+  onEvent?: (event: JobEvent) => void;
 }
 
-/** Whether the chain already shows the step's effect (a re-run after a crash between send and journal). */
-async function alreadyDone(contract: DrugProvenance, ctx: ImportContext, step: PlannedStep): Promise<boolean> {
+export interface ImportResult {
+  steps: PlannedStep[];
+  /** Sent in this run. */
+  sent: number;
+  /** Done in an earlier run (journal) or already on chain. */
+  skipped: number;
+  report: JobReport;
+}
+
+/** A step with its items resolved to on-chain ids. */
+interface Resolved {
+  step: PlannedStep;
+  /** The item (pack or container) the step acts on, or the container it packs. */
+  id?: string;
+  children?: string[];
+  lotId?: string;
+  plan?: LotPlan;
+}
+
+/**
+ * The resources a step touches, and how: steps of one mode on a resource commute (two dispenses
+ * out of one opened case, two cases packed from one lot); anything else is ordered as in the
+ * document. `x` is exclusive.
+ */
+type Access = [resource: string, mode: string];
+
+/**
+ * Orders the steps: each depends on the earlier steps it does not commute with, on every resource
+ * it touches (so a pack waits for its lot's commissioning, a receive for its ship, an unpack for
+ * its receive, a dispense out of a case for the case's unpacking), and nothing else waits.
+ */
+function dependencies(accesses: Access[][]): number[][] {
+  const runs = new Map<string, { mode: string; members: number[]; previous: number[] }>();
+  return accesses.map((list, i) => {
+    const deps: number[] = [];
+    for (const [resource, mode] of list) {
+      const run = runs.get(resource);
+      if (run === undefined) {
+        runs.set(resource, { mode, members: [i], previous: [] });
+      } else if (run.mode === mode && mode !== "x") {
+        run.members.push(i);
+        deps.push(...run.previous);
+      } else {
+        deps.push(...run.members);
+        runs.set(resource, { mode, members: [i], previous: run.members });
+      }
+    }
+    return [...new Set(deps.filter((d) => d !== i))];
+  });
+}
+
+/**
+ * Imports an EPCIS document through the pipelined, crash-safe sender (`runJob`): every problem of
+ * every event is found first (the mapping, packs and containers the data directory does not know,
+ * members that are not active) and the document is refused whole, naming each, before anything is
+ * sent or written. Then many transactions are in flight at once, each after the steps it depends
+ * on; a re-run (after a crash, or of the same document) sends nothing twice: the journal holds
+ * every transaction, and steps it does not know are looked up on chain.
+ */
+export async function importEpcis(
+  conn: Connection,
+  raw: unknown,
+  file: string,
+  options: ImportOptions,
+): Promise<ImportResult> {
+  const { catalog, dataDir } = options;
+  const { steps, errors } = planImport(raw, file, options);
+  const eventError = (step: PlannedStep, field: string, problem: string) =>
+    new EpcisEventError(file, step.eventIndex, step.eventID, field, problem);
+  const contract = await openContract(conn, "provenance", options.provenance);
+  const products = await productsOf(contract);
+
+  // Lots commissioned by the document: their hidden codes are drawn once and kept in the data
+  // directory, so a re-run commissions the same root (the lot files of an earlier run are reused).
+  const resolved: Resolved[] = [];
+  const newPlans: LotPlan[] = [];
+  for (const step of steps) {
+    if (step.op !== "commission") continue;
+    const lotId = lotIdOf(step.gtin, step.lot);
+    const known = [...catalog.packs.values()].filter((p) => p.lotId.toLowerCase() === lotId.toLowerCase());
+    if (known.length > 0) {
+      const serials = new Set(known.map((p) => p.serial));
+      if (known.length !== step.serials.length || step.serials.some((s) => !serials.has(s))) {
+        errors.push(eventError(step, "epcList", `lot ${step.lot} of ${step.gtin} is in ${dataDir} with other serials`));
+      } else if (known.some((p) => p.expiry !== undefined && p.expiry !== step.expiry)) {
+        errors.push(
+          eventError(
+            step,
+            "ilmd.itemExpirationDate",
+            `lot ${step.lot} of ${step.gtin} is in ${dataDir} with another expiry`,
+          ),
+        );
+      }
+      continue;
+    }
+    try {
+      const plan = planLot(step);
+      catalog.addLotPlan(plan);
+      newPlans.push(plan);
+    } catch (err) {
+      errors.push(eventError(step, "ilmd", (err as Error).message));
+    }
+  }
+  // Items, in document order: what each step acts on, and the containers the document packs (known
+  // to the catalog from the start: a container's tree depends only on its children).
+  for (const step of steps) {
+    const r: Resolved = { step };
+    try {
+      if (step.op === "commission") {
+        r.lotId = lotIdOf(step.gtin, step.lot);
+      } else if (step.op === "recall") {
+        r.lotId = lotIdOf(step.gtin, step.lot);
+      } else if (step.op === "pack") {
+        r.id = containerIdOf(step.sscc);
+        r.children = step.children.map((c) => resolveItem(catalog, c, "child").id);
+        catalog.addContainer(planContainer(step.sscc, r.children));
+      } else {
+        r.id = resolveItem(catalog, step.item).id;
+        if (step.op === "dispense") {
+          const pack = catalog.packs.get(r.id.toLowerCase());
+          if (pack?.code === undefined) {
+            throw new MedChainError(`${step.item}: no hidden code for this pack in the lot bundles of ${dataDir}`);
+          }
+        }
+      }
+    } catch (err) {
+      const field = step.op === "pack" ? "childEPCs" : "epcList";
+      errors.push(eventError(step, field, (err as Error).message.replace(/^(item|child) /, "")));
+    }
+    resolved.push(r);
+  }
+  // Members shipped to must be active members of the consortium.
+  const registry = ConsortiumRegistry__factory.connect(await contract.consortium(), conn.provider);
+  const recipients = [...new Set(steps.flatMap((s) => (s.op === "ship" ? [s.to.toLowerCase()] : [])))];
+  const active = new Map(
+    await Promise.all(recipients.map(async (m) => [m, await registry.isActiveMemberId(m, 0xff)] as const)),
+  );
+  for (const step of steps) {
+    if (step.op === "ship" && active.get(step.to.toLowerCase()) !== true) {
+      errors.push(eventError(step, "destinationList", `${step.to} is not an active member of the consortium`));
+    }
+  }
+  if (errors.length > 0) {
+    errors.sort((a, b) => a.eventIndex - b.eventIndex);
+    const all = errors.map((e) => e.message.slice(file.length + 2)).join("; ");
+    throw new MedChainError(`${file}: ${errors.length} problem${errors.length > 1 ? "s" : ""}, nothing sent: ${all}`, {
+      kind: "BAD_INPUT",
+      file,
+    });
+  }
+  // Written before the first transaction: a commissioning in the journal always has its codes on disk.
+  for (const plan of newPlans) await writeLotFiles(dataDir, plan, false);
+
+  // The order between steps (see `dependencies`).
+  const parentOf = new Map<string, string>();
+  const ancestors = (id: string): string[] => {
+    const out: string[] = [];
+    for (let p = parentOf.get(id); p !== undefined && !out.includes(p); p = parentOf.get(p)) out.push(p);
+    return out;
+  };
+  const accesses: Access[][] = resolved.map((r) => {
+    const { step } = r;
+    if (step.op === "commission" || step.op === "recall") return [[`lot:${r.lotId!.toLowerCase()}`, "x"]];
+    const lotOf = (id: string) => catalog.packs.get(id)?.lotId.toLowerCase();
+    const id = r.id!.toLowerCase();
+    const list: Access[] = [[`item:${id}`, "x"]];
+    const onItem = (item: string) => {
+      const lot = lotOf(item);
+      if (lot !== undefined) list.push([`lot:${lot}`, step.op === "pack" ? "draw" : "use"]);
+      for (const a of ancestors(item)) list.push([`item:${a}`, "in"]);
+    };
+    if (step.op === "pack") {
+      for (const child of r.children!.map((c) => c.toLowerCase())) {
+        list.push([`item:${child}`, "x"]);
+        onItem(child);
+        parentOf.set(child, id);
+      }
+      // A pack by list of packs of several lots, or of containers, draws no lot: their lots are only read.
+      const lots = new Set(r.children!.map((c) => lotOf(c.toLowerCase())));
+      if (lots.size !== 1 || lots.has(undefined)) {
+        for (const access of list) if (access[1] === "draw") access[1] = "use";
+      }
+    } else {
+      onItem(id);
+      if (step.op === "ship") parentOf.delete(id);
+    }
+    // One resource once per step, the strongest mode.
+    const byResource = new Map<string, string>();
+    for (const [res, mode] of list) if (byResource.get(res) !== "x") byResource.set(res, mode);
+    return [...byResource.entries()];
+  });
+  const deps = dependencies(accesses);
+
+  const defaultSigner = steps.some((s) => options.signerFor?.(s.actor) === undefined)
+    ? requireSigner(conn, "an EPCIS import")
+    : undefined;
+  const members = new Map<Signer, Promise<string>>();
+  const memberOf = (signer: Signer) => {
+    let m = members.get(signer);
+    if (m === undefined) members.set(signer, (m = signer.getAddress().then((a) => registry.memberOf(a))));
+    return m;
+  };
+  const provenanceAddress = await contract.getAddress();
+  const productsAddress = await products.getAddress();
+  // Whether a step is already on chain: its own effect shows, or a later step that needed it is
+  // done (a ship whose item was since received and unpacked no longer looks shipped). Each step's
+  // own check is asked of the chain once per run.
+  const dependents = resolved.map(() => [] as number[]);
+  deps.forEach((list, i) => list.forEach((d) => dependents[d]!.push(i)));
+  const own = new Map<number, Promise<boolean>>();
+  const ownDone = (i: number) => {
+    let p = own.get(i);
+    if (p === undefined) own.set(i, (p = alreadyDone(contract, resolved[i]!, () => memberOf(signerOf(i)))));
+    return p;
+  };
+  const isDone = async (i: number, seen = new Set<number>()): Promise<boolean> => {
+    if (seen.has(i)) return false;
+    seen.add(i);
+    if (await ownDone(i)) return true;
+    // A lot never commissioned or a container never packed: nothing after it can have happened.
+    const op = resolved[i]!.step.op;
+    if (op === "commission" || op === "pack") return false;
+    for (const j of dependents[i]!) if (await isDone(j, seen)) return true;
+    return false;
+  };
+  const signerOf = (i: number) => options.signerFor?.(resolved[i]!.step.actor) ?? defaultSigner!;
+  const jobSteps: JobStep[] = resolved.map((r, i) => {
+    const signer = signerOf(i);
+    const dependsOn = deps[i]!.map((d) => resolved[d]!.step.key);
+    return {
+      key: r.step.key,
+      signer,
+      ...(dependsOn.length > 0 ? { dependsOn } : {}),
+      isDone: () => isDone(i),
+      call: () => callOf(contract, catalog, r, provenanceAddress, productsAddress, () => memberOf(signer)),
+    };
+  });
+
+  let done = 0;
+  const indexOf = new Map(jobSteps.map((s, i) => [s.key, i]));
+  const job = runJob(conn, jobSteps, {
+    journal: options.journal,
+    ...(options.window === undefined ? {} : { window: options.window }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    onDone: async (outcome) => {
+      const r = resolved[indexOf.get(outcome.key)!]!;
+      if (r.step.op === "pack") {
+        const container = catalog.containers.get(r.id!.toLowerCase());
+        if (container !== undefined) {
+          await writeContainerFile(dataDir, {
+            format: "medchain.provenance.container/1",
+            sscc: container.sscc,
+            containerId: r.id!,
+            root: container.tree.root,
+            children: container.children,
+            tree: container.tree.dump(),
+          });
+        }
+      }
+      options.onProgress?.(++done, jobSteps.length);
+    },
+  });
+  let report: JobReport;
+  try {
+    report = await job;
+  } catch (err) {
+    if (!(err instanceof JobError)) throw err;
+    // Name the event the contract refused; the journal lets a re-run resume once it is fixed.
+    const refused = err.report.outcomes.find((o) => o.status === "refused");
+    const r = refused === undefined ? undefined : resolved[indexOf.get(refused.key)!];
+    if (r === undefined) throw err;
+    const { sent, skipped, blocked } = err.report;
+    const where = `${file}: event #${r.step.eventIndex}${r.step.eventID ? ` (${r.step.eventID})` : ""}`;
+    const why = refused!.error?.message.replace(/^step "[^"]*": /, "") ?? "refused";
+    throw new MedChainError(
+      `${where}: ${r.step.op} refused: ${why} (${sent} sent, ${skipped} already done, ${blocked} not sent; run again after fixing it)`,
+      { kind: "REFUSED", ...(refused!.error?.revert ? { revert: refused!.error.revert } : {}) },
+    );
+  }
+  return { steps, sent: report.sent, skipped: report.skipped, report };
+}
+
+/** Whether the chain already shows the step's effect (done by an earlier run or another process). */
+async function alreadyDone(contract: DrugProvenance, r: Resolved, member: () => Promise<string>): Promise<boolean> {
+  const { step } = r;
   switch (step.op) {
     case "commission":
-      return (await (await productsOf(contract)).lotOf(lotIdOf(step.gtin, step.lot))).root !== ZERO;
+      return (await (await productsOf(contract)).lotOf(r.lotId!)).root !== ZERO;
     case "pack":
-      return (await contract.itemOf(containerIdOf(step.sscc))).kind === ItemKind.Container;
+      return (await contract.itemOf(r.id!)).kind === ItemKind.Container;
     case "recall":
-      return (await (await productsOf(contract)).lotOf(lotIdOf(step.gtin, step.lot))).recalled;
+      return (await (await productsOf(contract)).lotOf(r.lotId!)).recalled;
     default: {
-      const item = await contract.itemOf(resolveItem(ctx.catalog, step.item).id);
+      const item = await contract.itemOf(r.id!);
       if (step.op === "ship") return item.state === ItemState.InTransit && item.pendingTo === step.to;
-      if (step.op === "receive")
-        return item.state !== ItemState.InTransit && item.holder === item.pendingTo && item.holder !== ZERO;
+      if (step.op === "receive") {
+        // Received by the signer's member (not merely held by whoever packed it).
+        const me = (await member()).toLowerCase();
+        return (
+          item.state !== ItemState.InTransit && item.holder.toLowerCase() === me && item.pendingTo.toLowerCase() === me
+        );
+      }
       if (step.op === "unpack") return item.state === ItemState.Opened;
       if (step.op === "dispense") return item.state === ItemState.Dispensed;
       if (step.op === "destroy") return item.state === ItemState.Destroyed;
@@ -253,85 +607,61 @@ async function alreadyDone(contract: DrugProvenance, ctx: ImportContext, step: P
   }
 }
 
-async function run(contract: DrugProvenance, ctx: ImportContext, step: PlannedStep): Promise<string> {
-  const { catalog } = ctx;
-  const item = () => resolveItem(catalog, (step as { item: string }).item).id;
+/** The step's contract call, built when it is about to be sent (its dependencies mined): links reflect the chain then. */
+async function callOf(
+  contract: DrugProvenance,
+  catalog: Catalog,
+  r: Resolved,
+  provenance: string,
+  products: string,
+  member: () => Promise<string>,
+): Promise<TxCall> {
+  const { step } = r;
+  const iface = contract.interface;
+  const registry = (await productsOf(contract)).interface;
+  const links = () => linksFor(contract, catalog, r.id!);
   switch (step.op) {
     case "commission": {
-      const plan = planLot(step);
-      await writeLotFiles(ctx.dataDir, plan, false);
-      catalog.addLotPlan(plan);
-      return (await commissionLot(contract, plan)).hash;
+      const lot = catalog.lots.get(r.lotId!.toLowerCase())!;
+      const expiresAt = expiresAtOf(parseGs1Date(step.expiry));
+      return {
+        to: products,
+        data: registry.encodeFunctionData("commissionLot", [
+          gtinToUint(step.gtin),
+          step.lot,
+          expiresAt,
+          step.serials.length,
+          lot.tree.root,
+        ]),
+      };
     }
+    case "recall":
+      return { to: products, data: registry.encodeFunctionData("recall", [r.lotId!]) };
     case "pack": {
-      const children = step.children.map((c) => resolveItem(catalog, c, "childEPCs").id);
-      const { container, receipt } = await packContainer(contract, catalog, step.sscc, children);
-      await writeContainerFile(ctx.dataDir, container);
-      return receipt.hash;
+      const plan = await planPack(contract, catalog, step.sscc, r.children!, await member());
+      catalog.addContainer(plan.container);
+      return { to: provenance, data: packCalldata(contract, plan) };
     }
     case "unpack":
-      return (await unpackContainer(contract, catalog, item())).hash;
+      return { to: provenance, data: iface.encodeFunctionData("unpack", [r.id!, await links()]) };
     case "ship":
-      return (await shipItem(contract, catalog, item(), step.to)).hash;
+      return { to: provenance, data: iface.encodeFunctionData("ship", [r.id!, step.to, await links()]) };
     case "receive":
-      return (await receiveItem(contract, item())).hash;
-    case "dispense": {
-      const pack = catalog.packs.get(item().toLowerCase());
-      if (pack?.code === undefined || pack.serial === undefined) {
-        throw new MedChainError(`${step.item}: no hidden code for this pack in the lot bundles of ${ctx.dataDir}`);
-      }
-      return (
-        await dispensePack(contract, catalog, { gtin: pack.gtin, lot: pack.lot, serial: pack.serial, code: pack.code })
-      ).receipt.hash;
-    }
+      return { to: provenance, data: iface.encodeFunctionData("receiveItem", [r.id!]) };
     case "destroy":
-      return (await destroyItem(contract, catalog, item())).hash;
+      return { to: provenance, data: iface.encodeFunctionData("destroy", [r.id!, await links()]) };
     case "report-stolen":
-      return (await reportItemStolen(contract, catalog, item())).hash;
-    case "recall":
-      return (await recallLot(contract, lotIdOf(step.gtin, step.lot))).hash;
-  }
-}
-
-/**
- * Imports an EPCIS document: refuses it whole if any event cannot be mapped, then sends each step
- * in order, skipping steps already in the journal or already visible on chain, with a progress bar.
- */
-export async function importEpcis(
-  raw: unknown,
-  file: string,
-  ctx: ImportContext,
-): Promise<{ sent: number; skipped: number; steps: PlannedStep[] }> {
-  const { steps, errors } = planImport(raw, file, ctx);
-  if (errors.length > 0) {
-    throw new MedChainError(
-      `${errors.map((e) => e.message).join("; ")}${errors.length > 1 ? ` (${errors.length} events)` : ""}`,
-    );
-  }
-  const progress = startProgress("EPCIS import", steps.length);
-  let sent = 0;
-  let skipped = 0;
-  try {
-    for (const step of steps) {
-      const contract = ctx.contractFor(step.actor);
-      if (ctx.journal.has(step.key) || (await alreadyDone(contract, ctx, step))) {
-        skipped += 1;
-      } else {
-        try {
-          const txHash = await run(contract, ctx, step);
-          await ctx.journal.record({ key: step.key, txHash, op: step.op });
-          sent += 1;
-        } catch (err) {
-          // Name the event whatever went wrong (a refusal by the contract included), then stop: the
-          // journal lets a re-run resume here.
-          const where = `${file}: event #${step.eventIndex}${step.eventID ? ` (${step.eventID})` : ""}`;
-          throw new MedChainError(`${where}: ${step.op} failed: ${describeError(err, [contract])}`, { cause: err });
-        }
-      }
-      progress.tick();
+      return { to: provenance, data: iface.encodeFunctionData("reportStolen", [r.id!, await links()]) };
+    case "dispense": {
+      const pack = catalog.packs.get(r.id!.toLowerCase())!;
+      const { claim, packId } = claimOf(catalog, {
+        gtin: pack.gtin,
+        lot: pack.lot,
+        serial: pack.serial!,
+        code: pack.code!,
+      });
+      const dispenseLinks = await linksFor(contract, catalog, packId, false);
+      return { to: provenance, data: iface.encodeFunctionData("dispense", [claim, dispenseLinks]) };
     }
-  } finally {
-    progress.stop();
   }
-  return { sent, skipped, steps };
 }

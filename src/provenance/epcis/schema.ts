@@ -50,3 +50,30 @@ export function cbvName(value: string | undefined): string | undefined {
   const m = /(?:urn:epcglobal:cbv:(?:bizstep|disp):|https?:\/\/ref\.gs1\.org\/cbv\/(?:BizStep|Disp)-)(.+)$/.exec(value);
   return m?.[1] ?? value;
 }
+
+/**
+ * An RFC 3339 date-time (what EPCIS event times are): `2026-01-31T10:00:00Z`, with optional
+ * fractional seconds and a `Z` or `±hh:mm` offset, naming a real instant (no 2026-02-30, no 25:00).
+ */
+export function isRfc3339(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/.exec(value);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 60) return false;
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return false;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate(); // day 0 of the next month: this month's length
+  return day >= 1 && day <= days;
+}
+
+/** An EPCIS `eventTimeZoneOffset`: `+hh:mm` or `-hh:mm`, at most 14 hours. */
+export function isTimeZoneOffset(value: string): boolean {
+  const m = /^[+-](\d{2}):(\d{2})$/.exec(value);
+  return m !== null && Number(m[1]) <= 14 && Number(m[2]) <= 59;
+}
