@@ -25,7 +25,6 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NewTaskDefinitionBuilder, TaskArguments } from "hardhat/types/tasks";
 
 import type { Connection, ContractName } from "../src/chain/connection.js";
-import { connectHardhat } from "../src/chain/hardhat.js";
 
 /** What every task's arguments carry. */
 export interface CommonArgs {
@@ -77,12 +76,15 @@ export function taskOptions<A extends TaskArguments>(
  * (read-only when `readOnly` and neither is given), with contract addresses given on the command
  * line (`{ records: args.records }`; empty strings mean "from the deployment record").
  */
-export function connectTask(
+export async function connectTask(
   hre: HardhatRuntimeEnvironment,
   args: Partial<SigningArgs>,
   addresses: Partial<Record<ContractName, string>> = {},
   options: { readOnly?: boolean } = {},
 ): Promise<Connection> {
+  // Loaded when a task runs, not when hardhat.config.ts declares the tasks: the chain layer imports
+  // the generated contract types, which a clean clone has only after its first `hardhat build`.
+  const { connectHardhat } = await import("../src/chain/hardhat.js");
   return connectHardhat(hre, {
     from: args.from ?? "",
     as: args.as ?? "",
