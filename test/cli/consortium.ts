@@ -3,6 +3,12 @@ import path from "node:path";
 
 import { expect } from "chai";
 
+import { HDNodeWallet } from "ethers";
+
+import { withSigner } from "../../src/chain/connection.js";
+import { memberIdFromCode } from "../../src/chain/members.js";
+import { proveAccount, writeAccountProof } from "../../src/consortium/account-proof.js";
+import { DEV_MNEMONIC } from "../../scripts/lib/nodes.js";
 import { startHarness, type Harness } from "./harness.js";
 
 /**
@@ -14,6 +20,8 @@ describe("consortium tasks on a node: output and bad input", function () {
   this.timeout(120_000);
   let h: Harness;
   let docs: string;
+  /** Proof-of-key files signed by FRESH's key: for the applicant CLIN-0001, HOSP-0001, or hospital-a's member. */
+  const proofs: Record<string, string> = {};
   const A = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"; // hospital-a
   const FRESH = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"; // dev account 19, no member yet
 
@@ -22,6 +30,19 @@ describe("consortium tasks on a node: output and bad input", function () {
     docs = path.join(h.dir, "registration.txt");
     await writeFile(docs, "registration documents of an invented clinic");
     await mkdir(path.join(h.dir, "a-folder"));
+    const freshKey = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/19").connect(h.conn.provider);
+    for (const code of ["CLIN-0001", "HOSP-0001"]) {
+      proofs[code] = path.join(h.dir, `${code}.proof.json`);
+      const proof = await proveAccount(withSigner(h.conn, freshKey), { memberId: memberIdFromCode(code) });
+      await writeAccountProof(proofs[code], proof);
+    }
+    // hospital-a's own account agreeing to operate for HOSP-0002 too (the registry refuses: taken)
+    proofs.taken = path.join(h.dir, "taken.proof.json");
+    const aKey = h.wallet("hospital-a").connect(h.conn.provider);
+    await writeAccountProof(
+      proofs.taken,
+      await proveAccount(withSigner(h.conn, aKey), { memberId: memberIdFromCode("HOSP-0002") }),
+    );
   });
   after(async () => h?.stop());
 
@@ -32,6 +53,7 @@ describe("consortium tasks on a node: output and bad input", function () {
       account: FRESH,
       until: "2030-06-30",
       documents: docs,
+      proof: proofs[over.code ?? "CLIN-0001"] ?? proofs["CLIN-0001"]!,
       ...over,
     };
     return ["consortium", "certify", ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, v]), "--as", "certifier"];
@@ -42,7 +64,7 @@ describe("consortium tasks on a node: output and bad input", function () {
       const run = await h.run(certify());
       expect(run.exitCode, run.stderr).to.equal(0);
       expect(run.stdout).to.match(
-        /^certified CLIN-0001 \(Hospital\) until 2030-06-30 as member 0x[0-9a-f]{64}: proposal \d+;/,
+        /^certified CLIN-0001 \(Hospital\) until 2030-06-30 as member 0x[0-9a-f]{64} with account 0x[0-9a-fA-F]{40}: proposal \d+;/,
       );
       const listed = await h.run(["consortium", "proposals", "--open", "--json"]);
       const rows = listed.json!.result as Array<Record<string, unknown>>;
@@ -314,13 +336,13 @@ describe("consortium tasks on a node: output and bad input", function () {
       ],
       [
         "adding an account as a non-member",
-        () => ["consortium", "account", "--add", FRESH, "--as", "certifier"],
-        "ConsortiumNotMember",
-        3,
+        () => ["consortium", "account", "--add", FRESH, "--proof", proofs["HOSP-0001"]!, "--as", "certifier"],
+        "operates for no member: only a member's account adds accounts",
+        1,
       ],
       [
         "adding an account another member has",
-        () => ["consortium", "account", "--add", A, "--as", "hospital-b"],
+        () => ["consortium", "account", "--add", A, "--proof", proofs.taken!, "--as", "hospital-b"],
         "ConsortiumAccountTaken",
         3,
       ],
@@ -379,9 +401,9 @@ describe("consortium tasks on a node: output and bad input", function () {
       ],
       [
         "adding an account as a non-member",
-        () => ["consortium", "account", "--add", FRESH, "--as", "certifier"],
-        "ConsortiumNotMember(account=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)",
-        3,
+        () => ["consortium", "account", "--add", FRESH, "--proof", proofs["HOSP-0001"]!, "--as", "certifier"],
+        "the signing account 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 operates for no member",
+        1,
       ],
       [
         "removing another member's account",

@@ -181,7 +181,10 @@ describe("secure aggregation", function () {
     bad.reverse(); // so the corrupted share is among the two used
     await rejects(aggregate(CONTEXT, ads, masked, bad, 2), /does not match its commitment/);
     const box = bundles[1]!.shares[all[0]!]!;
-    const forged = { ...bundles[1]!, shares: { [all[0]!]: { ...box, ciphertext: box.ciphertext.replace(/.$/, "0") } } };
+    const forged = {
+      ...bundles[1]!,
+      shares: { [all[0]!]: { ...box, ciphertext: box.ciphertext.replace(/.$/, (c) => (c === "0" ? "1" : "0")) } },
+    };
     expect(() => receiveShares(sessions[0]!.secret, ads, [forged])).to.throw(/does not decrypt/);
     const notForMe = { from: bundles[1]!.from, shares: { [all[2]!]: box } };
     expect(() => receiveShares(sessions[0]!.secret, ads, [notForMe])).to.throw(/nothing for/);

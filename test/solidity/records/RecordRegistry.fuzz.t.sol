@@ -11,6 +11,7 @@ import {MerkleLeaf} from "../../../contracts/libraries/MerkleLeaf.sol";
 import {BatchSlot, BatchSlotLib, RecordSlot, RecordSlotLib} from "../../../contracts/libraries/RecordSlots.sol";
 import {RecordsWorld} from "./RecordsWorld.sol";
 import {AccountProofs} from "../utils/AccountProofs.sol";
+import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
 
 /// @dev Fuzz tests of single records properties, each over any values.
 contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
@@ -208,8 +209,9 @@ contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
         IConsentBook.ConsentTerms memory terms = _terms(patient, bytes32(0));
         _grant(_keys[0], terms);
         uint256 key = 0x5EED;
+        IConsortiumRegistry.AccountProof memory proof = AccountProofs.sign(registry, key, ID_B);
         vm.prank(HOSPITAL_B);
-        registry.addAccount(vm.addr(key), AccountProofs.sign(registry, key, ID_B));
+        registry.addAccount(vm.addr(key), proof);
         IAccessLog.AccessRequest memory request = IAccessLog.AccessRequest({
             requester: vm.addr(key),
             purpose: IConsentBook.Purpose.TREAT,
@@ -233,8 +235,9 @@ contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
         IConsentBook.ConsentTerms memory terms = _terms(_patient(0), bytes32(0));
         _grant(_keys[0], terms);
         uint256 key = 0x5EED;
+        IConsortiumRegistry.AccountProof memory proof = AccountProofs.sign(registry, key, ID_B);
         vm.prank(HOSPITAL_B);
-        registry.addAccount(vm.addr(key), AccountProofs.sign(registry, key, ID_B));
+        registry.addAccount(vm.addr(key), proof);
         IAccessLog.AccessRequest memory request = IAccessLog.AccessRequest({
             requester: vm.addr(key),
             purpose: IConsentBook.Purpose.TREAT,

@@ -8,6 +8,7 @@ import {IRecordVerifier} from "../../../contracts/interfaces/IRecordVerifier.sol
 import {MerkleLeaf} from "../../../contracts/libraries/MerkleLeaf.sol";
 import {RecordsWorld} from "./RecordsWorld.sol";
 import {AccountProofs} from "../utils/AccountProofs.sol";
+import {IConsortiumRegistry} from "../../../contracts/interfaces/IConsortiumRegistry.sol";
 
 /**
  * @dev Drives anchoring, retraction and amendment by three issuers over a small shared pool of leaves,
@@ -343,12 +344,15 @@ contract RequestHandler is RecordsWorld {
         uint256 deadline = block.timestamp + 1 hours;
         records.grantConsent(_terms, deadline, _signGrant(_keys[0], _terms, deadline));
         consentId = keccak256(abi.encode(_terms));
+        IConsortiumRegistry.AccountProof memory first = AccountProofs.sign(registry, _requesterKeys[0], ID_B);
+        IConsortiumRegistry.AccountProof memory second = AccountProofs.sign(registry, _requesterKeys[1], ID_B);
+        IConsortiumRegistry.AccountProof memory third = AccountProofs.sign(registry, _requesterKeys[2], ID_LAB);
         vm.startPrank(HOSPITAL_B);
-        registry.addAccount(vm.addr(_requesterKeys[0]), AccountProofs.sign(registry, _requesterKeys[0], ID_B));
-        registry.addAccount(vm.addr(_requesterKeys[1]), AccountProofs.sign(registry, _requesterKeys[1], ID_B));
+        registry.addAccount(vm.addr(_requesterKeys[0]), first);
+        registry.addAccount(vm.addr(_requesterKeys[1]), second);
         vm.stopPrank();
         vm.prank(LAB);
-        registry.addAccount(vm.addr(_requesterKeys[2]), AccountProofs.sign(registry, _requesterKeys[2], ID_LAB));
+        registry.addAccount(vm.addr(_requesterKeys[2]), third);
     }
 
     function requester(uint256 i) public view returns (address) {
