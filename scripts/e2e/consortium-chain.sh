@@ -232,7 +232,9 @@ node -e "const d=require('$work/duplicate.json'); if (d.verdict!=='negative'||d.
   || { echo "e2e: the duplicate claim was not rejected with CARC 18"; exit 1; }
 npx hardhat claims settle --claims 1 --journal "$work/settle.journal" $N
 npx hardhat claims withdraw $N
-(cd "$work" && npx hardhat claims eob 1 $N > /dev/null) # without --out it writes nothing, in any folder
+# without --out it writes nothing, run from any folder (the project's hardhat with its config)
+root=$(pwd)
+(cd "$work" && PATH="$root/node_modules/.bin:$PATH" hardhat --config "$root/hardhat.config.ts" claims eob 1 $N > /dev/null)
 [ -z "$(ls "$work"/eob* 2>/dev/null)" ] || { echo "e2e: claims eob wrote a file it was not told to"; exit 1; }
 npx hardhat claims eob 1 --out "$work/eob.json" $N
 node -e "const b=require('$work/eob.json'); const t=JSON.stringify(b); if(!t.includes('ExplanationOfBenefit')) process.exit(1)" \
