@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { Interface, isHexString, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
@@ -119,12 +119,10 @@ const hex32 = (v: unknown): v is string => typeof v === "string" && isHexString(
  * `{ commitment, batchRoot, proof }`. Names the bad field in one line.
  */
 export async function readDocumentationFile(file: string): Promise<DocumentationArgs & { patientRef?: string }> {
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-  } catch (err) {
-    throw new MedChainError(`${file}: cannot read the record proof (${(err as Error).message.split("\n")[0]})`);
-  }
+  const value = await readJsonFile(file);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw badInput("not a record proof file (a JSON object)", { file });
+  const json = value as Record<string, unknown>;
   if (json.format === PROOF_FORMAT) {
     const citation = await readBillingCitation(file);
     return {

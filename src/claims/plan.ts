@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
+import { readJsonFile } from "../chain/files.js";
 import { serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 
 const amount = z.union([z.string(), z.number()]);
@@ -132,11 +131,5 @@ export async function readPlanFile(
   file: string,
   decimals: number,
 ): Promise<{ terms: PlanTermsArgs; rules: CodeRuleArgs[] }> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new MedChainError(`${file}: cannot read plan JSON (${(err as Error).message.split("\n")[0]})`);
-  }
-  return planToArgs(json, decimals, file);
+  return planToArgs(await readJsonFile(file), decimals, file);
 }

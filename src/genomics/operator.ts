@@ -1,9 +1,10 @@
 import { constants } from "node:fs";
-import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { TypedDataEncoder, ZeroAddress, getAddress, isHexString, verifyTypedData } from "ethers";
 
+import { readJsonFile, readTextFile } from "../chain/files.js";
 import { mined } from "../chain/send.js";
 import { parseAddress } from "../chain/values.js";
 import { parseMember } from "../consortium/args.js";
@@ -27,7 +28,7 @@ import { describeDuo, duoIds, duoMask, parseDuoId } from "./duo.js";
 import { GenomicsInputError, inOption } from "./errors.js";
 import { MICRO_EPSILON } from "./noise.js";
 import { cryptoRandom, type RandomSource } from "./random.js";
-import { parseVcf, readVcf, type SiteCounts } from "./vcf.js";
+import { MAX_VCF_BYTES, parseVcf, readVcf, type SiteCounts } from "./vcf.js";
 import { normalizeChromosome, variantKey } from "./vrs.js";
 import { aggregatorStep, exchangePaths, labStep, publishQueryFile, verifyResult } from "./workflow.js";
 
@@ -223,15 +224,10 @@ export async function opWithdraw(c: GenomicsConnection, versionId: string): Prom
 
 /** Reads a public dataset file, refusing one that is not JSON or lacks a field, with the field named. */
 async function readDatasetFile(fileName: string): Promise<DatasetFile> {
-  let file: DatasetFile;
-  try {
-    file = JSON.parse(await readFile(fileName, "utf8")) as DatasetFile;
-  } catch (err) {
-    throw new GenomicsInputError(`${fileName}: not a dataset file (${(err as Error).message})`, { file: fileName });
-  }
+  const file = (await readJsonFile(fileName)) as DatasetFile;
   const bad = (field: string, problem: string) =>
     new GenomicsInputError(`${fileName}: ${field}: ${problem}`, { file: fileName, field });
-  if (file === null || typeof file !== "object") throw bad("(top)", "not a JSON object");
+  if (file === null || typeof file !== "object" || Array.isArray(file)) throw bad("(root)", "not a JSON object");
   if (!/^\d+$/.test(String(file.chainId))) throw bad("chainId", "not a chain id");
   if (typeof file.datasets !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(file.datasets))
     throw bad("datasets", "not an address");
@@ -471,12 +467,7 @@ export async function opProposeRule(c: GenomicsConnection, change: RuleChange): 
 
 /** A variant list: a VCF (its sites) or a text file of keys (`ga4gh:VA.…`, `GRCh38:17-…`, `17-43045712-G-A`). */
 export async function readVariantList(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new GenomicsInputError(`${file}: cannot read (${(err as Error).message})`);
-  }
+  const text = await readTextFile(file, { maxBytes: MAX_VCF_BYTES });
   if (text.startsWith("##fileformat=VCF")) return parseVcf(text, file).sites.map((s) => s.key);
   const keys = text
     .split(/\r?\n/)
@@ -600,19 +591,15 @@ export async function opContribute(
   args: { exchange: string; version: string; sites: string; state: string },
   rng: RandomSource = cryptoRandom(),
 ): Promise<OpReport> {
-  let priv: PrivateSitesFile;
-  try {
-    priv = JSON.parse(await readFile(args.sites, "utf8")) as PrivateSitesFile;
-  } catch (err) {
-    throw new GenomicsInputError(`${args.sites}: not a private sites file (${(err as Error).message})`, {
-      file: args.sites,
-    });
-  }
+  const priv = (await readJsonFile(args.sites, { maxBytes: MAX_VCF_BYTES })) as PrivateSitesFile;
   if (priv === null || typeof priv !== "object" || !isHexString(priv.versionId, 32)) {
     throw new GenomicsInputError(`${args.sites}: versionId: not a 32-byte id`, {
       file: args.sites,
       field: "versionId",
     });
+  }
+  if (priv === null || typeof priv !== "object" || Array.isArray(priv)) {
+    throw new GenomicsInputError(`${args.sites}: not a private sites file (a JSON object)`, { file: args.sites });
   }
   if (!Array.isArray(priv.counts?.sites)) {
     throw new GenomicsInputError(`${args.sites}: counts.sites: not a list of sites`, {

@@ -220,7 +220,7 @@ describe("records SDK: whom a record is about, and the hospital's patients file"
       await writeFile(path.join(dir, "broken.json"), "{");
       await rejection(
         readPatientsFile(path.join(dir, "broken.json")),
-        "broken.json: not a readable JSON patients file",
+        "broken.json: is not JSON",
       );
     });
   });
