@@ -70,7 +70,8 @@ export function toTokenUnits(value: unknown, decimals: number, where: string): b
   }
   if (text.length > 80) throw new MedChainError(`${where}: ${text.slice(0, 40)}… is far more than any amount`);
   const units = parseUnits(text, decimals);
-  if (units >= MAX_UNITS) throw new MedChainError(`${where}: ${text} is more than the contracts hold (a uint128 of units)`);
+  if (units >= MAX_UNITS)
+    throw new MedChainError(`${where}: ${text} is more than the contracts hold (a uint128 of units)`);
   return units;
 }
 

@@ -203,7 +203,9 @@ export function fhirClaimToChain(json: unknown, opts: ClaimMappingOptions): Clai
           : undefined;
     if (charged === undefined) throw new MedChainError(`${file}: ${where}.net: no net or unitPrice amount`);
     if (charged >= MAX_CHARGE) {
-      throw new MedChainError(`${file}: ${where}.net: the charge is more than the contract holds (${MAX_CHARGE - 1n} units)`);
+      throw new MedChainError(
+        `${file}: ${where}.net: the charge is more than the contract holds (${MAX_CHARGE - 1n} units)`,
+      );
     }
     if (item.factor !== undefined && item.net === undefined) {
       unmapped.push({ field: `${where}.factor`, reason: "factor is applied only through net" });
