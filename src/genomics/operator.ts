@@ -130,10 +130,20 @@ async function labOf(c: GenomicsConnection, lab: string): Promise<string> {
 }
 
 /** The options of `genomics register` that need no chain and no file (the task checks them before connecting). */
+/** A dataset name: it names files too (see `checkRegisterOptions`). */
+const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$/;
+
 export function checkRegisterOptions(args: { vcf: string; name: string; uses: string }): { dataUses: bigint } {
   if (args.vcf === "") throw new GenomicsInputError("--vcf: give the lab's VCF file");
   if (Buffer.byteLength(args.name, "utf8") > 31 || args.name.trim() === "") {
     throw new GenomicsInputError(`--name: "${args.name}" must be 1 to 31 bytes`);
+  }
+  // The name is also the dataset files' name (`<name>-v<n>.dataset.json` in --out): letters, digits,
+  // dot, dash and underscore only, so a name can never reach outside the folder or hide a character.
+  if (!DATASET_NAME.test(args.name)) {
+    throw new GenomicsInputError(
+      `--name: "${args.name}" may hold only letters, digits, ".", "-" and "_" (starting with a letter or digit)`,
+    );
   }
   if (args.uses.trim() === "") throw new GenomicsInputError("--uses: list the allowed DUO terms, e.g. DUO:0000006");
   return { dataUses: inOption("uses", () => duoMask(args.uses.split(","))) };
@@ -689,6 +699,8 @@ export function checkInterpretOptions(args: {
       throw new GenomicsInputError(`--evidence: "${code}" is not an ACMG/AMP evidence code (e.g. PS3, PM2, BP4)`);
     }
   }
+  const twice = evidenceCodes.find((code, i) => evidenceCodes.indexOf(code) !== i);
+  if (twice !== undefined) throw new GenomicsInputError(`--evidence: ${twice} is listed twice`);
   return { variantKey, condition, significance, evidenceCodes };
 }
 
