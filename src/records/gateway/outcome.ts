@@ -13,6 +13,7 @@ export type IssueCode =
   | "invalid"
   | "required"
   | "transient"
+  | "throttled"
   | "exception";
 
 /**
@@ -31,6 +32,17 @@ export class Refusal extends Error {
   ) {
     super(message);
     this.name = "Refusal";
+  }
+}
+
+/** Too many requests from one requester (429): it may ask again after `retryAfter` seconds. */
+export class Throttled extends Refusal {
+  constructor(
+    readonly requester: string,
+    readonly retryAfter: number,
+  ) {
+    super(429, "throttled", "TooManyRequests", `too many requests from ${requester}: ask again in ${retryAfter} s`);
+    this.name = "Throttled";
   }
 }
 
