@@ -123,7 +123,7 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
       expect(written.auditTx).to.equal(report.auditTx);
     });
 
-    it("reports records the custodian retracted or superseded since the gateway indexed them: quarantined, the fetch fails", async function () {
+    it("leaves out records the custodian retracted since the gateway indexed them (a read is 410), and quarantines superseded ones: the fetch fails", async function () {
       const w = await world();
       const hospitalA = w.records.connect(w.hospitalA);
       const creatinine = path.join(w.proofs, "obs-demo-creatinine.proof.json");
@@ -152,11 +152,12 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
       expect(verdicts).to.deep.equal({
         "DiagnosticReport/dr-demo-chest-xray": ["VALID", "records"],
         "Encounter/enc-demo-0002": ["VALID", "records"],
-        "Observation/obs-demo-creatinine": ["RETRACTED", "quarantine"],
         "Observation/obs-demo-potassium": ["SUPERSEDED", "quarantine"],
       });
       expect(report.ok).to.equal(false);
       expect(formatFetchReport(report)).to.include("VERIFICATION FAILED");
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client(), "Observation/obs-demo-creatinine"), 410, "RecordsRetracted", before);
     });
 
     it("audits concurrent requests in fewer transactions than requests, each exactly once", async function () {

@@ -14,6 +14,7 @@ export type IssueCode =
   | "required"
   | "transient"
   | "throttled"
+  | "deleted"
   | "exception";
 
 /**
@@ -123,6 +124,8 @@ export function refusalOfRevert(revert: Pick<ContractRevert, "name" | "args">): 
       return r(401, "security", `this signed request was used already (nonce ${String(a.nonce)}): sign a new one`);
     case "RecordsNotCustodian":
       return r(403, "forbidden", `the consent names another custodian than this gateway's member`);
+    case "RecordsRetracted":
+      return r(410, "deleted", "the custodian retracted this record (entered in error): it is no longer served");
     case "RecordsOutOfScope":
     case "RecordsNotAnchored":
       return notFound("the record", `the chain refused the read: ${revert.name}`);
