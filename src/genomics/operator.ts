@@ -68,10 +68,10 @@ const UINT32_MAX = 2 ** 32 - 1;
 
 /** `0.05` epsilon to the contracts' micro-epsilon (at most what 48 bits hold, about 281 million). */
 export function parseEpsilon(text: string, option: string): bigint {
-  if (!/^\d+(\.\d{1,6})?$/.test(text.trim())) {
+  if (!/^\d+(\.\d{1,6})?$/.test(text)) {
     throw new GenomicsInputError(`--${option}: "${text}" is not an epsilon (a decimal with up to 6 places)`);
   }
-  const [whole, frac = ""] = text.trim().split(".");
+  const [whole, frac = ""] = text.split(".");
   const micro = BigInt(whole!) * BigInt(MICRO_EPSILON) + BigInt(frac.padEnd(6, "0"));
   if (micro > UINT48_MAX) {
     throw new GenomicsInputError(

@@ -224,9 +224,21 @@ describe("every task refuses hostile files and values in one line, sending nothi
     expect(await h.snapshot(), `nothing sent: ${shown}`).to.equal(before);
   };
 
+  /** JSON documents that are fine text: a serials CSV of one serial `null` is a list of serials. */
+  const JSON_ONLY = new Set([
+    "json-null",
+    "json-array",
+    "json-string",
+    "trailing-garbage",
+    "duplicate-key",
+    "past-2-53",
+  ]);
+
   for (const argv of FILE_TASKS) {
     it(`${argv.slice(0, 2).join(" ")} ${argv[argv.indexOf("FILE") - 1]?.startsWith("--") ? argv[argv.indexOf("FILE") - 1] : "<file>"}: every hostile file`, async function () {
+      const text = argv.includes("--serials");
       for (const name of [...Object.keys(HOSTILE_FILES), "folder", "symlink-loop", "missing"]) {
+        if (text && JSON_ONLY.has(name)) continue;
         await refusedInOneLine(fill(argv, "FILE", files[name]!));
       }
     });
@@ -234,7 +246,13 @@ describe("every task refuses hostile files and values in one line, sending nothi
 
   for (const argv of VALUE_TASKS) {
     it(`${argv.slice(0, 2).join(" ")} ${argv[argv.indexOf("VALUE") - 1] ?? "<value>"}: every hostile value`, async function () {
-      for (const value of HOSTILE_VALUES) await refusedInOneLine(fill(argv, "VALUE", value));
+      const positional = !argv[argv.indexOf("VALUE") - 1]!.startsWith("--");
+      for (const value of HOSTILE_VALUES) {
+        // An empty --id lists (its default); a positional starting with "-" is Hardhat's own option error.
+        if (value === "" && argv.includes("--id")) continue;
+        if (positional && value.startsWith("-")) continue;
+        await refusedInOneLine(fill(argv, "VALUE", value));
+      }
     });
   }
 });
