@@ -95,6 +95,24 @@ describe("attack: claims", function () {
     });
   });
 
+  describe("a claim in review does not change another provider's outcome", function () {
+    it("stops a provider's claims in review from reserving the insurer's escrow so a rival's small claim is not approved at once", async function () {
+      const fx = await networkHelpers.loadFixture(claimsFixture);
+      const planId = await unfundedPlan(fx);
+      await fx.vault.connect(fx.insurer2).fund(usd(13_000));
+      // Hospital 2 bills two surgeries (each over the review threshold) on two days: each backs its
+      // 6,500 with a reservation, and the insurer's free escrow is gone.
+      const surgery = [{ code: CODES.surgery, units: 1n, charged: usd(9000) }];
+      for (const serviceDate of [fx.serviceDate, fx.serviceDate - DAY]) {
+        const parked = await submitClaim(fx, fx.claim(surgery, { planId, serviceDate }), fx.hospital2);
+        expect(parked.view.status).to.equal("PendingReview");
+      }
+      // Hospital 1's ordinary claim, well under the threshold, would have been approved at once.
+      const victim = await submitClaim(fx, fx.claim(THREE_LINES, { planId }));
+      expect([victim.view.status, victim.view.planPays]).to.deep.equal(["Approved", usd(264)]);
+    });
+  });
+
   describe("no money is stranded in the vault", function () {
     it("lets the consortium recover what an insurer owes a provider it revoked (the debt otherwise locks the insurer's escrow for good)", async function () {
       const fx = await networkHelpers.loadFixture(claimsFixture);
