@@ -6,6 +6,7 @@
 import { expect } from "chai";
 
 import { requestQuery } from "../../src/genomics/client.js";
+import { releaseTable } from "../../src/genomics/release.js";
 import { ProposalAction } from "../../src/consortium/kinds.js";
 import { HMB, decide, ethers, loadGenomics, variantList, voteRule, type GenomicsFixture } from "../genomics/fixture.js";
 
@@ -60,6 +61,24 @@ describe("attack: genomics", function () {
       );
       // One trustworthy lab is below minLabs = 2: the result must not be published as a two-lab answer.
       expect((await fx.queries.resultOf(queryId)).labs).to.equal(0n);
+    });
+  });
+  describe("small cells are suppressed on both sides", function () {
+    it("suppresses a cell whose reference-allele count (AN - AC) is below the minimum, not only a small AC", async function () {
+      // 300 people, 600 alleles, 598 alternate: the release would tell that exactly two alleles (one or
+      // two people of the cohort) carry the reference allele, the same disclosure as AC = 2.
+      const [variant] = variantList(1);
+      const table = releaseTable({
+        queryId: 1n,
+        variantKeys: [variant!],
+        aggregate: Uint32Array.from([598, 600]),
+        rulesVersion: 1,
+        minCellCount: 5,
+      });
+      const cell = table.cells[0]!;
+      const complement = cell.ac === null || cell.an === null ? null : cell.an - cell.ac;
+      expect(cell.suppressed || (complement !== null && complement >= 5), `released AC ${cell.ac} of AN ${cell.an}`).to
+        .be.true;
     });
   });
 });
