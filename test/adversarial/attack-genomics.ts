@@ -3,12 +3,31 @@
  * review-genomics.ts). Each test asserts the safe behaviour, so it fails on the reviewed main until
  * the weakness is fixed. The list, with severities and suggested fixes, is in FINDINGS.md.
  */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { expect } from "chai";
 
 import { requestQuery } from "../../src/genomics/client.js";
 import { releaseTable } from "../../src/genomics/release.js";
+import { seededRandom } from "../../src/genomics/random.js";
+import type { UnmaskResponse } from "../../src/genomics/secagg.js";
+import { aggregatorStep, exchangePaths, labStep, publishQueryFile } from "../../src/genomics/workflow.js";
+import { asSigner } from "../../src/genomics/connect.js";
 import { ProposalAction } from "../../src/consortium/kinds.js";
-import { HMB, decide, ethers, loadGenomics, variantList, voteRule, type GenomicsFixture } from "../genomics/fixture.js";
+import {
+  GRU,
+  HMB,
+  RULES,
+  decide,
+  ethers,
+  loadGenomics,
+  sites,
+  variantList,
+  voteRule,
+  type GenomicsFixture,
+} from "../genomics/fixture.js";
 
 /** Runs an attack step that a fixed contract may refuse; the test judges the outcome, not the step. */
 async function attempt<T>(step: () => Promise<T>): Promise<T | undefined> {
@@ -79,6 +98,65 @@ describe("attack: genomics", function () {
       const complement = cell.ac === null || cell.an === null ? null : cell.an - cell.ac;
       expect(cell.suppressed || (complement !== null && complement >= 5), `released AC ${cell.ac} of AN ${cell.an}`).to
         .be.true;
+    });
+  });
+  describe("secure aggregation keeps each lab's input invisible to the aggregator", function () {
+    it("never lets the aggregator collect both a lab's self-mask shares and its mask-key shares, even when the lab contributes late", async function () {
+      const fx = await loadGenomics();
+      const dir = await mkdtemp(path.join(tmpdir(), "medchain-attack-secagg-"));
+      try {
+        const versions = fx.versions.map((v) => v.versionId);
+        const { file } = await requestQuery(fx.labs[0].c, { versions, purpose: GRU, variantKeys: variantList(6) });
+        await publishQueryFile(dir, file);
+        const rng = seededRandom("attack-secagg");
+        const lab = (i: number) =>
+          labStep(fx.labs[i]!.c, {
+            dir,
+            stateDir: path.join(dir, `state-${i}`),
+            versionId: versions[i]!,
+            lab: fx.labs[i]!.id,
+            counts: sites(i + 1),
+            rng,
+          });
+        const aggregator = asSigner(fx.labs[0].c, fx.aggregator);
+        const p = exchangePaths(dir);
+        for (const i of [0, 1, 2]) await lab(i);
+        await aggregatorStep(aggregator, { dir }); // participants
+        for (const i of [0, 1, 2]) await lab(i);
+        await aggregatorStep(aggregator, { dir }); // U1
+        // Labs 1 and 3 contribute; lab 2 (the target) is slower. The aggregator names the survivors
+        // at once: exactly what the chain records now, so labs 1 and 3 agree and reveal their shares of
+        // lab 2's mask key, as for a participant that dropped out.
+        for (const i of [0, 2]) await lab(i);
+        const collected: UnmaskResponse[] = [];
+        const collect = async (i: number) => {
+          collected.push(JSON.parse(await readFile(p.unmask(versions[i]!), "utf8")) as UnmaskResponse);
+        };
+        await writeFile(p.survivors, JSON.stringify([versions[0], versions[2]]));
+        for (const i of [0, 2]) {
+          await attempt(() => lab(i));
+          await attempt(() => collect(i));
+        }
+        // Lab 2 contributes now (its digest goes on chain), and the aggregator asks everyone again with
+        // the new survivor list, deleting the first answers from the exchange folder it runs.
+        await lab(1);
+        await writeFile(p.survivors, JSON.stringify(versions));
+        for (const i of [0, 2]) await rm(p.unmask(versions[i]!), { force: true });
+        for (const i of [0, 1, 2]) {
+          await attempt(() => lab(i));
+          await attempt(() => collect(i));
+        }
+        const target = versions[1]!;
+        const selfMask = collected.filter((r) => r.selfMaskShares[target] !== undefined).length;
+        const maskKey = collected.filter((r) => r.keyShares[target] !== undefined).length;
+        const t = RULES.minLabs;
+        // With t shares of both, lab 2's masked vector unmasks alone: its counts plus its noise share.
+        expect(selfMask >= t && maskKey >= t, `self-mask shares ${selfMask}, mask-key shares ${maskKey}`).to.equal(
+          false,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 });
