@@ -31,7 +31,7 @@ describe("attack: records", function () {
   after(() => worlds.cleanup());
   afterEach(() => worlds.closeGateways());
 
-  describe("fetched records stay private on the requester's disk", function () {
+  describe("patient data stays private on the disk of whoever holds it", function () {
     it("writes the patient's fetched records, proofs and report readable by their owner only (as consent files are)", async function () {
       const w = await worlds.open();
       const out = path.join(w.state, "fetched");
@@ -48,6 +48,15 @@ describe("attack: records", function () {
         .filter(([, mode]) => (mode & 0o077) !== 0)
         .map(([file, mode]) => `${path.relative(out, file) || "."} ${mode.toString(8)}`);
       expect(open, `readable by group or others: ${open.join(", ")}`).to.deep.equal([]);
+    });
+    it("writes the issuer's proof files, which hold each record's commitment salt, readable by their owner only", async function () {
+      const w = await worlds.open();
+      // With a proof's salt, anyone holding a guess of a low-entropy record (a positive/negative test
+      // result) confirms it against the on-chain leaf: the salt is the secret that prevents exactly that.
+      const open = (await modesUnder(w.proofs))
+        .filter(([file, mode]) => file.endsWith(".json") && (mode & 0o077) !== 0)
+        .map(([file, mode]) => `${path.relative(w.proofs, file)} ${mode.toString(8)}`);
+      expect(open.length, `readable by group or others: ${open.slice(0, 4).join(", ")} ...`).to.equal(0);
     });
   });
 });
