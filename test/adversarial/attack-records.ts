@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { gatewayWorlds } from "../records/fixture.js";
-import { fetchRecords } from "../../src/records/gateway/index.js";
+import { fetchRecords, startGateway } from "../../src/records/gateway/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -57,6 +57,29 @@ describe("attack: records", function () {
         .filter(([file, mode]) => file.endsWith(".json") && (mode & 0o077) !== 0)
         .map(([file, mode]) => `${path.relative(w.proofs, file)} ${mode.toString(8)}`);
       expect(open.length, `readable by group or others: ${open.slice(0, 4).join(", ")} ...`).to.equal(0);
+    });
+  });
+  describe("a signed request is answered once", function () {
+    it("stops a captured signed request replayed to a second gateway instance of the same custodian", async function () {
+      const w = await worlds.open();
+      const signed = await w.client().sign("");
+      expect((await fetch(signed.url, { headers: signed.headers })).status).to.equal(200);
+      // A second instance behind the same load balancer (its own state folder): the chain refuses the
+      // nonce, the gateway finds the first audit and serves the records again to whoever sent it.
+      const second = await startGateway({
+        records: w.records.connect(w.hospitalA),
+        source: { folder: w.dir, proofs: w.proofs },
+        stateDir: path.join(w.state, "second-instance"),
+        blockCacheMs: 0,
+      });
+      try {
+        const replay = await fetch(signed.url.replace(new URL(signed.url).origin, new URL(second.url).origin), {
+          headers: signed.headers,
+        });
+        expect(replay.status, "the replay was served").to.not.equal(200);
+      } finally {
+        await second.close();
+      }
     });
   });
 });
