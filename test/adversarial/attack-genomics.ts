@@ -10,15 +10,16 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { requestQuery } from "../../src/genomics/client.js";
-import { releaseTable } from "../../src/genomics/release.js";
+import { contributionVector, releaseTable } from "../../src/genomics/release.js";
 import { seededRandom } from "../../src/genomics/random.js";
-import type { UnmaskResponse } from "../../src/genomics/secagg.js";
+import { recomputeSum, type AggregationTranscript, type UnmaskResponse } from "../../src/genomics/secagg.js";
 import { aggregatorStep, exchangePaths, labStep, publishQueryFile } from "../../src/genomics/workflow.js";
 import { asSigner } from "../../src/genomics/connect.js";
 import { ProposalAction } from "../../src/consortium/kinds.js";
 import {
   GRU,
   HMB,
+  EPS,
   RULES,
   decide,
   ethers,
@@ -154,6 +155,53 @@ describe("attack: genomics", function () {
         expect(selfMask >= t && maskKey >= t, `self-mask shares ${selfMask}, mask-key shares ${maskKey}`).to.equal(
           false,
         );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+  describe("a query is answered with the noise it was charged for", function () {
+    it("stops a rule change after approval from answering a query with less noise than the budget it was charged", async function () {
+      const fx = await loadGenomics();
+      const dir = await mkdtemp(path.join(tmpdir(), "medchain-attack-noise-"));
+      try {
+        const versions = fx.versions.map((v) => v.versionId);
+        const keys = variantList(6);
+        const asked = await requestQuery(fx.labs[0].c, { versions, purpose: GRU, variantKeys: keys });
+        await publishQueryFile(dir, asked.file);
+        const queryId = asked.queryId;
+        const charged = (await fx.queries.queryOf(queryId)).cost;
+        expect(charged).to.equal(RULES.costPerQuery + RULES.costPerCell * 6n); // 0.05 epsilon per cell
+        // The alliance then prices cells at 100 epsilon for future queries (a more exact release).
+        await voteRule(fx, {
+          rule: "budget",
+          budget: RULES.budget,
+          costPerQuery: RULES.costPerQuery,
+          costPerCell: 100n * EPS,
+          requesterShare: RULES.requesterShare,
+        });
+        const rng = seededRandom("attack-noise");
+        const lab = (i: number) =>
+          labStep(fx.labs[i]!.c, {
+            dir,
+            stateDir: path.join(dir, `state-${i}`),
+            versionId: versions[i]!,
+            lab: fx.labs[i]!.id,
+            counts: sites(i + 1),
+            rng,
+          });
+        const aggregator = asSigner(fx.labs[0].c, fx.aggregator);
+        for (let round = 0; round < 4; round++) {
+          for (const i of [0, 1, 2]) await lab(i);
+          await aggregatorStep(aggregator, { dir });
+        }
+        const transcript = JSON.parse(await readFile(exchangePaths(dir).transcript, "utf8")) as AggregationTranscript;
+        const noisy = Array.from(recomputeSum(transcript));
+        const exact = new Array<number>(keys.length * 2).fill(0);
+        for (const i of [0, 1, 2]) contributionVector(sites(i + 1).sites, keys).forEach((x, k) => (exact[k]! += x));
+        // Under 0.05 epsilon per cell (two-sided geometric, alpha ~ 0.99) twelve exact counts are
+        // practically impossible; at 100 epsilon they are what comes out.
+        expect(noisy, "the aggregate is the exact counts").to.not.deep.equal(exact);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
