@@ -133,25 +133,5 @@ describe("attack: claims", function () {
       const debt = await fx.vault.debtOf(fx.insurer2Id);
       expect(recovered === owed || debt === 0n, `recovered ${recovered}, debt still ${debt}`).to.equal(true);
     });
-
-    it("lets the consortium recover a revoked insurer's escrow reserved for approved claims nobody can settle", async function () {
-      const fx = await networkHelpers.loadFixture(claimsFixture);
-      const approved = await submitClaim(fx, fx.claim(THREE_LINES));
-      expect(approved.view.status).to.equal("Approved");
-      const reserved = approved.view.planPays;
-      await revoke(fx, fx.insurerId);
-      // The provider cannot escalate (the insurer is not active) and the insurer cannot settle.
-      await networkHelpers.time.increase(7n * DAY + 60n);
-      await attempt(async () =>
-        (
-          await fx.engine.connect(fx.hospital).escalate(approved.claimId, await detailsFor(fx, approved.claimId))
-        ).wait(),
-      );
-      await attempt(async () => recoverByVote(fx, fx.insurerId, fx.outsider.address));
-      const paidToProvider = await fx.vault.creditOf(fx.hospitalId);
-      const recovered = await fx.token.balanceOf(fx.outsider.address);
-      // The 100,000 of escrow all leave: to the provider for its approved claim, or by the vote.
-      expect(paidToProvider + recovered).to.equal(usd(100_000), `reserved ${reserved} is stranded`);
-    });
   });
 });
