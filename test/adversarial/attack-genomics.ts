@@ -12,7 +12,18 @@ import { expect } from "chai";
 import { requestQuery } from "../../src/genomics/client.js";
 import { contributionVector, releaseTable } from "../../src/genomics/release.js";
 import { seededRandom } from "../../src/genomics/random.js";
-import { recomputeSum, type AggregationTranscript, type UnmaskResponse } from "../../src/genomics/secagg.js";
+import { combine } from "shamir-secret-sharing";
+import { getBytes } from "ethers";
+
+import {
+  prg,
+  recomputeSum,
+  vectorOf,
+  type AggregationTranscript,
+  type KeyAdvertisement,
+  type MaskedInput,
+  type UnmaskResponse,
+} from "../../src/genomics/secagg.js";
 import { aggregatorStep, exchangePaths, labStep, publishQueryFile } from "../../src/genomics/workflow.js";
 import { asSigner } from "../../src/genomics/connect.js";
 import { ProposalAction } from "../../src/consortium/kinds.js";
@@ -153,6 +164,67 @@ describe("attack: genomics", function () {
         const t = RULES.minLabs;
         // With t shares of both, lab 2's masked vector unmasks alone: its counts plus its noise share.
         expect(selfMask >= t && maskKey >= t, `self-mask shares ${selfMask}, mask-key shares ${maskKey}`).to.equal(
+          false,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+    it("stops the aggregator from unmasking a lab by showing it a participant list (U1) of itself alone", async function () {
+      const fx = await loadGenomics();
+      const dir = await mkdtemp(path.join(tmpdir(), "medchain-attack-u1-"));
+      try {
+        const versions = fx.versions.map((v) => v.versionId);
+        const keys = variantList(6);
+        const asked = await requestQuery(fx.labs[0].c, { versions, purpose: GRU, variantKeys: keys });
+        await publishQueryFile(dir, asked.file);
+        const rng = seededRandom("attack-u1");
+        const lab = (i: number) =>
+          labStep(fx.labs[i]!.c, {
+            dir,
+            stateDir: path.join(dir, `state-${i}`),
+            versionId: versions[i]!,
+            lab: fx.labs[i]!.id,
+            counts: sites(i + 1),
+            rng,
+          });
+        const aggregator = asSigner(fx.labs[0].c, fx.aggregator);
+        const p = exchangePaths(dir);
+        for (const i of [0, 1, 2]) await lab(i);
+        await aggregatorStep(aggregator, { dir }); // participants
+        for (const i of [0, 1, 2]) await lab(i);
+        await aggregatorStep(aggregator, { dir }); // U1: all three
+        const u1 = JSON.parse(await readFile(p.u1, "utf8")) as KeyAdvertisement[];
+        const target = versions[1]!;
+        // Lab 2 reads a U1 naming only itself: it masks with its self mask alone (no pairwise mask).
+        await writeFile(p.u1, JSON.stringify(u1.filter((a) => a.versionId === target)));
+        await attempt(() => lab(1));
+        // The others read the full U1, contribute, and (all three digests being on chain) unmask,
+        // revealing their shares of lab 2's self-mask seed as for any survivor.
+        await writeFile(p.u1, JSON.stringify(u1));
+        for (const i of [0, 2]) await lab(i);
+        await attempt(() => aggregatorStep(aggregator, { dir }));
+        for (const i of [0, 2]) await attempt(() => lab(i));
+        const shares: Uint8Array[] = [];
+        for (const i of [0, 2]) {
+          const r = await attempt(
+            async () => JSON.parse(await readFile(p.unmask(versions[i]!), "utf8")) as UnmaskResponse,
+          );
+          const share = r?.selfMaskShares[target];
+          if (share !== undefined) shares.push(getBytes(share));
+        }
+        const sent = await attempt(async () => JSON.parse(await readFile(p.masked(target), "utf8")) as MaskedInput);
+        let recovered: number[] = [];
+        if (sent !== undefined && shares.length >= RULES.minLabs) {
+          const y = vectorOf(sent);
+          const mask = prg(await combine(shares), y.length);
+          recovered = Array.from(y, (v, k) => ((v - mask[k]!) | 0) as number);
+        }
+        // Lab 2's true counts: the aggregator must not get them (up to one lab's noise share) alone.
+        const counts = Array.from(contributionVector(sites(2).sites, keys));
+        const close =
+          recovered.length === counts.length && recovered.every((v, k) => Math.abs(v - counts[k]!) < 10_000);
+        expect(close, `the aggregator read lab 2's counts: ${recovered.join(",")} vs ${counts.join(",")}`).to.equal(
           false,
         );
       } finally {
