@@ -41,7 +41,7 @@ library ClaimSubmission {
             input.serviceDate,
             0
         );
-        IClaims.Quote memory q = ClaimsLogic.quoteFor(s, ctx, sub, input.lines);
+        IClaims.Quote memory q = ClaimsLogic.quoteFor(s, ctx, sub, input.lines, false);
         emit IClaims.ClaimSubmitted(
             claimId,
             provider,
@@ -101,6 +101,10 @@ library ClaimSubmission {
             // covers it, so the insurer cannot withdraw what prompt pay will need. (Without a backing,
             // an escalation pays what free escrow holds and the rest is owed to the provider.)
             backed = q.planPays != 0 && ctx.vault.tryReserve(q.insurer, q.planPays);
+            // It is decided against the authorisation grants it was quoted under now (see `quoteFor`).
+            for (uint256 i = 0; i < lines.length; ++i) {
+                if (q.lines[i].needsAuth) s.authGrants[sub.claimId][i] = q.lines[i].grant;
+            }
         } else {
             previous = ClaimsLogic.charge(s, sub, lines, q);
         }
