@@ -21,7 +21,8 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * (tokens with transfer fees or rebasing are not supported). What an insurer owes providers (prompt
  * pay escalated while its free escrow was short) is a claim on its free escrow, not tokens: the
  * insurer cannot withdraw or have recovered the part of its free escrow that it owes, and owed
- * providers collect it as soon as the escrow is funded.
+ * providers collect it as soon as the escrow is funded. Part of reserved escrow backs claims in
+ * review (`backingOf`); claims decided at once may draw on it, so claims in review never delay others.
  */
 contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault {
     using SafeERC20 for IERC20;
@@ -36,6 +37,7 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     mapping(bytes32 providerId => uint256 credit) private _credits;
     mapping(bytes32 insurer => mapping(bytes32 providerId => uint256 amount)) private _owed;
     mapping(bytes32 insurer => uint256 amount) private _debts; // sum of _owed[insurer][*]
+    mapping(bytes32 insurer => uint256 amount) private _backing; // the part of reserved backing claims in review
 
     /// @dev Only the engine moves escrow between members.
     modifier onlyEngine() {
@@ -132,10 +134,36 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     function tryReserve(bytes32 insurer, uint256 amount) external onlyEngine returns (bool) {
         Escrow storage escrow = _escrows[insurer];
         uint128 free = escrow.free;
+        uint256 backing = _backing[insurer];
+        if (free + backing < amount) return false;
+        // Free escrow first, then the backing of claims in review: a claim decided at once never waits
+        // on claims that are not decided yet (their escalation owes what their backing no longer covers).
+        uint256 fromFree = amount < free ? amount : free;
+        escrow.free = free - uint128(fromFree);
+        escrow.reserved += uint128(fromFree);
+        if (amount > fromFree) _backing[insurer] = backing - (amount - fromFree);
+        return true;
+    }
+
+    /// @inheritdoc ISettlementVault
+    function tryBack(bytes32 insurer, uint256 amount) external onlyEngine returns (bool) {
+        Escrow storage escrow = _escrows[insurer];
+        uint128 free = escrow.free;
         if (free < amount) return false;
         escrow.free = free - uint128(amount);
         escrow.reserved += uint128(amount);
+        _backing[insurer] += amount;
         return true;
+    }
+
+    /// @inheritdoc ISettlementVault
+    function releaseBacking(bytes32 insurer, uint256 amount) external onlyEngine {
+        uint256 backing = _backing[insurer];
+        uint256 released = amount < backing ? amount : backing;
+        _backing[insurer] = backing - released;
+        Escrow storage escrow = _escrows[insurer];
+        escrow.reserved -= uint128(released);
+        escrow.free += uint128(released);
     }
 
     /// @inheritdoc ISettlementVault
@@ -193,6 +221,11 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     /// @inheritdoc ISettlementVault
     function debtOf(bytes32 insurer) external view returns (uint256) {
         return _debts[insurer];
+    }
+
+    /// @inheritdoc ISettlementVault
+    function backingOf(bytes32 insurer) external view returns (uint256) {
+        return _backing[insurer];
     }
 
     // ---------------------------------------------------------------- internals

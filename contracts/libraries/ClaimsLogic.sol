@@ -378,7 +378,7 @@ library ClaimsLogic {
 
     /// @notice Gives a claim in review's backing reservation (its provisional plan share) back to free escrow.
     function releaseBacking(Context memory ctx, ClaimState st, bytes32 insurer) internal {
-        if (st.backed()) ctx.vault.release(insurer, st.planPays());
+        if (st.backed()) ctx.vault.releaseBacking(insurer, st.planPays());
     }
 
     /// @notice The claim's subject, rebuilt from its state and details (`provider`: its member id).

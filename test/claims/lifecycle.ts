@@ -213,6 +213,31 @@ describe("Claims: review, appeal and prompt pay", function () {
     expect(await fx.vault.escrowOf(fx.insurerId)).to.deep.equal([usd(100_000), 0n]);
   });
 
+  it("approves another provider's claim under the threshold at once from the backing of claims in review; the backed claim's escalation owes what it lost", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    for (const n of [1, 2])
+      await fx.plans.connect(fx.insurer2).enrol(plan2, patient(n), fx.coverageStart, fx.coverageEnd);
+    await fx.vault.connect(fx.insurer2).fund(usd(6500));
+    const bait = await submitClaim(fx, fx.claim(surgery, { planId: plan2 }), fx.hospital2);
+    expect([bait.view.status, await fx.vault.backingOf(fx.insurer2Id)]).to.deep.equal(["PendingReview", usd(6500)]);
+    const small = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2, patientRef: patient(2) }));
+    expect(small.view.status).to.equal("Approved");
+    expect(await fx.vault.escrowOf(fx.insurer2Id)).to.deep.equal([0n, usd(6500)]);
+    expect(await fx.vault.backingOf(fx.insurer2Id)).to.equal(usd(6236));
+    // The insurer still cannot withdraw any of it; prompt pay on the bait pays its backing and owes the rest.
+    await networkHelpers.time.increase(7n * DAY + 1n);
+    await expect(fx.engine.connect(fx.hospital2).escalate(bait.claimId, await detailsFor(fx, bait.claimId)))
+      .to.emit(fx.vault, "PaymentOwed")
+      .withArgs(fx.insurer2Id, fx.hospital2Id, usd(264));
+    expect(await fx.vault.creditOf(fx.hospital2Id)).to.equal(usd(6236));
+    expect([await fx.vault.backingOf(fx.insurer2Id), (await fx.vault.escrowOf(fx.insurer2Id)).reserved]).to.deep.equal([
+      0n,
+      usd(264),
+    ]);
+  });
+
   it("owes the provider an escalated payment the insurer's escrow did not cover, collected once the insurer funds", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
