@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
@@ -27,6 +28,7 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
 contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using EnumerableSet for EnumerableSet.Bytes32Set;
 
     /// @inheritdoc ISettlementVault
     IERC20 public immutable token;
@@ -38,6 +40,7 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     mapping(bytes32 insurer => mapping(bytes32 providerId => uint256 amount)) private _owed;
     mapping(bytes32 insurer => uint256 amount) private _debts; // sum of _owed[insurer][*]
     mapping(bytes32 insurer => uint256 amount) private _backing; // the part of reserved backing claims in review
+    mapping(bytes32 providerId => EnumerableSet.Bytes32Set insurers) private _debtors; // insurers owing it
 
     /// @dev Only the engine moves escrow between members.
     modifier onlyEngine() {
@@ -99,11 +102,8 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         uint256 owed = _owed[insurer][provider];
         amount = owed < escrow.free ? owed : escrow.free;
         if (amount == 0) return 0;
-        escrow.free -= uint128(amount);
-        _owed[insurer][provider] = owed - amount;
-        _debts[insurer] -= amount;
+        _collect(insurer, provider, owed, amount);
         _credits[provider] += amount;
-        emit OwedCollected(insurer, provider, amount);
     }
 
     // ---------------------------------------------------------------- consortium vote
@@ -117,10 +117,13 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         if (consortium.getMember(memberId).status != IConsortiumRegistry.MemberStatus.Revoked) {
             revert ClaimsMemberNotRevoked(memberId);
         }
-        // A revoked insurer's free escrow leaves only above what it owes providers (they still collect it).
+        // What insurers owe a revoked provider is collected into its recovery (nobody else can collect it),
+        // first, so the escrow read below is current. A revoked insurer's free escrow leaves only above
+        // what it owes providers (they still collect it).
+        uint256 collected = _collectAllOwed(memberId);
         uint256 free = _escrows[memberId].free;
         uint256 escrowOut = _unowed(memberId, free);
-        amount = escrowOut + _credits[memberId];
+        amount = escrowOut + _credits[memberId] + collected;
         if (amount == 0) revert ClaimsNothingToRecover(memberId);
         _escrows[memberId].free = uint128(free - escrowOut);
         _credits[memberId] = 0;
@@ -191,6 +194,7 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         if (owed != 0) {
             _owed[insurer][provider] += owed;
             _debts[insurer] += owed;
+            _debtors[provider].add(insurer);
             emit PaymentOwed(insurer, provider, owed);
         }
     }
@@ -229,6 +233,33 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Moves `amount` of what `insurer` owes `provider` (`owed`) out of the insurer's free escrow
+    /// and the debt books; the caller credits it.
+    function _collect(bytes32 insurer, bytes32 provider, uint256 owed, uint256 amount) private {
+        _escrows[insurer].free -= uint128(amount);
+        _owed[insurer][provider] = owed - amount;
+        _debts[insurer] -= amount;
+        if (owed == amount) _debtors[provider].remove(insurer);
+        emit OwedCollected(insurer, provider, amount);
+    }
+
+    /// @dev Collects, for a revoked provider's recovery, what every insurer owes it as far as each one's
+    /// free escrow covers it (the rest stays owed, for a later vote). The loop is bounded by the
+    /// consortium's insurers that owe the provider, a handful: members are admitted by vote.
+    function _collectAllOwed(bytes32 provider) private returns (uint256 total) {
+        EnumerableSet.Bytes32Set storage debtors = _debtors[provider];
+        // Backwards: collecting in full removes the insurer (swap-and-pop), which only moves later entries.
+        for (uint256 i = debtors.length(); i > 0; --i) {
+            bytes32 insurer = debtors.at(i - 1);
+            uint256 owed = _owed[insurer][provider];
+            uint256 free = _escrows[insurer].free;
+            uint256 amount = owed < free ? owed : free;
+            if (amount == 0) continue;
+            _collect(insurer, provider, owed, amount);
+            total += amount;
+        }
+    }
 
     /// @dev The part of `free` escrow the insurer does not owe providers.
     function _unowed(bytes32 insurer, uint256 free) private view returns (uint256) {

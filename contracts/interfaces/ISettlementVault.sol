@@ -50,7 +50,9 @@ interface ISettlementVault is IClaims {
 
     /**
      * @notice Sends a revoked member's free escrow (an insurer) or credit (a provider) to `to`: the
-     * only way out for money of a member that can no longer act. Reserved escrow stays with the
+     * only way out for money of a member that can no longer act. For a provider it also collects what
+     * insurers owe it (`owedOf`), as far as each one's free escrow covers it (`OwedCollected` each; the
+     * rest stays owed, for a later vote), so no debt binds an insurer's escrow for good. Reserved escrow stays with the
      * approved claims it backs (their providers may void them, which frees it). Caller: the
      * consortium registry, executing a `proposeCall` vote.
      * @param memberId the revoked member

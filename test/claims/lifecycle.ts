@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { MODULE_IDS } from "../../src/consortium/kinds.js";
+import { MODULE_IDS, ProposalAction } from "../../src/consortium/kinds.js";
 import { readClaim } from "../../src/claims/engine.js";
 import {
   CODES,
@@ -389,6 +389,49 @@ describe("Claims: corrections", function () {
 });
 
 describe("Claims: settlement vault", function () {
+  it("collects what insurers owe a revoked provider into its recovery by vote, as far as their free escrow covers it", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    await fx.plans.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
+    await networkHelpers.time.increase(7n * DAY + 1n);
+    await fx.engine.connect(fx.hospital).escalate(claimId, await detailsFor(fx, claimId));
+    expect(await fx.vault.owedOf(fx.insurer2Id, fx.hospitalId)).to.equal(usd(264));
+    const vote = async (propose: () => Promise<unknown>) => {
+      await propose();
+      const id = await fx.registry.proposalCount();
+      for (const g of fx.governors.slice(0, 2)) await fx.registry.connect(g).vote(id);
+      return id;
+    };
+    const revoke = await vote(() =>
+      fx.registry.connect(fx.governors[0]!).propose(ProposalAction.Revoke, fx.hospitalId, ethers.ZeroAddress, 0, 0),
+    );
+    await fx.registry.execute(revoke);
+    const to = fx.outsider.address;
+    const recover = async () => {
+      const data = fx.vault.interface.encodeFunctionData("recoverFunds", [fx.hospitalId, to]);
+      return vote(() => fx.registry.connect(fx.governors[0]!).proposeCall(fx.vault.getAddress(), data));
+    };
+    await fx.vault.connect(fx.insurer2).fund(usd(100));
+    const first = await recover();
+    await expect(fx.registry.execute(first))
+      .to.emit(fx.vault, "OwedCollected")
+      .withArgs(fx.insurer2Id, fx.hospitalId, usd(100))
+      .and.to.emit(fx.vault, "FundsRecovered")
+      .withArgs(fx.hospitalId, to, usd(100), first);
+    expect(await fx.vault.debtOf(fx.insurer2Id)).to.equal(usd(164));
+    // The rest once the insurer funds again; the insurer's escrow above it is its own.
+    await fx.vault.connect(fx.insurer2).fund(usd(1000));
+    const second = await recover();
+    await expect(fx.registry.execute(second))
+      .to.emit(fx.vault, "FundsRecovered")
+      .withArgs(fx.hospitalId, to, usd(164), second);
+    expect([await fx.token.balanceOf(to), await fx.vault.debtOf(fx.insurer2Id)]).to.deep.equal([usd(264), 0n]);
+    await fx.vault.connect(fx.insurer2).withdrawEscrow(usd(836));
+    expect((await fx.vault.escrowOf(fx.insurer2Id)).free).to.equal(0n);
+  });
+
   it("settles many approved claims in one transaction, crediting each provider once per run", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const ids: bigint[] = [];
