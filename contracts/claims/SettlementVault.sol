@@ -137,14 +137,19 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     function tryReserve(bytes32 insurer, uint256 amount) external onlyEngine returns (bool) {
         Escrow storage escrow = _escrows[insurer];
         uint128 free = escrow.free;
-        uint256 backing = _backing[insurer];
-        if (free + backing < amount) return false;
+        if (free >= amount) {
+            escrow.free = free - uint128(amount);
+            escrow.reserved += uint128(amount);
+            return true;
+        }
         // Free escrow first, then the backing of claims in review: a claim decided at once never waits
         // on claims that are not decided yet (their escalation owes what their backing no longer covers).
-        uint256 fromFree = amount < free ? amount : free;
-        escrow.free = free - uint128(fromFree);
-        escrow.reserved += uint128(fromFree);
-        if (amount > fromFree) _backing[insurer] = backing - (amount - fromFree);
+        // The free part moves to reserved; the backing part is reserved already and changes purpose.
+        uint256 backing = _backing[insurer];
+        if (free + backing < amount) return false;
+        escrow.free = 0;
+        escrow.reserved += free;
+        _backing[insurer] = backing - (amount - free);
         return true;
     }
 
