@@ -31,6 +31,11 @@ export interface HistoryEntry {
   parent?: string;
   /** Packing: the lot a case was packed from by reference (undefined: packed by list). */
   fromLot?: string;
+  /**
+   * Indexer timelines: the container this event happened to while the item was inside it (the item's
+   * own events and its lot's have none).
+   */
+  via?: string;
 }
 
 /**
