@@ -23,13 +23,16 @@ export interface Store {
   find(table: unknown, key: Record<string, unknown>): Promise<Record<string, unknown> | null>;
 }
 
+/** Where an event is: what the position columns and the id are made of. */
+export type Located = Pick<IndexedEvent, "log" | "block" | "transaction">;
+
 export type FamilyHandler = (event: IndexedEvent, db: Store) => Promise<void>;
 
 /** `<block>-<logIndex>`: an event's id, unique on the one chain the indexer follows. */
-export const eventId = (e: IndexedEvent) => `${e.block.number}-${e.log.logIndex}`;
+export const eventId = (e: Located) => `${e.block.number}-${e.log.logIndex}`;
 
 /** The position columns of a row. */
-export const position = (e: IndexedEvent) => ({
+export const position = (e: Located) => ({
   blockNumber: Number(e.block.number),
   logIndex: e.log.logIndex,
   txHash: e.transaction.hash,

@@ -19,7 +19,7 @@ const FAMILIES: Record<string, Record<string, FamilyHandler>> = {
   SettlementVault: claimsHandlers,
 };
 
-type Register = (name: string, fn: (args: { event: IndexedEvent; context: { db: Store } }) => Promise<void>) => void;
+type Register = (name: string, fn: (args: { event: Omit<IndexedEvent, "name">; context: { db: Store } }) => Promise<void>) => void;
 const on = ponder.on.bind(ponder) as unknown as Register;
 
 for (const [contract, { abi }] of Object.entries(config.contracts)) {
@@ -35,7 +35,8 @@ for (const [contract, { abi }] of Object.entries(config.contracts)) {
         args: jsonArgs(event.args),
         ...position(event),
       });
-      if (family !== undefined) await family(event, context.db);
+      // Ponder's event carries no name: the handlers are told which one it is.
+      if (family !== undefined) await family({ ...event, name: name! }, context.db);
     });
   }
 }

@@ -28,7 +28,7 @@ export async function demoChain(): Promise<Chain> {
   const node = await startNode("anvil", { chainId, accounts: 24 });
   const deployments = path.join(ROOT, "ignition", "deployments", `chain-${chainId}`);
   try {
-    const connection = await network.connect({ network: "localhost", override: { url: node.url } });
+    const connection = await network.create({ network: "localhost", override: { url: node.url } });
     const story = await createStory(connection);
     const log = console.log;
     console.log = () => {};

@@ -9,6 +9,8 @@ import {
   accessAudit,
   auditFilterOf,
   custodyTimeline,
+  events,
+  eventsFilterOf,
   indexerStatus,
   ParameterError,
   remittance,
@@ -40,6 +42,7 @@ app.get("/medchain/custody/:itemId", (c) =>
   }),
 );
 app.get("/medchain/audit", (c) => answer(c, () => accessAudit(reports, auditFilterOf(c.req.query()))));
+app.get("/medchain/events", (c) => answer(c, () => events(reports, eventsFilterOf(c.req.query()))));
 app.get("/medchain/remittance", (c) =>
   answer(c, async () => (await remittance(reports, remittanceFilterOf(c.req.query()))).map(remittanceToWire)),
 );

@@ -350,6 +350,63 @@ export async function remittance(db: Db, filter: RemittanceFilter & { limit: num
   });
 }
 
+/** One row of the generic table: any event of any MedChain contract. */
+export interface EventRow {
+  contract: string;
+  address: string;
+  event: string;
+  args: unknown;
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+  time: string;
+}
+
+/** The filter of `GET /medchain/events?contract=&event=&fromBlock=&limit=`. */
+export function eventsFilterOf(q: Query): { contract?: string; event?: string; fromBlock?: number; limit: number } {
+  refuseUnknown(q, ["contract", "event", "fromBlock", "limit"]);
+  const name = (k: string) => {
+    const raw = q[k];
+    if (raw === undefined || raw === "") return undefined;
+    if (!/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(raw))
+      throw new ParameterError(k, `"${raw.slice(0, 40)}" is not a contract or event name`);
+    return raw;
+  };
+  const filter: { contract?: string; event?: string; fromBlock?: number; limit: number } = { limit: limitParam(q) };
+  const contract = name("contract");
+  if (contract !== undefined) filter.contract = contract;
+  const event = name("event");
+  if (event !== undefined) filter.event = event;
+  const fromBlock = intParam(q, "fromBlock", Number.MAX_SAFE_INTEGER);
+  if (fromBlock !== undefined) filter.fromBlock = fromBlock;
+  return filter;
+}
+
+/** Events of every module (consortium and genomics included), by block and log index; page with fromBlock. */
+export async function events(db: Db, filter: ReturnType<typeof eventsFilterOf>): Promise<EventRow[]> {
+  const t = chainEvent;
+  const conds: SQL[] = [];
+  if (filter.contract !== undefined) conds.push(eq(t.contract, filter.contract));
+  if (filter.event !== undefined) conds.push(eq(t.event, filter.event));
+  if (filter.fromBlock !== undefined) conds.push(gte(t.blockNumber, filter.fromBlock));
+  const rows = await db
+    .select()
+    .from(t)
+    .where(conds.length === 0 ? undefined : and(...conds))
+    .orderBy(asc(t.blockNumber), asc(t.logIndex))
+    .limit(filter.limit);
+  return rows.map((r) => ({
+    contract: r.contract,
+    address: r.address,
+    event: r.event,
+    args: r.args,
+    blockNumber: r.blockNumber,
+    logIndex: r.logIndex,
+    txHash: r.txHash,
+    time: new Date(r.timestamp * 1000).toISOString(),
+  }));
+}
+
 /** How far the indexer has got: Ponder's checkpoint of the chain (in the tables' schema). */
 export async function indexerStatus(
   db: Db,
