@@ -42,7 +42,7 @@ async function createTables() {
   const deployment = path.join(work, "deployed_addresses.json");
   await writeFile(
     deployment,
-    JSON.stringify({ "Bench#ConsortiumRegistry": "0x000000000000000000000000000000000000bE4c" }),
+    JSON.stringify({ "Bench#ConsortiumRegistry": "0x000000000000000000000000000000000000be4c" }),
   );
   const port = await freePort();
   const child = spawn(
@@ -78,9 +78,11 @@ async function createTables() {
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
-    const exited = new Promise((r) => child.once("exit", r));
-    process.kill(-child.pid!, "SIGTERM");
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
+    }
     await node.stop();
   }
 }
