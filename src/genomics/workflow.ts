@@ -1,8 +1,9 @@
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { getBytes, verifyMessage } from "ethers";
 
+import { readJsonFile } from "../chain/files.js";
 import { mined } from "../chain/send.js";
 import { kindMask } from "../consortium/kinds.js";
 import { checkQueryFile, type QueryFile } from "./client.js";
@@ -79,11 +80,11 @@ export function exchangePaths(dir: string): ExchangePaths {
 
 async function readJson<T>(file: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(file, "utf8")) as T;
+    await stat(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new GenomicsInputError(`${file}: not readable JSON (${(err as Error).message})`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined; // not relayed yet
   }
+  return (await readJsonFile(file)) as T;
 }
 
 async function need<T>(file: string, what: string): Promise<T> {

@@ -66,6 +66,9 @@ interface Pending {
   reject(err: Refusal): void;
 }
 
+/** The chain's refusals of one read of a request (a search leaves that record out and audits the rest). */
+const READ_REFUSALS = new Set(["RecordsOutOfScope", "RecordsNotAnchored", "RecordsRetracted"]);
+
 const key = (r: AccessRequest) => `${r.requester.toLowerCase()}:${r.nonce}`;
 
 /**
@@ -253,7 +256,7 @@ export class Auditor {
       }
       return earlier === undefined ? p.reject(refusalOfRevert(revert)) : p.resolve(earlier);
     }
-    const leaf = revert.name === "RecordsOutOfScope" || revert.name === "RecordsNotAnchored" ? revert.args.leaf : "";
+    const leaf = READ_REFUSALS.has(revert.name) ? revert.args.leaf : "";
     const i = p.job.reads.findIndex((r) => r.leaf === String(leaf).toLowerCase());
     if (p.job.dropRefusedReads && i >= 0) {
       this.options.log?.(`left out ${p.job.reads[i]!.leaf}: the chain refused it (${revert.name})`);
