@@ -98,6 +98,12 @@ export const provenanceTasks = [
   })
     .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
     .addOption({ name: "lot", description: "lot number", defaultValue: "" })
+    .addOption({
+      name: "reason",
+      description:
+        "unspecified | quality-defect | contamination | mislabelling | counterfeit-found | regulatory-action | other",
+      defaultValue: "unspecified",
+    })
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/recall.js"))
     .build(),

@@ -213,7 +213,7 @@ export const provenanceChapter: Chapter = async (story) => {
   story.say(`A fake with a copied outer label but a made-up code (${guessed}) is simply unknown:`);
   console.log(indent((await opVerify(provenance, data, packLabel(1), guessed)).lines));
 
-  await opRecall(as("manufacturer"), GTIN, LOT);
+  await opRecall(as("manufacturer"), GTIN, LOT, "quality-defect");
   story.say(`Aurora finds a quality problem and recalls lot ${LOT}.`);
   const second = bundle.packs[1]!;
   try {

@@ -1,7 +1,15 @@
 import type { EventLog, Log } from "ethers";
 
 import { ProductRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
-import { BIZ_STEPS, DISPOSITIONS, type BizStepName, type DispositionName } from "./kinds.js";
+import {
+  BIZ_STEPS,
+  DISPOSITIONS,
+  RECALL_REASON_WORDS,
+  recallReasonName,
+  type BizStepName,
+  type DispositionName,
+  type RecallReasonName,
+} from "./kinds.js";
 
 /** One on-chain event of an item's history, in the words EPCIS and people use. */
 export interface HistoryEntry {
@@ -31,6 +39,8 @@ export interface HistoryEntry {
   parent?: string;
   /** Packing: the lot a case was packed from by reference (undefined: packed by list). */
   fromLot?: string;
+  /** Recalls: why. */
+  recallReason?: RecallReasonName;
 }
 
 /**
@@ -104,7 +114,7 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
         );
         break;
       case "LotRecalled":
-        entries.push(entry(a.lotId, a.memberId));
+        entries.push(entry(a.lotId, a.memberId, { recallReason: recallReasonName(a.reason as bigint) }));
         break;
       case "ContainerPacked":
         entries.push(
@@ -179,7 +189,7 @@ export function describeHistory(entries: HistoryEntry[], names: (id: string) => 
         case "LotCommissioned":
           return `lot ${e.lot} (${e.count} packs) commissioned by manufacturer ${who}`;
         case "LotRecalled":
-          return `lot RECALLED by ${who}`;
+          return `lot RECALLED by ${who} (${RECALL_REASON_WORDS[e.recallReason ?? "unspecified"]})`;
         case "ContainerPacked":
           return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} ${e.fromLot !== undefined ? "packs from their lot" : e.count === 1n ? "item" : "items"}) by ${who}`;
         case "ContainerUnpacked":

@@ -27,7 +27,13 @@ import {
 import { parseGs1 } from "./gs1/index.js";
 import { gtinToUint, lotIdOf, normalizeCode } from "./ids.js";
 import { describeHistory, historyOf } from "./history.js";
-import { VERDICT_WORDS } from "./kinds.js";
+import {
+  RECALL_REASON_WORDS,
+  RECALL_REASONS,
+  recallReasonCode,
+  VERDICT_WORDS,
+  type RecallReasonName,
+} from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
 import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
@@ -253,19 +259,29 @@ export async function opDispense(
     : { lines: [`pack dispensed (tx ${result.receipt.hash})`], result: data };
 }
 
-export async function opRecall(provenance: DrugProvenance, gtinInput: string, lot: string): Promise<OpOutcome> {
+/** Recalls a lot for a named reason (`--reason`, one of `RECALL_REASONS`; default unspecified). */
+export async function opRecall(
+  provenance: DrugProvenance,
+  gtinInput: string,
+  lot: string,
+  reasonInput = "",
+): Promise<OpOutcome> {
   if (gtinInput === "") throw badInput("give the product's GTIN-14", { field: "--gtin" });
   if (lot === "") throw badInput("give the lot number", { field: "--lot" });
+  const reason = reasonInput === "" ? "unspecified" : reasonInput.trim().toLowerCase();
+  if (recallReasonCode(reason) === undefined) {
+    throw badInput(`${JSON.stringify(reasonInput)} is not one of ${RECALL_REASONS.join(", ")}`, { field: "--reason" });
+  }
   const { gtin } = parseGs1(`(01)${gtinInput}(10)${lot}`);
   const lotId = lotIdOf(gtin!, lot);
   const products = await productsOf(provenance);
   if ((await products.lotOf(lotId)).root === ZERO) {
     throw badInput(`lot ${lot} of ${gtin} was never commissioned on this chain`, { field: "--lot" });
   }
-  const receipt = await recallLot(provenance, lotId);
+  const receipt = await recallLot(provenance, lotId, reason as RecallReasonName);
   return {
-    lines: [`lot ${lot} of ${gtin} recalled (tx ${receipt.hash})`],
-    result: { gtin, lot, lotId, tx: receipt.hash },
+    lines: [`lot ${lot} of ${gtin} recalled: ${RECALL_REASON_WORDS[reason as RecallReasonName]} (tx ${receipt.hash})`],
+    result: { gtin, lot, lotId, reason, tx: receipt.hash },
   };
 }
 
