@@ -144,4 +144,21 @@ export const provenanceTasks = [
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/verify.js"))
     .build(),
+  taskOptions(
+    task(
+      ["provenance", "resolver"],
+      "Serve the GS1 Digital Link resolver and verify page (read-only: verdicts by the chain's verify view)",
+    ),
+  )
+    .addOption({ name: "port", description: "port to listen on", defaultValue: "8090" })
+    .addOption({ name: "host", description: "interface to listen on", defaultValue: "127.0.0.1" })
+    .addOption({
+      name: "base",
+      description: "public base URL the QR codes carry (default: http://<host>:<port>)",
+      defaultValue: "",
+    })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .setAction(() => import("./provenance/resolver.js"))
+    .build(),
 ];

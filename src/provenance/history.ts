@@ -41,6 +41,8 @@ export interface HistoryEntry {
   fromLot?: string;
   /** Recalls: why. */
   recallReason?: RecallReasonName;
+  /** Timelines: the container the item was inside when this event of the container happened. */
+  via?: string;
 }
 
 /**
@@ -168,6 +170,35 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
   }
   entries.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
   return entries;
+}
+
+const ZERO_ID = "0x" + "0".repeat(64);
+
+/**
+ * The custody timeline of a pack, read from the chain's logs, oldest first: its lot's events, its
+ * own, and those of every container it was ever proven to be in (a case's pallets, current and
+ * earlier ones), the latter marked `via` the container. `parents` are the containers the catalog's
+ * links place it in now (`linksFor`). One log query per id: the indexer answers the same faster.
+ */
+export async function chainCustodyTimeline(
+  contract: DrugProvenance,
+  packId: string,
+  lotId: string,
+  parents: string[] = [],
+): Promise<HistoryEntry[]> {
+  const ids = [lotId, packId, ...new Set(parents.filter((p) => p.toLowerCase() !== lotId.toLowerCase()))];
+  let history = await historyOf(contract, ids);
+  for (let more = true; more;) {
+    const linked = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO_ID).map((e) => e.parent!);
+    const fresh = [...new Set(linked)].filter((p) => !ids.some((id) => id.toLowerCase() === p.toLowerCase()));
+    more = fresh.length > 0;
+    if (more) {
+      ids.push(...fresh);
+      history = await historyOf(contract, ids);
+    }
+  }
+  const own = new Set([packId.toLowerCase(), lotId.toLowerCase()]);
+  return history.map((e) => (own.has(e.itemId.toLowerCase()) ? e : { ...e, via: e.itemId }));
 }
 
 /** A short name for an id: containers by their SSCC, others by their first hex digits. */

@@ -26,7 +26,7 @@ import {
 } from "./client.js";
 import { parseGs1 } from "./gs1/index.js";
 import { gtinToUint, lotIdOf, normalizeCode } from "./ids.js";
-import { describeHistory, historyOf } from "./history.js";
+import { chainCustodyTimeline, describeHistory } from "./history.js";
 import {
   RECALL_REASON_WORDS,
   RECALL_REASONS,
@@ -317,19 +317,12 @@ export async function opVerify(
     lines.push(`${result.inTransit ? "shipped by (in transit)" : "held by"} ${who}`);
   }
   const links = await linksFor(provenance, catalog, result.packId, false);
-  const ids = [result.lotId, result.packId, ...new Set(links.map((l) => String(l.parent)))];
-  // Follow every container the path was ever proven to be in (a case's pallets, the current one and
-  // earlier ones), so the whole journey's events are shown.
-  let history = await historyOf(provenance, ids);
-  for (let more = true; more;) {
-    const parents = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO).map((e) => e.parent!);
-    const fresh = [...new Set(parents)].filter((p) => !ids.includes(p));
-    more = fresh.length > 0;
-    if (more) {
-      ids.push(...fresh);
-      history = await historyOf(provenance, ids);
-    }
-  }
+  const history = await chainCustodyTimeline(
+    provenance,
+    result.packId,
+    result.lotId,
+    links.map((l) => String(l.parent)),
+  );
   const timeline = describeHistory(history, names);
   data.timeline = timeline;
   lines.push("timeline:", ...timeline.map((l) => `  ${l}`));

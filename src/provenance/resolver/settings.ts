@@ -1,0 +1,77 @@
+import { FetchRequest, isAddress, JsonRpcProvider } from "ethers";
+
+import { connect, openContract } from "../../chain/connection.js";
+import { badInput } from "../../chain/errors.js";
+import { loadMemberDirectory } from "../../consortium/directory.js";
+import { checkedBase } from "./app.js";
+import type { ResolverOptions } from "./server.js";
+
+/**
+ * The resolver's settings from the environment, for `medchain-resolver` (plain Node, no Hardhat):
+ *
+ * | variable                   | meaning                                                               |
+ * | -------------------------- | --------------------------------------------------------------------- |
+ * | `MEDCHAIN_RPC_URL`         | the chain's JSON-RPC URL (required)                                   |
+ * | `MEDCHAIN_PROVENANCE`      | the DrugProvenance address (required)                                 |
+ * | `MEDCHAIN_RESOLVER_BASE`   | public base URL the QR codes carry, e.g. `https://verify.example.org` |
+ * | `MEDCHAIN_RESOLVER_DATA`   | data directory with the published lot trees (default provenance-data) |
+ * | `MEDCHAIN_RESOLVER_PORT`   | port (default 8090); `MEDCHAIN_RESOLVER_HOST` (default 127.0.0.1)     |
+ * | `MEDCHAIN_MEMBERS`         | the member directory file (default `medchain.members.json`)           |
+ * | `MEDCHAIN_RPC_TIMEOUT_MS`  | how long a node call may take before the page says 503 (default 5,000) |
+ */
+export interface ResolverSettings {
+  rpcUrl: string;
+  provenance: string;
+  publicBase?: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  rpcTimeoutMs: number;
+}
+
+/** Reads and checks the settings; one-line errors name the variable. */
+export function resolverSettings(env: NodeJS.ProcessEnv): ResolverSettings {
+  const int = (name: string, fallback: number) => {
+    const raw = env[name] ?? "";
+    if (raw === "") return fallback;
+    if (!/^\d{1,6}$/.test(raw)) throw badInput(`"${raw}" is not a non-negative integer`, { field: name });
+    return Number(raw);
+  };
+  const rpcUrl = env.MEDCHAIN_RPC_URL ?? "";
+  if (!/^https?:\/\//.test(rpcUrl)) throw badInput("not set or not an http(s) URL", { field: "MEDCHAIN_RPC_URL" });
+  const provenance = env.MEDCHAIN_PROVENANCE ?? "";
+  if (!isAddress(provenance)) throw badInput(`"${provenance}" is not an address`, { field: "MEDCHAIN_PROVENANCE" });
+  const base = env.MEDCHAIN_RESOLVER_BASE ?? "";
+  if (base !== "") {
+    try {
+      checkedBase(base);
+    } catch (err) {
+      throw badInput((err as Error).message, { field: "MEDCHAIN_RESOLVER_BASE" });
+    }
+  }
+  return {
+    rpcUrl,
+    provenance,
+    ...(base === "" ? {} : { publicBase: base }),
+    dataDir: env.MEDCHAIN_RESOLVER_DATA || "provenance-data",
+    port: int("MEDCHAIN_RESOLVER_PORT", 8090),
+    host: env.MEDCHAIN_RESOLVER_HOST || "127.0.0.1",
+    rpcTimeoutMs: int("MEDCHAIN_RPC_TIMEOUT_MS", 5_000),
+  };
+}
+
+/** The resolver's options from its settings: a read-only connection whose node calls time out. */
+export async function resolverOptionsOf(s: ResolverSettings, root = process.cwd()): Promise<ResolverOptions> {
+  const request = new FetchRequest(s.rpcUrl);
+  request.timeout = s.rpcTimeoutMs;
+  const provider = new JsonRpcProvider(request, undefined, { cacheTimeout: -1, batchStallTime: 0 });
+  const connection = await connect({ provider, addresses: { provenance: s.provenance } });
+  return {
+    provenance: await openContract(connection, "provenance", undefined, "MEDCHAIN_PROVENANCE"),
+    dataDir: s.dataDir,
+    ...(s.publicBase === undefined ? {} : { publicBase: s.publicBase }),
+    port: s.port,
+    host: s.host,
+    directory: await loadMemberDirectory(root),
+  };
+}
