@@ -207,7 +207,8 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
       [t.product, gtin],
       [t.lot, lot.lot],
       ...(identity.serial === undefined ? [] : ([[t.serial, identity.serial]] as [string, string][])),
-      [t.expiry, day(lot.expiresAt, t)],
+      // expiresAt is the end of the label's expiry day (AI 17): show that day
+      [t.expiry, day(new Date(lot.expiresAt.getTime() - 86_400_000), t)],
       [t.manufacturer, name(lot.manufacturer)],
     ];
     const notes = lotNotes(lot, identity, t);
