@@ -145,7 +145,7 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
 /**
  * The scan scenario the resolver's tests share (built on {@link provenanceFixtureFor}): the fixture's
  * lot with its pallet delivered to the pharmacy and opened, pack 1 dispensed and then presented again
- * at the hospital (a clone alert); a second lot recalled for contamination; a third lot expired.
+ * at the hospital (a clone alert), pack 2 dispensed once; a second lot recalled for contamination; a third lot expired.
  * Pack 0 stays genuine (in case A, at the pharmacy). Codes come from the lot bundles.
  */
 export function resolverScenarioFor(
@@ -170,6 +170,7 @@ export function resolverScenarioFor(
       code: p.bundle.packs[i]!.code,
     });
     await dispensePack(provenance.connect(signers.pharmacy), catalog, scan(plan, 1));
+    await dispensePack(provenance.connect(signers.pharmacy), catalog, scan(plan, 2));
     // the same label and code presented again elsewhere: the chain keeps a clone alert
     const hospitalCopy = await dispensePack(provenance.connect(signers.hospital), catalog, scan(plan, 1));
     const asMfr = provenance.connect(signers.mfr);

@@ -1,6 +1,5 @@
 import type { DrugProvenance } from "../../../typechain-types/index.js";
 import type { Catalog } from "../catalog.js";
-import { linksFor } from "../client.js";
 import { chainCustodyTimeline } from "../history.js";
 import type { ResolverIndexer } from "./indexer-api.js";
 
@@ -21,13 +20,8 @@ export function chainLogIndexer(provenance: DrugProvenance, catalog: () => Promi
       const known = await catalog();
       const pack = known.packs.get(itemId.toLowerCase());
       if (pack === undefined) return [];
-      const links = await linksFor(provenance, known, itemId, false);
-      return chainCustodyTimeline(
-        provenance,
-        itemId,
-        pack.lotId,
-        links.map((l) => String(l.parent)),
-      );
+      // every container the catalog knows held it (a dispensed pack has no current place to follow)
+      return chainCustodyTimeline(provenance, itemId, pack.lotId, known.containersOf(itemId));
     },
   };
 }
