@@ -51,6 +51,11 @@ export const provenanceTasks = [
     .addOption({ name: "expiry", description: "expiry date YYMMDD (AI 17)", defaultValue: "" })
     .addOption({ name: "serials", description: "CSV file, one serial per line", defaultValue: "" })
     .addFlag({ name: "noLabels", description: "do not write the printable labels" })
+    .addOption({
+      name: "labelBase",
+      description: "resolver URL the QR codes carry (default: MEDCHAIN_RESOLVER_BASE, else https://id.gs1.org)",
+      defaultValue: "",
+    })
     .addOption(dataOption)
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/commission.js"))

@@ -36,6 +36,7 @@ import {
 } from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
+import { labelBase } from "./labels.js";
 import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
 import { parseCompanyPrefix, proposePrefixChange, type PrefixAction } from "./prefixes.js";
 import { resolveItem, scanFromLabel } from "./resolve.js";
@@ -97,7 +98,16 @@ export async function opPrefix(
 
 export async function opCommission(
   provenance: DrugProvenance,
-  input: { gtin: string; lot: string; expiry: string; serialsFile: string; dataDir: string; labels: boolean },
+  input: {
+    gtin: string;
+    lot: string;
+    expiry: string;
+    serialsFile: string;
+    dataDir: string;
+    labels: boolean;
+    /** The QR codes' stem (`--label-base`; default MEDCHAIN_RESOLVER_BASE, else https://id.gs1.org). */
+    labelBase?: string;
+  },
 ): Promise<OpOutcome> {
   // Validate everything (GS1 syntax of the identity, the CSV) before anything is sent.
   for (const [option, value] of [
@@ -118,18 +128,19 @@ export async function opCommission(
     });
   }
   const serials = parseSerialsCsv(text, input.serialsFile);
+  const base = labelBase(input.labelBase ?? "");
   const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
   // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
   const products = await productsOf(provenance);
   await products.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
-  const files = await writeLotFiles(input.dataDir, plan, input.labels);
+  const files = await writeLotFiles(input.dataDir, plan, input.labels, base);
   const receipt = await commissionLot(provenance, plan);
   return {
     lines: [
       `lot ${plan.lot} of ${plan.gtin} commissioned: ${plan.quantity} packs, root ${plan.root} (tx ${receipt.hash})`,
       `private bundle (hidden codes and proofs, keep it safe): ${files.bundle}`,
       `public lot tree (pack tags only, may be published): ${files.tree}`,
-      ...(input.labels ? [`labels: ${files.labels}`] : []),
+      ...(input.labels ? [`labels: ${files.labels} (QR codes of ${base}/01/…)`] : []),
     ],
     result: {
       gtin: plan.gtin,
@@ -141,7 +152,7 @@ export async function opCommission(
       tx: receipt.hash,
       bundle: files.bundle,
       tree: files.tree,
-      ...(input.labels ? { labels: files.labels } : {}),
+      ...(input.labels ? { labels: files.labels, labelBase: base } : {}),
     },
   };
 }

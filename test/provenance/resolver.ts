@@ -5,6 +5,8 @@ import { network } from "hardhat";
 import { MemberDirectory } from "../../src/consortium/directory.js";
 import { chainHead } from "../../src/records/gateway/chain-head.js";
 import { productsOf } from "../../src/provenance/client.js";
+import { labelBase, renderLabel } from "../../src/provenance/labels.js";
+import { packIdentity } from "../../src/provenance/lot.js";
 import { gs1CheckDigit, toDigitalLink } from "../../src/provenance/gs1/index.js";
 import { ProductRegistry__factory } from "../../typechain-types/index.js";
 import {
@@ -64,7 +66,7 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
       const body = await res.text();
       expect(body).to.include("Genuine").and.include("Now held by PHA-1");
       expect(body).to.include("Made by MFR-1").and.include("Shipped by MFR-1 to PHA-1");
-      expect(body).to.include("(in container 106141410000000033)");
+      expect(body).to.include("(in case/pallet SSCC 106141410000000033)");
       expect(res.headers.get("referrer-policy")).to.equal("no-referrer"); // the code in the URL goes nowhere else
     });
 
@@ -282,6 +284,25 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
       expect(await res.text())
         .to.include("Genuine")
         .and.include("indexer does not answer");
+    });
+  });
+
+  describe("labels", function () {
+    it("prints QR codes of this resolver's domain (MEDCHAIN_RESOLVER_BASE or --label-base) that it answers, without the hidden code", async function () {
+      const { fx, get } = await scenarioApp();
+      const pack = fx.plan.bundle.packs[0]!;
+      const base = labelBase("", { MEDCHAIN_RESOLVER_BASE: `${BASE}/` });
+      expect(base).to.equal(BASE);
+      const label = renderLabel({ identity: packIdentity(fx.plan, pack.serial), scratchCode: pack.code, base });
+      expect(label.digitalLink).to.equal(`${BASE}/01/${GTIN}/10/LOT-42/21/${pack.serial}?17=301231`);
+      expect(label.digitalLink).not.to.include(pack.code);
+      expect((await get(label.digitalLink)).status).to.equal(200);
+      expect(labelBase("", {})).to.equal("https://id.gs1.org");
+      expect(labelBase("https://verify.other.example", { MEDCHAIN_RESOLVER_BASE: BASE })).to.equal(
+        "https://verify.other.example",
+      );
+      expect(() => labelBase("verify.example.org?x=1")).to.throw("--label-base");
+      expect(() => labelBase("", { MEDCHAIN_RESOLVER_BASE: "ftp://x" })).to.throw("MEDCHAIN_RESOLVER_BASE");
     });
   });
 

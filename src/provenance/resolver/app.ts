@@ -2,11 +2,12 @@ import { Hono, type Context } from "hono";
 import { languageDetector } from "hono/language";
 import { secureHeaders } from "hono/secure-headers";
 
-import { isUnreachable, MedChainError } from "../../chain/errors.js";
+import { isUnreachable } from "../../chain/errors.js";
 import type { MemberDirectory } from "../../consortium/directory.js";
 import { Gs1Error, identityFromElements, parseDigitalLinkParts, parseGs1Date, type Gs1Identity } from "../gs1/index.js";
 import { shortId, type HistoryEntry } from "../history.js";
 import { expiresAtOf, normalizeCode } from "../ids.js";
+import { checkLinkBase } from "../labels.js";
 import type { ResolverIndexer } from "./indexer-api.js";
 import { LANGUAGES, messages, pageLanguage, type Language, type Messages, type PageVerdict } from "./i18n.js";
 import { LINK_TYPE_NAMES, LINKSET_MEDIA_TYPE, linkTargets, linksetOf, negotiate } from "./linkset.js";
@@ -58,7 +59,7 @@ class Unavailable extends Error {}
  */
 export function resolverApp(deps: ResolverDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const base = checkedBase(deps.publicBase);
+  const base = checkLinkBase(deps.publicBase);
   const max = deps.maxConcurrentChecks ?? 64;
   const lagBlocks = deps.lagBlocks ?? 2;
   const log = deps.log ?? (() => {});
@@ -263,29 +264,6 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
   return app;
 }
 
-/** The public base URL without its trailing slash; a one-line error for anything but http(s)://host[/path]. */
-export function checkedBase(publicBase: string): string {
-  const base = publicBase.replace(/\/+$/, "");
-  let url: URL | undefined;
-  try {
-    url = new URL(base);
-  } catch {
-    url = undefined;
-  }
-  if (
-    url === undefined ||
-    !/^https?:$/.test(url.protocol) ||
-    url.search !== "" ||
-    url.hash !== "" ||
-    url.username !== ""
-  ) {
-    throw new MedChainError(
-      `public base URL ${JSON.stringify(publicBase)}: expected http(s)://domain[/path] without query or fragment`,
-    );
-  }
-  return base;
-}
-
 /** The canonical Digital Link of an identity on this resolver: key, lot and serial in the path. */
 function canonicalLink(base: string, id: Gs1Identity): string {
   let link = `${base}/01/${id.gtin}`;
@@ -316,7 +294,13 @@ function timelineRow(e: HistoryEntry, t: Messages, name: (id: string) => string)
   );
   const who = e.member !== undefined ? name(e.member) : "";
   const what = t.event(e.event, who, e.from ? name(e.from) : "", e.to ? name(e.to) : "");
-  return { when: `${when} UTC`, what, ...(e.via !== undefined ? { via: t.via(shortId(e.via)) } : {}) };
+  return { when: `${when} UTC`, what, ...(e.via !== undefined ? { via: t.via(viaName(e.via)) } : {}) };
+}
+
+/** A container by its SSCC (containers' ids are their SSCCs as numbers), anything else shortened. */
+function viaName(id: string): string {
+  const n = BigInt(id);
+  return n > 0n && n < 10n ** 18n ? n.toString().padStart(18, "0") : shortId(id);
 }
 
 function oneLine(text: string): string {

@@ -44,7 +44,8 @@ export interface Messages {
   indexerLags: (blocks: number) => string;
   custodian: (who: string, inTransit: boolean) => string;
   event: (name: string, who: string, from: string, to: string) => string;
-  via: (container: string) => string;
+  /** An event of the container (SSCC) the pack was inside. */
+  via: (sscc: string) => string;
   fromChain: string;
   errorHeading: Record<400 | 404 | 406 | 414 | 503, string>;
   errorHelp: Record<400 | 404 | 406 | 414 | 503, string>;
@@ -128,7 +129,7 @@ const en: Messages = {
       ItemDestroyed: `Destroyed by ${who}`,
       ItemReportedStolen: `Reported stolen by ${who}`,
     })[name] ?? name,
-  via: (container) => `in ${container}`,
+  via: (sscc) => `in case/pallet SSCC ${sscc}`,
   fromChain: "Checked against the MedChain consortium chain.",
   errorHeading: {
     400: "This is not a valid pack link",
@@ -215,7 +216,7 @@ const zh: Messages = {
       ItemDestroyed: `由 ${who} 销毁`,
       ItemReportedStolen: `由 ${who} 报告失窃`,
     })[name] ?? name,
-  via: (container) => `在 ${container} 中`,
+  via: (sscc) => `在箱/托盘 SSCC ${sscc} 中`,
   fromChain: "已与 MedChain 联盟链核对。",
   errorHeading: {
     400: "这不是有效的药盒链接",

@@ -3,7 +3,7 @@ import { FetchRequest, isAddress, JsonRpcProvider } from "ethers";
 import { connect, openContract } from "../../chain/connection.js";
 import { badInput } from "../../chain/errors.js";
 import { loadMemberDirectory } from "../../consortium/directory.js";
-import { checkedBase } from "./app.js";
+import { checkLinkBase } from "../labels.js";
 import type { ResolverOptions } from "./server.js";
 
 /**
@@ -43,11 +43,7 @@ export function resolverSettings(env: NodeJS.ProcessEnv): ResolverSettings {
   if (!isAddress(provenance)) throw badInput(`"${provenance}" is not an address`, { field: "MEDCHAIN_PROVENANCE" });
   const base = env.MEDCHAIN_RESOLVER_BASE ?? "";
   if (base !== "") {
-    try {
-      checkedBase(base);
-    } catch (err) {
-      throw badInput((err as Error).message, { field: "MEDCHAIN_RESOLVER_BASE" });
-    }
+    checkLinkBase(base, "MEDCHAIN_RESOLVER_BASE");
   }
   return {
     rpcUrl,
