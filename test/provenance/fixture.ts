@@ -1,9 +1,12 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
 import type { DrugProvenance } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
 import { voteAndExecute } from "../../src/consortium/governance.js";
-import { Catalog } from "../../src/provenance/catalog.js";
+import { Catalog, planContainer, writeContainerFile } from "../../src/provenance/catalog.js";
 import {
   commissionLot,
   dispensePack,
@@ -16,7 +19,7 @@ import {
   unpackContainer,
 } from "../../src/provenance/client.js";
 import { gs1CheckDigit } from "../../src/provenance/gs1/index.js";
-import { planLot, type LotPlan } from "../../src/provenance/lot.js";
+import { lotFiles, planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { proposePrefixChange, type PrefixAction } from "../../src/provenance/prefixes.js";
 
 export const GTIN = "09506000134352";
@@ -192,3 +195,22 @@ export function resolverScenarioFor(
   }
   return resolverScenario;
 }
+
+/**
+ * Publishes what the scenario's manufacturer and packers publish into a data directory: the lot trees
+ * (pack tags only) and the container files; never the private bundles with the codes.
+ */
+export async function publishScenario(
+  fx: { plan: LotPlan; recalled: LotPlan; expired: LotPlan; catalog: Catalog },
+  dataDir: string,
+): Promise<void> {
+  for (const plan of [fx.plan, fx.recalled, fx.expired]) {
+    const { tree } = lotFiles(dataDir, plan.gtin, plan.lot);
+    await mkdir(path.dirname(tree), { recursive: true });
+    await writeFile(tree, JSON.stringify(plan.treeFile) + "\n");
+  }
+  for (const c of fx.catalog.containers.values()) await writeContainerFile(dataDir, planContainer(c.sscc, c.children));
+}
+
+/** The registration codes of the fixture's members, for a member directory. */
+export const FIXTURE_MEMBER_CODES = ["MFR-1", "MFR-2", "DST-1", "PHA-1", "PHA-2", "HOS-1", "REG-1", "LAB-1"];

@@ -6,7 +6,7 @@
  * it after installing chromium), where a missing browser fails.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -16,11 +16,10 @@ import { network } from "hardhat";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 import { MemberDirectory } from "../../src/consortium/directory.js";
-import { planContainer, writeContainerFile } from "../../src/provenance/catalog.js";
 import { toDigitalLink } from "../../src/provenance/gs1/index.js";
-import { lotFiles, type LotPlan } from "../../src/provenance/lot.js";
+import type { LotPlan } from "../../src/provenance/lot.js";
 import { startResolver, type Resolver } from "../../src/provenance/resolver/index.js";
-import { GTIN, resolverScenarioFor } from "./fixture.js";
+import { FIXTURE_MEMBER_CODES, GTIN, publishScenario, resolverScenarioFor } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const ARTIFACTS = path.join("test-artifacts", "resolver");
@@ -60,19 +59,12 @@ describe("GS1 Digital Link resolver (browser)", function () {
       this.skip();
     }
     fx = await networkHelpers.loadFixture(resolverScenario);
-    // publish what a manufacturer publishes: lot trees (tags only) and container files
     dataDir = await mkdtemp(path.join(tmpdir(), "medchain-resolver-"));
-    for (const plan of [fx.plan, fx.recalled, fx.expired]) {
-      const { tree } = lotFiles(dataDir, plan.gtin, plan.lot);
-      await mkdir(path.dirname(tree), { recursive: true });
-      await writeFile(tree, JSON.stringify(plan.treeFile) + "\n");
-    }
-    for (const c of fx.catalog.containers.values())
-      await writeContainerFile(dataDir, planContainer(c.sscc, c.children));
+    await publishScenario(fx, dataDir);
     resolver = await startResolver({
       provenance: fx.provenance,
       dataDir,
-      directory: new MemberDirectory(["MFR-1", "PHA-1", "HOS-1"]),
+      directory: new MemberDirectory(FIXTURE_MEMBER_CODES),
     });
     browser = await chromium.launch({ executablePath, args: LAUNCH_FLAGS });
     await mkdir(ARTIFACTS, { recursive: true });
