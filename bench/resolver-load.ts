@@ -1,7 +1,8 @@
 // `npm run bench:resolver`: the GS1 Digital Link resolver under load on loopback, with every chain
 // check on. CONCURRENCY clients scan again and again (keep-alive), each run bounded by MAX_REQUESTS
 // requests or MAX_SECONDS: (1) a pack with its scratch-off code (lot facts, the chain's `verify` view
-// with the pack's case link, and the custody timeline read from the chain's logs: no indexer), (2) a
+// with the pack's case link, and the custody timeline read from the chain's logs, kept per block:
+// no indexer; scans rotate over the scenario's six genuine packs), (2) a
 // pack link without the code (lot facts only), and, as the ceiling measured in the same run, (3) the
 // node's own `eth_call` of `verify` for the same pack at the same concurrency. anvil runs in another
 // process. Writes bench/resolver.json and the README's table. A benchmark: it asserts nothing.
@@ -69,12 +70,23 @@ try {
     maxConcurrentChecks: CONCURRENCY * 2,
   });
   const pack = fx.plan.bundle.packs[0]!;
+  // the genuine packs of the scenario (pack 1 and 2 were dispensed): scans rotate over them
+  const genuine = [0, 3, 4, 5, 6, 7].map((i) => fx.plan.bundle.packs[i]!);
+  let next = 0;
+  const codeLink = () => {
+    const p = genuine[next++ % genuine.length]!;
+    const l = toDigitalLink(
+      { gtin: fx.plan.gtin, lot: fx.plan.lot, expiry: fx.plan.expiry, serial: p.serial },
+      resolver.publicBase,
+    );
+    return `${l}&code=${p.code}`;
+  };
   const link = toDigitalLink(
     { gtin: fx.plan.gtin, lot: fx.plan.lot, expiry: fx.plan.expiry, serial: pack.serial },
     resolver.publicBase,
   );
-  const page = (url: string, expect: string) => async () => {
-    const response = await fetch(url, { headers: { "Accept-Language": "en" } });
+  const page = (url: string | (() => string), expect: string) => async () => {
+    const response = await fetch(typeof url === "string" ? url : url(), { headers: { "Accept-Language": "en" } });
     const text = await response.text();
     return response.status === 200 && text.includes(expect);
   };
@@ -88,7 +100,7 @@ try {
   const to = world.provenanceAddress;
   const runs = [];
   for (const [name, once] of [
-    ["verify page, code given (lot, verify, timeline from chain logs)", page(`${link}&code=${pack.code}`, "Genuine")],
+    ["verify page, code given (lot, verify, timeline from chain logs)", page(codeLink, "Genuine")],
     ["lot page, no code (lot facts)", page(link, "Lot known")],
     [
       "ceiling: the node's eth_call of verify",

@@ -1,4 +1,4 @@
-import type { EventLog, Log } from "ethers";
+import { EventLog, zeroPadValue, type Interface, type Log } from "ethers";
 
 import { ProductRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
 import {
@@ -50,27 +50,22 @@ export interface HistoryEntry {
  * contract's events. Only the ids given are followed: pass a pack's lot and containers too.
  */
 export async function historyOf(contract: DrugProvenance, ids: string[]): Promise<HistoryEntry[]> {
-  const f = contract.filters;
-  // Lots live in the module's product registry: their events come from there.
+  // Lots live in the module's product registry: their events come from there. Every event followed
+  // names its item as its first indexed argument, so two log queries (one per contract, the ids
+  // OR-ed in topic 1) fetch them all; events of other kinds that match are skipped below.
   const products = ProductRegistry__factory.connect(await contract.products(), contract.runner);
-  const logs: Array<EventLog | Log> = [];
-  for (const id of ids) {
-    logs.push(...(await products.queryFilter(products.filters.LotCommissioned(id))));
-    logs.push(...(await products.queryFilter(products.filters.LotRecalled(id))));
-    const queries = [
-      f.ContainerPacked(id),
-      f.ContainerUnpacked(id),
-      f.ItemLinked(id),
-      f.ItemShipped(id),
-      f.ItemReceived(id),
-      f.PackDispensed(id),
-      f.PackCloneDetected(id),
-      f.ItemDestroyed(id),
-      f.ItemReportedStolen(id),
-    ];
-    for (const q of queries)
-      logs.push(...(await contract.queryFilter(q as Parameters<typeof contract.queryFilter>[0])));
-  }
+  const provider = contract.runner?.provider;
+  if (provider == null) throw new Error("historyOf: the contract needs a provider");
+  const topics = [null, ids.map((id) => zeroPadValue(id, 32).toLowerCase())];
+  const fetchLogs = async (address: string, iface: Interface): Promise<EventLog[]> =>
+    (await provider.getLogs({ address, topics, fromBlock: 0, toBlock: "latest" })).flatMap((log) => {
+      const fragment = iface.getEvent(log.topics[0]!);
+      return fragment === null ? [] : [new EventLog(log, iface, fragment)];
+    });
+  const logs: Array<EventLog | Log> = [
+    ...(await fetchLogs(await products.getAddress(), products.interface as unknown as Interface)),
+    ...(await fetchLogs(await contract.getAddress(), contract.interface as unknown as Interface)),
+  ];
   const seen = new Set<string>();
   const blockTimes = new Map<number, Date>();
   const entries: HistoryEntry[] = [];
@@ -187,18 +182,21 @@ export async function chainCustodyTimeline(
   parents: string[] = [],
 ): Promise<HistoryEntry[]> {
   const ids = [lotId, packId, ...new Set(parents.filter((p) => p.toLowerCase() !== lotId.toLowerCase()))];
-  let history = await historyOf(contract, ids);
-  for (let more = true; more;) {
-    const linked = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO_ID).map((e) => e.parent!);
-    const fresh = [...new Set(linked)].filter((p) => !ids.some((id) => id.toLowerCase() === p.toLowerCase()));
-    more = fresh.length > 0;
-    if (more) {
-      ids.push(...fresh);
-      history = await historyOf(contract, ids);
-    }
+  const history = await historyOf(contract, ids);
+  for (let fresh = linkedParents(history, ids); fresh.length > 0; fresh = linkedParents(history, ids)) {
+    ids.push(...fresh);
+    history.push(...(await historyOf(contract, fresh)));
   }
+  history.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
   const own = new Set([packId.toLowerCase(), lotId.toLowerCase()]);
   return history.map((e) => (own.has(e.itemId.toLowerCase()) ? e : { ...e, via: e.itemId }));
+}
+
+/** Containers the entries prove an item inside that `ids` does not hold yet. */
+function linkedParents(history: HistoryEntry[], ids: string[]): string[] {
+  const known = new Set(ids.map((id) => id.toLowerCase()));
+  const linked = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO_ID).map((e) => e.parent!);
+  return [...new Set(linked.map((p) => p.toLowerCase()))].filter((p) => !known.has(p));
 }
 
 /** A short name for an id: containers by their SSCC, others by their first hex digits. */

@@ -284,14 +284,29 @@ function lotNotes(lot: LotFacts, identity: Gs1Identity, t: Messages): string[] {
   return notes;
 }
 
+// Intl formatters are costly to build: one of each per language.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(lang: string, kind: "day" | "time"): Intl.DateTimeFormat {
+  const key = `${lang}:${kind}`;
+  let f = formatters.get(key);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat(
+      lang,
+      kind === "day"
+        ? { dateStyle: "long", timeZone: "UTC" }
+        : { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" },
+    );
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 function day(date: Date, t: Messages): string {
-  return new Intl.DateTimeFormat(t.lang, { dateStyle: "long", timeZone: "UTC" }).format(date);
+  return formatter(t.lang, "day").format(date);
 }
 
 function timelineRow(e: HistoryEntry, t: Messages, name: (id: string) => string): TimelineRow {
-  const when = new Intl.DateTimeFormat(t.lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(
-    e.time,
-  );
+  const when = formatter(t.lang, "time").format(e.time);
   const who = e.member !== undefined ? name(e.member) : "";
   const what = t.event(e.event, who, e.from ? name(e.from) : "", e.to ? name(e.to) : "");
   return { when: `${when} UTC`, what, ...(e.via !== undefined ? { via: t.via(viaName(e.via)) } : {}) };

@@ -89,7 +89,7 @@ export async function startResolver(options: ResolverOptions): Promise<Resolver>
   try {
     app = resolverApp({
       chain,
-      indexer: options.indexer ?? chainLogIndexer(provenance, catalog),
+      indexer: options.indexer ?? chainLogIndexer(provenance, catalog, () => chain.head.blockNumber()),
       directory: options.directory ?? new MemberDirectory(),
       publicBase,
       ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),

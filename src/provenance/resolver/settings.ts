@@ -1,4 +1,4 @@
-import { FetchRequest, isAddress, JsonRpcProvider } from "ethers";
+import { FetchRequest, isAddress, JsonRpcProvider, Network } from "ethers";
 
 import { connect, openContract } from "../../chain/connection.js";
 import { badInput } from "../../chain/errors.js";
@@ -60,7 +60,19 @@ export function resolverSettings(env: NodeJS.ProcessEnv): ResolverSettings {
 export async function resolverOptionsOf(s: ResolverSettings, root = process.cwd()): Promise<ResolverOptions> {
   const request = new FetchRequest(s.rpcUrl);
   request.timeout = s.rpcTimeoutMs;
-  const provider = new JsonRpcProvider(request, undefined, { cacheTimeout: -1, batchStallTime: 0 });
+  // The chain id is asked once: without a static network ethers asks it again before every call.
+  const probe = new JsonRpcProvider(request.clone(), undefined, { cacheTimeout: -1 });
+  let chainId: bigint;
+  try {
+    chainId = (await probe.getNetwork()).chainId;
+  } finally {
+    probe.destroy();
+  }
+  const provider = new JsonRpcProvider(request, undefined, {
+    cacheTimeout: -1,
+    batchStallTime: 0,
+    staticNetwork: Network.from(chainId),
+  });
   const connection = await connect({ provider, addresses: { provenance: s.provenance } });
   return {
     provenance: await openContract(connection, "provenance", undefined, "MEDCHAIN_PROVENANCE"),
