@@ -1,5 +1,5 @@
-// `npm run resolver:demo`: a chain (anvil) with the scan scenario's invented packs, and the resolver
-// in front of it on http://127.0.0.1:8090 (MEDCHAIN_RESOLVER_PORT), so a person can open the verify
+// `npm run resolver:demo`: a chain (anvil) with the scan scenario's invented packs, the indexer
+// (Ponder) following it, and the resolver in front of both on http://127.0.0.1:8090 (MEDCHAIN_RESOLVER_PORT), so a person can open the verify
 // page. Prints the scan URLs (genuine, dispensed, clone, recalled, expired, unknown, malformed);
 // Ctrl-C stops both.
 import { MemberDirectory } from "../src/consortium/directory.js";
@@ -10,7 +10,10 @@ import { FIXTURE_MEMBER_CODES, GTIN } from "../test/provenance/fixture.js";
 import { resolverWorld } from "./lib/resolver-world.js";
 
 const world = await resolverWorld();
+console.log("starting the indexer (Ponder) on the chain…");
+const indexer = await world.startIndexer();
 const settings = resolverSettings({
+  MEDCHAIN_INDEXER_URL: indexer.url,
   ...process.env,
   MEDCHAIN_RPC_URL: world.node.url,
   MEDCHAIN_PROVENANCE: world.provenanceAddress,
@@ -28,7 +31,7 @@ const url = (plan: LotPlan, i: number, code = true) =>
     { gtin: plan.gtin, lot: plan.lot, expiry: plan.expiry, serial: plan.bundle.packs[i]!.serial },
     resolver.publicBase,
   ) + (code ? `&code=${plan.bundle.packs[i]!.code}` : "");
-console.log(`chain (anvil) at ${world.node.url}; DrugProvenance ${world.provenanceAddress}`);
+console.log(`chain (anvil) at ${world.node.url}; DrugProvenance ${world.provenanceAddress}; indexer at ${indexer.url}`);
 console.log(`resolver at ${resolver.url}; open these in a browser (add &lang=zh-CN for Chinese):`);
 for (const [what, link] of [
   ["genuine (type the code)", url(fx.plan, 0, false)],
@@ -42,7 +45,7 @@ for (const [what, link] of [
 ] as const) {
   console.log(`  ${what.padEnd(28)} ${link}`);
 }
-console.log("Ctrl-C stops the resolver and the chain.");
+console.log("Ctrl-C stops the resolver, the indexer and the chain.");
 await new Promise<void>((resolve) => {
   process.once("SIGINT", resolve);
   process.once("SIGTERM", resolve);

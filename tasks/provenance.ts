@@ -162,6 +162,11 @@ export const provenanceTasks = [
       description: "public base URL the QR codes carry (default: http://<host>:<port>)",
       defaultValue: "",
     })
+    .addOption({
+      name: "indexer",
+      description: "indexer URL (npm run indexer) for custody timelines (default: read the chain's logs)",
+      defaultValue: "",
+    })
     .addOption(dataOption)
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/resolver.js"))

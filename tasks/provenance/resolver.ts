@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runTask } from "../../src/chain/cli.js";
 import { badInput } from "../../src/chain/errors.js";
 import { loadMemberDirectory } from "../../src/consortium/directory.js";
+import { connectIndexer } from "../../src/indexer/client.js";
 import { startResolver } from "../../src/provenance/resolver/index.js";
 import { connectProvenance, type ProvenanceArgs } from "./shared.js";
 
@@ -11,6 +12,7 @@ interface Args extends ProvenanceArgs {
   host: string;
   base: string;
   data: string;
+  indexer: string;
 }
 
 /** Starts the resolver (src/provenance/resolver) on the task's network and serves until SIGINT/SIGTERM. */
@@ -27,6 +29,7 @@ export default async function resolver(args: Args, hre: HardhatRuntimeEnvironmen
       host: args.host,
       ...(args.base === "" ? {} : { publicBase: args.base }),
       directory: await loadMemberDirectory(hre.config.paths.root),
+      ...(args.indexer === "" ? {} : { indexer: connectIndexer(args.indexer) }),
       log: (line) => io.say(line),
     });
     io.say(`resolver listening at ${running.url}, answering links of ${running.publicBase}`);

@@ -18,7 +18,13 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { MemberDirectory } from "../../src/consortium/directory.js";
 import { toDigitalLink } from "../../src/provenance/gs1/index.js";
 import type { LotPlan } from "../../src/provenance/lot.js";
-import { startResolver, type Resolver } from "../../src/provenance/resolver/index.js";
+import {
+  resolverOptionsOf,
+  resolverSettings,
+  startResolver,
+  type Resolver,
+} from "../../src/provenance/resolver/index.js";
+import { resolverWorld } from "../../scripts/lib/resolver-world.js";
 import { FIXTURE_MEMBER_CODES, GTIN, publishScenario, resolverScenarioFor } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -172,5 +178,53 @@ describe("GS1 Digital Link resolver (browser)", function () {
     await page.click("a.lang");
     expect(await page.locator("#verdict h1").innerText()).to.include("这不是有效的药盒链接");
     await checkPage(page, "7-malformed");
+  });
+
+  describe("against the real indexer (Ponder, as npm run indexer)", function () {
+    this.timeout(300_000);
+    let world: Awaited<ReturnType<typeof resolverWorld>> | undefined;
+    let indexed: Resolver | undefined;
+
+    before(async function () {
+      if (browser === undefined) this.skip();
+      world = await resolverWorld();
+      const indexer = await world.startIndexer();
+      const settings = resolverSettings({
+        MEDCHAIN_RPC_URL: world.node.url,
+        MEDCHAIN_PROVENANCE: world.provenanceAddress,
+        MEDCHAIN_RESOLVER_DATA: world.dataDir,
+        MEDCHAIN_RESOLVER_PORT: "0",
+        MEDCHAIN_INDEXER_URL: indexer.url,
+      });
+      indexed = await startResolver({
+        ...(await resolverOptionsOf(settings)),
+        directory: new MemberDirectory(FIXTURE_MEMBER_CODES),
+      });
+    });
+
+    after(async function () {
+      await indexed?.close();
+      await world?.stop();
+    });
+
+    it("shows the clone's timeline from the indexer, with its cases and the lot's recall, not lagging", async function () {
+      const { fx } = world!;
+      const packLink = (plan: LotPlan, i: number) =>
+        toDigitalLink(
+          { gtin: plan.gtin, lot: plan.lot, expiry: plan.expiry, serial: plan.bundle.packs[i]!.serial },
+          indexed!.publicBase,
+        ) + `&code=${plan.bundle.packs[i]!.code}`;
+      const { page, status } = await scan(packLink(fx.plan, 1));
+      expect(status).to.equal(200);
+      expect(await page.locator("#verdict h1").innerText()).to.include("Already dispensed");
+      const timeline = await page.locator(".timeline").innerText();
+      expect(timeline).to.include("Made by MFR-1").and.include("Clone alert: presented again at HOS-1");
+      expect(timeline).to.include("Shipped by MFR-1 to PHA-1 (in case/pallet SSCC");
+      expect(timeline).not.to.include("behind the chain");
+      await checkPage(page, "8-clone-real-indexer");
+      const recalled = await scan(packLink(fx.recalled, 0));
+      expect(await recalled.page.locator(".timeline").innerText()).to.include("Lot recalled by MFR-1");
+      await recalled.page.context().close();
+    });
   });
 });

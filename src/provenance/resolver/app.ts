@@ -8,11 +8,14 @@ import { Gs1Error, identityFromElements, parseDigitalLinkParts, parseGs1Date, ty
 import { shortId, type HistoryEntry } from "../history.js";
 import { expiresAtOf, normalizeCode } from "../ids.js";
 import { checkLinkBase } from "../labels.js";
-import type { ResolverIndexer } from "./indexer-api.js";
+import type { IndexerClient } from "../../indexer/client.js";
 import { LANGUAGES, messages, pageLanguage, type Language, type Messages, type PageVerdict } from "./i18n.js";
 import { LINK_TYPE_NAMES, LINKSET_MEDIA_TYPE, linkTargets, linksetOf, negotiate } from "./linkset.js";
 import { checkPack, lotFacts, productFacts, type LotFacts, type ResolverChain } from "./lookup.js";
 import { renderPage, STYLESHEET, STYLESHEET_PATH, type PageModel, type TimelineRow } from "./page.js";
+
+/** What the resolver asks the indexer: how far it has read the chain, and custody timelines. */
+export type ResolverIndexer = Pick<IndexerClient, "status" | "custodyTimeline">;
 
 /** Everything the resolver's routes need (injected: tests pass doubles). */
 export interface ResolverDeps {
@@ -239,14 +242,44 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
       verdict: check.verdict,
       facts,
       notes,
-      timeline: await timelineOf(check.packId, t, name),
+      timeline: await timelineOf(check.packId, lot.lotId, t, name),
     });
   }
 
-  async function timelineOf(packId: string, t: Messages, name: (id: string) => string): Promise<PageModel["timeline"]> {
+  /**
+   * The pack's timeline: its own, its lot's (commissioning, recall: shown even for a pack never seen
+   * on chain) and those of the cases the published container files place it in (a pack packed from
+   * its lot by reference has no event of its own until it moves), merged without repeats.
+   */
+  async function mergedTimeline(packId: string, lotId: string): Promise<HistoryEntry[]> {
+    const containers = (await deps.chain.catalog()).containersOf(packId);
+    const ids = [packId, lotId, ...containers];
+    const lists = await Promise.all(ids.map((id) => deps.indexer.custodyTimeline(id)));
+    const seen = new Set<string>();
+    const merged: HistoryEntry[] = [];
+    lists.forEach((list, i) => {
+      const id = ids[i]!.toLowerCase();
+      for (const e of list) {
+        // from a lot's or a case's timeline, only its own events and those of what it was inside
+        if (i > 0 && e.via === undefined && e.itemId.toLowerCase() !== id) continue;
+        const key = `${e.txHash}:${e.logIndex}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        merged.push(i >= 2 && e.via === undefined ? { ...e, via: e.itemId } : e);
+      }
+    });
+    return merged.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+  }
+
+  async function timelineOf(
+    packId: string,
+    lotId: string,
+    t: Messages,
+    name: (id: string) => string,
+  ): Promise<PageModel["timeline"]> {
     try {
       const [entries, status, head] = await Promise.all([
-        deps.indexer.custodyTimeline(packId),
+        mergedTimeline(packId, lotId),
         deps.indexer.status(),
         deps.chain.head.blockNumber(),
       ]);

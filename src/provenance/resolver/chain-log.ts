@@ -1,7 +1,7 @@
 import type { DrugProvenance } from "../../../typechain-types/index.js";
 import type { Catalog } from "../catalog.js";
 import { chainCustodyTimeline, type HistoryEntry } from "../history.js";
-import type { ResolverIndexer } from "./indexer-api.js";
+import type { ResolverIndexer } from "./app.js";
 
 const CACHED_ITEMS = 1_000;
 
@@ -23,8 +23,10 @@ export function chainLogIndexer(
   const read = async (itemId: string): Promise<HistoryEntry[]> => {
     const known = await catalog();
     const pack = known.packs.get(itemId.toLowerCase());
-    if (pack === undefined) return [];
-    // every container the catalog knows held it (a dispensed pack has no current place to follow)
+    // a container or a lot: its own events and those of the containers it was proven inside
+    if (pack === undefined) return chainCustodyTimeline(provenance, itemId, itemId);
+    // a pack: with its lot's, and those of every container the catalog knows held it (a dispensed
+    // pack has no current place to follow)
     return chainCustodyTimeline(provenance, itemId, pack.lotId, known.containersOf(itemId));
   };
   return {

@@ -9,9 +9,8 @@ import { MemberDirectory } from "../../consortium/directory.js";
 import { chainHead } from "../../records/gateway/chain-head.js";
 import { Catalog } from "../catalog.js";
 import { productsOf } from "../client.js";
-import { resolverApp } from "./app.js";
+import { resolverApp, type ResolverIndexer } from "./app.js";
 import { chainLogIndexer } from "./chain-log.js";
-import type { ResolverIndexer } from "./indexer-api.js";
 
 export interface ResolverOptions {
   /** DrugProvenance with a provider (read-only is enough), or a chain-layer `connection` to open it from. */

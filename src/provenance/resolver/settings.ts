@@ -3,6 +3,7 @@ import { FetchRequest, isAddress, JsonRpcProvider, Network } from "ethers";
 import { connect, openContract } from "../../chain/connection.js";
 import { badInput } from "../../chain/errors.js";
 import { loadMemberDirectory } from "../../consortium/directory.js";
+import { connectIndexer } from "../../indexer/client.js";
 import { checkLinkBase } from "../labels.js";
 import type { ResolverOptions } from "./server.js";
 
@@ -16,6 +17,7 @@ import type { ResolverOptions } from "./server.js";
  * | `MEDCHAIN_RESOLVER_BASE`   | public base URL the QR codes carry, e.g. `https://verify.example.org` |
  * | `MEDCHAIN_RESOLVER_DATA`   | data directory with the published lot trees (default provenance-data) |
  * | `MEDCHAIN_RESOLVER_PORT`   | port (default 8090); `MEDCHAIN_RESOLVER_HOST` (default 127.0.0.1)     |
+ * | `MEDCHAIN_INDEXER_URL`     | the indexer (`npm run indexer`) for timelines; unset: the chain's logs |
  * | `MEDCHAIN_MEMBERS`         | the member directory file (default `medchain.members.json`)           |
  * | `MEDCHAIN_RPC_TIMEOUT_MS`  | how long a node call may take before the page says 503 (default 5,000) |
  */
@@ -27,6 +29,7 @@ export interface ResolverSettings {
   port: number;
   host: string;
   rpcTimeoutMs: number;
+  indexerUrl?: string;
 }
 
 /** Reads and checks the settings; one-line errors name the variable. */
@@ -53,6 +56,7 @@ export function resolverSettings(env: NodeJS.ProcessEnv): ResolverSettings {
     port: int("MEDCHAIN_RESOLVER_PORT", 8090),
     host: env.MEDCHAIN_RESOLVER_HOST || "127.0.0.1",
     rpcTimeoutMs: int("MEDCHAIN_RPC_TIMEOUT_MS", 5_000),
+    ...((env.MEDCHAIN_INDEXER_URL ?? "") === "" ? {} : { indexerUrl: env.MEDCHAIN_INDEXER_URL! }),
   };
 }
 
@@ -81,5 +85,6 @@ export async function resolverOptionsOf(s: ResolverSettings, root = process.cwd(
     port: s.port,
     host: s.host,
     directory: await loadMemberDirectory(root),
+    ...(s.indexerUrl === undefined ? {} : { indexer: connectIndexer(s.indexerUrl, { timeoutMs: s.rpcTimeoutMs }) }),
   };
 }
