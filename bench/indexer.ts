@@ -69,7 +69,7 @@ async function createTables() {
     const deadline = Date.now() + 180_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`ponder exited: ${output}`);
-      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then(
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(2_000) }).then(
         (r) => r.status === 200,
         () => false,
       );

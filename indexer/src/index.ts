@@ -19,7 +19,10 @@ const FAMILIES: Record<string, Record<string, FamilyHandler>> = {
   SettlementVault: claimsHandlers,
 };
 
-type Register = (name: string, fn: (args: { event: Omit<IndexedEvent, "name">; context: { db: Store } }) => Promise<void>) => void;
+type Register = (
+  name: string,
+  fn: (args: { event: Omit<IndexedEvent, "name">; context: { db: Store } }) => Promise<void>,
+) => void;
 const on = ponder.on.bind(ponder) as unknown as Register;
 
 for (const [contract, { abi }] of Object.entries(config.contracts)) {

@@ -127,3 +127,21 @@ export function connectIndexer(url: string, options: { timeoutMs?: number } = {}
     },
   };
 }
+
+/** Where the tasks' `--indexer` option falls back to. */
+export const INDEXER_URL_ENV = "MEDCHAIN_INDEXER_URL";
+
+/**
+ * The indexer a task reads from: its `--indexer` URL, else `MEDCHAIN_INDEXER_URL`, else none (the
+ * task then scans the chain's logs, as it did before the indexer).
+ */
+export function indexerFromOption(option: string, env: NodeJS.ProcessEnv = process.env): IndexerClient | undefined {
+  const url = option !== "" ? option : (env[INDEXER_URL_ENV] ?? "");
+  if (url === "") return undefined;
+  try {
+    return connectIndexer(url);
+  } catch (err) {
+    const field = option !== "" ? "--indexer" : INDEXER_URL_ENV;
+    throw new MedChainError(`${field}: ${(err as Error).message.replace(/^--indexer: /, "")}`, { field });
+  }
+}

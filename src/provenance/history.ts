@@ -140,7 +140,8 @@ export function historyEntryOf(
         root: a.root as string,
         count: BigInt(a.count as bigint),
         sscc: BigInt(a.sscc as bigint),
-        fromLot: /^0x0+$/.test(a.fromLot as string) ? undefined : (a.fromLot as string),
+        // Packed by list: no lot (the key is left out, not set to undefined).
+        ...(/^0x0+$/.test(a.fromLot as string) ? {} : { fromLot: a.fromLot as string }),
       });
     case "ContainerUnpacked":
       return entry(a.containerId, a.memberId);

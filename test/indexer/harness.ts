@@ -115,7 +115,7 @@ export async function startIndexer(options: IndexerOptions): Promise<Indexer> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`ponder exited (${child.exitCode}): ${output}`);
     try {
-      const res = await fetch(`${url}/ready`);
+      const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) break;
     } catch {
       /* not listening yet */

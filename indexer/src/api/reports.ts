@@ -22,7 +22,7 @@ import type { RemittanceRow } from "../../../src/claims/remittance.js";
 import type { ClaimStatusName } from "../../../src/claims/engine.js";
 import type { RemittanceFilter } from "../../../src/indexer/client.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any driver (node-postgres, PGlite, Ponder's read-only wrapper)
+// Any Drizzle PostgreSQL database: node-postgres, PGlite, or Ponder's read-only wrapper of either.
 export type Db = PgDatabase<any, any>;
 
 /** A bad query parameter: the routes answer 400 with this one-line message. */
