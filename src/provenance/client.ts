@@ -10,7 +10,17 @@ import type { IDrugProvenance } from "../../typechain-types/provenance/DrugProve
 import { MedChainError } from "../chain/errors.js";
 import { planContainer, type Catalog, type ContainerFile } from "./catalog.js";
 import { gtinToUint, normalizeCode, packIdOf, packTagOf, lotIdOf, ssccToUint } from "./ids.js";
-import { ItemKind, ItemState, ITEM_STATES, VERDICTS, type ItemStateName, type VerdictName } from "./kinds.js";
+import {
+  ItemKind,
+  ItemState,
+  ITEM_STATES,
+  RECALL_REASONS,
+  recallReasonCode,
+  VERDICTS,
+  type ItemStateName,
+  type RecallReasonName,
+  type VerdictName,
+} from "./kinds.js";
 import type { LotPlan } from "./lot.js";
 import type { IdTree } from "./tree.js";
 
@@ -229,9 +239,12 @@ export async function reportItemStolen(contract: DrugProvenance, catalog: Catalo
   return mined(contract.reportStolen(itemId, await linksFor(contract, catalog, itemId)));
 }
 
-/** Recalls a lot. */
-export async function recallLot(contract: DrugProvenance, lotId: string) {
-  return mined((await productsOf(contract)).recall(lotId));
+/** Recalls a lot for a reason (`RECALL_REASONS` name; default `unspecified`), kept on chain with the time. */
+export async function recallLot(contract: DrugProvenance, lotId: string, reason: RecallReasonName = "unspecified") {
+  const code = recallReasonCode(reason);
+  if (code === undefined)
+    throw new MedChainError(`recall reason ${JSON.stringify(reason)}: not one of ${RECALL_REASONS.join(", ")}`);
+  return mined((await productsOf(contract)).recall(lotId, code));
 }
 
 /** What is read off a pack: the GS1 identity and the scratch-off code. */

@@ -12,7 +12,7 @@ import { planContainer, writeContainerFile, type Catalog } from "../catalog.js";
 import { claimOf, linksFor, packCalldata, planPack, productsOf } from "../client.js";
 import { parseGs1, parseGs1Date } from "../gs1/index.js";
 import { containerIdOf, expiresAtOf, gtinToUint, lotIdOf } from "../ids.js";
-import { ItemKind, ItemState } from "../kinds.js";
+import { ItemKind, ItemState, recallReasonCode } from "../kinds.js";
 import { planLot, writeLotFiles, type LotPlan } from "../lot.js";
 import { resolveItem } from "../resolve.js";
 import {
@@ -636,7 +636,11 @@ async function callOf(
       };
     }
     case "recall":
-      return { to: products, data: registry.encodeFunctionData("recall", [r.lotId!]) };
+      // An EPCIS recall event (disposition recalled) carries no reason: the chain records it unspecified.
+      return {
+        to: products,
+        data: registry.encodeFunctionData("recall", [r.lotId!, recallReasonCode("unspecified")!]),
+      };
     case "pack": {
       const plan = await planPack(contract, catalog, step.sscc, r.children!, await member());
       catalog.addContainer(plan.container);
