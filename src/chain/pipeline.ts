@@ -48,8 +48,23 @@ export interface JobStep {
   signer?: Signer;
   /** A fixed gas limit; by default the step is estimated once. */
   gasLimit?: bigint;
+  /**
+   * Steps of one kind cost about the same gas (one contract function on similar input): the first
+   * sent is estimated and the others of the kind (calling the same function with calldata of the
+   * same size) take its estimate with the margin: one `eth_estimateGas` per kind, not per step. A step that then reverts is estimated on its
+   * own: a refusal is reported with the contract's custom error, too little gas is sent once more.
+   */
+  gasKind?: string;
   /** Whether the chain already has the step's effect (done before the journal existed, or by another process); asked before the step is first sent in a run. */
   isDone?: () => Promise<boolean>;
+  /**
+   * The contract refuses the step when its effect is already on chain (a lot commissioned twice).
+   * Then, when the journal is new (nothing to recover), `isDone` is not asked before sending but
+   * only if the step is refused, and a step it calls done is reported as already on chain: one read
+   * per step fewer in the usual case, the same outcome when the work was done before. Not for a
+   * step the contract accepts again (a second dispense is recorded as a clone alert).
+   */
+  refusedIfDone?: boolean;
 }
 
 /** How a step ended in this run. */
@@ -162,6 +177,8 @@ interface StepState {
   gas?: bigint;
   flight?: Flight;
   outcome?: StepOutcome;
+  /** Estimated again after a revert at mining (at most once). */
+  reestimated?: boolean;
 }
 
 interface Lane {
@@ -350,6 +367,47 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
   };
   const notRevert = (err: unknown) => decodeContractRevert(err) === undefined && !/revert/i.test(messageOf(err));
 
+  const estimateOf = async (state: StepState): Promise<bigint> =>
+    ((await retrying(
+      `estimating step "${state.step.key}"`,
+      () =>
+        provider.estimateGas({
+          from: state.lane.address,
+          to: state.call!.to,
+          data: state.call!.data ?? "0x",
+          value: state.call!.value ?? 0n,
+        }),
+      notRevert,
+    )) *
+      margin) /
+    100n;
+  // One estimate per gas kind: the first step of a kind to be prepared asks, the others wait for it.
+  const gasByKind = new Map<string, Promise<bigint>>();
+  const gasOf = async (state: StepState): Promise<bigint> => {
+    if (state.step.gasKind === undefined) return estimateOf(state);
+    // The same kind, contract, function and calldata size (a list of links is as long).
+    const data = state.call!.data ?? "0x";
+    const kind = `${state.step.gasKind}|${state.call!.to.toLowerCase()}|${data.slice(0, 10)}|${data.length}`;
+    for (;;) {
+      const known = gasByKind.get(kind);
+      if (known === undefined) {
+        const mine = estimateOf(state);
+        gasByKind.set(kind, mine);
+        try {
+          return await mine;
+        } catch (err) {
+          if (gasByKind.get(kind) === mine) gasByKind.delete(kind); // refused: the next of its kind asks
+          throw err;
+        }
+      }
+      try {
+        return await known;
+      } catch {
+        if (gasByKind.get(kind) === known) gasByKind.delete(kind);
+      }
+    }
+  };
+
   // ---- the journal ----
   const journal = await Journal.open(options.journal);
   const header = journal.get(HEADER_KEY);
@@ -358,6 +416,8 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
       `${options.journal}: the journal is of chain ${String(header.chainId)}, not ${conn.chainId}`,
     );
   }
+  const freshJournal = journal.size === 0;
+  const askDoneFirst = (state: StepState) => !(state.step.refusedIfDone === true && freshJournal);
   const pendingWrites: JournalEntry[] =
     header === undefined ? [{ key: HEADER_KEY, format: JOURNAL_FORMAT, chainId: conn.chainId.toString() }] : [];
   const flush = async () => {
@@ -380,6 +440,14 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
 
   let stopping: StepState | undefined;
   const refuse = async (state: StepState, error: MedChainError, extra: Partial<StepOutcome> = {}) => {
+    if (!askDoneFirst(state) && state.step.isDone !== undefined) {
+      // Not asked before sending (a new journal): a refusal may be the contract refusing a repeat.
+      if (await retrying(`checking step "${state.step.key}"`, () => state.step.isDone!(), notRevert)) {
+        pendingWrites.push({ key: state.step.key, state: "done", why: "already on chain" });
+        await finish(state, { key: state.step.key, status: "chain" });
+        return;
+      }
+    }
     emit({ type: "refused", key: state.step.key, message: error.message });
     pendingWrites.push({
       key: state.step.key,
@@ -394,6 +462,46 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
   const landed = async (state: StepState, receipt: TransactionReceipt) => {
     const flight = state.flight!;
     state.lane.inFlight.delete(flight.nonce);
+    if (receipt.status !== 1 && !state.reestimated) {
+      // Estimated as its kind, or the chain moved since its estimate: estimate it now, on its own.
+      state.reestimated = true;
+      state.call ??= {
+        to: String(flight.tx.to),
+        data: String(flight.tx.data ?? "0x"),
+        ...(flight.tx.value != null ? { value: BigInt(flight.tx.value as bigint) } : {}),
+      };
+      let estimate: bigint | undefined;
+      let revert: MedChainError | undefined;
+      try {
+        estimate = await estimateOf(state);
+      } catch (err) {
+        const error = toMedChainError(err);
+        if (error.kind !== "REFUSED") throw error;
+        revert = error;
+      }
+      if (estimate !== undefined && estimate > BigInt(flight.tx.gasLimit as bigint)) {
+        // It ran out of gas: sign it again, with its own estimate and a new nonce (the old one is spent).
+        pendingWrites.push({ key: state.step.key, state: "reverted", hash: receipt.hash, nonce: flight.nonce });
+        emit({ type: "renonced", key: state.step.key, nonce: flight.nonce, why: "it ran out of gas" });
+        report.resent += 1;
+        state.gas = estimate;
+        delete state.flight;
+        state.phase = "ready";
+        return;
+      }
+      if (revert !== undefined) {
+        pendingWrites.push({ key: state.step.key, state: "reverted", hash: receipt.hash, nonce: flight.nonce });
+        await refuse(
+          state,
+          new MedChainError(`step "${state.step.key}": ${revert.message}`, {
+            kind: "REFUSED",
+            ...(revert.revert ? { revert: revert.revert } : {}),
+          }),
+          { hash: receipt.hash, nonce: flight.nonce, receipt },
+        );
+        return;
+      }
+    }
     if (receipt.status !== 1) {
       pendingWrites.push({ key: state.step.key, state: "reverted", hash: receipt.hash, nonce: flight.nonce });
       await refuse(
@@ -673,7 +781,7 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
 
   const prepare = async (state: StepState): Promise<void> => {
     try {
-      if (state.step.isDone !== undefined) {
+      if (state.step.isDone !== undefined && askDoneFirst(state)) {
         if (await retrying(`checking step "${state.step.key}"`, () => state.step.isDone!(), notRevert)) {
           pendingWrites.push({ key: state.step.key, state: "done", why: "already on chain" });
           await finish(state, { key: state.step.key, status: "chain" });
@@ -681,21 +789,7 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
         }
       }
       state.call ??= typeof state.step.call === "function" ? await state.step.call() : state.step.call;
-      state.gas ??=
-        state.step.gasLimit ??
-        ((await retrying(
-          `estimating step "${state.step.key}"`,
-          () =>
-            provider.estimateGas({
-              from: state.lane.address,
-              to: state.call!.to,
-              data: state.call!.data ?? "0x",
-              value: state.call!.value ?? 0n,
-            }),
-          notRevert,
-        )) *
-          margin) /
-          100n;
+      state.gas ??= state.step.gasLimit ?? (await gasOf(state));
       state.phase = "ready";
     } catch (err) {
       const error = toMedChainError(err);
