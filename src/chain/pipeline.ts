@@ -382,26 +382,36 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
       margin) /
     100n;
   // One estimate per gas kind: the first step of a kind to be prepared asks, the others wait for it.
-  const gasByKind = new Map<string, Promise<bigint>>();
+  const gasByKind = new Map<string, Promise<{ gas: bigint; nonZero: number }>>();
+  /** Calldata bytes that are not zero: each costs 16 gas before execution, a zero byte 4. */
+  const nonZeroBytes = (data: string) => {
+    let n = 0;
+    for (let i = 2; i + 1 < data.length; i += 2) if (data[i] !== "0" || data[i + 1] !== "0") n += 1;
+    return n;
+  };
   const gasOf = async (state: StepState): Promise<bigint> => {
     if (state.step.gasKind === undefined) return estimateOf(state);
     // The same kind, contract, function and calldata size (a list of links is as long).
     const data = state.call!.data ?? "0x";
     const kind = `${state.step.gasKind}|${state.call!.to.toLowerCase()}|${data.slice(0, 10)}|${data.length}`;
+    const nonZero = nonZeroBytes(data);
+    // The kind's estimate, plus what this step's calldata costs more than the estimated step's.
+    const adjusted = (known: { gas: bigint; nonZero: number }) =>
+      known.gas + BigInt(Math.max(0, nonZero - known.nonZero) * 12);
     for (;;) {
       const known = gasByKind.get(kind);
       if (known === undefined) {
-        const mine = estimateOf(state);
+        const mine = estimateOf(state).then((gas) => ({ gas, nonZero }));
         gasByKind.set(kind, mine);
         try {
-          return await mine;
+          return (await mine).gas;
         } catch (err) {
           if (gasByKind.get(kind) === mine) gasByKind.delete(kind); // refused: the next of its kind asks
           throw err;
         }
       }
       try {
-        return await known;
+        return adjusted(await known);
       } catch {
         if (gasByKind.get(kind) === known) gasByKind.delete(kind);
       }
