@@ -395,9 +395,15 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
     const data = state.call!.data ?? "0x";
     const kind = `${state.step.gasKind}|${state.call!.to.toLowerCase()}|${data.slice(0, 10)}|${data.length}`;
     const nonZero = nonZeroBytes(data);
-    // The kind's estimate, plus what this step's calldata costs more than the estimated step's.
-    const adjusted = (known: { gas: bigint; nonZero: number }) =>
-      known.gas + BigInt(Math.max(0, nonZero - known.nonZero) * 12);
+    const zero = (data.length - 2) / 2 - nonZero;
+    // The kind's estimate, plus what this step's calldata costs more than the estimated step's, and
+    // at least the calldata floor of EIP-7623 (Prague: 10 gas per token, a non-zero byte 4 tokens;
+    // a node takes a transaction below it into its pool and then never mines it).
+    const floor = 21_000n + 10n * BigInt(zero + 4 * nonZero);
+    const adjusted = (known: { gas: bigint; nonZero: number }) => {
+      const gas = known.gas + BigInt(Math.max(0, nonZero - known.nonZero) * 12);
+      return gas > floor ? gas : (floor * margin) / 100n;
+    };
     for (;;) {
       const known = gasByKind.get(kind);
       if (known === undefined) {
