@@ -121,7 +121,7 @@ export const recordsBench: Bench = async ({ ethers, networkHelpers }) => {
   for (let i = 0; i < 20; i++) twenty.push(await signed([alone]));
   const batch20 = (await gasOf(custodian.accessByRequests(twenty))) / 20n;
 
-  const breakGlass = await gasOf(records.connect(hospitalB).breakGlass(memberA, leaf, ZeroHash, [], 1));
+  const breakGlass = await gasOf(records.connect(hospitalB).breakGlass(memberA, subject, commitment, ZeroHash, [], 1));
   const markReviewed = await gasOf(records.connect(regulator).markReviewed(1));
   const revokeSig = await signRevocation(patientSigner, domain, terms, deadline);
   const revokeConsent = await gasOf(records.connect(hospitalB).revokeConsent(terms, deadline, revokeSig));

@@ -1,5 +1,7 @@
 import { emptyTask, task } from "hardhat/config";
 
+import { indexerOption } from "./options.js";
+
 const common = [
   {
     name: "engine" as const,
@@ -148,7 +150,11 @@ export const claimsTasks = [
   claimsTask(
     "remittance",
     "Remittance advice for a provider (CSV in the spirit of X12 835)",
-    [opt("provider", "Provider: member id or registration code"), opt("out", "CSV file (default: print)")],
+    [
+      opt("provider", "Provider: member id or registration code"),
+      opt("out", "CSV file (default: print)"),
+      indexerOption,
+    ],
     () => import("./claims/remittance.js"),
   ),
 ];

@@ -26,6 +26,17 @@ import type { NewTaskDefinitionBuilder, TaskArguments } from "hardhat/types/task
 
 import type { Connection, ContractName } from "../src/chain/connection.js";
 
+/**
+ * The `--indexer <url>` option of the tasks that read reports (custody timeline, access audit,
+ * remittance): read them from the MedChain indexer instead of scanning the chain's logs.
+ */
+export const indexerOption = {
+  name: "indexer" as const,
+  description:
+    "Read from the MedChain indexer at this URL (default: env MEDCHAIN_INDEXER_URL; with neither, scan the chain's logs)",
+  defaultValue: "",
+};
+
 /** What every task's arguments carry. */
 export interface CommonArgs {
   json: boolean;

@@ -1,6 +1,6 @@
 import { emptyTask, task } from "hardhat/config";
 
-import { taskOptions } from "./options.js";
+import { indexerOption, taskOptions } from "./options.js";
 
 const provenanceOption = {
   name: "provenance" as const,
@@ -134,6 +134,7 @@ export const provenanceTasks = [
   taskOptions(task(["provenance", "verify"], "Verify a pack from its label and scratch-off code: verdict and timeline"))
     .addPositionalArgument({ name: "label", description: "the pack's Digital Link or element string" })
     .addOption({ name: "code", description: "the scratch-off code", defaultValue: "" })
+    .addOption(indexerOption)
     .addOption(dataOption)
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/verify.js"))

@@ -1,6 +1,6 @@
 import { emptyTask, task } from "hardhat/config";
 
-import { taskOptions } from "./options.js";
+import { indexerOption, taskOptions } from "./options.js";
 
 const recordsOption = {
   name: "records" as const,
@@ -129,6 +129,7 @@ export const recordsTasks = [
       defaultValue: "",
     })
     .addFlag({ name: "csv" as const, description: "Print CSV instead of a table" })
+    .addOption(indexerOption)
     .addOption(recordsOption)
     .setAction(() => import("./records/audit.js"))
     .build(),

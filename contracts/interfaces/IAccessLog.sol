@@ -55,6 +55,8 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
 
     // ---------------------------------------------------------------- errors
 
+    /// @dev The record was retracted by its issuer: it is no longer accessed under a consent.
+    error RecordsRetracted(bytes32 issuer, bytes32 leaf);
     /// @dev The record is outside the consent's scope.
     error RecordsOutOfScope(bytes32 consentId, bytes32 leaf);
     /// @dev No break-glass access has this id.
@@ -155,16 +157,21 @@ interface IAccessLog is IRecordAnchors, IConsentBook {
 
     /**
      * @notice Emergency access without consent by an active Hospital, flagged for a regulator's review.
+     * The record is named by its leaf's preimage, `MerkleLeaf.ofPair(subject, commitment)`, as
+     * `access` names it: a bare leaf would let an internal node of a batch tree (a hash of 64 bytes,
+     * proven with a shorter proof) pass for a record.
      * @param issuer the member that anchored the record
-     * @param leaf the record's leaf
+     * @param subject the leaf's subject (the patient's account at the issuer, padded)
+     * @param commitment the record's commitment
      * @param batchRoot the issuer's batch that holds it, or zero for a record anchored alone
-     * @param proof the Merkle proof of `leaf` under `batchRoot`
+     * @param proof the Merkle proof of the leaf under `batchRoot`
      * @param reasonCode an emergency reason code agreed by the consortium
      * @return breakGlassId the access's id (1, 2, ...)
      */
     function breakGlass(
         bytes32 issuer,
-        bytes32 leaf,
+        bytes32 subject,
+        bytes32 commitment,
         bytes32 batchRoot,
         bytes32[] calldata proof,
         uint16 reasonCode

@@ -74,12 +74,15 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
     /// @inheritdoc IAccessLog
     function breakGlass(
         bytes32 issuer,
-        bytes32 leaf,
+        bytes32 subject,
+        bytes32 commitment,
         bytes32 batchRoot,
         bytes32[] calldata proof,
         uint16 reasonCode
     ) external returns (uint256 breakGlassId) {
         bytes32 memberId = _requireMemberWhenNotPaused(msg.sender, MemberKinds.HOSPITAL);
+        // The leaf from its preimage (as `access` does): an internal node of a batch is never a record.
+        bytes32 leaf = MerkleLeaf.ofPair(subject, commitment);
         (, RecordStatus status, ) = _lookup(issuer, leaf, batchRoot, proof);
         if (status == RecordStatus.Unknown) revert RecordsNotAnchored(issuer, leaf, batchRoot);
         breakGlassId = _breakGlass.open(memberId, issuer, leaf, reasonCode);
@@ -165,7 +168,8 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
         emit RecordAccessed(consentId, terms.grantee, terms.custodian, leaf, batchRoot, terms.purpose);
     }
 
-    /// @dev The category `custodian` anchored `leaf` with (alone or in `batchRoot`); reverts if it did not.
+    /// @dev The category `custodian` anchored `leaf` with (alone or in `batchRoot`); reverts if it did
+    /// not, or if the custodian retracted it.
     function _anchoredCategory(
         bytes32 custodian,
         bytes32 leaf,
@@ -175,6 +179,7 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
         RecordStatus status;
         (, status, category) = _lookup(custodian, leaf, batchRoot, batchProof);
         if (status == RecordStatus.Unknown) revert RecordsNotAnchored(custodian, leaf, batchRoot);
+        if (status == RecordStatus.Retracted) revert RecordsRetracted(custodian, leaf);
     }
 
     /// @dev Whether the record is in the consent's scope: its category is in the set, or

@@ -64,6 +64,9 @@ done
 step "run the plain Node consumer"
 cp scripts/package/consumer.mjs "$consumer/"
 cp test/fixtures/records/lakeview-visit-encounter.json "$work/encounter.json"
+# The insurer signs with anvil's second dev key (a member's account is one member's only).
 (cd "$consumer" && RPC_URL="$CONSORTIUM_RPC_URL" PRIVATE_KEY="$CONSORTIUM_DEPLOYER_KEY" \
+  INSURER_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d \
+  PLAN="$root/test/fixtures/claims/plan.json" CLAIM="$root/test/fixtures/claims/visit-claim.json" \
   DEPLOYMENTS="$root/ignition/deployments" RECORD="$work/encounter.json" WORK="$work" node consumer.mjs)
 step "done"

@@ -1,7 +1,8 @@
 // A plain Node 22 program using the installed `medchain` package, as an integrator's would: no
 // Hardhat, no tsx, only the package and its runtime dependencies. Run by scripts/e2e/package.sh
 // against a node where the suite is deployed. Environment: RPC_URL, PRIVATE_KEY, DEPLOYMENTS,
-// RECORD (a FHIR file), WORK (a scratch folder). Exits non-zero on the first failed check.
+// RECORD (a FHIR file), WORK (a scratch folder), INSURER_KEY (a second funded key: the insurer's),
+// PLAN and CLAIM (a plan JSON file and a FHIR Claim). Exits non-zero on the first failed check.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -44,10 +45,21 @@ import {
   verifyPack,
   writeLotFiles,
 } from "medchain/provenance";
-import { fhirClaimToChain, CLAIM_STATUS } from "medchain/claims";
+import {
+  CLAIM_STATUS,
+  enrolPatient,
+  fundEscrow,
+  openClaims,
+  patientReference,
+  publishPlan,
+  readClaim,
+  readDocumentationFile,
+  submitFhirClaim,
+} from "medchain/claims";
+import { Contract } from "ethers";
 import * as genomics from "medchain/genomics";
 
-const { RPC_URL, PRIVATE_KEY, DEPLOYMENTS, RECORD, WORK } = process.env;
+const { RPC_URL, PRIVATE_KEY, DEPLOYMENTS, RECORD, WORK, INSURER_KEY, PLAN, CLAIM } = process.env;
 const conn = await connect({
   rpcUrl: RPC_URL,
   privateKey: PRIVATE_KEY,
@@ -211,10 +223,72 @@ const fake = { ...scan, code: "0000-0000-0000-0000" };
 assert.equal((await verifyPack(provenance, catalog, fake)).verdict, "UNKNOWN");
 check("provenance: register, commission, scan GENUINE, wrong code UNKNOWN");
 
-// Claims: the module loads and maps a FHIR claim offline.
+// Claims, as the README's workflow: the consortium admits an insurer (its own key proves it agrees),
+// which publishes a plan, funds its escrow with the test token (minted through the token itself: this
+// chain's id is no test chain's) and enrols the patient; the hospital anchors the visit's record with
+// the patient's billing reference, submits the FHIR Claim citing it, and reads the decision.
+const insurerConn = await connect({
+  rpcUrl: RPC_URL,
+  privateKey: INSURER_KEY,
+  deployments: DEPLOYMENTS,
+  fees: { gasPrice: 0n },
+});
+const insurerCode = "PKG-INS-0001";
+const insurerCertified = await certify(conn, {
+  accountProof: toAccountProof(await proveAccount(insurerConn, { memberId: memberIdFromCode(insurerCode) })),
+  memberId: memberIdFromCode(insurerCode),
+  metadata: metadataCommitment("registration documents of an invented insurer"),
+  kinds: kindMask("Insurer"),
+  account: await insurerConn.signer.getAddress(),
+  certifiedUntil: 4102444800n,
+});
+await vote(conn, { proposalId: insurerCertified.proposalId });
+await execute(conn, { proposalId: insurerCertified.proposalId });
+const insurer = await openClaims(insurerConn);
+const token = new Contract(
+  await insurer.token.getAddress(),
+  ["function mint(address to, uint256 amount)"],
+  insurerConn.signer,
+);
+await (await token.mint(await insurerConn.signer.getAddress(), 100_000n * 10n ** BigInt(insurer.decimals))).wait();
+const { planId } = await publishPlan(insurer, PLAN);
+await fundEscrow(insurer, "50000.00");
+const memberSecret = "invented-card-secret-of-the-package-test";
+const claimPatient = "Patient/invented-patient-0001";
+await enrolPatient(insurer, {
+  planId,
+  patientId: claimPatient,
+  secret: memberSecret,
+  start: "2026-01-01",
+  end: "2026-12-31",
+});
+const billed = await anchorRecords(records, await loadRecords(RECORD), {
+  chainId: conn.chainId,
+  registryAddress: await records.getAddress(),
+  patients: patientMapOf(
+    {
+      format: "medchain.patients.v1",
+      patients: [
+        {
+          reference: "Patient/demo-patient-0001",
+          account: patient,
+          billingRef: patientReference(claimPatient, memberSecret),
+        },
+      ],
+    },
+    "patients.json",
+  ),
+  outDir: path.join(WORK, "billed-proofs"),
+  salts: { kind: "random" },
+});
+const hospital = await openClaims(conn);
+const documentation = await readDocumentationFile(billed.proofs[0]);
+const { view } = await submitFhirClaim(hospital, { file: CLAIM, planId, secret: memberSecret, documentation });
+assert.equal(view.status, "Approved");
+assert.ok(view.planPays > 0n, "the plan pays part of the claim");
+assert.equal((await readClaim(insurer.engine, view.claimId)).status, "Approved");
 assert.ok(CLAIM_STATUS.includes("Approved"));
-assert.equal(typeof fhirClaimToChain, "function");
-check("claims: module loads");
+check(`claims: plan ${planId} published and funded, patient enrolled, claim ${view.claimId} submitted: Approved`);
 assert.ok(Object.keys(genomics).length > 10, "medchain/genomics exports its SDK");
 check("genomics: module loads");
 

@@ -82,7 +82,7 @@ export async function runTask(
     const error = toMedChainError(err, contracts);
     process.exitCode = error.exitCode;
     if (json) process.stdout.write(toJson({ ok: false, error: errorDocument(error) }) + "\n");
-    else console.error(`error: ${error.message}`);
+    else console.error(`error: ${oneLine(error.message)}`);
     if (process.env.MEDCHAIN_DEBUG === "1") console.error(err);
   }
 }
@@ -94,6 +94,24 @@ export async function runTask(
  */
 export async function runCli(contracts: HasInterface[], body: () => Promise<void>): Promise<void> {
   await runTask({}, async () => body(), contracts);
+}
+
+/** Longest error line printed: a message quoting a hostile 10 MB value stays readable. */
+export const MAX_ERROR_LINE = 600;
+
+/**
+ * An error message as one printable line: control characters (a NUL, a newline or an escape
+ * sequence a hostile value carried) shown as `\uXXXX`, and anything past {@link MAX_ERROR_LINE}
+ * characters left out with a count, so the line always names the file, the field and the problem.
+ */
+export function oneLine(message: string): string {
+  const printable = message.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  if (printable.length <= MAX_ERROR_LINE) return printable;
+  const left = printable.length - MAX_ERROR_LINE;
+  return `${printable.slice(0, MAX_ERROR_LINE - 100)}… (${left} characters left out) …${printable.slice(-100)}`;
 }
 
 /** Prints what a task did, with the transaction hash. */
@@ -115,7 +133,7 @@ export function txSummary(result: TxResult): Record<string, unknown> {
 export function errorDocument(error: MedChainError): Record<string, unknown> {
   return {
     kind: error.kind,
-    message: error.message,
+    message: oneLine(error.message),
     exitCode: error.exitCode,
     ...(error.revert === undefined
       ? {}

@@ -34,8 +34,7 @@ export async function readBoundedFile(file: string, options: ReadFileOptions = {
   try {
     handle = await open(file, "r");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw badInput(code === "ENOENT" ? "no such file" : `cannot read (${code ?? (err as Error).message})`, { file });
+    throw badInput(openProblem(err as NodeJS.ErrnoException), { file });
   }
   try {
     const info = await handle.stat();
@@ -49,6 +48,40 @@ export async function readBoundedFile(file: string, options: ReadFileOptions = {
   }
 }
 
+/** Why a file could not be opened, in words (the errno code in brackets for a search). */
+function openProblem(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return `cannot be read: permission denied (${err.code})`;
+    case "ELOOP":
+      return "cannot be read: a loop of symbolic links (ELOOP)";
+    case "ENOTDIR":
+      return "no such file (a part of the path is not a folder)";
+    case "ENAMETOOLONG":
+      return "the path is too long (ENAMETOOLONG)";
+    default:
+      return `cannot be read (${err.code ?? err.message})`;
+  }
+}
+
+/**
+ * Reads a text file the one way every module does: size-bounded (default
+ * {@link DEFAULT_MAX_JSON_BYTES}), strict UTF-8 with a byte-order mark dropped, and no NUL
+ * character (a binary file or a truncated copy, never text an operator wrote), naming the file.
+ */
+export async function readTextFile(file: string, options: ReadFileOptions = {}): Promise<string> {
+  const text = decodeUtf8(await readBoundedFile(file, options), file);
+  const nul = text.indexOf("\u0000");
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split("\n").length;
+    throw badInput(`line ${line}: contains a NUL character (a binary file, not text)`, { file });
+  }
+  return text;
+}
+
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** Decodes UTF-8 strictly (invalid bytes are an error, not U+FFFD) and drops a byte-order mark. */
@@ -60,27 +93,33 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
 }
 
+interface JsonSpot {
+  path: (string | number)[];
+  line: number;
+  column: number;
+}
+
 /**
- * The first key that occurs twice in one object, with its path. `JSON.parse` keeps the last value
- * silently, so a document could say two things at once (`"status": "final", …, "status": "entered-in-error"`).
- * jsonc-parser's visitor (Microsoft's, the one VS Code uses) walks the text once without building a
- * tree; it decodes escapes in keys, so `"a"` and `"\u0061"` are the same key.
+ * One walk over JSON text finding what `JSON.parse` would silently paper over: the first key that
+ * occurs twice in one object (it keeps the last value, so a document could say two things at once:
+ * `"status": "final", …, "status": "entered-in-error"`), and the first number literal a JavaScript
+ * number cannot hold exactly (`9007199254740993`, an amount with more digits than a double keeps,
+ * `1e400`), which would change between the file and the chain. jsonc-parser's visitor (Microsoft's,
+ * the one VS Code uses) walks the text once without building a tree; it decodes escapes in keys, so
+ * `"a"` and `"\u0061"` are the same key.
  */
-export function findDuplicateKey(
-  text: string,
-): { key: string; path: (string | number)[]; line: number; column: number } | undefined {
+function scanJson(text: string): { duplicate?: JsonSpot & { key: string }; inexact?: JsonSpot & { literal: string } } {
   const stack: Set<string>[] = [];
-  let found: { key: string; path: (string | number)[]; line: number; column: number } | undefined;
+  const out: { duplicate?: JsonSpot & { key: string }; inexact?: JsonSpot & { literal: string } } = {};
   visit(
     text,
     {
       onObjectBegin: () => void stack.push(new Set()),
       onObjectEnd: () => void stack.pop(),
       onObjectProperty: (property, _offset, _length, startLine, startCharacter, pathSupplier) => {
-        if (found !== undefined) return;
         const keys = stack[stack.length - 1]!;
-        if (keys.has(property)) {
-          found = {
+        if (out.duplicate === undefined && keys.has(property)) {
+          out.duplicate = {
             key: property,
             path: [...pathSupplier(), property],
             line: startLine + 1,
@@ -89,30 +128,74 @@ export function findDuplicateKey(
         }
         keys.add(property);
       },
+      onLiteralValue: (value, offset, length, startLine, startCharacter, pathSupplier) => {
+        if (out.inexact !== undefined || typeof value !== "number") return;
+        const literal = text.slice(offset, offset + length);
+        if (!sameDecimal(literal, value)) {
+          out.inexact = { literal, path: pathSupplier(), line: startLine + 1, column: startCharacter + 1 };
+        }
+      },
     },
     { disallowComments: true, allowTrailingComma: false },
   );
-  return found;
+  return out;
+}
+
+/** The first key that occurs twice in one object, with its path (see {@link scanJson}). */
+export function findDuplicateKey(text: string): (JsonSpot & { key: string }) | undefined {
+  return scanJson(text).duplicate;
+}
+
+/** The first number literal a JavaScript number cannot hold exactly, with its path (see {@link scanJson}). */
+export function findInexactNumber(text: string): (JsonSpot & { literal: string }) | undefined {
+  return scanJson(text).inexact;
+}
+
+/** Whether a JSON number literal and the double it parsed to denote the same decimal number. */
+function sameDecimal(literal: string, value: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  return decimalKey(literal) === decimalKey(String(value));
+}
+
+/** A canonical form of a decimal literal (`-1.50e2` and `-150` alike): sign, digits, exponent. */
+function decimalKey(literal: string): string {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (m === null) return literal;
+  const digits = (m[2] ?? "") + (m[3] ?? "");
+  let exponent = Number(m[4] ?? "0") - (m[3] ?? "").length;
+  const trimmedLeft = digits.replace(/^0+/, "");
+  if (trimmedLeft === "") return "0"; // zero, and negative zero, are zero
+  const trimmed = trimmedLeft.replace(/0+$/, "");
+  exponent += trimmedLeft.length - trimmed.length;
+  return `${m[1]}${trimmed}e${exponent}`;
 }
 
 /**
  * Parses JSON text strictly: syntax errors with their line and column, a duplicate key refused with
- * its path. `file` names the source in errors.
+ * its path, and so is a number JavaScript cannot hold exactly. `file` names the source in errors.
  */
 export function parseJsonText(text: string, file: string): unknown {
   let value: unknown;
+  if (text.trim() === "") throw badInput("is empty, not JSON", { file });
   try {
     value = JSON.parse(text);
   } catch (err) {
-    const message = (err as Error).message.replace(/^JSON\.parse: /, "");
+    const message = (err as Error).message.replace(/^JSON\.parse: /, "").slice(0, 200);
     throw badInput(`is not JSON: ${message}`, { file });
   }
-  const dup = findDuplicateKey(text);
+  const { duplicate: dup, inexact } = scanJson(text);
   if (dup !== undefined) {
     throw badInput(`duplicate key "${dup.key}" (line ${dup.line}, column ${dup.column})`, {
       file,
       field: formatJsonPath(dup.path),
     });
+  }
+  if (inexact !== undefined) {
+    const shown = inexact.literal.length > 40 ? `${inexact.literal.slice(0, 40)}…` : inexact.literal;
+    throw badInput(
+      `the number ${shown} (line ${inexact.line}, column ${inexact.column}) cannot be held exactly; write it as a string`,
+      { file, field: formatJsonPath(inexact.path) },
+    );
   }
   return value;
 }

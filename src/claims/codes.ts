@@ -35,6 +35,19 @@ export function patientReference(patientId: string, secret: string | Uint8Array)
   return hexlify(createHmac("sha256", key).update(`medchain.patient.v1:${patientId}`).digest());
 }
 
+/**
+ * Checks a patient identifier as an operator typed it (`--patient`) or a FHIR Claim names it: not
+ * empty, no spaces at an end, no control characters (any of these would give another reference than
+ * the insurer's enrolment, silently), at most 256 characters.
+ */
+export function checkPatientId(value: string, where: string): string {
+  if (value === "") throw new MedChainError(`${where}: the patient's identifier is required`);
+  if (value.trim() !== value) throw new MedChainError(`${where}: "${value}" has spaces at an end`);
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new MedChainError(`${where}: contains a control character`);
+  if (value.length > 256) throw new MedChainError(`${where}: longer than 256 characters`);
+  return value;
+}
+
 function secretBytes(secret: string): Uint8Array {
   if (isHexString(secret)) return getBytes(secret);
   return new TextEncoder().encode(secret);
@@ -55,8 +68,15 @@ export function toTokenUnits(value: unknown, decimals: number, where: string): b
   if (fraction.length > decimals) {
     throw new MedChainError(`${where}: ${text} has more than ${decimals} decimals`);
   }
-  return parseUnits(text, decimals);
+  if (text.length > 80) throw new MedChainError(`${where}: ${text.slice(0, 40)}… is far more than any amount`);
+  const units = parseUnits(text, decimals);
+  if (units >= MAX_UNITS)
+    throw new MedChainError(`${where}: ${text} is more than the contracts hold (a uint128 of units)`);
+  return units;
 }
+
+/** Every amount the claims contracts hold fits a uint128 of token units (escrow balances are uint128). */
+const MAX_UNITS = 1n << 128n;
 
 /** A number as plain decimal text (JSON numbers like 135.57 or 1e2). */
 function numberText(n: number): string {
@@ -72,6 +92,9 @@ export function fromTokenUnits(units: bigint, decimals: number): number {
   return Number(fraction === "" ? whole.toString() : `${whole}.${fraction}`);
 }
 
+/** Furthest ahead a claims date may lie (a plan's start, a coverage end, an authorisation). */
+const MAX_YEARS_AHEAD = 100;
+
 /** A date (YYYY-MM-DD or full ISO date-time) as unix seconds (UTC midnight for a date). */
 export function toUnixSeconds(date: string, where: string): bigint {
   if (!/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(date)) throw new MedChainError(`${where}: "${date}" is not a FHIR date`);
@@ -80,6 +103,9 @@ export function toUnixSeconds(date: string, where: string): bigint {
   const day = Date.parse(`${date.slice(0, 10)}T00:00:00Z`);
   if (Number.isNaN(ms) || Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== date.slice(0, 10))
     throw new MedChainError(`${where}: "${date}" is not a valid date`);
+  if (ms < 0) throw new MedChainError(`${where}: "${date}" is before 1970`);
+  if (ms > Date.now() + MAX_YEARS_AHEAD * 365.25 * 86_400_000)
+    throw new MedChainError(`${where}: "${date}" is more than ${MAX_YEARS_AHEAD} years ahead`);
   return BigInt(Math.floor(ms / 1000));
 }
 

@@ -5,7 +5,7 @@ import { hexlify, keccak256, toUtf8Bytes, concat, getBytes } from "ethers";
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
-import { patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
+import { checkPatientId, patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 import type { ClaimInputArgs, DocumentationArgs, LineArgs } from "./engine.js";
 
 const money = z.object({ value: z.union([z.number(), z.string()]), currency: z.string().optional() }).passthrough();
@@ -159,6 +159,10 @@ export function fhirClaimToChain(json: unknown, opts: ClaimMappingOptions): Clai
   }
   const patientId = claim.patient.identifier?.value ?? claim.patient.reference;
   if (patientId === undefined) throw new MedChainError(`${file}: patient: needs a reference or an identifier`);
+  checkPatientId(
+    patientId,
+    `${file}: ${claim.patient.identifier?.value !== undefined ? "patient.identifier.value" : "patient.reference"}`,
+  );
 
   const unmapped: ClaimMapping["unmapped"] = [];
   for (const key of Object.keys(claim)) {
@@ -198,6 +202,11 @@ export function fhirClaimToChain(json: unknown, opts: ClaimMappingOptions): Clai
           ? toTokenUnits(item.unitPrice.value, opts.decimals, `${file}: ${where}.unitPrice.value`) * units
           : undefined;
     if (charged === undefined) throw new MedChainError(`${file}: ${where}.net: no net or unitPrice amount`);
+    if (charged >= MAX_CHARGE) {
+      throw new MedChainError(
+        `${file}: ${where}.net: the charge is more than the contract holds (${MAX_CHARGE - 1n} units)`,
+      );
+    }
     if (item.factor !== undefined && item.net === undefined) {
       unmapped.push({ field: `${where}.factor`, reason: "factor is applied only through net" });
     }
@@ -235,6 +244,9 @@ export function fhirClaimToChain(json: unknown, opts: ClaimMappingOptions): Clai
     unmapped,
   };
 }
+
+/** A line's charge is a uint96 on chain. */
+const MAX_CHARGE = 1n << 96n;
 
 /** Service dates are days: the start of the UTC day, so the same visit always gives the same key. */
 function dayStart(seconds: bigint): bigint {

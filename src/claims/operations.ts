@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { Interface, isHexString, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
@@ -12,7 +12,7 @@ import { memberRef } from "../chain/members.js";
 import { runJob, type JobEvent, type JobReport, type JobStep } from "../chain/pipeline.js";
 import { decodeEvents, type DecodedEvent } from "../chain/send.js";
 import { PROOF_FORMAT, readBillingCitation } from "../records/proof.js";
-import { fromTokenUnits, patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
+import { checkPatientId, fromTokenUnits, patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 import {
   CLAIM_STATUS,
   NO_BATCH,
@@ -38,10 +38,15 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<string> 
   return receipt.hash;
 }
 
-/** Parses a positive integer option (a plan or claim id). */
+/** The largest id of each kind the contracts hold: plans are numbered in a uint32, claims in a uint256. */
+const MAX_ID: Readonly<Record<string, bigint>> = { plan: 2n ** 32n - 1n, revise: 2n ** 32n - 1n };
+
+/** Parses a positive integer option (a plan or claim id), within what the contract's id type holds. */
 export function parseId(value: string, option: string): bigint {
-  if (!/^\d+$/.test(value.trim()) || BigInt(value) === 0n)
-    throw new MedChainError(`--${option}: "${value}" is not an id (1, 2, ...)`);
+  if (!/^\d{1,78}$/.test(value) || BigInt(value) === 0n)
+    throw badInput(`"${value}" is not an id (1, 2, ...)`, { field: `--${option}` });
+  const max = MAX_ID[option] ?? 2n ** 256n - 1n;
+  if (BigInt(value) > max) throw badInput(`${value} is more than ${max}, the largest id`, { field: `--${option}` });
   return BigInt(value);
 }
 
@@ -72,7 +77,9 @@ export async function enrolPatient(
   c: ClaimsConnection,
   args: { planId: bigint; patientId: string; secret: string; start: string; end: string },
 ): Promise<{ patientRef: string; txHash: string }> {
-  const patientRef = patientReference(args.patientId, args.secret);
+  const patientRef = patientReference(checkPatientId(args.patientId, "--patient"), args.secret);
+  if (args.start === "") throw badInput("the first covered day is required (YYYY-MM-DD)", { field: "--start" });
+  if (args.end === "") throw badInput("the last covered day is required (YYYY-MM-DD)", { field: "--end" });
   const start = toUnixSeconds(args.start, "--start");
   const end = toUnixSeconds(args.end, "--end") + 86_399n;
   if (end < start) throw new MedChainError(`--end: ${args.end} is before --start ${args.start}`);
@@ -94,10 +101,17 @@ export async function authorise(
     until: string;
   },
 ): Promise<string> {
-  if (!/^\d+$/.test(args.units) || BigInt(args.units) === 0n)
-    throw new MedChainError(`--units: "${args.units}" is not a whole number of units`);
+  checkPatientId(args.patientId, "--patient");
+  if (args.code === "") throw badInput("the service code is required (e.g. 70553)", { field: "--code" });
+  if (args.code.trim() !== args.code || /[\u0000-\u001f\u007f]/.test(args.code))
+    throw badInput(`"${args.code}" has spaces at an end or a control character`, { field: "--code" });
+  if (!/^\d{1,10}$/.test(args.units) || BigInt(args.units) === 0n || BigInt(args.units) > 4_294_967_295n)
+    throw badInput(`"${args.units}" is not a whole number of units (1 to 4294967295)`, { field: "--units" });
+  if (args.from === "") throw badInput("the first day is required (YYYY-MM-DD)", { field: "--valid-from" });
+  if (args.until === "") throw badInput("the last day is required (YYYY-MM-DD)", { field: "--valid-until" });
   const from = toUnixSeconds(args.from, "--valid-from");
   const until = toUnixSeconds(args.until, "--valid-until") + 86_399n;
+  if (until < from) throw badInput(`${args.until} is before --valid-from ${args.from}`, { field: "--valid-until" });
   await requirePlan(c, args.planId);
   return mined(
     c.plans.authorise(
@@ -119,12 +133,10 @@ const hex32 = (v: unknown): v is string => typeof v === "string" && isHexString(
  * `{ commitment, batchRoot, proof }`. Names the bad field in one line.
  */
 export async function readDocumentationFile(file: string): Promise<DocumentationArgs & { patientRef?: string }> {
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-  } catch (err) {
-    throw new MedChainError(`${file}: cannot read the record proof (${(err as Error).message.split("\n")[0]})`);
-  }
+  const value = await readJsonFile(file);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw badInput("not a record proof file (a JSON object)", { file });
+  const json = value as Record<string, unknown>;
   if (json.format === PROOF_FORMAT) {
     const citation = await readBillingCitation(file);
     return {
@@ -597,7 +609,10 @@ export async function writeEob(
 ): Promise<string> {
   const view = await readClaim(c.engine, claimId);
   const insurerId = (await c.plans.planOf(view.planId)).insurer;
-  const sourceClaim = sourceFile ? ((await readJsonFile(sourceFile)) as never) : undefined;
+  const source = sourceFile ? await readJsonFile(sourceFile) : undefined;
+  if (source !== undefined && (source as { resourceType?: unknown } | null)?.resourceType !== "Claim")
+    throw badInput('not a FHIR Claim (resourceType must be "Claim")', { file: sourceFile, field: "resourceType" });
+  const sourceClaim = source as never;
   const options = { decimals: c.decimals, insurerId, sourceClaim };
   if (out !== undefined) {
     try {

@@ -1,11 +1,19 @@
-import { readFile } from "node:fs/promises";
-
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
+import { readJsonFile } from "../chain/files.js";
 import { serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 
 const amount = z.union([z.string(), z.number()]);
+/** A code or code system URI: printable, no spaces at an end, bounded (it is hashed, never stored). */
+const codeText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\s\u0000-\u001f\u007f](?:[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f])?$/, {
+      message: "control characters or spaces at an end",
+    });
 
 /**
  * A plan as an insurer writes it (JSON). Amounts are decimal currency units (converted with the
@@ -17,7 +25,13 @@ export const planSchema = z
     effectiveFrom: z.string().describe("YYYY-MM-DD: services on or after this date use these terms"),
     deductible: amount,
     copay: amount,
-    coinsurancePercent: z.number().min(0).max(100),
+    coinsurancePercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, {
+        message: "at most 2 decimals (the contract holds basis points)",
+      }),
     outOfPocketMax: amount,
     annualLimit: amount,
     reviewThreshold: amount,
@@ -27,8 +41,8 @@ export const planSchema = z
       .array(
         z
           .object({
-            system: z.string().optional(),
-            code: z.string().min(1),
+            system: codeText(256).optional(),
+            code: codeText(64),
             feePerUnit: amount.optional(),
             unitCap: z.number().int().min(0).max(4_294_967_295).optional(),
             excluded: z.boolean().optional(),
@@ -132,11 +146,5 @@ export async function readPlanFile(
   file: string,
   decimals: number,
 ): Promise<{ terms: PlanTermsArgs; rules: CodeRuleArgs[] }> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new MedChainError(`${file}: cannot read plan JSON (${(err as Error).message.split("\n")[0]})`);
-  }
-  return planToArgs(json, decimals, file);
+  return planToArgs(await readJsonFile(file), decimals, file);
 }

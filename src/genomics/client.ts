@@ -190,6 +190,8 @@ export function parseRegion(text: string): bigint {
   const start = BigInt(m[2]!);
   const end = BigInt(m[3]!);
   if (start < 1n || end < start) throw new GenomicsInputError(`region "${text}": start must be 1..end`);
+  // Packed as 40-bit positions (the longest chromosome has fewer than 2^28 bases).
+  if (end >= 1n << 40n) throw new GenomicsInputError(`region "${text}": positions past ${(1n << 40n) - 1n}`);
   return BigInt(CHROMOSOME_NUMBERS[chrom]!) | (start << 8n) | (end << 48n);
 }
 

@@ -1,9 +1,10 @@
 import { constants } from "node:fs";
-import { access, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { TypedDataEncoder, ZeroAddress, getAddress, isHexString, verifyTypedData } from "ethers";
 
+import { readJsonFile, readTextFile } from "../chain/files.js";
 import { mined } from "../chain/send.js";
 import { parseAddress } from "../chain/values.js";
 import { parseMember } from "../consortium/args.js";
@@ -27,7 +28,7 @@ import { describeDuo, duoIds, duoMask, parseDuoId } from "./duo.js";
 import { GenomicsInputError, inOption } from "./errors.js";
 import { MICRO_EPSILON } from "./noise.js";
 import { cryptoRandom, type RandomSource } from "./random.js";
-import { parseVcf, readVcf, type SiteCounts } from "./vcf.js";
+import { MAX_VCF_BYTES, parseVcf, readVcf, type SiteCounts } from "./vcf.js";
 import { normalizeChromosome, variantKey } from "./vrs.js";
 import { aggregatorStep, exchangePaths, labStep, publishQueryFile, verifyResult } from "./workflow.js";
 
@@ -67,10 +68,10 @@ const UINT32_MAX = 2 ** 32 - 1;
 
 /** `0.05` epsilon to the contracts' micro-epsilon (at most what 48 bits hold, about 281 million). */
 export function parseEpsilon(text: string, option: string): bigint {
-  if (!/^\d+(\.\d{1,6})?$/.test(text.trim())) {
+  if (!/^\d+(\.\d{1,6})?$/.test(text)) {
     throw new GenomicsInputError(`--${option}: "${text}" is not an epsilon (a decimal with up to 6 places)`);
   }
-  const [whole, frac = ""] = text.trim().split(".");
+  const [whole, frac = ""] = text.split(".");
   const micro = BigInt(whole!) * BigInt(MICRO_EPSILON) + BigInt(frac.padEnd(6, "0"));
   if (micro > UINT48_MAX) {
     throw new GenomicsInputError(
@@ -129,10 +130,20 @@ async function labOf(c: GenomicsConnection, lab: string): Promise<string> {
 }
 
 /** The options of `genomics register` that need no chain and no file (the task checks them before connecting). */
+/** A dataset name: it names files too (see `checkRegisterOptions`). */
+const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$/;
+
 export function checkRegisterOptions(args: { vcf: string; name: string; uses: string }): { dataUses: bigint } {
   if (args.vcf === "") throw new GenomicsInputError("--vcf: give the lab's VCF file");
   if (Buffer.byteLength(args.name, "utf8") > 31 || args.name.trim() === "") {
     throw new GenomicsInputError(`--name: "${args.name}" must be 1 to 31 bytes`);
+  }
+  // The name is also the dataset files' name (`<name>-v<n>.dataset.json` in --out): letters, digits,
+  // dot, dash and underscore only, so a name can never reach outside the folder or hide a character.
+  if (!DATASET_NAME.test(args.name)) {
+    throw new GenomicsInputError(
+      `--name: "${args.name}" may hold only letters, digits, ".", "-" and "_" (starting with a letter or digit)`,
+    );
   }
   if (args.uses.trim() === "") throw new GenomicsInputError("--uses: list the allowed DUO terms, e.g. DUO:0000006");
   return { dataUses: inOption("uses", () => duoMask(args.uses.split(","))) };
@@ -223,15 +234,10 @@ export async function opWithdraw(c: GenomicsConnection, versionId: string): Prom
 
 /** Reads a public dataset file, refusing one that is not JSON or lacks a field, with the field named. */
 async function readDatasetFile(fileName: string): Promise<DatasetFile> {
-  let file: DatasetFile;
-  try {
-    file = JSON.parse(await readFile(fileName, "utf8")) as DatasetFile;
-  } catch (err) {
-    throw new GenomicsInputError(`${fileName}: not a dataset file (${(err as Error).message})`, { file: fileName });
-  }
+  const file = (await readJsonFile(fileName)) as DatasetFile;
   const bad = (field: string, problem: string) =>
     new GenomicsInputError(`${fileName}: ${field}: ${problem}`, { file: fileName, field });
-  if (file === null || typeof file !== "object") throw bad("(top)", "not a JSON object");
+  if (file === null || typeof file !== "object" || Array.isArray(file)) throw bad("(root)", "not a JSON object");
   if (!/^\d+$/.test(String(file.chainId))) throw bad("chainId", "not a chain id");
   if (typeof file.datasets !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(file.datasets))
     throw bad("datasets", "not an address");
@@ -471,12 +477,7 @@ export async function opProposeRule(c: GenomicsConnection, change: RuleChange): 
 
 /** A variant list: a VCF (its sites) or a text file of keys (`ga4gh:VA.…`, `GRCh38:17-…`, `17-43045712-G-A`). */
 export async function readVariantList(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new GenomicsInputError(`${file}: cannot read (${(err as Error).message})`);
-  }
+  const text = await readTextFile(file, { maxBytes: MAX_VCF_BYTES });
   if (text.startsWith("##fileformat=VCF")) return parseVcf(text, file).sites.map((s) => s.key);
   const keys = text
     .split(/\r?\n/)
@@ -600,19 +601,15 @@ export async function opContribute(
   args: { exchange: string; version: string; sites: string; state: string },
   rng: RandomSource = cryptoRandom(),
 ): Promise<OpReport> {
-  let priv: PrivateSitesFile;
-  try {
-    priv = JSON.parse(await readFile(args.sites, "utf8")) as PrivateSitesFile;
-  } catch (err) {
-    throw new GenomicsInputError(`${args.sites}: not a private sites file (${(err as Error).message})`, {
-      file: args.sites,
-    });
-  }
+  const priv = (await readJsonFile(args.sites, { maxBytes: MAX_VCF_BYTES })) as PrivateSitesFile;
   if (priv === null || typeof priv !== "object" || !isHexString(priv.versionId, 32)) {
     throw new GenomicsInputError(`${args.sites}: versionId: not a 32-byte id`, {
       file: args.sites,
       field: "versionId",
     });
+  }
+  if (priv === null || typeof priv !== "object" || Array.isArray(priv)) {
+    throw new GenomicsInputError(`${args.sites}: not a private sites file (a JSON object)`, { file: args.sites });
   }
   if (!Array.isArray(priv.counts?.sites)) {
     throw new GenomicsInputError(`${args.sites}: counts.sites: not a list of sites`, {
@@ -702,6 +699,8 @@ export function checkInterpretOptions(args: {
       throw new GenomicsInputError(`--evidence: "${code}" is not an ACMG/AMP evidence code (e.g. PS3, PM2, BP4)`);
     }
   }
+  const twice = evidenceCodes.find((code, i) => evidenceCodes.indexOf(code) !== i);
+  if (twice !== undefined) throw new GenomicsInputError(`--evidence: ${twice} is listed twice`);
   return { variantKey, condition, significance, evidenceCodes };
 }
 

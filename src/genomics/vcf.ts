@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
-
 import VCF, { type Variant as VcfVariant } from "@gmod/vcf";
+
+import { readTextFile } from "../chain/files.js";
 
 import { GenomicsInputError } from "./errors.js";
 import { GRCH38, normalizeChromosome, variantKey, type Variant } from "./vrs.js";
@@ -34,15 +34,12 @@ export interface SiteCounts {
 
 const BASES = /^[ACGTN]+$/;
 
+/** Largest VCF read (it is held in memory): 512 MiB, far more than a panel's or an exome's sites. */
+export const MAX_VCF_BYTES = 512 * 1024 * 1024;
+
 /** Reads a VCF file (see `parseVcf`). */
 export async function readVcf(file: string): Promise<SiteCounts> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new GenomicsInputError(`${file}: cannot read (${(err as Error).message})`);
-  }
-  return parseVcf(text, file);
+  return parseVcf(await readTextFile(file, { maxBytes: MAX_VCF_BYTES }), file);
 }
 
 /**

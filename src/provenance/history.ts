@@ -31,6 +31,11 @@ export interface HistoryEntry {
   parent?: string;
   /** Packing: the lot a case was packed from by reference (undefined: packed by list). */
   fromLot?: string;
+  /**
+   * Indexer timelines: the container this event happened to while the item was inside it (the item's
+   * own events and its lot's have none).
+   */
+  via?: string;
 }
 
 /**
@@ -72,92 +77,97 @@ export async function historyOf(contract: DrugProvenance, ids: string[]): Promis
       time = new Date(block.timestamp * 1000);
       blockTimes.set(log.blockNumber, time);
     }
-    const a = log.args as unknown as Record<string, unknown>;
-    const base = {
+    const entry = historyEntryOf(log.eventName, log.args as unknown as Record<string, unknown>, {
       time,
       blockNumber: log.blockNumber,
       logIndex: log.index,
       txHash: log.transactionHash,
-      event: log.eventName,
-    };
-    const step = (i: unknown) => BIZ_STEPS[Number(i)]!;
-    const disp = (i: unknown) => DISPOSITIONS[Number(i)]!;
-    /** An entry for `itemId` acted on by `member`, with the event's own CBV step and disposition. */
-    const entry = (itemId: unknown, member: unknown, extra: Partial<HistoryEntry> = {}): HistoryEntry => ({
-      ...base,
-      itemId: itemId as string,
-      bizStep: step(a.bizStep),
-      disposition: disp(a.disposition),
-      member: member as string,
-      ...extra,
     });
-    switch (log.eventName) {
-      case "LotCommissioned":
-        entries.push(
-          entry(a.lotId, a.manufacturer, {
-            root: a.root as string,
-            count: a.quantity as bigint,
-            gtin: a.gtin as bigint,
-            lot: a.lot as string,
-            expiresAt: a.expiresAt as bigint,
-          }),
-        );
-        break;
-      case "LotRecalled":
-        entries.push(entry(a.lotId, a.memberId));
-        break;
-      case "ContainerPacked":
-        entries.push(
-          entry(a.containerId, a.memberId, {
-            root: a.root as string,
-            count: a.count as bigint,
-            sscc: a.sscc as bigint,
-            fromLot: /^0x0+$/.test(a.fromLot as string) ? undefined : (a.fromLot as string),
-          }),
-        );
-        break;
-      case "ContainerUnpacked":
-        entries.push(entry(a.containerId, a.memberId));
-        break;
-      case "ItemLinked":
-        // Emitted without a step or holder: it records where an item sits inside a container.
-        entries.push({
-          ...base,
-          itemId: a.child as string,
-          bizStep: "packing",
-          disposition: "active",
-          parent: a.parent as string,
-        });
-        break;
-      case "ItemShipped":
-      case "ItemReceived":
-        entries.push(
-          entry(a.itemId, log.eventName === "ItemShipped" ? a.from : a.to, {
-            from: a.from as string,
-            to: a.to as string,
-          }),
-        );
-        break;
-      case "PackDispensed":
-        entries.push(entry(a.packId, a.memberId));
-        break;
-      case "PackCloneDetected":
-        entries.push(
-          entry(a.packId, a.memberId, {
-            bizStep: "dispensing",
-            disposition: disp(a.priorDisposition),
-            priorDisposition: disp(a.priorDisposition),
-          }),
-        );
-        break;
-      case "ItemDestroyed":
-      case "ItemReportedStolen":
-        entries.push(entry(a.itemId, a.memberId));
-        break;
-    }
+    if (entry !== undefined) entries.push(entry);
   }
   entries.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
   return entries;
+}
+
+/** Where an event is on chain and when: the part of a history entry every event has. */
+export interface EventPosition {
+  time: Date;
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+}
+
+/**
+ * The history entry of one provenance event (DrugProvenance's item events, the product registry's
+ * lot events) from its decoded arguments by name (ethers' or viem's), or undefined for other events.
+ * The one mapping `historyOf` and the indexer share.
+ */
+export function historyEntryOf(
+  event: string,
+  a: Record<string, unknown>,
+  position: EventPosition,
+): HistoryEntry | undefined {
+  const base = { ...position, event };
+  const step = (i: unknown) => BIZ_STEPS[Number(i)]!;
+  const disp = (i: unknown) => DISPOSITIONS[Number(i)]!;
+  /** An entry for `itemId` acted on by `member`, with the event's own CBV step and disposition. */
+  const entry = (itemId: unknown, member: unknown, extra: Partial<HistoryEntry> = {}): HistoryEntry => ({
+    ...base,
+    itemId: itemId as string,
+    bizStep: step(a.bizStep),
+    disposition: disp(a.disposition),
+    member: member as string,
+    ...extra,
+  });
+  switch (event) {
+    case "LotCommissioned":
+      return entry(a.lotId, a.manufacturer, {
+        root: a.root as string,
+        count: BigInt(a.quantity as bigint),
+        gtin: BigInt(a.gtin as bigint),
+        lot: a.lot as string,
+        expiresAt: BigInt(a.expiresAt as bigint),
+      });
+    case "LotRecalled":
+      return entry(a.lotId, a.memberId);
+    case "ContainerPacked":
+      return entry(a.containerId, a.memberId, {
+        root: a.root as string,
+        count: BigInt(a.count as bigint),
+        sscc: BigInt(a.sscc as bigint),
+        // Packed by list: no lot (the key is left out, not set to undefined).
+        ...(/^0x0+$/.test(a.fromLot as string) ? {} : { fromLot: a.fromLot as string }),
+      });
+    case "ContainerUnpacked":
+      return entry(a.containerId, a.memberId);
+    case "ItemLinked":
+      // Emitted without a step or holder: it records where an item sits inside a container.
+      return {
+        ...base,
+        itemId: a.child as string,
+        bizStep: "packing",
+        disposition: "active",
+        parent: a.parent as string,
+      };
+    case "ItemShipped":
+    case "ItemReceived":
+      return entry(a.itemId, event === "ItemShipped" ? a.from : a.to, {
+        from: a.from as string,
+        to: a.to as string,
+      });
+    case "PackDispensed":
+      return entry(a.packId, a.memberId);
+    case "PackCloneDetected":
+      return entry(a.packId, a.memberId, {
+        bizStep: "dispensing",
+        disposition: disp(a.priorDisposition),
+        priorDisposition: disp(a.priorDisposition),
+      });
+    case "ItemDestroyed":
+    case "ItemReportedStolen":
+      return entry(a.itemId, a.memberId);
+  }
+  return undefined;
 }
 
 /** A short name for an id: containers by their SSCC, others by their first hex digits. */

@@ -26,7 +26,8 @@ import {
 } from "./client.js";
 import { parseGs1 } from "./gs1/index.js";
 import { gtinToUint, lotIdOf, normalizeCode } from "./ids.js";
-import { describeHistory, historyOf } from "./history.js";
+import type { IndexerClient } from "../indexer/client.js";
+import { describeHistory, historyOf, type HistoryEntry } from "./history.js";
 import { VERDICT_WORDS } from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
@@ -269,13 +270,17 @@ export async function opRecall(provenance: DrugProvenance, gtinInput: string, lo
   };
 }
 
-/** The verdict of a scanned pack and its custody timeline, in plain words. */
+/**
+ * The verdict of a scanned pack and its custody timeline, in plain words. The timeline comes from the
+ * indexer when one is given, else from scanning the provenance contract's logs.
+ */
 export async function opVerify(
   provenance: DrugProvenance,
   dataDir: string,
   label: string,
   code: string,
   names?: (memberId: string) => string,
+  indexer?: IndexerClient,
 ): Promise<OpOutcome> {
   const scan = scanFromLabel(label, normalizeCode(code));
   const catalog = await Catalog.load(dataDir);
@@ -302,16 +307,35 @@ export async function opVerify(
   }
   const links = await linksFor(provenance, catalog, result.packId, false);
   const ids = [result.lotId, result.packId, ...new Set(links.map((l) => String(l.parent)))];
-  // Follow every container the path was ever proven to be in (a case's pallets, the current one and
-  // earlier ones), so the whole journey's events are shown.
-  let history = await historyOf(provenance, ids);
-  for (let more = true; more;) {
-    const parents = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO).map((e) => e.parent!);
-    const fresh = [...new Set(parents)].filter((p) => !ids.includes(p));
-    more = fresh.length > 0;
-    if (more) {
-      ids.push(...fresh);
-      history = await historyOf(provenance, ids);
+  let history: HistoryEntry[];
+  if (indexer !== undefined) {
+    // The indexer's timeline of the pack (its lot, the containers it was linked into while there),
+    // and of the containers the data directory's proofs place it in (packed by lot reference, a pack
+    // is not linked on chain until a proof is presented).
+    const seen = new Set<string>();
+    history = [];
+    for (const [id, via] of [[result.packId, undefined], ...ids.slice(2).map((p) => [p, p])] as Array<
+      [string, string | undefined]
+    >)
+      for (const e of await indexer.custodyTimeline(id)) {
+        const key = `${e.blockNumber}-${e.logIndex}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        history.push(e.via === undefined && via !== undefined ? { ...e, via } : e);
+      }
+    history.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+  } else {
+    // Follow every container the path was ever proven to be in (a case's pallets, the current one and
+    // earlier ones), so the whole journey's events are shown.
+    history = await historyOf(provenance, ids);
+    for (let more = true; more;) {
+      const parents = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO).map((e) => e.parent!);
+      const fresh = [...new Set(parents)].filter((p) => !ids.includes(p));
+      more = fresh.length > 0;
+      if (more) {
+        ids.push(...fresh);
+        history = await historyOf(provenance, ids);
+      }
     }
   }
   const timeline = describeHistory(history, names);

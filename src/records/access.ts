@@ -38,7 +38,14 @@ export async function breakGlassAccess(
   reasonCode: number,
 ): Promise<{ breakGlassId: bigint; leaf: string; txHash: string }> {
   const leaf = leafOf(proof.record);
-  const tx = await records.breakGlass(proof.issuer, leaf, proof.record.batchRoot, proof.record.proof, reasonCode);
+  const tx = await records.breakGlass(
+    proof.issuer,
+    proof.record.subject,
+    proof.record.commitment,
+    proof.record.batchRoot,
+    proof.record.proof,
+    reasonCode,
+  );
   const receipt = await tx.wait();
   const event = receipt!.logs
     .map((log) => records.interface.parseLog(log))

@@ -5,6 +5,8 @@ import { purposeName } from "./consent.js";
 export interface AuditRow {
   time: string;
   block: number;
+  /** The event's position in its block (rows are ordered by block, then this). */
+  logIndex: number;
   kind: "consent" | "break-glass";
   member: string;
   /** The member holding the record (its issuer, the consent's custodian). */
@@ -28,6 +30,12 @@ export interface AuditFilter {
   /** Only accesses under consents of these patient accounts (a patient's per-hospital accounts). */
   patients?: string[];
   fromBlock?: number;
+  /** Only accesses at or after this time. */
+  from?: Date;
+  /** Only accesses before this time. */
+  to?: Date;
+  /** At most this many rows (the oldest first). */
+  limit?: number;
 }
 
 /** The complete access history from the registry's events: consent accesses and break-glass accesses. */
@@ -51,6 +59,7 @@ export async function auditTrail(records: RecordRegistry, filter: AuditFilter = 
     rows.push({
       time: await timeOf(e.blockNumber),
       block: e.blockNumber,
+      logIndex: e.index,
       kind: "consent",
       member: e.args.grantee,
       custodian: e.args.custodian,
@@ -67,6 +76,7 @@ export async function auditTrail(records: RecordRegistry, filter: AuditFilter = 
     rows.push({
       time: await timeOf(e.blockNumber),
       block: e.blockNumber,
+      logIndex: e.index,
       kind: "break-glass",
       member: e.args.memberId,
       custodian: e.args.issuer,
@@ -80,10 +90,14 @@ export async function auditTrail(records: RecordRegistry, filter: AuditFilter = 
     });
   }
   const patients = filter.patients?.map((p) => p.toLowerCase());
-  return rows
+  const fromTime = filter.from?.toISOString();
+  const toTime = filter.to?.toISOString();
+  const kept = rows
     .filter((r) => filter.member === undefined || r.member.toLowerCase() === filter.member.toLowerCase())
     .filter((r) => patients === undefined || patients.includes(r.patient.toLowerCase()))
-    .sort((a, b) => a.block - b.block);
+    .filter((r) => (fromTime === undefined || r.time >= fromTime) && (toTime === undefined || r.time < toTime))
+    .sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
+  return filter.limit === undefined ? kept : kept.slice(0, filter.limit);
 }
 
 const COLUMNS: Array<keyof AuditRow> = [

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 
 import { concat, hexlify, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
+import { readJsonFile } from "../chain/files.js";
 import type { RecordRegistry } from "../../typechain-types/index.js";
 import {
   consentIdOf,
@@ -126,13 +127,7 @@ export function consentFileOf(
 }
 
 export async function readConsentFile(file: string): Promise<ConsentFile> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new RecordsInputError(file, `not a readable JSON consent file (${(err as Error).message.split("\n")[0]})`);
-  }
-  return consentFileFrom(value, file);
+  return consentFileFrom(await readJsonFile(file), file);
 }
 
 /**

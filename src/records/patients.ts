@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
-
 import { getAddress, ZeroAddress, ZeroHash } from "ethers";
 import { z } from "zod";
+
+import { readJsonFile } from "../chain/files.js";
 
 import type { FhirResource } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
@@ -65,13 +65,7 @@ export class PatientMap {
 
 /** Reads and validates a patients file; a bad one is a one-line error naming the file and the field. */
 export async function readPatientsFile(file: string): Promise<PatientMap> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new RecordsInputError(file, `not a readable JSON patients file (${(err as Error).message.split("\n")[0]})`);
-  }
-  return patientMapOf(value, file);
+  return patientMapOf(await readJsonFile(file), file);
 }
 
 /** Validates a parsed patients file (see `readPatientsFile`). */

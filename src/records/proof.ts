@@ -1,7 +1,9 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 
 import { getAddress } from "ethers";
 import { z } from "zod";
+
+import { readJsonFile } from "../chain/files.js";
 
 import { COMMITMENT_ALGORITHM, recordCommitment } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
@@ -47,12 +49,7 @@ export type RecordProof = z.infer<typeof proofSchema>;
 
 /** Reads and validates a proof file; a bad one is a one-line error naming the file and the field. */
 export async function readProof(file: string): Promise<RecordProof> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new RecordsInputError(file, `not a readable JSON proof file (${(err as Error).message.split("\n")[0]})`);
-  }
+  const value = await readJsonFile(file);
   const parsed = proofSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -15,6 +15,8 @@ export default async function (
     const batchSize = Number(args.batch);
     if (args.journal === "") throw badInput("a journal file is required", { field: "--journal" });
     const given = args.claims === "" ? undefined : args.claims.split(",").map((s) => parseId(s.trim(), "claims"));
+    const twice = given?.find((id, i) => given.indexOf(id) !== i);
+    if (twice !== undefined) throw badInput(`claim ${twice} is listed twice`, { field: "--claims" });
     return async (c, io) => {
       const ids = given ?? (await approvedClaims(c));
       const progress = io.progress("settling", Math.ceil(ids.length / batchSize));

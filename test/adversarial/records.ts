@@ -246,7 +246,7 @@ describe("adversarial: records", function () {
       const fx = await victimBatch();
       await fx.records
         .connect(fx.hospitalRegulator)
-        .breakGlass(fx.ids.hospitalA, fx.leaf, fx.batch.root, fx.batch.proofs[0]!, 1);
+        .breakGlass(fx.ids.hospitalA, subjectOfAccount(fx.p), c("x"), fx.batch.root, fx.batch.proofs[0]!, 1);
       await expect(fx.records.connect(fx.hospitalRegulator).markReviewed(1))
         .to.be.revertedWithCustomError(fx.records, "RecordsSelfReview")
         .withArgs(1n, fx.ids.hospitalRegulator);
@@ -257,7 +257,7 @@ describe("adversarial: records", function () {
       const fx = await victimBatch();
       await fx.records
         .connect(fx.hospitalRegulator)
-        .breakGlass(fx.ids.hospitalA, fx.leaf, fx.batch.root, fx.batch.proofs[0]!, 1);
+        .breakGlass(fx.ids.hospitalA, subjectOfAccount(fx.p), c("x"), fx.batch.root, fx.batch.proofs[0]!, 1);
       const second = fx.outsider;
       await addAccountWithProof(fx.registry, fx.hospitalRegulator, second);
       await expect(fx.records.connect(second).markReviewed(1))
@@ -379,7 +379,9 @@ describe("adversarial: records", function () {
       // The attacker's copy of the leaf does not make an access to "A's record" loggable under B.
       await fx.records.connect(fx.hospitalB).anchor(leafFor(fx.p, c("copy")), OBS);
       await expect(
-        fx.records.connect(fx.hospitalB).breakGlass(fx.ids.hospitalA, leafFor(fx.p, c("copy")), ZeroHash, [], 1),
+        fx.records
+          .connect(fx.hospitalB)
+          .breakGlass(fx.ids.hospitalA, subjectOfAccount(fx.p), c("copy"), ZeroHash, [], 1),
       )
         .to.be.revertedWithCustomError(fx.records, "RecordsNotAnchored")
         .withArgs(fx.ids.hospitalA, leafFor(fx.p, c("copy")), ZeroHash);

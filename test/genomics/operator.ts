@@ -204,11 +204,7 @@ describe("genomics operator commands", function () {
       await refusedBeforeSending(fx, () => opVerifyDataset(fx.labs[1].c, file), new RegExp(`^${file}: ${field}: `));
     }
     await writeFile(file, "{");
-    await refusedBeforeSending(
-      fx,
-      () => opVerifyDataset(fx.labs[1].c, file),
-      new RegExp(`^${file}: not a dataset file`),
-    );
+    await refusedBeforeSending(fx, () => opVerifyDataset(fx.labs[1].c, file), new RegExp(`^${file}: is not JSON`));
   });
 
   it("parses epsilons and rule changes, naming the bad option", function () {

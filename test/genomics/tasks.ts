@@ -133,7 +133,7 @@ const CASES: Array<[string, Record<string, unknown>, string]> = [
   [
     "request",
     { versions: VERSION, purpose: "DUO:0000006", variants: "missing.txt", exchange: "q" },
-    "missing.txt: cannot read",
+    "missing.txt: no such file",
   ],
   ["request", { versions: VERSION, purpose: "DUO:0000006", variants: VCF, exchange: "" }, "--exchange: required"],
   ["contribute", { exchange: "", sites: "s.json" }, "--exchange: the query's exchange folder is required"],

@@ -993,7 +993,7 @@ describe("RecordRegistry", function () {
     it("lets an active hospital access without consent, flagged unreviewed until a regulator reviews it", async function () {
       const { records, hospitalA, hospitalB, regulator, ids } = await networkHelpers.loadFixture(recordsFixture);
       await records.connect(hospitalA).anchor(L("a"), OBS);
-      await expect(records.connect(hospitalB).breakGlass(ids.hospitalA, L("a"), ZeroHash, [], 7))
+      await expect(records.connect(hospitalB).breakGlass(ids.hospitalA, ...pair("a"), ZeroHash, [], 7))
         .to.emit(records, "BreakGlassAccessed")
         .withArgs(1n, ids.hospitalB, ids.hospitalA, L("a"), ZeroHash, 7);
       const t = BigInt(await networkHelpers.time.latest());
@@ -1027,7 +1027,8 @@ describe("RecordRegistry", function () {
     it("pages through overdue reviews", async function () {
       const { records, hospitalA, hospitalB, ids } = await networkHelpers.loadFixture(recordsFixture);
       await records.connect(hospitalA).anchor(L("a"), OBS);
-      for (let i = 0; i < 3; i++) await records.connect(hospitalB).breakGlass(ids.hospitalA, L("a"), ZeroHash, [], 1);
+      for (let i = 0; i < 3; i++)
+        await records.connect(hospitalB).breakGlass(ids.hospitalA, ...pair("a"), ZeroHash, [], 1);
       await networkHelpers.time.increase(72 * 3600);
       expect(await records.breakGlassCount()).to.equal(3n);
       expect(await records.overdueReviews(1, 2)).to.deep.equal([[1n, 2n], 3n]);
@@ -1041,13 +1042,13 @@ describe("RecordRegistry", function () {
     it("refuses a laboratory, an outsider, and a record its issuer did not anchor", async function () {
       const { records, hospitalA, lab, outsider, ids } = await networkHelpers.loadFixture(recordsFixture);
       await records.connect(hospitalA).anchor(L("a"), OBS);
-      await expect(records.connect(lab).breakGlass(ids.hospitalA, L("a"), ZeroHash, [], 1))
+      await expect(records.connect(lab).breakGlass(ids.hospitalA, ...pair("a"), ZeroHash, [], 1))
         .to.be.revertedWithCustomError(records, "ConsortiumGuardedUnauthorized")
         .withArgs(lab.address, 1);
-      await expect(records.connect(outsider).breakGlass(ids.hospitalA, L("a"), ZeroHash, [], 1))
+      await expect(records.connect(outsider).breakGlass(ids.hospitalA, ...pair("a"), ZeroHash, [], 1))
         .to.be.revertedWithCustomError(records, "ConsortiumGuardedUnauthorized")
         .withArgs(outsider.address, 1);
-      await expect(records.connect(hospitalA).breakGlass(ids.hospitalB, L("a"), ZeroHash, [], 1))
+      await expect(records.connect(hospitalA).breakGlass(ids.hospitalB, ...pair("a"), ZeroHash, [], 1))
         .to.be.revertedWithCustomError(records, "RecordsNotAnchored")
         .withArgs(ids.hospitalB, L("a"), ZeroHash);
     });
@@ -1056,8 +1057,8 @@ describe("RecordRegistry", function () {
       const { records, hospitalA, hospitalRegulator, regulator, ids } =
         await networkHelpers.loadFixture(recordsFixture);
       await records.connect(hospitalA).anchor(L("a"), OBS);
-      await records.connect(hospitalA).breakGlass(ids.hospitalA, L("a"), ZeroHash, [], 1);
-      await records.connect(hospitalRegulator).breakGlass(ids.hospitalA, L("a"), ZeroHash, [], 2);
+      await records.connect(hospitalA).breakGlass(ids.hospitalA, ...pair("a"), ZeroHash, [], 1);
+      await records.connect(hospitalRegulator).breakGlass(ids.hospitalA, ...pair("a"), ZeroHash, [], 2);
       await expect(records.connect(hospitalA).markReviewed(1))
         .to.be.revertedWithCustomError(records, "ConsortiumGuardedUnauthorized")
         .withArgs(hospitalA.address, 64);

@@ -15,6 +15,7 @@ import { consentFileOf, consentTerms, grantConsent, newRecordsScope } from "../.
 import { readProof } from "../../src/records/proof.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
 import { fetchRecords, formatFetchReport, GatewayClient, startGateway } from "../../src/records/gateway/index.js";
+import { RequesterRateLimit } from "../../src/records/gateway/rate-limit.js";
 import { amendRecord, retractRecord } from "../../src/records/lifecycle.js";
 import { accountProofFor } from "../../src/consortium/account-proof.js";
 
@@ -122,7 +123,7 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
       expect(written.auditTx).to.equal(report.auditTx);
     });
 
-    it("reports records the custodian retracted or superseded since the gateway indexed them: quarantined, the fetch fails", async function () {
+    it("leaves out records the custodian retracted since the gateway indexed them (a read is 410), and quarantines superseded ones: the fetch fails", async function () {
       const w = await world();
       const hospitalA = w.records.connect(w.hospitalA);
       const creatinine = path.join(w.proofs, "obs-demo-creatinine.proof.json");
@@ -151,11 +152,12 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
       expect(verdicts).to.deep.equal({
         "DiagnosticReport/dr-demo-chest-xray": ["VALID", "records"],
         "Encounter/enc-demo-0002": ["VALID", "records"],
-        "Observation/obs-demo-creatinine": ["RETRACTED", "quarantine"],
         "Observation/obs-demo-potassium": ["SUPERSEDED", "quarantine"],
       });
       expect(report.ok).to.equal(false);
       expect(formatFetchReport(report)).to.include("VERIFICATION FAILED");
+      const before = await accessCount(w);
+      await expectRefusal(w, await ask(w.client(), "Observation/obs-demo-creatinine"), 410, "RecordsRetracted", before);
     });
 
     it("audits concurrent requests in fewer transactions than requests, each exactly once", async function () {
@@ -306,6 +308,32 @@ describe("records gateway (a real server on loopback, audited on chain)", functi
         "RecordsRequesterNotActive",
         before,
       );
+    });
+
+    it("answers a requester past its rate with 429 and Retry-After, auditing nothing, while other requesters are unaffected", async function () {
+      const limited = await worlds.open({ rateLimit: { perMinute: 1, burst: 2 } });
+      for (let i = 0; i < 2; i++) expect((await ask(limited.client(), "")).status).to.equal(200);
+      const before = await accessCount(limited);
+      const third = await ask(limited.client(), "");
+      await expectRefusal(limited, third, 429, "TooManyRequests", before);
+      expect(Number(third.headers.get("retry-after"))).to.be.within(1, 60);
+      await expectRefusal(
+        limited,
+        await ask(limited.client({ signer: limited.insurer }), ""),
+        403,
+        "RecordsNotGrantee",
+        before,
+      );
+    });
+
+    it("refills a requester's allowance over time and bounds how many requesters it tracks", function () {
+      let now = 0;
+      const limit = new RequesterRateLimit({ perMinute: 60, burst: 2 }, () => now);
+      expect([limit.take("0xA"), limit.take("0xa"), limit.take("0xA")]).to.deep.equal([0, 0, 1]);
+      now += 1_000;
+      expect([limit.take("0xA"), limit.take("0xA")]).to.deep.equal([0, 1]);
+      for (let i = 0; i < 20_000; i++) limit.take(`0x${i.toString(16)}`);
+      expect((limit as unknown as { buckets: Map<string, unknown> }).buckets.size).to.be.at.most(10_000);
     });
 
     it("refuses a request whose path was changed after signing with 401", async function () {

@@ -163,8 +163,12 @@ describe("records SDK: consent files and the audit report", function () {
     const terms = treatTerms(patientAtA.address, ids.hospitalA, ids.hospitalB, await now(networkHelpers));
     const { consentId } = await grantConsent(records, patientAtA, terms, terms.validUntil);
     await records.connect(hospitalB).access(terms, c, ethers.ZeroHash, [], ethers.ZeroHash, [], PURPOSES.TREAT);
-    await records.connect(hospitalB).breakGlass(ids.hospitalA, leaf, ethers.ZeroHash, [], 3);
-    await records.connect(hospitalB).breakGlass(ids.hospitalA, leaf, ethers.ZeroHash, [], 4);
+    await records
+      .connect(hospitalB)
+      .breakGlass(ids.hospitalA, subjectOfAccount(patientAtA.address), c, ethers.ZeroHash, [], 3);
+    await records
+      .connect(hospitalB)
+      .breakGlass(ids.hospitalA, subjectOfAccount(patientAtA.address), c, ethers.ZeroHash, [], 4);
     await records.connect(regulator).markReviewed(1);
     await revokeConsent(records, patientAtA, terms, terms.validUntil);
 

@@ -218,10 +218,7 @@ describe("records SDK: whom a record is about, and the hospital's patients file"
         expect(() => patientMapOf(value, "p.json")).to.throw(RecordsInputError, `p.json: ${message}`);
       }
       await writeFile(path.join(dir, "broken.json"), "{");
-      await rejection(
-        readPatientsFile(path.join(dir, "broken.json")),
-        "broken.json: not a readable JSON patients file",
-      );
+      await rejection(readPatientsFile(path.join(dir, "broken.json")), "broken.json: is not JSON");
     });
   });
 });

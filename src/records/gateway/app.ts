@@ -8,7 +8,8 @@ import type { FhirResource } from "../commitment.js";
 import { subjectOfAccount } from "../merkle.js";
 import type { Auditor, AuditJob, ReadArg } from "./auditor.js";
 import { describeError } from "../../chain/errors.js";
-import { chainUnavailable, notFound, operationOutcome, Refusal, refusalOfRevert } from "./outcome.js";
+import { chainUnavailable, notFound, operationOutcome, Refusal, refusalOfRevert, Throttled } from "./outcome.js";
+import type { RequesterRateLimit } from "./rate-limit.js";
 import {
   AUDIT_EXTENSION,
   AUDIT_HEADER,
@@ -48,6 +49,8 @@ export interface GatewayContext {
   member(account: string): Promise<{ memberId: string; active: boolean }>;
   /** Longest a signed request may be valid for, in seconds. */
   maxLifetimeSeconds: number;
+  /** The per-requester bound on requests (429 beyond it). */
+  rateLimit: RequesterRateLimit;
   log(line: string): void;
 }
 
@@ -85,6 +88,7 @@ export function gatewayApp(ctx: GatewayContext): Hono {
     const headers: Record<string, string> = { "content-type": FHIR_JSON };
     if (refusal.status === 401) headers["www-authenticate"] = AUTH_SCHEME;
     if (refusal.status === 503) headers["retry-after"] = "2";
+    if (refusal instanceof Throttled) headers["retry-after"] = String(refusal.retryAfter);
     return c.body(JSON.stringify(operationOutcome(refusal)), refusal.status as 401, headers);
   };
 
@@ -126,6 +130,10 @@ export function gatewayApp(ctx: GatewayContext): Hono {
         );
       }
     }
+    // The requester's allowance is spent only once its signature is checked (an ERC-1271 wallet's by
+    // the chain at the audit): nobody can use up another requester's by naming it.
+    const retryAfter = ctx.rateLimit.take(credential.requester);
+    if (retryAfter > 0) throw new Throttled(credential.requester, retryAfter);
     const now = await chain(() => ctx.now());
     if (request.deadline < now) {
       throw new Refusal(
@@ -285,7 +293,11 @@ export function gatewayApp(ctx: GatewayContext): Hono {
         ...job,
         reads: available.map((r) => readOf(consent, r)),
         dropRefusedReads: want.kind === "search",
+        begunHere: ctx.served.began(digest),
       };
+      // Journalled before its audit transaction is sent: a retry here is answered from that audit,
+      // while another instance (which did not begin it) refuses the used nonce as a replay.
+      await ctx.served.begin(digest, request.deadline);
       const audited = await ctx.auditor.audit(auditJob);
       if (!audited.fresh) await ctx.auditor.check(job); // a retry: the consent must still hold now
       const served = available.filter((r) => audited.leaves.includes(r.leaf));

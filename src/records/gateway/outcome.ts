@@ -13,6 +13,8 @@ export type IssueCode =
   | "invalid"
   | "required"
   | "transient"
+  | "throttled"
+  | "deleted"
   | "exception";
 
 /**
@@ -31,6 +33,17 @@ export class Refusal extends Error {
   ) {
     super(message);
     this.name = "Refusal";
+  }
+}
+
+/** Too many requests from one requester (429): it may ask again after `retryAfter` seconds. */
+export class Throttled extends Refusal {
+  constructor(
+    readonly requester: string,
+    readonly retryAfter: number,
+  ) {
+    super(429, "throttled", "TooManyRequests", `too many requests from ${requester}: ask again in ${retryAfter} s`);
+    this.name = "Throttled";
   }
 }
 
@@ -111,6 +124,8 @@ export function refusalOfRevert(revert: Pick<ContractRevert, "name" | "args">): 
       return r(401, "security", `this signed request was used already (nonce ${String(a.nonce)}): sign a new one`);
     case "RecordsNotCustodian":
       return r(403, "forbidden", `the consent names another custodian than this gateway's member`);
+    case "RecordsRetracted":
+      return r(410, "deleted", "the custodian retracted this record (entered in error): it is no longer served");
     case "RecordsOutOfScope":
     case "RecordsNotAnchored":
       return notFound("the record", `the chain refused the read: ${revert.name}`);

@@ -14,6 +14,7 @@ import { gatewayApp, FHIR_BASE } from "./app.js";
 import { Auditor, type AuditorOptions } from "./auditor.js";
 import { chainHead, type ChainHead } from "./chain-head.js";
 import { MAX_CONSENT_HEADER } from "./protocol.js";
+import { RequesterRateLimit, type RateLimitOptions } from "./rate-limit.js";
 import { ServedLog } from "./served.js";
 import { fhirServerSource, folderSource, type RecordSource, type SourceTarget } from "./source.js";
 
@@ -44,6 +45,11 @@ export interface GatewayOptions {
   stateDir?: string;
   /** Longest a signed request may be valid for, in seconds (default 300). */
   maxLifetimeSeconds?: number;
+  /**
+   * Requests one requester may make: `perMinute` sustained (default 120) and `burst` at once (default
+   * 30); beyond it the gateway answers 429 Too Many Requests with `Retry-After`, before any chain call.
+   */
+  rateLimit?: RateLimitOptions;
   /** How long the latest block is reused as the chain's time (default 1,000 ms). */
   blockCacheMs?: number;
   auditor?: AuditorOptions;
@@ -160,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     now,
     member: memberCache(consortium, head),
     maxLifetimeSeconds,
+    rateLimit: new RequesterRateLimit(options.rateLimit),
     log,
   });
   const prune = setInterval(() => {

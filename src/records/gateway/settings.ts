@@ -21,6 +21,8 @@ import type { GatewayOptions, GatewaySource } from "./server.js";
  * | `MEDCHAIN_GATEWAY_STATE`     | the gateway's state folder (default `.medchain-gateway`)           |
  * | `MEDCHAIN_RPC_TIMEOUT_MS`    | how long a node call may take before it fails (default 10,000)     |
  * | `MEDCHAIN_GAS_PRICE`         | a fixed gas price in wei for the audits, e.g. 0 on a zero-gas chain |
+ * | `MEDCHAIN_GATEWAY_RATE`      | requests per minute one requester may make (default 120)           |
+ * | `MEDCHAIN_GATEWAY_BURST`     | requests one requester may make at once (default 30)               |
  */
 export interface GatewaySettings {
   rpcUrl: string;
@@ -33,6 +35,8 @@ export interface GatewaySettings {
   rpcTimeoutMs: number;
   /** The fixed gas price of the audits (absent: ask the node). */
   gasPrice?: bigint;
+  /** The per-requester bound (429 beyond it). */
+  rateLimit: { perMinute: number; burst: number };
 }
 
 /** Reads and checks the settings; one-line errors name the variable. */
@@ -47,6 +51,11 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
     if (raw === "") return fallback;
     if (!/^\d+$/.test(raw)) throw badInput(`"${raw}" is not a non-negative integer`, { field: name });
     return Number(raw);
+  };
+  const positive = (name: string, fallback: number) => {
+    const n = int(name, fallback);
+    if (n < 1 || n > 1_000_000) throw badInput(`${n} is not between 1 and 1000000`, { field: name });
+    return n;
   };
   const wei = (name: string) => {
     const raw = env[name] ?? "";
@@ -78,6 +87,7 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
     host: env.MEDCHAIN_GATEWAY_HOST || "127.0.0.1",
     stateDir: env.MEDCHAIN_GATEWAY_STATE || ".medchain-gateway",
     rpcTimeoutMs: int("MEDCHAIN_RPC_TIMEOUT_MS", 10_000),
+    rateLimit: { perMinute: positive("MEDCHAIN_GATEWAY_RATE", 120), burst: positive("MEDCHAIN_GATEWAY_BURST", 30) },
     ...((env.MEDCHAIN_GAS_PRICE ?? "") === "" ? {} : { gasPrice: wei("MEDCHAIN_GAS_PRICE") }),
   };
 }
@@ -102,5 +112,5 @@ export async function gatewayOptionsOf(s: GatewaySettings): Promise<GatewayOptio
     ...(s.gasPrice === undefined ? {} : { fees: { gasPrice: s.gasPrice } }),
   });
   const records = await openContract(connection, "records", undefined, "MEDCHAIN_RECORDS");
-  return { records, source: s.source, port: s.port, host: s.host, stateDir: s.stateDir };
+  return { records, source: s.source, port: s.port, host: s.host, stateDir: s.stateDir, rateLimit: s.rateLimit };
 }

@@ -168,6 +168,55 @@ contract RecordRegistryFuzzTest is TestBase, RecordsWorld {
         );
     }
 
+    /// @dev Break-glass names a record by its leaf's preimage: the best an attacker can do with an
+    /// internal node of a batch (its two children as subject and commitment, with the shorter proof)
+    /// is refused, while the record itself is reached.
+    function testFuzz_breakGlassNeverTakesAnInternalNodeForARecord(bytes32[4] memory commitments) public {
+        address patient = _patient(0);
+        bytes32 subject = bytes32(uint256(uint160(patient)));
+        bytes32[4] memory leaves;
+        for (uint256 i = 0; i < 4; ++i) leaves[i] = _leaf(patient, commitments[i]);
+        bytes32 left = _pairRoot(leaves[0], leaves[1]);
+        bytes32 right = _pairRoot(leaves[2], leaves[3]);
+        bytes32 root = _pairRoot(left, right);
+        vm.prank(HOSPITAL_A);
+        records.anchorBatch(root, 4, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRecordAnchors.RecordsNotAnchored.selector,
+                ID_A,
+                MerkleLeaf.ofPair(leaves[0], leaves[1]),
+                root
+            )
+        );
+        vm.prank(HOSPITAL_B);
+        records.breakGlass(ID_A, leaves[0], leaves[1], root, _one(right), 1);
+        bytes32[] memory proof = new bytes32[](2);
+        proof[0] = leaves[1];
+        proof[1] = right;
+        vm.prank(HOSPITAL_B);
+        assertEq(records.breakGlass(ID_A, subject, commitments[0], root, proof, 1), 1, "the record's break-glass id");
+    }
+
+    /// @dev A record its issuer retracted is never accessed under a consent, alone or in a batch.
+    function testFuzz_aRetractedRecordIsNeverAccessed(bytes32 commitment, bytes32 other, bool batched) public {
+        address patient = _patient(0);
+        bytes32 leaf = _leaf(patient, commitment);
+        vm.assume(other != leaf);
+        bytes32 root = batched ? _pairRoot(leaf, other) : bytes32(0);
+        bytes32[] memory path = batched ? _one(other) : new bytes32[](0);
+        vm.startPrank(HOSPITAL_A);
+        if (batched) records.anchorBatch(root, 2, 1);
+        else records.anchor(leaf, 1);
+        records.retract(leaf, root, path);
+        vm.stopPrank();
+        IConsentBook.ConsentTerms memory terms = _terms(patient, bytes32(0));
+        _grant(_keys[0], terms);
+        vm.expectRevert(abi.encodeWithSelector(IAccessLog.RecordsRetracted.selector, ID_A, leaf));
+        vm.prank(HOSPITAL_B);
+        records.access(terms, commitment, root, path, bytes32(0), new bytes32[](0), terms.purpose);
+    }
+
     /// @dev A record's storage word reads back exactly what was packed, and a status change keeps the rest.
     function testFuzz_recordSlotRoundTrip(
         uint64 at,
