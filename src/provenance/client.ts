@@ -32,19 +32,22 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<Contract
   return receipt;
 }
 
-const registries = new WeakMap<DrugProvenance, Promise<string>>();
+const registries = new WeakMap<DrugProvenance, Promise<ProductRegistry>>();
 
 /**
  * The product registry (prefixes, products, lots) of a DrugProvenance, connected with the same
  * runner (signer or provider).
  */
 export async function productsOf(contract: DrugProvenance): Promise<ProductRegistry> {
-  let address = registries.get(contract);
-  if (address === undefined) {
-    address = contract.products();
-    registries.set(contract, address);
+  // One connected instance per contract: building an ethers Contract parses the whole ABI (a batch
+  // job asking per step spent most of its time here).
+  let registry = registries.get(contract);
+  if (registry === undefined) {
+    registry = contract.products().then((address) => ProductRegistry__factory.connect(address, contract.runner));
+    registries.set(contract, registry);
+    registry.catch(() => registries.delete(contract));
   }
-  return ProductRegistry__factory.connect(await address, contract.runner);
+  return registry;
 }
 
 /**
