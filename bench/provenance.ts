@@ -112,7 +112,7 @@ export const provenanceBench: Bench = async ({ ethers }) => {
   }
   const dispense = await gasOf(provenance.connect(pharmacy).dispense(claim, links));
   const unpack = await gasOf(provenance.connect(pharmacy).unpack(pallet.containerId, []));
-  const recall = await gasOf(products.connect(mfr).recall(line.lotId));
+  const recall = await gasOf(products.connect(mfr).recall(line.lotId, 1));
 
   return [
     { operation: "provenance.assignCompanyPrefix (vote executed)", gas: assignPrefix },

@@ -89,7 +89,8 @@ export async function prepareClaimsJob(node: DevNode, count: number) {
     claimsPlans: addresses["Claims#ClaimsPlans"],
   };
   const as = (i: number) => connect({ rpcUrl: node.url, privateKey: key(i), addresses: suite });
-  const [certifier, hospitalConn, insurerConn] = await Promise.all([as(0), as(4), as(10)]);
+  // Accounts 0-9: anvil funds ten dev accounts (hardhat node twenty).
+  const [certifier, hospitalConn, insurerConn] = await Promise.all([as(0), as(4), as(9)]);
   await admitMember(certifier, "BENCH-HOSP", ["Hospital"], hospitalConn.signer!);
   await admitMember(certifier, "BENCH-INS", ["Insurer"], insurerConn.signer!);
 

@@ -57,6 +57,7 @@ export const itemEvent = onchainTable(
     priorDisposition: t.text(),
     parent: t.text(),
     fromLot: t.text(),
+    recallReason: t.text(),
     ...position(t),
   }),
   (table) => ({

@@ -51,6 +51,11 @@ export const provenanceTasks = [
     .addOption({ name: "expiry", description: "expiry date YYMMDD (AI 17)", defaultValue: "" })
     .addOption({ name: "serials", description: "CSV file, one serial per line", defaultValue: "" })
     .addFlag({ name: "noLabels", description: "do not write the printable labels" })
+    .addOption({
+      name: "labelBase",
+      description: "resolver URL the QR codes carry (default: MEDCHAIN_RESOLVER_BASE, else https://id.gs1.org)",
+      defaultValue: "",
+    })
     .addOption(dataOption)
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/commission.js"))
@@ -98,6 +103,12 @@ export const provenanceTasks = [
   })
     .addOption({ name: "gtin", description: "GTIN-14", defaultValue: "" })
     .addOption({ name: "lot", description: "lot number", defaultValue: "" })
+    .addOption({
+      name: "reason",
+      description:
+        "unspecified | quality-defect | contamination | mislabelling | counterfeit-found | regulatory-action | other",
+      defaultValue: "unspecified",
+    })
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/recall.js"))
     .build(),
@@ -138,5 +149,27 @@ export const provenanceTasks = [
     .addOption(dataOption)
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/verify.js"))
+    .build(),
+  taskOptions(
+    task(
+      ["provenance", "resolver"],
+      "Serve the GS1 Digital Link resolver and verify page (read-only: verdicts by the chain's verify view)",
+    ),
+  )
+    .addOption({ name: "port", description: "port to listen on", defaultValue: "8090" })
+    .addOption({ name: "host", description: "interface to listen on", defaultValue: "127.0.0.1" })
+    .addOption({
+      name: "base",
+      description: "public base URL the QR codes carry (default: http://<host>:<port>)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "indexer",
+      description: "indexer URL (npm run indexer) for custody timelines (default: read the chain's logs)",
+      defaultValue: "",
+    })
+    .addOption(dataOption)
+    .addOption(provenanceOption)
+    .setAction(() => import("./provenance/resolver.js"))
     .build(),
 ];

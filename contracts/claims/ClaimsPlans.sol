@@ -37,6 +37,9 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     mapping(uint32 planId => mapping(bytes32 patientRef => mapping(uint40 start => Period period))) private _periods;
     mapping(uint32 planId => mapping(bytes32 patientRef => uint40 start)) private _latestPeriod;
     mapping(uint32 planId => mapping(bytes32 patientRef => mapping(bytes32 code => Authorisation auth))) private _auths;
+    /// @dev Grants a newer grant replaced, by number: claims submitted under one are still decided against it.
+    mapping(uint32 planId => mapping(bytes32 patientRef => mapping(bytes32 code => mapping(uint32 => Authorisation))))
+        private _replacedGrants;
 
     /// @param registry the consortium registry
     constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_CLAIMS) {
@@ -125,8 +128,11 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         if (code == bytes32(0)) revert ClaimsZeroCode();
         if (validUntil < validFrom) revert ClaimsInvalidPeriod(validFrom, validUntil);
         Authorisation storage auth = _auths[planId][patientRef][code];
-        // A new grant replaces the code's grant: the engine counts used units per grant number.
+        // A new grant replaces the code's grant for claims submitted from now on: the engine counts used
+        // units per grant number, and decides a claim submitted under the replaced grant against it
+        // (kept here), so a replacement never takes back what a submitted claim was quoted under.
         uint32 grant = auth.grant + 1;
+        if (grant > 1) _replacedGrants[planId][patientRef][code][grant - 1] = auth;
         (auth.units, auth.validFrom, auth.validUntil, auth.grant) = (units, validFrom, validUntil, grant);
         emit PriorAuthorisationGranted(planId, code, patientRef, units, validFrom, validUntil, grant);
     }
@@ -140,13 +146,17 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         uint40 coverageStart,
         uint40 serviceDate,
         Line[] calldata lines,
+        uint32[] calldata grants,
         Totals calldata totals
     ) external view returns (Quote memory q) {
         ClaimChecks.validate(patientRef, serviceDate, lines);
-        Plan storage plan = _plans[planId];
-        uint16 versions = plan.versions;
-        if (versions == 0) revert ClaimsUnknownPlan(planId);
-        q.insurer = plan.insurer;
+        uint16 v;
+        {
+            Plan storage plan = _plans[planId];
+            v = plan.versions;
+            if (v == 0) revert ClaimsUnknownPlan(planId);
+            q.insurer = plan.insurer;
+        }
         q.insurerActive = consortium.isActiveMemberId(q.insurer, MemberKinds.INSURER);
         q.coverageReason = ClaimChecks.coverage(
             coverageStart,
@@ -155,7 +165,6 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         );
         if (q.coverageReason != 0) return q;
         // Newest version first: the one in effect on the service date is usually the latest.
-        uint16 v = versions;
         while (v > 0 && _terms[planId][v - 1].effectiveFrom > serviceDate) --v;
         if (v == 0) {
             q.coverageReason = Carc.BEFORE_COVERAGE;
@@ -164,7 +173,7 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
         q.version = v - 1;
         PlanTerms memory terms = _terms[planId][q.version];
         q.reviewThreshold = terms.reviewThreshold;
-        uint96[] memory fees = _lineRules(q, planId, patientRef, serviceDate, lines);
+        uint96[] memory fees = _lineRules(q, planId, patientRef, serviceDate, lines, grants);
         if (q.ruleReason != 0) return q;
         _adjudicate(q, terms, lines, fees, totals);
     }
@@ -225,23 +234,29 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
     }
 
     /// @dev Each line's plan checks (schedule, exclusion, unit cap, authorisation) into the quote,
-    /// stopping at the first failing line; returns the lines' fees.
+    /// stopping at the first failing line; returns the lines' fees. A line's authorisation is the
+    /// grant `grants` names for it (0 or absent: the code's current grant).
     function _lineRules(
         Quote memory q,
         uint32 planId,
         bytes32 patientRef,
         uint40 serviceDate,
-        Line[] calldata lines
+        Line[] calldata lines,
+        uint32[] calldata grants
     ) private view returns (uint96[] memory fees) {
         fees = new uint96[](lines.length);
         q.lines = new LineQuote[](lines.length);
         mapping(bytes32 code => StoredRule rule) storage rules = _rules[planId][q.version];
-        mapping(bytes32 code => Authorisation auth) storage auths = _auths[planId][patientRef];
         for (uint256 i = 0; i < lines.length; ++i) {
             StoredRule memory rule = rules[lines[i].code];
             uint16 reason = ClaimChecks.rule(rule, lines[i].units);
             if (reason == 0 && rule.needsAuth) {
-                Authorisation memory auth = auths[lines[i].code];
+                Authorisation memory auth = _grantOf(
+                    planId,
+                    patientRef,
+                    lines[i].code,
+                    i < grants.length ? grants[i] : 0
+                );
                 reason = ClaimChecks.authorisation(auth, serviceDate);
                 q.lines[i] = LineQuote({needsAuth: true, authorised: auth.units, grant: auth.grant});
             }
@@ -251,6 +266,17 @@ contract ClaimsPlans is ConsortiumGuarded, IClaimsPlans {
             }
             fees[i] = rule.feePerUnit;
         }
+    }
+
+    /// @dev A code's grant number `grant` (0: its current grant).
+    function _grantOf(
+        uint32 planId,
+        bytes32 patientRef,
+        bytes32 code,
+        uint32 grant
+    ) private view returns (Authorisation memory auth) {
+        auth = _auths[planId][patientRef][code];
+        if (grant != 0 && grant != auth.grant) auth = _replacedGrants[planId][patientRef][code][grant];
     }
 
     /// @dev Adjudicates every line (the Adjudication library) from the patient's totals, into the quote.

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
@@ -21,11 +22,13 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
  * (tokens with transfer fees or rebasing are not supported). What an insurer owes providers (prompt
  * pay escalated while its free escrow was short) is a claim on its free escrow, not tokens: the
  * insurer cannot withdraw or have recovered the part of its free escrow that it owes, and owed
- * providers collect it as soon as the escrow is funded.
+ * providers collect it as soon as the escrow is funded. Part of reserved escrow backs claims in
+ * review (`backingOf`); claims decided at once may draw on it, so claims in review never delay others.
  */
 contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using EnumerableSet for EnumerableSet.Bytes32Set;
 
     /// @inheritdoc ISettlementVault
     IERC20 public immutable token;
@@ -36,6 +39,8 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     mapping(bytes32 providerId => uint256 credit) private _credits;
     mapping(bytes32 insurer => mapping(bytes32 providerId => uint256 amount)) private _owed;
     mapping(bytes32 insurer => uint256 amount) private _debts; // sum of _owed[insurer][*]
+    mapping(bytes32 insurer => uint256 amount) private _backing; // the part of reserved backing claims in review
+    mapping(bytes32 providerId => EnumerableSet.Bytes32Set insurers) private _debtors; // insurers owing it
 
     /// @dev Only the engine moves escrow between members.
     modifier onlyEngine() {
@@ -97,11 +102,8 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         uint256 owed = _owed[insurer][provider];
         amount = owed < escrow.free ? owed : escrow.free;
         if (amount == 0) return 0;
-        escrow.free -= uint128(amount);
-        _owed[insurer][provider] = owed - amount;
-        _debts[insurer] -= amount;
+        _collect(insurer, provider, owed, amount);
         _credits[provider] += amount;
-        emit OwedCollected(insurer, provider, amount);
     }
 
     // ---------------------------------------------------------------- consortium vote
@@ -115,10 +117,13 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         if (consortium.getMember(memberId).status != IConsortiumRegistry.MemberStatus.Revoked) {
             revert ClaimsMemberNotRevoked(memberId);
         }
-        // A revoked insurer's free escrow leaves only above what it owes providers (they still collect it).
+        // What insurers owe a revoked provider is collected into its recovery (nobody else can collect it),
+        // first, so the escrow read below is current. A revoked insurer's free escrow leaves only above
+        // what it owes providers (they still collect it).
+        uint256 collected = _collectAllOwed(memberId);
         uint256 free = _escrows[memberId].free;
         uint256 escrowOut = _unowed(memberId, free);
-        amount = escrowOut + _credits[memberId];
+        amount = escrowOut + _credits[memberId] + collected;
         if (amount == 0) revert ClaimsNothingToRecover(memberId);
         _escrows[memberId].free = uint128(free - escrowOut);
         _credits[memberId] = 0;
@@ -132,10 +137,41 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
     function tryReserve(bytes32 insurer, uint256 amount) external onlyEngine returns (bool) {
         Escrow storage escrow = _escrows[insurer];
         uint128 free = escrow.free;
+        if (free >= amount) {
+            escrow.free = free - uint128(amount);
+            escrow.reserved += uint128(amount);
+            return true;
+        }
+        // Free escrow first, then the backing of claims in review: a claim decided at once never waits
+        // on claims that are not decided yet (their escalation owes what their backing no longer covers).
+        // The free part moves to reserved; the backing part is reserved already and changes purpose.
+        uint256 backing = _backing[insurer];
+        if (free + backing < amount) return false;
+        escrow.free = 0;
+        escrow.reserved += free;
+        _backing[insurer] = backing - (amount - free);
+        return true;
+    }
+
+    /// @inheritdoc ISettlementVault
+    function tryBack(bytes32 insurer, uint256 amount) external onlyEngine returns (bool) {
+        Escrow storage escrow = _escrows[insurer];
+        uint128 free = escrow.free;
         if (free < amount) return false;
         escrow.free = free - uint128(amount);
         escrow.reserved += uint128(amount);
+        _backing[insurer] += amount;
         return true;
+    }
+
+    /// @inheritdoc ISettlementVault
+    function releaseBacking(bytes32 insurer, uint256 amount) external onlyEngine {
+        uint256 backing = _backing[insurer];
+        uint256 released = amount < backing ? amount : backing;
+        _backing[insurer] = backing - released;
+        Escrow storage escrow = _escrows[insurer];
+        escrow.reserved -= uint128(released);
+        escrow.free += uint128(released);
     }
 
     /// @inheritdoc ISettlementVault
@@ -163,6 +199,7 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         if (owed != 0) {
             _owed[insurer][provider] += owed;
             _debts[insurer] += owed;
+            _debtors[provider].add(insurer);
             emit PaymentOwed(insurer, provider, owed);
         }
     }
@@ -195,7 +232,39 @@ contract SettlementVault is ConsortiumGuarded, ReentrancyGuard, ISettlementVault
         return _debts[insurer];
     }
 
+    /// @inheritdoc ISettlementVault
+    function backingOf(bytes32 insurer) external view returns (uint256) {
+        return _backing[insurer];
+    }
+
     // ---------------------------------------------------------------- internals
+
+    /// @dev Moves `amount` of what `insurer` owes `provider` (`owed`) out of the insurer's free escrow
+    /// and the debt books; the caller credits it.
+    function _collect(bytes32 insurer, bytes32 provider, uint256 owed, uint256 amount) private {
+        _escrows[insurer].free -= uint128(amount);
+        _owed[insurer][provider] = owed - amount;
+        _debts[insurer] -= amount;
+        if (owed == amount) _debtors[provider].remove(insurer);
+        emit OwedCollected(insurer, provider, amount);
+    }
+
+    /// @dev Collects, for a revoked provider's recovery, what every insurer owes it as far as each one's
+    /// free escrow covers it (the rest stays owed, for a later vote). The loop is bounded by the
+    /// consortium's insurers that owe the provider, a handful: members are admitted by vote.
+    function _collectAllOwed(bytes32 provider) private returns (uint256 total) {
+        EnumerableSet.Bytes32Set storage debtors = _debtors[provider];
+        // Backwards: collecting in full removes the insurer (swap-and-pop), which only moves later entries.
+        for (uint256 i = debtors.length(); i > 0; --i) {
+            bytes32 insurer = debtors.at(i - 1);
+            uint256 owed = _owed[insurer][provider];
+            uint256 free = _escrows[insurer].free;
+            uint256 amount = owed < free ? owed : free;
+            if (amount == 0) continue;
+            _collect(insurer, provider, owed, amount);
+            total += amount;
+        }
+    }
 
     /// @dev The part of `free` escrow the insurer does not owe providers.
     function _unowed(bytes32 insurer, uint256 free) private view returns (uint256) {

@@ -7,7 +7,6 @@ import {IGenomicDatasets} from "../interfaces/IGenomicDatasets.sol";
 import {IGenomicQueries} from "../interfaces/IGenomicQueries.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {AllianceRules} from "./base/AllianceRules.sol";
-import {GenomicRegion} from "./libraries/GenomicRegion.sol";
 import {BudgetState} from "./libraries/PrivacyBudget.sol";
 import {QueryBudgets} from "./libraries/QueryBudgets.sol";
 import {QueryState, QueryStateLibrary} from "./libraries/QueryState.sol";
@@ -39,6 +38,9 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         bytes32 requester; // requesting member
         bytes32 cellsRoot; // commitment to the variant list
         uint256 region; // packed region or zero
+        bytes32 participantsDigest; // U1 the labs mask against (fixed by the aggregator) or zero
+        uint48 cellCost; // epsilon per cell at approval: the noise the labs add derives from it
+        bool contributionsClosed; // no contribution accepted any more (the survivors are fixed)
     }
 
     uint256 private _queryCount;
@@ -71,40 +73,24 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         uint8 kinds = purposeKinds(request.purpose);
         if (kinds == 0) revert GenomicsPurposeNotGranted(request.purpose);
         bytes32 requester = _requireMemberWhenNotPaused(msg.sender, kinds);
-        if (request.cellsRoot == bytes32(0) || request.cells == 0) {
-            revert GenomicsInvalidCells(request.cellsRoot, request.cells);
-        }
-        if (!GenomicRegion.isValid(request.region)) revert GenomicsInvalidRule("region", request.region);
-
         queryId = ++_queryCount;
-        uint256 cost = r.costOf(request.cells);
-        uint256 labs = QueryBudgets.reserveAll(
+        QueryState state = QueryBudgets.approve(
             _ledger,
             datasets,
             consortium,
-            request.versions,
-            request.purpose,
-            QueryBudgets.Reservation({queryId: queryId, requester: requester, cost: cost, rules: r})
+            request,
+            QueryBudgets.Reservation({queryId: queryId, requester: requester, cost: r.costOf(request.cells), rules: r})
         );
-        if (labs < r.minLabs()) revert GenomicsTooFewLabs(queryId, labs, r.minLabs());
-
-        uint40 deadline = uint40(block.timestamp) + r.answerWindow();
         _queries[queryId] = StoredQuery({
-            state: QueryStateLibrary.approved(
-                request.purpose,
-                request.cells,
-                r.version(),
-                uint8(labs),
-                uint48(cost),
-                uint40(block.timestamp),
-                deadline
-            ),
+            state: state,
             requester: requester,
             cellsRoot: request.cellsRoot,
-            region: request.region
+            region: request.region,
+            participantsDigest: bytes32(0),
+            cellCost: r.costPerCell(),
+            contributionsClosed: false
         });
         _versions[queryId] = request.versions;
-        _emitApproved(queryId, requester, request, uint48(cost), r.version(), deadline);
     }
 
     /// @inheritdoc IGenomicQueries
@@ -112,14 +98,19 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         bytes32 lab = _requireMemberWhenNotPaused(msg.sender, MemberKinds.LABORATORY);
         StoredQuery storage query = _queries[queryId];
         QueryState state = _openQuery(queryId, query.state, QueryStateLibrary.OPEN);
-        if (!_listed(queryId, versionId)) revert GenomicsVersionNotInQuery(queryId, versionId);
         if (maskedDigest == bytes32(0)) revert GenomicsZeroDigest();
-        IGenomicDatasets.QueryView memory v = datasets.queryView(versionId);
-        if (v.lab != lab) revert GenomicsNotContributingLab(queryId, versionId, lab);
-        if (v.status != IGenomicDatasets.VersionStatus.Active) revert GenomicsDatasetNotQueryable(versionId, v.status);
+        bytes32 datasetKey = QueryBudgets.checkContributor(
+            datasets,
+            _versions[queryId],
+            queryId,
+            versionId,
+            lab,
+            state.purpose()
+        );
         if (_contributions[queryId][versionId] != bytes32(0)) revert GenomicsAlreadyContributed(queryId, versionId);
+        if (query.contributionsClosed) revert GenomicsContributionsClosed(queryId);
         bytes32 requester = query.requester;
-        if (!_active(requester)) revert GenomicsRequesterNotActive(queryId, requester);
+        _requireAnswerable(queryId, requester, state.purpose());
 
         _contributions[queryId][versionId] = maskedDigest;
         // The requester's own lab may contribute (and is charged), but never counts toward minLabs.
@@ -129,37 +120,63 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         }
         query.state = state.withStatus(QueryStatus.Collecting);
         emit ContributionRecorded(queryId, versionId, lab, maskedDigest);
-        QueryBudgets.charge(_ledger, v.datasetKey, requester, queryId, BudgetChange.Consumed, state.cost());
+        QueryBudgets.charge(_ledger, datasetKey, requester, queryId, BudgetChange.Consumed, state.cost());
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function fixParticipants(uint256 queryId, bytes32 participantsDigest) external whenNotPaused {
+        _requireAggregator();
+        StoredQuery storage query = _queries[queryId];
+        _openQuery(queryId, query.state, QueryStateLibrary.CANCELLABLE);
+        if (participantsDigest == bytes32(0)) revert GenomicsZeroDigest();
+        bytes32 u1 = query.participantsDigest;
+        if (u1 != bytes32(0)) revert GenomicsParticipantsAlreadyFixed(queryId, u1);
+        query.participantsDigest = participantsDigest;
+        emit ParticipantsFixed(queryId, participantsDigest);
+    }
+
+    /// @inheritdoc IGenomicQueries
+    function closeContributions(uint256 queryId) external whenNotPaused {
+        _requireAggregator();
+        StoredQuery storage query = _queries[queryId];
+        QueryState state = _openQuery(queryId, query.state, QueryStateLibrary.PUBLISHABLE);
+        if (query.contributionsClosed) revert GenomicsContributionsClosed(queryId);
+        uint8 minLabs = _rules.minLabs();
+        if (state.contributedLabs() < minLabs) revert GenomicsTooFewLabs(queryId, state.contributedLabs(), minLabs);
+        query.contributionsClosed = true;
+        emit ContributionsClosed(queryId, state.contributedLabs());
     }
 
     /// @inheritdoc IGenomicQueries
     function publishResult(uint256 queryId, bytes32 aggregateDigest, bytes32 releaseDigest) external whenNotPaused {
-        address expected = aggregator();
-        if (msg.sender != expected || expected == address(0)) revert GenomicsNotAggregator(msg.sender, expected);
+        _requireAggregator();
         StoredQuery storage query = _queries[queryId];
         QueryState state = _openQuery(queryId, query.state, QueryStateLibrary.PUBLISHABLE);
+        bytes32 requester = query.requester;
+        _requireAnswerable(queryId, requester, state.purpose());
         RuleSet r = _rules;
-        if (state.contributedLabs() < r.minLabs()) {
-            revert GenomicsTooFewLabs(queryId, state.contributedLabs(), r.minLabs());
-        }
+        // Counted now, not at contribution: a lab revoked or suspended since does not vouch for the result.
+        uint8 labs = uint8(
+            QueryBudgets.activeContributedLabs(
+                datasets,
+                consortium,
+                _versions[queryId],
+                _contributions[queryId],
+                requester
+            )
+        );
+        if (labs < r.minLabs()) revert GenomicsTooFewLabs(queryId, labs, r.minLabs());
         if (aggregateDigest == bytes32(0) || releaseDigest == bytes32(0)) revert GenomicsZeroDigest();
         _results[queryId] = Result({
             aggregateDigest: aggregateDigest,
             releaseDigest: releaseDigest,
             rulesVersion: r.version(),
             minCellCount: r.minCellCount(),
-            labs: state.contributedLabs(),
+            labs: labs,
             publishedAt: uint40(block.timestamp)
         });
         query.state = state.withStatus(QueryStatus.Answered);
-        emit ResultPublished(
-            queryId,
-            aggregateDigest,
-            releaseDigest,
-            state.contributedLabs(),
-            r.version(),
-            r.minCellCount()
-        );
+        emit ResultPublished(queryId, aggregateDigest, releaseDigest, labs, r.version(), r.minCellCount());
         _releaseUncontributed(queryId, query.requester, state.cost());
     }
 
@@ -209,7 +226,10 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
                 requestedAt: s.requestedAt(),
                 deadline: s.deadline(),
                 cellsRoot: q.cellsRoot,
-                region: q.region
+                region: q.region,
+                cellCost: q.cellCost,
+                participantsDigest: q.participantsDigest,
+                contributionsClosed: q.contributionsClosed
             });
     }
 
@@ -265,15 +285,23 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         );
     }
 
+    /// @dev Only the aggregator the alliance named.
+    function _requireAggregator() private view {
+        address expected = aggregator();
+        if (msg.sender != expected || expected == address(0)) revert GenomicsNotAggregator(msg.sender, expected);
+    }
+
+    /**
+     * @dev Reverts unless the requester is still active and the alliance still grants the query's
+     * purpose to its kind: a vote withdrawing a purpose reaches the queries in flight.
+     */
+    function _requireAnswerable(uint256 queryId, bytes32 requester, uint16 purpose) private view {
+        QueryBudgets.requireAnswerable(consortium, queryId, requester, purpose, purposeKinds(purpose));
+    }
+
     /// @dev Whether a requester is still an active member of a kind that does research.
     function _active(bytes32 requester) private view returns (bool) {
         return consortium.isActiveMemberId(requester, REQUESTER_KINDS);
-    }
-
-    function _listed(uint256 queryId, bytes32 versionId) private view returns (bool) {
-        bytes32[] storage versions = _versions[queryId];
-        for (uint256 i = 0; i < versions.length; ++i) if (versions[i] == versionId) return true;
-        return false;
     }
 
     function _existing(uint256 queryId, QueryState state) private pure returns (QueryState) {
@@ -291,27 +319,5 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
         _requireStatus(queryId, state, allowed);
         if (block.timestamp >= state.deadline()) revert GenomicsQueryWindowClosed(queryId, state.deadline());
         return state;
-    }
-
-    function _emitApproved(
-        uint256 queryId,
-        bytes32 requester,
-        QueryRequest calldata request,
-        uint48 cost,
-        uint32 rulesVersion,
-        uint40 deadline
-    ) private {
-        emit QueryApproved(
-            queryId,
-            requester,
-            request.purpose,
-            request.cells,
-            cost,
-            rulesVersion,
-            deadline,
-            request.cellsRoot,
-            request.region,
-            request.versions
-        );
     }
 }

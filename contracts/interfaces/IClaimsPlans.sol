@@ -62,7 +62,8 @@ interface IClaimsPlans is IClaims {
 
     /**
      * @notice Grants (or replaces) a prior authorisation: the total units authorised for a code and
-     * the service dates it covers. Caller: the plan's insurer.
+     * the service dates it covers. The new grant applies to claims submitted from now on; a claim
+     * already submitted is decided against the grant it was quoted under. Caller: the plan's insurer.
      * @param planId the plan
      * @param patientRef the patient's pseudonymous reference
      * @param code the service code
@@ -90,6 +91,9 @@ interface IClaimsPlans is IClaims {
      * @param coverageStart the coverage period the claim names
      * @param serviceDate the service date, selecting the plan version in effect
      * @param lines the claim's lines
+     * @param grants per line, the authorisation grant to quote it under (0, or an empty array: the
+     * code's current grant); the engine names the grants a claim in review was submitted under, so a
+     * later grant never changes its decision
      * @param totals the patient's totals in that period now (`lastDecision` is ignored)
      * @return quote the answer
      */
@@ -99,6 +103,7 @@ interface IClaimsPlans is IClaims {
         uint40 coverageStart,
         uint40 serviceDate,
         Line[] calldata lines,
+        uint32[] calldata grants,
         Totals calldata totals
     ) external view returns (Quote memory quote);
 

@@ -56,6 +56,9 @@ interface IGenomicQueries is IAllianceRules {
         uint40 deadline; // contributions and the result are accepted until (excluding) this time
         bytes32 cellsRoot; // commitment to the variant list
         uint256 region; // packed region (zero for a variant-list query)
+        uint48 cellCost; // epsilon per cell charged at approval (micro-epsilon): the labs' noise derives from it
+        bytes32 participantsDigest; // the secure-aggregation participant list (U1) the labs mask against, or zero
+        bool contributionsClosed; // the aggregator closed contributions (unmasking may start)
     }
 
     /// @notice A published result.
@@ -123,6 +126,12 @@ interface IGenomicQueries is IAllianceRules {
     error GenomicsNotAggregator(address caller, address aggregator);
     /// @dev Only the requesting member may cancel.
     error GenomicsNotRequester(uint256 queryId, bytes32 memberId);
+    /// @dev The alliance no longer grants the query's purpose to its requester's kind.
+    error GenomicsPurposeWithdrawn(uint256 queryId, uint16 purpose);
+    /// @dev The aggregator closed the query's contributions (its survivors are fixed).
+    error GenomicsContributionsClosed(uint256 queryId);
+    /// @dev The query's participant list (U1) was fixed already, as `participantsDigest`.
+    error GenomicsParticipantsAlreadyFixed(uint256 queryId, bytes32 participantsDigest);
 
     // ---------------------------------------------------------------- events
 
@@ -164,6 +173,10 @@ interface IGenomicQueries is IAllianceRules {
         uint32 rulesVersion,
         uint32 minCellCount
     );
+    /// @dev The aggregator fixed the participant list (U1) every lab of the query masks against.
+    event ParticipantsFixed(uint256 indexed queryId, bytes32 participantsDigest);
+    /// @dev The aggregator closed the query's contributions: the contributions recorded are the survivors.
+    event ContributionsClosed(uint256 indexed queryId, uint8 contributedLabs);
     /// @dev The requester cancelled a query before any contribution.
     event QueryCancelled(uint256 indexed queryId);
     /// @dev A query's window closed without a result (`status` Expired or Unanswered).
@@ -191,7 +204,8 @@ interface IGenomicQueries is IAllianceRules {
     /**
      * @notice Record the digest of the caller's lab's masked vector for one of the query's datasets,
      * before sending the vector to the aggregator. Makes that dataset's charge final. Refused once the
-     * query's requester is no longer an active member.
+     * query's requester is no longer an active member, once the alliance withdrew the query's purpose
+     * from the requester's kind (or the dataset no longer allows it), and once contributions are closed.
      * @param queryId the query
      * @param versionId the caller's dataset version in the query (must still be active)
      * @param maskedDigest `keccak256` of the masked vector (see src/genomics/secagg.ts)
@@ -199,8 +213,26 @@ interface IGenomicQueries is IAllianceRules {
     function contribute(uint256 queryId, bytes32 versionId, bytes32 maskedDigest) external;
 
     /**
+     * @notice Fix the secure-aggregation participant list (U1) of a query (the aggregator only), once,
+     * before any lab contributed: every lab checks the list it is shown against this digest before it
+     * masks, so the aggregator cannot show one lab a list different from the others'.
+     * @param queryId the query (Approved: no contribution yet)
+     * @param participantsDigest `participantsDigest` of U1 (see src/genomics/secagg.ts), non-zero
+     */
+    function fixParticipants(uint256 queryId, bytes32 participantsDigest) external;
+
+    /**
+     * @notice Close a query's contributions (the aggregator only), once at least `minLabs` labs other
+     * than the requester's contributed: later contributions are refused, so the survivors the labs
+     * unmask for are final and no lab is counted as dropped and then as a survivor.
+     * @param queryId the query (Collecting)
+     */
+    function closeContributions(uint256 queryId) external;
+
+    /**
      * @notice Publish a query's result (the aggregator only), once at least `minLabs` distinct labs other
-     * than the requester's member contributed. Releases the reservations of datasets whose lab did not
+     * than the requester's member, still active laboratories, contributed, and while the alliance still
+     * grants the query's purpose to the requester's kind. Releases the reservations of datasets whose lab did not
      * contribute.
      * @param queryId the query
      * @param aggregateDigest keccak256 of the noisy aggregate vector

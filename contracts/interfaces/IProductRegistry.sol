@@ -38,11 +38,12 @@ interface IProductRegistry is IProvenanceTypes {
         BizStep bizStep,
         Disposition disposition
     );
-    /// @dev A lot was recalled by its brand owner or a regulator.
+    /// @dev A lot was recalled by its brand owner or a regulator, for `reason` (a `RecallReason` code).
     event LotRecalled(
         bytes32 indexed lotId,
         bytes32 indexed memberId,
         address account,
+        uint16 reason,
         BizStep bizStep,
         Disposition disposition
     );
@@ -82,8 +83,9 @@ interface IProductRegistry is IProvenanceTypes {
         bytes32 root
     ) external returns (bytes32 lotId);
 
-    /// @notice Recalls a lot (the holder of its product's prefix, or a regulator).
-    function recall(bytes32 lotId) external;
+    /// @notice Recalls a lot (the holder of its product's prefix, or a regulator), for `reason` (a
+    /// `RecallReason` code); the reason and the time are kept in the lot (`lotOf`).
+    function recall(bytes32 lotId, uint16 reason) external;
 
     /**
      * @notice Marks lot `lotId` drawn (a case was packed from it by reference) for its manufacturer

@@ -52,6 +52,19 @@ interface IProvenanceTypes {
         uint32 quantity; // packs commissioned
         bool recalled; // set once by a recall
         bool drawn; // a case was packed from it by reference: it no longer vouches for any pack's place
+        uint16 recallReason; // a RecallReason code (0 when not recalled or unspecified)
+        uint64 recalledAt; // unix seconds of the recall (0: not recalled)
+    }
+
+    /// @notice Why a lot was recalled (`recall`'s reason code; the SDK names them).
+    enum RecallReason {
+        Unspecified,
+        QualityDefect,
+        Contamination,
+        Mislabelling,
+        CounterfeitFound,
+        RegulatoryAction,
+        Other
     }
 
     // ---------------------------------------------------------------- errors
@@ -146,6 +159,8 @@ interface IProvenanceTypes {
     error ProvenanceRecallNotAllowed(bytes32 lotId, bytes32 memberId);
     /// @dev The lot was recalled already.
     error ProvenanceLotAlreadyRecalled(bytes32 lotId);
+    /// @dev The recall reason is not a `RecallReason` code.
+    error ProvenanceInvalidRecallReason(uint16 reason);
     /// @dev Only the `DrugProvenance` that created the product registry draws cases from its lots.
     error ProvenanceOnlyCustody(address caller);
 }

@@ -50,7 +50,9 @@ interface ISettlementVault is IClaims {
 
     /**
      * @notice Sends a revoked member's free escrow (an insurer) or credit (a provider) to `to`: the
-     * only way out for money of a member that can no longer act. Reserved escrow stays with the
+     * only way out for money of a member that can no longer act. For a provider it also collects what
+     * insurers owe it (`owedOf`), as far as each one's free escrow covers it (`OwedCollected` each; the
+     * rest stays owed, for a later vote), so no debt binds an insurer's escrow for good. Reserved escrow stays with the
      * approved claims it backs (their providers may void them, which frees it). Caller: the
      * consortium registry, executing a `proposeCall` vote.
      * @param memberId the revoked member
@@ -62,12 +64,31 @@ interface ISettlementVault is IClaims {
     // ---------------------------------------------------------------- claims engine
 
     /**
-     * @notice Reserves `amount` of the insurer's free escrow if it covers it. Caller: the engine.
+     * @notice Reserves `amount` for a claim decided at once if the insurer's free escrow and the backing
+     * of its claims in review (`backingOf`) together cover it, free escrow first: claims in review never
+     * push another claim to review. Caller: the engine.
      * @param insurer the insurer member id
      * @param amount token units
      * @return reserved whether the escrow covered it
      */
     function tryReserve(bytes32 insurer, uint256 amount) external returns (bool reserved);
+
+    /**
+     * @notice Reserves `amount` of the insurer's free escrow as the backing of a claim in review, if
+     * free escrow covers it. Claims decided at once may draw on backing (`tryReserve`). Caller: the engine.
+     * @param insurer the insurer member id
+     * @param amount token units
+     * @return backed whether the escrow covered it
+     */
+    function tryBack(bytes32 insurer, uint256 amount) external returns (bool backed);
+
+    /**
+     * @notice Returns a decided, denied or withdrawn claim's backing to the insurer's free escrow: `amount`,
+     * or what is left of the backing if claims decided at once drew on it. Caller: the engine.
+     * @param insurer the insurer member id
+     * @param amount token units (the claim's provisional plan share)
+     */
+    function releaseBacking(bytes32 insurer, uint256 amount) external;
 
     /**
      * @notice Returns reserved `amount` to the insurer's free escrow. Caller: the engine.
@@ -140,4 +161,12 @@ interface ISettlementVault is IClaims {
      * @return amount token units
      */
     function debtOf(bytes32 insurer) external view returns (uint256 amount);
+
+    /**
+     * @notice The part of an insurer's reserved escrow that backs claims in review (claims decided at
+     * once may draw on it; what a claim in review's escalation then lacks is owed).
+     * @param insurer the insurer member id
+     * @return amount token units
+     */
+    function backingOf(bytes32 insurer) external view returns (uint256 amount);
 }

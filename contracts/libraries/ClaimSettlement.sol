@@ -61,7 +61,7 @@ library ClaimSettlement {
             ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
         } else if (st.backed()) {
             // A claim in review gives its backing reservation back.
-            ctx.vault.release(ctx.plans.planOf(st.planId()).insurer, st.planPays());
+            ctx.vault.releaseBacking(ctx.plans.planOf(st.planId()).insurer, st.planPays());
         }
         IClaims.ClaimStatus newStatus = replacedBy == 0 ? IClaims.ClaimStatus.Voided : IClaims.ClaimStatus.Replaced;
         sc.state = st.moved(newStatus, uint40(block.timestamp), st.reason(), false);

@@ -41,7 +41,7 @@ library ClaimSubmission {
             input.serviceDate,
             0
         );
-        IClaims.Quote memory q = ClaimsLogic.quoteFor(s, ctx, sub, input.lines);
+        IClaims.Quote memory q = ClaimsLogic.quoteFor(s, ctx, sub, input.lines, false);
         emit IClaims.ClaimSubmitted(
             claimId,
             provider,
@@ -98,9 +98,14 @@ library ClaimSubmission {
         if (status == IClaims.ClaimStatus.PendingReview) {
             (q.deductible, q.oop) = (0, 0);
             // The review's exposure is backed: its provisional plan share is reserved while escrow
-            // covers it, so the insurer cannot withdraw what prompt pay will need. (Without a backing,
-            // an escalation pays what free escrow holds and the rest is owed to the provider.)
-            backed = q.planPays != 0 && ctx.vault.tryReserve(q.insurer, q.planPays);
+            // covers it, so the insurer cannot withdraw what prompt pay will need. Claims decided at
+            // once may draw on the backing (so a claim in review never delays another); an escalation
+            // pays what its backing and free escrow hold and the rest is owed to the provider.
+            backed = q.planPays != 0 && ctx.vault.tryBack(q.insurer, q.planPays);
+            // It is decided against the authorisation grants it was quoted under now (see `quoteFor`).
+            for (uint256 i = 0; i < lines.length; ++i) {
+                if (q.lines[i].needsAuth) s.authGrants[sub.claimId][i] = q.lines[i].grant;
+            }
         } else {
             previous = ClaimsLogic.charge(s, sub, lines, q);
         }

@@ -44,7 +44,9 @@ library ClaimsLogic {
         mapping(bytes32 periodKey => PeriodTotals totals) totals; // charged by decided claims only
         mapping(bytes32 authKey => uint256 used) authUsed; // units decided claims used, per grant
         MemberIndex.Index providers; // billing providers, numbered for the packed state
-        mapping(uint256 claimId => mapping(uint256 line => uint32 grant)) authGrants; // a decided line's grant
+        // A line's authorisation grant: the one a claim in review was quoted under at submission (it is
+        // decided against it), then the one a decided claim was charged to.
+        mapping(uint256 claimId => mapping(uint256 line => uint32 grant)) authGrants;
     }
 
     /// @notice The engine's collaborators.
@@ -84,23 +86,48 @@ library ClaimsLogic {
     /**
      * @notice The plan's quote for a claim against its period totals now (the totals' key goes into
      * `sub`); reverts if the plan's insurer is not active (its plans neither adjudicate nor pay).
+     * `pinned`: a decision after submission, quoted under the grants recorded in `authGrants` at
+     * submission (none recorded: the current grants), so a grant the insurer issued since never
+     * changes it.
      */
     function quoteFor(
         Layout storage s,
         Context memory ctx,
         Subject memory sub,
-        IClaims.Line[] calldata lines
+        IClaims.Line[] calldata lines,
+        bool pinned
     ) internal view returns (IClaims.Quote memory q) {
         sub.periodKey = ClaimKeys.period(sub.planId, sub.patientRef, sub.coverageStart);
-        q = ctx.plans.quote(
-            sub.planId,
-            sub.patientRef,
-            sub.coverageStart,
-            sub.serviceDate,
+        q = _quote(
+            ctx.plans,
+            sub,
             lines,
+            recordedGrants(s, sub.claimId, pinned ? lines.length : 0),
             s.totals[sub.periodKey].toTotals()
         );
         if (!q.insurerActive) revert IClaims.ClaimsInsurerNotActive(sub.planId, q.insurer);
+    }
+
+    /// @dev The plan's quote (its own frame: the call's arguments do not fit beside `quoteFor`'s).
+    function _quote(
+        IClaimsPlans plans,
+        Subject memory sub,
+        IClaims.Line[] calldata lines,
+        uint32[] memory grants,
+        IClaims.Totals memory totals
+    ) private view returns (IClaims.Quote memory) {
+        return plans.quote(sub.planId, sub.patientRef, sub.coverageStart, sub.serviceDate, lines, grants, totals);
+    }
+
+    /// @notice The authorisation grants recorded for a claim's first `n` lines (0: none recorded).
+    function recordedGrants(
+        Layout storage s,
+        uint256 claimId,
+        uint256 n
+    ) internal view returns (uint32[] memory grants) {
+        grants = new uint32[](n);
+        mapping(uint256 line => uint32 grant) storage recorded = s.authGrants[claimId];
+        for (uint256 i = 0; i < n; ++i) grants[i] = recorded[i];
     }
 
     /**
@@ -305,7 +332,7 @@ library ClaimsLogic {
         bool checkDocumentation,
         bool owe
     ) internal returns (uint16) {
-        IClaims.Quote memory q = quoteFor(s, ctx, sub, lines);
+        IClaims.Quote memory q = quoteFor(s, ctx, sub, lines, true);
         Verdict memory v = check(s, ctx, sub, lines, q, documentation, checkDocumentation);
         if (v.reason != 0) {
             emit IClaims.ClaimRejected(sub.claimId, v.reason, v.line, v.earlier);
@@ -351,7 +378,7 @@ library ClaimsLogic {
 
     /// @notice Gives a claim in review's backing reservation (its provisional plan share) back to free escrow.
     function releaseBacking(Context memory ctx, ClaimState st, bytes32 insurer) internal {
-        if (st.backed()) ctx.vault.release(insurer, st.planPays());
+        if (st.backed()) ctx.vault.releaseBacking(insurer, st.planPays());
     }
 
     /// @notice The claim's subject, rebuilt from its state and details (`provider`: its member id).

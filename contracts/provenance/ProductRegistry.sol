@@ -35,7 +35,7 @@ contract ProductRegistry is IProductRegistry, ConsortiumGuarded {
     struct LotRecord {
         bytes32 root; // Merkle root over its packs' tags
         bytes32 manufacturer; // the member that commissioned it: custodian of its packs while undrawn
-        LotInfo info; // gtin, expiry, quantity, recalled, drawn
+        LotInfo info; // gtin, expiry, quantity, recalled, drawn, recall reason and time
     }
 
     /// @inheritdoc IProductRegistry
@@ -126,7 +126,7 @@ contract ProductRegistry is IProductRegistry, ConsortiumGuarded {
     }
 
     /// @inheritdoc IProductRegistry
-    function recall(bytes32 lotId) external {
+    function recall(bytes32 lotId, uint16 reason) external {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, MemberKinds.MANUFACTURER | MemberKinds.REGULATOR);
         LotRecord storage record = _lots[lotId];
         if (record.root == bytes32(0)) revert ProvenanceUnknownLot(lotId);
@@ -135,8 +135,9 @@ contract ProductRegistry is IProductRegistry, ConsortiumGuarded {
             revert ProvenanceRecallNotAllowed(lotId, member);
         }
         if (info.recalled()) revert ProvenanceLotAlreadyRecalled(lotId);
-        record.info = info.withRecalled();
-        emit LotRecalled(lotId, member, msg.sender, BizStep.Holding, Disposition.Recalled);
+        if (reason > uint16(type(RecallReason).max)) revert ProvenanceInvalidRecallReason(reason);
+        record.info = info.withRecalled(reason, uint64(block.timestamp));
+        emit LotRecalled(lotId, member, msg.sender, reason, BizStep.Holding, Disposition.Recalled);
     }
 
     /// @inheritdoc IProductRegistry
@@ -164,7 +165,9 @@ contract ProductRegistry is IProductRegistry, ConsortiumGuarded {
                 info.expiresAt(),
                 info.quantity(),
                 info.recalled(),
-                info.drawn()
+                info.drawn(),
+                info.recallReason(),
+                info.recalledAt()
             );
     }
 

@@ -11,8 +11,9 @@ import {IProvenanceTypes} from "../interfaces/IProvenanceTypes.sol";
 type ItemInfo is uint256;
 
 /**
- * @notice The packed word of a lot: its GTIN, expiry, quantity and two flags. Layout, from the low
- * bits: gtin (64), expiresAt (64), quantity (32), recalled (8), drawn (8).
+ * @notice The packed word of a lot: its GTIN, expiry, quantity, two flags and its recall. Layout, from
+ * the low bits: gtin (64), expiresAt (64), quantity (32), recalled (8), drawn (8), recallReason (16),
+ * recalledAt (64): the whole word, so a recall costs no extra slot.
  */
 type LotInfo is uint256;
 
@@ -33,8 +34,11 @@ library SupplySlots {
     uint256 private constant QUANTITY_OFFSET = 128;
     uint256 private constant RECALLED_OFFSET = 160;
     uint256 private constant DRAWN_OFFSET = 168;
+    uint256 private constant RECALL_REASON_OFFSET = 176;
+    uint256 private constant RECALLED_AT_OFFSET = 192;
 
     uint256 private constant MASK_8 = 0xff;
+    uint256 private constant MASK_16 = 0xffff;
     uint256 private constant MASK_32 = 0xffffffff;
     uint256 private constant MASK_64 = 0xffffffffffffffff;
 
@@ -111,9 +115,25 @@ library SupplySlots {
         return (LotInfo.unwrap(info) >> DRAWN_OFFSET) & MASK_8 != 0;
     }
 
-    /// @notice The same word, recalled.
-    function withRecalled(LotInfo info) internal pure returns (LotInfo) {
-        return LotInfo.wrap(LotInfo.unwrap(info) | (uint256(1) << RECALLED_OFFSET));
+    /// @notice Why the lot was recalled (a `RecallReason` code; 0 unspecified or not recalled).
+    function recallReason(LotInfo info) internal pure returns (uint16) {
+        return uint16((LotInfo.unwrap(info) >> RECALL_REASON_OFFSET) & MASK_16);
+    }
+
+    /// @notice Unix seconds of the recall (0: not recalled).
+    function recalledAt(LotInfo info) internal pure returns (uint64) {
+        return uint64((LotInfo.unwrap(info) >> RECALLED_AT_OFFSET) & MASK_64);
+    }
+
+    /// @notice The same word, recalled at `at` for `reason`.
+    function withRecalled(LotInfo info, uint16 reason, uint64 at) internal pure returns (LotInfo) {
+        return
+            LotInfo.wrap(
+                LotInfo.unwrap(info) |
+                    (uint256(1) << RECALLED_OFFSET) |
+                    (uint256(reason) << RECALL_REASON_OFFSET) |
+                    (uint256(at) << RECALLED_AT_OFFSET)
+            );
     }
 
     /// @notice The same word, drawn.

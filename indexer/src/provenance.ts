@@ -34,6 +34,7 @@ const item: FamilyHandler = async (e, db) => {
     priorDisposition: h.priorDisposition ?? null,
     parent: h.parent ?? null,
     fromLot: h.fromLot ?? null,
+    recallReason: h.recallReason ?? null,
     ...p,
   });
   const lotOfPack = async (packId: unknown, lotId: unknown) => {

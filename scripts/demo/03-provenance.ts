@@ -7,6 +7,7 @@ import { decodeRevert, describeError } from "../../src/chain/errors.js";
 import { voteAndExecute } from "../../src/consortium/governance.js";
 import { planContainer } from "../../src/provenance/catalog.js";
 import { gs1CheckDigit, toDigitalLink } from "../../src/provenance/gs1/index.js";
+import { checkLinkBase } from "../../src/provenance/labels.js";
 import { readLotBundle } from "../../src/provenance/lot.js";
 import {
   opCommission,
@@ -213,7 +214,7 @@ export const provenanceChapter: Chapter = async (story) => {
   story.say(`A fake with a copied outer label but a made-up code (${guessed}) is simply unknown:`);
   console.log(indent((await opVerify(provenance, data, packLabel(1), guessed)).lines));
 
-  await opRecall(as("manufacturer"), GTIN, LOT);
+  await opRecall(as("manufacturer"), GTIN, LOT, "quality-defect");
   story.say(`Aurora finds a quality problem and recalls lot ${LOT}.`);
   const second = bundle.packs[1]!;
   try {
@@ -225,4 +226,17 @@ export const provenanceChapter: Chapter = async (story) => {
     );
   }
   console.log(indent((await opVerify(provenance, data, packLabel(1), second.code, names)).lines));
+
+  // The labels' QR codes carry the consortium resolver's domain (MEDCHAIN_RESOLVER_BASE, else the
+  // resolver task's default address); the scratch-off code stays under the coating, so a patient's
+  // scan adds it by typing, and these URLs carry it for the demo's invented packs.
+  const resolverBase = checkLinkBase(process.env.MEDCHAIN_RESOLVER_BASE || "http://127.0.0.1:8090");
+  story.say(
+    `The verify page of each pack (npx hardhat provenance resolver --data <dir> serves them on a running chain; ` +
+      `npm run resolver:demo starts one):`,
+  );
+  for (const [i, pack] of bundle.packs.slice(0, 3).entries()) {
+    const url = toDigitalLink({ gtin: GTIN, lot: LOT, expiry: "281231", serial: pack.serial }, resolverBase);
+    console.log(indent([`${url}&code=${pack.code}${i === 0 ? "   (dispensed, then cloned)" : "   (recalled)"}`]));
+  }
 };

@@ -41,6 +41,11 @@ export function medchainInterface(): Interface {
   return tables().iface;
 }
 
+/** The event whose topic hash is `topic`, if a MedChain ABI declares it. */
+export function medchainEvent(topic: string): EventFragment | undefined {
+  return tables().events.get(topic.toLowerCase());
+}
+
 /** The number of distinct custom errors and events known (for tests and diagnostics). */
 export function knownAbiCounts(): { errors: number; events: number } {
   const { errors, events } = tables();

@@ -12,7 +12,7 @@ import {
   type TypedDataField,
 } from "ethers";
 
-import { medchainInterface } from "./abi.js";
+import { medchainEvent, medchainInterface } from "./abi.js";
 import type { Connection, FeeOverrides } from "./connection.js";
 import { decodeContractRevert, formatRevert, MedChainError, toMedChainError, type HasInterface } from "./errors.js";
 
@@ -49,19 +49,21 @@ export function decodeEvents(logs: readonly Log[]): DecodedEvent[] {
   const iface = medchainInterface();
   const out: DecodedEvent[] = [];
   for (const log of logs) {
-    let parsed;
+    // Looked up by topic in a table built once: ethers' parseLog hashes every event of the ABI per log.
+    const fragment = log.topics[0] === undefined ? undefined : medchainEvent(log.topics[0]);
+    if (fragment === undefined) continue;
+    let decoded;
     try {
-      parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
+      decoded = iface.decodeEventLog(fragment, log.data, log.topics);
     } catch {
       continue; // a log whose topic is known but whose data does not decode: not ours
     }
-    if (parsed === null) continue;
-    const values = parsed.fragment.inputs.map((_, i) => plain(parsed.args[i]));
+    const values = fragment.inputs.map((_, i) => plain(decoded[i]));
     const args: Record<string, unknown> = {};
-    parsed.fragment.inputs.forEach((input, i) => (args[input.name || `arg${i}`] = values[i]));
+    fragment.inputs.forEach((input, i) => (args[input.name || `arg${i}`] = values[i]));
     out.push({
-      name: parsed.name,
-      signature: parsed.signature,
+      name: fragment.name,
+      signature: fragment.format("sighash"),
       address: log.address,
       logIndex: log.index,
       args,

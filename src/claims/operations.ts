@@ -584,6 +584,7 @@ export async function submitClaimBatch(
     // reordered, keep their journal entries.
     key: `submit:${path.resolve(args.entries[i]!.fhir)}`,
     call: { to: engine, data: c.engine.interface.encodeFunctionData("submit", [d.input]) },
+    gasKind: "submit",
   }));
   let done = 0;
   const report = await runJob(connectionOf(c), steps, {

@@ -68,9 +68,11 @@ function roundTo(x: number, step: number): number {
 }
 
 /**
- * The release of a noisy aggregate: negative noisy counts clamp to zero; an allele count below the
- * alliance's minimum cell count is suppressed (never released, not even rounded); the rest are
- * rounded to a multiple of `rounding` (Beacon-style; 1 = exact).
+ * The release of a noisy aggregate: negative noisy counts clamp to zero; a cell is suppressed (its
+ * allele count never released, not even rounded) when its alternate-allele count AC or its
+ * reference-allele count AN − AC is below the alliance's minimum cell count: AC = 598 of AN = 600
+ * tells that two alleles are reference alleles, the same disclosure as AC = 2. The rest are rounded
+ * to a multiple of `rounding` (Beacon-style; 1 = exact).
  */
 export function releaseTable(args: {
   queryId: bigint;
@@ -88,8 +90,10 @@ export function releaseTable(args: {
   }
   const cells = variantKeys.map((variant, i) => {
     const ac = Math.max(0, values[2 * i]!);
-    const an = roundTo(Math.max(0, values[2 * i + 1]!), rounding);
-    if (ac < minCellCount) return { variant, ac: null, an, frequency: null, suppressed: true };
+    const rawAn = Math.max(0, values[2 * i + 1]!);
+    const an = roundTo(rawAn, rounding);
+    if (ac < minCellCount || rawAn - ac < minCellCount)
+      return { variant, ac: null, an, frequency: null, suppressed: true };
     const shown = roundTo(ac, rounding);
     return {
       variant,

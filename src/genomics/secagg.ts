@@ -56,6 +56,13 @@ export interface SessionSecret {
   b: string;
   /** Shares other participants sent, decrypted (round 1 output), by sender version id. */
   held: Record<string, { sShare: string; bShare: string }>;
+  /** U1 this participant masked against (round 2), by version id: the unmask step answers for it only. */
+  u1?: string[];
+  /**
+   * The one round-3 answer this participant gave, kept in its private state: it never answers twice,
+   * so an aggregator that rewrites the exchange folder cannot collect both shares of one participant.
+   */
+  revealed?: UnmaskResponse;
 }
 
 /** Round 0 message. `account` and `signature` authenticate it (EIP-191 by an account of `lab`). */
@@ -84,6 +91,27 @@ export function advertisementDigest(context: SessionSecret["context"], ad: KeyAd
         ad.cPk,
         ad.sPk,
         ad.bCommitment,
+      ],
+    ),
+  );
+}
+
+/**
+ * The digest of U1 the aggregator records on chain (`GenomicQueries.fixParticipants`) before anyone
+ * masks, and each lab checks before masking: every lab masks against the same U1 (the consistency
+ * check of Bonawitz et al.'s malicious-secure variant, with the chain as the broadcast channel).
+ */
+export function participantsDigest(context: SessionSecret["context"], u1: KeyAdvertisement[]): string {
+  const ads = sorted(u1.map((a) => a.versionId)).map((id) => u1.find((a) => a.versionId === id)!);
+  return keccak256(
+    coder.encode(
+      ["string", "uint256", "address", "uint256", "bytes32[]"],
+      [
+        DOMAIN + ".u1",
+        context.chainId,
+        context.queries,
+        context.queryId,
+        ads.map((a) => advertisementDigest(context, a)),
       ],
     ),
   );

@@ -24,6 +24,7 @@ import {
   aggregate,
   maskInput,
   maskedDigest,
+  participantsDigest,
   receiveShares,
   recomputeSum,
   shareKeys,
@@ -162,6 +163,8 @@ async function otherLabs(c: GenomicsConnection, requester: string, versionIds: s
   return labs.size;
 }
 
+const ZERO = "0x" + "00".repeat(32);
+
 /** Throws "waiting: …" unless `versionIds` come from at least `t` labs other than the requester's. */
 async function needLabs(
   c: GenomicsConnection,
@@ -210,17 +213,22 @@ export async function labStep(
   if ((await readJson(p.masked(args.versionId))) === undefined) {
     const u1 = await need<KeyAdvertisement[]>(p.u1, "the list of participants that shared (U1)");
     await checkAdvertisements(c, file, u1);
+    const queryId = BigInt(file.queryId);
+    const q = await c.queries.queryOf(queryId);
+    await checkU1(c, secret, u1, q.requester, q.participantsDigest);
     const bundles = await readAll<ShareBundle>(path.join(args.dir, "shares"));
     receiveShares(
       secret,
       u1,
       bundles.filter((b) => u1.some((a) => a.versionId === b.from)),
     );
+    secret.u1 = u1.map((a) => a.versionId);
     await writeJson(secretFile, secret, 0o600);
     await checkQueryFile(c, file, args.versionId);
-    const rules = await c.queries.rules();
     const vector = contributionVector(args.counts.sites, file.variantKeys);
-    addNoiseShares(vector, alphaForCell(rules.costPerCell), Number(rules.minLabs), args.rng);
+    // The epsilon per cell the query was charged at approval, not the rule of the day: a later, cheaper
+    // price per cell must not answer an approved query with less noise than its datasets paid for.
+    addNoiseShares(vector, alphaForCell(q.cellCost), await thresholdOf(c), args.rng);
     const masked = maskInput(secret, u1, vector);
     const digest = maskedDigest(secret.context, args.versionId, vectorOf(masked));
     // The digest goes on chain first: once the vector leaves the lab, the charge is final.
@@ -230,30 +238,63 @@ export async function labStep(
     await writeJson(p.masked(args.versionId), masked);
     return "contributed";
   }
-  if ((await readJson(p.unmask(args.versionId))) === undefined) {
-    const survivors = await need<string[]>(p.survivors, "the survivor list");
-    const u1 = await need<KeyAdvertisement[]>(p.u1, "U1");
-    // The survivors are exactly the participants whose contribution is recorded on chain: an aggregator
-    // cannot tell labs different stories to collect both kinds of shares of one participant.
-    const recorded: string[] = [];
-    for (const a of u1) {
-      if ((await c.queries.contributionOf(BigInt(file.queryId), a.versionId)) !== "0x" + "00".repeat(32)) {
-        recorded.push(a.versionId);
-      }
-    }
-    if (JSON.stringify([...survivors].sort()) !== JSON.stringify(recorded.sort())) {
-      throw new GenomicsInputError("unmasking refused: the survivor list differs from the contributions on chain");
-    }
-    const response = unmaskResponse(
-      secret,
-      u1.map((a) => a.versionId),
-      survivors,
-      await thresholdOf(c),
-    );
-    await writeJson(p.unmask(args.versionId), response);
+  if (secret.revealed !== undefined) {
+    // Answered once already: hand over the same answer again if the exchange folder lost it, never a new one.
+    const there = await readJson<UnmaskResponse>(p.unmask(args.versionId));
+    if (JSON.stringify(there) === JSON.stringify(secret.revealed)) return "done";
+    await writeJson(p.unmask(args.versionId), secret.revealed);
     return "unmasked";
   }
-  return "done";
+  const queryId = BigInt(file.queryId);
+  if (!(await c.queries.queryOf(queryId)).contributionsClosed) {
+    throw new GenomicsInputError("waiting: the aggregator has not closed the contributions on chain yet");
+  }
+  const survivors = await need<string[]>(p.survivors, "the survivor list");
+  const u1 = secret.u1 ?? [];
+  // The survivors are exactly the participants of the U1 this lab masked against whose contribution is
+  // recorded on chain, now that the chain refuses further contributions: no participant counted as
+  // dropped can become a survivor later.
+  const recorded: string[] = [];
+  for (const v of u1) if ((await c.queries.contributionOf(queryId, v)) !== ZERO) recorded.push(v);
+  if (JSON.stringify([...survivors].sort()) !== JSON.stringify(recorded.sort())) {
+    throw new GenomicsInputError("unmasking refused: the survivor list differs from the contributions on chain");
+  }
+  const response = unmaskResponse(secret, u1, survivors, await thresholdOf(c));
+  // Kept in the lab's own state before it leaves: the exchange folder is the aggregator's to rewrite.
+  secret.revealed = response;
+  await writeJson(secretFile, secret, 0o600);
+  await writeJson(p.unmask(args.versionId), response);
+  return "unmasked";
+}
+
+/**
+ * Refuses to mask against a U1 other than the one fixed on chain, or one that holds fewer than t
+ * labs besides the requester's (t = `minLabs`): a U1 of this lab alone (or of it and the requester)
+ * would leave its vector without a pairwise mask the aggregator cannot remove.
+ */
+async function checkU1(
+  c: GenomicsConnection,
+  secret: SessionSecret,
+  u1: KeyAdvertisement[],
+  requester: string,
+  onChain: string,
+): Promise<void> {
+  if (onChain === ZERO) throw new GenomicsInputError("waiting: the aggregator has not fixed U1 on chain yet");
+  if (participantsDigest(secret.context, u1) !== onChain) {
+    throw new GenomicsInputError("masking refused: U1 (u1.json) differs from the participant list fixed on chain");
+  }
+  if (!u1.some((a) => a.versionId === secret.versionId)) {
+    throw new GenomicsInputError(`masking refused: U1 does not list this participant ${secret.versionId}`);
+  }
+  const t = await thresholdOf(c);
+  const labs = await otherLabs(
+    c,
+    requester,
+    u1.map((a) => a.versionId),
+  );
+  if (labs < t) {
+    throw new GenomicsInputError(`masking refused: U1 holds ${labs} lab(s) besides the requester's, fewer than ${t}`);
+  }
 }
 
 // ---------------------------------------------------------------- the aggregator's steps
@@ -299,16 +340,30 @@ export async function aggregatorStep(
       t,
       "shared keys",
     );
+    // U1 is fixed on chain before anyone masks: each lab checks the list it reads against this digest.
+    const digest = participantsDigest(u1ctxStrings(file), shared);
+    const fixed = (await c.queries.queryOf(queryId)).participantsDigest;
+    if (fixed === ZERO) await mined(c.queries.fixParticipants(queryId, digest));
+    else if (fixed !== digest) throw new GenomicsInputError(`U1: the chain holds another participant list (${fixed})`);
     await writeJson(p.u1, shared);
     return { step: "u1", detail: `${shared.length} participants shared their keys` };
   }
   if ((await readJson(p.survivors)) === undefined) {
     const u1 = (await readJson<KeyAdvertisement[]>(p.u1))!;
+    // Contributions close on chain before anyone unmasks: the survivors are final (Bonawitz et al.'s
+    // U2), so no lab is treated as dropped and later as a survivor.
+    if (!(await c.queries.queryOf(queryId)).contributionsClosed) {
+      const recorded: string[] = [];
+      for (const a of u1)
+        if ((await c.queries.contributionOf(queryId, a.versionId)) !== ZERO) recorded.push(a.versionId);
+      await needLabs(c, requester, recorded, t, "sent masked inputs");
+      await mined(c.queries.closeContributions(queryId));
+    }
     const masked = await readAll<MaskedInput>(path.join(args.dir, "masked"));
     const survivors: string[] = [];
     for (const a of u1) {
       const onChain = await c.queries.contributionOf(queryId, a.versionId);
-      if (onChain === "0x" + "00".repeat(32)) continue;
+      if (onChain === ZERO) continue;
       const m = masked.find((x) => x.versionId === a.versionId);
       if (m === undefined || onChain !== maskedDigest(u1ctx(file), m.versionId, vectorOf(m))) {
         throw new GenomicsInputError(
@@ -347,6 +402,14 @@ export async function aggregatorStep(
   return {
     step: "published",
     detail: `${shown} cell(s) released, ${table.cells.length - shown} suppressed (tx ${receipt.hash})`,
+  };
+}
+
+function u1ctxStrings(file: QueryFile) {
+  return {
+    chainId: BigInt(file.chainId).toString(),
+    queries: file.queries.toLowerCase(),
+    queryId: BigInt(file.queryId).toString(),
   };
 }
 

@@ -10,7 +10,17 @@ import type { IDrugProvenance } from "../../typechain-types/provenance/DrugProve
 import { MedChainError } from "../chain/errors.js";
 import { planContainer, type Catalog, type ContainerFile } from "./catalog.js";
 import { gtinToUint, normalizeCode, packIdOf, packTagOf, lotIdOf, ssccToUint } from "./ids.js";
-import { ItemKind, ItemState, ITEM_STATES, VERDICTS, type ItemStateName, type VerdictName } from "./kinds.js";
+import {
+  ItemKind,
+  ItemState,
+  ITEM_STATES,
+  RECALL_REASONS,
+  recallReasonCode,
+  VERDICTS,
+  type ItemStateName,
+  type RecallReasonName,
+  type VerdictName,
+} from "./kinds.js";
 import type { LotPlan } from "./lot.js";
 import type { IdTree } from "./tree.js";
 
@@ -22,19 +32,22 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<Contract
   return receipt;
 }
 
-const registries = new WeakMap<DrugProvenance, Promise<string>>();
+const registries = new WeakMap<DrugProvenance, Promise<ProductRegistry>>();
 
 /**
  * The product registry (prefixes, products, lots) of a DrugProvenance, connected with the same
  * runner (signer or provider).
  */
 export async function productsOf(contract: DrugProvenance): Promise<ProductRegistry> {
-  let address = registries.get(contract);
-  if (address === undefined) {
-    address = contract.products();
-    registries.set(contract, address);
+  // One connected instance per contract: building an ethers Contract parses the whole ABI (a batch
+  // job asking per step spent most of its time here).
+  let registry = registries.get(contract);
+  if (registry === undefined) {
+    registry = contract.products().then((address) => ProductRegistry__factory.connect(address, contract.runner));
+    registries.set(contract, registry);
+    registry.catch(() => registries.delete(contract));
   }
-  return ProductRegistry__factory.connect(await address, contract.runner);
+  return registry;
 }
 
 /**
@@ -229,9 +242,12 @@ export async function reportItemStolen(contract: DrugProvenance, catalog: Catalo
   return mined(contract.reportStolen(itemId, await linksFor(contract, catalog, itemId)));
 }
 
-/** Recalls a lot. */
-export async function recallLot(contract: DrugProvenance, lotId: string) {
-  return mined((await productsOf(contract)).recall(lotId));
+/** Recalls a lot for a reason (`RECALL_REASONS` name; default `unspecified`), kept on chain with the time. */
+export async function recallLot(contract: DrugProvenance, lotId: string, reason: RecallReasonName = "unspecified") {
+  const code = recallReasonCode(reason);
+  if (code === undefined)
+    throw new MedChainError(`recall reason ${JSON.stringify(reason)}: not one of ${RECALL_REASONS.join(", ")}`);
+  return mined((await productsOf(contract)).recall(lotId, code));
 }
 
 /** What is read off a pack: the GS1 identity and the scratch-off code. */

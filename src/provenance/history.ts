@@ -1,7 +1,15 @@
-import type { EventLog, Log } from "ethers";
+import { EventLog, zeroPadValue, type Interface, type Log } from "ethers";
 
 import { ProductRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
-import { BIZ_STEPS, DISPOSITIONS, type BizStepName, type DispositionName } from "./kinds.js";
+import {
+  BIZ_STEPS,
+  DISPOSITIONS,
+  RECALL_REASON_WORDS,
+  recallReasonName,
+  type BizStepName,
+  type DispositionName,
+  type RecallReasonName,
+} from "./kinds.js";
 
 /** One on-chain event of an item's history, in the words EPCIS and people use. */
 export interface HistoryEntry {
@@ -31,8 +39,10 @@ export interface HistoryEntry {
   parent?: string;
   /** Packing: the lot a case was packed from by reference (undefined: packed by list). */
   fromLot?: string;
+  /** Recalls: why. */
+  recallReason?: RecallReasonName;
   /**
-   * Indexer timelines: the container this event happened to while the item was inside it (the item's
+   * Timelines (the indexer's, `chainCustodyTimeline`): the container this event happened to while the item was inside it (the item's
    * own events and its lot's have none).
    */
   via?: string;
@@ -43,27 +53,22 @@ export interface HistoryEntry {
  * contract's events. Only the ids given are followed: pass a pack's lot and containers too.
  */
 export async function historyOf(contract: DrugProvenance, ids: string[]): Promise<HistoryEntry[]> {
-  const f = contract.filters;
-  // Lots live in the module's product registry: their events come from there.
+  // Lots live in the module's product registry: their events come from there. Every event followed
+  // names its item as its first indexed argument, so two log queries (one per contract, the ids
+  // OR-ed in topic 1) fetch them all; events of other kinds that match are skipped below.
   const products = ProductRegistry__factory.connect(await contract.products(), contract.runner);
-  const logs: Array<EventLog | Log> = [];
-  for (const id of ids) {
-    logs.push(...(await products.queryFilter(products.filters.LotCommissioned(id))));
-    logs.push(...(await products.queryFilter(products.filters.LotRecalled(id))));
-    const queries = [
-      f.ContainerPacked(id),
-      f.ContainerUnpacked(id),
-      f.ItemLinked(id),
-      f.ItemShipped(id),
-      f.ItemReceived(id),
-      f.PackDispensed(id),
-      f.PackCloneDetected(id),
-      f.ItemDestroyed(id),
-      f.ItemReportedStolen(id),
-    ];
-    for (const q of queries)
-      logs.push(...(await contract.queryFilter(q as Parameters<typeof contract.queryFilter>[0])));
-  }
+  const provider = contract.runner?.provider;
+  if (provider == null) throw new Error("historyOf: the contract needs a provider");
+  const topics = [null, ids.map((id) => zeroPadValue(id, 32).toLowerCase())];
+  const fetchLogs = async (address: string, iface: Interface): Promise<EventLog[]> =>
+    (await provider.getLogs({ address, topics, fromBlock: 0, toBlock: "latest" })).flatMap((log) => {
+      const fragment = iface.getEvent(log.topics[0]!);
+      return fragment === null ? [] : [new EventLog(log, iface, fragment)];
+    });
+  const logs: Array<EventLog | Log> = [
+    ...(await fetchLogs(await products.getAddress(), products.interface as unknown as Interface)),
+    ...(await fetchLogs(await contract.getAddress(), contract.interface as unknown as Interface)),
+  ];
   const seen = new Set<string>();
   const blockTimes = new Map<number, Date>();
   const entries: HistoryEntry[] = [];
@@ -129,7 +134,7 @@ export function historyEntryOf(
         expiresAt: BigInt(a.expiresAt as bigint),
       });
     case "LotRecalled":
-      return entry(a.lotId, a.memberId);
+      return entry(a.lotId, a.memberId, { recallReason: recallReasonName(a.reason as bigint) });
     case "ContainerPacked":
       return entry(a.containerId, a.memberId, {
         root: a.root as string,
@@ -170,6 +175,38 @@ export function historyEntryOf(
   return undefined;
 }
 
+const ZERO_ID = "0x" + "0".repeat(64);
+
+/**
+ * The custody timeline of a pack, read from the chain's logs, oldest first: its lot's events, its
+ * own, and those of every container it was ever proven to be in (a case's pallets, current and
+ * earlier ones), the latter marked `via` the container. `parents` are the containers the catalog's
+ * links place it in now (`linksFor`). One log query per id: the indexer answers the same faster.
+ */
+export async function chainCustodyTimeline(
+  contract: DrugProvenance,
+  packId: string,
+  lotId: string,
+  parents: string[] = [],
+): Promise<HistoryEntry[]> {
+  const ids = [lotId, packId, ...new Set(parents.filter((p) => p.toLowerCase() !== lotId.toLowerCase()))];
+  const history = await historyOf(contract, ids);
+  for (let fresh = linkedParents(history, ids); fresh.length > 0; fresh = linkedParents(history, ids)) {
+    ids.push(...fresh);
+    history.push(...(await historyOf(contract, fresh)));
+  }
+  history.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+  const own = new Set([packId.toLowerCase(), lotId.toLowerCase()]);
+  return history.map((e) => (own.has(e.itemId.toLowerCase()) ? e : { ...e, via: e.itemId }));
+}
+
+/** Containers the entries prove an item inside that `ids` does not hold yet. */
+function linkedParents(history: HistoryEntry[], ids: string[]): string[] {
+  const known = new Set(ids.map((id) => id.toLowerCase()));
+  const linked = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO_ID).map((e) => e.parent!);
+  return [...new Set(linked.map((p) => p.toLowerCase()))].filter((p) => !known.has(p));
+}
+
 /** A short name for an id: containers by their SSCC, others by their first hex digits. */
 export function shortId(id: string | undefined): string {
   if (id === undefined) return "?";
@@ -189,7 +226,7 @@ export function describeHistory(entries: HistoryEntry[], names: (id: string) => 
         case "LotCommissioned":
           return `lot ${e.lot} (${e.count} packs) commissioned by manufacturer ${who}`;
         case "LotRecalled":
-          return `lot RECALLED by ${who}`;
+          return `lot RECALLED by ${who} (${RECALL_REASON_WORDS[e.recallReason ?? "unspecified"]})`;
         case "ContainerPacked":
           return `container ${String(e.sscc).padStart(18, "0")} packed (${e.count} ${e.fromLot !== undefined ? "packs from their lot" : e.count === 1n ? "item" : "items"}) by ${who}`;
         case "ContainerUnpacked":

@@ -17,6 +17,7 @@ export * from "./labels.js";
 export * from "./lot.js";
 export * from "./prefixes.js";
 export * from "./resolve.js";
+export * from "./resolver/index.js";
 export * from "./tree.js";
 export {
   DrugProvenance__factory,

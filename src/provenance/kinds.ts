@@ -53,3 +53,37 @@ export const VERDICT_WORDS: Record<VerdictName, string> = {
   DESTROYED: "this pack was reported destroyed: it should not exist",
   STOLEN: "this pack was reported stolen",
 };
+
+/** Why a lot was recalled: `IProvenanceTypes.RecallReason`, index = the on-chain code. */
+export const RECALL_REASONS = [
+  "unspecified",
+  "quality-defect",
+  "contamination",
+  "mislabelling",
+  "counterfeit-found",
+  "regulatory-action",
+  "other",
+] as const;
+export type RecallReasonName = (typeof RECALL_REASONS)[number];
+
+/** A recall reason in plain words. */
+export const RECALL_REASON_WORDS: Record<RecallReasonName, string> = {
+  unspecified: "no reason given",
+  "quality-defect": "quality defect",
+  contamination: "contamination",
+  mislabelling: "mislabelling",
+  "counterfeit-found": "counterfeits found",
+  "regulatory-action": "regulatory action",
+  other: "other reason",
+};
+
+/** The on-chain code of a recall reason named by its SDK name (case-insensitive). */
+export function recallReasonCode(name: string): number | undefined {
+  const i = (RECALL_REASONS as readonly string[]).indexOf(name.trim().toLowerCase());
+  return i < 0 ? undefined : i;
+}
+
+/** The SDK name of an on-chain recall reason code (`other` for a code this SDK does not know). */
+export function recallReasonName(code: bigint | number): RecallReasonName {
+  return RECALL_REASONS[Number(code)] ?? "other";
+}

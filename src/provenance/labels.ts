@@ -17,7 +17,7 @@ import path from "node:path";
 import QRCode from "qrcode";
 
 import { MedChainError } from "../chain/errors.js";
-import { type Gs1Identity, toDigitalLink } from "./gs1/index.js";
+import { GS1_CANONICAL_BASE, type Gs1Identity, toDigitalLink } from "./gs1/index.js";
 import { encodeGreyPng } from "./png.js";
 
 /** What one label shows. */
@@ -46,6 +46,44 @@ export class LabelError extends MedChainError {
     super(message);
     this.name = "LabelError";
   }
+}
+
+/**
+ * A Digital Link stem without its trailing slash: `http(s)://domain[:port][/path]`, no query,
+ * fragment or credentials; a one-line {@link LabelError} naming `where` otherwise.
+ */
+export function checkLinkBase(base: string, where = "public base URL"): string {
+  const trimmed = base.replace(/\/+$/, "");
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined ||
+    !/^https?:$/.test(url.protocol) ||
+    url.search !== "" ||
+    url.hash !== "" ||
+    url.username !== "" ||
+    url.password !== ""
+  ) {
+    throw new LabelError(
+      `${where} ${JSON.stringify(base)}: expected http(s)://domain[/path] without query or fragment`,
+    );
+  }
+  return trimmed;
+}
+
+/**
+ * The stem the printed QR codes carry: `base` when given, else `MEDCHAIN_RESOLVER_BASE` (the
+ * consortium's resolver, e.g. `https://verify.example.org`), else GS1's canonical `https://id.gs1.org`
+ * (whose resolver a manufacturer points at its own). Checked by {@link checkLinkBase}.
+ */
+export function labelBase(base = "", env: NodeJS.ProcessEnv = process.env): string {
+  if (base !== "") return checkLinkBase(base, "--label-base");
+  const configured = env.MEDCHAIN_RESOLVER_BASE ?? "";
+  return configured === "" ? GS1_CANONICAL_BASE : checkLinkBase(configured, "MEDCHAIN_RESOLVER_BASE");
 }
 
 /** QR quiet zone, in modules, on every side (ISO/IEC 18004 minimum). */

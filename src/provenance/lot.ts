@@ -150,6 +150,7 @@ export async function writeLotFiles(
   dataDir: string,
   plan: LotPlan,
   labels = true,
+  labelBase?: string,
 ): Promise<ReturnType<typeof lotFiles>> {
   const files = lotFiles(dataDir, plan.gtin, plan.lot);
   await mkdir(path.dirname(files.bundle), { recursive: true });
@@ -159,7 +160,11 @@ export async function writeLotFiles(
   if (labels) {
     await writeLabels(
       files.labels,
-      plan.bundle.packs.map((p) => ({ identity: packIdentity(plan, p.serial), scratchCode: p.code })),
+      plan.bundle.packs.map((p) => ({
+        identity: packIdentity(plan, p.serial),
+        scratchCode: p.code,
+        ...(labelBase === undefined ? {} : { base: labelBase }),
+      })),
     );
   }
   return files;

@@ -27,10 +27,17 @@ import {
 import { parseGs1 } from "./gs1/index.js";
 import { gtinToUint, lotIdOf, normalizeCode } from "./ids.js";
 import type { IndexerClient } from "../indexer/client.js";
-import { describeHistory, historyOf, type HistoryEntry } from "./history.js";
-import { VERDICT_WORDS } from "./kinds.js";
+import { chainCustodyTimeline, describeHistory, type HistoryEntry } from "./history.js";
+import {
+  RECALL_REASON_WORDS,
+  RECALL_REASONS,
+  recallReasonCode,
+  VERDICT_WORDS,
+  type RecallReasonName,
+} from "./kinds.js";
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
+import { labelBase } from "./labels.js";
 import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
 import { parseCompanyPrefix, proposePrefixChange, type PrefixAction } from "./prefixes.js";
 import { resolveItem, scanFromLabel } from "./resolve.js";
@@ -92,7 +99,16 @@ export async function opPrefix(
 
 export async function opCommission(
   provenance: DrugProvenance,
-  input: { gtin: string; lot: string; expiry: string; serialsFile: string; dataDir: string; labels: boolean },
+  input: {
+    gtin: string;
+    lot: string;
+    expiry: string;
+    serialsFile: string;
+    dataDir: string;
+    labels: boolean;
+    /** The QR codes' stem (`--label-base`; default MEDCHAIN_RESOLVER_BASE, else https://id.gs1.org). */
+    labelBase?: string;
+  },
 ): Promise<OpOutcome> {
   // Validate everything (GS1 syntax of the identity, the CSV) before anything is sent.
   for (const [option, value] of [
@@ -113,18 +129,19 @@ export async function opCommission(
     });
   }
   const serials = parseSerialsCsv(text, input.serialsFile);
+  const base = labelBase(input.labelBase ?? "");
   const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
   // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
   const products = await productsOf(provenance);
   await products.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);
-  const files = await writeLotFiles(input.dataDir, plan, input.labels);
+  const files = await writeLotFiles(input.dataDir, plan, input.labels, base);
   const receipt = await commissionLot(provenance, plan);
   return {
     lines: [
       `lot ${plan.lot} of ${plan.gtin} commissioned: ${plan.quantity} packs, root ${plan.root} (tx ${receipt.hash})`,
       `private bundle (hidden codes and proofs, keep it safe): ${files.bundle}`,
       `public lot tree (pack tags only, may be published): ${files.tree}`,
-      ...(input.labels ? [`labels: ${files.labels}`] : []),
+      ...(input.labels ? [`labels: ${files.labels} (QR codes of ${base}/01/…)`] : []),
     ],
     result: {
       gtin: plan.gtin,
@@ -136,7 +153,7 @@ export async function opCommission(
       tx: receipt.hash,
       bundle: files.bundle,
       tree: files.tree,
-      ...(input.labels ? { labels: files.labels } : {}),
+      ...(input.labels ? { labels: files.labels, labelBase: base } : {}),
     },
   };
 }
@@ -254,19 +271,29 @@ export async function opDispense(
     : { lines: [`pack dispensed (tx ${result.receipt.hash})`], result: data };
 }
 
-export async function opRecall(provenance: DrugProvenance, gtinInput: string, lot: string): Promise<OpOutcome> {
+/** Recalls a lot for a named reason (`--reason`, one of `RECALL_REASONS`; default unspecified). */
+export async function opRecall(
+  provenance: DrugProvenance,
+  gtinInput: string,
+  lot: string,
+  reasonInput = "",
+): Promise<OpOutcome> {
   if (gtinInput === "") throw badInput("give the product's GTIN-14", { field: "--gtin" });
   if (lot === "") throw badInput("give the lot number", { field: "--lot" });
+  const reason = reasonInput === "" ? "unspecified" : reasonInput.trim().toLowerCase();
+  if (recallReasonCode(reason) === undefined) {
+    throw badInput(`${JSON.stringify(reasonInput)} is not one of ${RECALL_REASONS.join(", ")}`, { field: "--reason" });
+  }
   const { gtin } = parseGs1(`(01)${gtinInput}(10)${lot}`);
   const lotId = lotIdOf(gtin!, lot);
   const products = await productsOf(provenance);
   if ((await products.lotOf(lotId)).root === ZERO) {
     throw badInput(`lot ${lot} of ${gtin} was never commissioned on this chain`, { field: "--lot" });
   }
-  const receipt = await recallLot(provenance, lotId);
+  const receipt = await recallLot(provenance, lotId, reason as RecallReasonName);
   return {
-    lines: [`lot ${lot} of ${gtin} recalled (tx ${receipt.hash})`],
-    result: { gtin, lot, lotId, tx: receipt.hash },
+    lines: [`lot ${lot} of ${gtin} recalled: ${RECALL_REASON_WORDS[reason as RecallReasonName]} (tx ${receipt.hash})`],
+    result: { gtin, lot, lotId, reason, tx: receipt.hash },
   };
 }
 
@@ -327,16 +354,7 @@ export async function opVerify(
   } else {
     // Follow every container the path was ever proven to be in (a case's pallets, the current one and
     // earlier ones), so the whole journey's events are shown.
-    history = await historyOf(provenance, ids);
-    for (let more = true; more;) {
-      const parents = history.filter((e) => e.event === "ItemLinked" && e.parent !== ZERO).map((e) => e.parent!);
-      const fresh = [...new Set(parents)].filter((p) => !ids.includes(p));
-      more = fresh.length > 0;
-      if (more) {
-        ids.push(...fresh);
-        history = await historyOf(provenance, ids);
-      }
-    }
+    history = await chainCustodyTimeline(provenance, result.packId, result.lotId, ids.slice(2));
   }
   const timeline = describeHistory(history, names);
   data.timeline = timeline;

@@ -1,12 +1,12 @@
 import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
-import { access, mkdir, open, readFile, type FileHandle } from "node:fs/promises";
+import { access, open, readFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
 import { getBytes, hexlify, type Signer } from "ethers";
 
 import type { RecordRegistry } from "../../typechain-types/index.js";
-import { writeFileAtomic } from "../chain/atomic-write.js";
+import { makePrivateFolder, PRIVATE_FILE_MODE, writeFileAtomic } from "../chain/atomic-write.js";
 import type { Connection } from "../chain/connection.js";
 import { MedChainError } from "../chain/errors.js";
 import { leafBytesOfPair } from "../chain/merkle-leaf.js";
@@ -471,7 +471,7 @@ export async function planAnchors(
   inputs: readonly RecordInput[] | string,
   opts: AnchorOptions,
 ): Promise<AnchorPlan> {
-  await mkdir(opts.outDir, { recursive: true });
+  await makePrivateFolder(opts.outDir);
   const planFile = path.join(opts.outDir, PLAN_FILE);
   const { table, runs } = await readPlan(planFile, issuer);
   const header = table.length === 0 && runs.size === 0;
@@ -734,7 +734,7 @@ export async function anchorRecords(
   });
 
   // Proof files: every record of this run, and any record of an earlier run whose file is missing.
-  await mkdir(path.join(opts.outDir, SHARE_DIR), { recursive: true });
+  await makePrivateFolder(path.join(opts.outDir, SHARE_DIR));
   const fileOf = (i: number) => path.join(opts.outDir, `${table.names[i]}.proof.json`);
   const shareOf = (i: number) => path.join(opts.outDir, SHARE_DIR, `${table.names[i]}.proof.json`);
   const minBatch = opts.minBatch ?? 2;
@@ -795,8 +795,9 @@ export async function anchorRecords(
         record,
         ...(billing === undefined ? {} : { billing }),
       };
-      writeFileSync(fileOf(i), JSON.stringify(proof, null, 2) + "\n");
-      writeFileSync(shareOf(i), JSON.stringify(shareableProof(proof), null, 2) + "\n");
+      // Owner-only: a proof holds its record's commitment salt, which stops guesses being checked on chain.
+      writeFileSync(fileOf(i), JSON.stringify(proof, null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
+      writeFileSync(shareOf(i), JSON.stringify(shareableProof(proof), null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
       written += 1;
       const reference = plan.references.get(i);
       if (reference !== undefined) indexed.set(reference, `${table.names[i]}.proof.json`);

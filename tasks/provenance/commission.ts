@@ -10,6 +10,7 @@ interface Args extends ProvenanceArgs {
   expiry: string;
   serials: string;
   noLabels: boolean;
+  labelBase: string;
   data: string;
 }
 
@@ -25,6 +26,7 @@ export default async function commission(args: Args, hre: HardhatRuntimeEnvironm
         serialsFile: args.serials,
         dataDir: args.data,
         labels: !args.noLabels,
+        labelBase: args.labelBase,
       }),
     );
   });

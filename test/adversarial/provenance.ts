@@ -467,16 +467,16 @@ describe("adversarial: only the current holder acts, identifiers belong to their
       await expect(asMfr.commissionLot(BigInt(GTIN), "X1", fx.plan.expiresAt, 1, fx.plan.root))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceNotProductOwner")
         .withArgs(BigInt(GTIN), fx.ids.mfr);
-      await expect(asMfr.recall(fx.plan.lotId))
+      await expect(asMfr.recall(fx.plan.lotId, 0))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceRecallNotAllowed")
         .withArgs(fx.plan.lotId, fx.ids.mfr);
       // the new brand owner may recall the product's lots
-      await expect(fx.products.connect(fx.signers.mfr2).recall(fx.plan.lotId)).to.emit(fx.products, "LotRecalled");
+      await expect(fx.products.connect(fx.signers.mfr2).recall(fx.plan.lotId, 0)).to.emit(fx.products, "LotRecalled");
     });
 
     it("stops a manufacturer recalling a lot of a brand it does not own", async function () {
       const fx = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(fx.products.connect(fx.signers.mfr2).recall(fx.plan.lotId))
+      await expect(fx.products.connect(fx.signers.mfr2).recall(fx.plan.lotId, 0))
         .to.be.revertedWithCustomError(fx.provenance, "ProvenanceRecallNotAllowed")
         .withArgs(fx.plan.lotId, fx.ids.mfr2);
     });

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -7,6 +7,7 @@ import { network } from "hardhat";
 import { z } from "zod";
 
 import { knownAbiCounts } from "../../src/chain/abi.js";
+import { makePrivateFolder, writeFileAtomic } from "../../src/chain/atomic-write.js";
 import { connect, openContract } from "../../src/chain/connection.js";
 import { EXIT_CODES, MedChainError, toMedChainError, type ErrorKind } from "../../src/chain/errors.js";
 import { findDuplicateKey, parseJsonText, readJsonFile, readJsonFileAs } from "../../src/chain/files.js";
@@ -150,6 +151,21 @@ describe("Chain layer: JSON files", function () {
     expect((await rejected(readJsonFileAs(f, schema))).message).to.equal(
       `${f}: plan.deductible: Expected number, received string`,
     );
+  });
+});
+
+describe("Chain layer: private files", function () {
+  it("writes files owner-only by default and creates folders no other local account may enter", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "medchain-private-"));
+    const folder = path.join(dir, "a", "b");
+    await makePrivateFolder(folder);
+    const file = path.join(folder, "record.json");
+    await writeFile(file, "old\n", { mode: 0o644 });
+    await writeFileAtomic(file, "{}\n"); // replaces a world-readable file with an owner-only one
+    const mode = async (p: string) => (await stat(p)).mode & 0o777;
+    expect([await mode(path.join(dir, "a")), await mode(folder), await mode(file)]).to.deep.equal([
+      0o700, 0o700, 0o600,
+    ]);
   });
 });
 

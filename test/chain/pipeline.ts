@@ -11,6 +11,7 @@ import { JobError, runJob, type JobEvent } from "../../src/chain/pipeline.js";
 import { DEV_KEY, rpcCall, startNode, type DevNode } from "../../scripts/lib/nodes.js";
 import { recipientOf, syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
 import { linkedRegistryFactory } from "../../scripts/lib/registry.js";
+import { countCalls } from "../../bench/epcis-import.js";
 import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
 
 async function journalFile(): Promise<string> {
@@ -112,6 +113,46 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
       ["after-bad", "blocked"],
     ]);
     expect(await conn.provider.getBalance(recipientOf("refused", 99))).to.equal(0n);
+  });
+
+  it("asks one gas estimate per kind of step, each step paying for its own calldata", async function () {
+    const calls = countCalls(conn.provider);
+    calls.clear();
+    const to = recipientOf("kinds", 0);
+    // One "function" and 1,000 bytes of calldata: the first step's zero (4 gas each), the others' not (16 gas each).
+    const data = (i: number) => "0x12345678" + (i === 0 ? "00" : (i + 16).toString(16)).repeat(996);
+    const steps = Array.from({ length: 12 }, (_, i) => ({
+      key: `kind-${i}`,
+      call: { to, value: 1n, data: data(i) },
+      gasKind: "transfer",
+    }));
+    const report = await runJob(conn, steps, { journal: await journalFile(), window: 4 });
+    expect(report.sent).to.equal(12);
+    expect(calls.get("eth_estimateGas")).to.equal(1);
+    expect(await conn.provider.getBalance(to)).to.equal(12n);
+  });
+
+  it("on a new journal asks isDone only of a step the contract refused, and reports that one as already on chain", async function () {
+    const registry = await (await linkedRegistryFactory(conn.signer!)).deploy(me, [me], 1, 86400);
+    await registry.waitForDeployment();
+    const asked: string[] = [];
+    const isDone = (key: string, done: boolean) => async () => (asked.push(key), done);
+    const steps = [
+      ...syntheticSteps(3, "refused-if-done", 0).map((s) => ({
+        ...s,
+        refusedIfDone: true,
+        isDone: isDone(s.key, false),
+      })),
+      {
+        key: "vote-done",
+        call: { to: await registry.getAddress(), data: registry.interface.encodeFunctionData("vote", [5n]) },
+        refusedIfDone: true,
+        isDone: isDone("vote-done", true),
+      },
+    ];
+    const report = await runJob(conn, steps, { journal: await journalFile() });
+    expect(report.outcomes.map((o) => o.status)).to.deep.equal(["sent", "sent", "sent", "chain"]);
+    expect(asked).to.deep.equal(["vote-done"]);
   });
 
   it("goes on past a refused step when asked to, blocking only its dependents", async function () {

@@ -144,6 +144,8 @@ describe("Claims: who may do what", function () {
       for (const call of [
         () => v.connect(who).tryReserve(fx.insurerId, 1),
         () => v.connect(who).release(fx.insurerId, 1),
+        () => v.connect(who).tryBack(fx.insurerId, 1),
+        () => v.connect(who).releaseBacking(fx.insurerId, 1),
         () => v.connect(who).payFromFree(fx.insurerId, fx.hospitalId, 1),
         () => v.connect(who).payFromReserved(fx.insurerId, fx.hospitalId, 1),
       ]) {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { NO_BATCH } from "../../src/claims/engine.js";
+import { NO_BATCH, readClaim } from "../../src/claims/engine.js";
 import {
   CODES,
   DAY,
@@ -153,6 +153,24 @@ describe("Claims: checks at submission", function () {
     expect((await submitClaim(fx, mri(2n, fx.now - DAY))).view.status).to.equal("Approved");
     expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(2n);
     expect((await submitClaim(fx, mri(1n))).view.reason).to.equal(198);
+  });
+
+  it("decides a claim in review under the grant it was submitted under, whatever grant the insurer issues meanwhile", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    const mri = (units: bigint, serviceDate?: bigint) =>
+      fx.claim([{ code: CODES.mri, units, charged: usd(1200) * units }], serviceDate ? { serviceDate } : {});
+    const p = fx.plans.connect(fx.insurer);
+    await p.authorise(fx.planId, patient(1), CODES.mri, 6, fx.serviceDate - DAY, fx.now + 30n * DAY);
+    const pending = await submitClaim(fx, mri(6n)); // the plan pays 5,700: over the review threshold
+    expect(pending.view.status).to.equal("PendingReview");
+    // Grant 2 starts after the service date and has no units: it binds claims submitted from now on only.
+    await p.authorise(fx.planId, patient(1), CODES.mri, 0, fx.now + 60n * DAY, fx.now + 90n * DAY);
+    expect((await submitClaim(fx, mri(1n, fx.serviceDate - DAY))).view.reason).to.equal(197);
+    await fx.engine.connect(fx.insurer).approve(pending.claimId, await detailsFor(fx, pending.claimId));
+    const decided = await readClaim(fx.engine, pending.claimId);
+    expect([decided.status, decided.planPays]).to.deep.equal(["Paid", usd(5700)]);
+    // Its units were charged to grant 1, not to grant 2.
+    expect(await fx.engine.authUsedOf(fx.planId, patient(1), CODES.mri)).to.equal(0n);
   });
 
   it("rejects a service outside the authorisation's validity with CARC 197", async function () {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { MODULE_IDS } from "../../src/consortium/kinds.js";
+import { MODULE_IDS, ProposalAction } from "../../src/consortium/kinds.js";
 import { readClaim } from "../../src/claims/engine.js";
 import {
   CODES,
@@ -213,6 +213,31 @@ describe("Claims: review, appeal and prompt pay", function () {
     expect(await fx.vault.escrowOf(fx.insurerId)).to.deep.equal([usd(100_000), 0n]);
   });
 
+  it("approves another provider's claim under the threshold at once from the backing of claims in review; the backed claim's escalation owes what it lost", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    for (const n of [1, 2])
+      await fx.plans.connect(fx.insurer2).enrol(plan2, patient(n), fx.coverageStart, fx.coverageEnd);
+    await fx.vault.connect(fx.insurer2).fund(usd(6500));
+    const bait = await submitClaim(fx, fx.claim(surgery, { planId: plan2 }), fx.hospital2);
+    expect([bait.view.status, await fx.vault.backingOf(fx.insurer2Id)]).to.deep.equal(["PendingReview", usd(6500)]);
+    const small = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2, patientRef: patient(2) }));
+    expect(small.view.status).to.equal("Approved");
+    expect(await fx.vault.escrowOf(fx.insurer2Id)).to.deep.equal([0n, usd(6500)]);
+    expect(await fx.vault.backingOf(fx.insurer2Id)).to.equal(usd(6236));
+    // The insurer still cannot withdraw any of it; prompt pay on the bait pays its backing and owes the rest.
+    await networkHelpers.time.increase(7n * DAY + 1n);
+    await expect(fx.engine.connect(fx.hospital2).escalate(bait.claimId, await detailsFor(fx, bait.claimId)))
+      .to.emit(fx.vault, "PaymentOwed")
+      .withArgs(fx.insurer2Id, fx.hospital2Id, usd(264));
+    expect(await fx.vault.creditOf(fx.hospital2Id)).to.equal(usd(6236));
+    expect([await fx.vault.backingOf(fx.insurer2Id), (await fx.vault.escrowOf(fx.insurer2Id)).reserved]).to.deep.equal([
+      0n,
+      usd(264),
+    ]);
+  });
+
   it("owes the provider an escalated payment the insurer's escrow did not cover, collected once the insurer funds", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
@@ -364,6 +389,49 @@ describe("Claims: corrections", function () {
 });
 
 describe("Claims: settlement vault", function () {
+  it("collects what insurers owe a revoked provider into its recovery by vote, as far as their free escrow covers it", async function () {
+    const fx = await networkHelpers.loadFixture(claimsFixture);
+    await fx.plans.connect(fx.insurer2).publishPlan(planTerms(fx.now - 400n * DAY), PLAN_RULES);
+    const plan2 = await fx.plans.planCount();
+    await fx.plans.connect(fx.insurer2).enrol(plan2, patient(1), fx.coverageStart, fx.coverageEnd);
+    const { claimId } = await submitClaim(fx, fx.claim(THREE_LINES, { planId: plan2 }));
+    await networkHelpers.time.increase(7n * DAY + 1n);
+    await fx.engine.connect(fx.hospital).escalate(claimId, await detailsFor(fx, claimId));
+    expect(await fx.vault.owedOf(fx.insurer2Id, fx.hospitalId)).to.equal(usd(264));
+    const vote = async (propose: () => Promise<unknown>) => {
+      await propose();
+      const id = await fx.registry.proposalCount();
+      for (const g of fx.governors.slice(0, 2)) await fx.registry.connect(g).vote(id);
+      return id;
+    };
+    const revoke = await vote(() =>
+      fx.registry.connect(fx.governors[0]!).propose(ProposalAction.Revoke, fx.hospitalId, ethers.ZeroAddress, 0, 0),
+    );
+    await fx.registry.execute(revoke);
+    const to = fx.outsider.address;
+    const recover = async () => {
+      const data = fx.vault.interface.encodeFunctionData("recoverFunds", [fx.hospitalId, to]);
+      return vote(() => fx.registry.connect(fx.governors[0]!).proposeCall(fx.vault.getAddress(), data));
+    };
+    await fx.vault.connect(fx.insurer2).fund(usd(100));
+    const first = await recover();
+    await expect(fx.registry.execute(first))
+      .to.emit(fx.vault, "OwedCollected")
+      .withArgs(fx.insurer2Id, fx.hospitalId, usd(100))
+      .and.to.emit(fx.vault, "FundsRecovered")
+      .withArgs(fx.hospitalId, to, usd(100), first);
+    expect(await fx.vault.debtOf(fx.insurer2Id)).to.equal(usd(164));
+    // The rest once the insurer funds again; the insurer's escrow above it is its own.
+    await fx.vault.connect(fx.insurer2).fund(usd(1000));
+    const second = await recover();
+    await expect(fx.registry.execute(second))
+      .to.emit(fx.vault, "FundsRecovered")
+      .withArgs(fx.hospitalId, to, usd(164), second);
+    expect([await fx.token.balanceOf(to), await fx.vault.debtOf(fx.insurer2Id)]).to.deep.equal([usd(264), 0n]);
+    await fx.vault.connect(fx.insurer2).withdrawEscrow(usd(836));
+    expect((await fx.vault.escrowOf(fx.insurer2Id)).free).to.equal(0n);
+  });
+
   it("settles many approved claims in one transaction, crediting each provider once per run", async function () {
     const fx = await networkHelpers.loadFixture(claimsFixture);
     const ids: bigint[] = [];

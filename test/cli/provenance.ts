@@ -382,6 +382,16 @@ describe("provenance tasks on a node: output, exit codes and bad input", functio
       ],
       ["recall without --lot", () => ["provenance", "recall", "--gtin", GTIN, ...MFR], "--lot: give the lot number"],
       [
+        "recall for a reason that is not a recall reason",
+        () => ["provenance", "recall", "--gtin", GTIN, "--lot", "CLI1", "--reason", "bored", ...MFR],
+        '--reason: "bored" is not one of unspecified, quality-defect, contamination',
+      ],
+      [
+        "resolver on a port that is no port",
+        () => ["provenance", "resolver", "--port", "99999"],
+        '--port: "99999" is not a port number',
+      ],
+      [
         "register a product with a GTIN of the wrong length",
         () => ["provenance", "register-product", "--gtin", "123", ...MFR],
         /GTIN|AI \(01\)/,

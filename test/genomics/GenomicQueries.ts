@@ -2,14 +2,16 @@ import { expect } from "chai";
 
 import { requestQuery, ruleCall } from "../../src/genomics/client.js";
 import { cellsRootOf } from "../../src/genomics/release.js";
-import { MODULE_IDS, kindMask } from "../../src/consortium/kinds.js";
+import { MODULE_IDS, ProposalAction, kindMask } from "../../src/consortium/kinds.js";
 import {
   DAY,
+  EPS,
   GRU,
   HMB,
   RULES,
   ZERO,
   ethers,
+  decide,
   genomicsLibraries,
   govern,
   loadGenomics,
@@ -462,6 +464,104 @@ describe("GenomicQueries", function () {
       await expect(agg.publishResult(q, ethers.id("a"), ethers.id("r")))
         .to.emit(fx.queries, "ResultPublished")
         .withArgs(q, ethers.id("a"), ethers.id("r"), 2, (await fx.queries.rules()).version, RULES.minCellCount);
+    });
+  });
+
+  describe("a query's secure-aggregation rounds and the rules it was approved under", function () {
+    it("keeps the epsilon per cell charged at approval when the alliance reprices cells", async function () {
+      const fx = await loadGenomics();
+      const q = await approved(fx, [0, 1]);
+      await voteRule(fx, {
+        rule: "budget",
+        budget: RULES.budget,
+        costPerQuery: RULES.costPerQuery,
+        costPerCell: 100n * EPS,
+        requesterShare: RULES.requesterShare,
+      });
+      expect((await fx.queries.queryOf(q)).cellCost).to.equal(RULES.costPerCell);
+    });
+
+    it("lets only the aggregator fix U1, once, before any contribution", async function () {
+      const fx = await loadGenomics();
+      const q = await approved(fx, [0, 1]);
+      const agg = fx.queries.connect(fx.aggregator);
+      for (const impostor of [fx.outsider, fx.labs[0].account, fx.governors[0]!]) {
+        await expect(fx.queries.connect(impostor).fixParticipants(q, ethers.id("u1")))
+          .to.be.revertedWithCustomError(fx.queries, "GenomicsNotAggregator")
+          .withArgs(impostor.address, fx.aggregator.address);
+      }
+      await expect(agg.fixParticipants(q, ZERO)).to.be.revertedWithCustomError(fx.queries, "GenomicsZeroDigest");
+      await expect(agg.fixParticipants(q, ethers.id("u1")))
+        .to.emit(fx.queries, "ParticipantsFixed")
+        .withArgs(q, ethers.id("u1"));
+      expect((await fx.queries.queryOf(q)).participantsDigest).to.equal(ethers.id("u1"));
+      await expect(agg.fixParticipants(q, ethers.id("other")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsParticipantsAlreadyFixed")
+        .withArgs(q, ethers.id("u1"));
+      const late = await approved(fx, [0, 1]);
+      await fx.labs[0].c.queries.contribute(late, fx.versions[0].versionId, ethers.id("m0"));
+      await expect(agg.fixParticipants(late, ethers.id("u1")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsQueryInvalidStatus")
+        .withArgs(late, 2, 2);
+    });
+
+    it("lets only the aggregator close contributions, with enough labs, and refuses contributions after", async function () {
+      const fx = await loadGenomics();
+      const { queryId: q } = await requestQuery(fx.labs[0].c, {
+        versions: versionsOf(fx, 0, 1, 2),
+        purpose: GRU,
+        variantKeys: variantList(4),
+      });
+      const agg = fx.queries.connect(fx.aggregator);
+      await fx.labs[1].c.queries.contribute(q, fx.versions[1].versionId, ethers.id("m1"));
+      await expect(agg.closeContributions(q))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsTooFewLabs")
+        .withArgs(q, 1n, 2n);
+      await fx.labs[2].c.queries.contribute(q, fx.versions[2].versionId, ethers.id("m2"));
+      for (const impostor of [fx.outsider, fx.labs[0].account, fx.governors[0]!]) {
+        await expect(fx.queries.connect(impostor).closeContributions(q))
+          .to.be.revertedWithCustomError(fx.queries, "GenomicsNotAggregator")
+          .withArgs(impostor.address, fx.aggregator.address);
+      }
+      await expect(agg.closeContributions(q)).to.emit(fx.queries, "ContributionsClosed").withArgs(q, 2);
+      expect((await fx.queries.queryOf(q)).contributionsClosed).to.equal(true);
+      await expect(agg.closeContributions(q))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsContributionsClosed")
+        .withArgs(q);
+      await expect(fx.labs[0].c.queries.contribute(q, fx.versions[0].versionId, ethers.id("m0")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsContributionsClosed")
+        .withArgs(q);
+      await expect(agg.publishResult(q, ethers.id("a"), ethers.id("r"))).to.emit(fx.queries, "ResultPublished");
+    });
+
+    it("refuses contributions and the result once the alliance withdrew the query's purpose", async function () {
+      const fx = await loadGenomics();
+      const q = await approved(fx, [0, 1]);
+      await fx.labs[0].c.queries.contribute(q, fx.versions[0].versionId, ethers.id("m0"));
+      await fx.labs[1].c.queries.contribute(q, fx.versions[1].versionId, ethers.id("m1"));
+      const other = await approved(fx, [0, 1]);
+      await voteRule(fx, { rule: "purpose", purpose: HMB, kinds: 0 });
+      await expect(fx.labs[0].c.queries.contribute(other, fx.versions[0].versionId, ethers.id("m0")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsPurposeWithdrawn")
+        .withArgs(other, HMB);
+      await expect(fx.queries.connect(fx.aggregator).publishResult(q, ethers.id("a"), ethers.id("r")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsPurposeWithdrawn")
+        .withArgs(q, HMB);
+    });
+
+    it("counts at publication only the contributing labs still active", async function () {
+      const fx = await loadGenomics();
+      const { queryId: q } = await requestQuery(fx.labs[0].c, {
+        versions: versionsOf(fx, 0, 1, 2),
+        purpose: GRU,
+        variantKeys: variantList(4),
+      });
+      for (const i of [0, 1, 2]) await fx.labs[i]!.c.queries.contribute(q, fx.versions[i]!.versionId, ethers.id("m"));
+      expect((await fx.queries.queryOf(q)).contributedLabs).to.equal(2n);
+      await decide(fx, ProposalAction.Revoke, fx.labs[1].id);
+      await expect(fx.queries.connect(fx.aggregator).publishResult(q, ethers.id("a"), ethers.id("r")))
+        .to.be.revertedWithCustomError(fx.queries, "GenomicsTooFewLabs")
+        .withArgs(q, 1n, 2n);
     });
   });
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -102,6 +102,61 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
     expect((await fx.queries.contributionOf(queryId, fx.versions[0].versionId)) === ZERO).to.equal(true);
     expect((await fx.queries.budgetOf(fx.versions[0].datasetKey)).reserved).to.equal(0n);
     expect((await fx.queries.budgetOf(fx.versions[0].datasetKey)).consumed).to.equal(0n);
+  });
+
+  it("refuses to mask against a U1 other than the one fixed on chain, or without enough labs besides the requester's", async function () {
+    const fx = await loadGenomics();
+    const { dir, queryId, lab, aggregator } = await setUp(fx);
+    for (let round = 0; round < 2; round++) {
+      for (const i of [0, 1, 2]) await lab(i);
+      await aggregatorStep(aggregator, { dir });
+    }
+    expect((await fx.queries.queryOf(queryId)).participantsDigest).to.not.equal(ZERO);
+    const p = exchangePaths(dir);
+    const honest = await readFile(p.u1, "utf8");
+    const u1 = JSON.parse(honest) as Array<{ versionId: string }>;
+    await writeFile(p.u1, JSON.stringify(u1.filter((a) => a.versionId === fx.versions[1]!.versionId)));
+    const refusal = async (i: number) => {
+      try {
+        await lab(i);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "masked";
+    };
+    expect(await refusal(1)).to.equal("masking refused: U1 (u1.json) differs from the participant list fixed on chain");
+    expect((await fx.queries.contributionOf(queryId, fx.versions[1]!.versionId)) === ZERO).to.equal(true);
+    await writeFile(p.u1, honest);
+    expect(await lab(1)).to.equal("contributed");
+  });
+
+  it("unmasks only after contributions close on chain, and answers once from the lab's own state", async function () {
+    const fx = await loadGenomics();
+    const { dir, queryId, lab, aggregator } = await setUp(fx);
+    for (let round = 0; round < 2; round++) {
+      for (const i of [0, 1, 2]) await lab(i);
+      await aggregatorStep(aggregator, { dir });
+    }
+    for (const i of [0, 1, 2]) await lab(i);
+    const p = exchangePaths(dir);
+    const all = fx.versions.map((v) => v.versionId);
+    await writeFile(p.survivors, JSON.stringify(all)); // named without closing contributions on chain
+    let error: unknown;
+    try {
+      await lab(1);
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.equal("waiting: the aggregator has not closed the contributions on chain yet");
+    await rm(p.survivors);
+    expect((await aggregatorStep(aggregator, { dir })).step).to.equal("survivors");
+    expect((await fx.queries.queryOf(queryId)).contributionsClosed).to.equal(true);
+    expect(await lab(1)).to.equal("unmasked");
+    const first = await readFile(p.unmask(all[1]!), "utf8");
+    await rm(p.unmask(all[1]!)); // the aggregator deletes the answer and asks again
+    expect(await lab(1)).to.equal("unmasked");
+    expect(JSON.parse(await readFile(p.unmask(all[1]!), "utf8"))).to.deep.equal(JSON.parse(first));
+    expect(await lab(1)).to.equal("done");
   });
 
   it("waits when only the requester's own lab and one other sent masked inputs", async function () {

@@ -18,7 +18,7 @@ import {
   type PackScan,
 } from "../../src/provenance/client.js";
 import { containerIdOf, lotIdOf, packIdOf, packTagOf, newScratchCode } from "../../src/provenance/ids.js";
-import { ItemKind, ItemState } from "../../src/provenance/kinds.js";
+import { ItemKind, ItemState, RECALL_REASONS, recallReasonCode } from "../../src/provenance/kinds.js";
 import { planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
 import type { DrugProvenance } from "../../typechain-types/index.js";
@@ -707,7 +707,7 @@ describe("DrugProvenance", function () {
 
     it("refuses to dispense a pack of a recalled lot", async function () {
       const { provenance, products, catalog, signers, plan } = await deliveredToPharmacy();
-      await products.connect(signers.mfr).recall(plan.lotId);
+      await products.connect(signers.mfr).recall(plan.lotId, 0);
       const { claim, packId } = claimOf(catalog, scanOf(plan, 0));
       await expect(
         provenance.connect(signers.pharmacy).dispense(claim, await linksFor(provenance, catalog, packId, false)),
@@ -749,35 +749,49 @@ describe("DrugProvenance", function () {
   });
 
   describe("recall, destroy, stolen", function () {
-    it("lets the lot's manufacturer recall it", async function () {
-      const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(products.connect(signers.mfr).recall(plan.lotId))
+    it("lets the lot's manufacturer recall it, keeping the reason and the time in the lot", async function () {
+      const { products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const contamination = recallReasonCode("contamination")!;
+      await expect(products.connect(signers.mfr).recall(plan.lotId, contamination))
         .to.emit(products, "LotRecalled")
-        .withArgs(plan.lotId, ids.mfr, signers.mfr.address, 8, 2);
-      expect((await products.lotOf(plan.lotId)).recalled).to.equal(true);
+        .withArgs(plan.lotId, ids.mfr, signers.mfr.address, contamination, 8, 2);
+      const lot = await products.lotOf(plan.lotId);
+      expect(lot.recalled).to.equal(true);
+      expect(lot.recallReason).to.equal(BigInt(contamination));
+      expect(lot.recalledAt).to.equal(BigInt(await networkHelpers.time.latest()));
+      // the rest of the lot's word is untouched
+      expect(lot.gtin).to.equal(BigInt(GTIN));
+      expect(lot.expiresAt).to.equal(plan.expiresAt);
+    });
+
+    it("refuses a recall reason that is no RecallReason code", async function () {
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      await expect(products.connect(signers.mfr).recall(plan.lotId, RECALL_REASONS.length))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceInvalidRecallReason")
+        .withArgs(RECALL_REASONS.length);
     });
 
     it("lets a regulator recall any lot", async function () {
       const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(products.connect(signers.regulator).recall(plan.lotId))
+      await expect(products.connect(signers.regulator).recall(plan.lotId, 5))
         .to.emit(products, "LotRecalled")
-        .withArgs(plan.lotId, ids.regulator, signers.regulator.address, 8, 2);
+        .withArgs(plan.lotId, ids.regulator, signers.regulator.address, 5, 8, 2);
     });
 
     it("refuses a recall by another manufacturer, a pharmacy, of an unknown lot, or twice", async function () {
       const { provenance, products, signers, ids, plan } = await networkHelpers.loadFixture(provenanceFixture);
-      await expect(products.connect(signers.mfr2).recall(plan.lotId))
+      await expect(products.connect(signers.mfr2).recall(plan.lotId, 0))
         .to.be.revertedWithCustomError(provenance, "ProvenanceRecallNotAllowed")
         .withArgs(plan.lotId, ids.mfr2);
-      await expect(products.connect(signers.pharmacy).recall(plan.lotId))
+      await expect(products.connect(signers.pharmacy).recall(plan.lotId, 0))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.pharmacy.address, RECALLERS);
       const unknown = ethers.id("no lot");
-      await expect(products.connect(signers.mfr).recall(unknown))
+      await expect(products.connect(signers.mfr).recall(unknown, 0))
         .to.be.revertedWithCustomError(provenance, "ProvenanceUnknownLot")
         .withArgs(unknown);
-      await products.connect(signers.mfr).recall(plan.lotId);
-      await expect(products.connect(signers.regulator).recall(plan.lotId))
+      await products.connect(signers.mfr).recall(plan.lotId, 0);
+      await expect(products.connect(signers.regulator).recall(plan.lotId, 0))
         .to.be.revertedWithCustomError(provenance, "ProvenanceLotAlreadyRecalled")
         .withArgs(plan.lotId);
     });

@@ -1,12 +1,25 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
 import type { DrugProvenance } from "../../typechain-types/index.js";
 import { admit, deployConsortium, type ConsortiumFixture } from "../helpers/consortium.js";
 import { voteAndExecute } from "../../src/consortium/governance.js";
-import { Catalog } from "../../src/provenance/catalog.js";
-import { commissionLot, packContainer, productsOf, registerProduct } from "../../src/provenance/client.js";
+import { Catalog, planContainer, writeContainerFile } from "../../src/provenance/catalog.js";
+import {
+  commissionLot,
+  dispensePack,
+  packContainer,
+  productsOf,
+  recallLot,
+  receiveItem,
+  registerProduct,
+  shipItem,
+  unpackContainer,
+} from "../../src/provenance/client.js";
 import { gs1CheckDigit } from "../../src/provenance/gs1/index.js";
-import { planLot } from "../../src/provenance/lot.js";
+import { lotFiles, planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { proposePrefixChange, type PrefixAction } from "../../src/provenance/prefixes.js";
 
 export const GTIN = "09506000134352";
@@ -131,3 +144,73 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
 
   return provenanceFixture;
 }
+
+/**
+ * The scan scenario the resolver's tests share (built on {@link provenanceFixtureFor}): the fixture's
+ * lot with its pallet delivered to the pharmacy and opened, pack 1 dispensed and then presented again
+ * at the hospital (a clone alert), pack 2 dispensed once; a second lot recalled for contamination; a third lot expired.
+ * Pack 0 stays genuine (in case A, at the pharmacy). Codes come from the lot bundles.
+ */
+export function resolverScenarioFor(
+  ethers: HardhatEthers,
+  networkHelpers: {
+    loadFixture<T>(f: () => Promise<T>): Promise<T>;
+    time: { latest(): Promise<number>; increaseTo(t: bigint | number): Promise<void> };
+  },
+) {
+  const provenanceFixture = provenanceFixtureFor(ethers);
+  async function resolverScenario() {
+    const fx = await networkHelpers.loadFixture(provenanceFixture);
+    const { provenance, catalog, signers, ids, plan, pallet, caseA } = fx;
+    await shipItem(provenance.connect(signers.mfr), catalog, pallet, ids.pharmacy);
+    await receiveItem(provenance.connect(signers.pharmacy), pallet);
+    await unpackContainer(provenance.connect(signers.pharmacy), catalog, pallet);
+    await unpackContainer(provenance.connect(signers.pharmacy), catalog, caseA);
+    const scan = (p: LotPlan, i: number) => ({
+      gtin: p.gtin,
+      lot: p.lot,
+      serial: p.bundle.packs[i]!.serial,
+      code: p.bundle.packs[i]!.code,
+    });
+    await dispensePack(provenance.connect(signers.pharmacy), catalog, scan(plan, 1));
+    await dispensePack(provenance.connect(signers.pharmacy), catalog, scan(plan, 2));
+    // the same label and code presented again elsewhere: the chain keeps a clone alert
+    const hospitalCopy = await dispensePack(provenance.connect(signers.hospital), catalog, scan(plan, 1));
+    const asMfr = provenance.connect(signers.mfr);
+    const recalled = planLot({ gtin: GTIN, lot: "RCL-7", expiry: "301231", serials: ["R1", "R2"] });
+    await commissionLot(asMfr, recalled);
+    catalog.addLotPlan(recalled);
+    await recallLot(asMfr, recalled.lotId, "contamination");
+    const soon = new Date((await networkHelpers.time.latest()) * 1000 + 30 * 24 * 3600 * 1000);
+    const expired = planLot({
+      gtin: GTIN,
+      lot: "EXP-1",
+      expiry: soon.toISOString().slice(2, 10).replace(/-/g, ""),
+      serials: ["E1"],
+    });
+    await commissionLot(asMfr, expired);
+    catalog.addLotPlan(expired);
+    await networkHelpers.time.increaseTo(expired.expiresAt);
+    return { ...fx, recalled, expired, scan, cloneAlert: hospitalCopy.cloneAlert };
+  }
+  return resolverScenario;
+}
+
+/**
+ * Publishes what the scenario's manufacturer and packers publish into a data directory: the lot trees
+ * (pack tags only) and the container files; never the private bundles with the codes.
+ */
+export async function publishScenario(
+  fx: { plan: LotPlan; recalled: LotPlan; expired: LotPlan; catalog: Catalog },
+  dataDir: string,
+): Promise<void> {
+  for (const plan of [fx.plan, fx.recalled, fx.expired]) {
+    const { tree } = lotFiles(dataDir, plan.gtin, plan.lot);
+    await mkdir(path.dirname(tree), { recursive: true });
+    await writeFile(tree, JSON.stringify(plan.treeFile) + "\n");
+  }
+  for (const c of fx.catalog.containers.values()) await writeContainerFile(dataDir, planContainer(c.sscc, c.children));
+}
+
+/** The registration codes of the fixture's members, for a member directory. */
+export const FIXTURE_MEMBER_CODES = ["MFR-1", "MFR-2", "DST-1", "PHA-1", "PHA-2", "HOS-1", "REG-1", "LAB-1"];

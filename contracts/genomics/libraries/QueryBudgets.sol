@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IAllianceRules} from "../../interfaces/IAllianceRules.sol";
 import {IConsortiumRegistry} from "../../interfaces/IConsortiumRegistry.sol";
 import {IGenomicDatasets} from "../../interfaces/IGenomicDatasets.sol";
 import {IGenomicQueries} from "../../interfaces/IGenomicQueries.sol";
 import {MemberKinds} from "../../libraries/MemberKinds.sol";
+import {GenomicRegion} from "./GenomicRegion.sol";
 import {BudgetState} from "./PrivacyBudget.sol";
+import {QueryState, QueryStateLibrary} from "./QueryState.sol";
 import {RuleSet} from "./RuleSet.sol";
 
 /**
@@ -37,19 +40,62 @@ library QueryBudgets {
     }
 
     /**
-     * @notice Checks every version of a query (strictly ascending, active, allowing its purpose, owned by
-     * an active laboratory) and reserves the query's cost on each dataset and on the requester's share
-     * of it; any failure reverts the whole approval.
-     * @return labs the distinct labs owning the datasets, other than the requester's own member
+     * @notice Approves a query: checks its cells and region, reserves its cost on every dataset (see
+     * `_reserveAll`), requires `minLabs` labs other than the requester's, and emits `QueryApproved`.
+     * @return state the approved query's packed state
      */
-    function reserveAll(
+    function approve(
+        Ledger storage ledger,
+        IGenomicDatasets datasets,
+        IConsortiumRegistry registry,
+        IGenomicQueries.QueryRequest calldata request,
+        Reservation memory c
+    ) external returns (QueryState state) {
+        if (request.cellsRoot == bytes32(0) || request.cells == 0) {
+            revert IGenomicQueries.GenomicsInvalidCells(request.cellsRoot, request.cells);
+        }
+        if (!GenomicRegion.isValid(request.region)) revert IAllianceRules.GenomicsInvalidRule("region", request.region);
+        uint256 labs = _reserveAll(ledger, datasets, registry, request.versions, request.purpose, c);
+        RuleSet r = c.rules;
+        if (labs < r.minLabs()) revert IGenomicQueries.GenomicsTooFewLabs(c.queryId, labs, r.minLabs());
+        uint40 deadline = uint40(block.timestamp) + r.answerWindow();
+        state = QueryStateLibrary.approved(
+            request.purpose,
+            request.cells,
+            r.version(),
+            uint8(labs),
+            uint48(c.cost),
+            uint40(block.timestamp),
+            deadline
+        );
+        emit IGenomicQueries.QueryApproved(
+            c.queryId,
+            c.requester,
+            request.purpose,
+            request.cells,
+            uint48(c.cost),
+            r.version(),
+            deadline,
+            request.cellsRoot,
+            request.region,
+            request.versions
+        );
+    }
+
+    /**
+     * @dev Checks every version of a query (strictly ascending, active, allowing its purpose, owned by
+     * an active laboratory) and reserves the query's cost on each dataset and on the requester's share
+     * of it; any failure reverts the whole approval. Returns the distinct labs owning the datasets,
+     * other than the requester's own member.
+     */
+    function _reserveAll(
         Ledger storage ledger,
         IGenomicDatasets datasets,
         IConsortiumRegistry registry,
         bytes32[] calldata versions,
         uint16 purpose,
         Reservation memory c
-    ) external returns (uint256 labs) {
+    ) private returns (uint256 labs) {
         uint256 n = versions.length;
         if (n == 0 || n > MAX_VERSIONS) revert IGenomicQueries.GenomicsInvalidVersionList(n);
         bytes32[] memory seen = new bytes32[](n);
@@ -100,6 +146,75 @@ library QueryBudgets {
             if (contributions[versionId] != bytes32(0)) continue;
             bytes32 datasetKey = datasets.queryView(versionId).datasetKey;
             charge(ledger, datasetKey, requester, queryId, IGenomicQueries.BudgetChange.Released, cost);
+        }
+    }
+
+    /**
+     * @notice Checks that `lab` may contribute for `versionId` to a query: the version is one of the
+     * query's, owned by `lab`, still active and still allowing the query's purpose.
+     * @return datasetKey the version's dataset (whose reservation the contribution consumes)
+     */
+    function checkContributor(
+        IGenomicDatasets datasets,
+        bytes32[] storage versions,
+        uint256 queryId,
+        bytes32 versionId,
+        bytes32 lab,
+        uint16 purpose
+    ) external view returns (bytes32 datasetKey) {
+        bool listed = false;
+        for (uint256 i = 0; i < versions.length && !listed; ++i) listed = versions[i] == versionId;
+        if (!listed) revert IGenomicQueries.GenomicsVersionNotInQuery(queryId, versionId);
+        IGenomicDatasets.QueryView memory v = datasets.queryView(versionId);
+        if (v.lab != lab) revert IGenomicQueries.GenomicsNotContributingLab(queryId, versionId, lab);
+        if (v.status != IGenomicDatasets.VersionStatus.Active) {
+            revert IGenomicQueries.GenomicsDatasetNotQueryable(versionId, v.status);
+        }
+        // A dataset whose lab withdrew the purpose since approval no longer answers for it.
+        if ((v.dataUses >> purpose) & 1 == 0) {
+            revert IGenomicQueries.GenomicsPurposeNotAllowedByDataset(versionId, purpose);
+        }
+        return v.datasetKey;
+    }
+
+    /**
+     * @notice Reverts unless a query's requester is still an active member of a research kind and of a
+     * kind the alliance still grants the query's purpose (`kinds`): a vote withdrawing a purpose reaches
+     * the queries in flight.
+     */
+    function requireAnswerable(
+        IConsortiumRegistry registry,
+        uint256 queryId,
+        bytes32 requester,
+        uint16 purpose,
+        uint8 kinds
+    ) external view {
+        if (!registry.isActiveMemberId(requester, MemberKinds.HOSPITAL | MemberKinds.LABORATORY)) {
+            revert IGenomicQueries.GenomicsRequesterNotActive(queryId, requester);
+        }
+        if (!registry.isActiveMemberId(requester, kinds))
+            revert IGenomicQueries.GenomicsPurposeWithdrawn(queryId, purpose);
+    }
+
+    /**
+     * @notice The distinct labs that contributed to a query, other than the requester's member, that are
+     * still active laboratories (what a result counts toward `minLabs` at publication).
+     */
+    function activeContributedLabs(
+        IGenomicDatasets datasets,
+        IConsortiumRegistry registry,
+        bytes32[] storage versions,
+        mapping(bytes32 versionId => bytes32 maskedDigest) storage contributions,
+        bytes32 requester
+    ) external view returns (uint256 labs) {
+        uint256 n = versions.length;
+        bytes32[] memory seen = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 versionId = versions[i];
+            if (contributions[versionId] == bytes32(0)) continue;
+            bytes32 lab = datasets.queryView(versionId).lab;
+            if (lab == requester || !registry.isActiveMemberId(lab, MemberKinds.LABORATORY)) continue;
+            labs = _countLab(seen, labs, lab);
         }
     }
 

@@ -15,7 +15,7 @@ import {
   packLot,
   recordAccess,
 } from "../../ponder.schema.js";
-import type { BizStepName, DispositionName } from "../../../src/provenance/kinds.js";
+import type { BizStepName, DispositionName, RecallReasonName } from "../../../src/provenance/kinds.js";
 import type { HistoryEntry } from "../../../src/provenance/history.js";
 import type { AuditFilter, AuditRow } from "../../../src/records/audit.js";
 import type { RemittanceRow } from "../../../src/claims/remittance.js";
@@ -71,6 +71,7 @@ function toEntry(r: ItemRow, via?: string): HistoryEntry {
     priorDisposition: (r.priorDisposition ?? undefined) as DispositionName | undefined,
     parent: r.parent ?? undefined,
     fromLot: r.fromLot ?? undefined,
+    recallReason: (r.recallReason ?? undefined) as RecallReasonName | undefined,
     via,
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (e as unknown as Record<string, unknown>)[k] = v;

@@ -9,10 +9,10 @@ import { openContract, requireSigner, type Connection } from "../../chain/connec
 import { MedChainError } from "../../chain/errors.js";
 import { JobError, runJob, type JobEvent, type JobReport, type JobStep, type TxCall } from "../../chain/pipeline.js";
 import { planContainer, writeContainerFile, type Catalog } from "../catalog.js";
-import { claimOf, linksFor, packCalldata, planPack, productsOf } from "../client.js";
+import { claimOf, companyPrefixLength, linksFor, packCalldata, planPack, productsOf } from "../client.js";
 import { parseGs1, parseGs1Date } from "../gs1/index.js";
 import { containerIdOf, expiresAtOf, gtinToUint, lotIdOf } from "../ids.js";
-import { ItemKind, ItemState } from "../kinds.js";
+import { ItemKind, ItemState, recallReasonCode } from "../kinds.js";
 import { planLot, writeLotFiles, type LotPlan } from "../lot.js";
 import { resolveItem } from "../resolve.js";
 import {
@@ -65,6 +65,9 @@ export interface PlanContext {
 }
 
 const ZERO = "0x" + "0".repeat(64);
+
+/** Steps DrugProvenance refuses when their effect is already on chain (see `JobStep.refusedIfDone`). */
+const REFUSED_IF_DONE = new Set<ImportStep["op"]>(["commission", "pack", "unpack", "ship", "receive", "recall"]);
 
 const SUPPORTED =
   "commissioning, packing, unpacking, shipping, receiving, dispensing, decommissioning, destroying, or disposition recalled/stolen";
@@ -523,25 +526,66 @@ export async function importEpcis(
     return false;
   };
   const signerOf = (i: number) => options.signerFor?.(resolved[i]!.step.actor) ?? defaultSigner!;
+
+  // Packing straight off the line without reading the chain at send time: a case packed from packs
+  // of one lot that this document commissions, no earlier step acting on any of them, packs by
+  // reference when the commissioning was sent in this run (so no pack of the lot was ever seen on
+  // chain) by the packer's own member. Its company prefix is read while the job starts, not when
+  // the case is due (on a 2 s chain, 6 reads per case right after each block were the import's time).
+  const commissionOfLot = new Map<string, number>();
+  const touched = new Set<string>();
+  const byLot = new Map<number, { lotId: string; commission: number }>();
+  resolved.forEach((r, i) => {
+    if (r.step.op === "commission" && !commissionOfLot.has(r.lotId!.toLowerCase()))
+      commissionOfLot.set(r.lotId!.toLowerCase(), i);
+    if (r.step.op === "pack") {
+      const children = r.children!.map((c) => c.toLowerCase());
+      const lots = new Set(children.map((c) => catalog.packs.get(c)?.lotId.toLowerCase()));
+      const lotId = lots.size === 1 ? [...lots][0] : undefined;
+      const commission = lotId === undefined ? undefined : commissionOfLot.get(lotId);
+      if (lotId !== undefined && commission !== undefined && children.every((c) => !touched.has(c)))
+        byLot.set(i, { lotId, commission });
+    }
+    for (const [resource] of accesses[i]!) if (resource.startsWith("item:")) touched.add(resource.slice(5));
+  });
+  const sentThisRun = new Set<string>();
+  const prefixes = new Map<number, Promise<number>>();
+  const packByLot = (i: number) => async (): Promise<{ lotId: string; prefixLength: number } | undefined> => {
+    const plan = byLot.get(i);
+    if (plan === undefined || !sentThisRun.has(resolved[plan.commission]!.step.key)) return undefined;
+    const [maker, packer] = await Promise.all([memberOf(signerOf(plan.commission)), memberOf(signerOf(i))]);
+    if (maker.toLowerCase() !== packer.toLowerCase()) return undefined;
+    return { lotId: plan.lotId, prefixLength: await prefixes.get(i)! };
+  };
   const jobSteps: JobStep[] = resolved.map((r, i) => {
     const signer = signerOf(i);
     const dependsOn = deps[i]!.map((d) => resolved[d]!.step.key);
     return {
       key: r.step.key,
       signer,
+      gasKind: r.step.op,
+      // Refused by the contract when repeated (a dispense is not: a second one raises a clone alert).
+      refusedIfDone: REFUSED_IF_DONE.has(r.step.op),
       ...(dependsOn.length > 0 ? { dependsOn } : {}),
       isDone: () => isDone(i),
-      call: () => callOf(contract, catalog, r, provenanceAddress, productsAddress, () => memberOf(signer)),
+      call: () =>
+        callOf(contract, catalog, r, provenanceAddress, productsAddress, () => memberOf(signer), packByLot(i)),
     };
   });
 
   let done = 0;
   const indexOf = new Map(jobSteps.map((s, i) => [s.key, i]));
+  for (const i of byLot.keys()) {
+    const read = companyPrefixLength(contract, (resolved[i]!.step as { sscc: string }).sscc, true);
+    read.catch(() => {}); // awaited (and reported) by its step
+    prefixes.set(i, read);
+  }
   const job = runJob(conn, jobSteps, {
     journal: options.journal,
     ...(options.window === undefined ? {} : { window: options.window }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     onDone: async (outcome) => {
+      if (outcome.status === "sent") sentThisRun.add(outcome.key);
       const r = resolved[indexOf.get(outcome.key)!]!;
       if (r.step.op === "pack") {
         const container = catalog.containers.get(r.id!.toLowerCase());
@@ -615,6 +659,7 @@ async function callOf(
   provenance: string,
   products: string,
   member: () => Promise<string>,
+  packByLot: () => Promise<{ lotId: string; prefixLength: number } | undefined>,
 ): Promise<TxCall> {
   const { step } = r;
   const iface = contract.interface;
@@ -636,8 +681,19 @@ async function callOf(
       };
     }
     case "recall":
-      return { to: products, data: registry.encodeFunctionData("recall", [r.lotId!]) };
+      // An EPCIS recall event (disposition recalled) carries no reason: the chain records it unspecified.
+      return {
+        to: products,
+        data: registry.encodeFunctionData("recall", [r.lotId!, recallReasonCode("unspecified")!]),
+      };
     case "pack": {
+      const fromLot = await packByLot();
+      if (fromLot !== undefined) {
+        const container = planContainer(step.sscc, r.children!);
+        catalog.addContainer(container);
+        const plan = { container, prefixLength: fromLot.prefixLength, fromLot: fromLot.lotId, links: [] };
+        return { to: provenance, data: packCalldata(contract, plan) };
+      }
       const plan = await planPack(contract, catalog, step.sscc, r.children!, await member());
       catalog.addContainer(plan.container);
       return { to: provenance, data: packCalldata(contract, plan) };

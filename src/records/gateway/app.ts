@@ -293,7 +293,11 @@ export function gatewayApp(ctx: GatewayContext): Hono {
         ...job,
         reads: available.map((r) => readOf(consent, r)),
         dropRefusedReads: want.kind === "search",
+        begunHere: ctx.served.began(digest),
       };
+      // Journalled before its audit transaction is sent: a retry here is answered from that audit,
+      // while another instance (which did not begin it) refuses the used nonce as a replay.
+      await ctx.served.begin(digest, request.deadline);
       const audited = await ctx.auditor.audit(auditJob);
       if (!audited.fresh) await ctx.auditor.check(job); // a retry: the consent must still hold now
       const served = available.filter((r) => audited.leaves.includes(r.leaf));

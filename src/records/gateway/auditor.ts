@@ -29,6 +29,12 @@ export interface AuditJob {
    * custodian for this patient, or out of scope), instead of refusing the whole request.
    */
   dropRefusedReads: boolean;
+  /**
+   * Whether this gateway began auditing this exact signed request before (its served log, see
+   * `ServedLog.begin`): only then is a used nonce a retry, answered from the earlier audit. Otherwise
+   * it is a replay (to another instance of the custodian, or of a request audited elsewhere) and refused.
+   */
+  begunHere: boolean;
 }
 
 /** Where and what the chain audited for a request. */
@@ -80,9 +86,11 @@ const key = (r: AccessRequest) => `${r.requester.toLowerCase()}:${r.nonce}`;
  * - Before sending, the batch is estimated; if the chain would refuse it, each request is simulated on
  *   its own and the refused ones are answered with the chain's reason (or, for a search, the records
  *   the chain does not let the consent reach are left out), so one bad request never holds up others.
- * - A request whose nonce the chain says is used was audited by an earlier attempt (a retry after a
- *   crash, a timeout or a lost answer): its audit entry is looked up on chain and it is answered from
- *   that, never audited twice. A used nonce with no audit entry of this exact request is a replay.
+ * - A request whose nonce the chain says is used, and that this gateway began auditing before
+ *   (`begunHere`), was audited by an earlier attempt (a retry after a crash, a timeout or a lost
+ *   answer): its audit entry is looked up on chain and it is answered from that, never audited twice.
+ *   A used nonce of a request this gateway did not begin, or with no audit entry of this exact
+ *   request, is a replay: refused, so a captured request replayed to another instance is not served.
  * - When the node fails, or a transaction is not mined in time, the requests are answered "chain
  *   unavailable": nothing is served, and the same signed request may be sent again.
  */
@@ -123,7 +131,7 @@ export class Auditor {
    * throws the chain's refusal, or resolves. Used before answering "not found", so a refused request
    * is told why rather than that the record does not exist.
    */
-  async check(job: Omit<AuditJob, "reads" | "dropRefusedReads">): Promise<void> {
+  async check(job: Pick<AuditJob, "terms" | "request" | "signature">): Promise<void> {
     try {
       await this.records.accessByRequests.staticCall([signedAccess({ ...job, reads: [] })]);
     } catch (err) {
@@ -250,9 +258,14 @@ export class Auditor {
     if (revert.name === "RecordsRequestUsed") {
       let earlier: Audited | undefined;
       try {
+        if (!p.job.begunHere) {
+          // Not a retry of ours: a replay. The consent's own refusal (revoked, expired) comes first.
+          await this.check(p.job);
+          return p.reject(refusalOfRevert(revert));
+        }
         earlier = await this.findAudit(p.job);
       } catch (err) {
-        return p.reject(chainUnavailable(describeError(err)));
+        return p.reject(err instanceof Refusal ? err : chainUnavailable(describeError(err)));
       }
       return earlier === undefined ? p.reject(refusalOfRevert(revert)) : p.resolve(earlier);
     }

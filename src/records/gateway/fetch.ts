@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 
 import type { RecordRegistry } from "../../../typechain-types/index.js";
-import { writeFileAtomic } from "../../chain/atomic-write.js";
+import { makePrivateFolder, writeFileAtomic } from "../../chain/atomic-write.js";
 import { openContract, requireSigner, type Connection } from "../../chain/connection.js";
 import { MedChainError } from "../../chain/errors.js";
 import type { ConsentFile } from "../consent-file.js";
@@ -221,8 +221,9 @@ export async function fetchRecords(options: FetchOptions): Promise<FetchReport> 
   const parent = path.dirname(path.resolve(options.outDir));
   await mkdir(parent, { recursive: true });
   const staging = path.join(parent, `.${path.basename(options.outDir)}.partial-${randomBytes(4).toString("hex")}`);
-  await mkdir(path.join(staging, "records"), { recursive: true });
-  await mkdir(path.join(staging, "quarantine"), { recursive: true });
+  // Patient records: the folders and files (written by `writeFileAtomic`) are the owner's only.
+  await makePrivateFolder(path.join(staging, "records"));
+  await makePrivateFolder(path.join(staging, "quarantine"));
   try {
     const used = new Set<string>();
     for (const f of fetched) {

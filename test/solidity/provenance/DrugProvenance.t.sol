@@ -219,7 +219,7 @@ contract ProvenanceHandler is ProvenanceWorld {
     /// @dev The manufacturer recalls the lot.
     function recall() external {
         vm.prank(accounts[0]);
-        try products.recall(lotId) {} catch {}
+        try products.recall(lotId, uint16(IProvenanceTypes.RecallReason.QualityDefect)) {} catch {}
     }
 
     /**

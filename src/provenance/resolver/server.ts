@@ -1,0 +1,110 @@
+import type { AddressInfo } from "node:net";
+
+import { serve, type ServerType } from "@hono/node-server";
+
+import type { DrugProvenance } from "../../../typechain-types/index.js";
+import { openContract, type Connection } from "../../chain/connection.js";
+import { MedChainError } from "../../chain/errors.js";
+import { MemberDirectory } from "../../consortium/directory.js";
+import { chainHead } from "../../records/gateway/chain-head.js";
+import { Catalog } from "../catalog.js";
+import { productsOf } from "../client.js";
+import { resolverApp, type ResolverIndexer } from "./app.js";
+import { chainLogIndexer } from "./chain-log.js";
+
+export interface ResolverOptions {
+  /** DrugProvenance with a provider (read-only is enough), or a chain-layer `connection` to open it from. */
+  provenance?: DrugProvenance;
+  connection?: Connection;
+  /** The data directory whose published `lots/*.tree.json` and `containers/*.json` give the proofs. */
+  dataDir: string;
+  /** The public base URL printed in the QR codes (`https://verify.example.org`); default this server's URL. */
+  publicBase?: string;
+  /** The indexer's client (status and custody timelines); default: read the chain's logs directly. */
+  indexer?: ResolverIndexer;
+  /** Member names for the timeline (default: ids only). */
+  directory?: MemberDirectory;
+  /** Port (default 0: a free one; the task's default is 8090) and interface (default 127.0.0.1). */
+  port?: number;
+  host?: string;
+  /** How long the data directory is reused before it is read again for newly published lots (default 30 s). */
+  catalogRefreshMs?: number;
+  /** Most scans checked against the chain at once (default 64). */
+  maxConcurrentChecks?: number;
+  log?: (line: string) => void;
+}
+
+/** A running resolver. */
+export interface Resolver {
+  /** Where it listens: `http://127.0.0.1:<port>`. */
+  url: string;
+  /** The base URL its links (and the labels' QR codes) carry. */
+  publicBase: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the GS1 Digital Link resolver and verify page (see `resolverApp`) on a Node HTTP server.
+ * Reads the chain only (no key): verdicts by `verify`, a view call.
+ */
+export async function startResolver(options: ResolverOptions): Promise<Resolver> {
+  if ((options.provenance === undefined) === (options.connection === undefined)) {
+    throw new MedChainError("startResolver: give exactly one of provenance or connection");
+  }
+  const provenance = options.provenance ?? (await openContract(options.connection!, "provenance"));
+  const provider = provenance.runner?.provider;
+  if (provider == null) throw new MedChainError("the resolver's DrugProvenance must be connected to a provider");
+  const refreshMs = options.catalogRefreshMs ?? 30_000;
+  let cached: { at: number; catalog: Promise<Catalog> } | undefined;
+  const catalog = () => {
+    if (cached === undefined || Date.now() - cached.at > refreshMs) {
+      const loading = Catalog.load(options.dataDir);
+      cached = { at: Date.now(), catalog: loading };
+      loading.catch(() => (cached = undefined));
+    }
+    return cached.catalog;
+  };
+  await catalog(); // a broken data directory fails here, with its file and field, not at the first scan
+  const chain = { provenance, products: await productsOf(provenance), head: chainHead(provider, 1_000), catalog };
+  const host = options.host ?? "127.0.0.1";
+  // The app is built once the port is known (the public base defaults to this server's URL).
+  let app: ReturnType<typeof resolverApp> | undefined;
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: (request, env) => app!.fetch(request, env),
+        port: options.port ?? 0,
+        hostname: host,
+        serverOptions: { headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000 },
+      },
+      () => resolve(s),
+    );
+    s.once("error", reject);
+  });
+  server.maxConnections = 1_024;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const publicBase = options.publicBase ?? url;
+  try {
+    app = resolverApp({
+      chain,
+      indexer: options.indexer ?? chainLogIndexer(provenance, catalog, () => chain.head.blockNumber()),
+      directory: options.directory ?? new MemberDirectory(),
+      publicBase,
+      ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
+      ...(options.log === undefined ? {} : { log: options.log }),
+    });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  return {
+    url,
+    publicBase,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }),
+  };
+}
