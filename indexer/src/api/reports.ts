@@ -107,6 +107,7 @@ interface TimelineRow {
   lot: string | null;
   expires_at: string | null;
   prior_disposition: string | null;
+  recall_reason: string | null;
   parent: string | null;
   from_lot: string | null;
   block_number: number;
@@ -179,7 +180,7 @@ export async function custodyTimeline(db: Db, itemId: string): Promise<HistoryEn
     )
     SELECT DISTINCT ON (block_number, log_index, id)
       id, item_id, event, biz_step, disposition, member, from_member, to_member, root, count::text AS count,
-      sscc::text AS sscc, gtin::text AS gtin, lot, expires_at::text AS expires_at, prior_disposition, parent,
+      sscc::text AS sscc, gtin::text AS gtin, lot, expires_at::text AS expires_at, prior_disposition, recall_reason, parent,
       from_lot, block_number::float8 AS block_number, log_index, tx_hash, timestamp::float8 AS timestamp, via
     FROM found
     ORDER BY block_number, log_index, id, rank`);
@@ -201,6 +202,7 @@ export async function custodyTimeline(db: Db, itemId: string): Promise<HistoryEn
         lot: r.lot,
         expiresAt: big(r.expires_at),
         priorDisposition: r.prior_disposition,
+        recallReason: r.recall_reason,
         parent: r.parent,
         fromLot: r.from_lot,
         blockNumber: Number(r.block_number),
