@@ -8,7 +8,7 @@
 // Writes bench/indexer.json and the README's indexer table.
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 
 import { PGlite } from "@electric-sql/pglite";
@@ -250,6 +250,8 @@ try {
     }
     return { ...percentiles(samples), rowsPerAnswer: Math.round(rows / RUNS) };
   };
+  // The machine is shared: its load while the reports are measured goes in the record.
+  const loadBefore = loadavg()[0]!;
   const deep = new Map<string, string>();
   for (let m = 0; m < MEMBERS; m++) {
     const member = id("d", m);
@@ -273,6 +275,7 @@ try {
       return routeAnswers.audit(db, { member, after: deep.get(member)! });
     }),
   };
+  const loadAfter = loadavg()[0]!;
   // For scale: one pack's events found by scanning every indexed event (no index on the arguments).
   const scan: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -288,6 +291,7 @@ try {
     createTablesSeconds: createSeconds,
     fillSeconds,
     fillTimingsMs: fillTimings,
+    loadAverage1mWhileMeasured: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
     runsPerReport: RUNS,
     pageSize: PAGE_SIZE,
     ceilingMsP99: CEILING_MS,
