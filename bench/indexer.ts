@@ -8,7 +8,7 @@
 // Writes bench/indexer.json and the README's indexer table.
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 
 import { PGlite } from "@electric-sql/pglite";
@@ -22,12 +22,13 @@ const RUNS = Number(process.env.BENCH_INDEXER_RUNS ?? 300);
 const CEILING_MS = 100;
 
 // The invented world: 1,000 lots; 2,000 pallets of 10 cases; 20,000 cases of 10 packs (200,000
-// packs); 200 members reading records; 100 providers billing 10 insurers.
+// packs); 200 members reading records 341,000 times; 100 providers billing 10 insurers. With the
+// generic `chain_event` row of each: 509,000 provenance + 341,000 record + 150,000 claims events.
 const LOTS = 1_000;
 const PALLETS = 2_000;
 const CASES = 20_000;
 const PACKS = 200_000;
-const ACCESSES = 250_000;
+const ACCESSES = 341_000;
 const MEMBERS = 200;
 const CLAIMS = 50_000;
 const PROVIDERS = 100;
@@ -92,6 +93,17 @@ const hex = (prefix: string, n: string) => `'0x' || lpad('${prefix}' || to_hex($
 /** One million events in Ponder's tables, written by the database itself. */
 async function fill(db: PGlite): Promise<Record<string, number>> {
   await db.exec(`SET search_path TO ${SCHEMA}; SET session_replication_role = replica;`);
+  // Bulk loading: Ponder's secondary indexes are dropped, the rows written, and the very same
+  // indexes (their definitions read back from pg_indexes) built once at the end: far faster than
+  // updating every index row by row. Primary keys stay (they check the invented ids are unique).
+  const secondary = (
+    await db.query<{ name: string; definition: string }>(
+      `SELECT i.indexname AS name, i.indexdef AS definition FROM pg_indexes i
+       WHERE i.schemaname = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
+      [SCHEMA],
+    )
+  ).rows;
+  for (const { name } of secondary) await db.exec(`DROP INDEX "${SCHEMA}"."${name}"`);
   const t0 = 1_767_225_600; // 2026-01-01, seconds
   const steps: Array<[string, string]> = [
     [
@@ -194,9 +206,12 @@ async function fill(db: PGlite): Promise<Record<string, number>> {
     INSERT INTO chain_event (id, contract, address, event, args, block_number, log_index, tx_hash, timestamp)
       SELECT 'r' || id, 'RecordRegistry', '0x0', CASE kind WHEN 'consent' THEN 'RecordAccessed' ELSE 'BreakGlassAccessed' END, json_build_object('member', member), block_number, log_index, tx_hash, timestamp FROM record_access;
     INSERT INTO chain_event (id, contract, address, event, args, block_number, log_index, tx_hash, timestamp)
-      SELECT 'c' || id, 'ClaimsEngine', '0x0', event, json_build_object('claimId', claim_id::text), block_number, log_index, tx_hash, timestamp FROM claim_event;
-    ANALYZE;`);
-  timings["generic chain_event rows + ANALYZE"] = Math.round(performance.now() - t);
+      SELECT 'c' || id, 'ClaimsEngine', '0x0', event, json_build_object('claimId', claim_id::text), block_number, log_index, tx_hash, timestamp FROM claim_event;`);
+  timings["generic chain_event rows"] = Math.round(performance.now() - t);
+  const u = performance.now();
+  for (const { definition } of secondary) await db.exec(definition);
+  await db.exec("ANALYZE");
+  timings[`Ponder's ${secondary.length} secondary indexes rebuilt + ANALYZE`] = Math.round(performance.now() - u);
   return timings;
 }
 
@@ -217,29 +232,50 @@ try {
   const fillSeconds = Number(((performance.now() - t) / 1000).toFixed(1));
   const counts = (await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM chain_event`)).rows[0]!.n;
   const db = drizzle({ client: pg, casing: "snake_case" });
-  const { accessAudit, custodyTimeline, remittance } = await import("../indexer/src/api/reports.js");
+  if (counts < 1_000_000) throw new Error(`the fill wrote ${counts} events, fewer than a million`);
+  const { PAGE_SIZE, routeAnswers } = await import("../indexer/src/api/reports.js");
   const rand = (n: number, seed: number) => 1 + ((seed * 2_654_435_761) % n);
   const id = (prefix: string, n: number) => "0x" + (prefix + n.toString(16)).padStart(64, "0");
-  const measure = async (run: (i: number) => Promise<number>) => {
+  // What a route does for a request: its query parsed, its report's statement, the JSON it sends.
+  const measure = async (run: (i: number) => Promise<unknown[]>) => {
     const samples: number[] = [];
     let rows = 0;
     for (let i = 0; i < 20; i++) await run(i); // warm-up
     for (let i = 0; i < RUNS; i++) {
       const start = performance.now();
-      rows += await run(i + 20);
+      const answer = await run(i + 20);
+      JSON.stringify(answer);
       samples.push(performance.now() - start);
+      rows += answer.length;
     }
     return { ...percentiles(samples), rowsPerAnswer: Math.round(rows / RUNS) };
   };
+  // The machine is shared: its load while the reports are measured goes in the record.
+  const loadBefore = loadavg()[0]!;
+  const deep = new Map<string, string>();
+  for (let m = 0; m < MEMBERS; m++) {
+    const member = id("d", m);
+    const { rows } = await pg.query<{ b: number; l: number }>(
+      `SELECT block_number::float8 AS b, log_index AS l FROM ${SCHEMA}.record_access WHERE member = $1 ORDER BY block_number, log_index OFFSET 999 LIMIT 1`,
+      [member],
+    );
+    deep.set(member, `${rows[0]!.b}-${rows[0]!.l}`);
+  }
   const reports = {
-    "pack custody timeline": await measure(async (i) => (await custodyTimeline(db, id("4", rand(PACKS, i)))).length),
-    "member access audit": await measure(
-      async (i) => (await accessAudit(db, { member: id("d", rand(MEMBERS, i) % MEMBERS), limit: 10_000 })).length,
+    "pack custody timeline (whole)": await measure((i) => routeAnswers.custody(db, id("4", rand(PACKS, i)), {})),
+    [`member access audit (first page, ${PAGE_SIZE} rows)`]: await measure((i) =>
+      routeAnswers.audit(db, { member: id("d", rand(MEMBERS, i) % MEMBERS) }),
     ),
-    "provider remittance": await measure(
-      async (i) => (await remittance(db, { provider: id("8", rand(PROVIDERS, i) % PROVIDERS), limit: 10_000 })).length,
+    [`provider remittance (first page, ${PAGE_SIZE} rows)`]: await measure((i) =>
+      routeAnswers.remittance(db, { provider: id("8", rand(PROVIDERS, i) % PROVIDERS) }),
     ),
+    // A page deep in the report costs the same (keyset cursor): the audit's page after its 1,000th row.
+    [`member access audit (page after row 1,000)`]: await measure((i) => {
+      const member = id("d", rand(MEMBERS, i) % MEMBERS);
+      return routeAnswers.audit(db, { member, after: deep.get(member)! });
+    }),
   };
+  const loadAfter = loadavg()[0]!;
   // For scale: one pack's events found by scanning every indexed event (no index on the arguments).
   const scan: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -255,7 +291,9 @@ try {
     createTablesSeconds: createSeconds,
     fillSeconds,
     fillTimingsMs: fillTimings,
+    loadAverage1mWhileMeasured: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
     runsPerReport: RUNS,
+    pageSize: PAGE_SIZE,
     ceilingMsP99: CEILING_MS,
     withinCeiling: within,
     reportsMs: reports,

@@ -78,7 +78,7 @@ export const itemLink = onchainTable(
     ...position(t),
   }),
   (table) => ({
-    byChild: index().on(table.child, table.blockNumber),
+    byChild: index().on(table.child, table.blockNumber, table.logIndex),
   }),
 );
 
@@ -106,7 +106,9 @@ export const recordAccess = onchainTable(
     ...position(t),
   }),
   (table) => ({
-    byMember: index().on(table.member, table.timestamp),
+    // The audit's pages: one member's accesses (or everyone's) in chain order, read from an index range.
+    byMember: index().on(table.member, table.blockNumber, table.logIndex),
+    byPosition: index().on(table.blockNumber, table.logIndex),
     byTime: index().on(table.timestamp),
     byConsent: index().on(table.consentId),
   }),

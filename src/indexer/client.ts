@@ -26,13 +26,28 @@ export interface IndexerClient {
   /** The custody timeline of an item (pack/container/lot id), oldest first, including the events of the
    * containers it was inside while it was there (entry.via = that container id) and its lot's commission/recall. */
   custodyTimeline(itemId: string): Promise<HistoryEntry[]>;
-  /** The regulator's access audit (consent and break-glass accesses), oldest first. */
+  /** The regulator's access audit (consent and break-glass accesses), oldest first: every row, read page
+   * by page, unless `limit` asks for the first rows only. */
   accessAudit(filter: AuditFilter): Promise<AuditRow[]>;
-  /** The remittance rows of a provider's (or an insurer's) claims, by claim id. */
+  /** The remittance rows of a provider's (or an insurer's) claims, by claim id: every row, read page by
+   * page, unless `limit` asks for the first rows only. */
   remittance(filter: RemittanceFilter): Promise<RemittanceRow[]>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Rows per request when the whole report is read (the API's own default page is smaller). */
+const PAGE = 1_000;
+
+/** Every page of a report, each asked after the previous page's last row (the API's keyset cursor). */
+async function pages<T>(page: (after: string | undefined) => Promise<T[]>, key: (row: T) => string): Promise<T[]> {
+  const all: T[] = [];
+  for (let after: string | undefined; ;) {
+    const rows = await page(after);
+    all.push(...rows);
+    if (rows.length < PAGE) return all;
+    after = key(rows.at(-1)!);
+  }
+}
 
 /**
  * A client of the indexer at `url` (e.g. `http://127.0.0.1:42069`). Every failure is a
@@ -106,23 +121,33 @@ export function connectIndexer(url: string, options: { timeoutMs?: number } = {}
       return rows.map(historyFromWire);
     },
     async accessAudit(filter) {
-      return get<AuditRow[]>("audit", {
+      const query = {
         member: filter.member,
         patients: filter.patients?.join(","),
         fromBlock: count(filter.fromBlock),
         from: iso(filter.from, "from"),
         to: iso(filter.to, "to"),
-        limit: count(filter.limit),
-      });
+      };
+      if (filter.limit !== undefined) return get<AuditRow[]>("audit", { ...query, limit: count(filter.limit) });
+      return pages(
+        (after) => get<AuditRow[]>("audit", { ...query, limit: String(PAGE), after }),
+        (r) => `${r.block}-${r.logIndex}`,
+      );
     },
     async remittance(filter) {
-      const rows = await get<Array<Wire<RemittanceRow>>>("remittance", {
+      const query = {
         provider: filter.provider,
         insurer: filter.insurer,
         from: iso(filter.from, "from"),
         to: iso(filter.to, "to"),
-        limit: count(filter.limit),
-      });
+      };
+      const rows =
+        filter.limit !== undefined
+          ? await get<Array<Wire<RemittanceRow>>>("remittance", { ...query, limit: count(filter.limit) })
+          : await pages(
+              (after) => get<Array<Wire<RemittanceRow>>>("remittance", { ...query, limit: String(PAGE), after }),
+              (r) => r.claimId,
+            );
       return rows.map(remittanceFromWire);
     },
   };

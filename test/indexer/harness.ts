@@ -120,7 +120,7 @@ export async function startIndexer(options: IndexerOptions): Promise<Indexer> {
     } catch {
       /* not listening yet */
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
   if (Date.now() >= deadline) {
     await stop("SIGKILL");
@@ -142,6 +142,6 @@ export async function caughtUp(indexer: Indexer, node: DevNode, timeoutMs = 60_0
       /* not yet */
     }
     if (Date.now() > deadline) throw new Error(`the indexer did not reach block ${head}: ${indexer.output()}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -92,11 +92,20 @@ describe("Indexer (Ponder): every MedChain event in SQL tables, and the reports 
   let indexer: Indexer;
   let pgliteDir: string;
   let addresses: string[];
+  /** The same indexer on PostgreSQL (when MEDCHAIN_TEST_POSTGRES_URL is set), started beside the PGlite one. */
+  let pg: Indexer | undefined;
+  const postgresUrl = process.env.MEDCHAIN_TEST_POSTGRES_URL ?? "";
 
   before(async function () {
     chain = await demoChain();
     pgliteDir = await tempDir();
-    indexer = await startIndexer({ rpcUrl: chain.node.url, pgliteDir });
+    // Both start (and backfill) at once: Ponder's start-up is mostly waiting, not the CPU.
+    [indexer, pg] = await Promise.all([
+      startIndexer({ rpcUrl: chain.node.url, pgliteDir }),
+      postgresUrl === ""
+        ? undefined
+        : startIndexer({ rpcUrl: chain.node.url, databaseUrl: postgresUrl, schema: `medchain_test_${Date.now()}` }),
+    ]);
     await caughtUp(indexer, chain.node);
     const { indexerSettings } = await import("../../src/indexer/settings.js");
     const settings = await indexerSettings({ MEDCHAIN_RPC_URL: chain.node.url });
@@ -104,6 +113,7 @@ describe("Indexer (Ponder): every MedChain event in SQL tables, and the reports 
   });
 
   after(async function () {
+    await pg?.stop("SIGKILL");
     await indexer?.stop("SIGKILL");
     await chain?.stop();
   });
@@ -165,6 +175,26 @@ describe("Indexer (Ponder): every MedChain event in SQL tables, and the reports 
     expect(await indexer.client.accessAudit({ limit: 1 })).to.deep.equal(all.slice(0, 1));
   });
 
+  it("pages the audit and the remittance with a cursor after the last row read", async function () {
+    const all = await indexer.client.accessAudit({});
+    expect(all.length).to.be.greaterThan(2);
+    const page = async (query: string) =>
+      (await (await fetch(`${indexer.url}/medchain/${query}`)).json()) as Array<Record<string, unknown>>;
+    const first = await page("audit?limit=2");
+    expect(first).to.deep.equal(all.slice(0, 2));
+    const last = first.at(-1)!;
+    expect(await page(`audit?limit=2&after=${last.block}-${last.logIndex}`)).to.deep.equal(all.slice(2, 4));
+    expect(await page("audit")).to.deep.equal(all.slice(0, 100));
+    const engine = chain.story.contracts.claimsEngine!;
+    const submitted = (await engine.queryFilter(engine.filters.ClaimSubmitted())).map((e) => e.args.providerId);
+    const provider = submitted.reduce((a, b) =>
+      submitted.filter((p) => p === b).length > submitted.filter((p) => p === a).length ? b : a,
+    );
+    const claims = await page(`remittance?provider=${provider}`);
+    expect(claims.length).to.be.greaterThan(1);
+    expect(await page(`remittance?provider=${provider}&after=${claims[0]!.claimId}`)).to.deep.equal(claims.slice(1));
+  });
+
   it("answers each provider's remittance as the claims engine's state reads it (CSV and rows)", async function () {
     const engine = chain.story.contracts.claimsEngine!;
     const c = { engine, decimals: 6 } as unknown as ClaimsConnection;
@@ -194,6 +224,8 @@ describe("Indexer (Ponder): every MedChain event in SQL tables, and the reports 
       ["/medchain/remittance?provider=0x12&limit=5", "provider"],
       ["/medchain/custody/not-an-id", "itemId"],
       ["/medchain/events?limit=0", "limit"],
+      ["/medchain/audit?after=12", "after"],
+      ["/medchain/remittance?provider=0x" + "1".repeat(64) + "&after=-1", "after"],
     ];
     for (const [route, parameter] of cases) {
       const res = await fetch(`${indexer.url}${route}`);
@@ -262,34 +294,24 @@ describe("Indexer (Ponder): every MedChain event in SQL tables, and the reports 
   });
 
   describe("on PostgreSQL (DATABASE_URL)", function () {
-    it("indexes the same chain into PostgreSQL and answers the same reports", async function () {
-      const url = process.env.MEDCHAIN_TEST_POSTGRES_URL ?? "";
-      if (url === "") {
+    it("indexes the same chain into PostgreSQL (through the reorganisation) and answers the same reports", async function () {
+      if (pg === undefined) {
         console.log("      skipped: set MEDCHAIN_TEST_POSTGRES_URL to a PostgreSQL database (.ci/run does) to run it");
         this.skip();
       }
-      const pg = await startIndexer({
-        rpcUrl: chain.node.url,
-        databaseUrl: url,
-        schema: `medchain_test_${Date.now()}`,
-      });
-      try {
-        await caughtUp(pg, chain.node);
-        expect(keysOf(await indexedEvents(pg))).to.deep.equal(await chainLogs(chain, addresses));
-        expect(await pg.client.accessAudit({})).to.deep.equal(await indexer.client.accessAudit({}));
-        const engine = chain.story.contracts.claimsEngine!;
-        for (const e of await engine.queryFilter(engine.filters.ClaimSubmitted()))
-          expect(await pg.client.remittance({ provider: e.args.providerId })).to.deep.equal(
-            await indexer.client.remittance({ provider: e.args.providerId }),
-          );
-        const provenance = chain.story.contracts.provenance!;
-        for (const d of await provenance.queryFilter(provenance.filters.PackDispensed()))
-          expect(await pg.client.custodyTimeline(d.args.packId)).to.deep.equal(
-            await indexer.client.custodyTimeline(d.args.packId),
-          );
-      } finally {
-        await pg.stop("SIGKILL");
-      }
+      await caughtUp(pg, chain.node);
+      expect(keysOf(await indexedEvents(pg))).to.deep.equal(await chainLogs(chain, addresses));
+      expect(await pg.client.accessAudit({})).to.deep.equal(await indexer.client.accessAudit({}));
+      const engine = chain.story.contracts.claimsEngine!;
+      for (const e of await engine.queryFilter(engine.filters.ClaimSubmitted()))
+        expect(await pg.client.remittance({ provider: e.args.providerId })).to.deep.equal(
+          await indexer.client.remittance({ provider: e.args.providerId }),
+        );
+      const provenance = chain.story.contracts.provenance!;
+      for (const d of await provenance.queryFilter(provenance.filters.PackDispensed()))
+        expect(await pg.client.custodyTimeline(d.args.packId)).to.deep.equal(
+          await indexer.client.custodyTimeline(d.args.packId),
+        );
     });
   });
 });

@@ -4,20 +4,7 @@
 import { db } from "ponder:api";
 import { Hono, type Context } from "hono";
 
-import { historyToWire, remittanceToWire } from "../../../src/indexer/wire.js";
-import {
-  accessAudit,
-  auditFilterOf,
-  custodyTimeline,
-  events,
-  eventsFilterOf,
-  indexerStatus,
-  ParameterError,
-  remittance,
-  remittanceFilterOf,
-  tableSchema,
-  type Db,
-} from "./reports.js";
+import { indexerStatus, ParameterError, routeAnswers, tableSchema, type Db } from "./reports.js";
 
 const reports = db as unknown as Db;
 const app = new Hono();
@@ -35,16 +22,10 @@ async function answer(c: Context, run: () => Promise<unknown>) {
 
 app.get("/medchain/status", (c) => answer(c, () => indexerStatus(reports, tableSchema())));
 app.get("/medchain/custody/:itemId", (c) =>
-  answer(c, async () => {
-    if (Object.keys(c.req.query()).length > 0)
-      throw new ParameterError(Object.keys(c.req.query())[0]!, "unknown parameter (the route takes none)");
-    return (await custodyTimeline(reports, c.req.param("itemId"))).map(historyToWire);
-  }),
+  answer(c, () => routeAnswers.custody(reports, c.req.param("itemId"), c.req.query())),
 );
-app.get("/medchain/audit", (c) => answer(c, () => accessAudit(reports, auditFilterOf(c.req.query()))));
-app.get("/medchain/events", (c) => answer(c, () => events(reports, eventsFilterOf(c.req.query()))));
-app.get("/medchain/remittance", (c) =>
-  answer(c, async () => (await remittance(reports, remittanceFilterOf(c.req.query()))).map(remittanceToWire)),
-);
+app.get("/medchain/audit", (c) => answer(c, () => routeAnswers.audit(reports, c.req.query())));
+app.get("/medchain/events", (c) => answer(c, () => routeAnswers.events(reports, c.req.query())));
+app.get("/medchain/remittance", (c) => answer(c, () => routeAnswers.remittance(reports, c.req.query())));
 
 export default app;

@@ -1,7 +1,7 @@
 // The three reports the indexer answers, as queries over the tables of ponder.schema.ts through
 // any Drizzle database on them: Ponder's read-only one in the API routes, or PGlite's directly in
 // `npm run bench:indexer` (which measures these same queries).
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from "ponder";
+import { and, asc, eq, gt, gte, inArray, lt, sql } from "ponder";
 import type { SQL } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 
@@ -21,6 +21,7 @@ import type { AuditFilter, AuditRow } from "../../../src/records/audit.js";
 import type { RemittanceRow } from "../../../src/claims/remittance.js";
 import type { ClaimStatusName } from "../../../src/claims/engine.js";
 import type { RemittanceFilter } from "../../../src/indexer/client.js";
+import { historyToWire, remittanceToWire } from "../../../src/indexer/wire.js";
 
 // Any Drizzle PostgreSQL database: node-postgres, PGlite, or Ponder's read-only wrapper of either.
 export type Db = PgDatabase<any, any>;
@@ -35,40 +36,14 @@ export class ParameterError extends Error {
   }
 }
 
-/** At most this many rows per answer (a page; ask again with a later `from`). */
+/** At most this many rows per answer (`limit`). */
 export const MAX_LIMIT = 10_000;
-
-interface Pos {
-  blockNumber: number;
-  logIndex: number;
-}
-
-/** A position compared with another: row order on chain. */
-const before = (a: Pos, b: Pos) =>
-  a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
-const END: Pos = { blockNumber: Number.MAX_SAFE_INTEGER, logIndex: 0 };
-
-/** Events of `item` inside the window [from, to] (both ends included), by block and log index. */
-function itemEventsIn(db: Db, item: string, from?: Pos, to?: Pos) {
-  const t = itemEvent;
-  const conds: SQL[] = [eq(t.itemId, item)];
-  if (from !== undefined)
-    conds.push(
-      or(
-        gte(t.blockNumber, from.blockNumber + 1),
-        and(eq(t.blockNumber, from.blockNumber), gte(t.logIndex, from.logIndex)),
-      )!,
-    );
-  if (to !== undefined && to !== END)
-    conds.push(
-      or(lt(t.blockNumber, to.blockNumber), and(eq(t.blockNumber, to.blockNumber), lte(t.logIndex, to.logIndex)))!,
-    );
-  return db
-    .select()
-    .from(t)
-    .where(and(...conds))
-    .orderBy(asc(t.blockNumber), asc(t.logIndex));
-}
+/**
+ * The rows of a page when `limit` is not given: what a person reads at once. The next page starts
+ * after the last row (`after`: its `<block>-<logIndex>` in the audit, its claim id in the
+ * remittance): keyset pagination, so every page costs the same however deep it is.
+ */
+export const PAGE_SIZE = 100;
 
 type ItemRow = typeof itemEvent.$inferSelect;
 
@@ -110,82 +85,134 @@ export function parseItemId(raw: string): string {
   return raw.toLowerCase();
 }
 
+/** How many containers of containers the timeline follows up (pack, case, pallet, ... ). */
+const MAX_DEPTH = 8;
+/** The open end of a window: a container not unpacked yet. */
+const END_BLOCK = Number.MAX_SAFE_INTEGER;
+
+/** A row of the timeline's statement: bigints as text, positions as float8 (JS numbers in every driver). */
+interface TimelineRow {
+  id: string;
+  item_id: string;
+  event: string;
+  biz_step: string;
+  disposition: string;
+  member: string | null;
+  from_member: string | null;
+  to_member: string | null;
+  root: string | null;
+  count: string | null;
+  sscc: string | null;
+  gtin: string | null;
+  lot: string | null;
+  expires_at: string | null;
+  prior_disposition: string | null;
+  recall_reason: string | null;
+  parent: string | null;
+  from_lot: string | null;
+  block_number: number;
+  log_index: number;
+  tx_hash: string;
+  timestamp: number;
+  via: string | null;
+}
+
+/** Rows of `db.execute`: node-postgres and PGlite answer `{ rows }`, postgres-js an array. */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (((result as { rows?: T[] }).rows ?? []) as T[]);
+}
+
+const big = (v: string | null) => (v === null ? null : BigInt(v));
+
 /**
  * The custody timeline of an item, oldest first: its own events, its lot's, and the events of every
  * container it was inside while it was there (`via`: that container): from the container's packing
- * that held it (the last ContainerPacked at or before its ItemLinked) to the container's next
- * unpacking, followed up through containers of containers.
+ * that held it (the last ContainerPacked before its ItemLinked) to the container's next unpacking,
+ * followed up through containers of containers (at most MAX_DEPTH levels).
+ *
+ * One SQL statement: a recursive CTE walks `item_link` up from the item, each step narrowing the
+ * window [from, to] (block, log index) to the time the item was inside that container; every lookup
+ * is an index range scan (`item_link.byChild`, `item_event.byItem`), so the cost follows the item's
+ * own history, not the table's size.
  */
 export async function custodyTimeline(db: Db, itemId: string): Promise<HistoryEntry[]> {
   const id = parseItemId(itemId);
-  const out = new Map<string, HistoryEntry>();
-  const add = (rows: ItemRow[], via?: string) => {
-    for (const r of rows) if (!out.has(r.id)) out.set(r.id, toEntry(r, via));
-  };
-  add(await itemEventsIn(db, id));
-  const [lot] = await db.select().from(packLot).where(eq(packLot.packId, id)).limit(1);
-  if (lot !== undefined) add(await itemEventsIn(db, lot.lotId));
-  // Breadth-first up the containers, each with the window the item was inside it.
-  const seen = new Set<string>([id]);
-  let frontier: Array<{ item: string; from: Pos; to: Pos }> = [
-    { item: id, from: { blockNumber: 0, logIndex: 0 }, to: END },
-  ];
-  for (let depth = 0; depth < 8 && frontier.length > 0; depth++) {
-    const next: typeof frontier = [];
-    for (const f of frontier) {
-      const links = await db
-        .select()
-        .from(itemLink)
-        .where(eq(itemLink.child, f.item))
-        .orderBy(asc(itemLink.blockNumber), asc(itemLink.logIndex));
-      for (const link of links) {
-        if (before(f.to, link)) continue;
-        const [packed] = await db
-          .select({ blockNumber: itemEvent.blockNumber, logIndex: itemEvent.logIndex })
-          .from(itemEvent)
-          .where(
-            and(
-              eq(itemEvent.itemId, link.parent),
-              eq(itemEvent.event, "ContainerPacked"),
-              or(
-                lt(itemEvent.blockNumber, link.blockNumber),
-                and(eq(itemEvent.blockNumber, link.blockNumber), lt(itemEvent.logIndex, link.logIndex)),
-              ),
-            ),
-          )
-          .orderBy(desc(itemEvent.blockNumber), desc(itemEvent.logIndex))
-          .limit(1);
-        const start: Pos = packed ?? link;
-        const [unpacked] = await db
-          .select({ blockNumber: itemEvent.blockNumber, logIndex: itemEvent.logIndex })
-          .from(itemEvent)
-          .where(
-            and(
-              eq(itemEvent.itemId, link.parent),
-              eq(itemEvent.event, "ContainerUnpacked"),
-              or(
-                gte(itemEvent.blockNumber, start.blockNumber + 1),
-                and(eq(itemEvent.blockNumber, start.blockNumber), gte(itemEvent.logIndex, start.logIndex + 1)),
-              ),
-            ),
-          )
-          .orderBy(asc(itemEvent.blockNumber), asc(itemEvent.logIndex))
-          .limit(1);
-        const end: Pos = unpacked ?? END;
-        // Inside the parent while inside the child's own window.
-        const from = before(start, f.from) ? f.from : start;
-        const to = before(end, f.to) ? end : f.to;
-        if (before(to, from)) continue;
-        add(await itemEventsIn(db, link.parent, from, to), link.parent);
-        if (!seen.has(link.parent)) {
-          seen.add(link.parent);
-          next.push({ item: link.parent, from, to });
-        }
-      }
-    }
-    frontier = next;
-  }
-  return [...out.values()].sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
+  const result = await db.execute(sql`
+    WITH RECURSIVE up (item, fb, fl, tb, tl, depth) AS (
+      SELECT ${id}::text, 0::int8, 0::int4, ${END_BLOCK}::int8, 0::int4, 0
+      UNION ALL
+      SELECT w.parent, w.fb, w.fl, w.tb, w.tl, w.depth FROM (
+        SELECT l.parent, u.depth + 1 AS depth,
+          CASE WHEN (s.b, s.li) < (u.fb, u.fl) THEN u.fb ELSE s.b END AS fb,
+          CASE WHEN (s.b, s.li) < (u.fb, u.fl) THEN u.fl ELSE s.li END AS fl,
+          CASE WHEN (e.b, e.li) < (u.tb, u.tl) THEN e.b ELSE u.tb END AS tb,
+          CASE WHEN (e.b, e.li) < (u.tb, u.tl) THEN e.li ELSE u.tl END AS tl
+        FROM up u
+        JOIN ${itemLink} l ON l.child = u.item AND (l.block_number, l.log_index) <= (u.tb, u.tl)
+        LEFT JOIN LATERAL (
+          SELECT p.block_number AS b, p.log_index AS li FROM ${itemEvent} p
+          WHERE p.item_id = l.parent AND p.event = 'ContainerPacked'
+            AND (p.block_number, p.log_index) < (l.block_number, l.log_index)
+          ORDER BY p.block_number DESC, p.log_index DESC LIMIT 1
+        ) pk ON true
+        CROSS JOIN LATERAL (
+          SELECT coalesce(pk.b, l.block_number) AS b, CASE WHEN pk.b IS NULL THEN l.log_index ELSE pk.li END AS li
+        ) s
+        LEFT JOIN LATERAL (
+          SELECT p.block_number AS b, p.log_index AS li FROM ${itemEvent} p
+          WHERE p.item_id = l.parent AND p.event = 'ContainerUnpacked' AND (p.block_number, p.log_index) > (s.b, s.li)
+          ORDER BY p.block_number, p.log_index LIMIT 1
+        ) un ON true
+        CROSS JOIN LATERAL (SELECT coalesce(un.b, ${END_BLOCK}::int8) AS b, coalesce(un.li, 0) AS li) e
+        WHERE u.depth < ${MAX_DEPTH}
+      ) w
+      WHERE (w.fb, w.fl) <= (w.tb, w.tl)
+    ),
+    found AS (
+      SELECT e.*, NULL::text AS via, 0 AS rank FROM ${itemEvent} e WHERE e.item_id = ${id}
+      UNION ALL
+      SELECT e.*, NULL::text, 1 FROM ${packLot} pl JOIN ${itemEvent} e ON e.item_id = pl.lot_id WHERE pl.pack_id = ${id}
+      UNION ALL
+      SELECT e.*, u.item, 2 + u.depth FROM up u
+      JOIN ${itemEvent} e ON e.item_id = u.item
+        AND (e.block_number, e.log_index) >= (u.fb, u.fl) AND (e.block_number, e.log_index) <= (u.tb, u.tl)
+      WHERE u.depth > 0
+    )
+    SELECT DISTINCT ON (block_number, log_index, id)
+      id, item_id, event, biz_step, disposition, member, from_member, to_member, root, count::text AS count,
+      sscc::text AS sscc, gtin::text AS gtin, lot, expires_at::text AS expires_at, prior_disposition, recall_reason, parent,
+      from_lot, block_number::float8 AS block_number, log_index, tx_hash, timestamp::float8 AS timestamp, via
+    FROM found
+    ORDER BY block_number, log_index, id, rank`);
+  return rowsOf<TimelineRow>(result).map((r) =>
+    toEntry(
+      {
+        id: r.id,
+        itemId: r.item_id,
+        event: r.event,
+        bizStep: r.biz_step,
+        disposition: r.disposition,
+        member: r.member,
+        fromMember: r.from_member,
+        toMember: r.to_member,
+        root: r.root,
+        count: big(r.count),
+        sscc: big(r.sscc),
+        gtin: big(r.gtin),
+        lot: r.lot,
+        expiresAt: big(r.expires_at),
+        priorDisposition: r.prior_disposition,
+        recallReason: r.recall_reason,
+        parent: r.parent,
+        fromLot: r.from_lot,
+        blockNumber: Number(r.block_number),
+        logIndex: Number(r.log_index),
+        txHash: r.tx_hash,
+        timestamp: Number(r.timestamp),
+      },
+      r.via ?? undefined,
+    ),
+  );
 }
 
 /** Query parameters as the routes get them. */
@@ -219,18 +246,36 @@ function idParam(q: Query, name: string): string | undefined {
 function limitParam(q: Query): number {
   const n = intParam(q, "limit", MAX_LIMIT);
   if (n === 0) throw new ParameterError("limit", `must be from 1 to ${MAX_LIMIT}`);
-  return n ?? MAX_LIMIT;
+  return n ?? PAGE_SIZE;
 }
 
 function refuseUnknown(q: Query, known: string[]) {
   for (const k of Object.keys(q))
-    if (!known.includes(k)) throw new ParameterError(k, `unknown parameter (expected ${known.join(", ")})`);
+    if (!known.includes(k))
+      throw new ParameterError(
+        k,
+        known.length === 0
+          ? "unknown parameter (the route takes none)"
+          : `unknown parameter (expected ${known.join(", ")})`,
+      );
 }
 
-/** The audit filter of `GET /medchain/audit?member=&patients=&fromBlock=&from=&to=&limit=`. */
-export function auditFilterOf(q: Query): AuditFilter & { limit: number } {
-  refuseUnknown(q, ["member", "patients", "fromBlock", "from", "to", "limit"]);
-  const filter: AuditFilter & { limit: number } = { limit: limitParam(q) };
+/** A page of the audit: its filter, the page's size and the position of the previous page's last row. */
+export type AuditPage = AuditFilter & { limit: number; after?: { block: number; logIndex: number } };
+
+/** The audit filter of `GET /medchain/audit?member=&patients=&fromBlock=&from=&to=&limit=&after=`. */
+export function auditFilterOf(q: Query): AuditPage {
+  refuseUnknown(q, ["member", "patients", "fromBlock", "from", "to", "limit", "after"]);
+  const filter: AuditPage = { limit: limitParam(q) };
+  if (q.after !== undefined && q.after !== "") {
+    const m = /^(\d{1,15})-(\d{1,9})$/.exec(q.after);
+    if (m === null)
+      throw new ParameterError(
+        "after",
+        `"${q.after.slice(0, 40)}" is not <block>-<logIndex> of the previous page's last row`,
+      );
+    filter.after = { block: Number(m[1]), logIndex: Number(m[2]) };
+  }
   const member = idParam(q, "member");
   if (member !== undefined) filter.member = member;
   if (q.patients !== undefined && q.patients !== "") {
@@ -256,9 +301,11 @@ export function auditFilterOf(q: Query): AuditFilter & { limit: number } {
 const seconds = (d: Date) => Math.ceil(d.getTime() / 1000);
 
 /** The regulator's access audit, oldest first (the rows `auditTrail` returns, from the tables). */
-export async function accessAudit(db: Db, filter: AuditFilter & { limit: number }): Promise<AuditRow[]> {
+export async function accessAudit(db: Db, filter: AuditPage): Promise<AuditRow[]> {
   const t = recordAccess;
   const conds: SQL[] = [];
+  if (filter.after !== undefined)
+    conds.push(sql`(${t.blockNumber}, ${t.logIndex}) > (${filter.after.block}, ${filter.after.logIndex})`);
   if (filter.member !== undefined) conds.push(eq(t.member, filter.member.toLowerCase()));
   if (filter.fromBlock !== undefined) conds.push(gte(t.blockNumber, filter.fromBlock));
   if (filter.from !== undefined) conds.push(gte(t.timestamp, seconds(filter.from)));
@@ -271,7 +318,23 @@ export async function accessAudit(db: Db, filter: AuditFilter & { limit: number 
       ),
     );
   const rows = await db
-    .select({ access: t, patient: consentPatient.patient, reviewed: breakGlassReview.breakGlassId })
+    .select({
+      access: {
+        timestamp: t.timestamp,
+        blockNumber: t.blockNumber,
+        logIndex: t.logIndex,
+        kind: t.kind,
+        member: t.member,
+        custodian: t.custodian,
+        record: t.record,
+        batchRoot: t.batchRoot,
+        purpose: t.purpose,
+        reference: t.reference,
+        txHash: t.txHash,
+      },
+      patient: consentPatient.patient,
+      reviewed: breakGlassReview.breakGlassId,
+    })
     .from(t)
     .leftJoin(consentPatient, eq(consentPatient.consentId, t.consentId))
     .leftJoin(breakGlassReview, eq(breakGlassReview.breakGlassId, t.breakGlassId))
@@ -295,10 +358,21 @@ export async function accessAudit(db: Db, filter: AuditFilter & { limit: number 
   }));
 }
 
-/** The filter of `GET /medchain/remittance?provider=&insurer=&from=&to=&limit=` (a provider or an insurer). */
-export function remittanceFilterOf(q: Query): RemittanceFilter & { limit: number } {
-  refuseUnknown(q, ["provider", "insurer", "from", "to", "limit"]);
-  const filter: RemittanceFilter & { limit: number } = { limit: limitParam(q) };
+/** A page of the remittance: its filter, the page's size and the previous page's last claim id. */
+export type RemittancePage = RemittanceFilter & { limit: number; after?: bigint };
+
+/** The filter of `GET /medchain/remittance?provider=&insurer=&from=&to=&limit=&after=` (a provider or an insurer). */
+export function remittanceFilterOf(q: Query): RemittancePage {
+  refuseUnknown(q, ["provider", "insurer", "from", "to", "limit", "after"]);
+  const filter: RemittancePage = { limit: limitParam(q) };
+  if (q.after !== undefined && q.after !== "") {
+    if (!/^\d{1,30}$/.test(q.after))
+      throw new ParameterError(
+        "after",
+        `"${q.after.slice(0, 40)}" is not the claim id of the previous page's last row`,
+      );
+    filter.after = BigInt(q.after);
+  }
   const provider = idParam(q, "provider");
   const insurer = idParam(q, "insurer");
   if (provider === undefined && insurer === undefined)
@@ -315,9 +389,10 @@ export function remittanceFilterOf(q: Query): RemittanceFilter & { limit: number
 const NOT_ADJUDICATED = ["Rejected", "Denied", "AppealDenied"];
 
 /** The remittance rows of a provider's or an insurer's claims by claim id; from/to: service dates. */
-export async function remittance(db: Db, filter: RemittanceFilter & { limit: number }): Promise<RemittanceRow[]> {
+export async function remittance(db: Db, filter: RemittancePage): Promise<RemittanceRow[]> {
   const t = claim;
   const conds: SQL[] = [];
+  if (filter.after !== undefined) conds.push(gt(t.claimId, filter.after));
   if (filter.provider !== undefined) conds.push(eq(t.providerId, filter.provider.toLowerCase()));
   if (filter.insurer !== undefined) conds.push(eq(t.insurer, filter.insurer.toLowerCase()));
   if (filter.from !== undefined) conds.push(gte(t.serviceDate, BigInt(seconds(filter.from))));
@@ -431,3 +506,17 @@ export async function indexerStatus(
 /** The schema Ponder's tables live in (from the table objects: `--schema` / DATABASE_SCHEMA). */
 export const tableSchema = (): string =>
   (chainEvent as unknown as Record<symbol, string | undefined>)[Symbol.for("drizzle:Schema")] ?? "public";
+
+/**
+ * What each report route answers (before `c.json`), from its path and query: the API routes and
+ * `npm run bench:indexer` run these same functions, so the bench measures what a route runs.
+ */
+export const routeAnswers = {
+  custody: async (db: Db, itemId: string, q: Query) => {
+    refuseUnknown(q, []);
+    return (await custodyTimeline(db, itemId)).map(historyToWire);
+  },
+  audit: (db: Db, q: Query) => accessAudit(db, auditFilterOf(q)),
+  remittance: async (db: Db, q: Query) => (await remittance(db, remittanceFilterOf(q))).map(remittanceToWire),
+  events: (db: Db, q: Query) => events(db, eventsFilterOf(q)),
+};
