@@ -296,7 +296,7 @@ contract GenomicQueries is IGenomicQueries, AllianceRules {
      * purpose to its kind: a vote withdrawing a purpose reaches the queries in flight.
      */
     function _requireAnswerable(uint256 queryId, bytes32 requester, uint16 purpose) private view {
-        QueryBudgets.requireAnswerable(consortium, queryId, requester, purpose, purposeKinds(purpose));
+        QueryBudgets.requireAnswerable(address(consortium), queryId, requester, purpose, purposeKinds(purpose));
     }
 
     /// @dev Whether a requester is still an active member of a kind that does research.

@@ -26,7 +26,13 @@ function tables() {
   const errors = new Map<string, ErrorFragment>();
   const events = new Map<string, EventFragment>();
   for (const abi of collectAbis(factories, [])) {
-    const iface = new Interface(abi);
+    // Only errors and events: a library's functions may take contract types (`IConsortiumRegistry`)
+    // that are not ABI types, and ethers warns on each such fragment.
+    const iface = new Interface(
+      (abi as readonly { type?: string }[]).filter(
+        (item) => item.type === "error" || item.type === "event",
+      ) as InterfaceAbi,
+    );
     iface.forEachError((fragment) => errors.set(fragment.selector, fragment));
     iface.forEachEvent((fragment) => events.set(fragment.topicHash, fragment));
   }

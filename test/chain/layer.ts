@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
+import { Fragment, type JsonFragment } from "ethers";
 import { network } from "hardhat";
 import { z } from "zod";
 
@@ -180,6 +181,25 @@ describe("Chain layer: errors", function () {
     const { errors, events } = knownAbiCounts();
     expect(errors).to.be.greaterThan(50);
     expect(events).to.be.greaterThan(30);
+  });
+
+  it("compiles only ABIs whose every fragment ethers and Ignition can parse (no contract-typed library parameter)", async function () {
+    const names = [...(await hre.artifacts.getAllFullyQualifiedNames())].filter((name) =>
+      name.startsWith("contracts/"),
+    );
+    expect(names.length).to.be.greaterThan(20);
+    const unparsable: string[] = [];
+    for (const name of names) {
+      const { abi } = await hre.artifacts.readArtifact(name);
+      for (const item of abi as JsonFragment[]) {
+        try {
+          Fragment.from(item);
+        } catch {
+          unparsable.push(`${name}: ${item.type} ${item.name ?? ""}`);
+        }
+      }
+    }
+    expect(unparsable).to.deep.equal([]);
   });
 
   it("classifies a connection failure as UNREACHABLE and anything unknown as INTERNAL", function () {

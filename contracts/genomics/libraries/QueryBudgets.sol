@@ -183,16 +183,19 @@ library QueryBudgets {
      * the queries in flight.
      */
     function requireAnswerable(
-        IConsortiumRegistry registry,
+        address registry,
         uint256 queryId,
         bytes32 requester,
         uint16 purpose,
         uint8 kinds
     ) external view {
-        if (!registry.isActiveMemberId(requester, MemberKinds.HOSPITAL | MemberKinds.LABORATORY)) {
+        // `registry` is an address, not IConsortiumRegistry: an external library function's ABI would
+        // carry the contract's name as its type, which no ABI decoder (ethers, Ignition) accepts.
+        IConsortiumRegistry members = IConsortiumRegistry(registry);
+        if (!members.isActiveMemberId(requester, MemberKinds.HOSPITAL | MemberKinds.LABORATORY)) {
             revert IGenomicQueries.GenomicsRequesterNotActive(queryId, requester);
         }
-        if (!registry.isActiveMemberId(requester, kinds))
+        if (!members.isActiveMemberId(requester, kinds))
             revert IGenomicQueries.GenomicsPurposeWithdrawn(queryId, purpose);
     }
 
