@@ -3,8 +3,8 @@
 # suite with Ignition, then `npm pack`, install the tarball into a fresh folder (offline from the npm
 # cache where it can), and run a plain Node script (scripts/package/consumer.mjs) that imports
 # `medchain/...` with no Hardhat and no tsx installed next to it. Ignition deploys and `npm pack`
-# (build:sdk: contracts only) both build with Hardhat's production profile, so after the e2e step in CI neither
-# recompiles (switching profiles does, and the production profile's isolated builds are slow).
+# (build:sdk: contracts only) build with Hardhat's production profile, which hardhat.config.ts makes
+# the same compilation as the default one, so after `npx hardhat build` neither recompiles.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
