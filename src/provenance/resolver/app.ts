@@ -103,7 +103,9 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
       });
     } catch (err) {
       if (!(err instanceof Gs1Error)) throw err;
-      return answerError(c, kind, 400, oneLine(err.message.replace(base, "")));
+      // the parser's reason only: echoing the link would put any text a crafted link carries (and a
+      // scratch-off code in its query) on the verify domain's page
+      return answerError(c, kind, 400, oneLine(err.reason).slice(0, 160));
     }
     const identity = identityFromElements(parsed.elements);
     const params = new Map(parsed.otherParams);
@@ -114,8 +116,10 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
     const lotLink =
       identity.lot === undefined ? anchor : canonicalLink(base, { gtin: identity.gtin, lot: identity.lot });
     const linkType = params.get("linkType");
-    if (linkType !== undefined && linkType !== "all" && LINK_TYPE_NAMES[linkType] !== undefined) {
-      return c.redirect(linkTargets(anchor, lotLink)[LINK_TYPE_NAMES[linkType]].href, 307);
+    // own keys only: `constructor`, `__proto__` or `toString` are no link types
+    if (linkType !== undefined && linkType !== "all" && Object.hasOwn(LINK_TYPE_NAMES, linkType)) {
+      c.header("Cache-Control", "no-store");
+      return c.redirect(linkTargets(anchor, lotLink)[LINK_TYPE_NAMES[linkType]!].href, 307);
     }
     if (kind === undefined) return answerError(c, undefined, 406);
     if (inFlight >= max) {
@@ -175,7 +179,7 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
     c.header("Cache-Control", "no-store");
     c.header("Vary", "Accept, Accept-Language");
     c.header("Content-Language", t.lang);
-    return c.html(renderPage({ ...model, t, switchHref: url.pathname + url.search }), status);
+    return c.html(renderPage({ ...model, t, switchHref: localPath(url.pathname) + url.search }), status);
   }
 
   function answerError(
@@ -185,6 +189,8 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
     detail?: string,
   ) {
     if (kind === "linkset") {
+      c.header("Cache-Control", "no-store");
+      c.header("Vary", "Accept");
       return c.json({ status, title: messages("en").errorHeading[status], ...(detail ? { detail } : {}) }, status);
     }
     return page(c, status, { error: { status, ...(detail ? { detail } : {}) } });
@@ -222,7 +228,7 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
       ...(identity.expiry === undefined ? [] : ([["17", identity.expiry]] as [string, string][])),
       ["lang", t.lang],
     ];
-    const form = { action: new URL(c.req.url).pathname, hidden };
+    const form = { action: localPath(new URL(c.req.url).pathname), hidden };
     const typed = params.get("code");
     if (typed === undefined || typed.trim() === "") {
       return page(c, 200, { verdict: lotVerdict, facts, notes, codeForm: form });
@@ -349,6 +355,14 @@ function timelineRow(e: HistoryEntry, t: Messages, name: (id: string) => string)
 function viaName(id: string): string {
   const n = BigInt(id);
   return n > 0n && n < 10n ** 18n ? n.toString().padStart(18, "0") : shortId(id);
+}
+
+/**
+ * A path of this site for a link on the page: `//host/…` (a request path starting with two slashes,
+ * or a backslash the URL parser turned into one) would be a link to another host.
+ */
+function localPath(pathname: string): string {
+  return "/" + pathname.replace(/^[/\\]+/, "");
 }
 
 function oneLine(text: string): string {

@@ -55,12 +55,26 @@ export async function startResolver(options: ResolverOptions): Promise<Resolver>
   const provider = provenance.runner?.provider;
   if (provider == null) throw new MedChainError("the resolver's DrugProvenance must be connected to a provider");
   const refreshMs = options.catalogRefreshMs ?? 30_000;
+  const log = options.log ?? (() => {});
   let cached: { at: number; catalog: Promise<Catalog> } | undefined;
+  let lastGood: Catalog | undefined;
   const catalog = () => {
     if (cached === undefined || Date.now() - cached.at > refreshMs) {
-      const loading = Catalog.load(options.dataDir);
+      // A reload that fails (a file being written, a bad one published) keeps the catalog read last:
+      // one broken file must not turn every scan into an error. Tried again at the next refresh.
+      const previous = lastGood;
+      const loading = Catalog.load(options.dataDir).then(
+        (loaded) => (lastGood = loaded),
+        (err: unknown) => {
+          if (previous === undefined) {
+            cached = undefined;
+            throw err;
+          }
+          log(`catalog reload failed, serving the previous one: ${String((err as Error).message).split("\n")[0]}`);
+          return previous;
+        },
+      );
       cached = { at: Date.now(), catalog: loading };
-      loading.catch(() => (cached = undefined));
     }
     return cached.catalog;
   };

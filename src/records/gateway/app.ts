@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { recoverAddress, type Provider, type TypedDataDomain } from "ethers";
+import { Interface, recoverAddress, type Provider, type TypedDataDomain } from "ethers";
 
 import type { RecordRegistry } from "../../../typechain-types/index.js";
 import { accessRequestDigest, requestHashOf, type AccessRequest } from "../access-request.js";
@@ -7,7 +7,7 @@ import { scopeProofsOf, termsOf, type ConsentFile, type ScopeProof } from "../co
 import type { FhirResource } from "../commitment.js";
 import { subjectOfAccount } from "../merkle.js";
 import type { Auditor, AuditJob, ReadArg } from "./auditor.js";
-import { describeError } from "../../chain/errors.js";
+import { describeError, isUnreachable } from "../../chain/errors.js";
 import { chainUnavailable, notFound, operationOutcome, Refusal, refusalOfRevert, Throttled } from "./outcome.js";
 import type { RequesterRateLimit } from "./rate-limit.js";
 import {
@@ -29,6 +29,10 @@ import {
 } from "./protocol.js";
 import type { ServedLog } from "./served.js";
 import { SourceUnavailable, type IndexedRecord, type RecordSource } from "./source.js";
+
+/** ERC-1271 `isValidSignature(bytes32,bytes)` and the answer of a valid signature. */
+const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
+const ERC1271_MAGIC = "0x1626ba7e";
 
 /** Everything the gateway's routes need. */
 export interface GatewayContext {
@@ -120,8 +124,25 @@ export function gatewayApp(ctx: GatewayContext): Hono {
       // not a 65-byte signature: only an ERC-1271 wallet could have made it
     }
     if (recovered.toLowerCase() !== credential.requester.toLowerCase()) {
-      // ERC-1271 wallets sign otherwise: the chain checks those (`SignatureChecker`) when it audits.
-      if ((await chain(() => ctx.provider.getCode(credential.requester))) === "0x") {
+      // ERC-1271 wallets sign otherwise: asked here (as the chain's `SignatureChecker` asks at the
+      // audit) before the requester's allowance is spent, or anyone naming a wallet would spend its.
+      const wallet =
+        (await chain(() => ctx.provider.getCode(credential.requester))) !== "0x" &&
+        (await chain(() =>
+          ctx.provider
+            .call({
+              to: credential.requester,
+              data: ERC1271.encodeFunctionData("isValidSignature", [digest, credential.signature]),
+            })
+            .then(
+              (answer) => answer.slice(0, 10).toLowerCase() === ERC1271_MAGIC,
+              (err: unknown) => {
+                if (isUnreachable(err)) throw err;
+                return false; // a revert or no such function: not this wallet's signature
+              },
+            ),
+        ));
+      if (!wallet) {
         throw new Refusal(
           401,
           "security",

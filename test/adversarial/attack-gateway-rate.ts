@@ -1,0 +1,46 @@
+// Attack on the record gateway's rate limit (fourth review, G1 in FINDINGS.md): the allowance is
+// meant to be spent only by requests its requester signed.
+import { expect } from "chai";
+import { network } from "hardhat";
+import { hexlify, randomBytes } from "ethers";
+
+import { gatewayWorlds } from "../records/fixture.js";
+import { AUTH_SCHEME, toBase64Url } from "../../src/records/gateway/protocol.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+describe("Attack: spending another requester's rate allowance at the record gateway", function () {
+  this.timeout(60_000);
+  const worlds = gatewayWorlds(ethers, networkHelpers);
+  after(() => worlds.cleanup());
+  afterEach(() => worlds.closeGateways());
+
+  it("G1: refuses with 401 a request naming a contract account (an ERC-1271 wallet) with a signature it does not accept, spending none of its allowance", async function () {
+    const w = await worlds.open({ rateLimit: { perMinute: 1, burst: 2 } });
+    // any account with code: a consortium's multisig operating key would be one
+    const wallet = await w.records.getAddress();
+    const forged = () =>
+      `${AUTH_SCHEME} ${toBase64Url({
+        v: 1,
+        requester: wallet,
+        consentId: w.consent.consentId,
+        purpose: 1,
+        salt: hexlify(randomBytes(32)),
+        nonce: "1",
+        deadline: String(Math.floor(Date.now() / 1000) + 60),
+        signature: hexlify(randomBytes(65)),
+      })}`;
+    const statuses: number[] = [];
+    const reasons: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${w.gateway.url.replace(/\/fhir$/, "")}/fhir/Observation`, {
+        headers: { authorization: forged() },
+      });
+      statuses.push(res.status);
+      reasons.push(await res.text());
+    }
+    // before the fix: 403/401 for the first two (not a member), then 429: the wallet's allowance was spent
+    expect(statuses).to.deep.equal([401, 401, 401, 401]);
+    for (const r of reasons) expect(r).to.include("RecordsInvalidRequestSignature");
+  });
+});
