@@ -43,4 +43,27 @@ describe("Attack: spending another requester's rate allowance at the record gate
     expect(statuses).to.deep.equal([401, 401, 401, 401]);
     for (const r of reasons) expect(r).to.include("RecordsInvalidRequestSignature");
   });
+
+  it("G2: never tracks a key of no member, so fresh keys by the thousand cannot push a throttled member out of the allowance table", async function () {
+    const w = await worlds.open({ rateLimit: { perMinute: 1, burst: 2 } });
+    // A key of no member, signing its own requests properly: refused as not a member every time,
+    // never throttled (a throttle would mean it holds a slot in the table).
+    const outsider = w.client({ signer: ethers.Wallet.createRandom() });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const signed = await outsider.sign("");
+      const res = await fetch(signed.url, { headers: signed.headers });
+      statuses.push(res.status);
+      expect(await res.text()).to.include("RecordsRequesterNotActive");
+    }
+    expect(statuses).to.deep.equal([401, 401, 401, 401]); // a key of no member: 401 (before the fix, 429 from the third)
+    // the member's own allowance is still whole, and then spent
+    const member = w.client();
+    const answers: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const signed = await member.sign("");
+      answers.push((await fetch(signed.url, { headers: signed.headers })).status);
+    }
+    expect(answers).to.deep.equal([200, 200, 429]);
+  });
 });

@@ -151,10 +151,6 @@ export function gatewayApp(ctx: GatewayContext): Hono {
         );
       }
     }
-    // The requester's allowance is spent only once its signature is checked (an ERC-1271 wallet's by
-    // the chain at the audit): nobody can use up another requester's by naming it.
-    const retryAfter = ctx.rateLimit.take(credential.requester);
-    if (retryAfter > 0) throw new Throttled(credential.requester, retryAfter);
     const now = await chain(() => ctx.now());
     if (request.deadline < now) {
       throw new Refusal(
@@ -181,6 +177,12 @@ export function gatewayApp(ctx: GatewayContext): Hono {
         args: { requester: credential.requester, memberId: signer.memberId },
       });
     }
+    // The requester's allowance is spent only once its signature is checked and it is an active
+    // member: nobody can use up another requester's by naming it, and keys of no member (free to make
+    // by the thousand) are never tracked, so they cannot push a throttled member out of the table.
+    // The member lookup before it is cached per block.
+    const retryAfter = ctx.rateLimit.take(credential.requester);
+    if (retryAfter > 0) throw new Throttled(credential.requester, retryAfter);
     let consent: ConsentFile;
     try {
       consent = parseConsentHeader(c.req.header(CONSENT_HEADER));
