@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 
-import { AbiCoder, keccak256, toUtf8Bytes, zeroPadValue, toBeHex } from "ethers";
+import { AbiCoder, concat, isHexString, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
 
 import { MedChainError } from "../chain/errors.js";
 
@@ -56,11 +56,13 @@ export function ssccToUint(sscc: string): bigint {
  * normalised first.
  */
 export function packTagOf(gtin: string, serial: string, code: string): string {
+  // abi.encode(uint64, bytes32, bytes32): three 32-byte words (no ABI coder on a per-pack path).
   return keccak256(
-    abi.encode(
-      ["uint64", "bytes32", "bytes32"],
-      [gtinToUint(gtin), keccak256(toUtf8Bytes(serial)), keccak256(toUtf8Bytes(normalizeCode(code)))],
-    ),
+    concat([
+      zeroPadValue(toBeHex(gtinToUint(gtin)), 32),
+      keccak256(toUtf8Bytes(serial)),
+      keccak256(toUtf8Bytes(normalizeCode(code))),
+    ]),
   );
 }
 
@@ -69,7 +71,10 @@ export function packTagOf(gtin: string, serial: string, code: string): string {
  * chain derives it from the lot a tag is proven in, so only its own lot can place a pack.
  */
 export function packIdOf(lotId: string, tag: string): string {
-  return keccak256(abi.encode(["bytes32", "bytes32"], [lotId, tag]));
+  if (!isHexString(lotId, 32) || !isHexString(tag, 32)) {
+    throw new MedChainError("a pack id needs a 32-byte lot id and a 32-byte tag");
+  }
+  return keccak256(concat([lotId, tag])); // abi.encode(bytes32, bytes32) is the two words
 }
 
 /** The on-chain lot id (same as `DrugProvenance.lotIdOf`). */

@@ -17,7 +17,8 @@ import { RecordsInputError } from "./errors.js";
 import { checkFhir } from "./fhir.js";
 import { readRecordFile, recordFiles, type LoadOptions, type RecordInput } from "./input.js";
 import { signerMemberId } from "./member.js";
-import { hex32, MerkleBatch, NO_BATCH, subjectOfAccount } from "./merkle.js";
+import { hex32, MerkleBatch } from "../chain/merkle-tree.js";
+import { NO_BATCH, subjectOfAccount } from "./merkle.js";
 import type { PatientMap } from "./patients.js";
 import { PROOF_FORMAT, shareableProof, type AnchoredLeaf, type RecordProof } from "./proof.js";
 
