@@ -203,6 +203,19 @@ const SEND_CHUNK = 16;
 /** A lane whose mined nonce has not moved for this long gets its lowest transaction sent again (same bytes). */
 const NUDGE_AFTER_MS = 1_000;
 
+/**
+ * `events` of an outcome, decoded when first read: most jobs never read them, and decoding every
+ * receipt's logs was a tenth of a claims job's client time.
+ */
+function withEvents(outcome: StepOutcome & { receipt: TransactionReceipt }): StepOutcome {
+  let decoded: DecodedEvent[] | undefined;
+  return Object.defineProperty(outcome, "events", {
+    enumerable: true,
+    configurable: true,
+    get: () => (decoded ??= decodeEvents(outcome.receipt.logs)),
+  });
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function rpcOf(provider: Provider): (method: string, params: unknown[]) => Promise<unknown> {
@@ -541,14 +554,16 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
       block: receipt.blockNumber,
     });
     emit({ type: "mined", key: state.step.key, hash: receipt.hash, block: receipt.blockNumber });
-    await finish(state, {
-      key: state.step.key,
-      status: "sent",
-      hash: receipt.hash,
-      nonce: flight.nonce,
-      receipt,
-      events: decodeEvents(receipt.logs),
-    });
+    await finish(
+      state,
+      withEvents({
+        key: state.step.key,
+        status: "sent",
+        hash: receipt.hash,
+        nonce: flight.nonce,
+        receipt,
+      }),
+    );
   };
 
   // ---- nonces ----
@@ -574,14 +589,16 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
           provider.getTransactionReceipt(String(entry.hash)),
         );
         if (receipt !== null && receipt.status === 1) {
-          await finish(state, {
-            key: state.step.key,
-            status: "journal",
-            hash: receipt.hash,
-            nonce: Number(entry.nonce),
-            receipt,
-            events: decodeEvents(receipt.logs),
-          });
+          await finish(
+            state,
+            withEvents({
+              key: state.step.key,
+              status: "journal",
+              hash: receipt.hash,
+              nonce: Number(entry.nonce),
+              receipt,
+            }),
+          );
         } else {
           emit({ type: "stale", key: state.step.key, hash: String(entry.hash) }); // the chain forgot it: do it again
         }
@@ -598,13 +615,15 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
             `${options.journal}: step "${state.step.key}" was sent by ${String(entry.from)} in an earlier run; run the job again with that account`,
           );
         }
-        await finish(state, {
-          key: state.step.key,
-          status: "journal",
-          hash: receipt.hash,
-          receipt,
-          events: decodeEvents(receipt.logs),
-        });
+        await finish(
+          state,
+          withEvents({
+            key: state.step.key,
+            status: "journal",
+            hash: receipt.hash,
+            receipt,
+          }),
+        );
         return;
       }
       if (entry.state === "signed") {
