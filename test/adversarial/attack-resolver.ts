@@ -7,17 +7,8 @@ import path from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { MemberDirectory } from "../../src/consortium/directory.js";
-import { productsOf } from "../../src/provenance/client.js";
-import { chainHead } from "../../src/records/gateway/chain-head.js";
-import {
-  chainLogIndexer,
-  LINKSET_MEDIA_TYPE,
-  resolverApp,
-  startResolver,
-  type ResolverChain,
-} from "../../src/provenance/resolver/index.js";
-import { FIXTURE_MEMBER_CODES, GTIN, publishScenario, resolverScenarioFor } from "../provenance/fixture.js";
+import { LINKSET_MEDIA_TYPE, startResolver } from "../../src/provenance/resolver/index.js";
+import { GTIN, publishScenario, resolverScenarioFor, scenarioResolver } from "../provenance/fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const BASE = "https://verify.medchain.example";
@@ -29,19 +20,7 @@ describe("Attack: the GS1 Digital Link resolver", function () {
 
   async function scenarioApp() {
     const fx = await networkHelpers.loadFixture(resolverScenario);
-    const chain: ResolverChain = {
-      provenance: fx.provenance,
-      products: await productsOf(fx.provenance),
-      head: chainHead(ethers.provider, 0),
-      catalog: async () => fx.catalog,
-    };
-    const app = resolverApp({
-      chain,
-      indexer: chainLogIndexer(fx.provenance, chain.catalog),
-      directory: new MemberDirectory(FIXTURE_MEMBER_CODES),
-      publicBase: BASE,
-      log: (line) => logs.push(line),
-    });
+    const { app } = await scenarioResolver(ethers, fx, { publicBase: BASE, log: (line) => logs.push(line) });
     const get = (p: string, headers: Record<string, string> = {}) => app.request(p, { headers });
     return { fx, app, get };
   }

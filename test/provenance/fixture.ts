@@ -21,6 +21,14 @@ import {
 import { gs1CheckDigit } from "../../src/provenance/gs1/index.js";
 import { lotFiles, planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { proposePrefixChange, type PrefixAction } from "../../src/provenance/prefixes.js";
+import {
+  chainLogIndexer,
+  resolverApp,
+  type ResolverChain,
+  type ResolverIndexer,
+} from "../../src/provenance/resolver/index.js";
+import { MemberDirectory } from "../../src/consortium/directory.js";
+import { chainHead } from "../../src/records/gateway/chain-head.js";
 
 export const GTIN = "09506000134352";
 
@@ -210,6 +218,39 @@ export async function publishScenario(
     await writeFile(tree, JSON.stringify(plan.treeFile) + "\n");
   }
   for (const c of fx.catalog.containers.values()) await writeContainerFile(dataDir, planContainer(c.sscc, c.children));
+}
+
+/**
+ * The resolver app over the scenario's chain, as a deployment runs it (the contracts, the chain's
+ * head, the catalog, the on-chain log indexer), with what a test replaces.
+ */
+export async function scenarioResolver(
+  ethers: HardhatEthers,
+  fx: { provenance: DrugProvenance; catalog: Catalog },
+  options: {
+    publicBase: string;
+    directory?: MemberDirectory;
+    chain?: Partial<ResolverChain>;
+    indexer?: (base: ResolverIndexer) => ResolverIndexer;
+    log?: (line: string) => void;
+  },
+): Promise<{ app: ReturnType<typeof resolverApp>; chain: ResolverChain }> {
+  const chain: ResolverChain = {
+    provenance: fx.provenance,
+    products: await productsOf(fx.provenance),
+    head: chainHead(ethers.provider, 0),
+    catalog: async () => fx.catalog,
+    ...options.chain,
+  };
+  const onChain = chainLogIndexer(fx.provenance, chain.catalog);
+  const app = resolverApp({
+    chain,
+    indexer: options.indexer ? options.indexer(onChain) : onChain,
+    directory: options.directory ?? new MemberDirectory(FIXTURE_MEMBER_CODES),
+    publicBase: options.publicBase,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { app, chain };
 }
 
 /** The registration codes of the fixture's members, for a member directory. */

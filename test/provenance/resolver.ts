@@ -3,22 +3,18 @@ import { JsonRpcProvider, Network } from "ethers";
 import { network } from "hardhat";
 
 import { MemberDirectory } from "../../src/consortium/directory.js";
-import { chainHead } from "../../src/records/gateway/chain-head.js";
-import { productsOf } from "../../src/provenance/client.js";
 import { labelBase, renderLabel } from "../../src/provenance/labels.js";
 import { packIdentity } from "../../src/provenance/lot.js";
 import { gs1CheckDigit, toDigitalLink } from "../../src/provenance/gs1/index.js";
 import { ProductRegistry__factory } from "../../typechain-types/index.js";
 import {
-  chainLogIndexer,
   LINK_TYPES,
   LINKSET_MEDIA_TYPE,
   MAX_LINK_LENGTH,
-  resolverApp,
   type ResolverChain,
   type ResolverIndexer,
 } from "../../src/provenance/resolver/index.js";
-import { GTIN, resolverScenarioFor } from "./fixture.js";
+import { GTIN, resolverScenarioFor, scenarioResolver } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const BASE = "https://verify.medchain.example";
@@ -31,20 +27,7 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
     options: { indexer?: (base: ResolverIndexer) => ResolverIndexer; chain?: Partial<ResolverChain> } = {},
   ) {
     const fx = await networkHelpers.loadFixture(resolverScenario);
-    const chain: ResolverChain = {
-      provenance: fx.provenance,
-      products: await productsOf(fx.provenance),
-      head: chainHead(ethers.provider, 0),
-      catalog: async () => fx.catalog,
-      ...options.chain,
-    };
-    const onChain = chainLogIndexer(fx.provenance, chain.catalog);
-    const app = resolverApp({
-      chain,
-      indexer: options.indexer ? options.indexer(onChain) : onChain,
-      directory: DIRECTORY,
-      publicBase: BASE,
-    });
+    const { app } = await scenarioResolver(ethers, fx, { publicBase: BASE, directory: DIRECTORY, ...options });
     const get = (path: string, headers: Record<string, string> = {}) =>
       app.request(path.startsWith("http") ? path.slice(BASE.length) : path, { headers });
     const link = (plan: typeof fx.plan, i?: number, code?: string) => {
