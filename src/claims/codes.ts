@@ -78,10 +78,13 @@ export function toTokenUnits(value: unknown, decimals: number, where: string): b
 /** Every amount the claims contracts hold fits a uint128 of token units (escrow balances are uint128). */
 const MAX_UNITS = 1n << 128n;
 
+/** Made once: `toLocaleString` with options builds a formatter on every call (a claim has several amounts). */
+const PLAIN_NUMBER = new Intl.NumberFormat("en-US", { useGrouping: false, maximumFractionDigits: 20 });
+
 /** A number as plain decimal text (JSON numbers like 135.57 or 1e2). */
 function numberText(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  return n.toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 });
+  return PLAIN_NUMBER.format(n);
 }
 
 /** Token units back to a decimal number for FHIR Money (`value`), e.g. 135570000n, 6 -> 135.57. */
