@@ -105,7 +105,11 @@ async function ceiling(node: DevNode, provider: Provider, count: number, seed: s
   );
   const targets = wallets.map((w, i) => ({ address: w.address, nonce: nonces[i]! + perAccount[i]!.length }));
   for (;;) {
-    const counts = await Promise.all(targets.map((t) => provider.getTransactionCount(t.address, "latest")));
+    // Asked again on an error: anvil with --prune-history now and then answers "block height is N but
+    // requested was N-1" for a block it has just mined past.
+    const counts = await Promise.all(
+      targets.map((t) => provider.getTransactionCount(t.address, "latest").catch(() => -1)),
+    );
     if (counts.every((c, i) => c >= targets[i]!.nonce)) break;
     await new Promise((r) => setTimeout(r, 10));
   }
