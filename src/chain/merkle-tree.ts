@@ -1,5 +1,5 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { getBytes, hexlify } from "ethers";
+import { getBytes, hexlify, isHexString } from "ethers";
 
 import { MedChainError } from "./errors.js";
 
@@ -39,6 +39,21 @@ function compareAt(bytes: Uint8Array, a: number, b: number): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** {@link compareAt} across two arrays: node `a` of `x` against node `b` of `y`. */
+function compareWith(x: Uint8Array, a: number, y: Uint8Array, b: number): number {
+  for (let k = 0; k < 32; k++) {
+    const d = x[a * 32 + k]! - y[b * 32 + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The 32 bytes of a node given as 0x-hex (the library refuses any other length; so does the contract's bytes32). */
+function bytes32(node: string, what: string): Uint8Array {
+  if (!isHexString(node, 32)) throw new MedChainError(`${what} (${String(node)}): expected 32 bytes of hex`);
+  return getBytes(node);
 }
 
 /** OpenZeppelin's commutative pair hash: keccak256 of the two nodes in ascending byte order. */
@@ -102,8 +117,47 @@ export class MerkleBatch {
   /** A tree of leaf hashes given as 0x-hex. */
   static ofLeaves(leaves: readonly string[]): MerkleBatch {
     const bytes = new Uint8Array(leaves.length * 32);
-    leaves.forEach((leaf, i) => bytes.set(getBytes(leaf), i * 32));
+    leaves.forEach((leaf, i) => bytes.set(bytes32(leaf, `leaf ${i}`), i * 32));
     return new MerkleBatch(bytes, leaves.length);
+  }
+
+  /**
+   * A tree read back as it was written (`nodes`: every node, root first; `leaves`: the input leaves;
+   * `position`: each input leaf's tree index), checked as StandardMerkleTree's `load` checks a dump:
+   * each leaf where its position says, each inner node the hash of its children. Any leaf order is
+   * taken (the library writes unsorted trees with `sortLeaves: false`, and the contract's proofs do
+   * not depend on it), but, stricter than the library, every leaf must be the leaf of one input.
+   */
+  static load(nodes: Uint8Array, leaves: Uint8Array, position: readonly unknown[]): MerkleBatch {
+    const count = position.length;
+    if (count === 0) throw new MedChainError("a Merkle tree needs at least one leaf");
+    if (leaves.length !== count * 32) throw new MedChainError("a Merkle tree's leaves must be 32 bytes each");
+    const total = 2 * count - 1;
+    if (nodes.length !== total * 32) {
+      throw new MedChainError(`a tree of ${count} leaves has ${total} nodes, not ${nodes.length / 32}`);
+    }
+    const at = new Uint32Array(count);
+    const taken = new Uint8Array(total);
+    position.forEach((p, i) => {
+      // A leaf's index is in the last `count` slots: an inner node or an index seen before is refused.
+      if (typeof p !== "number" || !Number.isInteger(p) || p < count - 1 || p >= total || taken[p] === 1) {
+        throw new MedChainError(`leaf ${i}: tree index ${String(p)} is not a leaf of its own`);
+      }
+      if (compareWith(nodes, p, leaves, i) !== 0) {
+        throw new MedChainError(`leaf ${i}: Merkle tree does not contain the expected value at ${p}`);
+      }
+      taken[p] = 1;
+      at[i] = p;
+    });
+    const scratch = new Uint8Array(64);
+    const parent = new Uint8Array(96);
+    for (let i = total - 1 - count; i >= 0; i--) {
+      parent.set(nodes.subarray((2 * i + 1) * 32, (2 * i + 3) * 32), 0);
+      hashPairInto(parent, 2, 0, 1, scratch);
+      if (compareWith(nodes, i, parent, 2) !== 0) throw new MedChainError(`Merkle tree is invalid at node ${i}`);
+    }
+    // Not the constructor: that builds the sorted layout; this one keeps the one read.
+    return Object.assign(Object.create(MerkleBatch.prototype) as MerkleBatch, { nodes, position: at, size: count });
   }
 
   get root(): string {
@@ -148,10 +202,10 @@ export class MerkleBatch {
 /** The root a proof leads to from `leaf` (OpenZeppelin's `MerkleProof.processProof`). */
 export function processProof(leaf: string, proof: readonly string[]): string {
   const nodes = new Uint8Array(96);
-  nodes.set(getBytes(leaf), 0);
+  nodes.set(bytes32(leaf, "the leaf"), 0);
   const scratch = new Uint8Array(64);
-  for (const sibling of proof) {
-    nodes.set(getBytes(sibling), 32);
+  for (const [i, sibling] of proof.entries()) {
+    nodes.set(bytes32(sibling, `proof ${i}`), 32);
     hashPairInto(nodes, 2, 0, 1, scratch);
     nodes.copyWithin(0, 64, 96);
   }

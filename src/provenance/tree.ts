@@ -1,3 +1,4 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getBytes, isHexString } from "ethers";
 
 import { MedChainError } from "../chain/errors.js";
@@ -72,41 +73,57 @@ export class IdTree {
 
   /**
    * A tree from a dump, checked as the library's `load` checks it (every value's leaf where the dump
-   * says, every node the hash of its children): the tree is rebuilt from the values and must equal the
-   * dump node for node.
+   * says, every node the hash of its children) and kept as written: a dump the library writes with
+   * `sortLeaves: false` loads too, with the proofs of its own layout (those its root was built from).
+   * Stricter than the library: ids are distinct, each leaf is one value's, and every node is 32 bytes
+   * of hex (a string, nothing that only prints as one).
    */
   static load(dump: unknown): IdTree {
     const d = dump as Partial<IdTreeDump> | null;
     if (d === null || typeof d !== "object") throw new Error("not an object");
     if (d.format !== "standard-v1") throw new Error(`Unknown format '${String(d.format)}'`);
-    if (!Array.isArray(d.leafEncoding) || d.leafEncoding.join() !== ENCODING.join()) {
-      throw new Error(`leaf encoding ${JSON.stringify(d.leafEncoding)}, expected ["bytes32"]`);
+    const encoding: unknown = d.leafEncoding;
+    if (!Array.isArray(encoding) || encoding.length !== 1 || encoding[0] !== ENCODING[0]) {
+      throw new Error(`leaf encoding ${JSON.stringify(encoding)}, expected ["bytes32"]`);
     }
     if (!Array.isArray(d.values) || !Array.isArray(d.tree)) throw new Error("expected values and tree arrays");
     const values: unknown[] = d.values;
+    const nodes: unknown[] = d.tree;
+    if (values.length === 0) throw new Error("a Merkle tree needs at least one id");
+    if (nodes.length !== 2 * values.length - 1) {
+      throw new Error(`${values.length} values need a tree of ${2 * values.length - 1} nodes, not ${nodes.length}`);
+    }
     const ids = values.map((v, i) => {
       const value = (v as { value?: unknown } | null)?.value;
-      if (!Array.isArray(value) || value.length !== 1 || !isHexString(value[0], 32)) {
+      if (!Array.isArray(value) || value.length !== 1 || typeof value[0] !== "string" || !isHexString(value[0], 32)) {
         throw new Error(`value ${i}: expected [bytes32]`);
       }
       return value[0];
     });
-    let tree: IdTree;
+    if (new Set(ids.map((id) => id.toLowerCase())).size !== ids.length) {
+      throw new Error("the ids of a lot or container must be distinct");
+    }
+    // Hex read with the platform's decoder (ethers' getBytes walks the string in JavaScript).
+    const leaves = new Uint8Array(ids.length * 32);
+    ids.forEach((id, i) => leaves.set(keccak_256(keccak_256(Buffer.from(id.slice(2), "hex"))), i * 32));
+    const bytes = new Uint8Array(nodes.length * 32);
+    nodes.forEach((node, i) => {
+      if (typeof node !== "string" || !isHexString(node, 32)) {
+        throw new Error(`tree node ${i}: expected 32 bytes of hex`);
+      }
+      bytes.set(Buffer.from(node.slice(2), "hex"), i * 32);
+    });
+    let batch: MerkleBatch;
     try {
-      tree = IdTree.of(ids);
+      batch = MerkleBatch.load(
+        bytes,
+        leaves,
+        values.map((v) => (v as { treeIndex?: unknown }).treeIndex),
+      );
     } catch (err) {
       throw new Error((err as Error).message);
     }
-    const nodes = tree.batch.treeNodes();
-    if (nodes.length !== d.tree.length || nodes.some((n, i) => n !== String(d.tree![i]).toLowerCase())) {
-      throw new Error("Merkle tree is invalid");
-    }
-    values.forEach((v, i) => {
-      if ((v as { treeIndex?: unknown }).treeIndex !== tree.batch.treeIndex(i)) {
-        throw new Error("Merkle tree does not contain the expected value");
-      }
-    });
-    return tree;
+    return new IdTree(ids, batch);
   }
 }
 

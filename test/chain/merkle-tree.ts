@@ -82,7 +82,7 @@ describe("Merkle trees: byte-for-byte what @openzeppelin/merkle-tree builds", fu
     const cases: Array<[string, (d: ReturnType<IdTree["dump"]>) => void, string]> = [
       ["an inner node", (d) => (d.tree[1] = flip(d.tree[1]!)), "Merkle tree is invalid"],
       ["the root", (d) => (d.tree[0] = flip(d.tree[0]!)), "Merkle tree is invalid"],
-      ["a value", (d) => (d.values[2]!.value = [flip(d.values[2]!.value[0])]), "Merkle tree is invalid"],
+      ["a value", (d) => (d.values[2]!.value = [flip(d.values[2]!.value[0])]), "does not contain the expected value"],
       [
         "two positions",
         (d) => ([d.values[0]!.treeIndex, d.values[1]!.treeIndex] = [d.values[1]!.treeIndex, d.values[0]!.treeIndex]),
