@@ -196,10 +196,37 @@ export class Catalog {
       const file = path.join(dataDir, "containers", f);
       const parsed = containerFileSchema.safeParse(await readJson(file));
       if (!parsed.success) throw zodProblem(file, parsed.error);
-      catalog.addContainer(parsed.data);
+      const data = parsed.data;
+      const tree = loadIdTree(data.tree, file);
+      // The file must be one container's: its id is its SSCC's, its root its tree's, its children its tree's ids.
+      const problem =
+        data.containerId.toLowerCase() !== containerIdOf(data.sscc).toLowerCase()
+          ? `field containerId is not the id of SSCC ${data.sscc}`
+          : data.root.toLowerCase() !== tree.root
+            ? "field root does not match the tree"
+            : !sameIds(
+                  data.children,
+                  [...tree.entries()].map(([, [id]]) => id),
+                )
+              ? "field children does not list the tree's ids"
+              : undefined;
+      if (problem !== undefined) throw new MedChainError(`${file}: ${problem}`);
+      catalog.addContainer({ ...data, idTree: tree });
     }
     return catalog;
   }
+}
+
+/** Whether two lists hold the same ids (case-insensitive), each once. */
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(b.map((id) => id.toLowerCase()));
+  const listed = new Set(a.map((id) => id.toLowerCase()));
+  return (
+    listed.size === a.length &&
+    set.size === b.length &&
+    a.length === b.length &&
+    a.every((id) => set.has(id.toLowerCase()))
+  );
 }
 
 /** Where a container's public file goes in a data directory. */

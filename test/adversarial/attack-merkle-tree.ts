@@ -14,7 +14,7 @@ import { network } from "hardhat";
 import { MedChainError } from "../../src/chain/errors.js";
 import { leafOfBytes32 } from "../../src/chain/merkle-leaf.js";
 import { MerkleBatch, processProof } from "../../src/chain/merkle-tree.js";
-import { Catalog } from "../../src/provenance/catalog.js";
+import { Catalog, planContainer, writeContainerFile } from "../../src/provenance/catalog.js";
 import { commissionLot, verifyPack } from "../../src/provenance/client.js";
 import { lotIdOf, packIdOf, packTagOf } from "../../src/provenance/ids.js";
 import { lotFiles, planLot } from "../../src/provenance/lot.js";
@@ -338,6 +338,52 @@ describe("Attack: the SDK's Merkle tree against @openzeppelin/merkle-tree and th
           "a pack id needs a 32-byte lot id and a 32-byte tag",
         );
       }
+    }
+  });
+
+  it("T4: refuses a published container file whose id, root or children are not its tree's, naming the file and the field", async function () {
+    const ids = Array.from({ length: 3 }, () => hexlify(randomBytes(32)));
+    const sscc = "106141410000000016";
+    const good = planContainer(sscc, ids);
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      [
+        "another container's id",
+        { containerId: planContainer("106141410000000023", ids).containerId },
+        "field containerId is not the id of SSCC 106141410000000016",
+      ],
+      ["another root", { root: hexlify(randomBytes(32)) }, "field root does not match the tree"],
+      [
+        "a child the tree does not hold",
+        { children: [...ids.slice(0, 2), hexlify(randomBytes(32))] },
+        "field children does not list the tree's ids",
+      ],
+      ["a child left out", { children: ids.slice(0, 2) }, "field children does not list the tree's ids"],
+      ["a child twice", { children: [ids[0], ids[0], ids[1]] }, "field children does not list the tree's ids"],
+    ];
+    for (const [what, change, message] of cases) {
+      const dataDir = await mkdtemp(path.join(tmpdir(), "medchain-container-"));
+      try {
+        const file = await writeContainerFile(dataDir, { ...good, ...change } as typeof good);
+        const err = await Catalog.load(dataDir).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(err, what).to.be.instanceOf(MedChainError);
+        expect(err!.message, what).to.equal(`${file}: ${message}`);
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    }
+    const dataDir = await mkdtemp(path.join(tmpdir(), "medchain-container-"));
+    try {
+      await writeContainerFile(dataDir, {
+        ...good,
+        children: [...ids].reverse().map((id) => id.toUpperCase().replace("0X", "0x")),
+      });
+      const catalog = await Catalog.load(dataDir);
+      expect(catalog.proof(ids[1]!, good.containerId)).to.deep.equal(good.idTree.getProof([ids[1]!]));
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
