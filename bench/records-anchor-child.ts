@@ -17,13 +17,20 @@ const conn = await connect({ rpcUrl: env("BENCH_RPC"), privateKey: env("BENCH_KE
 const records = RecordRegistry__factory.connect(env("BENCH_REGISTRY"), conn.signer!);
 const patients = await readPatientsFile(env("BENCH_PATIENTS"));
 const started = performance.now();
+// When the reading ended and the proof files began: where a slow job spent its time.
+let readEnd = 0;
+let proofStart = 0;
 const result = await anchorRecords(records, dir, {
   chainId: conn.chainId,
   registryAddress: await records.getAddress(),
   patients,
-  outDir: `${dir}.proofs`,
+  outDir: process.env.BENCH_OUT ?? `${dir}.proofs`,
   salts: { kind: "random" },
   load: { validate: process.env.BENCH_VALIDATE !== "0" },
+  onProgress: (phase, done, total) => {
+    if (phase === "reading" && done === total) readEnd = performance.now();
+    if (phase === "proofs" && proofStart === 0) proofStart = performance.now();
+  },
 });
 const seconds = (performance.now() - started) / 1000;
 const count = (await readdir(dir)).length;
@@ -32,6 +39,8 @@ console.log(
     records: count,
     anchored: result.anchored,
     seconds: Math.round(seconds * 100) / 100,
+    readingSeconds: Math.round((readEnd - started) / 10) / 100,
+    proofSeconds: proofStart === 0 ? 0 : Math.round((performance.now() - proofStart) / 10) / 100,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     transactions: result.sent,
     proofFiles: result.written * 2,

@@ -62,12 +62,37 @@ interface Run {
   /** Records anchored by this run (the rest were anchored by an earlier one). */
   anchored: number;
   seconds: number;
+  /** Of `seconds`: reading the folder (stat, parse, R4, commitments), and writing the proof files. */
+  readingSeconds?: number;
+  proofSeconds?: number;
   peakRssMB: number;
   transactions: number;
   proofFiles: number;
 }
 
 const run = promisify(execFile);
+
+/**
+ * Lets the disk settle before a timed job: `sync`, then waits (at most a minute) until the kernel's
+ * dirty and writeback pages are few. Without it the job is charged for the writeback of the files
+ * the generator just wrote, or for the journal and discard work of the folder just deleted (on a
+ * VM disk with `discard` that made the same job two to ten times slower).
+ */
+async function settle(): Promise<void> {
+  await run("sync", []);
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    let meminfo: string;
+    try {
+      meminfo = await readFile("/proc/meminfo", "utf8");
+    } catch {
+      return; // not Linux: the sync is all
+    }
+    const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(meminfo)?.[1] ?? 0);
+    if (kB("Dirty") + kB("Writeback") < 8 * 1024) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 /** One anchoring job in a child process; returns what it measured. */
 async function anchorIn(child: Record<string, string>): Promise<Run> {
@@ -132,17 +157,20 @@ try {
     const dir = path.join(work, `records-${size}`);
     console.log(`writing ${size} invented records to ${dir}`);
     await writeRecords(dir, 0, size);
+    await settle();
     const first = await anchorIn(env(dir));
     results.push({ job: `anchor ${size.toLocaleString("en-US")} records`, ...first });
     console.log(JSON.stringify(results.at(-1)));
     if (n === 0) {
       await writeRecords(dir, size, GROWTH);
+      await settle();
       const grown = await anchorIn(env(dir));
       results.push({ job: `re-run after ${GROWTH.toLocaleString("en-US")} more`, ...grown });
       console.log(JSON.stringify(results.at(-1)));
-      // The same job without the R4 validation, to show what the validation costs.
-      await rm(`${dir}.proofs`, { recursive: true, force: true });
-      const unvalidated = await anchorIn({ ...env(dir), BENCH_VALIDATE: "0" });
+      // The same job without the R4 validation, to show what the validation costs. Into a folder of
+      // its own: deleting the first job's 200,000 proof files first would leave the disk several
+      // times slower for a minute (journal and discard work no `sync` waits for).
+      const unvalidated = await anchorIn({ ...env(dir), BENCH_VALIDATE: "0", BENCH_OUT: `${dir}.proofs-unvalidated` });
       results.push({
         job: `anchor ${(size + GROWTH).toLocaleString("en-US")} records, R4 validation off`,
         ...unvalidated,
@@ -151,23 +179,38 @@ try {
     }
     await rm(dir, { recursive: true, force: true });
     await rm(`${dir}.proofs`, { recursive: true, force: true });
+    await rm(`${dir}.proofs-unvalidated`, { recursive: true, force: true });
+    await settle();
   }
 } finally {
   await node.stop();
   await rm(work, { recursive: true, force: true });
 }
 
+// A size not run this time (BENCH_RECORDS) keeps its rows from the last bench/records-anchor.json,
+// marked as from an earlier run.
+try {
+  const earlier = JSON.parse(await readFile(path.join(ROOT, "bench", "records-anchor.json"), "utf8")) as {
+    runs?: Array<Run & { job: string }>;
+  };
+  for (const row of earlier.runs ?? []) {
+    const size = SIZES.includes(row.records) || SIZES.includes(row.records - GROWTH);
+    if (!size) results.push({ ...row, job: row.job.endsWith("(earlier run)") ? row.job : `${row.job} (earlier run)` });
+  }
+} catch {
+  // no earlier results
+}
 await writeFile(
   path.join(ROOT, "bench", "records-anchor.json"),
   JSON.stringify({ machine: `${process.platform} ${process.arch}, node ${process.version}`, runs: results }, null, 2) +
     "\n",
 );
 const table = [
-  "| job | records | anchored | seconds | records/s | peak memory (MB) | transactions | proof files written |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| job | records | anchored | seconds | of which reading | of which proof files | anchored/s | peak memory (MB) | transactions | proof files written |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...results.map(
     (r) =>
-      `| ${r.job} | ${r.records} | ${r.anchored} | ${r.seconds} | ${Math.round(r.records / r.seconds)} | ${r.peakRssMB} | ${r.transactions} | ${r.proofFiles} |`,
+      `| ${r.job} | ${r.records} | ${r.anchored} | ${r.seconds} | ${r.readingSeconds ?? ""} | ${r.proofSeconds ?? ""} | ${Math.round(r.anchored / r.seconds)} | ${r.peakRssMB} | ${r.transactions} | ${r.proofFiles} |`,
   ),
 ].join("\n");
 const readmeFile = path.join(ROOT, "README.md");
