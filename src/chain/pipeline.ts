@@ -579,6 +579,18 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
   let fees = await retrying("fee data", () => jobFees(conn));
 
   // ---- 1. recovery ----
+  /** A step the journal says an earlier run sent, and whose receipt the chain still has. */
+  const doneEarlier = (state: StepState, receipt: TransactionReceipt, nonce?: number) =>
+    finish(
+      state,
+      withEvents({
+        key: state.step.key,
+        status: "journal",
+        hash: receipt.hash,
+        ...(nonce === undefined ? {} : { nonce }),
+        receipt,
+      }),
+    );
   const recovering: StepState[] = [];
   await Promise.all(
     states.map(async (state) => {
@@ -589,16 +601,7 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
           provider.getTransactionReceipt(String(entry.hash)),
         );
         if (receipt !== null && receipt.status === 1) {
-          await finish(
-            state,
-            withEvents({
-              key: state.step.key,
-              status: "journal",
-              hash: receipt.hash,
-              nonce: Number(entry.nonce),
-              receipt,
-            }),
-          );
+          await doneEarlier(state, receipt, Number(entry.nonce));
         } else {
           emit({ type: "stale", key: state.step.key, hash: String(entry.hash) }); // the chain forgot it: do it again
         }
@@ -615,15 +618,7 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
             `${options.journal}: step "${state.step.key}" was sent by ${String(entry.from)} in an earlier run; run the job again with that account`,
           );
         }
-        await finish(
-          state,
-          withEvents({
-            key: state.step.key,
-            status: "journal",
-            hash: receipt.hash,
-            receipt,
-          }),
-        );
+        await doneEarlier(state, receipt);
         return;
       }
       if (entry.state === "signed") {
