@@ -11,7 +11,13 @@ import { getBytes, hexlify } from "ethers";
 
 /** The StandardMerkleTree leaf of one `bytes32` value (`MerkleLeaf.ofBytes32`). */
 export function leafOfBytes32(value: string): string {
-  return hexlify(keccak_256(keccak_256(getBytes(value))));
+  return hexlify(leafBytesOfBytes32(getBytes(value)));
+}
+
+/** {@link leafOfBytes32} on a raw 32-byte value, for trees of many leaves. */
+export function leafBytesOfBytes32(value: Uint8Array): Uint8Array {
+  if (value.length !== 32) throw new Error("a bytes32 leaf needs a 32-byte value");
+  return keccak_256(keccak_256(value));
 }
 
 /** The StandardMerkleTree leaf of two `bytes32` values (`MerkleLeaf.ofPair`). */

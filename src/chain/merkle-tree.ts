@@ -33,15 +33,7 @@ export function hex32(bytes: Uint8Array): string {
   return "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
 
-function compareAt(bytes: Uint8Array, a: number, b: number): number {
-  for (let k = 0; k < 32; k++) {
-    const d = bytes[a * 32 + k]! - bytes[b * 32 + k]!;
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/** {@link compareAt} across two arrays: node `a` of `x` against node `b` of `y`. */
+/** Node `a` of `x` against node `b` of `y`, byte by byte. */
 function compareWith(x: Uint8Array, a: number, y: Uint8Array, b: number): number {
   for (let k = 0; k < 32; k++) {
     const d = x[a * 32 + k]! - y[b * 32 + k]!;
@@ -100,7 +92,7 @@ export class MerkleBatch {
         leaves[o + 5]!;
     }
     const order = Array.from({ length: count }, (_, i) => i);
-    order.sort((a, b) => key[a]! - key[b]! || compareAt(leaves, a, b));
+    order.sort((a, b) => key[a]! - key[b]! || compareWith(leaves, a, leaves, b));
     const total = 2 * count - 1;
     this.nodes = new Uint8Array(total * 32);
     this.position = new Uint32Array(count);

@@ -1,8 +1,7 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getBytes, isHexString } from "ethers";
 
 import { MedChainError } from "../chain/errors.js";
-import { leafOfBytes32 } from "../chain/merkle-leaf.js";
+import { leafBytesOfBytes32 } from "../chain/merkle-leaf.js";
 import { MerkleBatch, type StandardTreeDump } from "../chain/merkle-tree.js";
 
 /** What a lot or container file holds of its tree: `@openzeppelin/merkle-tree`'s `standard-v1` dump. */
@@ -36,7 +35,7 @@ export class IdTree {
     const leaves = new Uint8Array(ids.length * 32);
     ids.forEach((id, i) => {
       if (!isHexString(id, 32)) throw new MedChainError(`id ${i} (${String(id)}): expected 32 bytes of hex`);
-      leaves.set(getBytes(leafOfBytes32(id)), i * 32);
+      leaves.set(leafBytesOfBytes32(getBytes(id)), i * 32);
     });
     const tree = new IdTree([...ids], new MerkleBatch(leaves, ids.length));
     if (tree.indexOf.size !== ids.length) throw new MedChainError("the ids of a lot or container must be distinct");
@@ -105,7 +104,7 @@ export class IdTree {
     }
     // Hex read with the platform's decoder (ethers' getBytes walks the string in JavaScript).
     const leaves = new Uint8Array(ids.length * 32);
-    ids.forEach((id, i) => leaves.set(keccak_256(keccak_256(Buffer.from(id.slice(2), "hex"))), i * 32));
+    ids.forEach((id, i) => leaves.set(leafBytesOfBytes32(Buffer.from(id.slice(2), "hex")), i * 32));
     const bytes = new Uint8Array(nodes.length * 32);
     nodes.forEach((node, i) => {
       if (typeof node !== "string" || !isHexString(node, 32)) {
