@@ -21,20 +21,16 @@ interface EventRow {
   txHash: string;
 }
 
-/** Every event the indexer holds, paged through GET /medchain/events. */
-async function indexedEvents(indexer: Indexer): Promise<EventRow[]> {
+/** Every event the indexer holds, paged through GET /medchain/events after the last row read. */
+async function indexedEvents(indexer: Indexer, limit = 10_000): Promise<EventRow[]> {
   const out: EventRow[] = [];
-  let fromBlock = 0;
-  for (;;) {
-    const res = await fetch(`${indexer.url}/medchain/events?fromBlock=${fromBlock}&limit=10000`);
+  for (let after = ""; ;) {
+    const res = await fetch(`${indexer.url}/medchain/events?limit=${limit}${after}`);
+    expect(res.status).to.equal(200);
     const page = (await res.json()) as EventRow[];
-    const fresh = page.filter(
-      (r) =>
-        r.blockNumber >= fromBlock && !out.some((o) => o.blockNumber === r.blockNumber && o.logIndex === r.logIndex),
-    );
-    out.push(...fresh);
-    if (page.length < 10000) return out;
-    fromBlock = page.at(-1)!.blockNumber;
+    out.push(...page);
+    if (page.length < limit) return out;
+    after = `&after=${page.at(-1)!.blockNumber}-${page.at(-1)!.logIndex}`;
   }
 }
 
@@ -195,6 +191,23 @@ describe("Indexer (Ponder): every MedChain event in SQL tables, and the reports 
     expect(await page(`remittance?provider=${provider}&after=${claims[0]!.claimId}`)).to.deep.equal(claims.slice(1));
   });
 
+  it("pages the events with a cursor that splits a block holding more events than a page", async function () {
+    const whole = await indexedEvents(indexer);
+    const perBlock = new Map<number, number>();
+    for (const r of whole) perBlock.set(r.blockNumber, (perBlock.get(r.blockNumber) ?? 0) + 1);
+    expect(Math.max(...perBlock.values())).to.be.greaterThan(2);
+    const paged = await indexedEvents(indexer, 2);
+    expect(paged).to.deep.equal(whole);
+    const filtered = await (await fetch(`${indexer.url}/medchain/events?contract=DrugProvenance&limit=10000`)).json();
+    const firstRow = (filtered as EventRow[])[0]!;
+    const rest = await (
+      await fetch(
+        `${indexer.url}/medchain/events?contract=DrugProvenance&limit=10000&after=${firstRow.blockNumber}-${firstRow.logIndex}`,
+      )
+    ).json();
+    expect(rest).to.deep.equal((filtered as EventRow[]).slice(1));
+  });
+
   it("answers each provider's remittance as the claims engine's state reads it (CSV and rows)", async function () {
     const engine = chain.story.contracts.claimsEngine!;
     const c = { engine, decimals: 6 } as unknown as ClaimsConnection;
@@ -225,6 +238,7 @@ describe("Indexer (Ponder): every MedChain event in SQL tables, and the reports 
       ["/medchain/custody/not-an-id", "itemId"],
       ["/medchain/events?limit=0", "limit"],
       ["/medchain/audit?after=12", "after"],
+      ["/medchain/events?after=7", "after"],
       ["/medchain/remittance?provider=0x" + "1".repeat(64) + "&after=-1", "after"],
     ];
     for (const [route, parameter] of cases) {

@@ -2,7 +2,7 @@
 // any Drizzle database on them: Ponder's read-only one in the API routes, or PGlite's directly in
 // `npm run bench:indexer` (which measures these same queries).
 import { and, asc, eq, gt, gte, inArray, lt, sql } from "ponder";
-import type { SQL } from "drizzle-orm";
+import type { AnyColumn, SQL } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 
 import {
@@ -40,7 +40,7 @@ export class ParameterError extends Error {
 export const MAX_LIMIT = 10_000;
 /**
  * The rows of a page when `limit` is not given: what a person reads at once. The next page starts
- * after the last row (`after`: its `<block>-<logIndex>` in the audit, its claim id in the
+ * after the last row (`after`: its `<block>-<logIndex>` in the audit and the events, its claim id in the
  * remittance): keyset pagination, so every page costs the same however deep it is.
  */
 export const PAGE_SIZE = 100;
@@ -260,22 +260,38 @@ function refuseUnknown(q: Query, known: string[]) {
       );
 }
 
+/** Where a log sits on the chain: a page of logs starts after the previous page's last one. */
+export interface LogCursor {
+  block: number;
+  logIndex: number;
+}
+
+/** `after=<block>-<logIndex>`: the previous page's last row (keyset pagination of logs). */
+function logCursorParam(q: Query): LogCursor | undefined {
+  if (q.after === undefined || q.after === "") return undefined;
+  const m = /^(\d{1,15})-(\d{1,9})$/.exec(q.after);
+  if (m === null)
+    throw new ParameterError(
+      "after",
+      `"${q.after.slice(0, 40)}" is not <block>-<logIndex> of the previous page's last row`,
+    );
+  return { block: Number(m[1]), logIndex: Number(m[2]) };
+}
+
+/** Rows after `cursor` in (block, log index) order. */
+function afterLog(t: { blockNumber: AnyColumn; logIndex: AnyColumn }, cursor: LogCursor): SQL {
+  return sql`(${t.blockNumber}, ${t.logIndex}) > (${cursor.block}, ${cursor.logIndex})`;
+}
+
 /** A page of the audit: its filter, the page's size and the position of the previous page's last row. */
-export type AuditPage = AuditFilter & { limit: number; after?: { block: number; logIndex: number } };
+export type AuditPage = AuditFilter & { limit: number; after?: LogCursor };
 
 /** The audit filter of `GET /medchain/audit?member=&patients=&fromBlock=&from=&to=&limit=&after=`. */
 export function auditFilterOf(q: Query): AuditPage {
   refuseUnknown(q, ["member", "patients", "fromBlock", "from", "to", "limit", "after"]);
   const filter: AuditPage = { limit: limitParam(q) };
-  if (q.after !== undefined && q.after !== "") {
-    const m = /^(\d{1,15})-(\d{1,9})$/.exec(q.after);
-    if (m === null)
-      throw new ParameterError(
-        "after",
-        `"${q.after.slice(0, 40)}" is not <block>-<logIndex> of the previous page's last row`,
-      );
-    filter.after = { block: Number(m[1]), logIndex: Number(m[2]) };
-  }
+  const after = logCursorParam(q);
+  if (after !== undefined) filter.after = after;
   const member = idParam(q, "member");
   if (member !== undefined) filter.member = member;
   if (q.patients !== undefined && q.patients !== "") {
@@ -304,8 +320,7 @@ const seconds = (d: Date) => Math.ceil(d.getTime() / 1000);
 export async function accessAudit(db: Db, filter: AuditPage): Promise<AuditRow[]> {
   const t = recordAccess;
   const conds: SQL[] = [];
-  if (filter.after !== undefined)
-    conds.push(sql`(${t.blockNumber}, ${t.logIndex}) > (${filter.after.block}, ${filter.after.logIndex})`);
+  if (filter.after !== undefined) conds.push(afterLog(t, filter.after));
   if (filter.member !== undefined) conds.push(eq(t.member, filter.member.toLowerCase()));
   if (filter.fromBlock !== undefined) conds.push(gte(t.blockNumber, filter.fromBlock));
   if (filter.from !== undefined) conds.push(gte(t.timestamp, seconds(filter.from)));
@@ -438,9 +453,18 @@ export interface EventRow {
   time: string;
 }
 
-/** The filter of `GET /medchain/events?contract=&event=&fromBlock=&limit=`. */
-export function eventsFilterOf(q: Query): { contract?: string; event?: string; fromBlock?: number; limit: number } {
-  refuseUnknown(q, ["contract", "event", "fromBlock", "limit"]);
+/** A page of the generic table: its filter, the page's size and the previous page's last row. */
+export interface EventsPage {
+  contract?: string;
+  event?: string;
+  fromBlock?: number;
+  limit: number;
+  after?: LogCursor;
+}
+
+/** The filter of `GET /medchain/events?contract=&event=&fromBlock=&limit=&after=`. */
+export function eventsFilterOf(q: Query): EventsPage {
+  refuseUnknown(q, ["contract", "event", "fromBlock", "limit", "after"]);
   const name = (k: string) => {
     const raw = q[k];
     if (raw === undefined || raw === "") return undefined;
@@ -448,7 +472,9 @@ export function eventsFilterOf(q: Query): { contract?: string; event?: string; f
       throw new ParameterError(k, `"${raw.slice(0, 40)}" is not a contract or event name`);
     return raw;
   };
-  const filter: { contract?: string; event?: string; fromBlock?: number; limit: number } = { limit: limitParam(q) };
+  const filter: EventsPage = { limit: limitParam(q) };
+  const after = logCursorParam(q);
+  if (after !== undefined) filter.after = after;
   const contract = name("contract");
   if (contract !== undefined) filter.contract = contract;
   const event = name("event");
@@ -458,13 +484,17 @@ export function eventsFilterOf(q: Query): { contract?: string; event?: string; f
   return filter;
 }
 
-/** Events of every module (consortium and genomics included), by block and log index; page with fromBlock. */
-export async function events(db: Db, filter: ReturnType<typeof eventsFilterOf>): Promise<EventRow[]> {
+/**
+ * Events of every module (consortium and genomics included), by block and log index. The next page
+ * starts `after` the last row's `<block>-<logIndex>` (a block may hold more events than a page).
+ */
+export async function events(db: Db, filter: EventsPage): Promise<EventRow[]> {
   const t = chainEvent;
   const conds: SQL[] = [];
   if (filter.contract !== undefined) conds.push(eq(t.contract, filter.contract));
   if (filter.event !== undefined) conds.push(eq(t.event, filter.event));
   if (filter.fromBlock !== undefined) conds.push(gte(t.blockNumber, filter.fromBlock));
+  if (filter.after !== undefined) conds.push(afterLog(t, filter.after));
   const rows = await db
     .select()
     .from(t)
