@@ -68,6 +68,7 @@ try {
     ...(await resolverOptionsOf(settings)),
     directory: new MemberDirectory(FIXTURE_MEMBER_CODES),
     maxConcurrentChecks: CONCURRENCY * 2,
+    maxChecksPerClient: CONCURRENCY * 2, // one load generator on loopback: one client
   });
   const pack = fx.plan.bundle.packs[0]!;
   // the genuine packs of the scenario (pack 1 and 2 were dispensed): scans rotate over them

@@ -4,7 +4,7 @@ import { runTask } from "../../src/chain/cli.js";
 import { badInput } from "../../src/chain/errors.js";
 import { loadMemberDirectory } from "../../src/consortium/directory.js";
 import { connectIndexer } from "../../src/indexer/client.js";
-import { startResolver } from "../../src/provenance/resolver/index.js";
+import { resolverLimits, startResolver } from "../../src/provenance/resolver/index.js";
 import { connectProvenance, type ProvenanceArgs } from "./shared.js";
 
 interface Args extends ProvenanceArgs {
@@ -15,7 +15,10 @@ interface Args extends ProvenanceArgs {
   indexer: string;
 }
 
-/** Starts the resolver (src/provenance/resolver) on the task's network and serves until SIGINT/SIGTERM. */
+/**
+ * Starts the resolver (src/provenance/resolver) on the task's network and serves until SIGINT/SIGTERM.
+ * The scan caps and trusted proxies come from the environment, as for `medchain-resolver`.
+ */
 export default async function resolver(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runTask(args, async (io) => {
     if (!/^\d{1,5}$/.test(args.port) || Number(args.port) > 65535) {
@@ -30,6 +33,7 @@ export default async function resolver(args: Args, hre: HardhatRuntimeEnvironmen
       ...(args.base === "" ? {} : { publicBase: args.base }),
       directory: await loadMemberDirectory(hre.config.paths.root),
       ...(args.indexer === "" ? {} : { indexer: connectIndexer(args.indexer) }),
+      ...resolverLimits(process.env),
       log: (line) => io.say(line),
     });
     io.say(`resolver listening at ${running.url}, answering links of ${running.publicBase}`);

@@ -25,6 +25,7 @@ import {
   chainLogIndexer,
   resolverApp,
   type ResolverChain,
+  type ResolverDeps,
   type ResolverIndexer,
 } from "../../src/provenance/resolver/index.js";
 import { MemberDirectory } from "../../src/consortium/directory.js";
@@ -233,6 +234,8 @@ export async function scenarioResolver(
     chain?: Partial<ResolverChain>;
     indexer?: (base: ResolverIndexer) => ResolverIndexer;
     log?: (line: string) => void;
+    /** The scan caps and who a request is from. */
+    limits?: Pick<ResolverDeps, "maxConcurrentChecks" | "maxChecksPerClient" | "clientOf">;
   },
 ): Promise<{ app: ReturnType<typeof resolverApp>; chain: ResolverChain }> {
   const chain: ResolverChain = {
@@ -249,6 +252,7 @@ export async function scenarioResolver(
     directory: options.directory ?? new MemberDirectory(FIXTURE_MEMBER_CODES),
     publicBase: options.publicBase,
     ...(options.log ? { log: options.log } : {}),
+    ...options.limits,
   });
   return { app, chain };
 }

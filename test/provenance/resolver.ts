@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { expect } from "chai";
 import { JsonRpcProvider, Network } from "ethers";
 import { network } from "hardhat";
@@ -11,10 +15,11 @@ import {
   LINK_TYPES,
   LINKSET_MEDIA_TYPE,
   MAX_LINK_LENGTH,
+  startResolver,
   type ResolverChain,
   type ResolverIndexer,
 } from "../../src/provenance/resolver/index.js";
-import { GTIN, resolverScenarioFor, scenarioResolver } from "./fixture.js";
+import { GTIN, publishScenario, resolverScenarioFor, scenarioResolver } from "./fixture.js";
 
 const { ethers, networkHelpers } = await network.create();
 const BASE = "https://verify.medchain.example";
@@ -164,6 +169,62 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
       expect(res.status).to.equal(503);
       expect(await res.text()).to.include("The consortium chain cannot be reached");
       dead.destroy();
+    });
+
+    it("answers 429 to a client holding its share of scans while others are served, and 503 once all slots are taken", async function () {
+      const fx = await networkHelpers.loadFixture(resolverScenario);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const { chain: real } = await scenarioResolver(ethers, fx, { publicBase: BASE });
+      const { app } = await scenarioResolver(ethers, fx, {
+        publicBase: BASE,
+        directory: DIRECTORY,
+        // every lot check waits at the chain's clock until the gate opens
+        chain: { head: { now: () => gate.then(() => real.head.now()), blockNumber: () => real.head.blockNumber() } },
+        limits: {
+          maxConcurrentChecks: 5,
+          maxChecksPerClient: 2,
+          clientOf: (c) => c.req.header("X-Test-Client") ?? "none",
+        },
+      });
+      const lot = `/01/${GTIN}/10/${fx.plan.lot}`;
+      const from = (client: string) => app.request(lot, { headers: { "X-Test-Client": client } });
+      const held = [from("a"), from("a")];
+      const refused = await from("a");
+      expect(refused.status).to.equal(429);
+      expect(refused.headers.get("retry-after")).to.equal("1");
+      expect(await refused.text()).to.include("Too many checks at once");
+      held.push(from("b"), from("b"), from("c"));
+      const full = await from("d");
+      expect(full.status).to.equal(503);
+      open();
+      const answers = await Promise.all(held);
+      expect(answers.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200]);
+      // the slots were given back: the refused client is served now
+      expect((await from("a")).status).to.equal(200);
+    });
+
+    it("serves a scan through a trusted reverse proxy on the Node server, counted for the client it names", async function () {
+      const fx = await networkHelpers.loadFixture(resolverScenario);
+      const dataDir = await mkdtemp(path.join(tmpdir(), "medchain-resolver-proxy-"));
+      await publishScenario(fx, dataDir);
+      const resolver = await startResolver({
+        provenance: fx.provenance,
+        dataDir,
+        trustedProxies: new Set(["127.0.0.1"]),
+        maxChecksPerClient: 1,
+      });
+      try {
+        const lot = `${resolver.url}/01/${GTIN}/10/${fx.plan.lot}`;
+        const answers = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => fetch(lot, { headers: { "X-Forwarded-For": `203.0.113.${i + 1}` } })),
+        );
+        // six clients, one scan each: none is over its share of one
+        expect(answers.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
+      } finally {
+        await resolver.close();
+        await rm(dataDir, { recursive: true, force: true });
+      }
     });
 
     it("refuses methods other than GET and HEAD", async function () {

@@ -9,8 +9,17 @@ import { shortId, type HistoryEntry } from "../history.js";
 import { expiresAtOf, normalizeCode } from "../ids.js";
 import { checkLinkBase } from "../labels.js";
 import type { IndexerClient } from "../../indexer/client.js";
-import { LANGUAGES, messages, pageLanguage, type Language, type Messages, type PageVerdict } from "./i18n.js";
+import {
+  LANGUAGES,
+  messages,
+  type ErrorStatus,
+  pageLanguage,
+  type Language,
+  type Messages,
+  type PageVerdict,
+} from "./i18n.js";
 import { LINK_TYPE_NAMES, LINKSET_MEDIA_TYPE, linkTargets, linksetOf, negotiate } from "./linkset.js";
+import { ScanSlots } from "./clients.js";
 import { checkPack, lotFacts, productFacts, type LotFacts, type ResolverChain } from "./lookup.js";
 import { renderPage, STYLESHEET, STYLESHEET_PATH, type PageModel, type TimelineRow } from "./page.js";
 
@@ -28,6 +37,10 @@ export interface ResolverDeps {
   publicBase: string;
   /** Most scans checked against the chain at once; more are answered 503 with Retry-After (default 64). */
   maxConcurrentChecks?: number;
+  /** Most of them for one client (see `clientOf`); more are answered 429 with Retry-After (default 8). */
+  maxChecksPerClient?: number;
+  /** Who sent a request (the per-client cap's key; see `clientKey`). Default: one client for all. */
+  clientOf?: (c: Context) => string;
   /** Blocks the indexer may trail the chain before the page says so (default 2). */
   lagBlocks?: number;
   log?: (line: string) => void;
@@ -36,7 +49,7 @@ export interface ResolverDeps {
 /** Longest link (path and query) the resolver reads; longer ones are refused before any parsing. */
 export const MAX_LINK_LENGTH = 1024;
 
-type Status = 200 | 400 | 404 | 406 | 414 | 503;
+type Status = 200 | ErrorStatus;
 type Env = { Variables: { language: string } };
 
 const CSP = {
@@ -56,17 +69,17 @@ class Unavailable extends Error {}
  * the verify page; `Accept: application/linkset+json` or `?linkType=all` the linkset (RFC 9264);
  * `?linkType=gs1:pip` (and the others of the linkset) redirects to that link. Status codes: 200 a
  * known item, 400 a malformed link or code, 404 an unknown GTIN, lot or pack, 406 an Accept it
- * cannot serve, 414 a link over {@link MAX_LINK_LENGTH}, 503 the chain unreachable or too many scans
- * at once. Verdicts come from the chain (`verify`, a view: nothing is dispensed); the indexer only
+ * cannot serve, 414 a link over {@link MAX_LINK_LENGTH}, 429 too many scans at once from one client,
+ * 503 the chain unreachable or too many scans at once from everyone. Verdicts come from the chain (`verify`, a view: nothing is dispensed); the indexer only
  * supplies the timeline, and the page says when it trails the chain.
  */
 export function resolverApp(deps: ResolverDeps): Hono<Env> {
   const app = new Hono<Env>();
   const base = checkLinkBase(deps.publicBase);
-  const max = deps.maxConcurrentChecks ?? 64;
+  const slots = new ScanSlots(deps.maxConcurrentChecks ?? 64, deps.maxChecksPerClient ?? 8);
+  const clientOf = deps.clientOf ?? (() => "all");
   const lagBlocks = deps.lagBlocks ?? 2;
   const log = deps.log ?? (() => {});
-  let inFlight = 0;
 
   app.use(secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "no-referrer" }));
   app.use(
@@ -122,11 +135,13 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
       return c.redirect(linkTargets(anchor, lotLink)[LINK_TYPE_NAMES[linkType]!].href, 307);
     }
     if (kind === undefined) return answerError(c, undefined, 406);
-    if (inFlight >= max) {
+    const slot = slots.take(clientOf(c));
+    if ("refused" in slot) {
       c.header("Retry-After", "1");
-      return answerError(c, kind, 503, "too many scans at once");
+      return slot.refused === "client"
+        ? answerError(c, kind, 429, "too many scans at once from your address")
+        : answerError(c, kind, 503, "too many scans at once");
     }
-    inFlight++;
     try {
       if (kind === "linkset" || linkType === "all") {
         const product = await chainCall(() => productFacts(deps.chain, identity.gtin!));
@@ -149,7 +164,7 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
       }
       throw err;
     } finally {
-      inFlight--;
+      slot.release();
     }
   });
 
@@ -182,12 +197,7 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
     return c.html(renderPage({ ...model, t, switchHref: localPath(url.pathname) + url.search }), status);
   }
 
-  function answerError(
-    c: Context<Env>,
-    kind: "html" | "linkset" | undefined,
-    status: 400 | 404 | 406 | 414 | 503,
-    detail?: string,
-  ) {
+  function answerError(c: Context<Env>, kind: "html" | "linkset" | undefined, status: ErrorStatus, detail?: string) {
     if (kind === "linkset") {
       c.header("Cache-Control", "no-store");
       c.header("Vary", "Accept");

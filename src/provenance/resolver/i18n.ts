@@ -47,11 +47,14 @@ export interface Messages {
   /** An event of the container (SSCC) the pack was inside. */
   via: (sscc: string) => string;
   fromChain: string;
-  errorHeading: Record<400 | 404 | 406 | 414 | 503, string>;
-  errorHelp: Record<400 | 404 | 406 | 414 | 503, string>;
+  errorHeading: Record<ErrorStatus, string>;
+  errorHelp: Record<ErrorStatus, string>;
   home: string;
   homeHelp: string;
 }
+
+/** The statuses of the resolver's error pages. */
+export type ErrorStatus = 400 | 404 | 406 | 414 | 429 | 503;
 
 const en: Messages = {
   lang: "en",
@@ -136,6 +139,7 @@ const en: Messages = {
     404: "Not found",
     406: "Format not available",
     414: "Link too long",
+    429: "Too many checks at once",
     503: "Checking is unavailable right now",
   },
   errorHelp: {
@@ -143,6 +147,7 @@ const en: Messages = {
     404: "This product or lot is not known to MedChain. Do not use the pack until your pharmacist has checked it.",
     406: "This resolver answers web pages (text/html) and linksets (application/linkset+json).",
     414: "The scanned link is far longer than any pack link.",
+    429: "Your network is checking many packs at the same time. Please try again in a moment.",
     503: "The consortium chain cannot be reached. Please try again in a few minutes.",
   },
   home: "MedChain medicine check",
@@ -223,6 +228,7 @@ const zh: Messages = {
     404: "未找到",
     406: "不支持该格式",
     414: "链接过长",
+    429: "同时查验过多",
     503: "暂时无法查验",
   },
   errorHelp: {
@@ -230,6 +236,7 @@ const zh: Messages = {
     404: "MedChain 不认识此产品或批次。在药师查验之前请勿使用此药盒。",
     406: "本解析服务提供网页（text/html）和链接集（application/linkset+json）。",
     414: "扫描到的链接远长于任何药盒链接。",
+    429: "您的网络正在同时查验许多药盒，请稍后再试。",
     503: "暂时无法连接联盟链，请几分钟后再试。",
   },
   home: "MedChain 药品查验",

@@ -6,7 +6,7 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 
-import type { Messages, PageVerdict } from "./i18n.js";
+import type { ErrorStatus, Messages, PageVerdict } from "./i18n.js";
 
 /** One row of the custody timeline, already in words. */
 export interface TimelineRow {
@@ -29,7 +29,7 @@ export interface PageModel {
   codeForm?: { action: string; hidden: [string, string][]; error?: boolean };
   timeline?: { rows: TimelineRow[]; lagNote?: string } | "unavailable";
   /** An error page: its status, and the one-line detail (the parser's message). */
-  error?: { status: 400 | 404 | 406 | 414 | 503; detail?: string };
+  error?: { status: ErrorStatus; detail?: string };
   /** The start page (no link scanned). */
   home?: boolean;
 }

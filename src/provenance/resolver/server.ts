@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 
-import { serve, type ServerType } from "@hono/node-server";
+import { serve, type HttpBindings, type ServerType } from "@hono/node-server";
+import type { Context } from "hono";
 
 import type { DrugProvenance } from "../../../typechain-types/index.js";
 import { openContract, type Connection } from "../../chain/connection.js";
@@ -11,6 +12,7 @@ import { Catalog } from "../catalog.js";
 import { productsOf } from "../client.js";
 import { resolverApp, type ResolverIndexer } from "./app.js";
 import { chainLogIndexer } from "./chain-log.js";
+import { clientKey } from "./clients.js";
 
 export interface ResolverOptions {
   /** DrugProvenance with a provider (read-only is enough), or a chain-layer `connection` to open it from. */
@@ -31,7 +33,24 @@ export interface ResolverOptions {
   catalogRefreshMs?: number;
   /** Most scans checked against the chain at once (default 64). */
   maxConcurrentChecks?: number;
+  /** Most of them from one client address (default 8); an IPv6 client counts by its /64. */
+  maxChecksPerClient?: number;
+  /**
+   * The reverse proxies in front of the resolver (IP addresses): a request from one of them counts
+   * for the address it appended to `X-Forwarded-For`. Default none: every request counts for its peer.
+   */
+  trustedProxies?: ReadonlySet<string>;
   log?: (line: string) => void;
+}
+
+/** Who sent a request to the Node server (`@hono/node-server` bindings): its peer, or behind a trusted proxy the proxy's client. */
+export function nodeClientOf(trustedProxies: ReadonlySet<string>): (c: Context) => string {
+  return (c) =>
+    clientKey(
+      (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
+      c.req.header("X-Forwarded-For"),
+      trustedProxies,
+    );
 }
 
 /** A running resolver. */
@@ -106,6 +125,8 @@ export async function startResolver(options: ResolverOptions): Promise<Resolver>
       directory: options.directory ?? new MemberDirectory(),
       publicBase,
       ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
+      ...(options.maxChecksPerClient === undefined ? {} : { maxChecksPerClient: options.maxChecksPerClient }),
+      clientOf: nodeClientOf(options.trustedProxies ?? new Set<string>()),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
   } catch (err) {
