@@ -61,6 +61,10 @@ describe("Resolver scan caps: who is scanning, and how many scans each may hold"
       const proxied = nodeClientOf(new Set(["127.0.0.1"]));
       expect(proxied(request("::ffff:127.0.0.1", "192.0.2.5, 203.0.113.1"))).to.equal("203.0.113.1");
       expect(proxied(request(undefined, "203.0.113.1"))).to.equal("unknown");
+      // a proxy given in another spelling is the same proxy
+      const mapped = nodeClientOf(new Set(["::FFFF:127.0.0.1"]));
+      expect(mapped(request("127.0.0.1", "203.0.113.1"))).to.equal("203.0.113.1");
+      expect(() => nodeClientOf(new Set(["proxy.local"]))).to.throw("trustedProxies");
     });
   });
 

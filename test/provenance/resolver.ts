@@ -204,6 +204,23 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
       expect((await from("a")).status).to.equal(200);
     });
 
+    it("has no per-client cap when embedded without a way to tell clients apart: only the total", async function () {
+      const fx = await networkHelpers.loadFixture(resolverScenario);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const { chain: real } = await scenarioResolver(ethers, fx, { publicBase: BASE });
+      const { app } = await scenarioResolver(ethers, fx, {
+        publicBase: BASE,
+        chain: { head: { now: () => gate.then(() => real.head.now()), blockNumber: () => real.head.blockNumber() } },
+        limits: { maxConcurrentChecks: 10, maxChecksPerClient: 2 },
+      });
+      const lot = `/01/${GTIN}/10/${fx.plan.lot}`;
+      const held = Array.from({ length: 10 }, () => app.request(lot));
+      expect((await app.request(lot)).status).to.equal(503);
+      open();
+      expect(new Set((await Promise.all(held)).map((r) => r.status))).to.deep.equal(new Set([200]));
+    });
+
     it("serves a scan through a trusted reverse proxy on the Node server, counted for the client it names", async function () {
       const fx = await networkHelpers.loadFixture(resolverScenario);
       const dataDir = await mkdtemp(path.join(tmpdir(), "medchain-resolver-proxy-"));

@@ -39,7 +39,10 @@ export interface ResolverDeps {
   maxConcurrentChecks?: number;
   /** Most of them for one client (see `clientOf`); more are answered 429 with Retry-After (default 8). */
   maxChecksPerClient?: number;
-  /** Who sent a request (the per-client cap's key; see `clientKey`). Default: one client for all. */
+  /**
+   * Who sent a request (the per-client cap's key; see `clientKey`; `startResolver` gives the Node
+   * server's). Without it there is no per-client cap, only the total.
+   */
   clientOf?: (c: Context) => string;
   /** Blocks the indexer may trail the chain before the page says so (default 2). */
   lagBlocks?: number;
@@ -70,13 +73,16 @@ class Unavailable extends Error {}
  * `?linkType=gs1:pip` (and the others of the linkset) redirects to that link. Status codes: 200 a
  * known item, 400 a malformed link or code, 404 an unknown GTIN, lot or pack, 406 an Accept it
  * cannot serve, 414 a link over {@link MAX_LINK_LENGTH}, 429 too many scans at once from one client,
- * 503 the chain unreachable or too many scans at once from everyone. Verdicts come from the chain (`verify`, a view: nothing is dispensed); the indexer only
- * supplies the timeline, and the page says when it trails the chain.
+ * 503 the chain unreachable or too many scans at once from everyone. Verdicts come from the chain
+ * (`verify`, a view: nothing is dispensed); the indexer only supplies the timeline, and the page
+ * says when it trails the chain.
  */
 export function resolverApp(deps: ResolverDeps): Hono<Env> {
   const app = new Hono<Env>();
   const base = checkLinkBase(deps.publicBase);
-  const slots = new ScanSlots(deps.maxConcurrentChecks ?? 64, deps.maxChecksPerClient ?? 8);
+  const total = deps.maxConcurrentChecks ?? 64;
+  // without a way to tell clients apart, every request is one client's: the total is its share
+  const slots = new ScanSlots(total, deps.clientOf === undefined ? total : (deps.maxChecksPerClient ?? 8));
   const clientOf = deps.clientOf ?? (() => "all");
   const lagBlocks = deps.lagBlocks ?? 2;
   const log = deps.log ?? (() => {});

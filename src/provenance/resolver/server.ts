@@ -12,7 +12,7 @@ import { Catalog } from "../catalog.js";
 import { productsOf } from "../client.js";
 import { resolverApp, type ResolverIndexer } from "./app.js";
 import { chainLogIndexer } from "./chain-log.js";
-import { clientKey } from "./clients.js";
+import { clientKey, parseTrustedProxies } from "./clients.js";
 
 export interface ResolverOptions {
   /** DrugProvenance with a provider (read-only is enough), or a chain-layer `connection` to open it from. */
@@ -43,13 +43,17 @@ export interface ResolverOptions {
   log?: (line: string) => void;
 }
 
-/** Who sent a request to the Node server (`@hono/node-server` bindings): its peer, or behind a trusted proxy the proxy's client. */
+/**
+ * Who sent a request to the Node server (`@hono/node-server` bindings): its peer, or behind a
+ * trusted proxy the proxy's client. The proxies' addresses are checked and spelled one way here.
+ */
 export function nodeClientOf(trustedProxies: ReadonlySet<string>): (c: Context) => string {
+  const trusted = parseTrustedProxies([...trustedProxies].join(","), "trustedProxies");
   return (c) =>
     clientKey(
       (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
       c.req.header("X-Forwarded-For"),
-      trustedProxies,
+      trusted,
     );
 }
 
