@@ -28,9 +28,27 @@ describe("Resolver scan caps: who is scanning, and how many scans each may hold"
 
     it("stops at a malformed hop instead of believing what lies left of it", function () {
       expect(clientKey("10.0.0.2", "192.0.2.99, not-an-ip", PROXY)).to.equal("10.0.0.2");
-      expect(clientKey("10.0.0.2", "192.0.2.99, 203.0.113.1:443", PROXY)).to.equal("10.0.0.2");
+      // a port out of range, or not a number, is as malformed as any other hop
+      expect(clientKey("10.0.0.2", "192.0.2.99, 203.0.113.1:65536", PROXY)).to.equal("10.0.0.2");
+      expect(clientKey("10.0.0.2", "192.0.2.99, 203.0.113.1:https", PROXY)).to.equal("10.0.0.2");
+      expect(clientKey("10.0.0.2", "192.0.2.99, [2001:db8::1]:65536", PROXY)).to.equal("10.0.0.2");
+      expect(clientKey("10.0.0.2", "192.0.2.99, 203.0.113.1:", PROXY)).to.equal("10.0.0.2");
       expect(clientKey("10.0.0.2", "x".repeat(10_000), PROXY)).to.equal("10.0.0.2");
       expect(clientKey(undefined, "203.0.113.1", PROXY)).to.equal("unknown");
+    });
+
+    it("counts a hop the proxy wrote with a port by its address alone", function () {
+      expect(clientKey("10.0.0.2", "203.0.113.1:443", PROXY)).to.equal("203.0.113.1");
+      expect(clientKey("10.0.0.2", "203.0.113.1:0", PROXY)).to.equal("203.0.113.1");
+      expect(clientKey("10.0.0.2", "[2001:db8:1:2::77]:65535", PROXY)).to.equal("2001:db8:1:2::/64");
+      // a trusted proxy's own hop with a port is still the trusted proxy
+      expect(clientKey("10.0.0.2", "203.0.113.1:51234, 10.0.0.2:8080", PROXY)).to.equal("203.0.113.1");
+    });
+
+    it("reads a bare IPv6 hop as an address, never as an address and a port", function () {
+      expect(clientKey("10.0.0.2", "2001:db8:1:2::80", PROXY)).to.equal("2001:db8:1:2::/64");
+      // without its last group it would be 2001:db8::1:2:3:4, in another /64
+      expect(clientKey("10.0.0.2", "2001:db8::1:2:3:4:5", PROXY)).to.equal("2001:db8:0:1::/64");
     });
 
     it("counts an IPv6 client by its /64, however the address is spelled", function () {
@@ -45,6 +63,15 @@ describe("Resolver scan caps: who is scanning, and how many scans each may hold"
       expect(clientKey("::ffff:198.51.100.7", undefined, NONE)).to.equal("198.51.100.7");
       expect(clientKey("::FFFF:c633:6407", undefined, NONE)).to.equal("198.51.100.7");
       expect(clientKey("::ffff:10.0.0.2", "203.0.113.1", PROXY)).to.equal("203.0.113.1");
+    });
+
+    it("counts a NAT64 client (64:ff9b::/96) as the IPv4 client its address embeds, not by a /64 all of them share", function () {
+      expect(clientKey("64:ff9b::c000:201", undefined, NONE)).to.equal("192.0.2.1");
+      expect(clientKey("64:FF9B::192.0.2.1", undefined, NONE)).to.equal("192.0.2.1");
+      expect(clientKey("64:ff9b::c000:202", undefined, NONE)).to.equal("192.0.2.2");
+      expect(clientKey("10.0.0.2", "[64:ff9b::c000:201]:443", PROXY)).to.equal("192.0.2.1");
+      // outside the well-known /96 it is an IPv6 client like any other
+      expect(clientKey("64:ff9b:1::c000:201", undefined, NONE)).to.equal("64:ff9b:1:0::/64");
     });
   });
 

@@ -46,6 +46,20 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
     return { fx, app, get, link };
   }
 
+  /** An app whose every lot check waits at the chain's clock until `open()`: its scans stay in flight. */
+  async function heldOpenApp(options: Pick<Parameters<typeof scenarioResolver>[2], "directory" | "limits">) {
+    const fx = await networkHelpers.loadFixture(resolverScenario);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { chain: real } = await scenarioResolver(ethers, fx, { publicBase: BASE });
+    const { app } = await scenarioResolver(ethers, fx, {
+      publicBase: BASE,
+      ...options,
+      chain: { head: { now: () => gate.then(() => real.head.now()), blockNumber: () => real.head.blockNumber() } },
+    });
+    return { app, open, lot: `/01/${GTIN}/10/${fx.plan.lot}` };
+  }
+
   describe("verdicts, from the chain", function () {
     it("says GENUINE for a pack scanned with its code, with who holds it and its custody timeline by member name", async function () {
       const { fx, get, link } = await scenarioApp();
@@ -172,22 +186,14 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
     });
 
     it("answers 429 to a client holding its share of scans while others are served, and 503 once all slots are taken", async function () {
-      const fx = await networkHelpers.loadFixture(resolverScenario);
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      const { chain: real } = await scenarioResolver(ethers, fx, { publicBase: BASE });
-      const { app } = await scenarioResolver(ethers, fx, {
-        publicBase: BASE,
+      const { app, open, lot } = await heldOpenApp({
         directory: DIRECTORY,
-        // every lot check waits at the chain's clock until the gate opens
-        chain: { head: { now: () => gate.then(() => real.head.now()), blockNumber: () => real.head.blockNumber() } },
         limits: {
           maxConcurrentChecks: 5,
           maxChecksPerClient: 2,
           clientOf: (c) => c.req.header("X-Test-Client") ?? "none",
         },
       });
-      const lot = `/01/${GTIN}/10/${fx.plan.lot}`;
       const from = (client: string) => app.request(lot, { headers: { "X-Test-Client": client } });
       const held = [from("a"), from("a")];
       const refused = await from("a");
@@ -205,16 +211,7 @@ describe("GS1 Digital Link resolver (HTTP)", function () {
     });
 
     it("has no per-client cap when embedded without a way to tell clients apart: only the total", async function () {
-      const fx = await networkHelpers.loadFixture(resolverScenario);
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      const { chain: real } = await scenarioResolver(ethers, fx, { publicBase: BASE });
-      const { app } = await scenarioResolver(ethers, fx, {
-        publicBase: BASE,
-        chain: { head: { now: () => gate.then(() => real.head.now()), blockNumber: () => real.head.blockNumber() } },
-        limits: { maxConcurrentChecks: 10, maxChecksPerClient: 2 },
-      });
-      const lot = `/01/${GTIN}/10/${fx.plan.lot}`;
+      const { app, open, lot } = await heldOpenApp({ limits: { maxConcurrentChecks: 10, maxChecksPerClient: 2 } });
       const held = Array.from({ length: 10 }, () => app.request(lot));
       expect((await app.request(lot)).status).to.equal(503);
       open();

@@ -6,8 +6,11 @@ import { badInput } from "../../chain/errors.js";
  * Who is scanning: the key the resolver's per-client cap counts by. The TCP peer, unless the peer is
  * one of `trustedProxies` (the reverse proxy in front of the resolver): then the nearest address of
  * `X-Forwarded-For` that is not a trusted proxy itself (the proxies append, so addresses further
- * left are the client's to write and prove nothing). IPv6 clients count by their /64: one host
- * usually holds a whole /64, and counting single addresses would let it take every slot.
+ * left are the client's to write and prove nothing; a hop may carry a port, `a.b.c.d:port` or
+ * `[v6]:port`, which is dropped). IPv6 clients count by their /64: one host usually holds a whole
+ * /64, and counting single addresses would let it take every slot. A holder of a whole /48 has
+ * 65,536 /64s, so as many keys: only the total cap bounds it (a coarser key would lump together an
+ * ISP's customers). NAT64 clients (`64:ff9b::/96`) count as the IPv4 client their address embeds.
  */
 export function clientKey(
   peer: string | undefined,
@@ -16,7 +19,7 @@ export function clientKey(
 ): string {
   let address = normalizeAddress(peer);
   if (address !== undefined && trustedProxies.has(address) && forwardedFor !== undefined) {
-    const hops = forwardedFor.split(",").map((h) => normalizeAddress(h.trim()));
+    const hops = forwardedFor.split(",").map((h) => normalizeHop(h.trim()));
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i];
       if (hop === undefined) break; // a malformed hop: the proxy's own peer is all that is known
@@ -25,7 +28,18 @@ export function clientKey(
     }
   }
   if (address === undefined) return "unknown";
-  return isIP(address) === 6 ? `${ipv6Groups(address).slice(0, 4).join(":")}::/64` : address;
+  if (isIP(address) === 4) return address;
+  const groups = ipv6Groups(address);
+  if (groups[0] === "64" && groups[1] === "ff9b" && groups.slice(2, 6).every((g) => g === "0"))
+    return embeddedIPv4(groups); // NAT64, the well-known prefix: an IPv4 client behind a translator
+  return `${groups.slice(0, 4).join(":")}::/64`;
+}
+
+/** An `X-Forwarded-For` hop's address, also from `a.b.c.d:port` or `[v6]:port` (port 0-65535); else undefined. */
+function normalizeHop(raw: string): string | undefined {
+  const withPort = /^(\d+\.\d+\.\d+\.\d+|\[[^\]]*\]):(\d{1,5})$/.exec(raw);
+  if (withPort === null) return normalizeAddress(raw); // a bare IPv6 is never read as address:port
+  return Number(withPort[2]) <= 65535 ? normalizeAddress(withPort[1]) : undefined;
 }
 
 /** An IPv4 or IPv6 address in one spelling (IPv4-mapped IPv6 as IPv4, IPv6 lower-case and expanded); else undefined. */
@@ -38,10 +52,15 @@ function normalizeAddress(raw: string | undefined): string | undefined {
   const groups = ipv6Groups(address);
   if (groups.slice(0, 5).every((g) => g === "0") && groups[5] === "ffff") {
     // IPv4-mapped (`::ffff:192.0.2.7`, however spelled): the IPv4 client it is
-    const [hi, lo] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+    return embeddedIPv4(groups);
   }
   return groups.join(":");
+}
+
+/** The IPv4 address in the last 32 bits of an IPv6 address's eight groups. */
+function embeddedIPv4(groups: readonly string[]): string {
+  const [hi, lo] = [parseInt(groups[6]!, 16), parseInt(groups[7]!, 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 /** The eight groups of a valid IPv6 address, without leading zeros (an embedded IPv4 tail becomes two groups). */
