@@ -188,7 +188,13 @@ export async function importDocument(
   events: number,
   run: number,
   window: number,
-): Promise<{ seconds: number; sent: number; callsPerEvent: number; calls: Record<string, number> }> {
+): Promise<{
+  seconds: number;
+  sent: number;
+  transactions: number;
+  callsPerEvent: number;
+  calls: Record<string, number>;
+}> {
   const doc = epcisDocument(world, events, run);
   const counts = countCalls(world.conn.provider);
   counts.clear();
@@ -207,6 +213,7 @@ export async function importDocument(
   return {
     seconds,
     sent: result.sent,
+    transactions: result.report.transactions,
     callsPerEvent: Math.round((total / events) * 10) / 10,
     calls: Object.fromEntries([...counts.entries()].sort((a, b) => b[1] - a[1])),
   };

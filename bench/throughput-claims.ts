@@ -141,8 +141,8 @@ export async function prepareClaimsJob(node: DevNode, count: number) {
   await writeFile(batchFile, JSON.stringify({ format: CLAIMS_BATCH_FORMAT, claims: entries }));
   const hospital = await openClaims(hospitalConn);
 
-  /** Submits the batch (timed by the caller); throws unless every claim was approved exactly once. */
-  return async (): Promise<void> => {
+  /** Submits the batch (timed by the caller); throws unless every claim was approved exactly once. Returns the transactions mined. */
+  return async (): Promise<number> => {
     const { claims, report } = await submitClaimBatch(hospital, {
       entries: await readClaimsBatch(batchFile),
       planId,
@@ -153,5 +153,6 @@ export async function prepareClaimsJob(node: DevNode, count: number) {
     if (report.sent !== count || approved !== count || (await hospital.engine.claimCount()) !== BigInt(count))
       throw new Error(`the claims job sent ${report.sent} and approved ${approved} of ${count} claims`);
     await rm(work, { recursive: true, force: true });
+    return report.transactions;
   };
 }

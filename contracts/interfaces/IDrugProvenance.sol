@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IProductRegistry} from "./IProductRegistry.sol";
+import {IMulticall} from "./IMulticall.sol";
 import {IProvenanceTypes} from "./IProvenanceTypes.sol";
 
 /**
@@ -30,7 +31,7 @@ import {IProvenanceTypes} from "./IProvenanceTypes.sol";
  * inside a sealed container. Every custody step (ship, receive, unpack, pack, destroy, report stolen,
  * dispense) proves the item's current place in the caller's custody.
  */
-interface IDrugProvenance is IProvenanceTypes {
+interface IDrugProvenance is IProvenanceTypes, IMulticall {
     /// @notice What an item of the supply graph is.
     enum ItemKind {
         None, // never seen on chain (a pack is first seen when a link places it in its lot)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IMulticall} from "./IMulticall.sol";
 import {IProvenanceTypes} from "./IProvenanceTypes.sol";
 
 /**
@@ -15,7 +16,7 @@ import {IProvenanceTypes} from "./IProvenanceTypes.sol";
  * company prefix now: a transfer of the prefix moves the brand's products (and the right to recall
  * its lots), a revocation stops their commissioning.
  */
-interface IProductRegistry is IProvenanceTypes {
+interface IProductRegistry is IProvenanceTypes, IMulticall {
     // ---------------------------------------------------------------- events
 
     /// @dev The consortium assigned a GS1 company prefix to a member by vote.

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IDrugProvenance} from "../interfaces/IDrugProvenance.sol";
+import {IMulticall} from "../interfaces/IMulticall.sol";
 import {IProductRegistry} from "../interfaces/IProductRegistry.sol";
 import {Gs1} from "../libraries/Gs1.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
@@ -27,7 +29,7 @@ import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
  * is dispensed, destroyed or stolen and is presented for dispensing again raises a clone alert event
  * instead of reverting, so the alert stays on chain.
  */
-contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
+contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     using SupplyGraph for SupplyGraph.Graph;
     using SupplyGraph for SupplyGraph.Overlay;
 
@@ -314,5 +316,12 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded {
 
     function _terminal(ItemState state) private pure returns (bool) {
         return state == ItemState.Dispensed || state == ItemState.Destroyed || state == ItemState.Stolen;
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    /// @inheritdoc IMulticall
+    function multicall(bytes[] calldata data) public override(IMulticall, Multicall) returns (bytes[] memory results) {
+        return super.multicall(data);
     }
 }

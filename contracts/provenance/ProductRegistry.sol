@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
 import {IProductRegistry} from "../interfaces/IProductRegistry.sol";
+import {IMulticall} from "../interfaces/IMulticall.sol";
 import {Gs1} from "../libraries/Gs1.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {CompanyPrefix, CompanyPrefixes} from "./CompanyPrefixes.sol";
@@ -19,7 +21,7 @@ import {LotInfo, SupplySlots} from "./SupplySlots.sol";
  *
  * Created by `DrugProvenance`, which asks it about prefixes and lots and alone marks lots drawn.
  */
-contract ProductRegistry is IProductRegistry, ConsortiumGuarded {
+contract ProductRegistry is IProductRegistry, ConsortiumGuarded, Multicall {
     using CompanyPrefixes for CompanyPrefixes.Book;
 
     /// @dev Members that may hold GS1 prefixes (and goods): manufacturers, distributors, pharmacies, hospitals.
@@ -204,5 +206,12 @@ contract ProductRegistry is IProductRegistry, ConsortiumGuarded {
 
     function _requirePrefixHolder(bytes32 memberId) private view {
         if (!consortium.isActiveMemberId(memberId, SUPPLY_CHAIN)) revert ProvenanceInvalidPrefixHolder(memberId);
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    /// @inheritdoc IMulticall
+    function multicall(bytes[] calldata data) public override(IMulticall, Multicall) returns (bytes[] memory results) {
+        return super.multicall(data);
     }
 }

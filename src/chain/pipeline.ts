@@ -27,6 +27,7 @@ import { keccak256, type Provider, type Signer, type TransactionReceipt, type Tr
 import { requireSigner, type Connection } from "./connection.js";
 import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
+import { runBatchedJob } from "./batches.js";
 import { decodeEvents, type DecodedEvent } from "./send.js";
 
 /** A contract call (or plain transfer) a step sends. */
@@ -65,6 +66,12 @@ export interface JobStep {
    * step the contract accepts again (a second dispense is recorded as a clone alert).
    */
   refusedIfDone?: boolean;
+  /**
+   * The contract the step calls, when it has `multicall` and the step may share a transaction with
+   * other steps of the same signer to it (see `batches.ts`; with the job's `batchSize`). Only for a
+   * step that is `refusedIfDone`.
+   */
+  batchWith?: string;
 }
 
 /** How a step ended in this run. */
@@ -86,8 +93,11 @@ export interface StepOutcome {
   hash?: string;
   nonce?: number;
   receipt?: TransactionReceipt;
+  /** Its transaction's events (a batch's: those of all its steps). */
   events?: DecodedEvent[];
   error?: MedChainError;
+  /** Sent in a batch: the batch's journal key, the step's place in it, and how many steps it has. */
+  batch?: { key: string; index: number; size: number };
 }
 
 /** What a job reports as it goes (a task prints these; the SDK prints nothing). */
@@ -114,6 +124,8 @@ export interface JobOptions {
   giveUpAfterMs?: number;
   /** On a refused step: stop sending new steps (default), or go on with the others. */
   onRefused?: "stop" | "continue";
+  /** Most `batchWith` steps in one transaction (default 1: each step alone). */
+  batchSize?: number;
   /** Gas estimate multiplier in percent (default 125: state may change between estimate and mining). */
   gasMarginPercent?: number;
   /** Flush the journal to disk before each send (default true; tests on tmpfs may turn it off). */
@@ -127,7 +139,10 @@ export interface JobOptions {
 export interface JobReport {
   /** One outcome per step, in input order. */
   outcomes: StepOutcome[];
+  /** Steps sent and mined in this run. */
   sent: number;
+  /** Transactions mined in this run (fewer than `sent` when steps share them). */
+  transactions: number;
   /** Done in an earlier run (journal) or already on chain. */
   skipped: number;
   refused: number;
@@ -301,6 +316,15 @@ async function jobFees(conn: Connection): Promise<Fees> {
  * with a {@link JobError} once what was in flight has landed.
  */
 export async function runJob(conn: Connection, steps: readonly JobStep[], options: JobOptions): Promise<JobReport> {
+  const batchSize = options.batchSize ?? 1;
+  if (batchSize > 1 && steps.some((s) => s.batchWith !== undefined)) {
+    return runBatchedJob(conn, steps, { ...options, batchSize }, runSteps);
+  }
+  return runSteps(conn, steps, options);
+}
+
+/** The pipelined sender itself: each step its own transaction. */
+async function runSteps(conn: Connection, steps: readonly JobStep[], options: JobOptions): Promise<JobReport> {
   const started = Date.now();
   const window = Math.max(1, options.window ?? 64);
   const pollMs = options.pollMs ?? 25;
@@ -313,6 +337,7 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
   const report: JobReport = {
     outcomes: [],
     sent: 0,
+    transactions: 0,
     skipped: 0,
     refused: 0,
     blocked: 0,
@@ -457,8 +482,10 @@ export async function runJob(conn: Connection, steps: readonly JobStep[], option
   const finish = async (state: StepState, outcome: StepOutcome) => {
     state.phase = "finished";
     state.outcome = outcome;
-    if (outcome.status === "sent") report.sent += 1;
-    else if (outcome.status === "journal" || outcome.status === "chain") report.skipped += 1;
+    if (outcome.status === "sent") {
+      report.sent += 1;
+      report.transactions += 1;
+    } else if (outcome.status === "journal" || outcome.status === "chain") report.skipped += 1;
     else if (outcome.status === "refused") report.refused += 1;
     else report.blocked += 1;
     emit({ type: "done", key: outcome.key, status: outcome.status });

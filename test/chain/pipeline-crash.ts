@@ -8,7 +8,8 @@ import { expect } from "chai";
 import { connect } from "../../src/chain/connection.js";
 import { Journal } from "../../src/chain/journal.js";
 import { DEV_KEY, ROOT, startNode, type NodeKind } from "../../scripts/lib/nodes.js";
-import { syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
+import { syntheticSteps, wrongBalances, wrongMarks } from "../../scripts/lib/synthetic-job.js";
+import { MarkBookMock__factory } from "../../typechain-types/index.js";
 
 /** A seeded generator, so a failing run can be replayed (the seed is in the test title). */
 function random(seed: number): () => number {
@@ -22,11 +23,28 @@ interface Run {
 }
 
 /** Runs the job in a child process; kills it with SIGKILL `killAfterMs` after it started (or lets it finish). */
-function runChild(url: string, journal: string, count: number, seed: string, killAfterMs?: number): Promise<Run> {
+function runChild(
+  url: string,
+  journal: string,
+  count: number,
+  seed: string,
+  killAfterMs?: number,
+  book?: string,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/lib/job-child.ts", url, journal, String(count), seed, "16"],
+      [
+        "--import",
+        "tsx",
+        "scripts/lib/job-child.ts",
+        url,
+        journal,
+        String(count),
+        seed,
+        "16",
+        ...(book === undefined ? [] : [book]),
+      ],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "pipe"],
@@ -87,6 +105,37 @@ for (const kind of ["anvil", "hardhat"] as NodeKind[]) {
             expect(b!.blockNumber * 10_000 + b!.index).to.be.greaterThan(a!.blockNumber * 10_000 + a!.index);
           }
         }
+      } finally {
+        await node.stop();
+      }
+    });
+
+    it("loses nothing and repeats nothing when steps share transactions (multicall batches), over five killed runs", async function () {
+      const node = await startNode(kind, kind === "anvil" ? { chainId: 7334 } : {});
+      try {
+        const conn = await connect({ rpcUrl: node.url, privateKey: DEV_KEY });
+        const book = await (await new MarkBookMock__factory(conn.signer!).deploy()).waitForDeployment();
+        const address = await book.getAddress();
+        const me = await conn.signer!.getAddress();
+        const before = await conn.provider.getTransactionCount(me);
+        const journal = path.join(await mkdtemp(path.join(tmpdir(), "medchain-crash-")), "job.jsonl");
+        const count = 400;
+        const jobSeed = `batched-${kind}-${seed}`;
+        const next = random(seed + 100);
+        let kills = 0;
+        for (let run = 0; run < 5; run++) {
+          const result = await runChild(node.url, journal, count, jobSeed, Math.floor(next() * 500), address);
+          if (result.killed) kills += 1;
+        }
+        const last = await runChild(node.url, journal, count, jobSeed, undefined, address);
+        expect(last.output).to.match(/finished \d+ \d+ \d+ \d+/);
+        expect(kills).to.be.greaterThan(0);
+        // The chain against the input: every key marked once (a repeat would have been refused and
+        // failed the job), dependents after their dependency, and far fewer transactions than steps.
+        expect(await wrongMarks(conn.provider, address, count, jobSeed, 7)).to.deep.equal([]);
+        expect(await book.marks()).to.equal(BigInt(count));
+        const transactions = (await conn.provider.getTransactionCount(me)) - before;
+        expect(transactions).to.be.lessThan(count / 2);
       } finally {
         await node.stop();
       }

@@ -21,7 +21,7 @@ import { containerIdOf, lotIdOf, packIdOf, packTagOf, newScratchCode } from "../
 import { ItemKind, ItemState, RECALL_REASONS, recallReasonCode } from "../../src/provenance/kinds.js";
 import { planLot, type LotPlan } from "../../src/provenance/lot.js";
 import { MODULE_IDS } from "../../src/consortium/kinds.js";
-import type { DrugProvenance } from "../../typechain-types/index.js";
+import type { DrugProvenance, ProductRegistry } from "../../typechain-types/index.js";
 import type { Catalog } from "../../src/provenance/catalog.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -849,6 +849,84 @@ describe("DrugProvenance", function () {
       await expect(provenance.connect(signers.regulator).reportStolen(pallet, []))
         .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
         .withArgs(signers.regulator.address, SUPPLY_CHAIN);
+    });
+  });
+
+  describe("batches (multicall)", function () {
+    /** Two new lots of one pack each, planned but not commissioned. */
+    const twoLots = () =>
+      ["BATCH-1", "BATCH-2"].map((lot) => planLot({ gtin: GTIN, lot, expiry: "301231", serials: [`${lot}-A`] }));
+    const commissionCall = (products: ProductRegistry, plan: LotPlan) =>
+      products.interface.encodeFunctionData("commissionLot", [
+        BigInt(plan.gtin),
+        plan.lot,
+        plan.expiresAt,
+        1,
+        plan.root,
+      ]);
+
+    it("commissions several lots in one transaction, each recorded and announced as if sent alone", async function () {
+      const { products, signers, ids } = await networkHelpers.loadFixture(provenanceFixture);
+      const plans = twoLots();
+      await (await products.connect(signers.mfr).multicall(plans.map((plan) => commissionCall(products, plan)))).wait();
+      for (const plan of plans) {
+        const events = await products.queryFilter(products.filters.LotCommissioned(plan.lotId));
+        expect(events).to.have.length(1);
+        expect(events[0]!.args.manufacturer).to.equal(ids.mfr);
+        expect((await products.lotOf(plan.lotId)).root).to.equal(plan.root);
+      }
+    });
+
+    it("keeps nothing of a batch when one call fails, and reverts with that call's own error", async function () {
+      const { provenance, products, signers, plan } = await networkHelpers.loadFixture(provenanceFixture);
+      const [fresh] = twoLots();
+      const calls = [commissionCall(products, fresh!), commissionCall(products, plan)]; // the fixture's lot exists
+      await expect(products.connect(signers.mfr).multicall(calls))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceLotExists")
+        .withArgs(plan.lotId);
+      expect((await products.lotOf(fresh!.lotId)).root).to.equal(ethers.ZeroHash);
+    });
+
+    it("checks the caller of every call in a batch: an outsider's batch is refused as the call alone would be", async function () {
+      const { provenance, products, signers, ids, pallet } = await networkHelpers.loadFixture(provenanceFixture);
+      const [fresh] = twoLots();
+      await expect(products.connect(signers.outsider).multicall([commissionCall(products, fresh!)]))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.outsider.address, MANUFACTURER);
+      const ship = provenance.interface.encodeFunctionData("ship", [pallet, ids.dist, []]);
+      await expect(provenance.connect(signers.dist).multicall([ship]))
+        .to.be.revertedWithCustomError(provenance, "ProvenanceNotCustodian")
+        .withArgs(pallet, ids.mfr, ids.dist);
+      await expect(provenance.connect(signers.outsider).multicall([ship]))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedUnauthorized")
+        .withArgs(signers.outsider.address, SUPPLY_CHAIN);
+    });
+
+    it("refuses every call of a batch while the module is paused", async function () {
+      const { provenance, signers, ids, pallet, governors, registry } =
+        await networkHelpers.loadFixture(provenanceFixture);
+      await registry.connect(governors[0]!).pauseModule(MODULE_IDS.provenance);
+      const ship = provenance.interface.encodeFunctionData("ship", [pallet, ids.dist, []]);
+      await expect(provenance.connect(signers.mfr).multicall([ship]))
+        .to.be.revertedWithCustomError(provenance, "ConsortiumGuardedPaused")
+        .withArgs(MODULE_IDS.provenance);
+    });
+
+    it("runs a batch's calls in order: two cases shipped by their custodian in one transaction", async function () {
+      const { provenance, catalog, signers, ids, caseA, caseB, pallet } = await deliveredToPharmacy();
+      const asPharmacy = provenance.connect(signers.pharmacy);
+      await unpackContainer(asPharmacy, catalog, pallet);
+      const ships = [caseA, caseB].map((c) => provenance.interface.encodeFunctionData("ship", [c, ids.hospital, []]));
+      await (await asPharmacy.multicall(ships)).wait();
+      const shipped = await provenance.queryFilter(
+        provenance.filters.ItemShipped(undefined, ids.pharmacy, ids.hospital),
+      );
+      expect(shipped.map((e) => e.args.itemId)).to.deep.equal([caseA, caseB]);
+      for (const c of [caseA, caseB]) {
+        const item = await provenance.itemOf(c);
+        expect(item.state).to.equal(ItemState.InTransit);
+        expect(item.pendingTo).to.equal(ids.hospital);
+      }
     });
   });
 

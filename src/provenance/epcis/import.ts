@@ -68,6 +68,10 @@ const ZERO = "0x" + "0".repeat(64);
 
 /** Steps DrugProvenance refuses when their effect is already on chain (see `JobStep.refusedIfDone`). */
 const REFUSED_IF_DONE = new Set<ImportStep["op"]>(["commission", "pack", "unpack", "ship", "receive", "recall"]);
+/** Steps that call the ProductRegistry; the others call DrugProvenance. */
+const TO_REGISTRY = new Set<ImportStep["op"]>(["commission", "recall"]);
+/** Steps in one transaction by default (see `ImportOptions.batchSize`). */
+export const DEFAULT_IMPORT_BATCH = 16;
 
 const SUPPORTED =
   "commissioning, packing, unpacking, shipping, receiving, dispensing, decommissioning, destroying, or disposition recalled/stolen";
@@ -294,6 +298,12 @@ export interface ImportOptions extends PlanContext {
   provenance?: string;
   /** Most transactions in flight (default 64). */
   window?: number;
+  /**
+   * Most events in one transaction (default 16; 1 sends each alone): events of one signer to one
+   * contract that do not depend on each other go together through the contract's `multicall`. A
+   * batch the contract refuses is sent again event by event, which names the event refused.
+   */
+  batchSize?: number;
   /** Progress: steps done of total. */
   onProgress?: ProgressCallback;
   /** The sender's reports (retries, re-sends). */
@@ -566,6 +576,10 @@ export async function importEpcis(
       gasKind: r.step.op,
       // Refused by the contract when repeated (a dispense is not: a second one raises a clone alert).
       refusedIfDone: REFUSED_IF_DONE.has(r.step.op),
+      // Those may share a transaction with others of their signer to the same contract (multicall).
+      ...(REFUSED_IF_DONE.has(r.step.op)
+        ? { batchWith: TO_REGISTRY.has(r.step.op) ? productsAddress : provenanceAddress }
+        : {}),
       ...(dependsOn.length > 0 ? { dependsOn } : {}),
       isDone: () => isDone(i),
       call: () =>
@@ -582,6 +596,7 @@ export async function importEpcis(
   }
   const job = runJob(conn, jobSteps, {
     journal: options.journal,
+    batchSize: options.batchSize ?? DEFAULT_IMPORT_BATCH,
     ...(options.window === undefined ? {} : { window: options.window }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     onDone: async (outcome) => {
