@@ -179,10 +179,15 @@ export async function runBatchedJob(
     const members = unit.members;
     const to = members[0]!.batchWith!;
     const dependsOn = [...new Set(members.flatMap((m) => (m.dependsOn ?? []).flatMap((d) => rename(d) ?? [])))];
+    // Batches of the same kinds of steps and calldata size cost about the same: one estimate for them.
+    const kinds = members.every((m) => m.gasKind !== undefined)
+      ? [...new Set(members.map((m) => m.gasKind))].sort().join(",")
+      : undefined;
     return {
       key: unit.key,
       ...(dependsOn.length > 0 ? { dependsOn } : {}),
       ...(members[0]!.signer === undefined ? {} : { signer: members[0]!.signer }),
+      ...(kinds === undefined ? {} : { gasKind: `batch of ${members.length}: ${kinds}` }),
       refusedIfDone: true,
       isDone: async () => {
         for (const m of members) if (m.isDone === undefined || !(await m.isDone())) return false;

@@ -753,7 +753,9 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     }
     // A node-signed transaction's hash is known only once sent: recovery looks for it from this block.
     const block = raw === undefined ? await retrying("eth_blockNumber", () => provider.getBlockNumber()) : 0;
-    const hash = raw === undefined ? undefined : keccak256(raw); // a transaction's hash is that of its signed bytes
+    // A transaction's hash is that of its signed bytes (decoded by Buffer: ethers' hex parser is
+    // slow on the large calldata of batches).
+    const hash = raw === undefined ? undefined : keccak256(Buffer.from(raw.slice(2), "hex"));
     state.flight = {
       nonce,
       tx,
