@@ -131,6 +131,11 @@ export const provenanceTasks = [
       description: "receiving member for shipments without a mapped destination",
       defaultValue: "",
     })
+    .addOption({
+      name: "batch",
+      description: "most events in one transaction, 1-64 (default 16; 1 sends each event alone)",
+      defaultValue: "",
+    })
     .addOption(dataOption)
     .addOption(provenanceOption)
     .setAction(() => import("./provenance/import.js"))

@@ -8,6 +8,7 @@ import type { ProgressCallback, TaskOutcome } from "../chain/cli.js";
 import type { Connection } from "../chain/connection.js";
 import { badInput, MedChainError } from "../chain/errors.js";
 import { memberRef } from "../chain/members.js";
+import { parseUint } from "../chain/values.js";
 import { Catalog, writeContainerFile } from "./catalog.js";
 import {
   commissionLot,
@@ -368,10 +369,21 @@ export async function opVerify(
  */
 export async function opImport(
   conn: Connection,
-  input: { file: string; dataDir: string; journal: string; parties: string; to: string; provenance?: string },
+  input: {
+    file: string;
+    dataDir: string;
+    journal: string;
+    parties: string;
+    to: string;
+    provenance?: string;
+    /** Most events in one transaction, as digits ("" for the default). */
+    batch?: string;
+  },
   onProgress?: ProgressCallback,
 ): Promise<OpOutcome> {
   if (input.file === "") throw badInput("name the EPCIS document to import", { field: "file" });
+  const batchSize =
+    input.batch === undefined || input.batch === "" ? undefined : Number(parseUint(input.batch, "--batch", 64n, 1n));
   const raw = await readEpcisFile(input.file);
   let parties: Record<string, string> = {};
   if (input.parties !== "") {
@@ -389,6 +401,7 @@ export async function opImport(
     parties,
     ...(to === undefined ? {} : { defaultRecipient: to.id }),
     ...(input.provenance ? { provenance: input.provenance } : {}),
+    ...(batchSize === undefined ? {} : { batchSize }),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
   return {

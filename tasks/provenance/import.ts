@@ -9,6 +9,7 @@ interface Args extends ProvenanceArgs {
   journal: string;
   parties: string;
   to: string;
+  batch: string;
   data: string;
 }
 
@@ -24,6 +25,7 @@ export default async function importEpcisTask(args: Args, hre: HardhatRuntimeEnv
         journal: args.journal,
         parties: args.parties,
         to: args.to,
+        batch: args.batch,
         provenance: args.provenance,
       },
       (done, total) => {

@@ -99,6 +99,7 @@ describe("every task refuses hostile files and values in one line, sending nothi
 
   /** The tasks with a numeric, id or amount option: the argv with `VALUE` where it goes. */
   const VALUE_TASKS: string[][] = [
+    ["provenance", "import", "SERIALS", "--batch", "VALUE", "--as", "manufacturer"],
     ["consortium", "vote", "--proposal", "VALUE", "--as", "governor-1"],
     ["consortium", "execute", "--proposal", "VALUE", "--as", "governor-1"],
     ["consortium", "renew", "--member", "HOSP-0001", "--until", "VALUE", "--as", "certifier"],
