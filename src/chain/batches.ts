@@ -45,7 +45,8 @@ type RunSteps = (conn: Connection, steps: readonly JobStep[], options: JobOption
 
 /** The key of the batch of these steps (stable across runs: the steps' keys in order). */
 export function batchKeyOf(keys: readonly string[]): string {
-  return BATCH_KEY_PREFIX + keccak256(toUtf8Bytes(keys.join("\n"))).slice(2, 34);
+  // JSON: keys holding a separator cannot make two lists of keys spell the same text.
+  return BATCH_KEY_PREFIX + keccak256(toUtf8Bytes(JSON.stringify(keys))).slice(2, 34);
 }
 
 /**
@@ -220,8 +221,8 @@ export async function runBatchedJob(
     if (!(err instanceof JobError)) throw err;
     first = err.report;
     // A step on its own was refused: that is the job's answer, as without batches.
-    const refused = first.outcomes.find((o) => o.status === "refused");
-    if (refused === undefined || !unitByKey.get(refused.key)!.batch) stopped = err;
+    const alone = first.outcomes.filter((o) => o.status === "refused" && !unitByKey.get(o.key)!.batch);
+    if (alone.length > 0 || !first.outcomes.some((o) => o.status === "refused")) stopped = err;
   }
   const firstOf = new Map(first.outcomes.map((o) => [o.key, o]));
 
@@ -274,9 +275,10 @@ export async function runBatchedJob(
   for (const step of steps) {
     const unit = unitOfStep.get(step.key)!;
     const ofUnit = firstOf.get(unit.key);
+    // A step of a refused batch not tried on its own (the job stopped first) was not sent: blocked.
     const outcome =
       outcomes.get(step.key) ??
-      (ofUnit === undefined
+      (ofUnit === undefined || (unit.batch && ofUnit.status === "refused")
         ? { key: step.key, status: "blocked" as const }
         : unit.batch
           ? memberOutcome(step, ofUnit, unit.members.indexOf(step), unit.members.length)

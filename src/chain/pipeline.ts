@@ -259,6 +259,9 @@ const NONCE_USED = /nonce too low|nonce has already been used|NONCE_EXPIRED|OldN
 const UNDERPRICED =
   /max fee per gas less than block base fee|fee cap less than block base fee|underpriced|FeeCapTooLow/i;
 const NO_FUNDS = /insufficient funds|InsufficientFunds/i;
+/** The node's answer to a transaction that needs more gas than a block holds: it can never be mined. */
+const OVER_BLOCK_GAS =
+  /gas required exceeds allowance|exceeds block gas limit|gas limit reached|more gas than (the )?block gas limit|intrinsic gas too high/i;
 
 /** Hex quantities for eth_sendTransaction. */
 function rpcTx(from: string, tx: TransactionRequest): Record<string, string> {
@@ -405,20 +408,38 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
   };
   const notRevert = (err: unknown) => decodeContractRevert(err) === undefined && !/revert/i.test(messageOf(err));
 
-  const estimateOf = async (state: StepState): Promise<bigint> =>
-    ((await retrying(
-      `estimating step "${state.step.key}"`,
-      () =>
-        provider.estimateGas({
-          from: state.lane.address,
-          to: state.call!.to,
-          data: state.call!.data ?? "0x",
-          value: state.call!.value ?? 0n,
-        }),
-      notRevert,
-    )) *
-      margin) /
-    100n;
+  // The block gas limit, read once: no transaction of the job may ask for more (it would never be mined).
+  let blockGas: Promise<bigint | undefined> | undefined;
+  const blockGasLimit = () =>
+    (blockGas ??= retrying("eth_getBlockByNumber", () => provider.getBlock("latest")).then((b) => b?.gasLimit));
+  const estimateOf = async (state: StepState): Promise<bigint> => {
+    let estimate: bigint;
+    try {
+      estimate = await retrying(
+        `estimating step "${state.step.key}"`,
+        () =>
+          provider.estimateGas({
+            from: state.lane.address,
+            to: state.call!.to,
+            data: state.call!.data ?? "0x",
+            value: state.call!.value ?? 0n,
+          }),
+        (err) => notRevert(err) && !OVER_BLOCK_GAS.test(messageOf(err)),
+      );
+    } catch (err) {
+      if (!OVER_BLOCK_GAS.test(messageOf(err))) throw err;
+      throw new MedChainError(`it needs more gas than a block of this chain holds (${messageOf(err)})`, {
+        kind: "REFUSED",
+        cause: err,
+      });
+    }
+    return (estimate * margin) / 100n;
+  };
+  /** A gas limit no higher than the block's (the margin must not make a transaction unminable). */
+  const capped = async (gas: bigint): Promise<bigint> => {
+    const cap = await blockGasLimit();
+    return cap !== undefined && cap > 0n && gas > cap ? cap : gas;
+  };
   // One estimate per gas kind: the first step of a kind to be prepared asks, the others wait for it.
   const gasByKind = new Map<string, Promise<{ gas: bigint; nonZero: number }>>();
   /** Calldata bytes that are not zero: each costs 16 gas before execution, a zero byte 4. */
@@ -496,8 +517,9 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
 
   let stopping: StepState | undefined;
   const refuse = async (state: StepState, error: MedChainError, extra: Partial<StepOutcome> = {}) => {
-    if (!askDoneFirst(state) && state.step.isDone !== undefined) {
-      // Not asked before sending (a new journal): a refusal may be the contract refusing a repeat.
+    if (state.step.isDone !== undefined && (state.step.refusedIfDone === true || !askDoneFirst(state))) {
+      // A refusal may be the contract refusing a repeat: not asked before sending (a new journal),
+      // or done since it was asked (an earlier run's transaction, batched, that landed first).
       if (await retrying(`checking step "${state.step.key}"`, () => state.step.isDone!(), notRevert)) {
         pendingWrites.push({ key: state.step.key, state: "done", why: "already on chain" });
         await finish(state, { key: state.step.key, status: "chain" });
@@ -529,7 +551,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
       let estimate: bigint | undefined;
       let revert: MedChainError | undefined;
       try {
-        estimate = await estimateOf(state);
+        estimate = await capped(await estimateOf(state));
       } catch (err) {
         const error = toMedChainError(err);
         if (error.kind !== "REFUSED") throw error;
@@ -729,6 +751,21 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
   }
   await flush();
 
+  // Transactions of a signer still pending that this run does not know (an earlier run's under
+  // other keys, such as a batch sent before a re-run with another batch size): wait for them to be
+  // mined first (at most resendAfterMs), so that the state this run reads, and refusals it checks
+  // against the chain, are those its own transactions will meet.
+  for (const lane of lanes.values()) {
+    const since = Date.now();
+    for (;;) {
+      const used = await latestNonce(lane);
+      let unknown = false;
+      for (let n = used; n < lane.nextNonce && !unknown; n++) if (!lane.inFlight.has(n)) unknown = true;
+      if (!unknown || Date.now() - since >= resendAfterMs) break;
+      await sleep(pollMs);
+    }
+  }
+
   // ---- sending ----
   async function sign(state: StepState, nonce: number): Promise<void> {
     const lane = state.lane;
@@ -848,7 +885,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
         }
       }
       state.call ??= typeof state.step.call === "function" ? await state.step.call() : state.step.call;
-      state.gas ??= state.step.gasLimit ?? (await gasOf(state));
+      state.gas ??= state.step.gasLimit ?? (await capped(await gasOf(state)));
       state.phase = "ready";
     } catch (err) {
       const error = toMedChainError(err);
