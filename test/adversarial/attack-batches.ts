@@ -2,8 +2,8 @@
  * Adversarial tests of commit b3c9516 (multicall batches): the contracts' Multicall and the SDK's
  * batch sender (src/chain/batches.ts over src/chain/pipeline.ts).
  *
- * Tests marked "BUG" assert the correct behaviour and FAIL on b3c9516 (see FINDINGS-batches.md);
- * the others are attacks that are correctly refused and pass.
+ * Findings B1-B5 (FINDINGS.md, sixth review) failed on b3c9516 and are fixed; their tests assert the
+ * correct behaviour. The others are attacks that are correctly refused.
  */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -96,16 +96,14 @@ describe("Adversarial: the batch sender (anvil)", function () {
     ...(batched ? { batchWith: book } : {}),
   });
 
-  it("BUG (fails now): with onRefused 'stop', a step refused on its own still ends the job with a JobError when a batch was refused in the same pass", async function () {
+  it("with onRefused 'stop', a step refused on its own still ends the job with a JobError when a batch was refused in the same pass", async function () {
     const { book, address } = await newBook();
     const marks = markingSteps(4, "stop-lost", address, conn.provider); // one batch of 4
     await (await book.mark(markKeyOf("stop-lost", 1))).wait(); // mark-1 already on chain: the batch is refused
     const steps: JobStep[] = [...marks, zeroStep("bad", address, false)];
     const result = await settle(runJob(conn, steps, { journal: await journalFile(), batchSize: 4 }));
     // The refusal of "bad" must not vanish because the batch before it was refused too.
-    expect(result.ok, "the job returned normally although a step was refused and onRefused is 'stop'").to.equal(
-      false,
-    );
+    expect(result.ok, "the job returned normally although a step was refused and onRefused is 'stop'").to.equal(false);
     if (!result.ok) {
       expect(result.error).to.be.instanceOf(JobError);
       expect((result.error as JobError).message).to.match(/^step "bad": /);
@@ -113,7 +111,7 @@ describe("Adversarial: the batch sender (anvil)", function () {
     }
   });
 
-  it("BUG (fails now): with onRefused 'stop', innocent members of a batch refused alongside a refused single step are not reported 'refused'", async function () {
+  it("with onRefused 'stop', innocent members of a batch refused alongside a refused single step are not reported 'refused'", async function () {
     const { book, address } = await newBook();
     const marks = markingSteps(4, "stop-members", address, conn.provider);
     await (await book.mark(markKeyOf("stop-members", 2))).wait(); // the batch is refused as a whole
@@ -163,7 +161,7 @@ describe("Adversarial: the batch sender (anvil)", function () {
     expect(report.outcomes.map((o) => o.key)).to.deep.equal(steps.map((s) => s.key));
   });
 
-  it("BUG (fails now): a batch key cannot be forged by keys containing a newline: a re-run with different steps must not report them done from another batch's journal entry", async function () {
+  it("a batch key cannot be forged by keys containing a newline: a re-run with different steps must not report them done from another batch's journal entry", async function () {
     const { book, address } = await newBook();
     const journal = await journalFile();
     const stepOf = (key: string, seed: string): JobStep => ({
@@ -202,7 +200,7 @@ describe("Adversarial: the batch sender (anvil)", function () {
     expect(report.outcomes[2]!.events?.filter((e) => e.name === "Marked")).to.have.length(5);
   });
 
-  it("BUG (fails now): a batch larger than the block gas limit is taken apart (or split), not retried until the job gives up", async function () {
+  it("a batch larger than the block gas limit is taken apart (or split), not retried until the job gives up", async function () {
     const own = await startNode("anvil", { zeroGas: true, chainId: 7337 });
     try {
       await rpcCall(own.url, "anvil_setBlockGasLimit", ["0x" + (600_000).toString(16)]);
@@ -220,7 +218,7 @@ describe("Adversarial: the batch sender (anvil)", function () {
     }
   });
 
-  it("BUG (fails now): a re-run with batchSize 1 after a crash with a batch in flight reports its steps as done, not as refused", async function () {
+  it("a re-run with batchSize 1 after a crash with a batch in flight reports its steps as done, not as refused", async function () {
     // A node that mines once a second, so the crashed run's batch is still pending at the re-run.
     const slow = await startNode("anvil", { zeroGas: true, chainId: 7338, blockTime: 1 });
     try {
@@ -290,7 +288,9 @@ describe("Adversarial: the batch sender (anvil)", function () {
     for (const o of report.outcomes) {
       const from = (await conn.provider.getTransaction(o.hash!))!.from.toLowerCase();
       const i = Number(o.key.slice(5));
-      expect(from).to.equal(i % 2 === 1 ? other.address.toLowerCase() : (await conn.signer!.getAddress()).toLowerCase());
+      expect(from).to.equal(
+        i % 2 === 1 ? other.address.toLowerCase() : (await conn.signer!.getAddress()).toLowerCase(),
+      );
     }
   });
 });
