@@ -69,6 +69,23 @@ export class Catalog {
   readonly containers = new Map<string, { sscc: string; tree: IdTree; children: string[] }>();
   readonly packs = new Map<string, KnownPack>();
   private readonly parentsOf = new Map<string, Set<string>>();
+  /** Indexes of `packs` and `lots` (a distributor's catalog holds millions of packs: no scans). */
+  private readonly packsBySerial = new Map<string, Set<string>>();
+  private readonly packsByLot = new Map<string, Set<string>>();
+  private readonly lotsByNumber = new Map<string, string>();
+
+  private setPack(id: string, pack: KnownPack): void {
+    this.packs.set(id, pack);
+    const lot = pack.lotId.toLowerCase();
+    let ofLot = this.packsByLot.get(lot);
+    if (ofLot === undefined) this.packsByLot.set(lot, (ofLot = new Set()));
+    ofLot.add(id);
+    if (pack.serial === undefined) return;
+    const key = `${pack.gtin}\u0000${pack.serial}`;
+    let ofSerial = this.packsBySerial.get(key);
+    if (ofSerial === undefined) this.packsBySerial.set(key, (ofSerial = new Set()));
+    ofSerial.add(id);
+  }
 
   /**
    * Adds a lot's tree (and its packs, when the plan or bundle with codes is given). Each tag of the
@@ -76,12 +93,13 @@ export class Catalog {
    */
   addLot(plan: Pick<LotPlan, "gtin" | "lot" | "lotId"> & { tree: IdTree }, bundle?: LotBundle): void {
     this.lots.set(plan.lotId.toLowerCase(), { gtin: plan.gtin, lot: plan.lot, tree: plan.tree });
+    this.lotsByNumber.set(`${plan.gtin}\u0000${plan.lot}`, plan.lotId.toLowerCase());
     for (const [, [tag]] of plan.tree.entries()) {
       const id = packIdOf(plan.lotId, tag).toLowerCase();
-      if (!this.packs.has(id)) this.packs.set(id, { lotId: plan.lotId, gtin: plan.gtin, lot: plan.lot, tag });
+      if (!this.packs.has(id)) this.setPack(id, { lotId: plan.lotId, gtin: plan.gtin, lot: plan.lot, tag });
     }
     for (const p of bundle?.packs ?? []) {
-      this.packs.set(packIdOf(plan.lotId, p.tag).toLowerCase(), {
+      this.setPack(packIdOf(plan.lotId, p.tag).toLowerCase(), {
         lotId: plan.lotId,
         gtin: plan.gtin,
         lot: plan.lot,
@@ -150,8 +168,9 @@ export class Catalog {
    */
   findPack(gtin: string, serial: string, lot?: string): ({ packId: string } & KnownPack) | undefined {
     const found: Array<{ packId: string } & KnownPack> = [];
-    for (const [packId, p] of this.packs) {
-      if (p.gtin === gtin && p.serial === serial && (lot === undefined || p.lot === lot)) found.push({ packId, ...p });
+    for (const packId of this.packsBySerial.get(`${gtin}\u0000${serial}`) ?? []) {
+      const p = this.packs.get(packId)!;
+      if (lot === undefined || p.lot === lot) found.push({ packId, ...p });
     }
     if (found.length > 1) {
       throw new MedChainError(
@@ -163,8 +182,16 @@ export class Catalog {
 
   /** The lot of `gtin` and lot number `lot`. */
   findLot(gtin: string, lot: string): { lotId: string; tree: IdTree } | undefined {
-    for (const [lotId, l] of this.lots) if (l.gtin === gtin && l.lot === lot) return { lotId, tree: l.tree };
-    return undefined;
+    const lotId = this.lotsByNumber.get(`${gtin}\u0000${lot}`);
+    return lotId === undefined ? undefined : { lotId, tree: this.lots.get(lotId)!.tree };
+  }
+
+  /** The packs known of lot `lotId` (ids and what is known of each). */
+  packsOfLot(lotId: string): Array<{ packId: string } & KnownPack> {
+    return [...(this.packsByLot.get(lotId.toLowerCase()) ?? [])].map((packId) => ({
+      packId,
+      ...this.packs.get(packId)!,
+    }));
   }
 
   /**

@@ -92,6 +92,36 @@ describe("provenance SDK", function () {
     );
   });
 
+  it("finds packs by serial and lot, and lots by number, as a scan of everything it knows would (seeded lots)", function () {
+    let seed = 0xca7a;
+    const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const catalog = new Catalog();
+    const gtins = [GTIN, "09506000134369"];
+    for (let i = 0; i < 30; i++) {
+      const serials = [
+        ...new Set(Array.from({ length: 1 + Math.floor(next() * 4) }, () => `S${Math.floor(next() * 6)}`)),
+      ];
+      catalog.addLotPlan(planLot({ gtin: gtins[i % 2]!, lot: `L${i}`, expiry: "301231", serials }));
+    }
+    const all = [...catalog.packs.entries()].map(([packId, p]) => ({ packId, ...p }));
+    for (const gtin of gtins) {
+      for (let n = 0; n < 7; n++) {
+        const serial = `S${n}`;
+        const scan = all.filter((p) => p.gtin === gtin && p.serial === serial);
+        if (scan.length > 1) expect(() => catalog.findPack(gtin, serial)).to.throw(MedChainError, /name its lot/);
+        else expect(catalog.findPack(gtin, serial)).to.deep.equal(scan[0]);
+        for (const p of scan) expect(catalog.findPack(gtin, serial, p.lot)).to.deep.equal(p);
+      }
+    }
+    for (const [lotId, l] of catalog.lots) {
+      expect(catalog.findLot(l.gtin, l.lot)?.lotId).to.equal(lotId);
+      const scan = all.filter((p) => p.lotId.toLowerCase() === lotId).sort((a, b) => a.packId.localeCompare(b.packId));
+      const found = catalog.packsOfLot(lotId.toUpperCase().replace("0X", "0x"));
+      expect(found.sort((a, b) => a.packId.localeCompare(b.packId))).to.deep.equal(scan);
+    }
+    expect(catalog.findLot(GTIN, "L99")).to.equal(undefined);
+  });
+
   it("refuses a lot bundle whose pack id is not its tag's id in the lot, naming the field", async function () {
     const plan = planLot({ gtin: GTIN, lot: "L1", expiry: "301231", serials: ["A", "B"] });
     const dir = await mkdtemp(path.join(tmpdir(), "bundle-"));

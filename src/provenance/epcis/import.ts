@@ -389,7 +389,7 @@ export async function importEpcis(
   for (const step of steps) {
     if (step.op !== "commission") continue;
     const lotId = lotIdOf(step.gtin, step.lot);
-    const known = [...catalog.packs.values()].filter((p) => p.lotId.toLowerCase() === lotId.toLowerCase());
+    const known = catalog.packsOfLot(lotId);
     if (known.length > 0) {
       const serials = new Set(known.map((p) => p.serial));
       if (known.length !== step.serials.length || step.serials.some((s) => !serials.has(s))) {
