@@ -113,7 +113,7 @@ export class Catalog {
 
   /** Adds a lot from its plan (tree and packs with codes). */
   addLotPlan(plan: LotPlan): void {
-    this.addLot({ ...plan, tree: loadIdTree(plan.treeFile.tree, plan.lot) }, plan.bundle);
+    this.addLot(plan, plan.bundle);
   }
 
   /** Adds a container's tree. */

@@ -66,6 +66,8 @@ export interface LotPlan {
   root: string;
   bundle: LotBundle;
   treeFile: LotTreeFile;
+  /** The lot's tree as built (what `treeFile.tree` dumps), so the catalog need not load it again. */
+  tree: IdTree;
 }
 
 /** Reads a CSV of serials: one per line, optional header `serial`, first column used. */
@@ -127,6 +129,7 @@ export function planLot(input: {
     root,
     bundle: { format: "medchain.provenance.lot-bundle/2", gtin, lot, expiry, lotId, root, packs },
     treeFile: { format: "medchain.provenance.lot-tree/2", gtin, lot, lotId, root, tree: tree.dump() },
+    tree,
   };
 }
 
