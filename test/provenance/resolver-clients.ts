@@ -93,6 +93,21 @@ describe("Resolver scan caps: who is scanning, and how many scans each may hold"
       expect(mapped(request("127.0.0.1", "203.0.113.1"))).to.equal("203.0.113.1");
       expect(() => nodeClientOf(new Set(["proxy.local"]))).to.throw("trustedProxies");
     });
+
+    it("logs the first malformed hop a trusted proxy passes on, once, escaped to one line", function () {
+      const lines: string[] = [];
+      const proxied = nodeClientOf(new Set(["127.0.0.1"]), (line) => lines.push(line));
+      expect(proxied(request("127.0.0.1", "203.0.113.1, client\nforged"))).to.equal("127.0.0.1");
+      expect(proxied(request("127.0.0.1", "nope"))).to.equal("127.0.0.1");
+      expect(proxied(request("198.51.100.7", "nope"))).to.equal("198.51.100.7"); // not a proxy: not read
+      expect(lines).to.deep.equal([
+        'a trusted proxy sent the X-Forwarded-For hop "client\\nforged", which is not an address: such requests count as the proxy\'s own (logged once)',
+      ]);
+      const calls: string[] = [];
+      expect(clientKey("10.0.0.2", "192.0.2.1, bad", PROXY, (hop) => calls.push(hop))).to.equal("10.0.0.2");
+      expect(clientKey("10.0.0.2", "192.0.2.1", PROXY, (hop) => calls.push(hop))).to.equal("192.0.2.1");
+      expect(calls).to.deep.equal(["bad"]);
+    });
   });
 
   describe("ScanSlots", function () {

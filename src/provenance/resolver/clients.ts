@@ -16,13 +16,19 @@ export function clientKey(
   peer: string | undefined,
   forwardedFor: string | undefined,
   trustedProxies: ReadonlySet<string>,
+  /** Told of a malformed hop a trusted proxy passed on (its requests then count as the proxy's). */
+  onMalformedHop?: (hop: string) => void,
 ): string {
   let address = normalizeAddress(peer);
   if (address !== undefined && trustedProxies.has(address) && forwardedFor !== undefined) {
-    const hops = forwardedFor.split(",").map((h) => normalizeHop(h.trim()));
+    const raw = forwardedFor.split(",").map((h) => h.trim());
+    const hops = raw.map(normalizeHop);
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i];
-      if (hop === undefined) break; // a malformed hop: the proxy's own peer is all that is known
+      if (hop === undefined) {
+        onMalformedHop?.(raw[i]!);
+        break; // a malformed hop: the proxy's own peer is all that is known
+      }
       address = hop;
       if (!trustedProxies.has(hop)) break;
     }

@@ -46,14 +46,29 @@ export interface ResolverOptions {
 /**
  * Who sent a request to the Node server (`@hono/node-server` bindings): its peer, or behind a
  * trusted proxy the proxy's client. The proxies' addresses are checked and spelled one way here.
+ * The first malformed X-Forwarded-For hop a trusted proxy passes on is logged (once: a proxy that
+ * writes its hops in a form the resolver does not read makes every client count as the proxy).
  */
-export function nodeClientOf(trustedProxies: ReadonlySet<string>): (c: Context) => string {
+export function nodeClientOf(
+  trustedProxies: ReadonlySet<string>,
+  log?: (line: string) => void,
+): (c: Context) => string {
   const trusted = parseTrustedProxies([...trustedProxies].join(","), "trustedProxies");
+  let warned = false;
+  const onMalformedHop = (hop: string) => {
+    if (warned || log === undefined) return;
+    warned = true;
+    log(
+      `a trusted proxy sent the X-Forwarded-For hop ${JSON.stringify(hop.slice(0, 60))}, which is not an address: ` +
+        `such requests count as the proxy's own (logged once)`,
+    );
+  };
   return (c) =>
     clientKey(
       (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
       c.req.header("X-Forwarded-For"),
       trusted,
+      onMalformedHop,
     );
 }
 
@@ -130,7 +145,7 @@ export async function startResolver(options: ResolverOptions): Promise<Resolver>
       publicBase,
       ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
       ...(options.maxChecksPerClient === undefined ? {} : { maxChecksPerClient: options.maxChecksPerClient }),
-      clientOf: nodeClientOf(options.trustedProxies ?? new Set<string>()),
+      clientOf: nodeClientOf(options.trustedProxies ?? new Set<string>(), options.log),
       ...(options.log === undefined ? {} : { log: options.log }),
     });
   } catch (err) {
