@@ -4,7 +4,7 @@ import path from "node:path";
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
-import { containerIdOf, packIdOf } from "./ids.js";
+import { containerIdOf, lotIdOf, packIdOf } from "./ids.js";
 import { readJson, readLotBundle, readLotTree, zodProblem, type LotBundle, type LotPlan } from "./lot.js";
 import { buildIdTree, loadIdTree, proofOf, type IdTree } from "./tree.js";
 
@@ -75,6 +75,10 @@ export class Catalog {
   private readonly lotsByNumber = new Map<string, string>();
 
   private setPack(id: string, pack: KnownPack): void {
+    const before = this.packs.get(id);
+    if (before?.serial !== undefined && before.serial !== pack.serial) {
+      this.packsBySerial.get(`${before.gtin}\u0000${before.serial}`)?.delete(id); // re-filed below
+    }
     this.packs.set(id, pack);
     const lot = pack.lotId.toLowerCase();
     let ofLot = this.packsByLot.get(lot);
@@ -92,6 +96,9 @@ export class Catalog {
    * tree is a pack of this lot, known by its on-chain id `packIdOf(lotId, tag)`.
    */
   addLot(plan: Pick<LotPlan, "gtin" | "lot" | "lotId"> & { tree: IdTree }, bundle?: LotBundle): void {
+    if (plan.lotId.toLowerCase() !== lotIdOf(plan.gtin, plan.lot)) {
+      throw new MedChainError(`lot ${plan.lot} of ${plan.gtin}: its lot id ${plan.lotId} is not that lot's`);
+    }
     this.lots.set(plan.lotId.toLowerCase(), { gtin: plan.gtin, lot: plan.lot, tree: plan.tree });
     this.lotsByNumber.set(`${plan.gtin}\u0000${plan.lot}`, plan.lotId.toLowerCase());
     for (const [, [tag]] of plan.tree.entries()) {
@@ -113,6 +120,12 @@ export class Catalog {
 
   /** Adds a lot from its plan (tree and packs with codes). */
   addLotPlan(plan: LotPlan): void {
+    const roots = [plan.root, plan.tree.root, plan.treeFile.root, plan.bundle.root].map((r) => r.toLowerCase());
+    if (roots.some((r) => r !== roots[0])) {
+      throw new MedChainError(
+        `lot ${plan.lot} of ${plan.gtin}: its plan's tree, tree file and bundle have other roots`,
+      );
+    }
     this.addLot(plan, plan.bundle);
   }
 
@@ -170,8 +183,10 @@ export class Catalog {
     const found: Array<{ packId: string } & KnownPack> = [];
     for (const packId of this.packsBySerial.get(`${gtin}\u0000${serial}`) ?? []) {
       const p = this.packs.get(packId)!;
-      if (lot === undefined || p.lot === lot) found.push({ packId, ...p });
+      // Checked again: the key joins two strings, and a bundle's serial is any string.
+      if (p.gtin === gtin && p.serial === serial && (lot === undefined || p.lot === lot)) found.push({ packId, ...p });
     }
+    found.sort((a, b) => (a.lot < b.lot ? -1 : a.lot > b.lot ? 1 : 0)); // lots in one order, however added
     if (found.length > 1) {
       throw new MedChainError(
         `GTIN ${gtin} serial ${serial} is in ${found.length} lots (${found.map((p) => p.lot).join(", ")}): name its lot (AI 10)`,

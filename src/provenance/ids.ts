@@ -91,10 +91,12 @@ const lotIds = new Map<string, string>();
 
 /** The on-chain lot id (same as `DrugProvenance.lotIdOf`). */
 export function lotIdOf(gtin: string, lot: string): string {
+  const number = gtinToUint(gtin); // checked first: a GTIN of 14 digits cannot hold the separator
+  if (lot.length > 64) return keccak256(abi.encode(["uint64", "string"], [number, lot])); // not kept
   const key = `${gtin}\u0000${lot}`;
   let id = lotIds.get(key);
   if (id === undefined) {
-    id = keccak256(abi.encode(["uint64", "string"], [gtinToUint(gtin), lot]));
+    id = keccak256(abi.encode(["uint64", "string"], [number, lot]));
     if (lotIds.size >= 100_000) lotIds.clear(); // a bounded cache
     lotIds.set(key, id);
   }
