@@ -21,5 +21,9 @@ const report = await runJob(conn, steps, {
   journal: journal!,
   window: Number(window ?? 16),
   ...(book === undefined ? {} : { batchSize: 8 }),
+  // Retries are rare and say what the node did: printed, for a test that fails to show.
+  onEvent: (e) => {
+    if (e.type === "retry") console.log(`retry ${e.what} (attempt ${e.attempt}): ${e.message}`);
+  },
 });
 console.log(`finished ${report.sent} ${report.skipped} ${report.resent} ${report.transactions}`);

@@ -23,13 +23,15 @@ export interface Faults {
   http503Every?: number;
   /** Answer every n-th JSON-RPC call (not sends) with a JSON-RPC internal error. */
   rpcErrorEvery?: number;
+  /** Never answer every n-th HTTP request (hold it open, as a loaded node that lost it). */
+  silentEvery?: number;
 }
 
 export interface RpcProxy {
   url: string;
   port: number;
   /** Counters of what was injected. */
-  stats: { requests: number; dropped: number; http503: number; rpcErrors: number; restarts: number };
+  stats: { requests: number; dropped: number; http503: number; rpcErrors: number; restarts: number; silent: number };
   faults: Faults;
   /** Closes every connection and refuses new ones for `downMs`, then listens again on the same port. */
   restart(downMs: number): Promise<void>;
@@ -46,7 +48,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startProxy(target: string, faults: Faults = {}): Promise<RpcProxy> {
-  const stats = { requests: 0, dropped: 0, http503: 0, rpcErrors: 0, restarts: 0 };
+  const stats = { requests: 0, dropped: 0, http503: 0, rpcErrors: 0, restarts: 0, silent: 0 };
   let sends = 0;
   let calls = 0;
   const sockets = new Set<Socket>();
@@ -68,6 +70,10 @@ export async function startProxy(target: string, faults: Faults = {}): Promise<R
     if (proxy.faults.http503Every !== undefined && stats.requests % proxy.faults.http503Every === 0) {
       stats.http503 += 1;
       res.writeHead(503, { "content-type": "text/plain" }).end("service unavailable (injected)");
+      return;
+    }
+    if (proxy.faults.silentEvery !== undefined && stats.requests % proxy.faults.silentEvery === 0) {
+      stats.silent += 1; // no answer: the socket stays open until the client gives up or the proxy closes
       return;
     }
     const parsed = JSON.parse(text) as RpcRequest | RpcRequest[];

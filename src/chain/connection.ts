@@ -111,6 +111,12 @@ export interface ConnectOptions {
   fees?: FeeOverrides;
   /** How long to wait for the node to answer the first call (default 10 s). */
   timeoutMs?: number;
+  /**
+   * How long to wait for any later answer (default 30 s; ethers' own is 5 minutes). A request the
+   * node never answers (a loaded node can lose one) then fails and is retried, instead of holding
+   * a batch job for minutes.
+   */
+  requestTimeoutMs?: number;
 }
 
 function redactUrl(url: string): string {
@@ -181,7 +187,9 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   if (options.rpcUrl !== undefined) {
     endpoint = redactUrl(options.rpcUrl);
     chainId = await probeChainId(options.rpcUrl, options.timeoutMs ?? 10_000);
-    provider = new JsonRpcProvider(options.rpcUrl, undefined, {
+    const request = new FetchRequest(options.rpcUrl);
+    request.timeout = options.requestTimeoutMs ?? 30_000;
+    provider = new JsonRpcProvider(request, undefined, {
       staticNetwork: Network.from(chainId),
       pollingInterval: 250,
       // ethers reuses an identical call's answer for 250 ms: a nonce asked right after a receipt

@@ -52,6 +52,12 @@ function runChild(
     );
     let output = "";
     let killed = false;
+    // A run that neither finishes nor is killed in 100 s is a stalled job: fail with what it printed.
+    const stalled = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the job stalled (100 s without finishing): ${output.slice(-2_000)}`));
+    }, 100_000);
+    child.on("exit", () => clearTimeout(stalled));
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       if (killAfterMs !== undefined && output.includes("started") && !killed) {

@@ -25,8 +25,12 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
   afterEach(async () => proxy?.close());
   after(async () => node?.stop());
 
-  async function run(seed: string, count: number, onStart?: () => void) {
-    const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
+  async function run(seed: string, count: number, onStart?: () => void, requestTimeoutMs?: number) {
+    const conn = await connect({
+      rpcUrl: proxy.url,
+      privateKey: DEV_KEY,
+      ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+    });
     const me = await conn.signer!.getAddress();
     const before = await conn.provider.getTransactionCount(me);
     const events: JobEvent[] = [];
@@ -65,6 +69,26 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
     expect(report.retries).to.be.greaterThan(0);
     const retry = events.find((e) => e.type === "retry");
     expect(retry).to.include.keys("what", "attempt", "delayMs", "message");
+  });
+
+  it("asks again when the node never answers a request, after the request timeout, and lands every step once", async function () {
+    proxy = await startProxy(node.url);
+    let started = 0;
+    const { report, events, wrong, txs } = await run(
+      "silent",
+      40,
+      () => {
+        started = Date.now();
+        proxy.faults.silentEvery = 6;
+      },
+      400,
+    );
+    expect(proxy.stats.silent).to.be.greaterThan(0);
+    expect(wrong).to.deep.equal([]);
+    expect(txs).to.equal(40);
+    expect(report.sent).to.equal(40);
+    expect(events.some((e) => e.type === "retry" && /timeout/i.test(e.message))).to.equal(true);
+    expect(Date.now() - started).to.be.below(60_000); // not ethers' own 5-minute wait
   });
 
   it("rides out a node restart (connections refused for a second) mid-job", async function () {
