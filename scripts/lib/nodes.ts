@@ -84,8 +84,27 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number, lo
   throw new Error(`the node at ${url} did not answer within ${timeoutMs} ms: ${log()}`);
 }
 
-/** Starts a node on a free port and waits until it answers. */
+/**
+ * Starts a node on a free port and waits until it answers. A port free a moment ago may be taken by
+ * then (CI runs lanes side by side, each starting nodes): a node that could not bind it exits, and
+ * what answered was another process's node. So the node must still run a moment after it answered,
+ * and answer with the chain id asked for; otherwise another port is tried.
+ */
 export async function startNode(kind: NodeKind, options: NodeOptions = {}): Promise<DevNode> {
+  for (let attempt = 1; ; attempt++) {
+    const node = await startNodeOnce(kind, options);
+    await new Promise((r) => setTimeout(r, 300));
+    const ours =
+      node.process.exitCode === null &&
+      node.process.signalCode === null &&
+      (options.chainId === undefined || node.chainId === BigInt(options.chainId));
+    if (ours) return node;
+    await node.stop();
+    if (attempt >= 5) throw new Error(`no ${kind} node of its own after ${attempt} ports (each was taken)`);
+  }
+}
+
+async function startNodeOnce(kind: NodeKind, options: NodeOptions): Promise<DevNode> {
   const port = await freePort();
   const bin = path.join(ROOT, "node_modules", ".bin", kind === "anvil" ? "anvil" : "hardhat");
   const args =
