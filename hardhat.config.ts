@@ -15,6 +15,20 @@ const require = createRequire(import.meta.url);
 const SOLC_PATH = require.resolve("solc/soljson.js");
 const SOLC_VERSION = (require("solc/package.json") as { version: string }).version;
 
+/**
+ * Mocha's last root hook. Hardhat does not exit the process after the tests, so a node, socket or
+ * child a test failed to close (typically after a timeout) would keep `npm test` running forever.
+ * Two minutes after the last test, if the process is still held open, this names what holds it
+ * and exits with the run's own exit code. The timer is unref'd: a clean run exits without it.
+ */
+function exitIfHeldOpen(): void {
+  setTimeout(() => {
+    const held = process.getActiveResourcesInfo().filter((kind) => kind !== "Timeout");
+    process.stderr.write(`npm test: tests done, but still held open by: ${held.join(", ") || "timers"}; exiting\n`);
+    process.exit(process.exitCode ?? 0);
+  }, 120_000).unref();
+}
+
 /** `MEDCHAIN_DEEP_FUZZ=1`: the long fuzz and invariant campaign (`npm run test:deep`). */
 const DEEP = process.env.MEDCHAIN_DEEP_FUZZ === "1";
 
@@ -67,6 +81,7 @@ export default defineConfig({
     },
   },
   test: {
+    mocha: { rootHooks: { afterAll: exitIfHeldOpen } },
     solidity: {
       // Fixed seed: CI runs are reproducible; change it locally to explore new inputs. CI runs 1,000
       // runs per fuzz property and invariant depth 50; `npm run test:deep` runs 20,000 of each.

@@ -27,7 +27,9 @@ export const provenanceBench: Bench = async ({ ethers }) => {
   const mfrId = await admit(fx, "BENCH-MFR", ["Manufacturer"], mfr);
   const distId = await admit(fx, "BENCH-DST", ["Distributor"], dist);
   const pharmacyId = await admit(fx, "BENCH-PHA", ["Pharmacy"], pharmacy);
-  const provenance = await ethers.deployContract("DrugProvenance", [await fx.registry.getAddress()]);
+  const provenance = await (
+    await ethers.deployContract("DrugProvenance", [await fx.registry.getAddress()])
+  ).waitForDeployment();
   const products = await ethers.getContractAt("ProductRegistry", await provenance.products());
   // The consortium assigns the manufacturer's GS1 company prefixes by vote (governed calls).
   await prefixByVote(fx, provenance, "assign", "9506000", mfrId);

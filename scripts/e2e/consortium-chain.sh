@@ -10,17 +10,11 @@ cd "$(dirname "$0")/../.."
 
 # Reads all of its input before matching, so the command piped into it never writes to a closed pipe.
 contains() { local out; out=$(cat); grep -q "$@" <<<"$out"; }
-# Free loopback ports (another process may hold 8545 or any fixed port).
-free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-PORT=${E2E_PORT:-$(free_port)}
-NODE_PORT=$(free_port)
-# `--network localhost` reads its URL from here (hardhat.config.ts), so the hardhat node below can
-# run on a free port.
-export MEDCHAIN_LOCALHOST_URL="http://127.0.0.1:${NODE_PORT}"
-CHAIN_ID=${E2E_CHAIN_ID:-7077}
+# Nodes on free loopback ports (another process may hold 8545 or any fixed port).
+source scripts/e2e/nodes.sh
+CHAIN_ID=7077
 # anvil's first well-known development key (never use it on a real chain)
 export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
-export CONSORTIUM_RPC_URL="http://127.0.0.1:${PORT}"
 export CONSORTIUM_CHAIN_ID=$CHAIN_ID
 DEPLOYER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 HOSPITAL=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
@@ -31,13 +25,12 @@ HOSPITAL_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
 SPARE_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 
 work=$(mktemp -d)
-setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
-anvil_pid=$!
-trap 'kill -- -$anvil_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
-for _ in $(seq 1 50); do
-  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$CONSORTIUM_RPC_URL" >/dev/null && break
-  sleep 0.2
-done
+# The session leaders to stop on exit: anvil, the gateway, the hardhat node.
+started=()
+trap 'for p in "${started[@]}"; do kill -- "-$p" 2>/dev/null || true; done; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
+start_node "$work/anvil.log" "$CHAIN_ID" npx anvil --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent
+started+=("$STARTED_PID")
+export CONSORTIUM_RPC_URL="http://127.0.0.1:${STARTED_PORT}"
 
 # A one-operator consortium: the deployer is certifier and sole governor (1-of-1).
 cat > "$work/params.json" <<JSON
@@ -207,7 +200,7 @@ GW_PORT=$(free_port)
 setsid npx hardhat records gateway --export "$work/encounter.json" --proofs "$work/proofs" --port "$GW_PORT" \
   --state "$work/gateway-state" $N > "$work/gateway.log" 2>&1 &
 gw_pid=$!
-trap 'kill -- -$anvil_pid -$gw_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
+started+=("$gw_pid")
 for _ in $(seq 1 150); do
   curl -sf "http://127.0.0.1:${GW_PORT}/fhir/metadata" >/dev/null && break
   sleep 0.2
@@ -269,13 +262,10 @@ npx hardhat genomics rules $N | contains "counts below 5 suppressed; at least 2 
 echo "e2e: genomics registers and verifies a dataset and takes a voted rule on the consortium chain"
 
 # `--network localhost`: a `hardhat node` in another process, deployed with the committed parameters.
-setsid npx hardhat node --port "$NODE_PORT" > "$work/node.log" 2>&1 &
-node_pid=$!
-trap 'kill -- -$anvil_pid -$node_pid 2>/dev/null || true; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
-for _ in $(seq 1 100); do
-  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$MEDCHAIN_LOCALHOST_URL" >/dev/null && break
-  sleep 0.2
-done
+start_node "$work/node.log" 31337 npx hardhat node
+started+=("$STARTED_PID")
+# `--network localhost` reads its URL from here (hardhat.config.ts), so the node can run on a free port.
+export MEDCHAIN_LOCALHOST_URL="http://127.0.0.1:${STARTED_PORT}"
 rm -rf ignition/deployments/chain-31337
 # The README's order: the test token first (the committed parameters name its address on a fresh
 # node), then the whole suite.

@@ -9,8 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-PORT=$(free_port)
+source scripts/e2e/nodes.sh
 CHAIN_ID=$((20000 + RANDOM % 10000))
 work=$(mktemp -d)
 consumer="$work/consumer"
@@ -21,17 +20,13 @@ trap '[ -n "$anvil_pid" ] && kill -- -$anvil_pid 2>/dev/null; rm -rf "$work" "$r
 
 step() { printf '[package %3ss] %s\n' "$SECONDS" "$*"; }
 
-step "deploy the suite on anvil (port $PORT, chain $CHAIN_ID)"
-setsid npx anvil --port "$PORT" --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent > "$work/anvil.log" 2>&1 &
-anvil_pid=$!
+start_node "$work/anvil.log" "$CHAIN_ID" npx anvil --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent
+anvil_pid=$STARTED_PID
+step "deploy the suite on anvil (port $STARTED_PORT, chain $CHAIN_ID)"
 export CONSORTIUM_DEPLOYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
-export CONSORTIUM_RPC_URL="http://127.0.0.1:${PORT}"
+export CONSORTIUM_RPC_URL="http://127.0.0.1:${STARTED_PORT}"
 export CONSORTIUM_CHAIN_ID=$CHAIN_ID
 DEPLOYER=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
-for _ in $(seq 1 50); do
-  curl -s -X POST -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}' "$CONSORTIUM_RPC_URL" >/dev/null && break
-  sleep 0.2
-done
 # The claims vault settles in a token: the test token first, then the suite (as an operator deploys it).
 deploy() { HARDHAT_IGNITION_CONFIRM_DEPLOYMENT=true npx hardhat ignition deploy "$@" --network consortium < /dev/null > "$work/deploy.log" || { cat "$work/deploy.log"; exit 1; }; }
 deploy ignition/modules/TestStablecoin.ts

@@ -152,6 +152,7 @@ export async function deployClaims(
     ],
     { libraries: await claimsLibraries(ethers) },
   );
+  await engine.waitForDeployment();
   const vault = await ethers.getContractAt("SettlementVault", await engine.vault());
   await plans.bindEngine(await engine.getAddress());
 

@@ -27,9 +27,11 @@ export async function deployRegistry(
   args: unknown[],
 ): Promise<ConsortiumRegistry> {
   const governance = await ethers.deployContract("ConsortiumGovernance");
-  return ethers.deployContract("ConsortiumRegistry", args, {
+  const registry = (await ethers.deployContract("ConsortiumRegistry", args, {
     libraries: { ConsortiumGovernance: await governance.getAddress() },
-  }) as Promise<ConsortiumRegistry>;
+  })) as ConsortiumRegistry;
+  // Waited for: a node in another process (anvil) may answer a call before it mined the deployment.
+  return registry.waitForDeployment();
 }
 
 /**

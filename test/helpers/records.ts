@@ -8,7 +8,8 @@ import type { RecordRegistry } from "../../typechain-types/index.js";
  */
 export async function deployRecordRegistry(ethers: HardhatEthers, registry: string): Promise<RecordRegistry> {
   const log = await ethers.deployContract("BreakGlassLog");
-  return ethers.deployContract("RecordRegistry", [registry], {
+  const records = await ethers.deployContract("RecordRegistry", [registry], {
     libraries: { BreakGlassLog: await log.getAddress() },
   });
+  return records.waitForDeployment();
 }

@@ -96,7 +96,10 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
       regulator: await admit(consortium, "REG-1", ["Regulator"], regulator!),
       lab: await admit(consortium, "LAB-1", ["Laboratory"], lab!),
     };
-    const provenance = await ethers.deployContract("DrugProvenance", [await consortium.registry.getAddress()]);
+    // Waited for: on a node in another process (anvil) the deployment may not be mined when the call returns.
+    const provenance = await (
+      await ethers.deployContract("DrugProvenance", [await consortium.registry.getAddress()])
+    ).waitForDeployment();
     const products = await ethers.getContractAt("ProductRegistry", await provenance.products());
     for (const [prefix, member] of [
       [PREFIX.mfrGtin, ids.mfr],
