@@ -38,7 +38,6 @@ interface Unit {
   batch: boolean;
   /** Order of creation: a unit depends only on units created before it. */
   index: number;
-  laneKey?: string;
 }
 
 type RunSteps = (conn: Connection, steps: readonly JobStep[], options: JobOptions) => Promise<JobReport>;
@@ -77,7 +76,7 @@ function formUnits(steps: readonly JobStep[], signerOf: (step: JobStep) => strin
       const candidates = open.get(laneKey) ?? [];
       unit = candidates.find((u) => u.index > after && u.members.length < batchSize);
       if (unit === undefined) {
-        unit = { key: "", members: [], batch: true, index: units.length, laneKey };
+        unit = { key: "", members: [], batch: true, index: units.length };
         units.push(unit);
         open.set(laneKey, [...candidates.filter((u) => u.members.length < batchSize), unit]);
       }

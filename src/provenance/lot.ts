@@ -221,12 +221,25 @@ function checkLotId(file: string, data: { gtin: string; lot: string; lotId: stri
   }
 }
 
-/** Reads a lot bundle, naming the file and field on error (a pack id that is not its tag's in this lot included). */
+/**
+ * Reads a lot bundle, naming the file and field on error: a tag that is not its serial's and code's,
+ * or a pack id that is not its tag's in this lot, included (an edited bundle would otherwise answer
+ * scans with a pack the chain never placed).
+ */
 export async function readLotBundle(file: string): Promise<LotBundle> {
   const parsed = bundleSchema.safeParse(await readJson(file));
   if (!parsed.success) throw zodProblem(file, parsed.error);
   checkLotId(file, parsed.data);
   parsed.data.packs.forEach((p, i) => {
+    let tag: string;
+    try {
+      tag = packTagOf(parsed.data.gtin, p.serial, p.code);
+    } catch (err) {
+      throw new MedChainError(`${file}: field packs.${i}: ${(err as Error).message}`);
+    }
+    if (p.tag.toLowerCase() !== tag) {
+      throw new MedChainError(`${file}: field packs.${i}.tag is not the tag of its serial and code`);
+    }
     if (p.packId.toLowerCase() !== packIdOf(parsed.data.lotId, p.tag).toLowerCase()) {
       throw new MedChainError(`${file}: field packs.${i}.packId is not the id of its tag in lot ${parsed.data.lot}`);
     }

@@ -122,7 +122,7 @@ describe("provenance SDK", function () {
     expect(catalog.findLot(GTIN, "L99")).to.equal(undefined);
   });
 
-  it("refuses a lot bundle whose pack id is not its tag's id in the lot, naming the field", async function () {
+  it("refuses a lot bundle whose pack id is not its tag's id in the lot, or whose tag is not its serial's and code's, naming the field", async function () {
     const plan = planLot({ gtin: GTIN, lot: "L1", expiry: "301231", serials: ["A", "B"] });
     const dir = await mkdtemp(path.join(tmpdir(), "bundle-"));
     const file = path.join(dir, "lot.bundle.json");
@@ -134,6 +134,15 @@ describe("provenance SDK", function () {
     await writeFile(file, JSON.stringify({ ...plan.bundle, lot: "L2" }));
     await readLotBundle(file).catch((err: Error) => (message = err.message));
     expect(message).to.equal(`${file}: field lotId is not the id of GTIN ${GTIN} lot L2`);
+    // another pack's serial (or code) under a tag and pack id that are consistent with each other
+    const swapped = { ...plan.bundle, packs: plan.bundle.packs.map((p, i) => (i === 0 ? { ...p, serial: "B" } : p)) };
+    await writeFile(file, JSON.stringify(swapped));
+    await readLotBundle(file).catch((err: Error) => (message = err.message));
+    expect(message).to.equal(`${file}: field packs.0.tag is not the tag of its serial and code`);
+    const recoded = { ...plan.bundle, packs: plan.bundle.packs.map((p, i) => (i === 1 ? { ...p, code: "not a code" } : p)) };
+    await writeFile(file, JSON.stringify(recoded));
+    await readLotBundle(file).catch((err: Error) => (message = err.message));
+    expect(message).to.equal(`${file}: field packs.1: scratch-off code "not a code": expected ${SCRATCH_CODE_LENGTH} characters of 0-9 and A-Z without I, L, O, U`);
     await writeFile(file, JSON.stringify(plan.bundle));
     expect((await readLotBundle(file)).packs).to.have.length(2);
     await rm(dir, { recursive: true });
