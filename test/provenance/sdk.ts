@@ -139,10 +139,15 @@ describe("provenance SDK", function () {
     await writeFile(file, JSON.stringify(swapped));
     await readLotBundle(file).catch((err: Error) => (message = err.message));
     expect(message).to.equal(`${file}: field packs.0.tag is not the tag of its serial and code`);
-    const recoded = { ...plan.bundle, packs: plan.bundle.packs.map((p, i) => (i === 1 ? { ...p, code: "not a code" } : p)) };
+    const recoded = {
+      ...plan.bundle,
+      packs: plan.bundle.packs.map((p, i) => (i === 1 ? { ...p, code: "not a code" } : p)),
+    };
     await writeFile(file, JSON.stringify(recoded));
     await readLotBundle(file).catch((err: Error) => (message = err.message));
-    expect(message).to.equal(`${file}: field packs.1: scratch-off code "not a code": expected ${SCRATCH_CODE_LENGTH} characters of 0-9 and A-Z without I, L, O, U`);
+    expect(message).to.equal(
+      `${file}: field packs.1: scratch-off code "not a code": expected ${SCRATCH_CODE_LENGTH} characters of 0-9 and A-Z without I, L, O, U`,
+    );
     await writeFile(file, JSON.stringify(plan.bundle));
     expect((await readLotBundle(file)).packs).to.have.length(2);
     await rm(dir, { recursive: true });
