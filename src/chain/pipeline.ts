@@ -22,12 +22,13 @@
  *    longer knows it was dropped: it is sent again. Node errors are retried with backoff (reported
  *    through `onEvent`) until the node has failed for `giveUpAfterMs`.
  */
-import { keccak256, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
+import { type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
 
 import { requireSigner, type Connection } from "./connection.js";
 import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { runBatchedJob } from "./batches.js";
+import { signRaw } from "./raw-tx.js";
 import { decodeEvents, type DecodedEvent } from "./send.js";
 
 /** A contract call (or plain transfer) a step sends. */
@@ -779,9 +780,10 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
       ...fees,
     };
     let raw: string | undefined;
+    let hash: string | undefined;
     if (lane.mode !== "node") {
       try {
-        raw = await lane.signer.signTransaction(tx);
+        ({ raw, hash } = await signRaw(lane.signer, tx));
         lane.mode = "raw";
       } catch (err) {
         if (lane.mode === "raw") throw toMedChainError(err);
@@ -790,9 +792,6 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     }
     // A node-signed transaction's hash is known only once sent: recovery looks for it from this block.
     const block = raw === undefined ? await retrying("eth_blockNumber", () => provider.getBlockNumber()) : 0;
-    // A transaction's hash is that of its signed bytes (decoded by Buffer: ethers' hex parser is
-    // slow on the large calldata of batches).
-    const hash = raw === undefined ? undefined : keccak256(Buffer.from(raw.slice(2), "hex"));
     state.flight = {
       nonce,
       tx,

@@ -8,12 +8,7 @@ import { leafOfBytes32, leafOfPair } from "../../src/chain/merkle-leaf.js";
 import { processProof } from "../../src/chain/merkle-tree.js";
 import { IdTree, loadIdTree } from "../../src/provenance/tree.js";
 import { batchOfValues, buildBatch, verifyInBatch, type LeafValue } from "../../src/records/merkle.js";
-
-/** A seeded generator, so a failing size can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
+import { seeded } from "../helpers/random.js";
 
 const value = (): LeafValue => [hexlify(randomBytes(32)), hexlify(randomBytes(32))];
 
@@ -27,7 +22,7 @@ describe("Merkle trees: byte-for-byte what @openzeppelin/merkle-tree builds", fu
   });
 
   it("gives the library's root and every proof on random batches of 1 to 150 values (seed 0x6d65)", function () {
-    const next = random(0x6d65);
+    const next = seeded(0x6d65);
     for (let round = 0; round < 25; round++) {
       const size = round < 5 ? round + 1 : 1 + Math.floor(next() * 150);
       const values = Array.from({ length: size }, value);
@@ -54,7 +49,7 @@ describe("Merkle trees: byte-for-byte what @openzeppelin/merkle-tree builds", fu
   });
 
   it("gives the library's root, proofs and dump for id trees of 1 to 150 ids, and each loads the other's dump (seed 0x7472)", function () {
-    const next = random(0x7472);
+    const next = seeded(0x7472);
     for (let round = 0; round < 25; round++) {
       const size = round < 5 ? round + 1 : 1 + Math.floor(next() * 150);
       const ids = Array.from({ length: size }, () => hexlify(randomBytes(32)));

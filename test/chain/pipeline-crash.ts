@@ -10,12 +10,7 @@ import { Journal } from "../../src/chain/journal.js";
 import { DEV_KEY, ROOT, startNode, type NodeKind } from "../../scripts/lib/nodes.js";
 import { syntheticSteps, wrongBalances, wrongMarks } from "../../scripts/lib/synthetic-job.js";
 import { MarkBookMock__factory } from "../../typechain-types/index.js";
-
-/** A seeded generator, so a failing run can be replayed (the seed is in the test title). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
+import { seeded } from "../helpers/random.js";
 
 interface Run {
   killed: boolean;
@@ -89,7 +84,7 @@ for (const kind of ["anvil", "hardhat"] as NodeKind[]) {
         const journal = path.join(await mkdtemp(path.join(tmpdir(), "medchain-crash-")), "job.jsonl");
         const count = 300;
         const jobSeed = `crash-${kind}-${seed}`;
-        const next = random(seed);
+        const next = seeded(seed);
         let kills = 0;
         for (let run = 0; run < 5; run++) {
           const result = await runChild(node.url, journal, count, jobSeed, Math.floor(next() * 700));
@@ -127,7 +122,7 @@ for (const kind of ["anvil", "hardhat"] as NodeKind[]) {
         const journal = path.join(await mkdtemp(path.join(tmpdir(), "medchain-crash-")), "job.jsonl");
         const count = 400;
         const jobSeed = `batched-${kind}-${seed}`;
-        const next = random(seed + 100);
+        const next = seeded(seed + 100);
         let kills = 0;
         for (let run = 0; run < 5; run++) {
           const result = await runChild(node.url, journal, count, jobSeed, Math.floor(next() * 500), address);

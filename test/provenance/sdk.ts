@@ -21,6 +21,7 @@ import { resolveItem } from "../../src/provenance/resolve.js";
 import { scanFromLabel } from "../../src/provenance/resolve.js";
 import { parseCompanyPrefix, prefixCallData } from "../../src/provenance/prefixes.js";
 import { ProductRegistry__factory } from "../../typechain-types/index.js";
+import { seeded } from "../helpers/random.js";
 
 const GTIN = "09506000134352";
 
@@ -93,8 +94,7 @@ describe("provenance SDK", function () {
   });
 
   it("finds packs by serial and lot, and lots by number, as a scan of everything it knows would (seeded lots)", function () {
-    let seed = 0xca7a;
-    const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const next = seeded(0xca7a);
     const catalog = new Catalog();
     const gtins = [GTIN, "09506000134369"];
     for (let i = 0; i < 30; i++) {
