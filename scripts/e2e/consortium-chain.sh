@@ -27,7 +27,7 @@ SPARE_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 work=$(mktemp -d)
 # The session leaders to stop on exit: anvil, the gateway, the hardhat node.
 started=()
-trap 'for p in "${started[@]}"; do kill -- "-$p" 2>/dev/null || true; done; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
+trap 'for p in "${started[@]}" ${STARTED_PID:-}; do kill -- "-$p" 2>/dev/null || true; done; rm -rf "$work" "ignition/deployments/chain-$CHAIN_ID"' EXIT
 start_node "$work/anvil.log" "$CHAIN_ID" npx anvil --chain-id "$CHAIN_ID" --gas-price 0 --base-fee 0 --silent
 started+=("$STARTED_PID")
 export CONSORTIUM_RPC_URL="http://127.0.0.1:${STARTED_PORT}"

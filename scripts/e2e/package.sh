@@ -16,7 +16,7 @@ consumer="$work/consumer"
 mkdir -p "$consumer"
 
 anvil_pid=""
-trap '[ -n "$anvil_pid" ] && kill -- -$anvil_pid 2>/dev/null; rm -rf "$work" "$root/ignition/deployments/chain-$CHAIN_ID"' EXIT
+trap 'for p in $anvil_pid ${STARTED_PID:-}; do kill -- "-$p" 2>/dev/null; done; rm -rf "$work" "$root/ignition/deployments/chain-$CHAIN_ID"' EXIT
 
 step() { printf '[package %3ss] %s\n' "$SECONDS" "$*"; }
 

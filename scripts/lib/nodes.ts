@@ -4,6 +4,7 @@
  * another process may hold), and stopped with the whole group.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,19 +86,69 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number, lo
 }
 
 /**
+ * The sessions of the processes listening on TCP port `port` (Linux: the sockets in /proc/net and
+ * the processes' open files), or undefined where /proc cannot tell. Processes of other users whose
+ * files cannot be read are not seen: their port then looks held by nobody, never by us.
+ */
+export async function listenerSessions(port: number): Promise<Set<number> | undefined> {
+  const hex = ":" + port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes = new Set<string>();
+  let tables = 0;
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = await readFile(table, "utf8");
+      tables += 1;
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[1]!.endsWith(hex) && f[3] === "0A") inodes.add(f[9]!); // 0A: LISTEN
+    }
+  }
+  if (tables === 0) return undefined;
+  const sessions = new Set<number>();
+  if (inodes.size === 0) return sessions;
+  for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try {
+      fds = await readdir(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const socket = /^socket:\[(\d+)\]$/.exec(link);
+      if (socket === null || !inodes.has(socket[1]!)) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+      // "pid (name) state ppid pgrp session ...": the name may hold spaces and parentheses
+      const session = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]);
+      if (Number.isInteger(session)) sessions.add(session);
+      break;
+    }
+  }
+  return sessions;
+}
+
+/**
  * Starts a node on a free port and waits until it answers. A port free a moment ago may be taken by
  * then (CI runs lanes side by side, each starting nodes): a node that could not bind it exits, and
- * what answered was another process's node. So the node must still run a moment after it answered,
- * and answer with the chain id asked for; otherwise another port is tried.
+ * what answered was another process's node, possibly with the same chain id. So the node counts as
+ * started only if the port's listener is in its own session (where /proc tells), it still runs a
+ * moment after it answered, and it answers with the chain id asked for (31337 by default);
+ * otherwise another port is tried.
  */
 export async function startNode(kind: NodeKind, options: NodeOptions = {}): Promise<DevNode> {
   for (let attempt = 1; ; attempt++) {
     const node = await startNodeOnce(kind, options);
     await new Promise((r) => setTimeout(r, 300));
+    const sessions = await listenerSessions(node.port);
     const ours =
       node.process.exitCode === null &&
       node.process.signalCode === null &&
-      (options.chainId === undefined || node.chainId === BigInt(options.chainId));
+      node.chainId === BigInt(options.chainId ?? 31337) &&
+      (sessions === undefined || (sessions.size === 1 && sessions.has(node.process.pid!)));
     if (ours) return node;
     await node.stop();
     if (attempt >= 5) throw new Error(`no ${kind} node of its own after ${attempt} ports (each was taken)`);
