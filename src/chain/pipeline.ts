@@ -210,12 +210,38 @@ interface Lane {
 }
 
 /**
- * Transactions of one signer go out in nonce order, this many to a JSON-RPC batch, one batch after
- * the other. anvil handles a batch's calls concurrently: a large batch arrives out of order, the
- * early nonces wait in its queue, and now and then one is lost in a race with its block being mined
- * (the whole lane then waits; measured: 1 in ~20 batches of 64). 16 in order never showed it.
+ * Transactions of one signer go out in nonce order, at most this many (and this many bytes) to a
+ * JSON-RPC batch, one batch after the other. anvil handles a batch's calls concurrently: a large
+ * batch arrives out of order, the early nonces wait in its queue, and now and then one is lost in a
+ * race with its block being mined (the whole lane then waits for its resends; measured: 1 in ~20
+ * batches of 64 small transfers). 16 small transfers in order never showed it, but 16 multicall
+ * batches of 3.4 KB did (a 5 s stall of resends in about one EPCIS import of 1,000 events in
+ * eight); at most 16 KB to a request (four such batches), 24 imports in a row showed none.
  */
-const SEND_CHUNK = 16;
+export const SEND_CHUNK = 16;
+export const SEND_CHUNK_BYTES = 16_384;
+
+/**
+ * Splits a lane's transactions (in nonce order) into consecutive JSON-RPC batches of at most
+ * SEND_CHUNK transactions and, past the first, SEND_CHUNK_BYTES bytes.
+ */
+export function sendChunks<T>(items: readonly T[], bytesOf: (item: T) => number): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = bytesOf(item);
+    if (chunk.length > 0 && (chunk.length >= SEND_CHUNK || bytes + size > SEND_CHUNK_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 /** A lane whose mined nonce has not moved for this long gets its lowest transaction sent again (same bytes). */
 const NUDGE_AFTER_MS = 1_000;
 
@@ -1001,9 +1027,9 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     await Promise.all(
       [...byLane.values()].map(async (list) => {
         list.sort((a, b) => a.flight!.nonce - b.flight!.nonce);
-        for (let k = 0; k < list.length; k += SEND_CHUNK) {
-          await Promise.all(list.slice(k, k + SEND_CHUNK).map((state) => broadcast(state)));
-        }
+        // a node-signed transaction's size is its calldata's
+        const bytesOf = (s: StepState) => ((s.flight!.raw ?? s.flight!.tx.data ?? "0x").length - 2) / 2;
+        for (const chunk of sendChunks(list, bytesOf)) await Promise.all(chunk.map((state) => broadcast(state)));
       }),
     );
     await flush();

@@ -7,16 +7,47 @@ import { Transaction, Wallet, type Signer, type TransactionReceipt } from "ether
 
 import { connect, type Connection } from "../../src/chain/connection.js";
 import { MedChainError } from "../../src/chain/errors.js";
-import { JobError, runJob, type JobEvent } from "../../src/chain/pipeline.js";
+import { JobError, runJob, SEND_CHUNK, SEND_CHUNK_BYTES, sendChunks, type JobEvent } from "../../src/chain/pipeline.js";
 import { DEV_KEY, rpcCall, startNode, type DevNode } from "../../scripts/lib/nodes.js";
 import { recipientOf, syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
 import { linkedRegistryFactory } from "../../scripts/lib/registry.js";
 import { countCalls } from "../../bench/epcis-import.js";
 import { ConsortiumRegistry__factory } from "../../typechain-types/index.js";
+import { seeded } from "../helpers/random.js";
 
 async function journalFile(): Promise<string> {
   return path.join(await mkdtemp(path.join(tmpdir(), "medchain-job-")), "job.jsonl");
 }
+
+describe("Pipelined sender: how a signer's transactions are split into JSON-RPC batches", function () {
+  const sizes = (chunks: number[][]) => chunks.map((c) => c.length);
+
+  it("sends small transactions 16 to a batch and large ones a few per request, in nonce order", function () {
+    expect([SEND_CHUNK, SEND_CHUNK_BYTES]).to.deep.equal([16, 16_384]);
+    expect(sizes(sendChunks(Array<number>(40).fill(110), (b) => b))).to.deep.equal([16, 16, 8]);
+    // 3.4 KB multicall batches: four to a request
+    expect(sizes(sendChunks(Array<number>(10).fill(3_400), (b) => b))).to.deep.equal([4, 4, 2]);
+    expect(sendChunks([100, 100, 16_300, 100, 900], (b) => b)).to.deep.equal([[100, 100], [16_300], [100, 900]]);
+    expect(sendChunks([20_000, 10], (b) => b)).to.deep.equal([[20_000], [10]]);
+    expect(sendChunks([], (b: number) => b)).to.deep.equal([]);
+  });
+
+  it("keeps every transaction once and in order, each batch within 16 and 16 KB unless it is one transaction (seed 0x6368)", function () {
+    const next = seeded(0x6368);
+    for (let round = 0; round < 200; round++) {
+      const items = Array.from({ length: Math.floor(next() * 60) }, (_, i) => ({
+        nonce: i,
+        bytes: next() < 0.5 ? 100 + Math.floor(next() * 200) : Math.floor(next() * 20_000),
+      }));
+      const chunks = sendChunks(items, (t) => t.bytes);
+      expect(chunks.flat()).to.deep.equal(items);
+      for (const chunk of chunks) {
+        expect(chunk.length).to.be.within(1, SEND_CHUNK);
+        if (chunk.length > 1) expect(chunk.reduce((sum, t) => sum + t.bytes, 0)).to.be.at.most(SEND_CHUNK_BYTES);
+      }
+    }
+  });
+});
 
 describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", function () {
   this.timeout(120_000);
