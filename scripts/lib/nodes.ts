@@ -63,6 +63,7 @@ export function freePort(): Promise<number> {
 
 export async function rpcCall(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const response = await fetch(url, {
+    signal: AbortSignal.timeout(30_000),
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
