@@ -18,15 +18,15 @@ const SOLC_VERSION = (require("solc/package.json") as { version: string }).versi
 /**
  * Mocha's last root hook. Hardhat does not exit the process after the tests, so a node, socket or
  * child a test failed to close (typically after a timeout) would keep `npm test` running forever.
- * Five minutes after the last test (Hardhat's summary and a coverage report take seconds), if the
- * process is still held open, this names what holds it and exits: with the run's exit code once
- * Hardhat has set it (1 for failures), else with 1, since something a test left open is a fault
- * and a run cut short must not pass. The timer is unref'd: a clean run exits without it.
+ * Five minutes after the last test, if the process is still held open, this names what holds it
+ * and exits with the run's own exit code: Hardhat sets 1 once a run with failures has reported, and
+ * leaves it unset for a passing one (its summary and a coverage report take seconds, not minutes).
+ * The timer is unref'd: a clean run exits without it.
  */
 function exitIfHeldOpen(): void {
   setTimeout(() => {
     const held = process.getActiveResourcesInfo().filter((kind) => kind !== "Timeout");
-    const code = process.exitCode === undefined ? 1 : Number(process.exitCode);
+    const code = Number(process.exitCode ?? 0);
     process.stderr.write(
       `npm test: tests done, but still held open by: ${held.join(", ") || "timers"}; exiting with ${code}\n`,
     );
