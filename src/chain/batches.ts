@@ -22,6 +22,7 @@
 import { Interface, keccak256, toUtf8Bytes, type Signer } from "ethers";
 
 import { requireSigner, type Connection } from "./connection.js";
+import { bytesOfHex, HEX_DATA } from "./bytes.js";
 import { MedChainError } from "./errors.js";
 import { Journal } from "./journal.js";
 import type { JobOptions, JobReport, JobStep, StepOutcome, TxCall } from "./pipeline.js";
@@ -29,7 +30,6 @@ import { JobError } from "./pipeline.js";
 
 const MULTICALL = new Interface(["function multicall(bytes[] data) returns (bytes[] results)"]);
 const MULTICALL_SELECTOR = Buffer.from(MULTICALL.getFunction("multicall")!.selector.slice(2), "hex");
-const HEX_DATA = /^0x(?:[0-9a-fA-F]{2})*$/;
 
 /**
  * The calldata of `multicall(calls)`. Encoded over Buffers rather than by ethers' ABI coder, which
@@ -49,9 +49,9 @@ export function multicallData(calls: readonly string[]): string {
     if (!HEX_DATA.test(data)) {
       throw new MedChainError(`batched call ${i}: its data is not whole bytes of hex`, { kind: "INTERNAL" });
     }
-    return Buffer.from(data.slice(2), "hex");
+    return bytesOfHex(data);
   });
-  const parts: Buffer[] = [MULTICALL_SELECTOR, word(32), word(calls.length)];
+  const parts: Uint8Array[] = [MULTICALL_SELECTOR, word(32), word(calls.length)];
   let offset = 32 * calls.length;
   for (const body of bodies) {
     parts.push(word(offset));

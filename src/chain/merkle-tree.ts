@@ -1,6 +1,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { getBytes, hexlify, isHexString } from "ethers";
 
+import { hexOf } from "./bytes.js";
 import { MedChainError } from "./errors.js";
 
 /**
@@ -30,7 +31,7 @@ export interface StandardTreeDump<T> {
 
 /** 0x-hex of 32 bytes with the platform's encoder (ethers' hexlify walks the bytes in JavaScript). */
 export function hex32(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
+  return hexOf(bytes);
 }
 
 /** Node `a` of `x` against node `b` of `y`, byte by byte. */

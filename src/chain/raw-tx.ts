@@ -14,6 +14,8 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { BaseWallet, encodeRlp, getAddress, isAddress, toBeArray, type Signer, type TransactionRequest } from "ethers";
 
+import { bytesOfHex, HEX_DATA, hexOf } from "./bytes.js";
+
 export interface SignedTransaction {
   /** The signed transaction, as `eth_sendRawTransaction` takes it. */
   raw: string;
@@ -21,25 +23,17 @@ export interface SignedTransaction {
   hash: string;
 }
 
-const HEX_DATA = /^0x(?:[0-9a-fA-F]{2})*$/;
 const TYPED_ONLY = ["accessList", "authorizationList", "blobs", "blobVersionedHashes", "maxFeePerBlobGas"] as const;
-
-const bytesOfHex = (hex: string): Uint8Array => Buffer.from(hex.slice(2), "hex");
-const hexOf = (bytes: Uint8Array): string => "0x" + Buffer.from(bytes).toString("hex");
 
 /** Signs `tx` with `signer`: by bytes for a held key (see the file comment), else by the signer. */
 export async function signRaw(signer: Signer, tx: TransactionRequest): Promise<SignedTransaction> {
   const fields = signer instanceof BaseWallet ? envelopeOf(tx) : undefined;
-  const raw =
-    fields === undefined || !(signer instanceof BaseWallet)
-      ? await signer.signTransaction(tx)
-      : signedWith(signer, fields);
+  let raw: string;
+  if (fields !== undefined && signer instanceof BaseWallet) {
+    const sig = signer.signingKey.sign(keccak_256(fields.unsigned()));
+    raw = fields.signed(sig.yParity, BigInt(sig.r), BigInt(sig.s));
+  } else raw = await signer.signTransaction(tx);
   return { raw, hash: hexOf(keccak_256(bytesOfHex(raw))) };
-}
-
-function signedWith(wallet: BaseWallet, fields: Envelope): string {
-  const sig = wallet.signingKey.sign(keccak_256(fields.unsigned()));
-  return fields.signed(sig.yParity, BigInt(sig.r), BigInt(sig.s));
 }
 
 export interface Envelope {

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { AbiCoder, isHexString, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
 
+import { bytesOfHex, hexOf as hex32 } from "../chain/bytes.js";
 import { MedChainError } from "../chain/errors.js";
 
 const abi = AbiCoder.defaultAbiCoder();
@@ -13,8 +14,6 @@ const abi = AbiCoder.defaultAbiCoder();
  * time an EPCIS import of 1,000 events used. The words hashed are the same (the tests compare the
  * ids with the contract's).
  */
-const hex32 = (bytes: Uint8Array) => "0x" + Buffer.from(bytes).toString("hex");
-const bytesOfHex = (value: string) => Buffer.from(value.slice(2), "hex");
 
 /** Crockford base32: no I, L, O or U, so a code read off a pack cannot be misread. */
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
