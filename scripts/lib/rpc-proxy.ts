@@ -25,13 +25,30 @@ export interface Faults {
   rpcErrorEvery?: number;
   /** Never answer every n-th HTTP request (hold it open, as a loaded node that lost it). */
   silentEvery?: number;
+  /**
+   * Forward these eth_sendRawTransaction calls (1-based count) to the node but answer "transaction
+   * underpriced": a send the node took while the client saw it fail, as when a timed-out send is
+   * retried on a chain whose base fee rose meanwhile.
+   */
+  acceptedButUnderpriced?: number[];
+  /** Answer these eth_call calls (1-based count) as anvil does when asked just past its newest block. */
+  behindCalls?: number[];
 }
 
 export interface RpcProxy {
   url: string;
   port: number;
   /** Counters of what was injected. */
-  stats: { requests: number; dropped: number; http503: number; rpcErrors: number; restarts: number; silent: number };
+  stats: {
+    requests: number;
+    dropped: number;
+    http503: number;
+    rpcErrors: number;
+    restarts: number;
+    silent: number;
+    underpriced: number;
+    behind: number;
+  };
   faults: Faults;
   /** Closes every connection and refuses new ones for `downMs`, then listens again on the same port. */
   restart(downMs: number): Promise<void>;
@@ -48,7 +65,18 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startProxy(target: string, faults: Faults = {}): Promise<RpcProxy> {
-  const stats = { requests: 0, dropped: 0, http503: 0, rpcErrors: 0, restarts: 0, silent: 0 };
+  const stats = {
+    requests: 0,
+    dropped: 0,
+    http503: 0,
+    rpcErrors: 0,
+    restarts: 0,
+    silent: 0,
+    underpriced: 0,
+    behind: 0,
+  };
+  let ethCalls = 0;
+  const underpriced = new Set<unknown>();
   let sends = 0;
   let calls = 0;
   const sockets = new Set<Socket>();
@@ -88,7 +116,17 @@ export async function startProxy(target: string, faults: Faults = {}): Promise<R
           answers.set(call.id, { jsonrpc: "2.0", id: call.id, result: keccak256(String(call.params?.[0])) });
           continue;
         }
+        if (proxy.faults.acceptedButUnderpriced?.includes(sends)) {
+          stats.underpriced += 1;
+          underpriced.add(call.id);
+        }
       } else {
+        if (call.method === "eth_call" && proxy.faults.behindCalls?.includes(++ethCalls)) {
+          stats.behind += 1;
+          const message = "BlockOutOfRangeError: block height is 82 but requested was 81 (injected)";
+          answers.set(call.id, { jsonrpc: "2.0", id: call.id, error: { code: -32603, message } });
+          continue;
+        }
         calls += 1;
         if (proxy.faults.rpcErrorEvery !== undefined && calls % proxy.faults.rpcErrorEvery === 0) {
           stats.rpcErrors += 1;
@@ -102,7 +140,15 @@ export async function startProxy(target: string, faults: Faults = {}): Promise<R
       }
       pass.push(call);
     }
-    for (const answer of await forward(pass)) answers.set((answer as { id: unknown }).id, answer);
+    for (const answer of await forward(pass)) {
+      const id = (answer as { id: unknown }).id;
+      answers.set(
+        id,
+        underpriced.delete(id)
+          ? { jsonrpc: "2.0", id, error: { code: -32000, message: "transaction underpriced (injected)" } }
+          : answer,
+      );
+    }
     const out = batch.map((call) => answers.get(call.id));
     res
       .writeHead(200, { "content-type": "application/json" })

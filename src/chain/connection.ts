@@ -4,6 +4,9 @@ import {
   isHexString,
   JsonRpcProvider,
   Network,
+  type JsonRpcError,
+  type JsonRpcPayload,
+  type JsonRpcResult,
   Wallet,
   type Provider,
   type Signer,
@@ -20,7 +23,7 @@ import {
   VariantInterpretations__factory,
 } from "../../typechain-types/index.js";
 import { loadDeployedAddresses } from "./deployments.js";
-import { badInput, MedChainError } from "./errors.js";
+import { badInput, MedChainError, NODE_BEHIND } from "./errors.js";
 import { withFees } from "./send.js";
 
 /** The suite's contracts a connection can open by name. */
@@ -155,6 +158,44 @@ async function probeChainId(url: string, timeoutMs: number): Promise<bigint> {
   return BigInt(body.result);
 }
 
+/** Reads that may be asked again without effect. */
+const READ_METHODS = new Set([
+  "eth_call",
+  "eth_estimateGas",
+  "eth_getBalance",
+  "eth_getCode",
+  "eth_getStorageAt",
+  "eth_getTransactionCount",
+  "eth_getBlockByNumber",
+  "eth_getLogs",
+]);
+
+/**
+ * A JSON-RPC provider that asks a read again (up to 4 times, 50 to 400 ms apart) when the node
+ * answers that it is not yet at the block asked for ({@link NODE_BEHIND}): a race inside the node
+ * that a batch job must not die of. Writes are never sent twice here; the batch sender owns those.
+ */
+class MedChainRpcProvider extends JsonRpcProvider {
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    const calls = Array.isArray(payload) ? payload : [payload];
+    // ethers types the answers as results, though an answer may be an error (which is what is looked for)
+    let answers: (JsonRpcResult | JsonRpcError)[] = await super._send(payload);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const behind = (answer: JsonRpcResult | JsonRpcError) =>
+        "error" in answer && NODE_BEHIND.test(String(answer.error?.message ?? ""));
+      const again = calls.filter((call) => {
+        const answer = answers.find((a) => a.id === call.id);
+        return READ_METHODS.has(call.method) && answer !== undefined && behind(answer);
+      });
+      if (again.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      const retried: (JsonRpcResult | JsonRpcError)[] = await super._send(again);
+      answers = answers.map((a) => retried.find((r) => r.id === a.id) ?? a);
+    }
+    return answers as JsonRpcResult[];
+  }
+}
+
 /** Checks a private key's form without ever printing it. */
 export function walletFromKey(privateKey: string, provider: Provider, label = "privateKey"): Wallet {
   if (!isHexString(privateKey, 32)) throw badInput("must be 32 bytes of hex (0x + 64 digits)", { field: label });
@@ -189,7 +230,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     chainId = await probeChainId(options.rpcUrl, options.timeoutMs ?? 10_000);
     const request = new FetchRequest(options.rpcUrl);
     request.timeout = options.requestTimeoutMs ?? 30_000;
-    provider = new JsonRpcProvider(request, undefined, {
+    provider = new MedChainRpcProvider(request, undefined, {
       staticNetwork: Network.from(chainId),
       pollingInterval: 250,
       // ethers reuses an identical call's answer for 250 ms: a nonce asked right after a receipt

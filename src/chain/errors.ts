@@ -178,11 +178,20 @@ function errorChain(err: unknown): Record<string, unknown>[] {
   let e: unknown = err;
   for (let i = 0; i < 8 && e !== null && typeof e === "object"; i++) {
     out.push(e as Record<string, unknown>);
-    const next = e as { cause?: unknown; error?: unknown };
-    e = next.cause ?? next.error;
+    // ethers keeps the node's own JSON-RPC error in `info.error` (a CALL_EXCEPTION without data may be one)
+    const next = e as { cause?: unknown; error?: unknown; info?: { error?: unknown } };
+    e = next.cause ?? next.error ?? next.info?.error;
   }
   return out;
 }
+
+/**
+ * A node's answer that it is not yet at (or no longer has) the block a read asked for: anvil's
+ * "BlockOutOfRangeError" right after a block is mined, geth's and Besu's "header not found" behind a
+ * load balancer, a pruned node's "missing trie node". The node's state, not the caller's fault: the
+ * same read a moment later succeeds.
+ */
+export const NODE_BEHIND = /BlockOutOfRange|header not found|unknown block|block not found|missing trie node/i;
 
 /** True when the error says the node could not be reached or failed (not that a contract refused). */
 export function isUnreachable(err: unknown): boolean {
@@ -190,8 +199,10 @@ export function isUnreachable(err: unknown): boolean {
     if (typeof e.code === "string" && (NETWORK_CODES.has(e.code) || e.code === "TIMEOUT")) return true;
     if (e.code === "SERVER_ERROR") return true;
     const message = typeof e.message === "string" ? e.message : "";
-    return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connect ECONN|HHE7\b|could not (connect|detect network)/i.test(
-      message,
+    return (
+      /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connect ECONN|HHE7\b|could not (connect|detect network)/i.test(
+        message,
+      ) || NODE_BEHIND.test(message)
     );
   });
 }
@@ -217,7 +228,9 @@ export function toMedChainError(err: unknown, extra: HasInterface[] = []): MedCh
     return new MedChainError(`the contract refused: ${formatRevert(revert)}`, { kind: "REFUSED", revert, cause: err });
   }
   if (isUnreachable(err)) {
-    return new MedChainError(`the node is unreachable or failing: ${shortMessage(err)}`, {
+    const nodeSaid = (err as { info?: { error?: { message?: unknown } } } | null)?.info?.error?.message;
+    const said = typeof nodeSaid === "string" ? nodeSaid : shortMessage(err);
+    return new MedChainError(`the node is unreachable or failing: ${said}`, {
       kind: "UNREACHABLE",
       cause: err,
     });

@@ -174,6 +174,11 @@ type Fees = { type: 0; gasPrice: bigint } | { type: 2; maxFeePerGas: bigint; max
 interface Flight {
   nonce: number;
   hash?: string;
+  /**
+   * Hashes of earlier signings of this step at the same nonce (re-signed with higher fees after an
+   * "underpriced" answer): a send that timed out may have been accepted, so any of them may land.
+   */
+  earlier?: string[];
   raw?: string;
   tx: TransactionRequest;
   sentAt: number;
@@ -405,17 +410,16 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
   }
 
   // ---- retries ----
-  let failingSince: number | undefined;
+  // Each call keeps its own clock: a call that keeps failing gives up even while other calls succeed.
   const retrying = async <T>(
     what: string,
     fn: () => Promise<T>,
     retryable: (err: unknown) => boolean = () => true,
   ): Promise<T> => {
+    let failingSince: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        const value = await fn();
-        failingSince = undefined;
-        return value;
+        return await fn();
       } catch (err) {
         if (!retryable(err)) throw err;
         failingSince ??= Date.now();
@@ -701,6 +705,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
         state.flight = {
           nonce: Number(entry.nonce),
           ...(typeof entry.hash === "string" ? { hash: entry.hash } : {}),
+          ...(Array.isArray(entry.earlier) ? { earlier: entry.earlier.map(String) } : {}),
           ...(typeof entry.raw === "string" ? { raw: entry.raw } : {}),
           tx: txFromJson(entry.tx as Record<string, string | number>),
           sentAt: 0,
@@ -726,6 +731,15 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     }
     return null;
   };
+  /** The receipt of a flight's transaction, whichever of its signings landed. */
+  const receiptOf = async (lane: Lane, flight: Flight): Promise<TransactionReceipt | null> => {
+    if (flight.hash === undefined) return findSent(lane, flight);
+    for (const hash of [flight.hash, ...(flight.earlier ?? [])]) {
+      const receipt = await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(hash));
+      if (receipt !== null) return receipt;
+    }
+    return null;
+  };
   for (const lane of lanes.values()) {
     const mine = recovering.filter((s) => s.lane === lane).sort((a, b) => a.flight!.nonce - b.flight!.nonce);
     if (mine.length === 0) continue;
@@ -733,11 +747,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     let expected = used;
     for (const state of mine) {
       const flight = state.flight!;
-      const receipt = flight.hash
-        ? await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(flight.hash!))
-        : flight.nonce < used
-          ? await findSent(lane, flight)
-          : null;
+      const receipt = flight.hash !== undefined || flight.nonce < used ? await receiptOf(lane, flight) : null;
       if (receipt !== null) {
         state.phase = "inflight";
         lane.inFlight.set(flight.nonce, state);
@@ -817,7 +827,14 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
       }
     }
     // A node-signed transaction's hash is known only once sent: recovery looks for it from this block.
-    const block = raw === undefined ? await retrying("eth_blockNumber", () => provider.getBlockNumber()) : 0;
+    let block = raw === undefined ? await retrying("eth_blockNumber", () => provider.getBlockNumber()) : 0;
+    // Signed anew at the same nonce (higher fees): the earlier signing may still land, so it is kept.
+    const before = state.flight?.nonce === nonce ? state.flight : undefined;
+    const earlier = [
+      ...(before?.earlier ?? []),
+      ...(before?.hash !== undefined && before.hash !== hash ? [before.hash] : []),
+    ];
+    if (before !== undefined) block = Math.min(block, before.block);
     state.flight = {
       nonce,
       tx,
@@ -826,6 +843,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
       missing: 0,
       block,
       ...(hash ? { hash } : {}),
+      ...(earlier.length > 0 ? { earlier } : {}),
       ...(raw ? { raw } : {}),
     };
     pendingWrites.push(signedEntry(state));
@@ -841,6 +859,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
       block: flight.block,
       tx: txToJson(flight.tx),
       ...(flight.hash === undefined ? {} : { hash: flight.hash }),
+      ...(flight.earlier === undefined ? {} : { earlier: flight.earlier }),
       ...(flight.raw === undefined ? {} : { raw: flight.raw }),
     };
   }
@@ -952,10 +971,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
           [...lane.inFlight.values()].map(async (state) => {
             const flight = state.flight!;
             if (flight.nonce < used) {
-              const receipt =
-                flight.hash !== undefined
-                  ? await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(flight.hash!))
-                  : await findSent(lane, flight);
+              const receipt = await receiptOf(lane, flight);
               if (receipt !== null) {
                 landedCount += 1;
                 return landed(state, receipt);

@@ -17,13 +17,27 @@ interface Run {
   output: string;
 }
 
-/** Runs the job in a child process; kills it with SIGKILL `killAfterMs` after it started (or lets it finish). */
+/**
+ * Where a run is killed: `delayMs` after it printed `afterMined` "mined" lines (0: after "started").
+ * Counted in progress, not in time from the start, so a fast machine kills as surely as a slow one.
+ */
+interface KillPoint {
+  afterMined: number;
+  delayMs: number;
+}
+
+/** A random kill point within the first `count` transactions of a run. */
+function killPoint(next: () => number, count: number): KillPoint {
+  return { afterMined: Math.floor(next() * count), delayMs: Math.floor(next() * 40) };
+}
+
+/** Runs the job in a child process; kills it with SIGKILL at `kill` (or lets it finish). */
 function runChild(
   url: string,
   journal: string,
   count: number,
   seed: string,
-  killAfterMs?: number,
+  kill?: KillPoint,
   book?: string,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -53,11 +67,14 @@ function runChild(
       reject(new Error(`the job stalled (100 s without finishing): ${output.slice(-2_000)}`));
     }, 100_000);
     child.on("exit", () => clearTimeout(stalled));
+    let mined = 0;
     child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (killAfterMs !== undefined && output.includes("started") && !killed) {
+      const text = chunk.toString();
+      mined += text.split("\n").filter((line) => line === "mined").length;
+      output += text.replaceAll("mined\n", "");
+      if (kill !== undefined && output.includes("started") && mined >= kill.afterMined && !killed) {
         killed = true;
-        setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+        setTimeout(() => child.kill("SIGKILL"), kill.delayMs);
       }
     });
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -87,7 +104,7 @@ for (const kind of ["anvil", "hardhat"] as NodeKind[]) {
         const next = seeded(seed);
         let kills = 0;
         for (let run = 0; run < 5; run++) {
-          const result = await runChild(node.url, journal, count, jobSeed, Math.floor(next() * 700));
+          const result = await runChild(node.url, journal, count, jobSeed, killPoint(next, count / 3));
           if (result.killed) kills += 1;
         }
         const last = await runChild(node.url, journal, count, jobSeed);
@@ -125,7 +142,7 @@ for (const kind of ["anvil", "hardhat"] as NodeKind[]) {
         const next = seeded(seed + 100);
         let kills = 0;
         for (let run = 0; run < 5; run++) {
-          const result = await runChild(node.url, journal, count, jobSeed, Math.floor(next() * 500), address);
+          const result = await runChild(node.url, journal, count, jobSeed, killPoint(next, count / 8 / 3), address);
           if (result.killed) kills += 1;
         }
         const last = await runChild(node.url, journal, count, jobSeed, undefined, address);

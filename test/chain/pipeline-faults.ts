@@ -5,10 +5,11 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { connect } from "../../src/chain/connection.js";
+import { toMedChainError } from "../../src/chain/errors.js";
 import { runJob, type JobEvent } from "../../src/chain/pipeline.js";
 import { DEV_KEY, startNode, type DevNode } from "../../scripts/lib/nodes.js";
 import { startProxy, type RpcProxy } from "../../scripts/lib/rpc-proxy.js";
-import { syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
+import { recipientOf, syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
 
 async function journalFile(): Promise<string> {
   return path.join(await mkdtemp(path.join(tmpdir(), "medchain-faults-")), "job.jsonl");
@@ -60,6 +61,44 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
     expect(events.filter((e) => e.type === "resent" && e.why === "the node dropped it").length).to.be.at.least(3);
   });
 
+  it("lands a step once when a send the node took was answered underpriced and the step was signed anew at its nonce", async function () {
+    const feeNode = await startNode("anvil", { chainId: 7333 }); // a base fee, so a re-signing has new bytes
+    try {
+      proxy = await startProxy(feeNode.url, { acceptedButUnderpriced: [2, 5] });
+      const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
+      const me = await conn.signer!.getAddress();
+      const before = await conn.provider.getTransactionCount(me);
+      const report = await runJob(conn, syntheticSteps(12, "underpriced", 4), {
+        journal: await journalFile(),
+        window: 4,
+        resendAfterMs: 400,
+      });
+      const direct = await connect({ rpcUrl: feeNode.url });
+      expect(proxy.stats.underpriced).to.equal(2);
+      expect(report.sent).to.equal(12);
+      expect(await wrongBalances(direct.provider, 12, "underpriced")).to.deep.equal([]);
+      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(12);
+    } finally {
+      await feeNode.stop();
+    }
+  });
+
+  it("asks a read again when the node answers that it is behind the block asked for, and calls a node that stays behind unreachable", async function () {
+    proxy = await startProxy(node.url, { behindCalls: [1, 2] });
+    const conn = await connect({ rpcUrl: proxy.url });
+    const read = { to: recipientOf("behind", 0), data: "0x" };
+    expect(await conn.provider.call(read)).to.equal("0x");
+    expect(proxy.stats.behind).to.equal(2);
+    proxy.faults.behindCalls = Array.from({ length: 20 }, (_, i) => i + 3);
+    const error = await conn.provider.call(read).then(
+      () => undefined,
+      (err: unknown) => toMedChainError(err),
+    );
+    expect(proxy.stats.behind).to.equal(7); // the first answer and 4 more asks
+    expect(error?.kind).to.equal("UNREACHABLE");
+    expect(error?.message).to.match(/BlockOutOfRangeError/);
+  });
+
   it("retries with backoff through HTTP 503s and JSON-RPC errors, reporting each retry", async function () {
     proxy = await startProxy(node.url, { http503Every: 7, rpcErrorEvery: 5 });
     const { report, events, wrong, txs } = await run("errors", 40);
@@ -102,6 +141,33 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
     expect(wrong).to.deep.equal([]);
     expect(txs).to.equal(60);
     expect(report.sent).to.equal(60);
+  });
+
+  it("gives up on a call that keeps failing even while the job's other calls succeed", async function () {
+    proxy = await startProxy(node.url);
+    const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
+    // Step "stuck" can never be checked; the 60 steps beside it are checked in 100 ms each, one
+    // after another (window 2), so for about 6 s some call of the job succeeds every 100 ms.
+    const steps = syntheticSteps(60, "stuck-check", 0).map((step) => ({
+      ...step,
+      isDone: () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100)),
+    }));
+    steps.unshift({
+      key: "stuck",
+      call: { to: recipientOf("stuck-check", 0), value: 1n },
+      gasLimit: 30_000n,
+      isDone: () => Promise.reject(new Error("the node timed out (injected)")),
+    });
+    const started = Date.now();
+    let caught: unknown;
+    try {
+      await runJob(conn, steps, { journal: await journalFile(), window: 2, giveUpAfterMs: 1_000 });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as { kind?: string }).kind).to.equal("UNREACHABLE");
+    expect((caught as Error).message).to.include('checking step "stuck"');
+    expect(Date.now() - started).to.be.below(4_500); // not after the other steps stopped succeeding
   });
 
   it("gives up after the node has failed for giveUpAfterMs, naming the node and saying a re-run resumes", async function () {
