@@ -481,6 +481,13 @@ export async function planAnchors(
   for (const r of runs.keys()) if (r >= run) run = r + 1;
   const committed = (i: number) => runs.has(table.runs[i]!);
   const names = new Map<string, number>();
+  // One subject per patient account, not per record (the address checksum is a keccak of its own).
+  const subjects = new Map<string, string>();
+  const subjectOf = (account: string) => {
+    let subject = subjects.get(account);
+    if (subject === undefined) subjects.set(account, (subject = subjectOfAccount(account)));
+    return subject;
+  };
   for (let i = 0; i < table.length; i++) if (committed(i)) names.set(table.names[i]!, i);
   // Only keyed salts can give two records the same leaf (random salts never repeat): checked then.
   const seen = new Map<string, string>();
@@ -538,7 +545,7 @@ export async function planAnchors(
           : pending
             ? table.hex(i, F.salt)
             : randomSalt();
-      const subject = subjectOfAccount(binding.account);
+      const subject = subjectOf(binding.account);
       const recordSection: [string, string, string] = [subject, salt, recordCommitment(record.resource, salt)];
       let billingSection: [string, string, string] | undefined;
       if (binding.billingRef !== undefined) {
