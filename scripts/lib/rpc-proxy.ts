@@ -33,6 +33,11 @@ export interface Faults {
   acceptedButUnderpriced?: number[];
   /** Answer these eth_call calls (1-based count) as anvil does when asked just past its newest block. */
   behindCalls?: number[];
+  /**
+   * Refuse these eth_sendRawTransaction calls (1-based count) without forwarding them, with the
+   * given message (e.g. "transaction underpriced"); the refused signed bytes are kept in `refused`.
+   */
+  refuseSends?: Record<number, string>;
 }
 
 export interface RpcProxy {
@@ -50,6 +55,8 @@ export interface RpcProxy {
     behind: number;
   };
   faults: Faults;
+  /** The signed transactions refused by `refuseSends`, in order. */
+  refused: string[];
   /** Closes every connection and refuses new ones for `downMs`, then listens again on the same port. */
   restart(downMs: number): Promise<void>;
   close(): Promise<void>;
@@ -114,6 +121,12 @@ export async function startProxy(target: string, faults: Faults = {}): Promise<R
         if (proxy.faults.dropSends?.includes(sends)) {
           stats.dropped += 1;
           answers.set(call.id, { jsonrpc: "2.0", id: call.id, result: keccak256(String(call.params?.[0])) });
+          continue;
+        }
+        const refusal = proxy.faults.refuseSends?.[sends];
+        if (refusal !== undefined) {
+          proxy.refused.push(String(call.params?.[0]));
+          answers.set(call.id, { jsonrpc: "2.0", id: call.id, error: { code: -32000, message: refusal } });
           continue;
         }
         if (proxy.faults.acceptedButUnderpriced?.includes(sends)) {
@@ -185,6 +198,7 @@ export async function startProxy(target: string, faults: Faults = {}): Promise<R
     port,
     stats,
     faults,
+    refused: [],
     async restart(downMs: number) {
       stats.restarts += 1;
       await stop();

@@ -23,7 +23,7 @@ import {
   VariantInterpretations__factory,
 } from "../../typechain-types/index.js";
 import { loadDeployedAddresses } from "./deployments.js";
-import { badInput, MedChainError, NODE_BEHIND } from "./errors.js";
+import { badInput, isNodeBehind, MedChainError } from "./errors.js";
 import { withFees } from "./send.js";
 
 /** The suite's contracts a connection can open by name. */
@@ -172,8 +172,10 @@ const READ_METHODS = new Set([
 
 /**
  * A JSON-RPC provider that asks a read again (up to 4 times, 50 to 400 ms apart) when the node
- * answers that it is not yet at the block asked for ({@link NODE_BEHIND}): a race inside the node
- * that a batch job must not die of. Writes are never sent twice here; the batch sender owns those.
+ * answers that it is not yet at the block asked for (`isNodeBehind`: the node's own error, never a
+ * contract's revert): a race inside the node that a batch job must not die of. Only those reads are
+ * asked again; the other answers of the batch are kept as they came (a write is never sent twice
+ * here: the batch sender owns that), and if asking again fails, the first answers are returned.
  */
 class MedChainRpcProvider extends JsonRpcProvider {
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
@@ -181,15 +183,18 @@ class MedChainRpcProvider extends JsonRpcProvider {
     // ethers types the answers as results, though an answer may be an error (which is what is looked for)
     let answers: (JsonRpcResult | JsonRpcError)[] = await super._send(payload);
     for (let attempt = 0; attempt < 4; attempt++) {
-      const behind = (answer: JsonRpcResult | JsonRpcError) =>
-        "error" in answer && NODE_BEHIND.test(String(answer.error?.message ?? ""));
       const again = calls.filter((call) => {
         const answer = answers.find((a) => a.id === call.id);
-        return READ_METHODS.has(call.method) && answer !== undefined && behind(answer);
+        return READ_METHODS.has(call.method) && answer !== undefined && "error" in answer && isNodeBehind(answer.error);
       });
       if (again.length === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      const retried: (JsonRpcResult | JsonRpcError)[] = await super._send(again);
+      let retried: (JsonRpcResult | JsonRpcError)[];
+      try {
+        retried = await super._send(again);
+      } catch {
+        break; // the reads keep their "behind" answers; the rest of the batch its own
+      }
       answers = answers.map((a) => retried.find((r) => r.id === a.id) ?? a);
     }
     return answers as JsonRpcResult[];

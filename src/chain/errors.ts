@@ -178,31 +178,43 @@ function errorChain(err: unknown): Record<string, unknown>[] {
   let e: unknown = err;
   for (let i = 0; i < 8 && e !== null && typeof e === "object"; i++) {
     out.push(e as Record<string, unknown>);
-    // ethers keeps the node's own JSON-RPC error in `info.error` (a CALL_EXCEPTION without data may be one)
-    const next = e as { cause?: unknown; error?: unknown; info?: { error?: unknown } };
-    e = next.cause ?? next.error ?? next.info?.error;
+    const next = e as { cause?: unknown; error?: unknown };
+    e = next.cause ?? next.error;
   }
   return out;
 }
 
 /**
- * A node's answer that it is not yet at (or no longer has) the block a read asked for: anvil's
- * "BlockOutOfRangeError" right after a block is mined, geth's and Besu's "header not found" behind a
- * load balancer, a pruned node's "missing trie node". The node's state, not the caller's fault: the
- * same read a moment later succeeds.
+ * A node's answer that it is not yet at the block a read asked for: anvil's "BlockOutOfRangeError"
+ * right after a block is mined, geth's and Besu's "header not found" or "unknown block" behind a
+ * load balancer. The node's state, not the caller's fault: the same read a moment later succeeds.
+ * (Not a pruned node's "missing trie node": that state is gone for good.)
  */
-export const NODE_BEHIND = /BlockOutOfRange|header not found|unknown block|block not found|missing trie node/i;
+const NODE_BEHIND = /BlockOutOfRange|header not found|unknown block/i;
+
+/**
+ * Whether a JSON-RPC error object is the node saying it is behind ({@link NODE_BEHIND}): only the
+ * node's own error, never a contract's revert (code 3, revert data, or "revert" in the message),
+ * whose reason text anyone can choose.
+ */
+export function isNodeBehind(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
+  const e = error as { code?: unknown; message?: unknown; data?: unknown };
+  if (typeof e.message !== "string" || typeof e.code !== "number") return false;
+  if (e.code === 3 || (e.data !== undefined && e.data !== null) || /revert/i.test(e.message)) return false;
+  return NODE_BEHIND.test(e.message);
+}
 
 /** True when the error says the node could not be reached or failed (not that a contract refused). */
 export function isUnreachable(err: unknown): boolean {
   return errorChain(err).some((e) => {
     if (typeof e.code === "string" && (NETWORK_CODES.has(e.code) || e.code === "TIMEOUT")) return true;
     if (e.code === "SERVER_ERROR") return true;
+    // ethers keeps the node's own JSON-RPC error in `info.error` (a CALL_EXCEPTION without data may be one)
+    if (isNodeBehind((e.info as { error?: unknown } | undefined)?.error) || isNodeBehind(e)) return true;
     const message = typeof e.message === "string" ? e.message : "";
-    return (
-      /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connect ECONN|HHE7\b|could not (connect|detect network)/i.test(
-        message,
-      ) || NODE_BEHIND.test(message)
+    return /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|connect ECONN|HHE7\b|could not (connect|detect network)/i.test(
+      message,
     );
   });
 }

@@ -22,7 +22,7 @@
  *    longer knows it was dropped: it is sent again. Node errors are retried with backoff (reported
  *    through `onEvent`) until the node has failed for `giveUpAfterMs`.
  */
-import { type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
+import { isHexString, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
 
 import { requireSigner, type Connection } from "./connection.js";
 import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
@@ -171,6 +171,22 @@ const HEADER_KEY = "#job";
 
 type Fees = { type: 0; gasPrice: bigint } | { type: 2; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
 
+/**
+ * Fees for signing a step again at its nonce: the node's current ones (a fee cap of twice the base
+ * fee), and at least 12.5% above the earlier signing's, price and tip alike (what pools ask of a
+ * replacement).
+ */
+function raisedFees(fresh: Fees, earlier: TransactionRequest): Fees {
+  const up = (v: unknown) => (BigInt((v as bigint | null | undefined) ?? 0n) * 1125n + 999n) / 1000n;
+  const max = (a: bigint, b: bigint) => (a > b ? a : b);
+  if (fresh.type === 0) return { type: 0, gasPrice: max(fresh.gasPrice, up(earlier.gasPrice)) };
+  return {
+    type: 2,
+    maxFeePerGas: max(fresh.maxFeePerGas * 2n, up(earlier.maxFeePerGas)),
+    maxPriorityFeePerGas: max(fresh.maxPriorityFeePerGas, up(earlier.maxPriorityFeePerGas)),
+  };
+}
+
 interface Flight {
   nonce: number;
   hash?: string;
@@ -187,6 +203,8 @@ interface Flight {
   missing: number;
   /** The journal's block number when it was signed: where a node-signed transaction is looked for. */
   block: number;
+  /** Times signed again at this nonce in this run, with higher fees (at most {@link MAX_RESIGNS}). */
+  resigns?: number;
 }
 
 interface StepState {
@@ -288,8 +306,12 @@ function messageOf(err: unknown): string {
 
 const ALREADY_KNOWN = /already known|known transaction|already imported|AlreadyKnown|transaction already exists/i;
 const NONCE_USED = /nonce too low|nonce has already been used|NONCE_EXPIRED|OldNonce|invalid nonce/i;
+/** The pool holds another transaction at this nonce (ours, signed earlier, or not ours): not a fee to raise. */
+const REPLACEMENT_UNDERPRICED = /replacement transaction underpriced|ReplacementUnderpriced|replacement fee too low/i;
 const UNDERPRICED =
   /max fee per gas less than block base fee|fee cap less than block base fee|underpriced|FeeCapTooLow/i;
+/** How often a step is signed again with higher fees before the job stops and says so. */
+const MAX_RESIGNS = 3;
 const NO_FUNDS = /insufficient funds|InsufficientFunds/i;
 /** The node's answer to a transaction that needs more gas than a block holds: it can never be mined. */
 const OVER_BLOCK_GAS =
@@ -526,9 +548,14 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
   const askDoneFirst = (state: StepState) => !(state.step.refusedIfDone === true && freshJournal);
   const pendingWrites: JournalEntry[] =
     header === undefined ? [{ key: HEADER_KEY, format: JOURNAL_FORMAT, chainId: conn.chainId.toString() }] : [];
-  const flush = async () => {
+  // One queue of writes: a flush returns only once every entry taken before it is on disk, even
+  // those an earlier, concurrent flush took (else a transaction could go out before its entry).
+  let flushed: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
     const entries = pendingWrites.splice(0);
-    await journal.recordMany(entries, { sync: options.sync ?? true });
+    const written = flushed.then(() => journal.recordMany(entries, { sync: options.sync ?? true }));
+    flushed = written.catch(() => {});
+    return written;
   };
 
   const finish = async (state: StepState, outcome: StepOutcome) => {
@@ -689,10 +716,13 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
       }
       if (entry.state === "signed" && String(entry.from).toLowerCase() !== state.lane.address) {
         // Signed by another account in an earlier run: only that account's nonces say whether it can still land.
-        const receipt =
-          typeof entry.hash === "string"
-            ? await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(String(entry.hash)))
-            : null;
+        const hashes = [entry.hash, ...(Array.isArray(entry.earlier) ? entry.earlier : [])].filter((h): h is string =>
+          isHexString(h, 32),
+        );
+        let receipt: TransactionReceipt | null = null;
+        for (const hash of hashes) {
+          receipt ??= await retrying("eth_getTransactionReceipt", () => provider.getTransactionReceipt(hash));
+        }
         if (receipt === null) {
           throw new MedChainError(
             `${options.journal}: step "${state.step.key}" was sent by ${String(entry.from)} in an earlier run; run the job again with that account`,
@@ -705,7 +735,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
         state.flight = {
           nonce: Number(entry.nonce),
           ...(typeof entry.hash === "string" ? { hash: entry.hash } : {}),
-          ...(Array.isArray(entry.earlier) ? { earlier: entry.earlier.map(String) } : {}),
+          ...(Array.isArray(entry.earlier) ? { earlier: entry.earlier.filter((h) => isHexString(h, 32)) } : {}),
           ...(typeof entry.raw === "string" ? { raw: entry.raw } : {}),
           tx: txFromJson(entry.tx as Record<string, string | number>),
           sentAt: 0,
@@ -831,9 +861,8 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     // Signed anew at the same nonce (higher fees): the earlier signing may still land, so it is kept.
     const before = state.flight?.nonce === nonce ? state.flight : undefined;
     const earlier = [
-      ...(before?.earlier ?? []),
-      ...(before?.hash !== undefined && before.hash !== hash ? [before.hash] : []),
-    ];
+      ...new Set([...(before?.earlier ?? []), ...(before?.hash === undefined ? [] : [before.hash])]),
+    ].filter((h) => h !== hash);
     if (before !== undefined) block = Math.min(block, before.block);
     state.flight = {
       nonce,
@@ -899,16 +928,30 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
         const message = messageOf(err);
         if (ALREADY_KNOWN.test(message)) return;
         if (NONCE_USED.test(message)) return; // ours landed (a re-send) or another took it: the poll tells which
+        // Another transaction waits at this nonce (an earlier signing of this step, or one this run
+        // does not know): the poll sees which lands, and the step is signed anew if it is not ours.
+        if (REPLACEMENT_UNDERPRICED.test(message)) return;
         if (NO_FUNDS.test(message)) {
           throw new MedChainError(`account ${lane.address} cannot pay for the transactions of the job (${message})`, {
             kind: "BAD_INPUT",
           });
         }
         if (UNDERPRICED.test(message)) {
-          // The base fee rose past the job's fees: ask again and sign the same nonce anew.
-          fees = await retrying("fee data", () => jobFees({ ...conn, fees: undefined } as Connection));
-          if (fees.type === 2) fees = { ...fees, maxFeePerGas: fees.maxFeePerGas * 2n };
+          // The base fee rose past the job's fees: ask again and sign the same nonce anew, with fees
+          // above the earlier signing's (which stays journalled: it may still land), a few times.
+          const resigns = (flight.resigns ?? 0) + 1;
+          if (resigns > MAX_RESIGNS) {
+            throw new MedChainError(
+              `the node at ${conn.endpoint} refused step "${state.step.key}" as underpriced ${resigns} times, fees raised each time (${message}); ` +
+                `give the connection fees the chain accepts and run the job again: nothing is lost or sent twice`,
+              { kind: "BAD_INPUT", cause: err },
+            );
+          }
+          await sleep(250 * resigns);
+          const fresh = await retrying("fee data", () => jobFees({ ...conn, fees: undefined } as Connection));
+          fees = raisedFees(fresh, flight.tx);
           await sign(state, flight.nonce);
+          state.flight!.resigns = resigns;
           await flush();
           return broadcast(state);
         }

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { knownAbiCounts } from "../../src/chain/abi.js";
 import { makePrivateFolder, writeFileAtomic } from "../../src/chain/atomic-write.js";
 import { connect, openContract } from "../../src/chain/connection.js";
-import { EXIT_CODES, MedChainError, toMedChainError, type ErrorKind } from "../../src/chain/errors.js";
+import { EXIT_CODES, isNodeBehind, MedChainError, toMedChainError, type ErrorKind } from "../../src/chain/errors.js";
 import { findDuplicateKey, parseJsonText, readJsonFile, readJsonFileAs } from "../../src/chain/files.js";
 import { connectHardhat } from "../../src/chain/hardhat.js";
 import { memberIdFromCode, memberRef, parseMemberRef } from "../../src/chain/members.js";
@@ -200,6 +200,31 @@ describe("Chain layer: errors", function () {
       }
     }
     expect(unparsable).to.deep.equal([]);
+  });
+
+  it("calls a node's own 'behind the block' answer UNREACHABLE, never a contract revert whose reason says the same", function () {
+    const behind = { code: -32000, message: "header not found" };
+    expect(isNodeBehind(behind)).to.equal(true);
+    expect(
+      isNodeBehind({ code: -32603, message: "BlockOutOfRangeError: block height is 9 but requested was 8" }),
+    ).to.equal(true);
+    const revertData = "0x08c379a0" + "00".repeat(96);
+    for (const revert of [
+      { code: 3, message: "execution reverted: header not found", data: revertData },
+      { code: -32000, message: "header not found", data: revertData },
+      { code: -32000, message: "execution reverted: unknown block" },
+      { code: -32000, message: "missing trie node 0xabc (path )" },
+    ]) {
+      expect(isNodeBehind(revert), revert.message).to.equal(false);
+      const err = Object.assign(new Error("missing revert data"), { code: "CALL_EXCEPTION", info: { error: revert } });
+      expect(toMedChainError(err).kind, revert.message).to.not.equal("UNREACHABLE");
+    }
+    const lagging = Object.assign(new Error("missing revert data"), {
+      code: "CALL_EXCEPTION",
+      info: { error: behind },
+    });
+    expect(toMedChainError(lagging).kind).to.equal("UNREACHABLE");
+    expect(toMedChainError(lagging).message).to.equal("the node is unreachable or failing: header not found");
   });
 
   it("classifies a connection failure as UNREACHABLE and anything unknown as INTERNAL", function () {

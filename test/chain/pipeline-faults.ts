@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
+import { Transaction, Wallet } from "ethers";
 
 import { connect } from "../../src/chain/connection.js";
 import { toMedChainError } from "../../src/chain/errors.js";
@@ -61,10 +62,20 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
     expect(events.filter((e) => e.type === "resent" && e.why === "the node dropped it").length).to.be.at.least(3);
   });
 
-  it("lands a step once when a send the node took was answered underpriced and the step was signed anew at its nonce", async function () {
-    const feeNode = await startNode("anvil", { chainId: 7333 }); // a base fee, so a re-signing has new bytes
-    try {
-      proxy = await startProxy(feeNode.url, { acceptedButUnderpriced: [2, 5] });
+  describe("on a chain with a base fee", function () {
+    let feeNode: DevNode;
+    before(async () => {
+      feeNode = await startNode("anvil", { chainId: 7335 });
+    });
+    after(async () => feeNode?.stop());
+
+    async function feeJob(seed: string, count: number, journal: string) {
+      const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
+      return runJob(conn, syntheticSteps(count, seed, 0), { journal, window: 1, resendAfterMs: 400 });
+    }
+
+    it("lands a step once when a send the node took was answered underpriced and the step was signed anew at its nonce", async function () {
+      proxy = await startProxy(feeNode.url, { acceptedButUnderpriced: [2, 5] }); // a base fee: a re-signing has new bytes
       const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
       const me = await conn.signer!.getAddress();
       const before = await conn.provider.getTransactionCount(me);
@@ -78,9 +89,55 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
       expect(report.sent).to.equal(12);
       expect(await wrongBalances(direct.provider, 12, "underpriced")).to.deep.equal([]);
       expect((await direct.provider.getTransactionCount(me)) - before).to.equal(12);
-    } finally {
-      await feeNode.stop();
-    }
+    });
+
+    it("lands a step once when the node took a send it answered underpriced, then refused the re-signing as a replacement", async function () {
+      // One step at a time: send 2 is step 1's first signing (taken, answered underpriced), send 3 its second.
+      proxy = await startProxy(feeNode.url, {
+        acceptedButUnderpriced: [2],
+        refuseSends: { 3: "replacement transaction underpriced" },
+      });
+      const direct = await connect({ rpcUrl: feeNode.url });
+      const me = await new Wallet(DEV_KEY).getAddress();
+      const before = await direct.provider.getTransactionCount(me);
+      const report = await feeJob("replacement", 4, await journalFile());
+      expect(proxy.refused).to.have.length(1);
+      expect(report.sent).to.equal(4);
+      expect(await wrongBalances(direct.provider, 4, "replacement")).to.deep.equal([]);
+      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(4);
+    });
+
+    it("signs a step again at most three times, each with fee cap and tip 12.5% higher, then stops; a re-run lands every step once", async function () {
+      const refuse = "transaction underpriced";
+      proxy = await startProxy(feeNode.url, { refuseSends: { 2: refuse, 3: refuse, 4: refuse, 5: refuse } });
+      const journal = await journalFile();
+      const direct = await connect({ rpcUrl: feeNode.url });
+      const me = await new Wallet(DEV_KEY).getAddress();
+      const before = await direct.provider.getTransactionCount(me);
+      let caught: unknown;
+      try {
+        await feeJob("refused-fees", 3, journal);
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as { kind?: string }).kind).to.equal("BAD_INPUT");
+      expect((caught as Error).message).to.match(
+        /refused step "transfer-1" as underpriced 4 times, fees raised each time .*nothing is lost or sent twice$/,
+      );
+      const signings = proxy.refused.map((raw) => Transaction.from(raw));
+      expect(signings).to.have.length(4);
+      expect(new Set(signings.map((t) => t.nonce)).size).to.equal(1);
+      for (let i = 1; i < signings.length; i++) {
+        const [was, now] = [signings[i - 1]!, signings[i]!];
+        expect(now.maxFeePerGas! * 1000n).to.be.at.least(was.maxFeePerGas! * 1125n);
+        expect(now.maxPriorityFeePerGas! * 1000n).to.be.at.least(was.maxPriorityFeePerGas! * 1125n);
+      }
+      proxy.faults.refuseSends = {};
+      const report = await feeJob("refused-fees", 3, journal);
+      expect(report.sent + report.skipped).to.equal(3);
+      expect(await wrongBalances(direct.provider, 3, "refused-fees")).to.deep.equal([]);
+      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(3);
+    });
   });
 
   it("asks a read again when the node answers that it is behind the block asked for, and calls a node that stays behind unreachable", async function () {
