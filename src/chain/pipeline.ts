@@ -172,19 +172,28 @@ const HEADER_KEY = "#job";
 type Fees = { type: 0; gasPrice: bigint } | { type: 2; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
 
 /**
- * Fees for signing a step again at its nonce: the node's current ones (a fee cap of twice the base
- * fee), and at least 12.5% above the earlier signing's, price and tip alike (what pools ask of a
- * replacement).
+ * Fees for signing a step again at its nonce: the node's current ones (`fresh`; a fee cap of twice
+ * the base fee), and at least 12.5% above the earlier signing's, fee cap and tip alike (what pools
+ * ask of a replacement). A legacy price counts as both cap and tip, whichever type either side is.
  */
 function raisedFees(fresh: Fees, earlier: TransactionRequest): Fees {
-  const up = (v: unknown) => (BigInt((v as bigint | null | undefined) ?? 0n) * 1125n + 999n) / 1000n;
+  const big = (v: unknown) => BigInt((v as bigint | null | undefined) ?? 0n);
+  const up = (v: bigint) => (v * 1125n + 999n) / 1000n;
   const max = (a: bigint, b: bigint) => (a > b ? a : b);
-  if (fresh.type === 0) return { type: 0, gasPrice: max(fresh.gasPrice, up(earlier.gasPrice)) };
-  return {
-    type: 2,
-    maxFeePerGas: max(fresh.maxFeePerGas * 2n, up(earlier.maxFeePerGas)),
-    maxPriorityFeePerGas: max(fresh.maxPriorityFeePerGas, up(earlier.maxPriorityFeePerGas)),
-  };
+  const cap = up(big(earlier.maxFeePerGas ?? earlier.gasPrice));
+  const tip = up(big(earlier.maxPriorityFeePerGas ?? earlier.gasPrice));
+  if (fresh.type === 0) return { type: 0, gasPrice: max(fresh.gasPrice, cap) };
+  const maxPriorityFeePerGas = max(fresh.maxPriorityFeePerGas, tip);
+  return { type: 2, maxFeePerGas: max(max(fresh.maxFeePerGas * 2n, cap), maxPriorityFeePerGas), maxPriorityFeePerGas };
+}
+
+/** Whether a transaction would be signed with these fees already (nothing to raise: a zero-gas chain). */
+function sameFees(fees: Fees, tx: TransactionRequest): boolean {
+  return fees.type === 0
+    ? tx.type === 0 && BigInt(tx.gasPrice ?? 0n) === fees.gasPrice
+    : tx.type === 2 &&
+        BigInt(tx.maxFeePerGas ?? 0n) === fees.maxFeePerGas &&
+        BigInt(tx.maxPriorityFeePerGas ?? 0n) === fees.maxPriorityFeePerGas;
 }
 
 interface Flight {
@@ -205,6 +214,8 @@ interface Flight {
   block: number;
   /** Times signed again at this nonce in this run, with higher fees (at most {@link MAX_RESIGNS}). */
   resigns?: number;
+  /** Times this signing was answered "replacement underpriced" (another transaction pooled at its nonce). */
+  replacementRefusals?: number;
 }
 
 interface StepState {
@@ -348,6 +359,15 @@ function txFromJson(json: Record<string, string | number>): TransactionRequest {
   if (json.nonce !== undefined) tx.nonce = Number(json.nonce);
   if (json.type !== undefined) tx.type = Number(json.type);
   return tx;
+}
+
+/** The call a signed transaction makes (to sign it again). */
+function callOfTx(tx: TransactionRequest): TxCall {
+  return {
+    to: String(tx.to),
+    data: String(tx.data ?? "0x"),
+    ...(tx.value != null ? { value: BigInt(tx.value as bigint) } : {}),
+  };
 }
 
 /** The fee fields of every transaction of a job, asked of the node once. */
@@ -550,10 +570,20 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     header === undefined ? [{ key: HEADER_KEY, format: JOURNAL_FORMAT, chainId: conn.chainId.toString() }] : [];
   // One queue of writes: a flush returns only once every entry taken before it is on disk, even
   // those an earlier, concurrent flush took (else a transaction could go out before its entry).
+  // A failed write fails every later flush too: what it held may be another step's entry.
   let flushed: Promise<void> = Promise.resolve();
+  let writeFailed: unknown;
   const flush = (): Promise<void> => {
     const entries = pendingWrites.splice(0);
-    const written = flushed.then(() => journal.recordMany(entries, { sync: options.sync ?? true }));
+    const written = flushed.then(async () => {
+      if (writeFailed !== undefined) throw writeFailed;
+      try {
+        await journal.recordMany(entries, { sync: options.sync ?? true });
+      } catch (err) {
+        writeFailed = err;
+        throw err;
+      }
+    });
     flushed = written.catch(() => {});
     return written;
   };
@@ -743,6 +773,9 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
           missing: 0,
           block: Number(entry.block ?? 0),
         };
+        // What it calls, should it be signed again (its nonce taken, or answered underpriced).
+        state.call = callOfTx(state.flight.tx);
+        state.gas = BigInt(state.flight.tx.gasLimit as bigint);
         recovering.push(state);
       }
     }),
@@ -791,12 +824,8 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
           why: flight.nonce < used ? "its nonce was used by another transaction" : "an earlier nonce was never sent",
         });
         report.resent += 1;
-        state.call = {
-          to: String(flight.tx.to),
-          data: String(flight.tx.data ?? "0x"),
-          ...(flight.tx.value != null ? { value: BigInt(flight.tx.value as bigint) } : {}),
-        };
-        state.gas = flight.tx.gasLimit as bigint;
+        state.call = callOfTx(flight.tx);
+        state.gas = BigInt(flight.tx.gasLimit as bigint);
         delete state.flight;
         state.phase = "ready";
       } else {
@@ -914,6 +943,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
               ALREADY_KNOWN.test(messageOf(err)) ||
               NONCE_USED.test(messageOf(err)) ||
               UNDERPRICED.test(messageOf(err)) ||
+              REPLACEMENT_UNDERPRICED.test(messageOf(err)) ||
               NO_FUNDS.test(messageOf(err)) ||
               !notRevert(err)
             ),
@@ -929,14 +959,17 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
         if (ALREADY_KNOWN.test(message)) return;
         if (NONCE_USED.test(message)) return; // ours landed (a re-send) or another took it: the poll tells which
         // Another transaction waits at this nonce (an earlier signing of this step, or one this run
-        // does not know): the poll sees which lands, and the step is signed anew if it is not ours.
-        if (REPLACEMENT_UNDERPRICED.test(message)) return;
+        // does not know). The first time, it is given the chance to land (the poll sees which did,
+        // and signs the step anew if it was not ours); answered so again at the next resend, the
+        // step is signed with higher fees, to replace it (counted as a re-signing below).
+        const replacement = REPLACEMENT_UNDERPRICED.test(message);
+        if (replacement && (flight.replacementRefusals = (flight.replacementRefusals ?? 0) + 1) === 1) return;
         if (NO_FUNDS.test(message)) {
           throw new MedChainError(`account ${lane.address} cannot pay for the transactions of the job (${message})`, {
             kind: "BAD_INPUT",
           });
         }
-        if (UNDERPRICED.test(message)) {
+        if (replacement || UNDERPRICED.test(message)) {
           // The base fee rose past the job's fees: ask again and sign the same nonce anew, with fees
           // above the earlier signing's (which stays journalled: it may still land), a few times.
           const resigns = (flight.resigns ?? 0) + 1;
@@ -948,8 +981,17 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
             );
           }
           await sleep(250 * resigns);
-          const fresh = await retrying("fee data", () => jobFees({ ...conn, fees: undefined } as Connection));
-          fees = raisedFees(fresh, flight.tx);
+          // Fees the connection fixes are raised from; otherwise the node is asked again.
+          const fresh = await retrying("fee data", () => jobFees(conn));
+          const raised = raisedFees(fresh, flight.tx);
+          if (sameFees(raised, flight.tx)) {
+            throw new MedChainError(
+              `the node at ${conn.endpoint} refused step "${state.step.key}" as underpriced, and its fees cannot be raised (${message}); ` +
+                `give the connection fees the chain accepts and run the job again: nothing is lost or sent twice`,
+              { kind: "BAD_INPUT", cause: err },
+            );
+          }
+          fees = raised; // the later steps of the job meet the same base fee
           await sign(state, flight.nonce);
           state.flight!.resigns = resigns;
           await flush();

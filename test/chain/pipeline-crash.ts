@@ -68,10 +68,14 @@ function runChild(
     }, 100_000);
     child.on("exit", () => clearTimeout(stalled));
     let mined = 0;
+    let partial = ""; // a line split between two chunks
     child.stdout.on("data", (chunk: Buffer) => {
-      const text = chunk.toString();
-      mined += text.split("\n").filter((line) => line === "mined").length;
-      output += text.replaceAll("mined\n", "");
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (line === "mined") mined += 1;
+        else output += line + "\n";
+      }
       if (kill !== undefined && output.includes("started") && mined >= kill.afterMined && !killed) {
         killed = true;
         setTimeout(() => child.kill("SIGKILL"), kill.delayMs);
@@ -80,6 +84,7 @@ function runChild(
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.on("error", reject);
     child.on("exit", (code, signal) => {
+      output += partial;
       if (signal === "SIGKILL") resolve({ killed: true, output });
       else if (code === 0) resolve({ killed: false, output });
       else reject(new Error(`the job exited with ${code}: ${output}`));

@@ -132,12 +132,50 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
         expect(now.maxFeePerGas! * 1000n).to.be.at.least(was.maxFeePerGas! * 1125n);
         expect(now.maxPriorityFeePerGas! * 1000n).to.be.at.least(was.maxPriorityFeePerGas! * 1125n);
       }
-      proxy.faults.refuseSends = {};
+      // The re-run recovers step 1 from the journal; its first send is answered underpriced too, so
+      // the recovered step is signed again (from the journalled transaction) and then lands.
+      proxy.faults.refuseSends = { 6: refuse };
       const report = await feeJob("refused-fees", 3, journal);
+      expect(proxy.refused).to.have.length(5);
       expect(report.sent + report.skipped).to.equal(3);
       expect(await wrongBalances(direct.provider, 3, "refused-fees")).to.deep.equal([]);
       expect((await direct.provider.getTransactionCount(me)) - before).to.equal(3);
     });
+
+    it("signs a step with higher fees when another transaction stays pooled at its nonce, answered as a replacement twice", async function () {
+      proxy = await startProxy(feeNode.url, {
+        refuseSends: { 2: "replacement transaction underpriced", 3: "replacement transaction underpriced" },
+      });
+      const direct = await connect({ rpcUrl: feeNode.url });
+      const me = await new Wallet(DEV_KEY).getAddress();
+      const before = await direct.provider.getTransactionCount(me);
+      const report = await feeJob("pooled", 3, await journalFile());
+      expect(proxy.refused).to.have.length(2);
+      expect(report.sent).to.equal(3);
+      const [first, second] = proxy.refused.map((raw) => Transaction.from(raw));
+      expect(second!.hash).to.equal(first!.hash); // the same bytes sent again first
+      const landed = await direct.provider.getTransaction(report.outcomes[1]!.hash!);
+      expect(landed!.nonce).to.equal(first!.nonce);
+      expect(landed!.maxFeePerGas! * 1000n).to.be.at.least(first!.maxFeePerGas! * 1125n);
+      expect(await wrongBalances(direct.provider, 3, "pooled")).to.deep.equal([]);
+      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(3);
+    });
+  });
+
+  it("stops at once, saying so, when a zero-gas chain answers underpriced: there is no fee to raise", async function () {
+    proxy = await startProxy(node.url, { refuseSends: { 2: "transaction underpriced" } });
+    const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
+    let caught: unknown;
+    try {
+      await runJob(conn, syntheticSteps(3, "zero-gas-underpriced", 0), { journal: await journalFile(), window: 1 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(proxy.refused).to.have.length(1);
+    expect((caught as { kind?: string }).kind).to.equal("BAD_INPUT");
+    expect((caught as Error).message).to.match(
+      /refused step "transfer-1" as underpriced, and its fees cannot be raised/,
+    );
   });
 
   it("asks a read again when the node answers that it is behind the block asked for, and calls a node that stays behind unreachable", async function () {
