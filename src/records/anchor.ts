@@ -134,10 +134,15 @@ export interface AnchorResult {
   anchored: number;
   /** Records of the input anchored by an earlier run (their proof files are kept). */
   alreadyAnchored: number;
-  /** The issuer's proof file of every record of the input (with the billing leaf): keep them. */
-  proofs: string[];
+  /** Records of the input (anchored now or before). */
+  records: number;
+  /**
+   * The issuer's proof file of every record of the input (with the billing leaf): keep them. Listed
+   * when first read (a million paths are some 100 MB, which a job that only counts never pays).
+   */
+  readonly proofs: string[];
   /** Copies without the billing leaf (`<outDir>/share/`): give these to the patient or another hospital. */
-  shared: string[];
+  readonly shared: string[];
   /** Proof files written by this run (earlier ones are kept as they are). */
   written: number;
 }
@@ -152,6 +157,11 @@ export const SHARE_DIR = "share";
  * record gateway in front of a FHIR server knows which anchored record each proof is for.
  */
 export const PROOF_INDEX_FILE = "index.json";
+
+/** The proof file of the record named `name` (its input file's name without `.json`). */
+export function proofFileName(name: string): string {
+  return `${name}.proof.json`;
+}
 export const PROOF_INDEX_FORMAT = "medchain.proof-index.v1";
 
 /** Fields of a record's 192 bytes: the record leaf's subject, salt, commitment, then the billing leaf's. */
@@ -682,7 +692,7 @@ function connectionOf(records: RecordRegistry, chainId: bigint): Connection {
  * Adds `entries` (FHIR reference -> proof file) to the proof index of `outDir`: a later job into the
  * same folder keeps the earlier entries; the same reference anchored again points to its newest proof.
  */
-async function writeProofIndex(outDir: string, entries: Map<string, string>): Promise<void> {
+async function writeProofIndex(outDir: string, entries: Iterable<[string, string]>): Promise<void> {
   const file = path.join(outDir, PROOF_INDEX_FILE);
   const byReference = new Map<string, string>();
   try {
@@ -743,11 +753,11 @@ export async function anchorRecords(
 
   // Proof files: every record of this run, and any record of an earlier run whose file is missing.
   await makePrivateFolder(path.join(opts.outDir, SHARE_DIR));
-  const fileOf = (i: number) => path.join(opts.outDir, `${table.names[i]}.proof.json`);
-  const shareOf = (i: number) => path.join(opts.outDir, SHARE_DIR, `${table.names[i]}.proof.json`);
+  const fileOf = (i: number) => path.join(opts.outDir, proofFileName(table.names[i]!));
+  const shareOf = (i: number) => path.join(opts.outDir, SHARE_DIR, proofFileName(table.names[i]!));
   const minBatch = opts.minBatch ?? 2;
   let written = 0;
-  const indexed = new Map<string, string>();
+  const indexed: number[] = []; // rows whose proof the index lists (by FHIR reference)
   const runsDone = [...new Set(plan.steps.map((s) => s.run))].sort((a, b) => a - b);
   const total = plan.items.length > 0 ? table.runs.filter((r) => r === plan.run).length : 0;
   for (const run of runsDone) {
@@ -772,12 +782,17 @@ export async function anchorRecords(
         step: built.steps,
       });
     }
-    const position = new Map<string, Map<number, number>>();
-    for (const [key, w] of where) position.set(key, new Map(w.rows.map((i, k) => [i, k])));
+    // Each row's place in its group (a typed array per group: a million rows in 4 MB, not a Map's 50).
+    const position = new Map<string, Int32Array>();
+    for (const [key, w] of where) {
+      const at = new Int32Array(table.length);
+      w.rows.forEach((i, k) => (at[i] = k));
+      position.set(key, at);
+    }
     const sectionOf = (i: number, purpose: AnchorStep["purpose"], category: number): AnchoredLeaf | undefined => {
       const key = `${purpose}:${category}`;
       const w = where.get(key)!;
-      const k = position.get(key)!.get(i)!;
+      const k = position.get(key)![i]!;
       const step = w.batch === undefined ? w.step[k]! : w.step[0]!;
       if (!done.has(step.key)) return undefined;
       return {
@@ -807,20 +822,34 @@ export async function anchorRecords(
       writeFileSync(fileOf(i), JSON.stringify(proof, null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
       writeFileSync(shareOf(i), JSON.stringify(shareableProof(proof), null, 2) + "\n", { mode: PRIVATE_FILE_MODE });
       written += 1;
-      const reference = plan.references.get(i);
-      if (reference !== undefined) indexed.set(reference, `${table.names[i]}.proof.json`);
+      if (plan.references.has(i)) indexed.push(i);
       if (run === plan.run) opts.onProgress?.("proofs", ++progress, total);
     }
   }
-  if (indexed.size > 0) await writeProofIndex(opts.outDir, indexed);
+  if (indexed.length > 0) {
+    await writeProofIndex(
+      opts.outDir,
+      indexed.map((i): [string, string] => [plan.references.get(i)!, proofFileName(table.names[i]!)]),
+    );
+  }
+  // The paths from the input's file names alone: the plan's table is not kept alive by the result.
+  const names = plan.inputRows.map((i) => table.names[i]!);
+  const { outDir } = opts;
+  let proofs: string[] | undefined;
+  let shared: string[] | undefined;
   return {
     steps: plan.steps.length,
     sent: report.sent,
     skipped: report.skipped,
     anchored: total,
     alreadyAnchored: plan.alreadyAnchored,
-    proofs: plan.inputRows.map(fileOf),
-    shared: plan.inputRows.map(shareOf),
+    records: names.length,
+    get proofs() {
+      return (proofs ??= names.map((name) => path.join(outDir, proofFileName(name))));
+    },
+    get shared() {
+      return (shared ??= names.map((name) => path.join(outDir, SHARE_DIR, proofFileName(name))));
+    },
     written,
   };
 }

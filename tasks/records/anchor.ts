@@ -47,7 +47,7 @@ export default async function anchor(args: Args, hre: HardhatRuntimeEnvironment)
         if (done === total) p.bar.stop();
       },
     });
-    const records_ = result.proofs.length;
+    const records_ = result.records;
     io.say(
       `${records_} record(s): ${result.anchored} anchored now, ${result.alreadyAnchored} anchored before (proof files kept); ` +
         `${result.steps} transaction(s): ${result.sent} sent, ${result.skipped} already on chain; proofs in ${outDir}`,

@@ -7,6 +7,7 @@ import { makePrivateFolder, writeFileAtomic } from "../../chain/atomic-write.js"
 import { openContract, requireSigner, type Connection } from "../../chain/connection.js";
 import { MedChainError } from "../../chain/errors.js";
 import type { ConsentFile } from "../consent-file.js";
+import { proofFileName } from "../anchor.js";
 import { recordsDomain } from "../consent.js";
 import { RecordsInputError } from "../errors.js";
 import { checkBoundTo, checkProofTarget, leafOf, proofSchema, type RecordProof } from "../proof.js";
@@ -234,10 +235,7 @@ export async function fetchRecords(options: FetchOptions): Promise<FetchReport> 
       f.file = `${folder}/${name}.json`;
       await writeFileAtomic(path.join(staging, f.file), JSON.stringify(f.resource, null, 2) + "\n");
       if (f.proof !== undefined) {
-        await writeFileAtomic(
-          path.join(staging, folder, `${name}.proof.json`),
-          JSON.stringify(f.proof, null, 2) + "\n",
-        );
+        await writeFileAtomic(path.join(staging, folder, proofFileName(name)), JSON.stringify(f.proof, null, 2) + "\n");
       }
       const { resource: _r, proof: _p, ...row } = f;
       report.records.push(row);

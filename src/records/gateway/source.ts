@@ -4,7 +4,7 @@ import path from "node:path";
 import { getAddress } from "ethers";
 import { z } from "zod";
 
-import { PROOF_INDEX_FILE, PROOF_INDEX_FORMAT } from "../anchor.js";
+import { PROOF_INDEX_FILE, PROOF_INDEX_FORMAT, proofFileName } from "../anchor.js";
 import { parseFhir, type FhirResource } from "../commitment.js";
 import { RecordsInputError } from "../errors.js";
 import { loadRecords } from "../input.js";
@@ -138,7 +138,7 @@ export async function folderSource(
   const skipped: string[] = [];
   const found: Array<{ record: IndexedRecord; resource: FhirResource }> = [];
   for (const input of inputs) {
-    const file = path.join(proofs, `${input.name}.proof.json`);
+    const file = path.join(proofs, proofFileName(input.name));
     let proof: RecordProof;
     try {
       await stat(file);
