@@ -20,7 +20,9 @@
  * 4. Receipts: one `eth_getTransactionCount` per signer every `pollMs`, then the receipts of the
  *    transactions it says are mined. A transaction not mined after `resendAfterMs` whose node no
  *    longer knows it was dropped: it is sent again. Node errors are retried with backoff (reported
- *    through `onEvent`) until the node has failed for `giveUpAfterMs`.
+ *    through `onEvent`) until that call has failed for `giveUpAfterMs` (a clock per call). A send
+ *    answered "underpriced" is signed again at its nonce with higher fees (at most 3 times); every
+ *    signing's hash stays in the journal, since an earlier one may still land.
  */
 import { isHexString, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
 
@@ -121,7 +123,7 @@ export interface JobOptions {
   pollMs?: number;
   /** A transaction not mined after this long is checked and sent again if the node dropped it (default 6 s). */
   resendAfterMs?: number;
-  /** Give up when the node has failed for this long without a success (default 60 s). */
+  /** Give up when a call has failed for this long without a success (default 60 s; each call its own clock). */
   giveUpAfterMs?: number;
   /** On a refused step: stop sending new steps (default), or go on with the others. */
   onRefused?: "stop" | "continue";
