@@ -209,6 +209,8 @@ interface Flight {
   raw?: string;
   tx: TransactionRequest;
   sentAt: number;
+  /** When this run first sent it (resends keep it): how long it has waited for a block. */
+  firstSentAt?: number;
   checkedAt: number;
   /** Since when its nonce is used without its receipt showing (a slow receipt index, or another transaction). */
   missing: number;
@@ -240,9 +242,11 @@ interface Lane {
   mode?: "raw" | "node";
   nextNonce: number;
   inFlight: Map<number, StepState>;
-  /** The lane's mined nonce count at the last poll, and since when it has not moved. */
+  /** The lane's mined nonce count at the last poll, and since when it has not moved (or was nudged). */
   used: number;
   usedSince: number;
+  /** When the mined nonce count last moved (or the lane began). */
+  movedAt: number;
 }
 
 /**
@@ -432,7 +436,15 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     const address = (await signer.getAddress()).toLowerCase();
     let lane = lanes.get(address);
     if (lane === undefined) {
-      lane = { signer, address, nextNonce: -1, inFlight: new Map(), used: -1, usedSince: Date.now() };
+      lane = {
+        signer,
+        address,
+        nextNonce: -1,
+        inFlight: new Map(),
+        used: -1,
+        usedSince: Date.now(),
+        movedAt: Date.now(),
+      };
       lanes.set(address, lane);
     }
     return lane;
@@ -931,6 +943,7 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
     if (!nudge) {
       flight.sentAt = Date.now();
       flight.checkedAt = flight.sentAt;
+      flight.firstSentAt ??= flight.sentAt;
     }
     for (;;) {
       try {
@@ -1100,11 +1113,23 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
         if (used !== lane.used) {
           lane.used = used;
           lane.usedSince = now;
+          lane.movedAt = now;
         } else if (now - lane.usedSince >= NUDGE_AFTER_MS) {
           // Nothing mined for a while: the lowest transaction may be lost in the node (see SEND_CHUNK) and
           // every later one waits behind it. Sending its signed bytes again is harmless ("already known").
           lane.usedSince = now;
           const head = lane.inFlight.get(used);
+          // The node knows it but mines nothing (a stopped chain, or an automining dev node whose
+          // full block left it in the pool): say so instead of waiting for ever.
+          const waiting = head?.flight?.firstSentAt;
+          if (waiting !== undefined && now - Math.max(waiting, lane.movedAt) >= giveUpAfterMs) {
+            throw new MedChainError(
+              `the node at ${conn.endpoint} has mined none of account ${lane.address}'s transactions for ` +
+                `${Math.round((now - Math.max(waiting, lane.movedAt)) / 1000)} s (the lowest, step "${head!.step.key}" at nonce ${used}, waits in its pool); ` +
+                `run the job again to resume: nothing is lost or sent twice`,
+              { kind: "UNREACHABLE" },
+            );
+          }
           if (head?.flight?.raw !== undefined) await broadcast(head, true);
         }
       }),

@@ -265,6 +265,43 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
     expect(Date.now() - started).to.be.below(4_500); // not after the other steps stopped succeeding
   });
 
+  it("stops, naming the step and its nonce, when the node mines none of the job's transactions for giveUpAfterMs; a re-run after mining resumes lands each once", async function () {
+    const stopped = await startNode("anvil", { zeroGas: true, chainId: 7336 });
+    try {
+      const rpc = (method: string, params: unknown[] = []) =>
+        fetch(stopped.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        });
+      await rpc("evm_setAutomine", [false]); // the node takes transactions and mines none
+      const conn = await connect({ rpcUrl: stopped.url, privateKey: DEV_KEY });
+      const me = await conn.signer!.getAddress();
+      const before = await conn.provider.getTransactionCount(me);
+      const journal = await journalFile();
+      const started = Date.now();
+      let caught: unknown;
+      try {
+        await runJob(conn, syntheticSteps(3, "not-mined", 0), { journal, giveUpAfterMs: 1_500 });
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as { kind?: string }).kind).to.equal("UNREACHABLE");
+      expect((caught as Error).message).to.match(
+        /has mined none of account 0x[0-9a-f]{40}'s transactions for \d+ s \(the lowest, step "transfer-0" at nonce \d+, waits in its pool\); run the job again to resume/,
+      );
+      expect(Date.now() - started).to.be.below(10_000);
+      await rpc("evm_setAutomine", [true]);
+      await rpc("evm_mine");
+      const report = await runJob(conn, syntheticSteps(3, "not-mined", 0), { journal });
+      expect(report.sent + report.skipped).to.equal(3);
+      expect(await wrongBalances(conn.provider, 3, "not-mined")).to.deep.equal([]);
+      expect((await conn.provider.getTransactionCount(me)) - before).to.equal(3);
+    } finally {
+      await stopped.stop();
+    }
+  });
+
   it("gives up after the node has failed for giveUpAfterMs, naming the node and saying a re-run resumes", async function () {
     proxy = await startProxy(node.url);
     const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
