@@ -16,6 +16,24 @@ async function journalFile(): Promise<string> {
   return path.join(await mkdtemp(path.join(tmpdir(), "medchain-faults-")), "job.jsonl");
 }
 
+/**
+ * The chain as the node itself sees it, from now on: `expectOnce(count, seed)` checks that every
+ * recipient holds exactly 1 wei and the job's account sent exactly `count` transactions since
+ * (nothing lost, nothing sent twice).
+ */
+async function chainFrom(url: string) {
+  const { provider } = await connect({ rpcUrl: url });
+  const me = await new Wallet(DEV_KEY).getAddress();
+  const before = await provider.getTransactionCount(me);
+  return {
+    provider,
+    async expectOnce(count: number, seed: string) {
+      expect(await wrongBalances(provider, count, seed)).to.deep.equal([]);
+      expect((await provider.getTransactionCount(me)) - before).to.equal(count);
+    },
+  };
+}
+
 describe("Pipelined sender: a failing node (fault-injection proxy on loopback)", function () {
   this.timeout(120_000);
   let node: DevNode;
@@ -33,8 +51,7 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
       privateKey: DEV_KEY,
       ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
     });
-    const me = await conn.signer!.getAddress();
-    const before = await conn.provider.getTransactionCount(me);
+    const chain = await chainFrom(node.url);
     const events: JobEvent[] = [];
     onStart?.();
     const report = await runJob(conn, syntheticSteps(count, seed, 4), {
@@ -43,21 +60,14 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
       resendAfterMs: 400,
       onEvent: (e) => events.push(e),
     });
-    const direct = await connect({ rpcUrl: node.url });
-    return {
-      report,
-      events,
-      wrong: await wrongBalances(direct.provider, count, seed),
-      txs: (await direct.provider.getTransactionCount(me)) - before,
-    };
+    return { report, events, chain };
   }
 
   it("sends a dropped transaction again, and it lands once", async function () {
     proxy = await startProxy(node.url, { dropSends: [3, 10, 11] });
-    const { report, events, wrong, txs } = await run("dropped", 30);
+    const { report, events, chain } = await run("dropped", 30);
     expect(proxy.stats.dropped).to.equal(3);
-    expect(wrong).to.deep.equal([]);
-    expect(txs).to.equal(30);
+    await chain.expectOnce(30, "dropped");
     expect(report.resent).to.be.at.least(3);
     expect(events.filter((e) => e.type === "resent" && e.why === "the node dropped it").length).to.be.at.least(3);
   });
@@ -77,18 +87,15 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
     it("lands a step once when a send the node took was answered underpriced and the step was signed anew at its nonce", async function () {
       proxy = await startProxy(feeNode.url, { acceptedButUnderpriced: [2, 5] }); // a base fee: a re-signing has new bytes
       const conn = await connect({ rpcUrl: proxy.url, privateKey: DEV_KEY });
-      const me = await conn.signer!.getAddress();
-      const before = await conn.provider.getTransactionCount(me);
+      const chain = await chainFrom(feeNode.url);
       const report = await runJob(conn, syntheticSteps(12, "underpriced", 4), {
         journal: await journalFile(),
         window: 4,
         resendAfterMs: 400,
       });
-      const direct = await connect({ rpcUrl: feeNode.url });
       expect(proxy.stats.underpriced).to.equal(2);
       expect(report.sent).to.equal(12);
-      expect(await wrongBalances(direct.provider, 12, "underpriced")).to.deep.equal([]);
-      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(12);
+      await chain.expectOnce(12, "underpriced");
     });
 
     it("lands a step once when the node took a send it answered underpriced, then refused the re-signing as a replacement", async function () {
@@ -97,23 +104,18 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
         acceptedButUnderpriced: [2],
         refuseSends: { 3: "replacement transaction underpriced" },
       });
-      const direct = await connect({ rpcUrl: feeNode.url });
-      const me = await new Wallet(DEV_KEY).getAddress();
-      const before = await direct.provider.getTransactionCount(me);
+      const chain = await chainFrom(feeNode.url);
       const report = await feeJob("replacement", 4, await journalFile());
       expect(proxy.refused).to.have.length(1);
       expect(report.sent).to.equal(4);
-      expect(await wrongBalances(direct.provider, 4, "replacement")).to.deep.equal([]);
-      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(4);
+      await chain.expectOnce(4, "replacement");
     });
 
     it("signs a step again at most three times, each with fee cap and tip 12.5% higher, then stops; a re-run lands every step once", async function () {
       const refuse = "transaction underpriced";
       proxy = await startProxy(feeNode.url, { refuseSends: { 2: refuse, 3: refuse, 4: refuse, 5: refuse } });
       const journal = await journalFile();
-      const direct = await connect({ rpcUrl: feeNode.url });
-      const me = await new Wallet(DEV_KEY).getAddress();
-      const before = await direct.provider.getTransactionCount(me);
+      const chain = await chainFrom(feeNode.url);
       let caught: unknown;
       try {
         await feeJob("refused-fees", 3, journal);
@@ -138,27 +140,23 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
       const report = await feeJob("refused-fees", 3, journal);
       expect(proxy.refused).to.have.length(5);
       expect(report.sent + report.skipped).to.equal(3);
-      expect(await wrongBalances(direct.provider, 3, "refused-fees")).to.deep.equal([]);
-      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(3);
+      await chain.expectOnce(3, "refused-fees");
     });
 
     it("signs a step with higher fees when another transaction stays pooled at its nonce, answered as a replacement twice", async function () {
       proxy = await startProxy(feeNode.url, {
         refuseSends: { 2: "replacement transaction underpriced", 3: "replacement transaction underpriced" },
       });
-      const direct = await connect({ rpcUrl: feeNode.url });
-      const me = await new Wallet(DEV_KEY).getAddress();
-      const before = await direct.provider.getTransactionCount(me);
+      const chain = await chainFrom(feeNode.url);
       const report = await feeJob("pooled", 3, await journalFile());
       expect(proxy.refused).to.have.length(2);
       expect(report.sent).to.equal(3);
       const [first, second] = proxy.refused.map((raw) => Transaction.from(raw));
       expect(second!.hash).to.equal(first!.hash); // the same bytes sent again first
-      const landed = await direct.provider.getTransaction(report.outcomes[1]!.hash!);
+      const landed = await chain.provider.getTransaction(report.outcomes[1]!.hash!);
       expect(landed!.nonce).to.equal(first!.nonce);
       expect(landed!.maxFeePerGas! * 1000n).to.be.at.least(first!.maxFeePerGas! * 1125n);
-      expect(await wrongBalances(direct.provider, 3, "pooled")).to.deep.equal([]);
-      expect((await direct.provider.getTransactionCount(me)) - before).to.equal(3);
+      await chain.expectOnce(3, "pooled");
     });
   });
 
@@ -196,10 +194,9 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
 
   it("retries with backoff through HTTP 503s and JSON-RPC errors, reporting each retry", async function () {
     proxy = await startProxy(node.url, { http503Every: 7, rpcErrorEvery: 5 });
-    const { report, events, wrong, txs } = await run("errors", 40);
+    const { report, events, chain } = await run("errors", 40);
     expect(proxy.stats.http503 + proxy.stats.rpcErrors).to.be.greaterThan(5);
-    expect(wrong).to.deep.equal([]);
-    expect(txs).to.equal(40);
+    await chain.expectOnce(40, "errors");
     expect(report.retries).to.be.greaterThan(0);
     const retry = events.find((e) => e.type === "retry");
     expect(retry).to.include.keys("what", "attempt", "delayMs", "message");
@@ -208,7 +205,7 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
   it("asks again when the node never answers a request, after the request timeout, and lands every step once", async function () {
     proxy = await startProxy(node.url);
     let started = 0;
-    const { report, events, wrong, txs } = await run(
+    const { report, events, chain } = await run(
       "silent",
       40,
       () => {
@@ -218,8 +215,7 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
       400,
     );
     expect(proxy.stats.silent).to.be.greaterThan(0);
-    expect(wrong).to.deep.equal([]);
-    expect(txs).to.equal(40);
+    await chain.expectOnce(40, "silent");
     expect(report.sent).to.equal(40);
     expect(events.some((e) => e.type === "retry" && /timeout/i.test(e.message))).to.equal(true);
     expect(Date.now() - started).to.be.below(60_000); // not ethers' own 5-minute wait
@@ -228,13 +224,12 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
   it("rides out a node restart (connections refused for a second) mid-job", async function () {
     proxy = await startProxy(node.url);
     let restarted: Promise<void> | undefined;
-    const { report, wrong, txs } = await run("restart", 60, () => {
+    const { report, chain } = await run("restart", 60, () => {
       restarted = new Promise((resolve) => setTimeout(resolve, 150)).then(() => proxy.restart(1_000));
     });
     await restarted;
     expect(proxy.stats.restarts).to.equal(1);
-    expect(wrong).to.deep.equal([]);
-    expect(txs).to.equal(60);
+    await chain.expectOnce(60, "restart");
     expect(report.sent).to.equal(60);
   });
 
@@ -276,8 +271,7 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
         });
       await rpc("evm_setAutomine", [false]); // the node takes transactions and mines none
       const conn = await connect({ rpcUrl: stopped.url, privateKey: DEV_KEY });
-      const me = await conn.signer!.getAddress();
-      const before = await conn.provider.getTransactionCount(me);
+      const chain = await chainFrom(stopped.url);
       const journal = await journalFile();
       const started = Date.now();
       let caught: unknown;
@@ -295,8 +289,7 @@ describe("Pipelined sender: a failing node (fault-injection proxy on loopback)",
       await rpc("evm_mine");
       const report = await runJob(conn, syntheticSteps(3, "not-mined", 0), { journal });
       expect(report.sent + report.skipped).to.equal(3);
-      expect(await wrongBalances(conn.provider, 3, "not-mined")).to.deep.equal([]);
-      expect((await conn.provider.getTransactionCount(me)) - before).to.equal(3);
+      await chain.expectOnce(3, "not-mined");
     } finally {
       await stopped.stop();
     }
