@@ -1,9 +1,11 @@
 // The claims submission job of `npm run bench:throughput`: the suite deployed with Ignition on the
 // bench's own node (exactly as an operator deploys it), a hospital and an insurer admitted by vote,
-// `CLAIMS` invented patients enrolled (one job) and their visits' billing leaves anchored in one
-// batch, then `CLAIMS` FHIR Claim files submitted through the SDK's batch job (`submitClaimBatch`:
-// reading and mapping every file, then the pipelined, journalled sender), timed from the first file
-// read to the last receipt.
+// 2 × `CLAIMS` invented patients enrolled (one job) and their visits' billing leaves anchored in one
+// batch. Half of them measure the node's own ceiling for claims (their `submit` transactions signed
+// beforehand and sent concurrently: what the node can execute of this work with no client time on
+// the clock); for the other half, `CLAIMS` FHIR Claim files are submitted through the SDK's batch
+// job (`submitClaimBatch`: reading and mapping every file, then the pipelined, journalled sender),
+// timed from the first file read to the last receipt.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,12 +19,15 @@ import { connect, openContract, type Connection } from "../src/chain/connection.
 import { memberIdFromCode } from "../src/chain/members.js";
 import { runJob } from "../src/chain/pipeline.js";
 import { patientReference, toFhirDate } from "../src/claims/codes.js";
-import { openClaims } from "../src/claims/connect.js";
+import { openClaims, type ClaimsConnection } from "../src/claims/connect.js";
+import { CLAIM_STATUS } from "../src/claims/engine.js";
 import {
   CLAIMS_BATCH_FORMAT,
   fundEscrow,
+  prepareClaim,
   publishPlan,
   readClaimsBatch,
+  readDocumentationFile,
   submitClaimBatch,
 } from "../src/claims/operations.js";
 import { admit } from "../src/consortium/governance.js";
@@ -30,6 +35,7 @@ import { metadataCommitment } from "../src/consortium/ids.js";
 import { kindMask } from "../src/consortium/kinds.js";
 import { buildBatch } from "../src/records/merkle.js";
 import { DEV_KEY, DEV_MNEMONIC, ROOT, type DevNode } from "../scripts/lib/nodes.js";
+import { presignedRate } from "./presigned.js";
 
 const SECRET = "invented-member-secret-bench";
 const DEPLOYMENT_ID = "bench-throughput-claims";
@@ -51,8 +57,14 @@ async function admitMember(conn: Connection, code: string, kinds: Parameters<typ
   });
 }
 
-/** The suite on `node`, ready for `count` claims; returns the batch file and what submits it. */
-export async function prepareClaimsJob(node: DevNode, count: number) {
+/**
+ * The suite on `node`, ready for `count` claims twice over: returns what measures the node's own
+ * ceiling on the first `count` and what submits the other `count` as a batch job.
+ */
+export async function prepareClaimsJob(
+  node: DevNode,
+  count: number,
+): Promise<{ claimCeiling: () => Promise<number>; submit: () => Promise<number> }> {
   const work = await mkdtemp(path.join(tmpdir(), "medchain-bench-claims-"));
   const admin = await connect({ rpcUrl: node.url, privateKey: DEV_KEY });
   const token = await new TestStablecoin__factory(admin.signer!).deploy();
@@ -100,7 +112,7 @@ export async function prepareClaimsJob(node: DevNode, count: number) {
   await fundEscrow(insurer, "500000000");
   const now = BigInt((await admin.provider.getBlock("latest"))!.timestamp);
   const day = toFhirDate(now - 86_400n);
-  const refs = Array.from({ length: count }, (_, i) => patientReference(`Patient/bench-${i}`, SECRET));
+  const refs = Array.from({ length: 2 * count }, (_, i) => patientReference(`Patient/bench-${i}`, SECRET));
   const start = now - 30n * 86_400n;
   const plans = insurer.plans;
   await runJob(
@@ -119,11 +131,11 @@ export async function prepareClaimsJob(node: DevNode, count: number) {
   const commitments = refs.map((_, i) => metadataCommitment(`bench visit ${i}`));
   const batch = buildBatch(refs.map((ref, i): [string, string] => [ref, commitments[i]!]));
   const records = await openContract(hospitalConn, "records");
-  await (await records.anchorBatch(batch.root, count, 1)).wait();
+  await (await records.anchorBatch(batch.root, refs.length, 1)).wait();
 
   const visit = JSON.parse(await readFile(path.join(ROOT, "test/fixtures/claims/visit-claim.json"), "utf8"));
   const entries: Array<{ fhir: string; record: string }> = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < refs.length; i++) {
     const claim = {
       ...visit,
       id: `bench-${i}`,
@@ -137,12 +149,40 @@ export async function prepareClaimsJob(node: DevNode, count: number) {
     );
     entries.push({ fhir: `claim-${i}.json`, record: `claim-${i}.doc.json` });
   }
+  // Claims 0..count-1 are the ceiling's, count..2 × count-1 the job's.
   const batchFile = path.join(work, "batch.json");
-  await writeFile(batchFile, JSON.stringify({ format: CLAIMS_BATCH_FORMAT, claims: entries }));
+  await writeFile(batchFile, JSON.stringify({ format: CLAIMS_BATCH_FORMAT, claims: entries.slice(count) }));
   const hospital = await openClaims(hospitalConn);
+  const engine = await hospital.engine.getAddress();
+  const ceilingData = await Promise.all(
+    entries.slice(0, count).map(async (e) => {
+      const draft = await prepareClaim(hospital, {
+        file: path.join(work, e.fhir),
+        planId,
+        secret: SECRET,
+        documentation: await readDocumentationFile(path.join(work, e.record)),
+      });
+      return hospital.engine.interface.encodeFunctionData("submit", [draft.input]);
+    }),
+  );
+
+  /** Claims per second of the node alone, on the ceiling's claims; throws unless each was approved. */
+  const claimCeiling = async (): Promise<number> => {
+    const gasLimit =
+      ((await hospitalConn.provider.estimateGas({ from: hospital.signerAddress, to: engine, data: ceilingData[0]! })) *
+        6n) /
+      5n;
+    const wallet = new Wallet(key(4));
+    const rate = await presignedRate(node, hospitalConn.provider, [
+      { wallet, txs: ceilingData.map((data) => ({ to: engine, data, gasLimit })) },
+    ]);
+    const approved = await approvedAmong(hospital, 1n, BigInt(count));
+    if (approved !== count) throw new Error(`the claims ceiling run approved ${approved} of ${count} claims`);
+    return rate;
+  };
 
   /** Submits the batch (timed by the caller); throws unless every claim was approved exactly once. Returns the transactions mined. */
-  return async (): Promise<number> => {
+  const submit = async (): Promise<number> => {
     const { claims, report } = await submitClaimBatch(hospital, {
       entries: await readClaimsBatch(batchFile),
       planId,
@@ -150,9 +190,18 @@ export async function prepareClaimsJob(node: DevNode, count: number) {
       journal: path.join(work, "submit.journal"),
     });
     const approved = claims.filter((c) => c.status === "Approved").length;
-    if (report.sent !== count || approved !== count || (await hospital.engine.claimCount()) !== BigInt(count))
+    if (report.sent !== count || approved !== count || (await hospital.engine.claimCount()) !== BigInt(2 * count))
       throw new Error(`the claims job sent ${report.sent} and approved ${approved} of ${count} claims`);
     await rm(work, { recursive: true, force: true });
     return report.transactions;
   };
+  return { claimCeiling, submit };
+}
+
+/** How many of claims `from`..`to` the chain holds as Approved. */
+async function approvedAmong(c: ClaimsConnection, from: bigint, to: bigint): Promise<number> {
+  const statuses = await Promise.all(
+    Array.from({ length: Number(to - from + 1n) }, (_, i) => c.engine.claimOf(from + BigInt(i))),
+  );
+  return statuses.filter((claim) => CLAIM_STATUS[Number(claim.status)] === "Approved").length;
 }

@@ -16,6 +16,7 @@ import { connect } from "../src/chain/connection.js";
 import { runJob } from "../src/chain/pipeline.js";
 import { DEV_KEY, DEV_MNEMONIC, ROOT, startNode, type DevNode, type NodeKind } from "../scripts/lib/nodes.js";
 import { syntheticSteps, wrongBalances } from "../scripts/lib/synthetic-job.js";
+import { presignedRate, type PresignedLane } from "./presigned.js";
 import { prepareClaimsJob } from "./throughput-claims.js";
 import { epcisWorld, importDocument } from "./epcis-import.js";
 
@@ -40,6 +41,12 @@ interface NodeResult {
     stepsPerSec: number;
     /** Steps per second over the ceiling's transactions per second. */
     ratioToCeiling: number;
+    /**
+     * Claims submit: the node's own rate for the job's kind of transaction (`CLAIMS` claims' `submit`
+     * signed beforehand and sent concurrently), and the job's rate over it.
+     */
+    claimsCeilingPerSec?: number;
+    ratioToClaimsCeiling?: number;
     /** JSON-RPC calls per step (EPCIS import: where the time goes). */
     callsPerStep?: number;
     calls?: Record<string, number>;
@@ -59,80 +66,18 @@ function devKeys(from: number, count: number): string[] {
 /**
  * The node's own ceiling: `count` simple transfers signed beforehand from eight accounts, each to a
  * fresh address (as the synthetic job's are: anvil's cost per block grows with its state), sent
- * concurrently (each account's in nonce order, 16 to a JSON-RPC batch: `hardhat node` refuses a
- * nonce that arrives early), timed until the last one is mined.
+ * concurrently (`presignedRate`), timed until the last one is mined.
  */
 async function ceiling(node: DevNode, provider: Provider, count: number, seed: string): Promise<number> {
-  const wallets = devKeys(1, 8).map((k) => new Wallet(k));
-  const feeData = await provider.getFeeData();
-  const block = await provider.getBlock("latest");
-  const fees =
-    block?.baseFeePerGas != null && block.baseFeePerGas > 0n
-      ? {
-          type: 2,
-          maxFeePerGas: block.baseFeePerGas * 2n + (feeData.maxPriorityFeePerGas ?? 0n),
-          maxPriorityFeePerGas: feeData.maxPriorityFeePerGas ?? 0n,
-        }
-      : { type: 0, gasPrice: feeData.gasPrice ?? 0n };
-  const nonces = await Promise.all(wallets.map((w) => provider.getTransactionCount(w.address, "pending")));
-  const perAccount: string[][] = wallets.map(() => []);
+  const lanes: PresignedLane[] = devKeys(1, 8).map((k) => ({ wallet: new Wallet(k), txs: [] }));
   for (let i = 0; i < count; i++) {
-    const w = i % wallets.length;
-    perAccount[w]!.push(
-      await wallets[w]!.signTransaction({
-        to: getAddress("0x" + keccak256(toUtf8Bytes(`ceiling:${seed}:${i}`)).slice(26)),
-        value: 1n,
-        gasLimit: 21_000n,
-        nonce: nonces[w]! + perAccount[w]!.length,
-        chainId: node.chainId,
-        ...fees,
-      }),
-    );
+    lanes[i % lanes.length]!.txs.push({
+      to: getAddress("0x" + keccak256(toUtf8Bytes(`ceiling:${seed}:${i}`)).slice(26)),
+      value: 1n,
+      gasLimit: 21_000n,
+    });
   }
-  /** Sends an account's signed transactions, 16 to a JSON-RPC batch, in order; resent ones may be "already known". */
-  const send = async (raws: string[], resend: boolean) => {
-    for (let k = 0; k < raws.length; k += 16) {
-      const batch = raws
-        .slice(k, k + 16)
-        .map((raw, j) => ({ jsonrpc: "2.0", id: k + j, method: "eth_sendRawTransaction", params: [raw] }));
-      const response = await fetch(node.url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(batch),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const answers = (await response.json()) as { error?: { message: string } }[];
-      const failed = answers.find((a) => a.error !== undefined);
-      if (failed !== undefined && !resend) throw new Error(`eth_sendRawTransaction: ${failed.error!.message}`);
-    }
-  };
-  const started = performance.now();
-  await Promise.all(perAccount.map((raws) => send(raws, false)));
-  const targets = wallets.map((w, i) => ({ address: w.address, nonce: nonces[i]! + perAccount[i]!.length }));
-  let last: number[] = [];
-  let movedAt = performance.now();
-  for (;;) {
-    // Asked again on an error: anvil with --prune-history now and then answers "block height is N but
-    // requested was N-1" for a block it has just mined past.
-    const counts = await Promise.all(
-      targets.map((t) => provider.getTransactionCount(t.address, "latest").catch(() => -1)),
-    );
-    if (counts.every((c, i) => c >= targets[i]!.nonce)) break;
-    if (counts.some((c, i) => c !== last[i])) {
-      last = counts;
-      movedAt = performance.now();
-    } else if (performance.now() - movedAt > 1_000) {
-      // Nothing mined for a second: anvil lost a transaction of a concurrent batch (see SEND_CHUNK in
-      // src/chain/pipeline.ts). Send each account's unmined ones again, as the sender would.
-      if (performance.now() - started > 120_000) throw new Error(`the ceiling run did not finish in 120 s`);
-      await Promise.all(
-        perAccount.map((raws, i) => (counts[i]! < 0 ? undefined : send(raws.slice(counts[i]! - nonces[i]!), true))),
-      );
-      movedAt = performance.now();
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return count / ((performance.now() - started) / 1000);
+  return presignedRate(node, provider, lanes);
 }
 
 async function job(url: string, steps: number, seed: string, window: number): Promise<number> {
@@ -200,10 +145,12 @@ async function benchNode(
       });
     }
     if (options.claims === true) {
-      // The claims module's batch submission, measured against the ceiling right before it.
+      // The claims module's batch submission, measured against the ceiling right before it and
+      // against the node's own rate for the same claims' transactions, signed beforehand.
       process.stderr.write(`${label}: claims submit\n`);
-      const submit = await prepareClaimsJob(node, CLAIMS);
+      const { claimCeiling, submit } = await prepareClaimsJob(node, CLAIMS);
       const ceilingTxPerSec = await ceiling(node, conn.provider, TRANSFERS, `${label}-claims`);
+      const claimsCeilingPerSec = await claimCeiling();
       const started = performance.now();
       const transactions = await submit();
       const seconds = (performance.now() - started) / 1000;
@@ -215,6 +162,8 @@ async function benchNode(
         seconds: round(seconds, 2),
         stepsPerSec: round(CLAIMS / seconds),
         ratioToCeiling: round(CLAIMS / seconds / ceilingTxPerSec, 2),
+        claimsCeilingPerSec: round(claimsCeilingPerSec),
+        ratioToClaimsCeiling: round(CLAIMS / seconds / claimsCeilingPerSec, 2),
       });
     }
     const summary = jobs.map((j) => `ceiling ${j.ceilingTxPerSec} tx/s, ${j.name} ${j.stepsPerSec} steps/s`);
@@ -298,6 +247,15 @@ const table = [
   "| node | ceiling (tx/s) | job | steps | transactions | seconds | steps/s | of ceiling |",
   "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
   ...rows,
+  "",
+  ...results.flatMap((r) =>
+    r.jobs
+      .filter((j) => j.claimsCeilingPerSec !== undefined)
+      .map(
+        (j) =>
+          `- Claims on ${r.node}: the node itself executes ${j.claimsCeilingPerSec} claims per second (${CLAIMS} claims' \`submit\` transactions signed beforehand and sent concurrently); the job reaches ${Math.round(j.ratioToClaimsCeiling! * 100)}% of that.`,
+      ),
+  ),
   "",
   `Task start-up (a task that refuses bad input before connecting): ${startup} s (consortium vote), ${claimsStartup} s (claims submit).`,
 ].join("\n");
