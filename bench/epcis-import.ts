@@ -18,9 +18,8 @@ import { EPCIS_CONTEXT } from "../src/provenance/epcis/schema.js";
 import { importEpcis } from "../src/provenance/epcis/import.js";
 import { gs1CheckDigit } from "../src/provenance/gs1/index.js";
 import { proposePrefixChange } from "../src/provenance/prefixes.js";
-import { DrugProvenance__factory } from "../typechain-types/index.js";
 import { DEV_MNEMONIC } from "../scripts/lib/nodes.js";
-import { linkedRegistryFactory } from "../scripts/lib/registry.js";
+import { linkedProvenanceFactory, linkedRegistryFactory } from "../scripts/lib/registry.js";
 
 const wallet = (i: number, provider: Provider) =>
   new Wallet(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey, provider);
@@ -71,7 +70,7 @@ export async function epcisWorld(url: string): Promise<EpcisWorld> {
       account,
     );
   }
-  const provenance = await new DrugProvenance__factory(certifier).deploy(await registry.getAddress());
+  const provenance = await (await linkedProvenanceFactory(certifier)).deploy(await registry.getAddress());
   await provenance.waitForDeployment();
   const products = await productsOf(provenance);
   for (const prefix of [GTIN_PREFIX, SSCC_PREFIX]) {

@@ -28,7 +28,9 @@ export const provenanceBench: Bench = async ({ ethers }) => {
   const distId = await admit(fx, "BENCH-DST", ["Distributor"], dist);
   const pharmacyId = await admit(fx, "BENCH-PHA", ["Pharmacy"], pharmacy);
   const provenance = await (
-    await ethers.deployContract("DrugProvenance", [await fx.registry.getAddress()])
+    await ethers.deployContract("DrugProvenance", [await fx.registry.getAddress()], {
+      libraries: { SupplyLinks: await (await ethers.deployContract("SupplyLinks")).getAddress() },
+    })
   ).waitForDeployment();
   const products = await ethers.getContractAt("ProductRegistry", await provenance.products());
   // The consortium assigns the manufacturer's GS1 company prefixes by vote (governed calls).

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {ConsortiumGuarded} from "../consortium/ConsortiumGuarded.sol";
 import {IConsortiumRegistry} from "../interfaces/IConsortiumRegistry.sol";
@@ -14,6 +13,7 @@ import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {MerkleLeaf} from "../libraries/MerkleLeaf.sol";
 import {ProductRegistry} from "./ProductRegistry.sol";
 import {SupplyGraph} from "./SupplyGraph.sol";
+import {SupplyLinks} from "./SupplyLinks.sol";
 import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
 
 /**
@@ -21,7 +21,8 @@ import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
  * @notice Every pack's journey on chain, in gas independent of how many packs move together.
  *
  * The custody core: member checks, state changes and events. Who may act where is `SupplyGraph`'s;
- * packed words are `SupplySlots`'. What exists and who owns it (GS1 company prefixes, products,
+ * packed words are `SupplySlots`'; the links a call presents are checked, recorded and walked in
+ * the linked library `SupplyLinks`. What exists and who owns it (GS1 company prefixes, products,
  * lots) is the `ProductRegistry`'s, which this contract creates and asks.
  *
  * A container (case, pallet) is one Merkle root over its children's ids. Nothing is written per
@@ -31,7 +32,6 @@ import {ItemInfo, SupplySlots} from "./SupplySlots.sol";
  */
 contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     using SupplyGraph for SupplyGraph.Graph;
-    using SupplyGraph for SupplyGraph.Overlay;
 
     /// @dev Members that may hold goods: manufacturers, distributors, pharmacies and hospitals.
     uint8 internal constant SUPPLY_CHAIN =
@@ -43,16 +43,6 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     IProductRegistry public immutable products;
 
     SupplyGraph.Graph private _graph;
-
-    /// @dev What a scan shows: the pack, its lot, and (for a genuine pack) where it stands.
-    struct Assessment {
-        bytes32 packId;
-        bytes32 lotId;
-        Lot lot; // zero root: unknown lot
-        bool known; // the lot exists and the pack is one of its leaves (right hidden code)
-        ItemState state; // the pack's own terminal state, else the first non-Held state on its path
-        bytes32 custodian; // zero when unknown or out of the supply chain
-    }
 
     /// @param registry the consortium registry this module (and its product registry) trusts
     constructor(IConsortiumRegistry registry) ConsortiumGuarded(registry, MemberKinds.MODULE_PROVENANCE) {
@@ -72,10 +62,8 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     ) external returns (bytes32 containerId) {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
         containerId = _newContainer(sscc, prefixLength, root, count, bytes32(0), member);
-        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length);
-        uint256 placed = _graph.checkLinks(ov, links, containerId, member);
+        uint256 placed = SupplyLinks.record(_graph, links, containerId, member);
         if (placed != count) revert ProvenanceChildCountMismatch(containerId, count, placed);
-        _graph.store(ov);
     }
 
     /// @inheritdoc IDrugProvenance
@@ -94,7 +82,7 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     /// @inheritdoc IDrugProvenance
     function link(Link[] calldata links) external {
         _requireNotPaused();
-        _storeLinks(links);
+        SupplyLinks.record(_graph, links, bytes32(0), bytes32(0));
     }
 
     /// @inheritdoc IDrugProvenance
@@ -166,47 +154,16 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
     // ---------------------------------------------------------------- dispense
 
     /// @inheritdoc IDrugProvenance
-    function dispense(PackClaim calldata claim, Link[] calldata links) external returns (bool dispensed) {
+    function dispense(PackClaim calldata claim, Link[] calldata links) external returns (bool) {
         bytes32 member = _requireMemberWhenNotPaused(msg.sender, DISPENSERS);
-        Assessment memory a = _assess(claim, links);
-        if (a.lot.root == bytes32(0)) revert ProvenanceUnknownLot(a.lotId);
-        if (!a.known) revert ProvenanceInvalidProof(a.packId, a.lotId);
-        if (_terminal(a.state)) {
-            Disposition prior =
-                a.state == ItemState.Dispensed
-                    ? Disposition.Dispensed
-                    : (a.state == ItemState.Destroyed ? Disposition.Destroyed : Disposition.Stolen);
-            emit PackCloneDetected(a.packId, a.lotId, member, msg.sender, uint64(block.timestamp), prior);
-            return false;
-        }
-        if (a.lot.recalled) revert ProvenanceLotRecalled(a.lotId);
-        if (block.timestamp >= a.lot.expiresAt) revert ProvenanceLotExpired(a.lotId, a.lot.expiresAt);
-        if (a.state != ItemState.Held) revert ProvenanceInvalidState(a.packId, a.state);
-        if (a.custodian != member) revert ProvenanceNotCustodian(a.packId, a.custodian, member);
-
-        _graph.items[a.packId].info = SupplySlots.newItem(ItemKind.Pack, ItemState.Dispensed, 0);
-        emit PackDispensed(a.packId, a.lotId, member, msg.sender, BizStep.Dispensing, Disposition.Dispensed);
-        return true;
+        return SupplyLinks.dispense(_graph, products, member, claim, links);
     }
 
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IDrugProvenance
-    function verify(
-        PackClaim calldata claim,
-        Link[] calldata links
-    ) external view returns (Verdict verdict, bytes32 custodian, bool inTransit) {
-        Assessment memory a = _assess(claim, links);
-        if (!a.known) return (Verdict.Unknown, bytes32(0), false);
-        ItemState state = a.state;
-        inTransit = state == ItemState.InTransit;
-        if (state == ItemState.Dispensed) verdict = Verdict.Dispensed;
-        else if (state == ItemState.Destroyed) verdict = Verdict.Destroyed;
-        else if (state == ItemState.Stolen) verdict = Verdict.Stolen;
-        else if (a.lot.recalled) verdict = Verdict.Recalled;
-        else if (block.timestamp >= a.lot.expiresAt) verdict = Verdict.Expired;
-        else verdict = Verdict.Genuine;
-        custodian = a.custodian;
+    function verify(PackClaim calldata claim, Link[] calldata links) external view returns (Verdict, bytes32, bool) {
+        return SupplyLinks.verify(_graph, products, claim, links);
     }
 
     /// @inheritdoc IDrugProvenance
@@ -214,9 +171,7 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         bytes32 itemId,
         Link[] calldata links
     ) external view returns (bytes32 custodian, ItemState state) {
-        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length);
-        _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
-        return _graph.custody(ov, itemId);
+        return SupplyLinks.custodyOf(_graph, itemId, links);
     }
 
     /// @inheritdoc IDrugProvenance
@@ -229,7 +184,7 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
 
     /// @inheritdoc IDrugProvenance
     function packTagOf(uint64 gtin, string calldata serial, string calldata code) public pure returns (bytes32) {
-        return keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))));
+        return SupplyGraph.packTagOf(gtin, serial, code);
     }
 
     /// @inheritdoc IDrugProvenance
@@ -281,41 +236,8 @@ contract DrugProvenance is IDrugProvenance, ConsortiumGuarded, Multicall {
         Link[] calldata links
     ) private returns (bytes32 member, SupplyGraph.ItemRecord storage item, bytes32 at) {
         member = _requireMemberWhenNotPaused(msg.sender, SUPPLY_CHAIN);
-        if (links.length != 0) _storeLinks(links);
+        if (links.length != 0) SupplyLinks.record(_graph, links, bytes32(0), bytes32(0));
         (item, at) = _graph.requireLooseHeld(itemId, member);
-    }
-
-    function _storeLinks(Link[] calldata links) private {
-        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length);
-        _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
-        _graph.store(ov);
-    }
-
-    /**
-     * @dev A scanned pack: its ids, its lot, whether it is genuine (its tag in the lot's root), and
-     * where it stands (its own terminal state, else its custody through the presented links; a pack
-     * never seen on chain is first placed, in memory, in its lot).
-     */
-    function _assess(PackClaim calldata claim, Link[] calldata links) private view returns (Assessment memory a) {
-        bytes32 tag = packTagOf(claim.gtin, claim.serial, claim.code);
-        a.lotId = Gs1.lotIdOf(claim.gtin, claim.lot);
-        a.packId = SupplyGraph.packIdOf(a.lotId, tag);
-        a.lot = products.lotOf(a.lotId);
-        a.known =
-            a.lot.root != bytes32(0) &&
-            MerkleProof.verifyCalldata(claim.lotProof, a.lot.root, MerkleLeaf.ofBytes32(tag));
-        if (!a.known) return a;
-        ItemInfo info = _graph.items[a.packId].info;
-        a.state = info.state();
-        if (_terminal(a.state)) return a;
-        SupplyGraph.Overlay memory ov = SupplyGraph.newOverlay(links.length + 1);
-        if (info.kind() == ItemKind.None) ov.place(a.packId, a.lotId);
-        _graph.checkLinks(ov, links, bytes32(0), bytes32(0));
-        (a.custodian, a.state) = _graph.custody(ov, a.packId);
-    }
-
-    function _terminal(ItemState state) private pure returns (bool) {
-        return state == ItemState.Dispensed || state == ItemState.Destroyed || state == ItemState.Stolen;
     }
 
     // ---------------------------------------------------------------- batches

@@ -81,6 +81,19 @@ library SupplyGraph {
         return keccak256(abi.encode(lotId, tag));
     }
 
+    /// @notice A pack's tag, its leaf in its lot's tree: GTIN, serial and the hidden code, hashed.
+    function packTagOf(uint64 gtin, string calldata serial, string calldata code) internal pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, keccak256(bytes(serial)), keccak256(bytes(code))));
+    }
+
+    /// @notice Whether a pack in `state` has left the supply chain for good (dispensed, destroyed, stolen).
+    function isTerminal(IProvenanceTypes.ItemState state) internal pure returns (bool) {
+        return
+            state == IProvenanceTypes.ItemState.Dispensed ||
+            state == IProvenanceTypes.ItemState.Destroyed ||
+            state == IProvenanceTypes.ItemState.Stolen;
+    }
+
     // ---------------------------------------------------------------- overlays
 
     /// @notice An overlay with room for `size` links.

@@ -2,13 +2,13 @@
 pragma solidity ^0.8.28;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 
 import {IAccessLog} from "../interfaces/IAccessLog.sol";
 import {MemberKinds} from "../libraries/MemberKinds.sol";
 import {MerkleLeaf} from "../libraries/MerkleLeaf.sol";
 import {BreakGlassLog} from "../libraries/BreakGlassLog.sol";
+import {ConsentGrants} from "../libraries/ConsentGrants.sol";
 import {RecordKeys} from "../libraries/RecordSlots.sol";
 import {ConsentBook} from "./ConsentBook.sol";
 import {RecordAnchors} from "./RecordAnchors.sol";
@@ -199,7 +199,7 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
 
     /**
      * @dev Uses up the request's nonce after checking its deadline and the requester's signature over
-     * the request and the consent id (ERC-1271 wallets through `SignatureChecker`).
+     * the request and the consent id (ERC-1271 wallets through `SignatureChecker`, linked in `ConsentGrants`).
      */
     function _useRequest(bytes32 consentId, AccessRequest calldata request, bytes calldata signature) private {
         if (block.timestamp > request.deadline) revert RecordsSignatureExpired(request.deadline, block.timestamp);
@@ -218,7 +218,7 @@ abstract contract AccessLog is IAccessLog, RecordAnchors, ConsentBook {
                 )
             )
         );
-        if (!SignatureChecker.isValidSignatureNow(request.requester, digest, signature)) {
+        if (!ConsentGrants.isValidSignatureNow(request.requester, digest, signature)) {
             revert RecordsInvalidRequestSignature(request.requester);
         }
         used.set(request.nonce);

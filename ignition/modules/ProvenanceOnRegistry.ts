@@ -8,6 +8,8 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  */
 export default buildModule("ProvenanceOnRegistry", (m) => {
   const registry = m.contractAt("ConsortiumRegistry", m.getParameter<string>("registry"));
-  const provenance = m.contract("DrugProvenance", [registry]);
+  const provenance = m.contract("DrugProvenance", [registry], {
+    libraries: { SupplyLinks: m.library("SupplyLinks") },
+  });
   return { provenance };
 });

@@ -4,13 +4,13 @@ import ConsortiumModule from "./Consortium.js";
 
 /**
  * Deploys the RecordRegistry against the consortium's registry (module id "Records"; future id
- * "Records#RecordRegistry"), with the library it links (`BreakGlassLog`). On a persistent network
+ * "Records#RecordRegistry"), with the libraries it links (`BreakGlassLog`, `ConsentGrants`). On a persistent network
  * Ignition reuses the Consortium deployment.
  */
 export default buildModule("Records", (m) => {
   const { registry } = m.useModule(ConsortiumModule);
   const records = m.contract("RecordRegistry", [registry], {
-    libraries: { BreakGlassLog: m.library("BreakGlassLog") },
+    libraries: { BreakGlassLog: m.library("BreakGlassLog"), ConsentGrants: m.library("ConsentGrants") },
   });
   return { records };
 });
@@ -23,7 +23,7 @@ export default buildModule("Records", (m) => {
 export const RecordsOnRegistryModule = buildModule("RecordsOnRegistry", (m) => {
   const registry = m.contractAt("ConsortiumRegistry", m.getParameter<string>("registry"));
   const records = m.contract("RecordRegistry", [registry], {
-    libraries: { BreakGlassLog: m.library("BreakGlassLog") },
+    libraries: { BreakGlassLog: m.library("BreakGlassLog"), ConsentGrants: m.library("ConsentGrants") },
   });
   return { records };
 });

@@ -98,7 +98,9 @@ export function provenanceFixtureFor(ethers: HardhatEthers) {
     };
     // Waited for: on a node in another process (anvil) the deployment may not be mined when the call returns.
     const provenance = await (
-      await ethers.deployContract("DrugProvenance", [await consortium.registry.getAddress()])
+      await ethers.deployContract("DrugProvenance", [await consortium.registry.getAddress()], {
+        libraries: { SupplyLinks: await (await ethers.deployContract("SupplyLinks")).getAddress() },
+      })
     ).waitForDeployment();
     const products = await ethers.getContractAt("ProductRegistry", await provenance.products());
     for (const [prefix, member] of [
