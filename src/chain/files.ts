@@ -1,7 +1,9 @@
+import { constants, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 
+import { isAddress } from "ethers";
 import { visit } from "jsonc-parser";
-import type { z } from "zod";
+import { z } from "zod";
 
 import { badInput } from "./errors.js";
 
@@ -25,20 +27,36 @@ export function formatJsonPath(path: readonly (string | number)[]): string {
 }
 
 /**
- * Reads a file's bytes, refusing a missing file, a folder, or one over `maxBytes` (checked before
- * reading, so a huge file is not loaded to be refused), naming the file.
+ * Opened without blocking: opening a named pipe (FIFO) for reading otherwise waits for a writer for
+ * ever. Reads of a regular file ignore the flag.
+ */
+export const OPEN_FOR_READING = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/**
+ * Why `info` is no file to read as input, or undefined for a regular file: a folder, or a device,
+ * pipe or socket (whose size says nothing: `/dev/zero` never ends, a FIFO may never answer).
+ */
+export function notAFile(info: Stats): string | undefined {
+  if (info.isFile()) return undefined;
+  return info.isDirectory() ? "is a folder, not a file" : "is not a regular file (a device, pipe or socket)";
+}
+
+/**
+ * Reads a file's bytes, refusing a missing file, a folder, anything but a regular file, or one over
+ * `maxBytes` (checked before reading, so a huge file is not loaded to be refused), naming the file.
  */
 export async function readBoundedFile(file: string, options: ReadFileOptions = {}): Promise<Buffer> {
   const max = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES;
   let handle;
   try {
-    handle = await open(file, "r");
+    handle = await open(file, OPEN_FOR_READING);
   } catch (err) {
     throw badInput(openProblem(err as NodeJS.ErrnoException), { file });
   }
   try {
     const info = await handle.stat();
-    if (info.isDirectory()) throw badInput("is a folder, not a file", { file });
+    const problem = notAFile(info);
+    if (problem !== undefined) throw badInput(problem, { file });
     if (info.size > max) throw badInput(`is ${info.size} bytes, more than the limit of ${max}`, { file });
     const bytes = await handle.readFile();
     if (bytes.length > max) throw badInput(`is more than the limit of ${max} bytes`, { file });
@@ -183,7 +201,16 @@ export function parseJsonText(text: string, file: string): unknown {
     const message = (err as Error).message.replace(/^JSON\.parse: /, "").slice(0, 200);
     throw badInput(`is not JSON: ${message}`, { file });
   }
-  const { duplicate: dup, inexact } = scanJson(text);
+  let scanned: ReturnType<typeof scanJson>;
+  try {
+    scanned = scanJson(text);
+  } catch (err) {
+    // jsonc-parser's visitor recurses per level: thousands of nested arrays overflow the stack
+    if (err instanceof RangeError)
+      throw badInput("is nested too deeply (thousands of levels) to be an input", { file });
+    throw err;
+  }
+  const { duplicate: dup, inexact } = scanned;
   if (dup !== undefined) {
     throw badInput(`duplicate key "${dup.key}" (line ${dup.line}, column ${dup.column})`, {
       file,
@@ -223,4 +250,36 @@ export async function readJsonFileAs<S extends z.ZodTypeAny>(
   const parsed = schema.safeParse(await readJsonFile(file, options));
   if (!parsed.success) throw schemaProblem(file, parsed.error);
   return parsed.data as z.infer<S>;
+}
+
+/**
+ * A JSON field holding an unsigned integer of at most `bits` bits as a decimal string (what a
+ * contract's `uint<bits>` takes): digits only, no sign or exponent, and refused above 2^bits - 1 with
+ * the bound named, so a value the ABI coder would reject never reaches it. The one schema for such
+ * fields (consent, proof and account files, the gateway's credentials).
+ */
+export function uintString(bits = 256) {
+  const max = 2n ** BigInt(bits) - 1n;
+  return (
+    z
+      .string()
+      .regex(/^\d{1,78}$/, "must be a decimal integer string")
+      // zod runs a refinement on a value whose checks failed, too: BigInt only of digits
+      .refine((v) => !/^\d{1,78}$/.test(v) || BigInt(v) <= max, `must be at most 2^${bits} - 1 (a uint${bits})`)
+  );
+}
+
+/**
+ * A JSON field holding an account address: 0x and 40 hex digits, and when the letters are of mixed
+ * case, the EIP-55 checksum they spell must hold (a mistyped address is refused here, naming the
+ * field, rather than by ethers later without one). The one schema for address fields.
+ */
+export function addressString() {
+  return z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "must be an address")
+    .refine(
+      (v) => !/^0x[0-9a-fA-F]{40}$/.test(v) || isAddress(v),
+      "is not an address: its mixed-case letters fail the EIP-55 checksum",
+    );
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { ConsortiumRegistry } from "../../typechain-types/index.js";
 import type { Connection } from "../chain/connection.js";
 import { badInput, MedChainError } from "../chain/errors.js";
-import { readJsonFileAs } from "../chain/files.js";
+import { addressString, readJsonFileAs, uintString } from "../chain/files.js";
 import { openRegistry } from "./connect.js";
 
 /**
@@ -100,18 +100,17 @@ export async function accountProofFor(
 export const ACCOUNT_PROOF_FORMAT = "medchain.account-proof.v1";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address");
-const uint = z.string().regex(/^\d+$/, "must be a decimal integer string");
+const address = addressString();
 
 /** A proof of key as the key holder hands it over (`consortium prove-account` writes it). */
 export const accountProofFileSchema = z.object({
   format: z.literal(ACCOUNT_PROOF_FORMAT),
-  chainId: uint,
+  chainId: uintString(),
   registry: address,
   memberId: hex32,
   account: address,
-  nonce: uint,
-  deadline: uint,
+  nonce: uintString(),
+  deadline: uintString(),
   signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "must be hex bytes"),
 });
 export type AccountProofFile = z.infer<typeof accountProofFileSchema>;

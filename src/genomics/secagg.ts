@@ -164,6 +164,11 @@ const b64 = (v: Uint32Array): string => Buffer.from(v.buffer, v.byteOffset, v.by
 /** The vector of a masked input. */
 export function vectorOf(m: MaskedInput): Uint32Array {
   const buf = Buffer.from(m.vector, "base64");
+  if (buf.byteLength % 4 !== 0) {
+    throw new GenomicsInputError(
+      `the masked input of ${m.versionId}: not whole uint32 words (${buf.byteLength} bytes)`,
+    );
+  }
   const out = new Uint32Array(buf.byteLength / 4);
   new Uint8Array(out.buffer).set(buf);
   return out;

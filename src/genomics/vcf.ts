@@ -57,7 +57,14 @@ export function parseVcf(text: string, source = "<vcf>"): SiteCounts {
     if (line.startsWith("##")) {
       checkHeaderAssembly(line, source, i + 1);
       const m = /^##medchain_samples=(\d+)$/.exec(line);
-      if (m) declaredSamples = Number(m[1]);
+      if (m) {
+        declaredSamples = Number(m[1]);
+        if (!(declaredSamples <= MAX_SAMPLES)) {
+          throw new GenomicsInputError(
+            `${source}:${i + 1}: ##medchain_samples=${m[1]} is more than ${MAX_SAMPLES} samples`,
+          );
+        }
+      }
       header.push(line);
       continue;
     }
@@ -94,7 +101,7 @@ export function parseVcf(text: string, source = "<vcf>"): SiteCounts {
     } catch (err) {
       throw new GenomicsInputError(`${source}:${lineNo}: cannot parse the record (${(err as Error).message})`);
     }
-    for (const site of siteCounts(record, parser.samples.length, source, lineNo)) {
+    for (const site of siteCounts(record, parser.samples.length, samples, source, lineNo)) {
       const earlier = seen.get(site.key);
       if (earlier !== undefined) {
         throw new GenomicsInputError(`${source}:${lineNo}: ${describe(site)} repeats the site of line ${earlier}`);
@@ -118,7 +125,13 @@ function describe(v: { chrom: string; pos: number; ref: string; alt: string }): 
 }
 
 /** The record's biallelic sites with their counts, after the normalisation checks. */
-function siteCounts(record: VcfVariant, sampleCount: number, source: string, lineNo: number): SiteCount[] {
+function siteCounts(
+  record: VcfVariant,
+  sampleCount: number,
+  samples: number,
+  source: string,
+  lineNo: number,
+): SiteCount[] {
   const where = `${source}:${lineNo}`;
   const chrom = normalizeChromosome(record.CHROM ?? "");
   if (chrom === undefined) {
@@ -145,7 +158,7 @@ function siteCounts(record: VcfVariant, sampleCount: number, source: string, lin
   if (all.every((a) => a.length >= 2 && a[0] === ref[0])) {
     throw new GenomicsInputError(`${where}: ${shown}: not parsimonious (every allele starts with the same base)`);
   }
-  const counts = alleleCounts(record, alts.length, sampleCount, where, shown);
+  const counts = alleleCounts(record, alts.length, sampleCount, samples, where, shown);
   return alts.map((alt, k) => {
     const v = minimal(chrom, record.POS, ref, alt);
     if (v.ref.at(-1) === v.alt.at(-1)) {
@@ -172,21 +185,35 @@ function minimal(chrom: string, pos: number, ref: string, alt: string): Variant 
   return { chrom, pos: p, ref: r, alt: a };
 }
 
+/** The most samples a dataset version may declare (a sites-only VCF's `##medchain_samples`). */
+const MAX_SAMPLES = 100_000_000;
+
 /** AC per ALT and AN from the genotypes (or INFO AC/AN for a sites-only VCF). */
 function alleleCounts(
   record: VcfVariant,
   altCount: number,
   sampleCount: number,
+  samples: number,
   where: string,
   shown: string,
 ): { ac: number[]; an: number } {
   if (sampleCount === 0) {
     const ac = record.INFO.AC;
     const an = record.INFO.AN;
-    if (!Array.isArray(ac) || ac.length !== altCount || !Array.isArray(an) || typeof an[0] !== "number") {
+    if (!Array.isArray(ac) || ac.length !== altCount || !Array.isArray(an) || an.length !== 1) {
       throw new GenomicsInputError(`${where}: ${shown}: a sites-only record needs INFO AC (one per ALT) and AN`);
     }
-    return { ac: ac.map((x) => Number(x)), an: an[0] };
+    // Counts of allele copies: whole, not negative, AN at most two per sample, and the ALTs' ACs
+    // together at most AN (what the masked contribution packs as unsigned 32-bit counts).
+    const counts = [...ac, an[0]].map((x) => (typeof x === "number" ? x : Number.NaN));
+    const total = counts.slice(0, -1).reduce((a, b) => a + b, 0);
+    const anValue = counts.at(-1)!;
+    if (!counts.every((x) => Number.isSafeInteger(x) && x >= 0) || anValue > 2 * samples || total > anValue) {
+      throw new GenomicsInputError(
+        `${where}: ${shown}: INFO AC=${ac.join(",")} AN=${an[0]}: counts must be whole, not negative, AC at most AN, AN at most two per sample`,
+      );
+    }
+    return { ac: counts.slice(0, -1), an: anValue };
   }
   if (record.FORMAT === undefined || !record.FORMAT.startsWith("GT")) {
     throw new GenomicsInputError(`${where}: ${shown}: FORMAT must start with GT`);
@@ -194,7 +221,10 @@ function alleleCounts(
   const ac = new Array<number>(altCount).fill(0);
   let an = 0;
   let bad: string | undefined;
+  let empty = 0;
   record.processGenotypes((str, start, end) => {
+    // the parser reports every header sample: a column missing from the line comes as an empty one
+    if (start === end) empty++;
     let allele = -1;
     for (let j = start; j <= end; j++) {
       const c = j < end ? str.charCodeAt(j) : 47; // a '/' closes the last allele
@@ -206,8 +236,10 @@ function alleleCounts(
         if (allele >= 0) an++;
         allele = -1;
       } else if (c === 46) {
+        if (allele !== -1) bad ??= str.slice(start, end); // "1." or "..": not one allele
         allele = -2; // '.': a missing call, not counted
       } else if (c >= 48 && c <= 57) {
+        if (allele === -2) bad ??= str.slice(start, end); // ".1": not one allele
         allele = (allele < 0 ? 0 : allele * 10) + (c - 48);
       } else {
         bad ??= str.slice(start, end);
@@ -215,5 +247,10 @@ function alleleCounts(
     }
   });
   if (bad !== undefined) throw new GenomicsInputError(`${where}: ${shown}: bad genotype "${bad}"`);
+  if (empty > 0) {
+    throw new GenomicsInputError(
+      `${where}: ${shown}: ${empty} of the ${sampleCount} samples' genotype columns missing or empty (a missing call is ".")`,
+    );
+  }
   return { ac, an };
 }

@@ -2,8 +2,9 @@ import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { getBytes, verifyMessage } from "ethers";
+import { z } from "zod";
 
-import { readJsonFile } from "../chain/files.js";
+import { formatJsonPath, readJsonFile, uintString } from "../chain/files.js";
 import { mined } from "../chain/send.js";
 import { kindMask } from "../consortium/kinds.js";
 import { checkQueryFile, type QueryFile } from "./client.js";
@@ -88,6 +89,48 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   return (await readJsonFile(file)) as T;
 }
 
+/**
+ * What `verifyResult` reads of the exchange folder's public files (anyone may have written them):
+ * checked before use, so a malformed file is refused naming its field instead of crashing the check.
+ */
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
+const PUBLIC_FILES = {
+  query: z.object({ queryId: uintString(), variantKeys: z.array(z.string()) }).passthrough(),
+  transcript: z
+    .object({
+      context: z.object({ chainId: z.string(), queries: z.string(), queryId: z.string() }).passthrough(),
+      masked: z.array(
+        z
+          .object({
+            versionId: hex32,
+            lab: z.string(),
+            vector: z
+              .string()
+              .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, "must be base64"),
+          })
+          .passthrough(),
+      ),
+    })
+    .passthrough(),
+  release: z
+    .object({
+      rulesVersion: z.number().int().nonnegative(),
+      minCellCount: z.number().int().nonnegative(),
+      cells: z.array(z.unknown()),
+    })
+    .passthrough(),
+};
+
+/** A public exchange file, checked against its schema (see `PUBLIC_FILES`). */
+async function needChecked<T>(file: string, what: string, schema: z.ZodType): Promise<T> {
+  const parsed = schema.safeParse(await need<unknown>(file, what));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new GenomicsInputError(`${file}: ${formatJsonPath(issue.path)}: ${issue.message}`);
+  }
+  return parsed.data as T;
+}
+
 async function need<T>(file: string, what: string): Promise<T> {
   const value = await readJson<T>(file);
   if (value === undefined) throw new GenomicsInputError(`waiting: ${what} (${file}) is not there yet`);
@@ -111,7 +154,8 @@ async function readAll<T>(dir: string): Promise<T[]> {
 }
 
 function stateFile(stateDir: string, queryId: string, versionId: string): string {
-  return path.join(stateDir, `query-${queryId}-${versionId.slice(2, 18)}.secret.json`);
+  // the query's number as the chain knows it ("016" and "16" are one query), digits only
+  return path.join(stateDir, `query-${BigInt(queryId)}-${versionId.slice(2, 18)}.secret.json`);
 }
 
 /** The requester publishes the query file into the exchange folder. */
@@ -191,7 +235,7 @@ export async function labStep(
   args: { dir: string; stateDir: string; versionId: string; lab: string; counts: SiteCounts; rng: RandomSource },
 ): Promise<LabStep> {
   const p = exchangePaths(args.dir);
-  const file = await need<QueryFile>(p.query, "the query file");
+  const file = await needChecked<QueryFile>(p.query, "the query file", PUBLIC_FILES.query);
   const secretFile = stateFile(args.stateDir, file.queryId, args.versionId);
   const secret = await readJson<SessionSecret>(secretFile);
   if (secret === undefined) {
@@ -311,7 +355,7 @@ export async function aggregatorStep(
   args: { dir: string; rounding?: number },
 ): Promise<{ step: AggregatorStep; detail: string }> {
   const p = exchangePaths(args.dir);
-  const file = await need<QueryFile>(p.query, "the query file");
+  const file = await needChecked<QueryFile>(p.query, "the query file", PUBLIC_FILES.query);
   const t = await thresholdOf(c);
   const queryId = BigInt(file.queryId);
   const requester = (await c.queries.queryOf(queryId)).requester;
@@ -434,9 +478,9 @@ export interface Verification {
  */
 export async function verifyResult(c: GenomicsConnection, dir: string): Promise<Verification> {
   const p = exchangePaths(dir);
-  const file = await need<QueryFile>(p.query, "the query file");
-  const transcript = await need<AggregationTranscript>(p.transcript, "the transcript");
-  const table = await need<ReleaseTable>(p.release, "the release table");
+  const file = await needChecked<QueryFile>(p.query, "the query file", PUBLIC_FILES.query);
+  const transcript = await needChecked<AggregationTranscript>(p.transcript, "the transcript", PUBLIC_FILES.transcript);
+  const table = await needChecked<ReleaseTable>(p.release, "the release table", PUBLIC_FILES.release);
   const queryId = BigInt(file.queryId);
   const q = await c.queries.queryOf(queryId);
   const result = await c.queries.resultOf(queryId);

@@ -104,6 +104,14 @@ export function planLot(input: {
   const lotCheck = lotNumberSchema.safeParse(lot);
   if (!lotCheck.success) throw new MedChainError(`lot "${lot}": ${lotCheck.error.issues[0]?.message}`);
   const expiresAt = expiresAtOf(parseGs1Date(expiry));
+  // One serial, one pack: every reader of serials refuses repeats, and so does the plan itself.
+  const firstAt = new Map<string, number>();
+  serials.forEach((serial, i) => {
+    const first = firstAt.get(serial);
+    if (first !== undefined)
+      throw new MedChainError(`serial "${serial}" appears twice in the lot (packs ${first + 1} and ${i + 1})`);
+    firstAt.set(serial, i);
+  });
   const codes = input.codes ?? serials.map(() => newScratchCode());
   const tags = serials.map((serial, i) => packTagOf(gtin, serial, codes[i]!));
   const tree = buildIdTree(tags);
@@ -156,6 +164,23 @@ export async function writeLotFiles(
   labelBase?: string,
 ): Promise<ReturnType<typeof lotFiles>> {
   const files = lotFiles(dataDir, plan.gtin, plan.lot);
+  // File names keep only [0-9A-Za-z_-] of the lot number, so "A/B" and "A_B" share them: a lot never
+  // overwrites another's files (the private bundle holds its packs' secret codes).
+  for (const file of [files.bundle, files.tree]) {
+    let other: { gtin?: unknown; lot?: unknown } | undefined;
+    try {
+      other = JSON.parse(await readFile(file, "utf8")) as { gtin?: unknown; lot?: unknown };
+    } catch {
+      other = undefined; // no such file yet (or not ours to read): nothing to protect
+    }
+    if (other !== undefined && (other.gtin !== plan.gtin || other.lot !== plan.lot)) {
+      throw new MedChainError(
+        `lot "${plan.lot}" of GTIN ${plan.gtin} would overwrite ${file}, which holds lot ${JSON.stringify(other.lot)}: ` +
+          "their lot numbers differ only in characters a file name cannot keep; use another data directory",
+        { kind: "BAD_INPUT" },
+      );
+    }
+  }
   await mkdir(path.dirname(files.bundle), { recursive: true });
   await mkdir(path.dirname(files.tree), { recursive: true });
   await writeFile(files.bundle, JSON.stringify(plan.bundle, null, 2) + "\n", { mode: 0o600 });

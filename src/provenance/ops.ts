@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { z } from "zod";
@@ -7,6 +7,7 @@ import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechai
 import type { ProgressCallback, TaskOutcome } from "../chain/cli.js";
 import type { Connection } from "../chain/connection.js";
 import { badInput, MedChainError } from "../chain/errors.js";
+import { readTextFile } from "../chain/files.js";
 import { memberRef } from "../chain/members.js";
 import { parseUint } from "../chain/values.js";
 import { Catalog, writeContainerFile } from "./catalog.js";
@@ -121,14 +122,7 @@ export async function opCommission(
     if (value === "") throw badInput("is required", { field: option });
   }
   const identity = parseGs1(`(01)${input.gtin}(17)${input.expiry}(10)${input.lot}`);
-  let text: string;
-  try {
-    text = await readFile(input.serialsFile, "utf8");
-  } catch (err) {
-    throw badInput(`cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-      file: input.serialsFile,
-    });
-  }
+  const text = await readTextFile(input.serialsFile);
   const serials = parseSerialsCsv(text, input.serialsFile);
   const base = labelBase(input.labelBase ?? "");
   const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });

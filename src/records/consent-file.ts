@@ -5,7 +5,7 @@ import { concat, hexlify, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
-import { readJsonFile } from "../chain/files.js";
+import { addressString, readJsonFile, uintString } from "../chain/files.js";
 import type { RecordRegistry } from "../../typechain-types/index.js";
 import {
   consentIdOf,
@@ -20,7 +20,6 @@ import { RecordsInputError } from "./errors.js";
 import { buildBatch, recordLeaf, subjectOfAccount, type LeafValue } from "./merkle.js";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
-const uint = z.string().regex(/^\d+$/, "must be a decimal integer string");
 
 export const CONSENT_FORMAT = "medchain.consent.v2";
 
@@ -34,18 +33,18 @@ export const CONSENT_FORMAT = "medchain.consent.v2";
 export const consentFileSchema = z.object({
   format: z.literal(CONSENT_FORMAT),
   consentId: hex32,
-  chainId: uint,
-  registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
+  chainId: uintString(),
+  registry: addressString(),
   terms: z.object({
-    patient: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
+    patient: addressString(),
     custodian: hex32,
     grantee: hex32,
     purpose: z.number().int().min(1).max(4),
-    categories: uint,
+    categories: uintString(),
     recordsRoot: hex32,
-    validFrom: uint,
-    validUntil: uint,
-    nonce: uint,
+    validFrom: uintString(64),
+    validUntil: uintString(64),
+    nonce: uintString(),
   }),
   scope: z.object({ secret: hex32, commitments: z.array(hex32).min(1, "needs at least one record") }).optional(),
 });

@@ -2,7 +2,13 @@ import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
-import { DEFAULT_MAX_JSON_BYTES, decodeUtf8, parseJsonText, readBoundedFile } from "../chain/files.js";
+import {
+  DEFAULT_MAX_JSON_BYTES,
+  decodeUtf8,
+  OPEN_FOR_READING,
+  parseJsonText,
+  readBoundedFile,
+} from "../chain/files.js";
 import { asFhirResource, type FhirResource } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
 import { checkFhir } from "./fhir.js";
@@ -50,7 +56,7 @@ export async function readFhirFile(file: string): Promise<FhirResource> {
 function quickRead(file: string): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, "r");
+    fd = openSync(file, OPEN_FOR_READING);
     const info = fstatSync(fd);
     if (!info.isFile() || info.size > DEFAULT_MAX_JSON_BYTES) return undefined;
     return readFileSync(fd);

@@ -1,7 +1,7 @@
 import { getAddress, ZeroAddress, ZeroHash } from "ethers";
 import { z } from "zod";
 
-import { readJsonFile } from "../chain/files.js";
+import { addressString, readJsonFile } from "../chain/files.js";
 
 import type { FhirResource } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
@@ -30,7 +30,7 @@ const patientsFileSchema = z.object({
   patients: z.array(
     z.object({
       reference: z.string().min(1, "must not be empty"),
-      account: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
+      account: addressString(),
       billingRef: hex32.optional(),
     }),
   ),

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { getAddress } from "ethers";
 import { z } from "zod";
 
-import { readJsonFile } from "../chain/files.js";
+import { addressString, readJsonFile, uintString } from "../chain/files.js";
 
 import { COMMITMENT_ALGORITHM, recordCommitment } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
@@ -12,7 +12,6 @@ import { NO_BATCH, recordLeaf, subjectOfAccount, verifyInBatch } from "./merkle.
 export const PROOF_FORMAT = "medchain.record-proof.v2";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
-const uintString = z.string().regex(/^\d+$/, "must be a decimal integer string");
 
 /** One anchored leaf of a record: `ofPair(subject, commitment)` with its salt and where it is anchored. */
 const leafSchema = z.object({
@@ -37,8 +36,8 @@ export type AnchoredLeaf = z.infer<typeof leafSchema>;
 export const proofSchema = z.object({
   format: z.literal(PROOF_FORMAT),
   algorithm: z.literal(COMMITMENT_ALGORITHM),
-  chainId: uintString,
-  registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
+  chainId: uintString(),
+  registry: addressString(),
   /** The member id of the issuer (the anchoring member). */
   issuer: hex32,
   category: z.number().int().min(0).max(255),

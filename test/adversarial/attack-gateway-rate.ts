@@ -66,4 +66,44 @@ describe("Attack: spending another requester's rate allowance at the record gate
     }
     expect(answers).to.deep.equal([200, 200, 429]);
   });
+
+  it("G3: refuses replays of a captured request as Replayed without spending its requester's allowance, so resending it cannot lock the requester out", async function () {
+    const w = await worlds.open({ rateLimit: { perMinute: 1, burst: 2 } });
+    const member = w.client();
+    const captured = await member.sign("Observation/obs-demo-creatinine");
+    expect((await fetch(captured.url, { headers: captured.headers })).status).to.equal(200);
+    for (let i = 0; i < 5; i++) {
+      const replay = await fetch(captured.url, { headers: captured.headers });
+      expect(replay.status).to.equal(401);
+      expect(await replay.text()).to.include("Replayed");
+    }
+    // before the fix: 429, the replays had spent the allowance's second token
+    const fresh = await member.sign("Observation/obs-demo-creatinine");
+    expect((await fetch(fresh.url, { headers: fresh.headers })).status).to.equal(200);
+  });
+
+  it("G4: answers 400 MalformedRequest, not 500, to a credential whose nonce or deadline is above 2^256 - 1", async function () {
+    const w = await worlds.open();
+    const over = (2n ** 256n).toString();
+    for (const field of ["nonce", "deadline"]) {
+      const credential = {
+        v: 1,
+        requester: "0x1111111111111111111111111111111111111111",
+        consentId: w.consent.consentId,
+        purpose: 1,
+        salt: hexlify(randomBytes(32)),
+        nonce: "1",
+        deadline: "1",
+        signature: "0x00",
+        [field]: over,
+      };
+      const res = await fetch(`${w.gateway.url.replace(/\/fhir$/, "")}/fhir`, {
+        headers: { authorization: `${AUTH_SCHEME} ${toBase64Url(credential)}` },
+      });
+      expect(res.status, field).to.equal(400);
+      const text = await res.text();
+      expect(text).to.include("MalformedRequest");
+      expect(text).to.include("2^256 - 1");
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { network } from "hardhat";
 
 import { LINKSET_MEDIA_TYPE, startResolver } from "../../src/provenance/resolver/index.js";
 import { GTIN, publishScenario, resolverScenarioFor, scenarioResolver } from "../provenance/fixture.js";
+import { raw } from "../helpers/raw-http.js";
 
 const { ethers, networkHelpers } = await network.create();
 const BASE = "https://verify.medchain.example";
@@ -100,6 +101,44 @@ describe("Attack: the GS1 Digital Link resolver", function () {
       expect(during.status).to.equal(200);
       expect(await during.text()).to.include("Genuine");
       expect(lines.some((l) => l.includes("catalog reload failed"))).to.equal(true);
+    } finally {
+      await resolver.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("R6: answers 404 for the links of a lot never commissioned, as JSON linkset and as linkType=all (not a linkset for a fake lot)", async function () {
+    const { fx, get } = await scenarioApp();
+    for (const [target, headers] of [
+      [`/01/${GTIN}/10/NOPE`, { Accept: LINKSET_MEDIA_TYPE }],
+      [`/01/${GTIN}/10/NOPE?linkType=all`, { Accept: "text/html" }],
+    ] as const) {
+      const answer = await get(target, headers);
+      expect(answer.status, target).to.equal(404);
+      expect(await answer.text()).to.not.include("verificationService");
+    }
+    const real = await get(`/01/${GTIN}/10/${fx.plan.lot}`, { Accept: LINKSET_MEDIA_TYPE });
+    expect(real.status).to.equal(200);
+    expect(await real.text()).to.include("verificationService");
+  });
+
+  it("R7: closes connections whose headers trickle in once the headers timeout passes, while scans are served", async function () {
+    const fx = await networkHelpers.loadFixture(resolverScenario);
+    const dataDir = await mkdtemp(path.join(tmpdir(), "medchain-attack-resolver-"));
+    await publishScenario(fx, dataDir);
+    const resolver = await startResolver({ provenance: fx.provenance, dataDir, timeouts: { headersMs: 500 } });
+    try {
+      const started = Date.now();
+      // Twenty clients sending a scan's request a byte every 100 ms (it would take seconds each).
+      const request = `GET /01/${GTIN}/10/${fx.plan.lot} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${"a".repeat(40)}\r\n\r\n`;
+      const slow = Array.from({ length: 20 }, () => raw(resolver.url, request, { drip: 100, waitMs: 10_000 }));
+      expect((await fetch(`${resolver.url}/01/${GTIN}/10/${fx.plan.lot}`)).status).to.equal(200);
+      for (const answer of await Promise.all(slow)) {
+        expect(answer.closed).to.equal(true);
+        expect([0, 408]).to.include(answer.status);
+      }
+      // 500 ms of headers, checked every 500 ms: closed well before the 7 s the requests would take
+      expect(Date.now() - started).to.be.below(4_000);
     } finally {
       await resolver.close();
       await rm(dataDir, { recursive: true, force: true });

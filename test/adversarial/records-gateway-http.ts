@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import net from "node:net";
+import type net from "node:net";
 import path from "node:path";
 
 import { expect } from "chai";
@@ -12,56 +12,12 @@ import { signRevocation } from "../../src/records/consent.js";
 import { consentFileOf } from "../../src/records/consent-file.js";
 import { parseAuthorization, toBase64Url, MAX_CONSENT_HEADER } from "../../src/records/gateway/protocol.js";
 import { readProof } from "../../src/records/proof.js";
+import { raw, type RawAnswer } from "../helpers/raw-http.js";
 
 const { ethers, networkHelpers } = await network.create();
 
 /** Text that only record bodies hold: an answer to an attack must contain none of it. */
 const RECORD_TEXT = ["valueQuantity", "Creatinine", "mmol/L", "enc-demo-0002", "an invented secret"];
-
-interface RawAnswer {
-  status: number;
-  text: string;
-  /** Whether the server closed the connection. */
-  closed: boolean;
-}
-
-/**
- * Sends `request` byte for byte (no URL normalisation, unlike fetch) and reads the answer until the
- * server closes or `waitMs` passes. `drip` sends it a byte every `drip` ms (a slow client).
- */
-function raw(url: string, request: string, options: { waitMs?: number; drip?: number } = {}): Promise<RawAnswer> {
-  const { port, hostname } = new URL(url);
-  return new Promise((resolve) => {
-    let buffer = "";
-    let closed = false;
-    let timer: NodeJS.Timeout | undefined;
-    const socket = net.connect(Number(port), hostname);
-    const done = () => {
-      clearTimeout(timer);
-      clearInterval(dripping);
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(buffer)?.[1] ?? 0);
-      socket.destroy();
-      resolve({ status, text: buffer.slice(buffer.indexOf("\r\n\r\n") + 4), closed });
-    };
-    let dripping: NodeJS.Timeout | undefined;
-    socket.on("connect", () => {
-      if (options.drip === undefined) socket.write(request);
-      else {
-        let i = 0;
-        dripping = setInterval(() => {
-          if (i < request.length && !socket.destroyed) socket.write(request[i++]!);
-        }, options.drip);
-      }
-    });
-    socket.on("data", (d) => (buffer += d.toString("utf8")));
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      closed = true;
-      done();
-    });
-    timer = setTimeout(done, options.waitMs ?? 5_000);
-  });
-}
 
 const get = (target: string, headers: Record<string, string> = {}) =>
   `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +

@@ -84,6 +84,50 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
     ]);
   });
 
+  it("refuses malformed public files of a published result with a GenomicsInputError naming the file and field (not a TypeError or RangeError)", async function () {
+    const fx = await loadGenomics();
+    const { dir, lab, aggregator } = await setUp(fx);
+    for (let round = 0; round < 4; round++) {
+      for (const i of [0, 1, 2]) await lab(i);
+      await aggregatorStep(aggregator, { dir });
+    }
+    const p = exchangePaths(dir);
+    const good = {
+      query: await readFile(p.query, "utf8"),
+      transcript: await readFile(p.transcript, "utf8"),
+      release: await readFile(p.release, "utf8"),
+    };
+    const transcript = JSON.parse(good.transcript) as { masked: Array<{ vector: string; versionId: unknown }> };
+    const cases: Array<[keyof typeof good, unknown, RegExp]> = [
+      ["query", { queryId: "x", variantKeys: [] }, /queryId/],
+      ["query", { ...JSON.parse(good.query), variantKeys: undefined }, /variantKeys/],
+      ["transcript", {}, /context/],
+      ["transcript", null, /Expected object/],
+      ["transcript", { ...transcript, masked: [{ ...transcript.masked[0], versionId: 5 }] }, /masked\[0\]\.versionId/],
+      ["release", { ...JSON.parse(good.release), rulesVersion: "abc" }, /rulesVersion/],
+    ];
+    for (const [which, value, field] of cases) {
+      await writeFile(p[which], JSON.stringify(value));
+      const err = await verifyResult(fx.labs[0].c, dir).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err?.name, `${which}: ${JSON.stringify(value)}`).to.equal("GenomicsInputError");
+      expect(err!.message).to.include(p[which]).and.match(field);
+      await writeFile(p[which], good[which]);
+    }
+    // a vector of bytes that are not whole uint32 words: refused by the one reader of masked vectors
+    await writeFile(
+      p.transcript,
+      JSON.stringify({ ...transcript, masked: [{ ...transcript.masked[0], vector: "AAA=" }] }),
+    );
+    const err = await verifyResult(fx.labs[0].c, dir).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).to.match(/not whole uint32 words/);
+  });
+
   it("completes with a lab that shared its keys but never sent its masked vector, and returns its budget", async function () {
     const fx = await loadGenomics();
     const { dir, queryId, lab, aggregator } = await setUp(fx);

@@ -10,7 +10,7 @@ import { MedChainError } from "../../chain/errors.js";
 import { JobError, runJob, type JobEvent, type JobReport, type JobStep, type TxCall } from "../../chain/pipeline.js";
 import { planContainer, writeContainerFile, type Catalog } from "../catalog.js";
 import { claimOf, companyPrefixLength, linksFor, packCalldata, planPack, productsOf } from "../client.js";
-import { parseGs1, parseGs1Date } from "../gs1/index.js";
+import { gs1CenturyYear, parseGs1, parseGs1Date } from "../gs1/index.js";
 import { containerIdOf, expiresAtOf, gtinToUint, lotIdOf } from "../ids.js";
 import { ItemKind, ItemState, recallReasonCode } from "../kinds.js";
 import { planLot, writeLotFiles, type LotPlan } from "../lot.js";
@@ -180,7 +180,8 @@ export function planImport(
     } catch (err) {
       fail("epcList", (err as Error).message.replace(/^GS1 input /, ""));
     }
-    if (errors.length === before) steps.push(...mapped);
+    // one at a time: spreading an event of hundreds of thousands of EPCs overflows the call stack
+    if (errors.length === before) for (const step of mapped) steps.push(step);
   });
   return { steps, errors };
 }
@@ -240,12 +241,28 @@ function mapEvent(
       const expiry = expiryDate === undefined ? undefined : toYymmdd(expiryDate);
       if (expiry === undefined)
         return fail("ilmd.itemExpirationDate", "commissioning needs the expiry date (YYYY-MM-DD, a real day)");
+      // A pack carries the expiry as YYMMDD: a year outside GS1's sliding window would be read back
+      // in another century (1950 as 2050), so it is refused rather than rewritten.
+      if (gs1CenturyYear(Number(expiry.slice(0, 2))) !== Number(expiryDate!.slice(0, 4)))
+        return fail(
+          "ilmd.itemExpirationDate",
+          `${expiryDate} cannot be written as a GS1 expiry (YYMMDD): its year would be read as ${gs1CenturyYear(Number(expiry.slice(0, 2)))}`,
+        );
       const byGtin = new Map<string, string[]>();
+      const seen = new Map<string, string>();
       for (const epc of epcs) {
         const { gtin, serial } = parseGs1(epc);
         if (gtin === undefined || serial === undefined)
           return fail("epcList", `${epc} is not a serialised pack (GTIN + serial)`);
-        byGtin.set(gtin, [...(byGtin.get(gtin) ?? []), serial]);
+        // The same pack spelled twice (a Digital Link and its URN, another case of the host): one
+        // serial of a lot is one pack, whatever the spelling.
+        const earlier = seen.get(`${gtin}/${serial}`);
+        if (earlier !== undefined)
+          return fail("epcList", `${epc} is the pack ${earlier} again (GTIN ${gtin}, serial ${serial})`);
+        seen.set(`${gtin}/${serial}`, epc);
+        const list = byGtin.get(gtin);
+        if (list === undefined) byGtin.set(gtin, [serial]);
+        else list.push(serial);
       }
       for (const [gtin, serials] of byGtin) add({ op: "commission", gtin, lot, expiry, serials });
       return;
@@ -280,7 +297,11 @@ function shipEach(
   ctx: PlanContext,
 ): void {
   const named = (event.destinationList ?? []).map((d) => d.destination).filter((d): d is string => d !== undefined);
-  const to = named.map((d) => ctx.parties?.[d]).find((m) => m !== undefined) ?? ctx.defaultRecipient;
+  // own keys only: a destination spelled "constructor" or "__proto__" names no party
+  const parties = ctx.parties ?? {};
+  const to =
+    named.map((d) => (Object.hasOwn(parties, d) ? parties[d] : undefined)).find((m) => m !== undefined) ??
+    ctx.defaultRecipient;
   if (to === undefined) {
     return fail("destinationList", "no destination maps to a member: pass the parties map or a default recipient");
   }

@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 
-import { badInput } from "../../chain/errors.js";
+import { badInput, MedChainError } from "../../chain/errors.js";
+import { parseJsonText, readTextFile } from "../../chain/files.js";
 import { EPCIS_CONTEXT } from "./schema.js";
 
 /**
@@ -155,11 +154,18 @@ function eventOf(type: string, node: Node): Record<string, unknown> {
  * document in errors; malformed XML is refused with its line.
  */
 export function parseEpcisXml(text: string, file: string): Record<string, unknown> {
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    throw badInput(`not well-formed XML: line ${valid.err.line}: ${valid.err.msg}`, { file });
+  let top: Node[];
+  try {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true) {
+      throw badInput(`not well-formed XML: line ${valid.err.line}: ${valid.err.msg}`, { file });
+    }
+    top = (parser.parse(text) as Node[]).filter((n) => tagOf(n) !== undefined && tagOf(n) !== "?xml");
+  } catch (err) {
+    if (err instanceof MedChainError) throw err;
+    // the parser's own refusals: nesting beyond its limit, `__proto__` as a tag or attribute name
+    throw badInput(`not a readable XML document (${(err as Error).message.split("\n")[0]})`, { file });
   }
-  const top = (parser.parse(text) as Node[]).filter((n) => tagOf(n) !== undefined && tagOf(n) !== "?xml");
   const root = top[0];
   if (root === undefined || local(tagOf(root)!) !== "EPCISDocument") {
     throw badInput(`not an EPCIS document: the root element is ${root ? tagOf(root) : "missing"}`, { file });
@@ -194,17 +200,9 @@ export function parseEpcisXml(text: string, file: string): Record<string, unknow
  * A UTF-8 byte-order mark is accepted.
  */
 export async function readEpcisFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw badInput(`cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file });
-  }
-  text = text.replace(/^\uFEFF/, "");
+  // The one reader of text input (bounded, strict UTF-8, no NUL); JSON as every JSON input is read
+  // (duplicate keys refused with their path: a second "bizStep" must not silently win).
+  const text = await readTextFile(file);
   if (file.toLowerCase().endsWith(".xml") || text.trimStart().startsWith("<")) return parseEpcisXml(text, file);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw badInput(`not JSON (${(err as Error).message})`, { file });
-  }
+  return parseJsonText(text, file);
 }

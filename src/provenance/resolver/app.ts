@@ -153,6 +153,12 @@ export function resolverApp(deps: ResolverDeps): Hono<Env> {
         const product = await chainCall(() => productFacts(deps.chain, identity.gtin!));
         if (product.manufacturer === undefined)
           return answerError(c, "linkset", 404, `GTIN ${identity.gtin}: not registered`);
+        // A lot's links (its verification service, its recall status) exist only for a lot on chain.
+        if (
+          identity.lot !== undefined &&
+          !(await chainCall(() => lotFacts(deps.chain, identity.gtin!, identity.lot!))).known
+        )
+          return answerError(c, "linkset", 404, `GTIN ${identity.gtin}, lot ${identity.lot}: not commissioned`);
         c.header("Vary", "Accept");
         c.header("Link", `<${anchor}?linkType=all>; rel="linkset"; type="${LINKSET_MEDIA_TYPE}"`);
         const wantsJson =

@@ -40,6 +40,11 @@ export interface ResolverOptions {
    * for the address it appended to `X-Forwarded-For`. Default none: every request counts for its peer.
    */
   trustedProxies?: ReadonlySet<string>;
+  /**
+   * How long a client may take to send its request's headers (default 10 s) and the whole request
+   * (default 15 s) before its connection is closed.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number };
   log?: (line: string) => void;
 }
 
@@ -121,13 +126,21 @@ export async function startResolver(options: ResolverOptions): Promise<Resolver>
   const host = options.host ?? "127.0.0.1";
   // The app is built once the port is known (the public base defaults to this server's URL).
   let app: ReturnType<typeof resolverApp> | undefined;
+  const headersMs = options.timeouts?.headersMs ?? 10_000;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
         fetch: (request, env) => app!.fetch(request, env),
         port: options.port ?? 0,
         hostname: host,
-        serverOptions: { headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000 },
+        serverOptions: {
+          headersTimeout: headersMs,
+          requestTimeout: Math.max(options.timeouts?.requestMs ?? 15_000, headersMs),
+          keepAliveTimeout: 5_000,
+          // Node checks the two timeouts above every 30 s by default: a client sending its headers
+          // slowly would hold its connection that much longer (1,024 of them take the page down).
+          connectionsCheckingInterval: Math.min(1_000, headersMs),
+        },
       },
       () => resolve(s),
     );

@@ -85,6 +85,12 @@ interface Authenticated {
 export function gatewayApp(ctx: GatewayContext): Hono {
   const app = new Hono();
   const inFlight = new Set<string>();
+  /** Refuses a signed request answered already, or being answered now. */
+  const refuseReplay = (digest: string) => {
+    if (ctx.served.has(digest) || inFlight.has(digest)) {
+      throw new Refusal(401, "security", "Replayed", "this signed request was answered already: sign a new one");
+    }
+  };
   const scopeCache = new Map<string, Map<string, ScopeProof>>();
 
   const refuse = (c: Context, refusal: Refusal, what: string) => {
@@ -180,7 +186,9 @@ export function gatewayApp(ctx: GatewayContext): Hono {
     // The requester's allowance is spent only once its signature is checked and it is an active
     // member: nobody can use up another requester's by naming it, and keys of no member (free to make
     // by the thousand) are never tracked, so they cannot push a throttled member out of the table.
-    // The member lookup before it is cached per block.
+    // The member lookup before it is cached per block. A replay is refused before it too: resending a
+    // captured request must not spend its requester's allowance and lock the requester out.
+    refuseReplay(digest);
     const retryAfter = ctx.rateLimit.take(credential.requester);
     if (retryAfter > 0) throw new Throttled(credential.requester, retryAfter);
     let consent: ConsentFile;
@@ -260,12 +268,10 @@ export function gatewayApp(ctx: GatewayContext): Hono {
       throw err;
     }
     const { consent, request, signature, digest } = auth;
-    if (ctx.served.has(digest) || inFlight.has(digest)) {
-      return refuse(
-        c,
-        new Refusal(401, "security", "Replayed", "this signed request was answered already: sign a new one"),
-        what,
-      );
+    try {
+      refuseReplay(digest); // again: a twin may have passed authentication meanwhile
+    } catch (err) {
+      return refuse(c, err as Refusal, what);
     }
     inFlight.add(digest);
     try {

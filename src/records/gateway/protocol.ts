@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { addressString, uintString } from "../../chain/files.js";
 import { consentFileFrom, type ConsentFile } from "../consent-file.js";
 import type { AccessRequest } from "../access-request.js";
 
@@ -49,17 +50,16 @@ export function isFhirReference(reference: string): boolean {
 }
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
-const decimal = z.string().regex(/^\d{1,78}$/, "must be a decimal integer string");
 
 /** What the `Authorization` credential holds. */
 const credentialSchema = z.object({
   v: z.literal(1),
-  requester: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an address"),
+  requester: addressString(),
   consentId: hex32,
   purpose: z.number().int().min(1).max(255),
   salt: hex32,
-  nonce: decimal,
-  deadline: decimal,
+  nonce: uintString(),
+  deadline: uintString(),
   signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "must be hex bytes"),
 });
 export type Credential = z.infer<typeof credentialSchema>;
