@@ -58,9 +58,18 @@ export async function readBoundedFile(file: string, options: ReadFileOptions = {
     const problem = notAFile(info);
     if (problem !== undefined) throw badInput(problem, { file });
     if (info.size > max) throw badInput(`is ${info.size} bytes, more than the limit of ${max}`, { file });
-    const bytes = await handle.readFile();
-    if (bytes.length > max) throw badInput(`is more than the limit of ${max} bytes`, { file });
-    return bytes;
+    // Read up to the bound, not to the end: a file may say it is small and never end (FUSE, procfs).
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(max + 1 - total, Math.max(info.size + 1 - total, 64 * 1024)));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw badInput(`is more than the limit of ${max} bytes`, { file });
+    }
+    return Buffer.concat(chunks, total);
   } finally {
     await handle.close();
   }
@@ -126,9 +135,16 @@ interface JsonSpot {
  * the one VS Code uses) walks the text once without building a tree; it decodes escapes in keys, so
  * `"a"` and `"\u0061"` are the same key.
  */
-function scanJson(text: string): { duplicate?: JsonSpot & { key: string }; inexact?: JsonSpot & { literal: string } } {
+type JsonScan = {
+  duplicate?: JsonSpot & { key: string };
+  inexact?: JsonSpot & { literal: string };
+  /** The first number literal beyond a double's range (`1e400`: Infinity once parsed). */
+  unbounded?: JsonSpot & { literal: string };
+};
+
+function scanJson(text: string): JsonScan {
   const stack: Set<string>[] = [];
-  const out: { duplicate?: JsonSpot & { key: string }; inexact?: JsonSpot & { literal: string } } = {};
+  const out: JsonScan = {};
   visit(
     text,
     {
@@ -147,10 +163,13 @@ function scanJson(text: string): { duplicate?: JsonSpot & { key: string }; inexa
         keys.add(property);
       },
       onLiteralValue: (value, offset, length, startLine, startCharacter, pathSupplier) => {
-        if (out.inexact !== undefined || typeof value !== "number") return;
+        if ((out.inexact !== undefined && out.unbounded !== undefined) || typeof value !== "number") return;
         const literal = text.slice(offset, offset + length);
-        if (!sameDecimal(literal, value)) {
+        if (out.inexact === undefined && !sameDecimal(literal, value)) {
           out.inexact = { literal, path: pathSupplier(), line: startLine + 1, column: startCharacter + 1 };
+        }
+        if (out.unbounded === undefined && !Number.isFinite(value)) {
+          out.unbounded = { literal, path: pathSupplier(), line: startLine + 1, column: startCharacter + 1 };
         }
       },
     },
@@ -191,8 +210,11 @@ function decimalKey(literal: string): string {
 /**
  * Parses JSON text strictly: syntax errors with their line and column, a duplicate key refused with
  * its path, and so is a number JavaScript cannot hold exactly. `file` names the source in errors.
+ * `exactNumbers: false` (a standard document whose numbers the reader never puts on chain, such as
+ * an EPCIS sensor report's `0.10000000000000001` from a `%.17g` writer) still refuses a number no
+ * double can hold at all (`1e400`).
  */
-export function parseJsonText(text: string, file: string): unknown {
+export function parseJsonText(text: string, file: string, options: { exactNumbers?: boolean } = {}): unknown {
   let value: unknown;
   if (text.trim() === "") throw badInput("is empty, not JSON", { file });
   try {
@@ -210,7 +232,8 @@ export function parseJsonText(text: string, file: string): unknown {
       throw badInput("is nested too deeply (thousands of levels) to be an input", { file });
     throw err;
   }
-  const { duplicate: dup, inexact } = scanned;
+  const { duplicate: dup } = scanned;
+  const inexact = options.exactNumbers === false ? scanned.unbounded : scanned.inexact;
   if (dup !== undefined) {
     throw badInput(`duplicate key "${dup.key}" (line ${dup.line}, column ${dup.column})`, {
       file,

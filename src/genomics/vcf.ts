@@ -215,7 +215,8 @@ function alleleCounts(
     }
     return { ac: counts.slice(0, -1), an: anValue };
   }
-  if (record.FORMAT === undefined || !record.FORMAT.startsWith("GT")) {
+  // GT as the first key exactly: "GTX:DP" has no genotype, and would count nothing
+  if (record.FORMAT === undefined || (record.FORMAT !== "GT" && !record.FORMAT.startsWith("GT:"))) {
     throw new GenomicsInputError(`${where}: ${shown}: FORMAT must start with GT`);
   }
   const ac = new Array<number>(altCount).fill(0);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { getBytes, verifyMessage } from "ethers";
 import { z } from "zod";
 
-import { formatJsonPath, readJsonFile, uintString } from "../chain/files.js";
+import { addressString, formatJsonPath, readJsonFile, uintString } from "../chain/files.js";
 import { mined } from "../chain/send.js";
 import { kindMask } from "../consortium/kinds.js";
 import { checkQueryFile, type QueryFile } from "./client.js";
@@ -94,19 +94,19 @@ async function readJson<T>(file: string): Promise<T | undefined> {
  * checked before use, so a malformed file is refused naming its field instead of crashing the check.
  */
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex");
+/** Whether `v` is canonical base64 (checked by a round trip: linear, where a regex over megabytes overflows). */
+const isBase64 = (v: string) => Buffer.from(v, "base64").toString("base64") === v;
 const PUBLIC_FILES = {
   query: z.object({ queryId: uintString(), variantKeys: z.array(z.string()) }).passthrough(),
   transcript: z
     .object({
-      context: z.object({ chainId: z.string(), queries: z.string(), queryId: z.string() }).passthrough(),
+      context: z.object({ chainId: uintString(), queries: addressString(), queryId: uintString() }).passthrough(),
       masked: z.array(
         z
           .object({
             versionId: hex32,
             lab: z.string(),
-            vector: z
-              .string()
-              .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, "must be base64"),
+            vector: z.string().refine(isBase64, "must be base64"),
           })
           .passthrough(),
       ),

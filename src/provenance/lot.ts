@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
+import { readBoundedFile } from "../chain/files.js";
 import { isValidGtin14, parseGs1Date, type Gs1Identity } from "./gs1/index.js";
 import { expiresAtOf, lotIdOf, newScratchCode, packIdOf, packTagOf } from "./ids.js";
 import { writeLabels } from "./labels.js";
@@ -167,13 +169,16 @@ export async function writeLotFiles(
   // File names keep only [0-9A-Za-z_-] of the lot number, so "A/B" and "A_B" share them: a lot never
   // overwrites another's files (the private bundle holds its packs' secret codes).
   for (const file of [files.bundle, files.tree]) {
+    if (!existsSync(file)) continue;
     let other: { gtin?: unknown; lot?: unknown } | undefined;
     try {
-      other = JSON.parse(await readFile(file, "utf8")) as { gtin?: unknown; lot?: unknown };
+      other = JSON.parse((await readBoundedFile(file)).toString("utf8")) as { gtin?: unknown; lot?: unknown };
     } catch {
-      other = undefined; // no such file yet (or not ours to read): nothing to protect
+      throw new MedChainError(
+        `${file} is there but is no lot file MedChain wrote: move it away, it is not overwritten`,
+      );
     }
-    if (other !== undefined && (other.gtin !== plan.gtin || other.lot !== plan.lot)) {
+    if (other?.gtin !== plan.gtin || other?.lot !== plan.lot) {
       throw new MedChainError(
         `lot "${plan.lot}" of GTIN ${plan.gtin} would overwrite ${file}, which holds lot ${JSON.stringify(other.lot)}: ` +
           "their lot numbers differ only in characters a file name cannot keep; use another data directory",

@@ -58,7 +58,8 @@ function quickRead(file: string): Buffer | undefined {
   try {
     fd = openSync(file, OPEN_FOR_READING);
     const info = fstatSync(fd);
-    if (!info.isFile() || info.size > DEFAULT_MAX_JSON_BYTES) return undefined;
+    // an empty-looking file is left to the bounded reader: a FUSE or procfs file may say 0 and never end
+    if (!info.isFile() || info.size === 0 || info.size > DEFAULT_MAX_JSON_BYTES) return undefined;
     return readFileSync(fd);
   } catch {
     return undefined;

@@ -2,7 +2,7 @@
 // each test is the correct behaviour and failed before its fix. No chain: the readers refuse, or
 // plan, before anything is sent.
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -121,6 +121,9 @@ describe("Attack: hostile input files on the SDK's readers", function () {
       lines[row] = lines[row]!.replace("0/1:10", `${genotype}:10`);
       expect(() => parseVcf(lines.join("\n"), "bad.vcf"), genotype).to.throw(reason);
     }
+    const gtx = labVcf.split("\n");
+    gtx[row] = gtx[row]!.replace("GT:DP", "GTX:DP");
+    expect(() => parseVcf(gtx.join("\n"), "bad.vcf")).to.throw(/FORMAT must start with GT/);
     const short = labVcf.split("\n");
     short[row] = short[row]!.split("\t").slice(0, -1).join("\t");
     expect(() => parseVcf(short.join("\n"), "bad.vcf")).to.throw(
@@ -138,6 +141,13 @@ describe("Attack: hostile input files on the SDK's readers", function () {
     expect(err.message).to.include("would overwrite").and.include('"A/B"');
     expect(await readFile(lotFiles(dataDir, first.gtin, first.lot).bundle, "utf8")).to.equal(bundle);
     await writeLotFiles(dataDir, first, false); // the same lot again is its own
+    // a file there that is no lot file is not overwritten either
+    const third = planLot({ gtin: "09506000134352", lot: "C", expiry: "301231", serials: ["S1"] });
+    await mkdir(path.dirname(lotFiles(dataDir, third.gtin, third.lot).tree), { recursive: true });
+    await writeFile(lotFiles(dataDir, third.gtin, third.lot).tree, "not json");
+    expect((await refusal(() => writeLotFiles(dataDir, third, false))).message).to.include(
+      "no lot file MedChain wrote",
+    );
   });
 
   it("I6: refuses JSON nested thousands of levels deep as bad input, naming the file (not a RangeError)", function () {
@@ -178,6 +188,14 @@ describe("Attack: hostile input files on the SDK's readers", function () {
     await writeFile(twice, text);
     const err = await refusal(() => readEpcisFile(twice));
     expect(err.message).to.include('duplicate key "bizStep"');
+    // numbers as %.17g writers print them are read (the import maps none to the chain); 1e400 is not a number
+    const sensor = structuredClone(journey);
+    sensor.epcisBody.eventList[6].sensorElementList = [{ sensorReport: [{ type: "gs1:Temperature", value: 1 }] }];
+    const precise = path.join(dir, "sensor.jsonld");
+    await writeFile(precise, JSON.stringify(sensor).replace('"value":1}', '"value":0.10000000000000001}'));
+    expect(await readEpcisFile(precise)).to.have.property("epcisBody");
+    await writeFile(precise, JSON.stringify(sensor).replace('"value":1}', '"value":1e400}'));
+    expect((await refusal(() => readEpcisFile(precise))).message).to.include("1e400");
     for (const xml of [
       '<?xml version="1.0"?><EPCISDocument><__proto__>x</__proto__></EPCISDocument>',
       '<?xml version="1.0"?><EPCISDocument __proto__="1"><EPCISBody/></EPCISDocument>',

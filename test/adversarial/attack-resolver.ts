@@ -10,6 +10,7 @@ import { network } from "hardhat";
 import { LINKSET_MEDIA_TYPE, startResolver } from "../../src/provenance/resolver/index.js";
 import { GTIN, publishScenario, resolverScenarioFor, scenarioResolver } from "../provenance/fixture.js";
 import { raw } from "../helpers/raw-http.js";
+import { slowClientOptions } from "../../src/chain/http-server.js";
 
 const { ethers, networkHelpers } = await network.create();
 const BASE = "https://verify.medchain.example";
@@ -139,6 +140,10 @@ describe("Attack: the GS1 Digital Link resolver", function () {
       }
       // 500 ms of headers, checked every 500 ms: closed well before the 7 s the requests would take
       expect(Date.now() - started).to.be.below(4_000);
+      // a timeout of 0 (off) is not checked on a 1 ms timer, nor is any below 100 ms
+      expect([0, 50, 500, 10_000].map((ms) => slowClientOptions(ms, ms).connectionsCheckingInterval)).to.deep.equal([
+        1_000, 100, 500, 1_000,
+      ]);
     } finally {
       await resolver.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -105,6 +105,16 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
       ["transcript", null, /Expected object/],
       ["transcript", { ...transcript, masked: [{ ...transcript.masked[0], versionId: 5 }] }, /masked\[0\]\.versionId/],
       ["release", { ...JSON.parse(good.release), rulesVersion: "abc" }, /rulesVersion/],
+      [
+        "transcript",
+        { ...transcript, context: { ...JSON.parse(good.transcript).context, chainId: "zz" } },
+        /context\.chainId/,
+      ],
+      [
+        "transcript",
+        { ...transcript, context: { ...JSON.parse(good.transcript).context, queries: "nope" } },
+        /context\.queries/,
+      ],
     ];
     for (const [which, value, field] of cases) {
       await writeFile(p[which], JSON.stringify(value));
@@ -126,6 +136,16 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
       (e: unknown) => e as Error,
     );
     expect(err?.message).to.match(/not whole uint32 words/);
+    // a vector of 900,000 words (a query of 450,000 variants): checked in linear time, not by a regex
+    // that overflows its stack on megabytes, and then simply not the one recorded on chain
+    const huge = Buffer.alloc(8 * 450_000).toString("base64");
+    await writeFile(
+      p.transcript,
+      JSON.stringify({ ...transcript, masked: [{ ...transcript.masked[0], vector: huge }] }),
+    );
+    const v = await verifyResult(fx.labs[0].c, dir);
+    expect(v.ok).to.equal(false);
+    expect(v.checks.find((c) => !c.ok)?.check).to.match(/masked vector|transcript/);
   });
 
   it("completes with a lab that shared its keys but never sent its masked vector, and returns its budget", async function () {

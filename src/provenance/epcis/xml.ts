@@ -204,5 +204,6 @@ export async function readEpcisFile(file: string): Promise<unknown> {
   // (duplicate keys refused with their path: a second "bizStep" must not silently win).
   const text = await readTextFile(file);
   if (file.toLowerCase().endsWith(".xml") || text.trimStart().startsWith("<")) return parseEpcisXml(text, file);
-  return parseJsonText(text, file);
+  // Numbers as any EPCIS writer prints them (sensor values by `%.17g`): the import maps none to the chain.
+  return parseJsonText(text, file, { exactNumbers: false });
 }

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import type { DrugProvenance } from "../../../typechain-types/index.js";
 import { openContract, type Connection } from "../../chain/connection.js";
 import { MedChainError } from "../../chain/errors.js";
+import { slowClientOptions } from "../../chain/http-server.js";
 import { MemberDirectory } from "../../consortium/directory.js";
 import { chainHead } from "../../records/gateway/chain-head.js";
 import { Catalog } from "../catalog.js";
@@ -126,7 +127,6 @@ export async function startResolver(options: ResolverOptions): Promise<Resolver>
   const host = options.host ?? "127.0.0.1";
   // The app is built once the port is known (the public base defaults to this server's URL).
   let app: ReturnType<typeof resolverApp> | undefined;
-  const headersMs = options.timeouts?.headersMs ?? 10_000;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
@@ -134,12 +134,8 @@ export async function startResolver(options: ResolverOptions): Promise<Resolver>
         port: options.port ?? 0,
         hostname: host,
         serverOptions: {
-          headersTimeout: headersMs,
-          requestTimeout: Math.max(options.timeouts?.requestMs ?? 15_000, headersMs),
+          ...slowClientOptions(options.timeouts?.headersMs ?? 10_000, options.timeouts?.requestMs ?? 15_000),
           keepAliveTimeout: 5_000,
-          // Node checks the two timeouts above every 30 s by default: a client sending its headers
-          // slowly would hold its connection that much longer (1,024 of them take the page down).
-          connectionsCheckingInterval: Math.min(1_000, headersMs),
         },
       },
       () => resolve(s),

@@ -9,6 +9,7 @@ import {
 } from "../../../typechain-types/index.js";
 import { openContract, type Connection } from "../../chain/connection.js";
 import { MedChainError } from "../../chain/errors.js";
+import { slowClientOptions } from "../../chain/http-server.js";
 import { recordsDomain } from "../consent.js";
 import { gatewayApp, FHIR_BASE } from "./app.js";
 import { Auditor, type AuditorOptions } from "./auditor.js";
@@ -176,8 +177,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }, 60_000);
   prune.unref();
   const host = options.host ?? "127.0.0.1";
-  const headersMs = options.timeouts?.headersMs ?? 10_000;
-  const requestMs = Math.max(options.timeouts?.requestMs ?? 30_000, headersMs);
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
@@ -187,12 +186,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         serverOptions: {
           // Larger headers are answered 431 by Node's parser before the app sees them.
           maxHeaderSize: MAX_CONSENT_HEADER + 16 * 1024,
-          headersTimeout: headersMs,
-          requestTimeout: requestMs,
+          ...slowClientOptions(options.timeouts?.headersMs ?? 10_000, options.timeouts?.requestMs ?? 30_000),
           keepAliveTimeout: options.timeouts?.keepAliveMs ?? 5_000,
-          // Node checks the two timeouts above every 30 s by default: a slow client would hold its
-          // connection that much longer.
-          connectionsCheckingInterval: Math.min(1_000, headersMs),
         },
       },
       () => resolve(s),
