@@ -30,6 +30,16 @@ async function setUp(fx: GenomicsFixture) {
   return { dir, queryId, lab, aggregator };
 }
 
+/** A query run through all four rounds by all three labs: its result published. */
+async function published(fx: GenomicsFixture) {
+  const world = await setUp(fx);
+  for (let round = 0; round < 4; round++) {
+    for (const i of [0, 1, 2]) await world.lab(i);
+    await aggregatorStep(world.aggregator, { dir: world.dir });
+  }
+  return world;
+}
+
 describe("genomics workflow (query rounds through the exchange folder, on chain)", function () {
   it("runs a query from request to a published, verified result", async function () {
     const fx = await loadGenomics();
@@ -59,11 +69,7 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
 
   it("fails verification when the release or a masked vector is altered after publication", async function () {
     const fx = await loadGenomics();
-    const { dir, lab, aggregator } = await setUp(fx);
-    for (let round = 0; round < 4; round++) {
-      for (const i of [0, 1, 2]) await lab(i);
-      await aggregatorStep(aggregator, { dir });
-    }
+    const { dir } = await published(fx);
     const p = exchangePaths(dir);
     const table = JSON.parse(await readFile(p.release, "utf8")) as { cells: Array<{ an: number }> };
     table.cells[0]!.an += 10;
@@ -86,11 +92,7 @@ describe("genomics workflow (query rounds through the exchange folder, on chain)
 
   it("refuses malformed public files of a published result with a GenomicsInputError naming the file and field (not a TypeError or RangeError)", async function () {
     const fx = await loadGenomics();
-    const { dir, lab, aggregator } = await setUp(fx);
-    for (let round = 0; round < 4; round++) {
-      for (const i of [0, 1, 2]) await lab(i);
-      await aggregatorStep(aggregator, { dir });
-    }
+    const { dir } = await published(fx);
     const p = exchangePaths(dir);
     const good = {
       query: await readFile(p.query, "utf8"),
