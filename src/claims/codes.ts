@@ -5,6 +5,15 @@ import { getBytes, hexlify, isHexString, parseUnits, solidityPackedKeccak256 } f
 import { MedChainError } from "../chain/errors.js";
 
 /**
+ * A code or code system URI as plans and claims may write it: printable, no space at either end
+ * (" 99213" and "99213" would hash to two services), no control character.
+ */
+export const CODE_TEXT = /^[^\s\u0000-\u001f\u007f](?:[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f])?$/;
+/** Longest code, and longest code system URI, a plan or claim may carry (they are hashed, never stored). */
+export const MAX_CODE = 64;
+export const MAX_CODE_SYSTEM = 256;
+
+/**
  * The on-chain (opaque bytes32) form of a service code: a domain-separated hash of the code system
  * and the code, e.g. `serviceCode("http://www.ama-assn.org/go/cpt", "99213")`. The plan's fee
  * schedule and the claim's lines must use the same system URI for the same code.

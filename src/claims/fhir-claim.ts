@@ -5,7 +5,16 @@ import { hexlify, keccak256, toUtf8Bytes, concat, getBytes } from "ethers";
 import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
-import { checkPatientId, patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
+import {
+  checkPatientId,
+  CODE_TEXT,
+  MAX_CODE,
+  MAX_CODE_SYSTEM,
+  patientReference,
+  serviceCode,
+  toTokenUnits,
+  toUnixSeconds,
+} from "./codes.js";
 import type { ClaimInputArgs, DocumentationArgs, LineArgs } from "./engine.js";
 
 const money = z.object({ value: z.union([z.number(), z.string()]), currency: z.string().optional() }).passthrough();
@@ -183,6 +192,16 @@ export function fhirClaimToChain(json: unknown, opts: ClaimMappingOptions): Clai
     }
     const c = item.productOrService.coding?.find((x) => x.code !== undefined);
     if (c?.code === undefined) throw new MedChainError(`${file}: ${where}.productOrService: no coded service`);
+    // as the plan's fee schedule writes them: " 99213" would be another service, covered by nothing
+    for (const [part, value, max] of [
+      ["code", c.code, MAX_CODE],
+      ["system", c.system, MAX_CODE_SYSTEM],
+    ] as const) {
+      if (value !== undefined && (typeof value !== "string" || value.length > max || !CODE_TEXT.test(value)))
+        throw new MedChainError(
+          `${file}: ${where}.productOrService.coding.${part}: ${JSON.stringify(String(value).slice(0, 80))} is not a code (printable, no space at an end, at most ${max} characters)`,
+        );
+    }
     const dateText = item.servicedDate ?? item.servicedPeriod?.start ?? claim.billablePeriod?.start;
     if (dateText === undefined)
       throw new MedChainError(`${file}: ${where}.servicedDate: missing (and no billablePeriod.start)`);

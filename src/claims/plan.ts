@@ -2,18 +2,12 @@ import { z } from "zod";
 
 import { MedChainError } from "../chain/errors.js";
 import { readJsonFile } from "../chain/files.js";
-import { serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
+import { CODE_TEXT, MAX_CODE, MAX_CODE_SYSTEM, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
 
 const amount = z.union([z.string(), z.number()]);
-/** A code or code system URI: printable, no spaces at an end, bounded (it is hashed, never stored). */
+/** A code or code system URI (`CODE_TEXT`): bounded, as claims' codes are. */
 const codeText = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[^\s\u0000-\u001f\u007f](?:[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f])?$/, {
-      message: "control characters or spaces at an end",
-    });
+  z.string().min(1).max(max).regex(CODE_TEXT, { message: "control characters or spaces at an end" });
 
 /**
  * A plan as an insurer writes it (JSON). Amounts are decimal currency units (converted with the
@@ -41,8 +35,8 @@ export const planSchema = z
       .array(
         z
           .object({
-            system: codeText(256).optional(),
-            code: codeText(64),
+            system: codeText(MAX_CODE_SYSTEM).optional(),
+            code: codeText(MAX_CODE),
             feePerUnit: amount.optional(),
             unitCap: z.number().int().min(0).max(4_294_967_295).optional(),
             excluded: z.boolean().optional(),

@@ -79,6 +79,25 @@ describe("Claims SDK: FHIR Claim to chain", function () {
     }
   });
 
+  it("refuses a service code or code system no plan could write (a space at an end, a control character, empty, too long), naming the item", async function () {
+    const file = `${FIXTURES}/visit-claim.json`;
+    const visit = (await readJson(file)) as { item: Array<{ productOrService: { coding: object[] } }> };
+    for (const [coding, part] of [
+      [{ system: "http://www.ama-assn.org/go/cpt", code: " 99213" }, "code"],
+      [{ system: "http://www.ama-assn.org/go/cpt", code: "99213\u0000" }, "code"],
+      [{ system: "http://www.ama-assn.org/go/cpt", code: "" }, "code"],
+      [{ system: "http://www.ama-assn.org/go/cpt", code: "9".repeat(65) }, "code"],
+      [{ system: "http://www.ama-assn.org/go/cpt ", code: "99213" }, "system"],
+    ] as const) {
+      const json = structuredClone(visit);
+      json.item[1]!.productOrService.coding = [coding];
+      expect(() => fhirClaimToChain(json, mapOptions(file)), JSON.stringify(coding))
+        .to.throw(MedChainError)
+        .with.property("message")
+        .that.includes(`item[1].productOrService.coding.${part}`);
+    }
+  });
+
   it("validates a plan file with its schema and converts amounts with the token's decimals", async function () {
     const { terms, rules } = await readPlanFile(`${FIXTURES}/plan.json`, 6);
     expect([terms.deductible, terms.coinsuranceBps, terms.reviewWindow]).to.deep.equal([usd(500), 2000, 7n * 86_400n]);
