@@ -184,6 +184,11 @@ export const recordsTasks = [
     .addOption({ name: "port" as const, description: "Port to listen on", defaultValue: "8080" })
     .addOption({ name: "host" as const, description: "Interface to listen on", defaultValue: "127.0.0.1" })
     .addOption({
+      name: "publicBase" as const,
+      description: "The URL clients reach the gateway at, for the Bundles' links (default: http://<host>:<port>)",
+      defaultValue: "",
+    })
+    .addOption({
       name: "state" as const,
       description: "The gateway's state folder (requests answered, to refuse replays)",
       defaultValue: ".medchain-gateway",

@@ -17,6 +17,7 @@ import path from "node:path";
 import QRCode from "qrcode";
 
 import { MedChainError } from "../chain/errors.js";
+import { checkPublicBase } from "../chain/http-server.js";
 import { GS1_CANONICAL_BASE, type Gs1Identity, toDigitalLink } from "./gs1/index.js";
 import { encodeGreyPng } from "./png.js";
 
@@ -50,30 +51,10 @@ export class LabelError extends MedChainError {
 
 /**
  * A Digital Link stem without its trailing slash: `http(s)://domain[:port][/path]`, no query,
- * fragment or credentials; a one-line {@link LabelError} naming `where` otherwise.
+ * fragment or credentials (`checkPublicBase`, the one rule for the public base URLs of MedChain's
+ * links and servers).
  */
-export function checkLinkBase(base: string, where = "public base URL"): string {
-  const trimmed = base.replace(/\/+$/, "");
-  let url: URL | undefined;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    url = undefined;
-  }
-  if (
-    url === undefined ||
-    !/^https?:$/.test(url.protocol) ||
-    url.search !== "" ||
-    url.hash !== "" ||
-    url.username !== "" ||
-    url.password !== ""
-  ) {
-    throw new LabelError(
-      `${where} ${JSON.stringify(base)}: expected http(s)://domain[/path] without query or fragment`,
-    );
-  }
-  return trimmed;
-}
+export const checkLinkBase = checkPublicBase;
 
 /**
  * The stem the printed QR codes carry: `base` when given, else `MEDCHAIN_RESOLVER_BASE` (the

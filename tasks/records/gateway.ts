@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runTask } from "../../src/chain/cli.js";
 import { badInput } from "../../src/chain/errors.js";
 import { connectHardhat } from "../../src/chain/hardhat.js";
+import { checkPublicBase } from "../../src/chain/http-server.js";
 import { startGateway, type GatewaySource } from "../../src/records/gateway/index.js";
 
 interface Args {
@@ -12,6 +13,7 @@ interface Args {
   port: string;
   host: string;
   state: string;
+  publicBase: string;
   records: string;
   from: string;
   as: string;
@@ -49,6 +51,7 @@ export default async function gateway(args: Args, hre: HardhatRuntimeEnvironment
       port,
       host: args.host,
       stateDir: args.state,
+      ...(args.publicBase === "" ? {} : { publicBase: checkPublicBase(args.publicBase, "--public-base") }),
       log: (line) => io.say(line),
     });
     for (const line of running.skipped) io.say(`not served: ${line}`);

@@ -215,6 +215,30 @@ describe("adversarial: hostile HTTP at the record gateway", function () {
     });
   });
 
+  describe("the links a search Bundle carries", function () {
+    it("starts them at the gateway's own base, never at the Host header a request names", async function () {
+      for (const publicBase of [undefined, "https://records.hospital.example/a"]) {
+        const w = await worlds.open(publicBase === undefined ? {} : { publicBase });
+        const base = publicBase ?? w.gateway.url.replace(/\/fhir$/, "");
+        const { target, headers } = await signedHeaders(w, "");
+        const request =
+          `GET ${target} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n` +
+          Object.entries(headers)
+            .map(([k, v]) => `${k}: ${v}\r\n`)
+            .join("") +
+          "\r\n";
+        const answer = await raw(w.gateway.url, request);
+        expect(answer.status).to.equal(200);
+        const bundle = JSON.parse(answer.text) as { link: { url: string }[]; entry: { fullUrl: string }[] };
+        expect(bundle.entry.length).to.be.above(0);
+        for (const url of [bundle.link[0]!.url, ...bundle.entry.map((e) => e.fullUrl)]) {
+          expect(url.startsWith(`${base}/fhir`), url).to.equal(true);
+          expect(url).to.not.include("evil.example");
+        }
+      }
+    });
+  });
+
   describe("slow clients", function () {
     it("closes connections whose headers trickle in, while others are served", async function () {
       const w = await worlds.open({ timeouts: { headersMs: 500, requestMs: 1_000 } });

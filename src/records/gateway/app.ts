@@ -36,6 +36,8 @@ const ERC1271_MAGIC = "0x1626ba7e";
 
 /** Everything the gateway's routes need. */
 export interface GatewayContext {
+  /** The base URL clients reach the gateway at (`GatewayOptions.publicBase`): a Bundle's links carry it. */
+  publicBase: string;
   /** The RecordRegistry, signing as the custodian's gateway account (it submits the audits). */
   records: RecordRegistry;
   provider: Provider;
@@ -345,7 +347,7 @@ export function gatewayApp(ctx: GatewayContext): Hono {
           [PROOF_HEADER]: toBase64Url(record.proof),
         });
       }
-      return c.body(JSON.stringify(searchset(url, served, bodyOf, audited.txHash)), 200, headers);
+      return c.body(JSON.stringify(searchset(ctx.publicBase, url, served, bodyOf, audited.txHash)), 200, headers);
     } catch (err) {
       if (err instanceof Refusal) return refuse(c, err, what);
       throw err;
@@ -466,16 +468,25 @@ async function chain<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The searchset Bundle of the served records, each entry with its proof; the audit transaction in `meta`. */
-function searchset(url: URL, served: IndexedRecord[], bodies: Map<string, FhirResource | undefined>, txHash: string) {
-  const base = `${url.origin}${FHIR_BASE}`;
+/**
+ * The searchset Bundle of the served records, each entry with its proof; the audit transaction in
+ * `meta`. Its links start at the gateway's public base, not at the Host the request named.
+ */
+function searchset(
+  publicBase: string,
+  url: URL,
+  served: IndexedRecord[],
+  bodies: Map<string, FhirResource | undefined>,
+  txHash: string,
+) {
+  const base = `${publicBase}${FHIR_BASE}`;
   return {
     resourceType: "Bundle",
     type: "searchset",
     timestamp: new Date().toISOString(),
     total: served.length,
     meta: { extension: [{ url: AUDIT_EXTENSION, valueString: txHash }] },
-    link: [{ relation: "self", url: url.toString() }],
+    link: [{ relation: "self", url: `${publicBase}${url.pathname}${url.search}` }],
     entry: served.map((r) => ({
       fullUrl: `${base}/${r.reference}`,
       resource: bodies.get(r.reference),

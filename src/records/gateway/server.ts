@@ -9,9 +9,9 @@ import {
 } from "../../../typechain-types/index.js";
 import { openContract, type Connection } from "../../chain/connection.js";
 import { MedChainError } from "../../chain/errors.js";
-import { slowClientOptions } from "../../chain/http-server.js";
+import { checkPublicBase, slowClientOptions } from "../../chain/http-server.js";
 import { recordsDomain } from "../consent.js";
-import { gatewayApp, FHIR_BASE } from "./app.js";
+import { gatewayApp, FHIR_BASE, type GatewayContext } from "./app.js";
 import { Auditor, type AuditorOptions } from "./auditor.js";
 import { chainHead, type ChainHead } from "./chain-head.js";
 import { MAX_CONSENT_HEADER } from "./protocol.js";
@@ -61,6 +61,12 @@ export interface GatewayOptions {
    * count: these bound what the client sends, not the gateway's answer.
    */
   timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
+  /**
+   * The base URL clients reach the gateway at (`https://records.hospital.example`, behind a TLS
+   * proxy), which a search Bundle's `self` link and its entries' `fullUrl` carry; default the address
+   * it listens on. Never taken from a request's Host header.
+   */
+  publicBase?: string;
   /** Most connections open at once (default 1,024); more are refused by the server at once. */
   maxConnections?: number;
   /** Where the gateway's log lines go (default: nowhere). Lines name consents and keys, never record contents. */
@@ -154,7 +160,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const maxLifetimeSeconds = options.maxLifetimeSeconds ?? 300;
   const served = await ServedLog.open(options.stateDir ?? ".medchain-gateway", maxLifetimeSeconds, await now());
   const auditor = new Auditor(records, { log, ...options.auditor });
-  const app = gatewayApp({
+  const publicBase = options.publicBase === undefined ? undefined : checkPublicBase(options.publicBase, "publicBase");
+  const context: GatewayContext = {
+    publicBase: publicBase ?? "", // the listening address once it is known (below)
     records,
     provider,
     domain: recordsDomain(chainId, registry),
@@ -169,7 +177,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxLifetimeSeconds,
     rateLimit: new RequesterRateLimit(options.rateLimit),
     log,
-  });
+  };
+  const app = gatewayApp(context);
   const prune = setInterval(() => {
     void now()
       .then((t) => served.prune(t))
@@ -197,6 +206,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.maxConnections = options.maxConnections ?? 1_024;
   const { port } = server.address() as AddressInfo;
   const hostPart = host.includes(":") ? `[${host}]` : host;
+  context.publicBase = publicBase ?? `http://${hostPart}:${port}`;
   return {
     url: `http://${hostPart}:${port}${FHIR_BASE}`,
     custodian,

@@ -2,6 +2,7 @@ import { FetchRequest, isAddress, JsonRpcProvider } from "ethers";
 
 import { connect, openContract } from "../../chain/connection.js";
 import { badInput, MedChainError } from "../../chain/errors.js";
+import { checkPublicBase } from "../../chain/http-server.js";
 import { checkSecret } from "../../chain/secrets.js";
 import type { GatewayOptions, GatewaySource } from "./server.js";
 
@@ -23,6 +24,7 @@ import type { GatewayOptions, GatewaySource } from "./server.js";
  * | `MEDCHAIN_GAS_PRICE`         | a fixed gas price in wei for the audits, e.g. 0 on a zero-gas chain |
  * | `MEDCHAIN_GATEWAY_RATE`      | requests per minute one requester may make (default 120)           |
  * | `MEDCHAIN_GATEWAY_BURST`     | requests one requester may make at once (default 30)               |
+ * | `MEDCHAIN_GATEWAY_PUBLIC_BASE` | the URL clients reach it at, for the Bundles' links (`https://…`) |
  */
 export interface GatewaySettings {
   rpcUrl: string;
@@ -37,6 +39,8 @@ export interface GatewaySettings {
   gasPrice?: bigint;
   /** The per-requester bound (429 beyond it). */
   rateLimit: { perMinute: number; burst: number };
+  /** The URL clients reach the gateway at (absent: the address it listens on). */
+  publicBase?: string;
 }
 
 /** Reads and checks the settings; one-line errors name the variable. */
@@ -89,6 +93,9 @@ export function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
     rpcTimeoutMs: int("MEDCHAIN_RPC_TIMEOUT_MS", 10_000),
     rateLimit: { perMinute: positive("MEDCHAIN_GATEWAY_RATE", 120), burst: positive("MEDCHAIN_GATEWAY_BURST", 30) },
     ...((env.MEDCHAIN_GAS_PRICE ?? "") === "" ? {} : { gasPrice: wei("MEDCHAIN_GAS_PRICE") }),
+    ...((env.MEDCHAIN_GATEWAY_PUBLIC_BASE ?? "") === ""
+      ? {}
+      : { publicBase: checkPublicBase(env.MEDCHAIN_GATEWAY_PUBLIC_BASE!, "MEDCHAIN_GATEWAY_PUBLIC_BASE") }),
   };
 }
 
@@ -112,5 +119,13 @@ export async function gatewayOptionsOf(s: GatewaySettings): Promise<GatewayOptio
     ...(s.gasPrice === undefined ? {} : { fees: { gasPrice: s.gasPrice } }),
   });
   const records = await openContract(connection, "records", undefined, "MEDCHAIN_RECORDS");
-  return { records, source: s.source, port: s.port, host: s.host, stateDir: s.stateDir, rateLimit: s.rateLimit };
+  return {
+    records,
+    source: s.source,
+    port: s.port,
+    host: s.host,
+    stateDir: s.stateDir,
+    rateLimit: s.rateLimit,
+    ...(s.publicBase === undefined ? {} : { publicBase: s.publicBase }),
+  };
 }
