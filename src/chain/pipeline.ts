@@ -24,7 +24,14 @@
  *    answered "underpriced" is signed again at its nonce with higher fees (at most 3 times); every
  *    signing's hash stays in the journal, since an earlier one may still land.
  */
-import { isHexString, type Provider, type Signer, type TransactionReceipt, type TransactionRequest } from "ethers";
+import {
+  isHexString,
+  Transaction,
+  type Provider,
+  type Signer,
+  type TransactionReceipt,
+  type TransactionRequest,
+} from "ethers";
 
 import { requireSigner, type Connection } from "./connection.js";
 import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
@@ -365,6 +372,34 @@ function txFromJson(json: Record<string, string | number>): TransactionRequest {
   if (json.nonce !== undefined) tx.nonce = Number(json.nonce);
   if (json.type !== undefined) tx.type = Number(json.type);
   return tx;
+}
+
+/**
+ * Refuses a journal entry whose transaction is not the step's call: another contract or account
+ * (`to`), value, or function (the calldata's selector). The journal was edited, or belongs to other
+ * input; recovery would otherwise sign again, with the job's key, whatever the entry says, or count
+ * the step done by another transaction. The arguments are not compared: a step may build them anew
+ * in each run (a claim's fresh salts), and the journalled ones are the ones that count. Only a step
+ * whose call is fixed (not built when sent) can be compared.
+ */
+function requireStepCall(
+  journalFile: string,
+  step: JobStep,
+  tx: { to?: string | null; data?: string | null; value?: bigint | null },
+): void {
+  if (typeof step.call === "function") return;
+  const want = step.call;
+  const selector = (data: string | null | undefined) => (data ?? "0x").slice(0, 10).toLowerCase();
+  const same =
+    String(tx.to ?? "").toLowerCase() === want.to.toLowerCase() &&
+    selector(tx.data) === selector(want.data) &&
+    BigInt(tx.value ?? 0n) === (want.value ?? 0n);
+  if (!same) {
+    throw new MedChainError(
+      `${journalFile}: step "${step.key}": the journal's transaction (to ${String(tx.to)}) is not the step's call; ` +
+        "the journal was changed or belongs to other input: move it away to start the job over",
+    );
+  }
 }
 
 /** The call a signed transaction makes (to sign it again). */
@@ -752,6 +787,10 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
           provider.getTransactionReceipt(String(entry.hash)),
         );
         if (receipt !== null && receipt.status === 1) {
+          if (typeof state.step.call !== "function") {
+            const tx = await retrying("eth_getTransactionByHash", () => provider.getTransaction(receipt.hash));
+            if (tx !== null) requireStepCall(options.journal, state.step, tx);
+          }
           await doneEarlier(state, receipt, Number(entry.nonce));
         } else {
           emit({ type: "stale", key: state.step.key, hash: String(entry.hash) }); // the chain forgot it: do it again
@@ -772,6 +811,11 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
             `${options.journal}: step "${state.step.key}" was sent by ${String(entry.from)} in an earlier run; run the job again with that account`,
           );
         }
+        if (typeof state.step.call !== "function") {
+          const found = receipt;
+          const tx = await retrying("eth_getTransactionByHash", () => provider.getTransaction(found.hash));
+          if (tx !== null) requireStepCall(options.journal, state.step, tx);
+        }
         await doneEarlier(state, receipt);
         return;
       }
@@ -787,6 +831,17 @@ async function runSteps(conn: Connection, steps: readonly JobStep[], options: Jo
           missing: 0,
           block: Number(entry.block ?? 0),
         };
+        requireStepCall(options.journal, state.step, state.flight.tx as { to?: string; data?: string; value?: bigint });
+        if (state.flight.raw !== undefined) {
+          // the signed bytes it would send again: the same call, from this lane's account
+          const signed = Transaction.from(state.flight.raw);
+          requireStepCall(options.journal, state.step, signed);
+          if (signed.from?.toLowerCase() !== state.lane.address) {
+            throw new MedChainError(
+              `${options.journal}: step "${state.step.key}": the journal's signed transaction is not from ${state.lane.address}; move the journal away to start over`,
+            );
+          }
+        }
         // What it calls, should it be signed again (its nonce taken, or answered underpriced).
         state.call = callOfTx(state.flight.tx);
         state.gas = BigInt(state.flight.tx.gasLimit as bigint);

@@ -6,9 +6,10 @@ import { MedChainError } from "../chain/errors.js";
 
 /**
  * A code or code system URI as plans and claims may write it: printable, no space at either end
- * (" 99213" and "99213" would hash to two services), no control character.
+ * (" 99213" and "99213" would hash to two services), no control character, and no "|", which
+ * `serviceCode` puts between the two (so system "s|1" with code "2" cannot pass for "s" with "1|2").
  */
-export const CODE_TEXT = /^[^\s\u0000-\u001f\u007f](?:[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f])?$/;
+export const CODE_TEXT = /^[^\s\u0000-\u001f\u007f|](?:[^\u0000-\u001f\u007f|]*[^\s\u0000-\u001f\u007f|])?$/;
 /** Longest code, and longest code system URI, a plan or claim may carry (they are hashed, never stored). */
 export const MAX_CODE = 64;
 export const MAX_CODE_SYSTEM = 256;

@@ -199,7 +199,7 @@ export function fhirClaimToChain(json: unknown, opts: ClaimMappingOptions): Clai
     ] as const) {
       if (value !== undefined && (typeof value !== "string" || value.length > max || !CODE_TEXT.test(value)))
         throw new MedChainError(
-          `${file}: ${where}.productOrService.coding.${part}: ${JSON.stringify(String(value).slice(0, 80))} is not a code (printable, no space at an end, at most ${max} characters)`,
+          `${file}: ${where}.productOrService.coding.${part}: ${JSON.stringify(String(value).slice(0, 80))} is not a code (printable, no space at an end, no "|", at most ${max} characters)`,
         );
     }
     const dateText = item.servicedDate ?? item.servicedPeriod?.start ?? claim.billablePeriod?.start;

@@ -12,7 +12,17 @@ import { memberRef } from "../chain/members.js";
 import { runJob, type JobEvent, type JobReport, type JobStep } from "../chain/pipeline.js";
 import { decodeEvents, type DecodedEvent } from "../chain/send.js";
 import { PROOF_FORMAT, readBillingCitation } from "../records/proof.js";
-import { checkPatientId, fromTokenUnits, patientReference, serviceCode, toTokenUnits, toUnixSeconds } from "./codes.js";
+import {
+  checkPatientId,
+  CODE_TEXT,
+  fromTokenUnits,
+  MAX_CODE,
+  MAX_CODE_SYSTEM,
+  patientReference,
+  serviceCode,
+  toTokenUnits,
+  toUnixSeconds,
+} from "./codes.js";
 import {
   CLAIM_STATUS,
   NO_BATCH,
@@ -103,8 +113,16 @@ export async function authorise(
 ): Promise<string> {
   checkPatientId(args.patientId, "--patient");
   if (args.code === "") throw badInput("the service code is required (e.g. 70553)", { field: "--code" });
-  if (args.code.trim() !== args.code || /[\u0000-\u001f\u007f]/.test(args.code))
-    throw badInput(`"${args.code}" has spaces at an end or a control character`, { field: "--code" });
+  // the rule plans and claims follow (one owner: CODE_TEXT), or the grant could never match a claim
+  for (const [option, value, max] of [
+    ["--code", args.code, MAX_CODE],
+    ["--system", args.system, MAX_CODE_SYSTEM],
+  ] as const) {
+    if (value !== "" && (value.length > max || !CODE_TEXT.test(value)))
+      throw badInput(`"${value}" has spaces at an end, a control character or "|", or is over ${max} characters`, {
+        field: option,
+      });
+  }
   if (!/^\d{1,10}$/.test(args.units) || BigInt(args.units) === 0n || BigInt(args.units) > 4_294_967_295n)
     throw badInput(`"${args.units}" is not a whole number of units (1 to 4294967295)`, { field: "--units" });
   if (args.from === "") throw badInput("the first day is required (YYYY-MM-DD)", { field: "--valid-from" });

@@ -7,7 +7,7 @@ import { CODE_TEXT, MAX_CODE, MAX_CODE_SYSTEM, serviceCode, toTokenUnits, toUnix
 const amount = z.union([z.string(), z.number()]);
 /** A code or code system URI (`CODE_TEXT`): bounded, as claims' codes are. */
 const codeText = (max: number) =>
-  z.string().min(1).max(max).regex(CODE_TEXT, { message: "control characters or spaces at an end" });
+  z.string().min(1).max(max).regex(CODE_TEXT, { message: 'control characters, spaces at an end or "|"' });
 
 /**
  * A plan as an insurer writes it (JSON). Amounts are decimal currency units (converted with the

@@ -39,7 +39,8 @@ export function parseAction(value: string): number {
 
 /** A module name (records, provenance, claims) to its pause id. */
 export function parseModule(value: string, option = "--module"): string {
-  if (!(value in MODULE_IDS)) {
+  // own keys only: "toString" or "__proto__" name no module
+  if (!Object.hasOwn(MODULE_IDS, value)) {
     throw badInput(`"${value}" is not one of ${Object.keys(MODULE_IDS).join(", ")}`, { field: option });
   }
   return MODULE_IDS[value as ModuleName];

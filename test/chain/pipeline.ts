@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
-import { Transaction, Wallet, type Signer, type TransactionReceipt } from "ethers";
+import { hexlify, toUtf8Bytes, Transaction, Wallet, type Signer, type TransactionReceipt } from "ethers";
 
 import { connect, type Connection } from "../../src/chain/connection.js";
 import { MedChainError } from "../../src/chain/errors.js";
@@ -211,10 +211,11 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
     // A crash after writing step 0's transaction to the journal but before sending it...
     const nonce = await conn.provider.getTransactionCount(me, "pending");
     const wallet = new Wallet(DEV_KEY);
+    // the step's own call, as the sender journals it
     const tx = {
       to: recipientOf("taken", 0),
       value: 1n,
-      data: "0x",
+      data: hexlify(toUtf8Bytes("step 0")),
       nonce,
       gasLimit: 30_000n,
       gasPrice: 0n,
@@ -236,7 +237,7 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
           raw,
           tx: {
             to: tx.to,
-            data: "0x",
+            data: tx.data,
             value: "1",
             nonce,
             gasLimit: "30000",
@@ -264,10 +265,11 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
     const first = await runJob(conn, syntheticSteps(2, "resend", 0), { journal });
     expect(first.sent).to.equal(2);
     const nonce = await conn.provider.getTransactionCount(me, "pending");
+    const data = hexlify(toUtf8Bytes("step 2")); // step transfer-2's call, as the sender journals it
     const raw = await new Wallet(DEV_KEY).signTransaction({
       to: recipientOf("resend", 2),
       value: 1n,
-      data: "0x",
+      data,
       nonce,
       gasLimit: 30_000n,
       gasPrice: 0n,
@@ -277,7 +279,7 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
     const hash = Transaction.from(raw).hash!;
     const tx = {
       to: recipientOf("resend", 2),
-      data: "0x",
+      data,
       value: "1",
       nonce,
       gasLimit: "30000",
@@ -295,6 +297,45 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
     expect(report.outcomes.map((o) => o.status)).to.deep.equal(["journal", "journal", "sent"]);
     expect(report.outcomes[2]!.hash).to.equal(hash);
     expect(await wrongBalances(conn.provider, 3, "resend")).to.deep.equal([]);
+  });
+
+  it("refuses a journal entry whose transaction is not the step's call: never signs an edited entry's call with its key, nor counts a step done by another transaction", async function () {
+    const attacker = Wallet.createRandom().address;
+    const nonce = await conn.provider.getTransactionCount(me, "latest");
+    // a "signed" entry of step transfer-0 whose nonce is taken (so recovery would sign it again),
+    // calling the attacker instead of the step's recipient
+    const edited = await journalFile();
+    const tx = { to: attacker, data: "0x", value: "1000", nonce: nonce - 1, gasLimit: "21000", gasPrice: "0", type: 0 };
+    await writeFile(
+      edited,
+      JSON.stringify({ key: "#job", format: "medchain.job-journal/1", chainId: conn.chainId.toString() }) +
+        "\n" +
+        JSON.stringify({ key: "transfer-0", state: "signed", from: me.toLowerCase(), nonce: nonce - 1, block: 0, tx }) +
+        "\n",
+    );
+    const steps = syntheticSteps(2, "tampered", 0);
+    let caught: unknown;
+    await runJob(conn, steps, { journal: edited }).catch((err: unknown) => (caught = err));
+    expect(caught).to.be.instanceOf(MedChainError);
+    expect((caught as Error).message)
+      .to.include('step "transfer-0": the journal\'s transaction')
+      .and.include("is not the step's call");
+    expect(await conn.provider.getBalance(attacker)).to.equal(0n);
+    // a "mined" entry naming another step's (successful) transaction: refused, not skipped
+    const done = await journalFile();
+    const first = await runJob(conn, steps, { journal: done });
+    const other = first.outcomes[1]!.hash!;
+    const lines = (await readFile(done, "utf8")).split("\n").filter((l) => l !== "");
+    const forged = lines.map((l) => {
+      const e = JSON.parse(l) as { key: string; hash?: string };
+      return e.key === "transfer-0" && e.hash !== undefined ? JSON.stringify({ ...e, hash: other }) : l;
+    });
+    await writeFile(done, forged.join("\n") + "\n");
+    caught = undefined;
+    await runJob(conn, steps, { journal: done }).catch((err: unknown) => (caught = err));
+    expect((caught as Error | undefined)?.message)
+      .to.include('step "transfer-0"')
+      .and.include("is not the step's call");
   });
 
   it("refuses a journal of another chain, duplicate step keys and a dependency on a later step", async function () {

@@ -88,6 +88,8 @@ describe("Claims SDK: FHIR Claim to chain", function () {
       [{ system: "http://www.ama-assn.org/go/cpt", code: "" }, "code"],
       [{ system: "http://www.ama-assn.org/go/cpt", code: "9".repeat(65) }, "code"],
       [{ system: "http://www.ama-assn.org/go/cpt ", code: "99213" }, "system"],
+      [{ system: "http://x|1", code: "2" }, "system"], // would hash as system "http://x", code "1|2"
+      [{ system: "http://x", code: "1|2" }, "code"],
     ] as const) {
       const json = structuredClone(visit);
       json.item[1]!.productOrService.coding = [coding];
