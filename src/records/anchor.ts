@@ -243,6 +243,32 @@ interface RecordLine {
   billing?: [string, string, string];
 }
 
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * What is wrong with a record line read back from a plan file, or undefined: the shape the job
+ * wrote, and a name that is a file name only (it names the record's proof files in `--out`, so an
+ * edited `../x` must not write outside it).
+ */
+function recordLineProblem(line: RecordLine): string | undefined {
+  const hexes = (v: unknown) =>
+    Array.isArray(v) && v.length === 3 && v.every((h) => typeof h === "string" && HEX32.test(h));
+  if (typeof line.source !== "string" || line.source === "") return "source: not a file name";
+  if (
+    typeof line.name !== "string" ||
+    line.name === "" ||
+    line.name === "." ||
+    line.name === ".." ||
+    /[\\/\u0000]/.test(line.name)
+  )
+    return `name ${JSON.stringify(line.name)}: not a file name`;
+  if (!Number.isSafeInteger(line.r) || line.r < 0) return "r: not a run number";
+  if (!Number.isInteger(line.category) || line.category < 0 || line.category > 255) return "category: not 0-255";
+  if (!hexes(line.record)) return "record: not three 32-byte hex values";
+  if (line.billing !== undefined && !hexes(line.billing)) return "billing: not three 32-byte hex values";
+  return undefined;
+}
+
 /** One plan-file line of a run's steps. */
 interface StepsLine {
   r: number;
@@ -285,6 +311,9 @@ async function readPlan(
       torn = n; // a torn last line from a crash is ignored; anywhere else the file is damaged
       continue;
     }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new RecordsInputError(file, `line ${n} is not an object: the plan file is damaged`);
+    }
     if (n === 1) {
       if (value.format !== PLAN_FORMAT) throw new RecordsInputError(file, `not a ${PLAN_FORMAT} plan file`, "format");
       continue;
@@ -300,6 +329,8 @@ async function readPlan(
       continue;
     }
     const line = value as unknown as RecordLine;
+    const problem = recordLineProblem(line);
+    if (problem !== undefined) throw new RecordsInputError(file, `line ${n}: ${problem}: the plan file is damaged`);
     const i = table.row(line.source);
     table.names[i] = line.name;
     table.runs[i] = line.r;

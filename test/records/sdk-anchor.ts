@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -352,6 +353,37 @@ describe("records SDK: loading, anchoring and verifying", function () {
       const input = inputs.find((r) => file.endsWith(`${r.name}.proof.json`))!;
       expect((await verifyRecord(records, input.resource, proof)).verdict).to.equal("VALID");
     }
+  });
+
+  it("refuses a plan file whose record line was edited to write a proof outside --out, or is not a record line, sending nothing", async function () {
+    const { records, opts } = await setup(BILLING_REF);
+    const inputs = await loadRecords(path.join(FIXTURES, "visit"));
+    await anchorRecords(records, inputs, opts);
+    const planFile = path.join(opts.outDir, ".medchain-anchor-plan.jsonl");
+    const original = await readFile(planFile, "utf8");
+    const escaped = `../escaped-${path.basename(opts.outDir)}`;
+    for (const edit of [
+      (l: Record<string, unknown>) => (l.record !== undefined ? { ...l, name: escaped } : l),
+      (l: Record<string, unknown>) => (l.record !== undefined ? { ...l, record: ["0x12"] } : l),
+      (l: Record<string, unknown>) => (l.record !== undefined ? null : l),
+    ]) {
+      const lines = original
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const first = lines.findIndex((l) => l.record !== undefined);
+      lines[first] = edit(lines[first]!) as Record<string, unknown>;
+      await writeFile(planFile, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+      await rm(path.join(opts.outDir, `${inputs[0]!.name}.proof.json`), { force: true });
+      const err = await anchorRecords(records, inputs, opts).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).to.include(".medchain-anchor-plan.jsonl").and.include("the plan file is damaged");
+    }
+    expect(
+      existsSync(path.join(path.dirname(opts.outDir), `escaped-${path.basename(opts.outDir)}.proof.json`)),
+    ).to.equal(false);
   });
 
   it("never takes another member's anchor of the same leaves for its own when resuming", async function () {
