@@ -1,4 +1,4 @@
-import { constants, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
 
 import { isAddress } from "ethers";
@@ -72,6 +72,39 @@ export async function readBoundedFile(file: string, options: ReadFileOptions = {
     return Buffer.concat(chunks, total);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * {@link readBoundedFile}, synchronously: the same refusals (a missing file, a folder, a device,
+ * pipe or socket, a file over `maxBytes`), for many small files read in a row (see {@link readEach}).
+ */
+export function readBoundedFileSync(file: string, options: ReadFileOptions = {}): Buffer {
+  const max = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES;
+  let fd: number;
+  try {
+    fd = openSync(file, OPEN_FOR_READING);
+  } catch (err) {
+    throw badInput(openProblem(err as NodeJS.ErrnoException), { file });
+  }
+  try {
+    const info = fstatSync(fd);
+    const problem = notAFile(info);
+    if (problem !== undefined) throw badInput(problem, { file });
+    if (info.size > max) throw badInput(`is ${info.size} bytes, more than the limit of ${max}`, { file });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(max + 1 - total, Math.max(info.size + 1 - total, 64 * 1024)));
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw badInput(`is more than the limit of ${max} bytes`, { file });
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -256,6 +289,27 @@ export function parseJsonText(text: string, file: string, options: { exactNumber
  */
 export async function readJsonFile(file: string, options: ReadFileOptions = {}): Promise<unknown> {
   return parseJsonText(decodeUtf8(await readBoundedFile(file, options), file), file);
+}
+
+/**
+ * Reads many small files (a data directory's thousands) with `read`, one after another and
+ * synchronously, giving the event loop a turn every `sliceMs` (a server loading them keeps
+ * answering), and returns what `read` made of each in the order of `files`; the first failure stops
+ * the reading and is thrown. Synchronous because each asynchronous read waits for a turn of the
+ * thread pool: on this project's machines a directory of 4,500 files read with `fs/promises` took
+ * 1.6 s one at a time and 0.3-0.5 s sixteen at a time, with `readFileSync` 0.07 s.
+ */
+export async function readEach<T>(files: readonly string[], read: (file: string) => T, sliceMs = 10): Promise<T[]> {
+  const out: T[] = [];
+  let sliceStart = performance.now();
+  for (const file of files) {
+    out.push(read(file));
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+  return out;
 }
 
 /** The first problem a zod schema found, as `file: field: message`. */

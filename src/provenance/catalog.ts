@@ -1,11 +1,13 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 
 import { z } from "zod";
 
+import { PUBLIC_FILE_MODE, writeFileAtomic } from "../chain/atomic-write.js";
 import { MedChainError } from "../chain/errors.js";
+import { readEach } from "../chain/files.js";
 import { containerIdOf, lotIdOf, packIdOf } from "./ids.js";
-import { readJson, readLotBundle, readLotTree, zodProblem, type LotBundle, type LotPlan } from "./lot.js";
+import { readDataJson, readLotBundleSync, readLotTreeSync, zodProblem, type LotBundle, type LotPlan } from "./lot.js";
 import { buildIdTree, loadIdTree, proofOf, type IdTree } from "./tree.js";
 
 /** A packed container as its packer records it (public: child ids only). */
@@ -101,12 +103,19 @@ export class Catalog {
     }
     this.lots.set(plan.lotId.toLowerCase(), { gtin: plan.gtin, lot: plan.lot, tree: plan.tree });
     this.lotsByNumber.set(`${plan.gtin}\u0000${plan.lot}`, plan.lotId.toLowerCase());
+    // Each tag's pack id hashed once (a data directory's load adds every lot it holds).
+    const idOfTag = new Map<string, string>();
+    const idOf = (tag: string) => {
+      let id = idOfTag.get(tag.toLowerCase());
+      if (id === undefined) idOfTag.set(tag.toLowerCase(), (id = packIdOf(plan.lotId, tag).toLowerCase()));
+      return id;
+    };
     for (const [, [tag]] of plan.tree.entries()) {
-      const id = packIdOf(plan.lotId, tag).toLowerCase();
+      const id = idOf(tag);
       if (!this.packs.has(id)) this.setPack(id, { lotId: plan.lotId, gtin: plan.gtin, lot: plan.lot, tag });
     }
     for (const p of bundle?.packs ?? []) {
-      this.setPack(packIdOf(plan.lotId, p.tag).toLowerCase(), {
+      this.setPack(idOf(p.tag), {
         lotId: plan.lotId,
         gtin: plan.gtin,
         lot: plan.lot,
@@ -217,46 +226,53 @@ export class Catalog {
     const catalog = new Catalog();
     const list = async (dir: string): Promise<string[]> => {
       try {
-        return (await readdir(path.join(dataDir, dir))).filter((f) => f.endsWith(".json")).sort();
+        const names = (await readdir(path.join(dataDir, dir))).filter((f) => f.endsWith(".json")).sort();
+        return names.map((f) => path.join(dataDir, dir, f));
       } catch {
         return [];
       }
     };
+    const [bundleFiles, treeFiles, containerFiles] = await Promise.all([
+      list("private"),
+      list("lots"),
+      list("containers"),
+    ]);
+    // In file-name order, so a damaged directory is refused naming the same file every time.
     const bundles = new Map<string, LotBundle>();
-    for (const f of await list("private")) {
-      const b = await readLotBundle(path.join(dataDir, "private", f));
-      bundles.set(b.lotId.toLowerCase(), b);
-    }
-    for (const f of await list("lots")) {
-      const { file, tree } = await readLotTree(path.join(dataDir, "lots", f));
+    for (const b of await readEach(bundleFiles, readLotBundleSync)) bundles.set(b.lotId.toLowerCase(), b);
+    for (const { file, tree } of await readEach(treeFiles, readLotTreeSync)) {
       catalog.addLot(
         { gtin: file.gtin, lot: file.lot, lotId: file.lotId, tree },
         bundles.get(file.lotId.toLowerCase()),
       );
     }
-    for (const f of await list("containers")) {
-      const file = path.join(dataDir, "containers", f);
-      const parsed = containerFileSchema.safeParse(await readJson(file));
-      if (!parsed.success) throw zodProblem(file, parsed.error);
-      const data = parsed.data;
-      const tree = loadIdTree(data.tree, file);
-      // The file must be one container's: its id is its SSCC's, its root its tree's, its children its tree's ids.
-      const problem =
-        data.containerId.toLowerCase() !== containerIdOf(data.sscc).toLowerCase()
-          ? `field containerId is not the id of SSCC ${data.sscc}`
-          : data.root.toLowerCase() !== tree.root
-            ? "field root does not match the tree"
-            : !sameIds(
-                  data.children,
-                  [...tree.entries()].map(([, [id]]) => id),
-                )
-              ? "field children does not list the tree's ids"
-              : undefined;
-      if (problem !== undefined) throw new MedChainError(`${file}: ${problem}`);
-      catalog.addContainer({ ...data, idTree: tree });
-    }
+    for (const container of await readEach(containerFiles, readContainerFile)) catalog.addContainer(container);
     return catalog;
   }
+}
+
+/** Reads a container's public file, checked against its tree (its id, root and children). */
+function readContainerFile(
+  file: string,
+): Pick<ContainerFile, "sscc" | "containerId" | "children"> & { idTree: IdTree } {
+  const parsed = containerFileSchema.safeParse(readDataJson(file));
+  if (!parsed.success) throw zodProblem(file, parsed.error);
+  const data = parsed.data;
+  const tree = loadIdTree(data.tree, file);
+  // The file must be one container's: its id is its SSCC's, its root its tree's, its children its tree's ids.
+  const problem =
+    data.containerId.toLowerCase() !== containerIdOf(data.sscc).toLowerCase()
+      ? `field containerId is not the id of SSCC ${data.sscc}`
+      : data.root.toLowerCase() !== tree.root
+        ? "field root does not match the tree"
+        : !sameIds(
+              data.children,
+              [...tree.entries()].map(([, [id]]) => id),
+            )
+          ? "field children does not list the tree's ids"
+          : undefined;
+  if (problem !== undefined) throw new MedChainError(`${file}: ${problem}`);
+  return { sscc: data.sscc, containerId: data.containerId, children: data.children, idTree: tree };
 }
 
 /** Whether two lists hold the same ids (case-insensitive), each once. */
@@ -284,6 +300,7 @@ export async function writeContainerFile(
   const file = containerFile(dataDir, container.sscc);
   await mkdir(path.dirname(file), { recursive: true });
   const { idTree: _tree, ...publicFile } = container;
-  await writeFile(file, JSON.stringify(publicFile) + "\n");
+  // Whole or not at all: a torn container file would stop every later load of the data directory.
+  await writeFileAtomic(file, JSON.stringify(publicFile) + "\n", PUBLIC_FILE_MODE);
   return file;
 }

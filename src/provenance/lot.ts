@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { z } from "zod";
 
-import { MedChainError } from "../chain/errors.js";
-import { readBoundedFile } from "../chain/files.js";
+import { badInput, MedChainError } from "../chain/errors.js";
+import { makePrivateFolder, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeFilesAtomic } from "../chain/atomic-write.js";
+import { decodeUtf8, readBoundedFile, readBoundedFileSync, readJsonFile } from "../chain/files.js";
 import { isValidGtin14, parseGs1Date, type Gs1Identity } from "./gs1/index.js";
 import { expiresAtOf, lotIdOf, newScratchCode, packIdOf, packTagOf } from "./ids.js";
 import { writeLabels } from "./labels.js";
@@ -165,34 +166,10 @@ export async function writeLotFiles(
   labels = true,
   labelBase?: string,
 ): Promise<ReturnType<typeof lotFiles>> {
-  const files = lotFiles(dataDir, plan.gtin, plan.lot);
-  // File names keep only [0-9A-Za-z_-] of the lot number, so "A/B" and "A_B" share them: a lot never
-  // overwrites another's files (the private bundle holds its packs' secret codes).
-  for (const file of [files.bundle, files.tree]) {
-    if (!existsSync(file)) continue;
-    let other: { gtin?: unknown; lot?: unknown } | undefined;
-    try {
-      other = JSON.parse((await readBoundedFile(file)).toString("utf8")) as { gtin?: unknown; lot?: unknown };
-    } catch {
-      throw new MedChainError(
-        `${file} is there but is no lot file MedChain wrote: move it away, it is not overwritten`,
-      );
-    }
-    if (other?.gtin !== plan.gtin || other?.lot !== plan.lot) {
-      throw new MedChainError(
-        `lot "${plan.lot}" of GTIN ${plan.gtin} would overwrite ${file}, which holds lot ${JSON.stringify(other.lot)}: ` +
-          "their lot numbers differ only in characters a file name cannot keep; use another data directory",
-        { kind: "BAD_INPUT" },
-      );
-    }
-  }
-  await mkdir(path.dirname(files.bundle), { recursive: true });
-  await mkdir(path.dirname(files.tree), { recursive: true });
-  await writeFile(files.bundle, JSON.stringify(plan.bundle, null, 2) + "\n", { mode: 0o600 });
-  await writeFile(files.tree, JSON.stringify(plan.treeFile) + "\n");
+  const [files] = await writeLotsFiles(dataDir, [plan]);
   if (labels) {
     await writeLabels(
-      files.labels,
+      files!.labels,
       plan.bundle.packs.map((p) => ({
         identity: packIdentity(plan, p.serial),
         scratchCode: p.code,
@@ -200,7 +177,57 @@ export async function writeLotFiles(
       })),
     );
   }
-  return files;
+  return files!;
+}
+
+/**
+ * Writes the private bundles and public trees of several lots, each file whole or not at all and on
+ * disk when this returns (a bundle holds its packs' secret codes: a commissioning sent after it must
+ * never outlive it, not even a power loss). Bundles are owner-only, in an owner-only folder.
+ */
+export async function writeLotsFiles(
+  dataDir: string,
+  plans: readonly LotPlan[],
+): Promise<Array<ReturnType<typeof lotFiles>>> {
+  const all = plans.map((plan) => ({ plan, files: lotFiles(dataDir, plan.gtin, plan.lot) }));
+  // File names keep only [0-9A-Za-z_-] of the lot number, so "A/B" and "A_B" share them: a lot never
+  // overwrites another's files (the private bundle holds its packs' secret codes), on disk or in this batch.
+  const lotOfFile = new Map<string, LotPlan>();
+  for (const { plan, files } of all) {
+    for (const file of [files.bundle, files.tree]) {
+      const other = lotOfFile.get(file) ?? (await lotOnDisk(file));
+      if (other !== undefined && (other.gtin !== plan.gtin || other.lot !== plan.lot)) {
+        throw new MedChainError(
+          `lot "${plan.lot}" of GTIN ${plan.gtin} would overwrite ${file}, which holds lot ${JSON.stringify(other.lot)}: ` +
+            "their lot numbers differ only in characters a file name cannot keep; use another data directory",
+          { kind: "BAD_INPUT" },
+        );
+      }
+      lotOfFile.set(file, plan);
+    }
+  }
+  if (all.length === 0) return [];
+  await makePrivateFolder(path.dirname(all[0]!.files.bundle));
+  await mkdir(path.dirname(all[0]!.files.tree), { recursive: true });
+  await writeFilesAtomic(
+    all.flatMap(({ plan, files }) => [
+      { file: files.bundle, text: JSON.stringify(plan.bundle, null, 2) + "\n", mode: PRIVATE_FILE_MODE },
+      { file: files.tree, text: JSON.stringify(plan.treeFile) + "\n", mode: PUBLIC_FILE_MODE },
+    ]),
+  );
+  return all.map(({ files }) => files);
+}
+
+/** The GTIN and lot of the lot file at `file`, if there is one; a file that is none is refused. */
+async function lotOnDisk(file: string): Promise<{ gtin?: unknown; lot?: unknown } | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    const other = JSON.parse((await readBoundedFile(file)).toString("utf8")) as { gtin?: unknown; lot?: unknown };
+    if (other === null || typeof other !== "object") throw new Error("not an object");
+    return other;
+  } catch {
+    throw new MedChainError(`${file} is there but is no lot file MedChain wrote: move it away, it is not overwritten`);
+  }
 }
 
 const bundleSchema = z.object({
@@ -230,13 +257,8 @@ const treeFileSchema = z.object({
   tree: z.unknown(),
 });
 
-async function readJson(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, "utf8"));
-  } catch (err) {
-    throw new MedChainError(`${file}: cannot read JSON (${(err as Error).message})`);
-  }
-}
+/** An operator's JSON input (a parties file), read as every input is (`readJsonFile`). */
+const readJson = readJsonFile;
 
 function zodProblem(file: string, error: z.ZodError): MedChainError {
   const issue = error.issues[0]!;
@@ -254,10 +276,11 @@ function checkLotId(file: string, data: { gtin: string; lot: string; lotId: stri
 /**
  * Reads a lot bundle, naming the file and field on error: a tag that is not its serial's and code's,
  * or a pack id that is not its tag's in this lot, included (an edited bundle would otherwise answer
- * scans with a pack the chain never placed).
+ * scans with a pack the chain never placed). Synchronous: a data directory's thousands are read in a
+ * row ({@link readEach}).
  */
-export async function readLotBundle(file: string): Promise<LotBundle> {
-  const parsed = bundleSchema.safeParse(await readJson(file));
+export function readLotBundleSync(file: string): LotBundle {
+  const parsed = bundleSchema.safeParse(readDataJson(file));
   if (!parsed.success) throw zodProblem(file, parsed.error);
   checkLotId(file, parsed.data);
   parsed.data.packs.forEach((p, i) => {
@@ -277,14 +300,39 @@ export async function readLotBundle(file: string): Promise<LotBundle> {
   return parsed.data as LotBundle;
 }
 
-/** Reads a public lot tree file. */
-export async function readLotTree(file: string): Promise<{ file: LotTreeFile; tree: IdTree }> {
-  const parsed = treeFileSchema.safeParse(await readJson(file));
+/** Reads a public lot tree file (synchronously, as {@link readLotBundleSync}). */
+export function readLotTreeSync(file: string): { file: LotTreeFile; tree: IdTree } {
+  const parsed = treeFileSchema.safeParse(readDataJson(file));
   if (!parsed.success) throw zodProblem(file, parsed.error);
   checkLotId(file, parsed.data);
   const tree = loadIdTree(parsed.data.tree, file);
   if (tree.root !== parsed.data.root) throw new MedChainError(`${file}: field root does not match the tree`);
   return { file: parsed.data as LotTreeFile, tree };
+}
+
+/** {@link readLotBundleSync}, as a promise. */
+export async function readLotBundle(file: string): Promise<LotBundle> {
+  return readLotBundleSync(file);
+}
+
+/** {@link readLotTreeSync}, as a promise. */
+export async function readLotTree(file: string): Promise<{ file: LotTreeFile; tree: IdTree }> {
+  return readLotTreeSync(file);
+}
+
+/**
+ * A data directory's JSON file (a lot bundle or tree, a container file), read synchronously and
+ * size-bounded (a pipe or device named `*.json` cannot hang a load), strict UTF-8, parsed with
+ * `JSON.parse` rather than `readJsonFile`'s duplicate-key scan, which took most of a load's time:
+ * every field of these files is checked against the others and their hashes after parsing.
+ */
+export function readDataJson(file: string): unknown {
+  const text = decodeUtf8(readBoundedFileSync(file), file);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badInput(`is not JSON: ${(err as Error).message.slice(0, 200)}`, { file });
+  }
 }
 
 export { readJson, zodProblem };

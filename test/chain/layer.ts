@@ -1,4 +1,4 @@
-import { mkdtemp, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -8,10 +8,10 @@ import { network } from "hardhat";
 import { z } from "zod";
 
 import { knownAbiCounts } from "../../src/chain/abi.js";
-import { makePrivateFolder, writeFileAtomic } from "../../src/chain/atomic-write.js";
+import { makePrivateFolder, writeFileAtomic, writeFilesAtomic } from "../../src/chain/atomic-write.js";
 import { connect, openContract } from "../../src/chain/connection.js";
 import { EXIT_CODES, isNodeBehind, MedChainError, toMedChainError, type ErrorKind } from "../../src/chain/errors.js";
-import { findDuplicateKey, parseJsonText, readJsonFile, readJsonFileAs } from "../../src/chain/files.js";
+import { findDuplicateKey, parseJsonText, readEach, readJsonFile, readJsonFileAs } from "../../src/chain/files.js";
 import { connectHardhat } from "../../src/chain/hardhat.js";
 import { memberIdFromCode, memberRef, parseMemberRef } from "../../src/chain/members.js";
 import { checkSecret } from "../../src/chain/secrets.js";
@@ -146,6 +146,33 @@ describe("Chain layer: JSON files", function () {
     );
   });
 
+  it("reads many files in their order, stopping at the first failure, and lets the event loop run in between", async function () {
+    const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    const seen: string[] = [];
+    const read = (name: string) => {
+      seen.push(name);
+      const until = performance.now() + 1; // each read takes a millisecond of work
+      while (performance.now() < until);
+      if (name === "f7" || name === "f30") throw new Error(`bad ${name}`);
+      return name.toUpperCase();
+    };
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    try {
+      expect(await readEach(names.slice(8, 30), read, 5)).to.deep.equal(names.slice(8, 30).map((n) => n.toUpperCase()));
+    } finally {
+      clearInterval(timer);
+    }
+    expect(turns).to.be.greaterThan(0); // 22 ms of reads gave timers a turn
+    seen.length = 0;
+    await readEach(names, read).then(
+      () => expect.fail("expected a failure"),
+      (err: Error) => expect(err.message).to.equal("bad f7"),
+    );
+    expect(seen).to.deep.equal(names.slice(0, 8)); // nothing read after the failure
+    expect(await readEach([], read)).to.deep.equal([]);
+  });
+
   it("checks a schema and names the field", async function () {
     const f = await file("plan.json", '{"plan": {"deductible": "ten"}}');
     const schema = z.object({ plan: z.object({ deductible: z.number() }) });
@@ -167,6 +194,32 @@ describe("Chain layer: private files", function () {
     expect([await mode(path.join(dir, "a")), await mode(folder), await mode(file)]).to.deep.equal([
       0o700, 0o700, 0o600,
     ]);
+  });
+
+  it("writes a batch of files each whole with its own mode, and on a failure leaves no temporary file behind", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "medchain-atomic-"));
+    const files = Array.from({ length: 20 }, (_, i) => ({
+      file: path.join(dir, `f${i}.json`),
+      text: `${JSON.stringify({ i })}\n`,
+      mode: i % 2 === 0 ? 0o600 : 0o644,
+    }));
+    await writeFilesAtomic(files, 4);
+    for (const f of files) {
+      expect(await readFile(f.file, "utf8")).to.equal(f.text);
+      expect((await stat(f.file)).mode & 0o777).to.equal(f.mode);
+    }
+    const before = (await readdir(dir)).sort();
+    // one file of the batch cannot be written (its folder does not exist): nothing is renamed, nothing left over
+    const broken = [
+      { file: path.join(dir, "f0.json"), text: "new\n" },
+      { file: path.join(dir, "missing", "x.json"), text: "x\n" },
+    ];
+    await writeFilesAtomic(broken).then(
+      () => expect.fail("expected a failure"),
+      (err: NodeJS.ErrnoException) => expect(err.code).to.equal("ENOENT"),
+    );
+    expect((await readdir(dir)).sort()).to.deep.equal(before);
+    expect(await readFile(files[0]!.file, "utf8")).to.equal(files[0]!.text);
   });
 });
 

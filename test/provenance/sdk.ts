@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -15,8 +16,8 @@ import {
   packTagOf,
   SCRATCH_CODE_LENGTH,
 } from "../../src/provenance/ids.js";
-import { Catalog } from "../../src/provenance/catalog.js";
-import { parseSerialsCsv, planLot, readLotBundle } from "../../src/provenance/lot.js";
+import { Catalog, planContainer, writeContainerFile } from "../../src/provenance/catalog.js";
+import { lotFiles, parseSerialsCsv, planLot, readLotBundle, writeLotsFiles } from "../../src/provenance/lot.js";
 import { resolveItem } from "../../src/provenance/resolve.js";
 import { scanFromLabel } from "../../src/provenance/resolve.js";
 import { parseCompanyPrefix, prefixCallData } from "../../src/provenance/prefixes.js";
@@ -150,6 +151,83 @@ describe("provenance SDK", function () {
     );
     await writeFile(file, JSON.stringify(plan.bundle));
     expect((await readLotBundle(file)).packs).to.have.length(2);
+    await rm(dir, { recursive: true });
+  });
+
+  it("loads a data directory read many files at a time as it was written, and names the first damaged file in name order", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "catalog-"));
+    const plans = Array.from({ length: 30 }, (_, i) =>
+      planLot({ gtin: GTIN, lot: `L${String(i).padStart(2, "0")}`, expiry: "301231", serials: [`A${i}`, `B${i}`] }),
+    );
+    await writeLotsFiles(dir, plans);
+    for (const plan of plans.slice(0, 10)) {
+      await writeContainerFile(
+        dir,
+        planContainer(
+          `0095060001${plan.lot.slice(1)}000000`,
+          plan.bundle.packs.map((p) => p.packId),
+        ),
+      );
+    }
+    const catalog = await Catalog.load(dir);
+    expect([catalog.lots.size, catalog.packs.size, catalog.containers.size]).to.deep.equal([30, 60, 10]);
+    for (const plan of plans) {
+      for (const p of plan.bundle.packs) {
+        expect(catalog.findPack(GTIN, p.serial)).to.include({
+          packId: p.packId.toLowerCase(),
+          code: p.code,
+          lot: plan.lot,
+        });
+      }
+    }
+    const bundleOf = (i: number) => lotFiles(dir, GTIN, plans[i]!.lot).bundle;
+    expect((await stat(bundleOf(0))).mode & 0o777).to.equal(0o600);
+    expect((await stat(path.dirname(bundleOf(0)))).mode & 0o777).to.equal(0o700);
+    expect((await stat(lotFiles(dir, GTIN, "L00").tree)).mode & 0o777).to.equal(0o644);
+    // two damaged bundles: the error names the first by name, however the reads finish
+    await writeFile(bundleOf(21), "{");
+    await writeFile(bundleOf(4), JSON.stringify({ ...plans[4]!.bundle, lot: "L99" }));
+    for (let run = 0; run < 3; run++) {
+      await Catalog.load(dir).then(
+        () => expect.fail("expected a refusal"),
+        (err: Error) =>
+          expect(err.message).to.equal(`${bundleOf(4)}: field lotId is not the id of GTIN ${GTIN} lot L99`),
+      );
+    }
+    await rm(dir, { recursive: true });
+  });
+
+  it("refuses a named pipe in the data directory at once instead of waiting on it", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "catalog-fifo-"));
+    const fifo = path.join(dir, "containers", "006141411234567890.json");
+    await writeContainerFile(
+      dir,
+      planContainer("006141411234567891", [packIdOf(lotIdOf(GTIN, "L1"), "0x" + "11".repeat(32))]),
+    );
+    execFileSync("mkfifo", [fifo]);
+    await Catalog.load(dir).then(
+      () => expect.fail("expected a refusal"),
+      (err: Error) => expect(err.message).to.equal(`${fifo}: is not a regular file (a device, pipe or socket)`),
+    );
+    await rm(dir, { recursive: true });
+  });
+
+  it("never writes two lots of one batch over each other's files (their lot numbers differing only in characters a file name drops)", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "lots-"));
+    const a = planLot({ gtin: GTIN, lot: "A/B", expiry: "301231", serials: ["S1"] });
+    const b = planLot({ gtin: GTIN, lot: "A_B", expiry: "301231", serials: ["S2"] });
+    let error: MedChainError | undefined;
+    await writeLotsFiles(dir, [a, b]).catch((err: MedChainError) => (error = err));
+    expect(error?.kind).to.equal("BAD_INPUT");
+    expect(error?.message).to.match(/^lot "A_B" of GTIN 09506000134352 would overwrite .*, which holds lot "A\/B"/);
+    expect(await readdir(dir)).to.deep.equal([]); // refused before anything is written
+    await writeLotsFiles(dir, [a]);
+    await writeLotsFiles(dir, [a]); // the same lot again (a re-run) is no collision
+    await writeLotsFiles(dir, [b]).then(
+      () => expect.fail("expected a refusal"),
+      (err: MedChainError) => expect(err.message).to.match(/^lot "A_B" .* which holds lot "A\/B"/),
+    );
+    expect((await Catalog.load(dir)).findPack(GTIN, "S1")?.code).to.equal(a.bundle.packs[0]!.code);
     await rm(dir, { recursive: true });
   });
 

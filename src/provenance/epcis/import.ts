@@ -13,7 +13,7 @@ import { claimOf, companyPrefixLength, linksFor, packCalldata, planPack, product
 import { gs1CenturyYear, parseGs1, parseGs1Date } from "../gs1/index.js";
 import { containerIdOf, expiresAtOf, gtinToUint, lotIdOf } from "../ids.js";
 import { ItemKind, ItemState, recallReasonCode } from "../kinds.js";
-import { planLot, writeLotFiles, type LotPlan } from "../lot.js";
+import { planLot, writeLotsFiles, type LotPlan } from "../lot.js";
 import { resolveItem } from "../resolve.js";
 import {
   cbvName,
@@ -482,7 +482,7 @@ export async function importEpcis(
     });
   }
   // Written before the first transaction: a commissioning in the journal always has its codes on disk.
-  for (const plan of newPlans) await writeLotFiles(dataDir, plan, false);
+  await writeLotsFiles(dataDir, newPlans);
 
   // The order between steps (see `dependencies`).
   const parentOf = new Map<string, string>();
