@@ -1,4 +1,4 @@
-import { getBytes, isHexString } from "ethers";
+import { isHexString } from "ethers";
 
 import { MedChainError } from "../chain/errors.js";
 import { leafBytesOfBytes32 } from "../chain/merkle-leaf.js";
@@ -35,7 +35,7 @@ export class IdTree {
     const leaves = new Uint8Array(ids.length * 32);
     ids.forEach((id, i) => {
       if (!isHexString(id, 32)) throw new MedChainError(`id ${i} (${String(id)}): expected 32 bytes of hex`);
-      leaves.set(leafBytesOfBytes32(getBytes(id)), i * 32);
+      leaves.set(leafBytesOfBytes32(Buffer.from(id.slice(2), "hex")), i * 32);
     });
     const tree = new IdTree([...ids], new MerkleBatch(leaves, ids.length));
     if (tree.indexOf.size !== ids.length) throw new MedChainError("the ids of a lot or container must be distinct");
