@@ -1,4 +1,6 @@
 import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -294,6 +296,48 @@ describe("Chain layer: connecting and sending", function () {
     expect(e.kind).to.equal("UNREACHABLE");
     expect(e.message).to.match(/^cannot reach the node at http:\/\/127\.0\.0\.1:1\/…: /);
     expect(e.message).to.not.include("secret-api-key");
+  });
+
+  it("decodes a node's answers as UTF-8 JSON, batches included, and refuses one that is not JSON or not UTF-8", async function () {
+    // a node that answers eth_chainId, then what each test asks of it
+    let answer: (body: { method: string; id: number }[] | { method: string; id: number }) => Buffer;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        const one = (c: { id: number }) => ({ jsonrpc: "2.0", id: c.id, result: "0x7a69" });
+        const isProbe = !Array.isArray(body) && body.method === "eth_chainId";
+        res.setHeader("content-type", "application/json");
+        res.end(isProbe ? JSON.stringify(one(body)) : answer(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const conn = await connect({ rpcUrl: `http://127.0.0.1:${port}` });
+      const provider = conn.provider as unknown as { send(m: string, p: unknown[]): Promise<unknown> };
+      const name = "Nœud ✓ 東京 🩺";
+      answer = (body) => {
+        const calls = Array.isArray(body) ? body : [body];
+        const out = calls.map((c) => ({ jsonrpc: "2.0", id: c.id, result: `${name} ${c.method}` }));
+        return Buffer.from(JSON.stringify(Array.isArray(body) ? out : out[0]), "utf8");
+      };
+      const [a, b] = await Promise.all([provider.send("web3_clientVersion", []), provider.send("net_version", [])]);
+      expect([a, b]).to.deep.equal([`${name} web3_clientVersion`, `${name} net_version`]);
+      answer = () => Buffer.from("<html>bad gateway</html>");
+      await provider.send("web3_clientVersion", []).then(
+        () => expect.fail("expected a refusal"),
+        (err: Error) => expect(err.message).to.match(/not valid JSON/),
+      );
+      answer = () => Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"\xff\xfe"}
+      await provider.send("web3_clientVersion", []).then(
+        () => expect.fail("expected a refusal"),
+        (err: Error) => expect(err.message).to.match(/invalid|not valid JSON/i),
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it("refuses a private key of the wrong form without echoing it, and both a signer and a key", async function () {
