@@ -14,7 +14,7 @@ export const PRIVATE_FOLDER_MODE = 0o700;
  * its mode (the caller chose it).
  */
 export async function makePrivateFolder(folder: string): Promise<void> {
-  await mkdir(folder, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  await makeFolderDurably(folder, PRIVATE_FOLDER_MODE);
 }
 
 /** One file for {@link writeFilesAtomic}: its path, its text and its mode (default owner-only). */
@@ -61,8 +61,19 @@ export async function writeFilesAtomic(files: readonly FileToWrite[], limit = 16
     await Promise.all(temps.map((temp) => rm(temp, { force: true })));
     throw failures[0];
   }
-  for (const [i, { file }] of files.entries()) await rename(temps[i]!, file);
-  for (const folder of new Set(files.map(({ file }) => path.dirname(file)))) await flushFolder(folder);
+  let renamed = 0;
+  try {
+    for (const [i, { file }] of files.entries()) {
+      await rename(temps[i]!, file);
+      renamed = i + 1;
+    }
+  } finally {
+    // On a failed rename (the target a folder, say): no temporary file left behind, and those renamed flushed.
+    await Promise.all(temps.slice(renamed).map((temp) => rm(temp, { force: true })));
+    for (const folder of new Set(files.slice(0, renamed).map(({ file }) => path.dirname(file)))) {
+      await flushFolder(folder);
+    }
+  }
 }
 
 async function writeAndFlush(temp: string, text: string, mode: number): Promise<void> {
@@ -75,19 +86,37 @@ async function writeAndFlush(temp: string, text: string, mode: number): Promise<
   }
 }
 
-/** Flushes a folder's entries (a rename into it) to disk; where folders cannot be opened, nothing. */
-async function flushFolder(folder: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(folder, "r");
-  } catch {
-    return; // e.g. Windows: a folder is no file to open; its renames are flushed by the file system
-  }
+/**
+ * Flushes a folder's entries (a rename into it, a folder made in it) to disk. Windows cannot open a
+ * folder as a file (its file systems flush renames themselves), and some file systems refuse to
+ * flush a folder (EINVAL, ENOTSUP): those alone are passed over, anything else is an error.
+ */
+export async function flushFolder(folder: string): Promise<void> {
+  if (process.platform === "win32") return;
+  const handle = await open(folder, "r");
   try {
     await handle.sync();
-  } catch {
-    // some file systems refuse fsync on a folder (EINVAL): the rename stands, only not flushed
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw err;
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Creates `folder` and its missing parents (owner-only with `PRIVATE_FOLDER_MODE` when `mode` says
+ * so) and flushes each new folder's entry in its parent, so the folders a file is then written into
+ * survive a power loss as the file does.
+ */
+export async function makeFolderDurably(folder: string, mode?: number): Promise<void> {
+  const first = await mkdir(folder, { recursive: true, ...(mode === undefined ? {} : { mode }) });
+  if (first === undefined) return; // it was there
+  let dir = path.resolve(folder);
+  const created = path.resolve(first);
+  for (;;) {
+    await flushFolder(path.dirname(dir));
+    if (dir === created || path.dirname(dir) === dir) break;
+    dir = path.dirname(dir);
   }
 }

@@ -1,9 +1,9 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 
 import { z } from "zod";
 
-import { PUBLIC_FILE_MODE, writeFileAtomic } from "../chain/atomic-write.js";
+import { makeFolderDurably, PUBLIC_FILE_MODE, writeFileAtomic } from "../chain/atomic-write.js";
 import { MedChainError } from "../chain/errors.js";
 import { readEach } from "../chain/files.js";
 import { containerIdOf, lotIdOf, packIdOf } from "./ids.js";
@@ -237,16 +237,19 @@ export class Catalog {
       list("lots"),
       list("containers"),
     ]);
-    // In file-name order, so a damaged directory is refused naming the same file every time.
+    // In file-name order, so a damaged directory is refused naming the same file every time; each
+    // file added as it is read, so the event loop's turns come between lots, not only between reads.
     const bundles = new Map<string, LotBundle>();
-    for (const b of await readEach(bundleFiles, readLotBundleSync)) bundles.set(b.lotId.toLowerCase(), b);
-    for (const { file, tree } of await readEach(treeFiles, readLotTreeSync)) {
-      catalog.addLot(
-        { gtin: file.gtin, lot: file.lot, lotId: file.lotId, tree },
-        bundles.get(file.lotId.toLowerCase()),
-      );
-    }
-    for (const container of await readEach(containerFiles, readContainerFile)) catalog.addContainer(container);
+    await readEach(bundleFiles, (f) => {
+      const b = readLotBundleSync(f);
+      bundles.set(b.lotId.toLowerCase(), b);
+    });
+    await readEach(treeFiles, (f) => {
+      const { file, tree } = readLotTreeSync(f);
+      const lotId = file.lotId.toLowerCase();
+      catalog.addLot({ gtin: file.gtin, lot: file.lot, lotId: file.lotId, tree }, bundles.get(lotId));
+    });
+    await readEach(containerFiles, (f) => catalog.addContainer(readContainerFile(f)));
     return catalog;
   }
 }
@@ -298,7 +301,7 @@ export async function writeContainerFile(
   container: ContainerFile & { idTree?: IdTree },
 ): Promise<string> {
   const file = containerFile(dataDir, container.sscc);
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeFolderDurably(path.dirname(file));
   const { idTree: _tree, ...publicFile } = container;
   // Whole or not at all: a torn container file would stop every later load of the data directory.
   await writeFileAtomic(file, JSON.stringify(publicFile) + "\n", PUBLIC_FILE_MODE);

@@ -1,12 +1,17 @@
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { z } from "zod";
 
 import { badInput, MedChainError } from "../chain/errors.js";
-import { makePrivateFolder, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeFilesAtomic } from "../chain/atomic-write.js";
-import { decodeUtf8, readBoundedFile, readBoundedFileSync, readJsonFile } from "../chain/files.js";
+import {
+  makeFolderDurably,
+  makePrivateFolder,
+  PRIVATE_FILE_MODE,
+  PUBLIC_FILE_MODE,
+  writeFilesAtomic,
+} from "../chain/atomic-write.js";
+import { decodeUtf8, readBoundedFileSync, readJsonFile } from "../chain/files.js";
 import { isValidGtin14, parseGs1Date, type Gs1Identity } from "./gs1/index.js";
 import { expiresAtOf, lotIdOf, newScratchCode, packIdOf, packTagOf } from "./ids.js";
 import { writeLabels } from "./labels.js";
@@ -181,38 +186,70 @@ export async function writeLotFiles(
 }
 
 /**
+ * The largest data-directory file read or written (a lot bundle of about 350,000 packs): a little
+ * under the longest string V8 holds (2^29 characters), so a file written here is always read back.
+ */
+export const MAX_DATA_FILE_BYTES = 500 * 1024 * 1024;
+
+/**
  * Writes the private bundles and public trees of several lots, each file whole or not at all and on
  * disk when this returns (a bundle holds its packs' secret codes: a commissioning sent after it must
- * never outlive it, not even a power loss). Bundles are owner-only, in an owner-only folder.
+ * never outlive it, not even a power loss). Bundles are owner-only, in a folder created owner-only.
+ * Everything is checked before anything is written: two lots whose files would be one, and a lot
+ * too large to be read back.
  */
 export async function writeLotsFiles(
   dataDir: string,
   plans: readonly LotPlan[],
 ): Promise<Array<ReturnType<typeof lotFiles>>> {
   const all = plans.map((plan) => ({ plan, files: lotFiles(dataDir, plan.gtin, plan.lot) }));
-  // File names keep only [0-9A-Za-z_-] of the lot number, so "A/B" and "A_B" share them: a lot never
-  // overwrites another's files (the private bundle holds its packs' secret codes), on disk or in this batch.
-  const lotOfFile = new Map<string, LotPlan>();
+  // File names keep only [0-9A-Za-z_-] of the lot number, so "A/B" and "A_B" share them, and on a
+  // file system that ignores case (macOS, Windows) so do "ab" and "AB": a lot never overwrites
+  // another's files (the private bundle holds its packs' secret codes), on disk or in this batch.
+  const inBatch = new Map<string, LotPlan>();
   for (const { plan, files } of all) {
     for (const file of [files.bundle, files.tree]) {
-      const other = lotOfFile.get(file) ?? (await lotOnDisk(file));
+      const earlier = inBatch.get(file.toLowerCase());
+      const other = earlier ?? (await lotOnDisk(file));
       if (other !== undefined && (other.gtin !== plan.gtin || other.lot !== plan.lot)) {
         throw new MedChainError(
           `lot "${plan.lot}" of GTIN ${plan.gtin} would overwrite ${file}, which holds lot ${JSON.stringify(other.lot)}: ` +
-            "their lot numbers differ only in characters a file name cannot keep; use another data directory",
+            "their lot numbers differ only in characters a file name cannot keep (or in case); use another data directory",
           { kind: "BAD_INPUT" },
         );
       }
-      lotOfFile.set(file, plan);
+      if (earlier !== undefined && earlier !== plan && earlier.root.toLowerCase() !== plan.root.toLowerCase()) {
+        throw new MedChainError(`lot "${plan.lot}" of GTIN ${plan.gtin} is planned twice, with other codes`, {
+          kind: "BAD_INPUT",
+        });
+      }
+      inBatch.set(file.toLowerCase(), plan);
     }
   }
+  const texts = all.map(({ plan, files }) => {
+    let bundle: string;
+    try {
+      bundle = JSON.stringify(plan.bundle, null, 2) + "\n";
+    } catch {
+      bundle = ""; // too long for a string: refused below like any lot too large
+    }
+    if (bundle === "" || Buffer.byteLength(bundle) > MAX_DATA_FILE_BYTES) {
+      throw new MedChainError(
+        `lot "${plan.lot}" of GTIN ${plan.gtin}: ${plan.bundle.packs.length} packs make a bundle larger than ` +
+          `${MAX_DATA_FILE_BYTES} bytes, more than a data directory can read back; split it into smaller lots`,
+        { kind: "BAD_INPUT", file: files.bundle },
+      );
+    }
+    return { bundle, tree: JSON.stringify(plan.treeFile) + "\n" };
+  });
   if (all.length === 0) return [];
+  // The data directory and its public folders as the operator's umask makes them; only private/ is owner-only.
+  await makeFolderDurably(path.dirname(all[0]!.files.tree));
   await makePrivateFolder(path.dirname(all[0]!.files.bundle));
-  await mkdir(path.dirname(all[0]!.files.tree), { recursive: true });
   await writeFilesAtomic(
-    all.flatMap(({ plan, files }) => [
-      { file: files.bundle, text: JSON.stringify(plan.bundle, null, 2) + "\n", mode: PRIVATE_FILE_MODE },
-      { file: files.tree, text: JSON.stringify(plan.treeFile) + "\n", mode: PUBLIC_FILE_MODE },
+    all.flatMap(({ files }, i) => [
+      { file: files.bundle, text: texts[i]!.bundle, mode: PRIVATE_FILE_MODE },
+      { file: files.tree, text: texts[i]!.tree, mode: PUBLIC_FILE_MODE },
     ]),
   );
   return all.map(({ files }) => files);
@@ -221,13 +258,19 @@ export async function writeLotsFiles(
 /** The GTIN and lot of the lot file at `file`, if there is one; a file that is none is refused. */
 async function lotOnDisk(file: string): Promise<{ gtin?: unknown; lot?: unknown } | undefined> {
   if (!existsSync(file)) return undefined;
+  let other: unknown;
+  let why = "not an object";
   try {
-    const other = JSON.parse((await readBoundedFile(file)).toString("utf8")) as { gtin?: unknown; lot?: unknown };
-    if (other === null || typeof other !== "object") throw new Error("not an object");
-    return other;
-  } catch {
-    throw new MedChainError(`${file} is there but is no lot file MedChain wrote: move it away, it is not overwritten`);
+    other = readDataJson(file);
+  } catch (err) {
+    why = (err as Error).message.replace(`${file}: `, "");
   }
+  if (other === null || typeof other !== "object") {
+    throw new MedChainError(
+      `${file} is there but is no lot file MedChain wrote (${why}): move it away, it is not overwritten`,
+    );
+  }
+  return other as { gtin?: unknown; lot?: unknown };
 }
 
 const bundleSchema = z.object({
@@ -322,12 +365,12 @@ export async function readLotTree(file: string): Promise<{ file: LotTreeFile; tr
 
 /**
  * A data directory's JSON file (a lot bundle or tree, a container file), read synchronously and
- * size-bounded (a pipe or device named `*.json` cannot hang a load), strict UTF-8, parsed with
+ * size-bounded ({@link MAX_DATA_FILE_BYTES}; a pipe or device named `*.json` cannot hang a load), strict UTF-8, parsed with
  * `JSON.parse` rather than `readJsonFile`'s duplicate-key scan, which took most of a load's time:
  * every field of these files is checked against the others and their hashes after parsing.
  */
 export function readDataJson(file: string): unknown {
-  const text = decodeUtf8(readBoundedFileSync(file), file);
+  const text = decodeUtf8(readBoundedFileSync(file, { maxBytes: MAX_DATA_FILE_BYTES }), file);
   try {
     return JSON.parse(text);
   } catch (err) {

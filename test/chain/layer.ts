@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -205,7 +205,12 @@ describe("Chain layer: private files", function () {
       text: `${JSON.stringify({ i })}\n`,
       mode: i % 2 === 0 ? 0o600 : 0o644,
     }));
-    await writeFilesAtomic(files, 4);
+    const umask = process.umask(0o022);
+    try {
+      await writeFilesAtomic(files, 4);
+    } finally {
+      process.umask(umask);
+    }
     for (const f of files) {
       expect(await readFile(f.file, "utf8")).to.equal(f.text);
       expect((await stat(f.file)).mode & 0o777).to.equal(f.mode);
@@ -222,6 +227,20 @@ describe("Chain layer: private files", function () {
     );
     expect((await readdir(dir)).sort()).to.deep.equal(before);
     expect(await readFile(files[0]!.file, "utf8")).to.equal(files[0]!.text);
+    // a rename that fails (the target is a folder): the files renamed before it stand, no temporary file stays
+    await mkdir(path.join(dir, "folder.json"));
+    const renaming = [
+      { file: path.join(dir, "f1.json"), text: "one\n" },
+      { file: path.join(dir, "folder.json"), text: "x\n" },
+      { file: path.join(dir, "f2.json"), text: "two\n" },
+    ];
+    await writeFilesAtomic(renaming).then(
+      () => expect.fail("expected a failure"),
+      (err: NodeJS.ErrnoException) => expect(err.code).to.be.oneOf(["EISDIR", "ENOTEMPTY", "EEXIST"]),
+    );
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).to.deep.equal([]);
+    expect(await readFile(path.join(dir, "f1.json"), "utf8")).to.equal("one\n");
+    expect(await readFile(path.join(dir, "f2.json"), "utf8")).to.equal(files[2]!.text);
   });
 });
 

@@ -181,9 +181,6 @@ describe("provenance SDK", function () {
       }
     }
     const bundleOf = (i: number) => lotFiles(dir, GTIN, plans[i]!.lot).bundle;
-    expect((await stat(bundleOf(0))).mode & 0o777).to.equal(0o600);
-    expect((await stat(path.dirname(bundleOf(0)))).mode & 0o777).to.equal(0o700);
-    expect((await stat(lotFiles(dir, GTIN, "L00").tree)).mode & 0o777).to.equal(0o644);
     // two damaged bundles: the error names the first by name, however the reads finish
     await writeFile(bundleOf(21), "{");
     await writeFile(bundleOf(4), JSON.stringify({ ...plans[4]!.bundle, lot: "L99" }));
@@ -194,6 +191,40 @@ describe("provenance SDK", function () {
           expect(err.message).to.equal(`${bundleOf(4)}: field lotId is not the id of GTIN ${GTIN} lot L99`),
       );
     }
+    await rm(dir, { recursive: true });
+  });
+
+  it("makes a new data directory's public folders as the umask says and only private/ owner-only", async function () {
+    const umask = process.umask(0o022);
+    try {
+      const parent = await mkdtemp(path.join(tmpdir(), "lots-modes-"));
+      const dir = path.join(parent, "new", "provenance-data");
+      await writeLotsFiles(dir, [planLot({ gtin: GTIN, lot: "M1", expiry: "301231", serials: ["A"] })]);
+      const mode = async (p: string) => (await stat(p)).mode & 0o777;
+      const files = lotFiles(dir, GTIN, "M1");
+      expect({
+        parent: await mode(path.join(parent, "new")),
+        dataDir: await mode(dir),
+        lots: await mode(path.dirname(files.tree)),
+        tree: await mode(files.tree),
+        private: await mode(path.dirname(files.bundle)),
+        bundle: await mode(files.bundle),
+      }).to.deep.equal({ parent: 0o755, dataDir: 0o755, lots: 0o755, tree: 0o644, private: 0o700, bundle: 0o600 });
+      await rm(parent, { recursive: true });
+    } finally {
+      process.umask(umask);
+    }
+  });
+
+  it("reads back a lot bundle larger than an input file may be (64 MiB): what it writes, it loads", async function () {
+    this.timeout(20_000);
+    const dir = await mkdtemp(path.join(tmpdir(), "lots-big-"));
+    const plan = planLot({ gtin: GTIN, lot: "BIG", expiry: "301231", serials: ["A", "B"] });
+    await writeLotsFiles(dir, [plan]);
+    const { bundle } = lotFiles(dir, GTIN, "BIG");
+    // the same bundle, padded with 65 MiB of white space (as a lot of some 45,000 packs is large)
+    await writeFile(bundle, JSON.stringify(plan.bundle) + " ".repeat(65 * 1024 * 1024));
+    expect((await Catalog.load(dir)).findPack(GTIN, "B")?.code).to.equal(plan.bundle.packs[1]!.code);
     await rm(dir, { recursive: true });
   });
 
@@ -221,6 +252,21 @@ describe("provenance SDK", function () {
     expect(error?.kind).to.equal("BAD_INPUT");
     expect(error?.message).to.match(/^lot "A_B" of GTIN 09506000134352 would overwrite .*, which holds lot "A\/B"/);
     expect(await readdir(dir)).to.deep.equal([]); // refused before anything is written
+    // lot numbers are case-sensitive, file names on macOS and Windows are not
+    const lower = planLot({ gtin: GTIN, lot: "ab", expiry: "301231", serials: ["S3"] });
+    const upper = planLot({ gtin: GTIN, lot: "AB", expiry: "301231", serials: ["S4"] });
+    await writeLotsFiles(dir, [lower, upper]).then(
+      () => expect.fail("expected a refusal"),
+      (err: MedChainError) => expect(err.message).to.match(/^lot "AB" of GTIN .* which holds lot "ab"/),
+    );
+    // one lot planned twice with other codes
+    const again = planLot({ gtin: GTIN, lot: "A/B", expiry: "301231", serials: ["S1"] });
+    await writeLotsFiles(dir, [a, again]).then(
+      () => expect.fail("expected a refusal"),
+      (err: MedChainError) =>
+        expect(err.message).to.equal(`lot "A/B" of GTIN ${GTIN} is planned twice, with other codes`),
+    );
+    expect(await readdir(dir)).to.deep.equal([]);
     await writeLotsFiles(dir, [a]);
     await writeLotsFiles(dir, [a]); // the same lot again (a re-run) is no collision
     await writeLotsFiles(dir, [b]).then(
