@@ -203,13 +203,29 @@ export async function packContainer(
   catalog: Catalog,
   sscc: string,
   children: string[],
+  options: {
+    /**
+     * Runs after the chain accepted the packing in a dry run and before it is sent (to keep the
+     * container's file first: a stop after the packing then never leaves it without its tree).
+     */
+    beforeSend?: (container: ContainerFile & { idTree: IdTree }) => Promise<void>;
+  } = {},
 ): Promise<{ container: ContainerFile & { idTree: IdTree }; receipt: ContractTransactionReceipt; fromLot?: string }> {
   const plan = await planPack(contract, catalog, sscc, children);
   const { container, prefixLength, fromLot, links } = plan;
+  const id = ssccToUint(sscc);
+  if (options.beforeSend !== undefined) {
+    if (fromLot !== undefined) {
+      await contract.packFromLot.staticCall(id, prefixLength, fromLot, container.root, children.length);
+    } else {
+      await contract.pack.staticCall(id, prefixLength, container.root, children.length, links);
+    }
+    await options.beforeSend(container);
+  }
   const receipt =
     fromLot !== undefined
-      ? await mined(contract.packFromLot(ssccToUint(sscc), prefixLength, fromLot, container.root, children.length))
-      : await mined(contract.pack(ssccToUint(sscc), prefixLength, container.root, children.length, links));
+      ? await mined(contract.packFromLot(id, prefixLength, fromLot, container.root, children.length))
+      : await mined(contract.pack(id, prefixLength, container.root, children.length, links));
   catalog.addContainer(container);
   return { container, receipt, ...(fromLot === undefined ? {} : { fromLot }) };
 }

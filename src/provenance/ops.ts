@@ -169,8 +169,12 @@ export async function opPack(
   const children = items.map((item) => resolveItem(catalog, item, "--items").id);
   const twiceById = children.find((id, i) => children.indexOf(id) !== i);
   if (twiceById !== undefined) throw badInput(`two entries name the same item ${twiceById}`, { field: "--items" });
-  const { container, receipt, fromLot } = await packContainer(provenance, catalog, sscc, children);
-  const file = await writeContainerFile(dataDir, container);
+  // Ask the chain first (a refusal leaves no file behind, and a container packed already keeps its
+  // file), then keep the file, then send: stopped after the packing, the container has its tree.
+  let file = "";
+  const { container, receipt, fromLot } = await packContainer(provenance, catalog, sscc, children, {
+    beforeSend: async (planned) => void (file = await writeContainerFile(dataDir, planned)),
+  });
   return {
     lines: [`container ${sscc} packed with ${children.length} items (tx ${receipt.hash})`, `container file: ${file}`],
     result: {

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { expect } from "chai";
@@ -105,6 +105,21 @@ describe("provenance tasks on a node: output, exit codes and bad input", functio
     const items = ["S1", "S2", "S3", "S4"].map((s) => `(01)${GTIN}(21)${s}`).join(",");
     const packed = await h.run(["provenance", "pack", "--sscc", sscc(1), "--items", items, ...D(), ...MFR, "--json"]);
     expect(packed.json?.result).to.include({ sscc: sscc(1), packedFrom: "lot" });
+    // packing the case again is refused by the chain before anything is written: it keeps its file
+    const caseFile = path.join(data, "containers", `${sscc(1)}.json`);
+    const caseBefore = await readFile(caseFile, "utf8");
+    const repacked = await h.run([
+      "provenance",
+      "pack",
+      "--sscc",
+      sscc(1),
+      "--items",
+      `(01)${GTIN}(21)S1`,
+      ...D(),
+      ...MFR,
+    ]);
+    expect(repacked.exitCode).to.not.equal(0);
+    expect(await readFile(caseFile, "utf8")).to.equal(caseBefore);
     const shipped = await h.run(["provenance", "ship", `(00)${sscc(1)}`, "--to", "PHA-0001", ...D(), ...MFR]);
     expect(shipped.exitCode, shipped.stderr).to.equal(0);
     expect(shipped.stdout).to.match(new RegExp(`^\\(00\\)${sscc(1)} shipped to PHA-0001 \\(0x[0-9a-f]{64}\\)`));
