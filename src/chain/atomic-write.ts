@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir, open, realpath, rename, rm } from "node:fs/promises";
 import path from "node:path";
 
 /** Mode of files holding patient data, proofs or their salts: readable and writable by their owner only. */
@@ -67,13 +67,16 @@ export async function writeFilesAtomic(files: readonly FileToWrite[], limit = 16
       await rename(temps[i]!, file);
       renamed = i + 1;
     }
-  } finally {
-    // On a failed rename (the target a folder, say): no temporary file left behind, and those renamed flushed.
+  } catch (err) {
+    // A failed rename (the target a folder, say): no temporary file left behind, those renamed
+    // flushed as far as they can be, and the rename's error is the one reported.
     await Promise.all(temps.slice(renamed).map((temp) => rm(temp, { force: true })));
     for (const folder of new Set(files.slice(0, renamed).map(({ file }) => path.dirname(file)))) {
-      await flushFolder(folder);
+      await flushFolder(folder).catch(() => {});
     }
+    throw err;
   }
+  for (const folder of new Set(files.map(({ file }) => path.dirname(file)))) await flushFolder(folder);
 }
 
 async function writeAndFlush(temp: string, text: string, mode: number): Promise<void> {
@@ -88,35 +91,44 @@ async function writeAndFlush(temp: string, text: string, mode: number): Promise<
 
 /**
  * Flushes a folder's entries (a rename into it, a folder made in it) to disk. Windows cannot open a
- * folder as a file (its file systems flush renames themselves), and some file systems refuse to
- * flush a folder (EINVAL, ENOTSUP): those alone are passed over, anything else is an error.
+ * folder as a file (its file systems flush renames themselves); a folder that may be written but
+ * not read (EACCES) cannot be opened to flush; some file systems refuse to flush a folder (EINVAL,
+ * ENOTSUP, EBADF): those alone are passed over, as PostgreSQL passes them over; anything else (EIO)
+ * is an error.
  */
 export async function flushFolder(folder: string): Promise<void> {
   if (process.platform === "win32") return;
-  const handle = await open(folder, "r");
+  let handle;
+  try {
+    handle = await open(folder, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EACCES") return;
+    throw err;
+  }
   try {
     await handle.sync();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "EINVAL" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw err;
+    if (code !== "EINVAL" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EBADF") throw err;
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Creates `folder` and its missing parents (owner-only with `PRIVATE_FOLDER_MODE` when `mode` says
- * so) and flushes each new folder's entry in its parent, so the folders a file is then written into
- * survive a power loss as the file does.
+ * Creates `folder` and its missing parents (with `mode` when given) and flushes each new folder's
+ * entry in its parent, so the folders a file is then written into survive a power loss as the file
+ * does. The new folders are found on disk (`realpath`), not by reading the path, which may hold
+ * `..` after a symbolic link.
  */
 export async function makeFolderDurably(folder: string, mode?: number): Promise<void> {
   const first = await mkdir(folder, { recursive: true, ...(mode === undefined ? {} : { mode }) });
   if (first === undefined) return; // it was there
-  let dir = path.resolve(folder);
-  const created = path.resolve(first);
+  const top = await realpath(first);
+  let dir = await realpath(folder);
   for (;;) {
     await flushFolder(path.dirname(dir));
-    if (dir === created || path.dirname(dir) === dir) break;
+    if (dir === top || path.dirname(dir) === dir) break;
     dir = path.dirname(dir);
   }
 }

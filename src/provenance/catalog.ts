@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -295,12 +296,33 @@ export function containerFile(dataDir: string, sscc: string): string {
   return path.join(dataDir, "containers", `${sscc}.json`);
 }
 
-/** Writes a container's public file (child ids and tree) into a data directory. */
+/**
+ * Writes a container's public file (child ids and tree) into a data directory. A file there of
+ * another root is refused (its packing may be on chain or pending) unless `onChain` says the chain
+ * holds this container under this root: then the file written over was the stale one.
+ */
 export async function writeContainerFile(
   dataDir: string,
   container: ContainerFile & { idTree?: IdTree },
+  options: { onChain?: boolean } = {},
 ): Promise<string> {
   const file = containerFile(dataDir, container.sscc);
+  if (options.onChain !== true && existsSync(file)) {
+    // A container's file matches its packing on chain: a file of another root is never written over.
+    let root: unknown;
+    try {
+      root = (readDataJson(file) as { root?: unknown } | null)?.root;
+    } catch {
+      root = undefined;
+    }
+    if (typeof root !== "string" || root.toLowerCase() !== container.root.toLowerCase()) {
+      throw new MedChainError(
+        `container ${container.sscc}: ${file} holds other children (root ${String(root)}); it is not overwritten ` +
+          "(its packing may be on chain or pending; move the file away only if it never was)",
+        { kind: "BAD_INPUT" },
+      );
+    }
+  }
   await makeFolderDurably(path.dirname(file));
   const { idTree: _tree, ...publicFile } = container;
   // Whole or not at all: a torn container file would stop every later load of the data directory.

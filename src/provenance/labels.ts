@@ -11,11 +11,12 @@
  * - PNG: the two QR codes side by side (Digital Link left, scratch code right, framed in grey),
  *   6 pixels per module, each with its 4-module quiet zone; no text (no font rasteriser here).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import QRCode from "qrcode";
 
+import { makePrivateFolder, PRIVATE_FILE_MODE } from "../chain/atomic-write.js";
 import { MedChainError } from "../chain/errors.js";
 import { checkPublicBase } from "../chain/http-server.js";
 import { GS1_CANONICAL_BASE, type Gs1Identity, toDigitalLink } from "./gs1/index.js";
@@ -230,13 +231,19 @@ export async function writeLabels(dir: string, packs: readonly LabelInput[]): Pr
     stems.add(stem);
     return { serial, stem, label };
   });
-  await mkdir(dir, { recursive: true });
+  // A label carries its pack's scratch code: owner-only, as the lot's bundle is.
+  await makePrivateFolder(dir);
   const written: WrittenLabel[] = [];
   for (const { serial, stem, label } of rendered) {
     const svgFile = path.join(dir, `${stem}.svg`);
     const pngFile = path.join(dir, `${stem}.png`);
-    await writeFile(svgFile, label.svg);
-    await writeFile(pngFile, label.png);
+    for (const [file, data] of [
+      [svgFile, label.svg],
+      [pngFile, label.png],
+    ] as const) {
+      await writeFile(file, data, { mode: PRIVATE_FILE_MODE });
+      await chmod(file, PRIVATE_FILE_MODE); // a label written before keeps its mode otherwise
+    }
     written.push({ serial, digitalLink: label.digitalLink, svgFile, pngFile });
   }
   return written;

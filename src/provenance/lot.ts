@@ -223,6 +223,19 @@ export async function writeLotsFiles(
           kind: "BAD_INPUT",
         });
       }
+      // The same lot with other codes: its commissioning may be on chain or pending (a run stopped
+      // while it waited): those codes are the only ones its labels carry, never written over.
+      if (
+        earlier === undefined &&
+        other !== undefined &&
+        String(other.root).toLowerCase() !== plan.root.toLowerCase()
+      ) {
+        throw new MedChainError(
+          `lot "${plan.lot}" of GTIN ${plan.gtin}: ${file} holds this lot with other codes (root ${String(other.root)}); ` +
+            "its commissioning may be on chain or pending, so it is not overwritten (move it away only if that lot was never commissioned)",
+          { kind: "BAD_INPUT" },
+        );
+      }
       inBatch.set(file.toLowerCase(), plan);
     }
   }
@@ -255,8 +268,28 @@ export async function writeLotsFiles(
   return all.map(({ files }) => files);
 }
 
+/**
+ * The hidden codes the data directory's bundle already holds for this lot, in the order of
+ * `serials`, when it holds exactly these serials: a run that plans the lot again (after a stop
+ * while its commissioning was pending) draws no new codes, so its root is the one on chain.
+ */
+export function codesOnDisk(
+  dataDir: string,
+  gtin: string,
+  lot: string,
+  serials: readonly string[],
+): string[] | undefined {
+  const file = lotFiles(dataDir, gtin, lot).bundle;
+  if (!existsSync(file)) return undefined;
+  const bundle = readLotBundleSync(file);
+  if (bundle.gtin !== gtin || bundle.lot !== lot || bundle.packs.length !== serials.length) return undefined;
+  const codeOf = new Map(bundle.packs.map((p) => [p.serial, p.code]));
+  const codes = serials.map((serial) => codeOf.get(serial));
+  return codes.every((c) => c !== undefined) ? (codes as string[]) : undefined;
+}
+
 /** The GTIN and lot of the lot file at `file`, if there is one; a file that is none is refused. */
-async function lotOnDisk(file: string): Promise<{ gtin?: unknown; lot?: unknown } | undefined> {
+async function lotOnDisk(file: string): Promise<{ gtin?: unknown; lot?: unknown; root?: unknown } | undefined> {
   if (!existsSync(file)) return undefined;
   let other: unknown;
   let why = "not an object";
@@ -270,7 +303,7 @@ async function lotOnDisk(file: string): Promise<{ gtin?: unknown; lot?: unknown 
       `${file} is there but is no lot file MedChain wrote (${why}): move it away, it is not overwritten`,
     );
   }
-  return other as { gtin?: unknown; lot?: unknown };
+  return other as { gtin?: unknown; lot?: unknown; root?: unknown };
 }
 
 const bundleSchema = z.object({

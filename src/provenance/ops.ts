@@ -40,7 +40,7 @@ import {
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
 import { labelBase } from "./labels.js";
-import { parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
+import { codesOnDisk, parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
 import { parseCompanyPrefix, proposePrefixChange, type PrefixAction } from "./prefixes.js";
 import { resolveItem, scanFromLabel } from "./resolve.js";
 import { readEpcisFile } from "./epcis/xml.js";
@@ -125,7 +125,10 @@ export async function opCommission(
   const text = await readTextFile(input.serialsFile);
   const serials = parseSerialsCsv(text, input.serialsFile);
   const base = labelBase(input.labelBase ?? "");
-  const plan = planLot({ gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials });
+  const lot = { gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials };
+  // The codes of an earlier run of this commissioning (stopped while it was pending), if any: same root.
+  const codes = codesOnDisk(input.dataDir, lot.gtin, lot.lot, serials);
+  const plan = planLot({ ...lot, ...(codes === undefined ? {} : { codes }) });
   // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
   const products = await productsOf(provenance);
   await products.commissionLot.staticCall(gtinToUint(plan.gtin), plan.lot, plan.expiresAt, plan.quantity, plan.root);

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { provenanceFixtureFor } from "./fixture.js";
-import { Catalog } from "../../src/provenance/catalog.js";
+import { Catalog, writeContainerFile } from "../../src/provenance/catalog.js";
 import { commissionLot, packContainer, registerProduct, shipItem, verifyPack } from "../../src/provenance/client.js";
 import { exportEpcis } from "../../src/provenance/epcis/export.js";
 import { connect, type Connection } from "../../src/chain/connection.js";
@@ -92,6 +92,27 @@ describe("EPCIS 2.0 import and export", function () {
     await rm(path.join(dataDir, "import.journal"));
     const again = await run(doc, "journey.jsonld", await context(fx, dataDir));
     expect(again).to.include({ sent: 0, skipped: 7 });
+    await rm(dataDir, { recursive: true });
+  });
+
+  it("refuses to pack a case the chain holds with other children, keeping the case's file", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
+    const part = (n: number) => ({ ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, n) } });
+    await run(part(1), "journey.jsonld", await context(fx, dataDir)); // the lot commissioned
+    // the case packed by hand, with three of the four packs the document puts in it
+    const catalog = await Catalog.load(dataDir);
+    const sscc = "395060000000004212";
+    const three = ["F1", "F2", "F3"].map((s) => catalog.findPack("09506000134352", s)!.packId);
+    const { container } = await packContainer(fx.contracts.mfr, catalog, sscc, three);
+    const file = await writeContainerFile(dataDir, container);
+    const ctx = { ...(await context(fx, dataDir)), journal: path.join(dataDir, "other.journal") };
+    let message = "";
+    await run(part(2), "journey.jsonld", ctx).catch((err: Error) => (message = err.message));
+    expect(message).to.match(/^journey\.jsonld: event #1 .*pack refused: .*ProvenanceContainerExists/);
+    expect(JSON.parse(await readFile(file, "utf8")).root).to.equal(container.root);
+    expect((await fx.provenance.itemOf(container.containerId)).root).to.equal(container.root);
     await rm(dataDir, { recursive: true });
   });
 

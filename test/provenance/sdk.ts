@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -17,7 +17,15 @@ import {
   SCRATCH_CODE_LENGTH,
 } from "../../src/provenance/ids.js";
 import { Catalog, planContainer, writeContainerFile } from "../../src/provenance/catalog.js";
-import { lotFiles, parseSerialsCsv, planLot, readLotBundle, writeLotsFiles } from "../../src/provenance/lot.js";
+import {
+  codesOnDisk,
+  lotFiles,
+  parseSerialsCsv,
+  planLot,
+  readLotBundle,
+  writeLotFiles,
+  writeLotsFiles,
+} from "../../src/provenance/lot.js";
 import { resolveItem } from "../../src/provenance/resolve.js";
 import { scanFromLabel } from "../../src/provenance/resolve.js";
 import { parseCompanyPrefix, prefixCallData } from "../../src/provenance/prefixes.js";
@@ -225,6 +233,59 @@ describe("provenance SDK", function () {
     // the same bundle, padded with 65 MiB of white space (as a lot of some 45,000 packs is large)
     await writeFile(bundle, JSON.stringify(plan.bundle) + " ".repeat(65 * 1024 * 1024));
     expect((await Catalog.load(dir)).findPack(GTIN, "B")?.code).to.equal(plan.bundle.packs[1]!.code);
+    await rm(dir, { recursive: true });
+  });
+
+  it("never writes a lot's codes or a container's tree over other ones on disk, and a re-run of a commissioning reuses its codes", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "lots-again-"));
+    const serials = ["R1", "R2", "R3"];
+    const first = planLot({ gtin: GTIN, lot: "RE1", expiry: "301231", serials });
+    await writeLotsFiles(dir, [first]);
+    const { bundle } = lotFiles(dir, GTIN, "RE1");
+    const kept = await readFile(bundle, "utf8");
+    // a second run (the first's commissioning pending) that drew new codes is refused, the file kept
+    const fresh = planLot({ gtin: GTIN, lot: "RE1", expiry: "301231", serials });
+    await writeLotsFiles(dir, [fresh]).then(
+      () => expect.fail("expected a refusal"),
+      (err: MedChainError) => expect(err.message).to.include(`holds this lot with other codes (root ${first.root})`),
+    );
+    expect(await readFile(bundle, "utf8")).to.equal(kept);
+    // what a re-run does instead: the codes on disk, in the order of the serials asked, give the same root
+    const codes = codesOnDisk(dir, GTIN, "RE1", ["R3", "R1", "R2"])!;
+    expect(codes).to.deep.equal([2, 0, 1].map((i) => first.bundle.packs[i]!.code));
+    const again = planLot({ gtin: GTIN, lot: "RE1", expiry: "301231", serials: ["R3", "R1", "R2"], codes });
+    expect(again.root).to.equal(first.root);
+    await writeLotsFiles(dir, [again]);
+    expect(codesOnDisk(dir, GTIN, "RE1", ["R1", "R2"])).to.equal(undefined); // other serials: no reuse
+    expect(codesOnDisk(dir, GTIN, "NONE", serials)).to.equal(undefined);
+    // a container's file: the same tree again is fine, another refused unless the chain holds it
+    const sscc = "009506000100000017";
+    const a = planContainer(
+      sscc,
+      first.bundle.packs.map((p) => p.packId),
+    );
+    const b = planContainer(sscc, [first.bundle.packs[0]!.packId]);
+    const file = await writeContainerFile(dir, a);
+    await writeContainerFile(dir, a);
+    await writeContainerFile(dir, b).then(
+      () => expect.fail("expected a refusal"),
+      (err: MedChainError) => expect(err.message).to.include(`holds other children (root ${a.root})`),
+    );
+    expect(JSON.parse(await readFile(file, "utf8")).root).to.equal(a.root);
+    await writeContainerFile(dir, b, { onChain: true });
+    expect(JSON.parse(await readFile(file, "utf8")).root).to.equal(b.root);
+    await rm(dir, { recursive: true });
+  });
+
+  it("writes a lot's labels (each with its pack's scratch code) owner-only", async function () {
+    const dir = await mkdtemp(path.join(tmpdir(), "labels-"));
+    const plan = planLot({ gtin: GTIN, lot: "LB1", expiry: "301231", serials: ["Q1"] });
+    const files = await writeLotFiles(dir, plan, true);
+    const mode = async (p: string) => (await stat(p)).mode & 0o777;
+    const names = await readdir(files.labels);
+    expect(names.sort()).to.deep.equal(["Q1.png", "Q1.svg"]);
+    expect(await mode(files.labels)).to.equal(0o700);
+    for (const name of names) expect(await mode(path.join(files.labels, name))).to.equal(0o600);
     await rm(dir, { recursive: true });
   });
 

@@ -13,7 +13,7 @@ import { claimOf, companyPrefixLength, linksFor, packCalldata, planPack, product
 import { gs1CenturyYear, parseGs1, parseGs1Date } from "../gs1/index.js";
 import { containerIdOf, expiresAtOf, gtinToUint, lotIdOf } from "../ids.js";
 import { ItemKind, ItemState, recallReasonCode } from "../kinds.js";
-import { planLot, writeLotsFiles, type LotPlan } from "../lot.js";
+import { codesOnDisk, planLot, writeLotsFiles, type LotPlan } from "../lot.js";
 import { resolveItem } from "../resolve.js";
 import {
   cbvName,
@@ -427,7 +427,9 @@ export async function importEpcis(
       continue;
     }
     try {
-      const plan = planLot(step);
+      // A bundle without its tree (a stop between the two files' renames) keeps its codes.
+      const codes = codesOnDisk(dataDir, step.gtin, step.lot, step.serials);
+      const plan = planLot({ ...step, ...(codes === undefined ? {} : { codes }) });
       catalog.addLotPlan(plan);
       newPlans.push(plan);
     } catch (err) {
@@ -543,7 +545,7 @@ export async function importEpcis(
   const own = new Map<number, Promise<boolean>>();
   const ownDone = (i: number) => {
     let p = own.get(i);
-    if (p === undefined) own.set(i, (p = alreadyDone(contract, resolved[i]!, () => memberOf(signerOf(i)))));
+    if (p === undefined) own.set(i, (p = alreadyDone(contract, catalog, resolved[i]!, () => memberOf(signerOf(i)))));
     return p;
   };
   const isDone = async (i: number, seen = new Set<number>()): Promise<boolean> => {
@@ -626,14 +628,18 @@ export async function importEpcis(
       if (r.step.op === "pack") {
         const container = catalog.containers.get(r.id!.toLowerCase());
         if (container !== undefined) {
-          await writeContainerFile(dataDir, {
-            format: "medchain.provenance.container/1",
-            sscc: container.sscc,
-            containerId: r.id!,
-            root: container.tree.root,
-            children: container.children,
-            tree: container.tree.dump(),
-          });
+          await writeContainerFile(
+            dataDir,
+            {
+              format: "medchain.provenance.container/1",
+              sscc: container.sscc,
+              containerId: r.id!,
+              root: container.tree.root,
+              children: container.children,
+              tree: container.tree.dump(),
+            },
+            { onChain: true }, // done with this root (checked by its receipt or on chain)
+          );
         }
       }
       options.onProgress?.(++done, jobSteps.length);
@@ -659,14 +665,28 @@ export async function importEpcis(
   return { steps, sent: report.sent, skipped: report.skipped, report };
 }
 
-/** Whether the chain already shows the step's effect (done by an earlier run or another process). */
-async function alreadyDone(contract: DrugProvenance, r: Resolved, member: () => Promise<string>): Promise<boolean> {
+/**
+ * Whether the chain already shows the step's effect (done by an earlier run or another process). A
+ * lot or container on chain under another root is not this step's doing: its send is refused as a
+ * repeat, naming the event, and its file is not written over the one that matches the chain.
+ */
+async function alreadyDone(
+  contract: DrugProvenance,
+  catalog: Catalog,
+  r: Resolved,
+  member: () => Promise<string>,
+): Promise<boolean> {
   const { step } = r;
   switch (step.op) {
-    case "commission":
-      return (await (await productsOf(contract)).lotOf(r.lotId!)).root !== ZERO;
-    case "pack":
-      return (await contract.itemOf(r.id!)).kind === ItemKind.Container;
+    case "commission": {
+      const root = (await (await productsOf(contract)).lotOf(r.lotId!)).root;
+      return root !== ZERO && root.toLowerCase() === catalog.lots.get(r.lotId!.toLowerCase())?.tree.root.toLowerCase();
+    }
+    case "pack": {
+      const item = await contract.itemOf(r.id!);
+      const planned = catalog.containers.get(r.id!.toLowerCase())?.tree.root.toLowerCase();
+      return item.kind === ItemKind.Container && item.root.toLowerCase() === planned;
+    }
     case "recall":
       return (await (await productsOf(contract)).lotOf(r.lotId!)).recalled;
     default: {
