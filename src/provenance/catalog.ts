@@ -298,16 +298,17 @@ export function containerFile(dataDir: string, sscc: string): string {
 
 /**
  * Writes a container's public file (child ids and tree) into a data directory. A file there of
- * another root is refused (its packing may be on chain or pending) unless `onChain` says the chain
- * holds this container under this root: then the file written over was the stale one.
+ * another root is refused (its packing may be on chain or pending) unless `replace` says the caller
+ * knows it is stale (the chain holds this container under this root, or holds none and nothing of
+ * the packer's is pending).
  */
 export async function writeContainerFile(
   dataDir: string,
   container: ContainerFile & { idTree?: IdTree },
-  options: { onChain?: boolean } = {},
+  options: { replace?: boolean } = {},
 ): Promise<string> {
   const file = containerFile(dataDir, container.sscc);
-  if (options.onChain !== true && existsSync(file)) {
+  if (options.replace !== true && existsSync(file)) {
     // A container's file matches its packing on chain: a file of another root is never written over.
     let root: unknown;
     try {

@@ -241,8 +241,11 @@ export async function writeLabels(dir: string, packs: readonly LabelInput[]): Pr
       [svgFile, label.svg],
       [pngFile, label.png],
     ] as const) {
+      // A label written before keeps its mode: made owner-only before the new code goes in.
+      await chmod(file, PRIVATE_FILE_MODE).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+      });
       await writeFile(file, data, { mode: PRIVATE_FILE_MODE });
-      await chmod(file, PRIVATE_FILE_MODE); // a label written before keeps its mode otherwise
     }
     written.push({ serial, digitalLink: label.digitalLink, svgFile, pngFile });
   }

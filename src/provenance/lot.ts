@@ -186,7 +186,7 @@ export async function writeLotFiles(
 }
 
 /**
- * The largest data-directory file read or written (a lot bundle of about 350,000 packs): a little
+ * The largest data-directory file read or written (a lot bundle of about 300,000 packs): a little
  * under the longest string V8 holds (2^29 characters), so a file written here is always read back.
  */
 export const MAX_DATA_FILE_BYTES = 500 * 1024 * 1024;
@@ -225,6 +225,13 @@ export async function writeLotsFiles(
       }
       // The same lot with other codes: its commissioning may be on chain or pending (a run stopped
       // while it waited): those codes are the only ones its labels carry, never written over.
+      if (earlier === undefined && other?.expiry !== undefined && other.expiry !== plan.expiry) {
+        throw new MedChainError(
+          `lot "${plan.lot}" of GTIN ${plan.gtin}: ${file} holds this lot with expiry ${String(other.expiry)}, not ${plan.expiry}; ` +
+            "its commissioning may be on chain or pending, so it is not overwritten",
+          { kind: "BAD_INPUT" },
+        );
+      }
       if (
         earlier === undefined &&
         other !== undefined &&
@@ -289,7 +296,9 @@ export function codesOnDisk(
 }
 
 /** The GTIN and lot of the lot file at `file`, if there is one; a file that is none is refused. */
-async function lotOnDisk(file: string): Promise<{ gtin?: unknown; lot?: unknown; root?: unknown } | undefined> {
+async function lotOnDisk(
+  file: string,
+): Promise<{ gtin?: unknown; lot?: unknown; root?: unknown; expiry?: unknown } | undefined> {
   if (!existsSync(file)) return undefined;
   let other: unknown;
   let why = "not an object";
@@ -303,7 +312,7 @@ async function lotOnDisk(file: string): Promise<{ gtin?: unknown; lot?: unknown;
       `${file} is there but is no lot file MedChain wrote (${why}): move it away, it is not overwritten`,
     );
   }
-  return other as { gtin?: unknown; lot?: unknown; root?: unknown };
+  return other as { gtin?: unknown; lot?: unknown; root?: unknown; expiry?: unknown };
 }
 
 const bundleSchema = z.object({

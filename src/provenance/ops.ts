@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 
+import type { Signer } from "ethers";
 import { z } from "zod";
 
 import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechain-types/index.js";
@@ -140,6 +141,7 @@ export async function opCommission(
       `private bundle (hidden codes and proofs, keep it safe): ${files.bundle}`,
       `public lot tree (pack tags only, may be published): ${files.tree}`,
       ...(input.labels ? [`labels: ${files.labels} (QR codes of ${base}/01/…)`] : []),
+      ...(codes === undefined ? [] : [`codes reused from ${files.bundle} (an earlier run of this lot's serials)`]),
     ],
     result: {
       gtin: plan.gtin,
@@ -152,6 +154,7 @@ export async function opCommission(
       bundle: files.bundle,
       tree: files.tree,
       ...(input.labels ? { labels: files.labels, labelBase: base } : {}),
+      codesReused: codes !== undefined,
     },
   };
 }
@@ -176,7 +179,17 @@ export async function opPack(
   // file), then keep the file, then send: stopped after the packing, the container has its tree.
   let file = "";
   const { container, receipt, fromLot } = await packContainer(provenance, catalog, sscc, children, {
-    beforeSend: async (planned) => void (file = await writeContainerFile(dataDir, planned)),
+    beforeSend: async (planned) => {
+      // The dry run passed, so the chain holds no such container: a file of another root there is
+      // stale unless the packer has a transaction pending (an earlier run's packing, maybe of it).
+      const runner = provenance.runner as Signer;
+      const account = await runner.getAddress();
+      const [latest, pending] = await Promise.all([
+        runner.provider!.getTransactionCount(account, "latest"),
+        runner.provider!.getTransactionCount(account, "pending"),
+      ]);
+      file = await writeContainerFile(dataDir, planned, { replace: latest === pending });
+    },
   });
   return {
     lines: [`container ${sscc} packed with ${children.length} items (tx ${receipt.hash})`, `container file: ${file}`],

@@ -7,7 +7,9 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { provenanceFixtureFor } from "./fixture.js";
-import { Catalog, writeContainerFile } from "../../src/provenance/catalog.js";
+import { Catalog, planContainer, writeContainerFile } from "../../src/provenance/catalog.js";
+import { containerIdOf } from "../../src/provenance/ids.js";
+import { opPack } from "../../src/provenance/ops.js";
 import { commissionLot, packContainer, registerProduct, shipItem, verifyPack } from "../../src/provenance/client.js";
 import { exportEpcis } from "../../src/provenance/epcis/export.js";
 import { connect, type Connection } from "../../src/chain/connection.js";
@@ -113,6 +115,65 @@ describe("EPCIS 2.0 import and export", function () {
     expect(message).to.match(/^journey\.jsonld: event #1 .*pack refused: .*ProvenanceContainerExists/);
     expect(JSON.parse(await readFile(file, "utf8")).root).to.equal(container.root);
     expect((await fx.provenance.itemOf(container.containerId)).root).to.equal(container.root);
+    await rm(dataDir, { recursive: true });
+  });
+
+  it("refuses an edited document's packing that an earlier run's journal holds under other children, keeping the case's file", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as {
+      epcisBody: { eventList: Array<{ childEPCs?: string[] }> };
+    };
+    const part = { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 2) } };
+    await run(part, "journey.jsonld", await context(fx, dataDir));
+    const file = path.join(dataDir, "containers", "395060000000004212.json");
+    const kept = await readFile(file, "utf8");
+    // the same events (same ids, same journal) with one pack fewer in the case
+    const edited = structuredClone(part);
+    edited.epcisBody.eventList[1]!.childEPCs = edited.epcisBody.eventList[1]!.childEPCs!.slice(0, 3);
+    let message = "";
+    await run(edited, "journey.jsonld", await context(fx, dataDir)).catch((err: Error) => (message = err.message));
+    expect(message).to.match(/event #1 .*childEPCs.*is on chain under root 0x[0-9a-f]{64}, not this event's children/);
+    expect(await readFile(file, "utf8")).to.equal(kept);
+    await rm(dataDir, { recursive: true });
+  });
+
+  it("refuses to commission a lot the chain holds under another root before writing its files (its codes lost)", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
+    const part = { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 1) } };
+    await run(part, "journey.jsonld", await context(fx, dataDir));
+    for (const f of ["private", "lots", "import.journal"]) await rm(path.join(dataDir, f), { recursive: true });
+    let message = "";
+    await run(part, "journey.jsonld", await context(fx, dataDir)).catch((err: Error) => (message = err.message));
+    expect(message).to.match(
+      /nothing sent: event #0 .*is on chain under root 0x[0-9a-f]{64}, and its codes are not in/,
+    );
+    expect(existsSync(path.join(dataDir, "private"))).to.equal(false);
+    expect(existsSync(path.join(dataDir, "lots"))).to.equal(false);
+    await rm(dataDir, { recursive: true });
+  });
+
+  it("packs over a container file left by a packing that never landed, once nothing of the packer's is pending", async function () {
+    const fx = await epcisFixture();
+    const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
+    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
+    await run(
+      { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 1) } },
+      "journey.jsonld",
+      await context(fx, dataDir),
+    );
+    const catalog = await Catalog.load(dataDir);
+    const sscc = "395060000000004212";
+    const ids = ["F1", "F2", "F3", "F4"].map((s) => catalog.findPack("09506000134352", s)!.packId);
+    await writeContainerFile(dataDir, planContainer(sscc, ids.slice(0, 3))); // a stale file: nothing on chain
+    const items = ["F1", "F2", "F3", "F4"].map((s) => `(01)09506000134352(21)${s}`);
+    const packed = await opPack(fx.contracts.mfr, dataDir, sscc, items);
+    const root = (await fx.provenance.itemOf(containerIdOf(sscc))).root;
+    expect(packed.result).to.include({ sscc });
+    expect(JSON.parse(await readFile(path.join(dataDir, "containers", `${sscc}.json`), "utf8")).root).to.equal(root);
+    expect(root).to.equal(planContainer(sscc, ids).root);
     await rm(dataDir, { recursive: true });
   });
 

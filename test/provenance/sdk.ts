@@ -250,6 +250,13 @@ describe("provenance SDK", function () {
       (err: MedChainError) => expect(err.message).to.include(`holds this lot with other codes (root ${first.root})`),
     );
     expect(await readFile(bundle, "utf8")).to.equal(kept);
+    // the same codes with another expiry (a corrected re-run while the first was pending) are refused too
+    const codes0 = first.bundle.packs.map((p) => p.code);
+    const later = planLot({ gtin: GTIN, lot: "RE1", expiry: "311231", serials, codes: codes0 });
+    await writeLotsFiles(dir, [later]).then(
+      () => expect.fail("expected a refusal"),
+      (err: MedChainError) => expect(err.message).to.include("holds this lot with expiry 301231, not 311231"),
+    );
     // what a re-run does instead: the codes on disk, in the order of the serials asked, give the same root
     const codes = codesOnDisk(dir, GTIN, "RE1", ["R3", "R1", "R2"])!;
     expect(codes).to.deep.equal([2, 0, 1].map((i) => first.bundle.packs[i]!.code));
@@ -272,7 +279,7 @@ describe("provenance SDK", function () {
       (err: MedChainError) => expect(err.message).to.include(`holds other children (root ${a.root})`),
     );
     expect(JSON.parse(await readFile(file, "utf8")).root).to.equal(a.root);
-    await writeContainerFile(dir, b, { onChain: true });
+    await writeContainerFile(dir, b, { replace: true });
     expect(JSON.parse(await readFile(file, "utf8")).root).to.equal(b.root);
     await rm(dir, { recursive: true });
   });

@@ -436,6 +436,20 @@ export async function importEpcis(
       errors.push(eventError(step, "ilmd", (err as Error).message));
     }
   }
+  // A lot the document commissions that the chain holds under another root: its codes are not in
+  // the data directory (files lost, or another directory's); nothing is planned over it.
+  const onChain = await Promise.all(newPlans.map(async (plan) => (await products.lotOf(plan.lotId)).root));
+  newPlans.forEach((plan, i) => {
+    if (onChain[i] === ZERO || onChain[i]!.toLowerCase() === plan.root.toLowerCase()) return;
+    const step = steps.find((s) => s.op === "commission" && lotIdOf(s.gtin, s.lot) === plan.lotId)!;
+    errors.push(
+      eventError(
+        step,
+        "epcList",
+        `lot ${plan.lot} of ${plan.gtin} is on chain under root ${onChain[i]}, and its codes are not in ${dataDir}: restore its bundle and tree`,
+      ),
+    );
+  });
   // Items, in document order: what each step acts on, and the containers the document packs (known
   // to the catalog from the start: a container's tree depends only on its children).
   for (const step of steps) {
@@ -627,6 +641,18 @@ export async function importEpcis(
       const r = resolved[indexOf.get(outcome.key)!]!;
       if (r.step.op === "pack") {
         const container = catalog.containers.get(r.id!.toLowerCase());
+        // Done by a transaction of the journal (an earlier run, maybe of an edited document): the
+        // file follows the chain's root only when it is the document's.
+        const chainRoot = container === undefined ? undefined : (await contract.itemOf(r.id!)).root;
+        if (container !== undefined && chainRoot!.toLowerCase() !== container.tree.root.toLowerCase()) {
+          throw new EpcisEventError(
+            file,
+            r.step.eventIndex,
+            r.step.eventID,
+            "childEPCs",
+            `container ${container.sscc} is on chain under root ${chainRoot}, not this event's children: its file is kept`,
+          );
+        }
         if (container !== undefined) {
           await writeContainerFile(
             dataDir,
@@ -638,7 +664,7 @@ export async function importEpcis(
               children: container.children,
               tree: container.tree.dump(),
             },
-            { onChain: true }, // done with this root (checked by its receipt or on chain)
+            { replace: true }, // the chain holds this container under this root (read just above)
           );
         }
       }
