@@ -62,6 +62,18 @@ describe("EPCIS 2.0 import and export", function () {
   }
   const run = (raw: unknown, file: string, ctx: ImportOptions & { conn: Connection }) =>
     importEpcis(ctx.conn, raw, file, ctx);
+  type Journey = { epcisBody: { eventList: Array<{ childEPCs?: string[] }> } };
+  /** The journey fixture, or its first `n` events. */
+  async function journey(n?: number): Promise<Journey> {
+    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as Journey;
+    return n === undefined ? doc : { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, n) } };
+  }
+  /** The message of the error `promise` rejects with ("" when it resolves). */
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "",
+      (err: Error) => err.message,
+    );
 
   it("imports a pack's journey (commission, pack, ship, receive, unpack, dispense, recall) into contract calls", async function () {
     const fx = await epcisFixture();
@@ -83,9 +95,8 @@ describe("EPCIS 2.0 import and export", function () {
   it("resumes an interrupted import without sending anything twice (journal and chain state)", async function () {
     const fx = await epcisFixture();
     const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
-    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
-    const firstPart = { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 3) } };
-    const first = await run(firstPart, "journey.jsonld", await context(fx, dataDir));
+    const doc = await journey();
+    const first = await run(await journey(3), "journey.jsonld", await context(fx, dataDir));
     expect(first.sent).to.equal(3);
     const resumed = await run(doc, "journey.jsonld", await context(fx, dataDir));
     expect(resumed).to.include({ sent: 4, skipped: 3 });
@@ -100,9 +111,7 @@ describe("EPCIS 2.0 import and export", function () {
   it("refuses to pack a case the chain holds with other children, keeping the case's file", async function () {
     const fx = await epcisFixture();
     const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
-    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
-    const part = (n: number) => ({ ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, n) } });
-    await run(part(1), "journey.jsonld", await context(fx, dataDir)); // the lot commissioned
+    await run(await journey(1), "journey.jsonld", await context(fx, dataDir)); // the lot commissioned
     // the case packed by hand, with three of the four packs the document puts in it
     const catalog = await Catalog.load(dataDir);
     const sscc = "395060000000004212";
@@ -110,8 +119,7 @@ describe("EPCIS 2.0 import and export", function () {
     const { container } = await packContainer(fx.contracts.mfr, catalog, sscc, three);
     const file = await writeContainerFile(dataDir, container);
     const ctx = { ...(await context(fx, dataDir)), journal: path.join(dataDir, "other.journal") };
-    let message = "";
-    await run(part(2), "journey.jsonld", ctx).catch((err: Error) => (message = err.message));
+    const message = await failure(run(await journey(2), "journey.jsonld", ctx));
     expect(message).to.match(/^journey\.jsonld: event #1 .*pack refused: .*ProvenanceContainerExists/);
     expect(JSON.parse(await readFile(file, "utf8")).root).to.equal(container.root);
     expect((await fx.provenance.itemOf(container.containerId)).root).to.equal(container.root);
@@ -121,18 +129,14 @@ describe("EPCIS 2.0 import and export", function () {
   it("refuses an edited document's packing that an earlier run's journal holds under other children, keeping the case's file", async function () {
     const fx = await epcisFixture();
     const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
-    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as {
-      epcisBody: { eventList: Array<{ childEPCs?: string[] }> };
-    };
-    const part = { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 2) } };
+    const part = await journey(2);
     await run(part, "journey.jsonld", await context(fx, dataDir));
     const file = path.join(dataDir, "containers", "395060000000004212.json");
     const kept = await readFile(file, "utf8");
     // the same events (same ids, same journal) with one pack fewer in the case
     const edited = structuredClone(part);
     edited.epcisBody.eventList[1]!.childEPCs = edited.epcisBody.eventList[1]!.childEPCs!.slice(0, 3);
-    let message = "";
-    await run(edited, "journey.jsonld", await context(fx, dataDir)).catch((err: Error) => (message = err.message));
+    const message = await failure(run(edited, "journey.jsonld", await context(fx, dataDir)));
     expect(message).to.match(/event #1 .*childEPCs.*is on chain under root 0x[0-9a-f]{64}, not this event's children/);
     expect(await readFile(file, "utf8")).to.equal(kept);
     await rm(dataDir, { recursive: true });
@@ -141,12 +145,10 @@ describe("EPCIS 2.0 import and export", function () {
   it("refuses to commission a lot the chain holds under another root before writing its files (its codes lost)", async function () {
     const fx = await epcisFixture();
     const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
-    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
-    const part = { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 1) } };
+    const part = await journey(1);
     await run(part, "journey.jsonld", await context(fx, dataDir));
     for (const f of ["private", "lots", "import.journal"]) await rm(path.join(dataDir, f), { recursive: true });
-    let message = "";
-    await run(part, "journey.jsonld", await context(fx, dataDir)).catch((err: Error) => (message = err.message));
+    const message = await failure(run(part, "journey.jsonld", await context(fx, dataDir)));
     expect(message).to.match(
       /nothing sent: event #0 .*is on chain under root 0x[0-9a-f]{64}, and its codes are not in/,
     );
@@ -158,12 +160,7 @@ describe("EPCIS 2.0 import and export", function () {
   it("packs over a container file left by a packing that never landed, once nothing of the packer's is pending", async function () {
     const fx = await epcisFixture();
     const dataDir = await mkdtemp(path.join(tmpdir(), "epcis-"));
-    const doc = (await readDoc(path.join(FIXTURES, "journey.jsonld"))) as { epcisBody: { eventList: unknown[] } };
-    await run(
-      { ...doc, epcisBody: { eventList: doc.epcisBody.eventList.slice(0, 1) } },
-      "journey.jsonld",
-      await context(fx, dataDir),
-    );
+    await run(await journey(1), "journey.jsonld", await context(fx, dataDir));
     const catalog = await Catalog.load(dataDir);
     const sscc = "395060000000004212";
     const ids = ["F1", "F2", "F3", "F4"].map((s) => catalog.findPack("09506000134352", s)!.packId);
