@@ -1,14 +1,7 @@
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
-import {
-  DEFAULT_MAX_JSON_BYTES,
-  decodeUtf8,
-  OPEN_FOR_READING,
-  parseJsonText,
-  readBoundedFile,
-} from "../chain/files.js";
+import { decodeUtf8, parseJsonText, readBoundedFile } from "../chain/files.js";
 import { asFhirResource, type FhirResource } from "./commitment.js";
 import { RecordsInputError } from "./errors.js";
 import { checkFhir } from "./fhir.js";
@@ -44,28 +37,8 @@ export function recordInput(source: string, name: string, resource: FhirResource
  * checks it is a FHIR resource.
  */
 export async function readFhirFile(file: string): Promise<FhirResource> {
-  const text = decodeUtf8(quickRead(file) ?? (await readBoundedFile(file)), file);
+  const text = decodeUtf8(await readBoundedFile(file), file);
   return asFhirResource(parseJsonText(text, file), file);
-}
-
-/**
- * A small regular file's bytes read synchronously (one open, stat, read: a folder of a million
- * records is read several times faster than through the thread pool), or undefined for anything
- * else (missing, a folder, too large), which `readBoundedFile` then reads or refuses with its message.
- */
-function quickRead(file: string): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, OPEN_FOR_READING);
-    const info = fstatSync(fd);
-    // an empty-looking file is left to the bounded reader: a FUSE or procfs file may say 0 and never end
-    if (!info.isFile() || info.size === 0 || info.size > DEFAULT_MAX_JSON_BYTES) return undefined;
-    return readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** The resources of a FHIR Bundle's entries, each a record of its own (each checked against R4 unless `validate` is false). */
