@@ -11,7 +11,7 @@ import {
   PUBLIC_FILE_MODE,
   writeFilesAtomic,
 } from "../chain/atomic-write.js";
-import { decodeUtf8, readBoundedFileSync, readJsonFile } from "../chain/files.js";
+import { decodeUtf8, readBoundedFileSync } from "../chain/files.js";
 import { isValidGtin14, parseGs1Date, type Gs1Identity } from "./gs1/index.js";
 import { expiresAtOf, lotIdOf, newScratchCode, packIdOf, packTagOf } from "./ids.js";
 import { writeLabels } from "./labels.js";
@@ -210,7 +210,7 @@ export async function writeLotsFiles(
   for (const { plan, files } of all) {
     for (const file of [files.bundle, files.tree]) {
       const earlier = inBatch.get(file.toLowerCase());
-      const other = earlier ?? (await lotOnDisk(file));
+      const other = earlier ?? lotOnDisk(file);
       if (other !== undefined && (other.gtin !== plan.gtin || other.lot !== plan.lot)) {
         throw new MedChainError(
           `lot "${plan.lot}" of GTIN ${plan.gtin} would overwrite ${file}, which holds lot ${JSON.stringify(other.lot)}: ` +
@@ -295,10 +295,8 @@ export function codesOnDisk(
   return codes.every((c) => c !== undefined) ? (codes as string[]) : undefined;
 }
 
-/** The GTIN and lot of the lot file at `file`, if there is one; a file that is none is refused. */
-async function lotOnDisk(
-  file: string,
-): Promise<{ gtin?: unknown; lot?: unknown; root?: unknown; expiry?: unknown } | undefined> {
+/** The GTIN, lot, root and expiry of the lot file at `file`, if there is one; a file that is none is refused. */
+function lotOnDisk(file: string): { gtin?: unknown; lot?: unknown; root?: unknown; expiry?: unknown } | undefined {
   if (!existsSync(file)) return undefined;
   let other: unknown;
   let why = "not an object";
@@ -341,9 +339,6 @@ const treeFileSchema = z.object({
   root: z.string(),
   tree: z.unknown(),
 });
-
-/** An operator's JSON input (a parties file), read as every input is (`readJsonFile`). */
-const readJson = readJsonFile;
 
 function zodProblem(file: string, error: z.ZodError): MedChainError {
   const issue = error.issues[0]!;
@@ -407,9 +402,9 @@ export async function readLotTree(file: string): Promise<{ file: LotTreeFile; tr
 
 /**
  * A data directory's JSON file (a lot bundle or tree, a container file), read synchronously and
- * size-bounded ({@link MAX_DATA_FILE_BYTES}; a pipe or device named `*.json` cannot hang a load), strict UTF-8, parsed with
- * `JSON.parse` rather than `readJsonFile`'s duplicate-key scan, which took most of a load's time:
- * every field of these files is checked against the others and their hashes after parsing.
+ * size-bounded ({@link MAX_DATA_FILE_BYTES}; a pipe or device named `*.json` cannot hang a load),
+ * strict UTF-8, parsed with `JSON.parse` rather than `readJsonFile`'s duplicate-key scan, which took
+ * most of a load's time: every field of these files is checked against the others and their hashes.
  */
 export function readDataJson(file: string): unknown {
   const text = decodeUtf8(readBoundedFileSync(file, { maxBytes: MAX_DATA_FILE_BYTES }), file);
@@ -420,4 +415,4 @@ export function readDataJson(file: string): unknown {
   }
 }
 
-export { readJson, zodProblem };
+export { zodProblem };

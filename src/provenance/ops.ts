@@ -8,7 +8,7 @@ import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechai
 import type { ProgressCallback, TaskOutcome } from "../chain/cli.js";
 import type { Connection } from "../chain/connection.js";
 import { badInput, MedChainError } from "../chain/errors.js";
-import { readTextFile } from "../chain/files.js";
+import { readJsonFile, readTextFile } from "../chain/files.js";
 import { memberRef } from "../chain/members.js";
 import { parseUint } from "../chain/values.js";
 import { Catalog, writeContainerFile } from "./catalog.js";
@@ -41,7 +41,7 @@ import {
 import { exportEpcis } from "./epcis/export.js";
 import { importEpcis } from "./epcis/import.js";
 import { labelBase } from "./labels.js";
-import { codesOnDisk, parseSerialsCsv, planLot, readJson, writeLotFiles, zodProblem } from "./lot.js";
+import { codesOnDisk, parseSerialsCsv, planLot, writeLotFiles, zodProblem } from "./lot.js";
 import { parseCompanyPrefix, proposePrefixChange, type PrefixAction } from "./prefixes.js";
 import { resolveItem, scanFromLabel } from "./resolve.js";
 import { readEpcisFile } from "./epcis/xml.js";
@@ -401,7 +401,7 @@ export async function opImport(
   const raw = await readEpcisFile(input.file);
   let parties: Record<string, string> = {};
   if (input.parties !== "") {
-    const parsed = partiesSchema.safeParse(await readJson(input.parties));
+    const parsed = partiesSchema.safeParse(await readJsonFile(input.parties));
     if (!parsed.success) throw zodProblem(input.parties, parsed.error);
     parties = parsed.data;
   }

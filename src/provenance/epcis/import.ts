@@ -641,9 +641,13 @@ export async function importEpcis(
       const r = resolved[indexOf.get(outcome.key)!]!;
       if (r.step.op === "pack") {
         const container = catalog.containers.get(r.id!.toLowerCase());
-        // Done by a transaction of the journal (an earlier run, maybe of an edited document): the
-        // file follows the chain's root only when it is the document's.
-        const chainRoot = container === undefined ? undefined : (await contract.itemOf(r.id!)).root;
+        // Sent now, its call carried the catalog's root; done by a transaction of the journal (an
+        // earlier run, maybe of an edited document), the file follows the chain's root only when it
+        // is the document's.
+        const chainRoot =
+          container === undefined || outcome.status === "sent"
+            ? container?.tree.root
+            : (await contract.itemOf(r.id!)).root;
         if (container !== undefined && chainRoot!.toLowerCase() !== container.tree.root.toLowerCase()) {
           throw new EpcisEventError(
             file,
@@ -664,7 +668,7 @@ export async function importEpcis(
               children: container.children,
               tree: container.tree.dump(),
             },
-            { replace: true }, // the chain holds this container under this root (read just above)
+            { replace: true }, // the chain holds this container under this root (checked just above)
           );
         }
       }
