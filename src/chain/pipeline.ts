@@ -35,6 +35,7 @@ import {
 
 import { requireSigner, type Connection } from "./connection.js";
 import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
+import { lockFile } from "./file-lock.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { runBatchedJob } from "./batches.js";
 import { signRaw } from "./raw-tx.js";
@@ -434,11 +435,17 @@ async function jobFees(conn: Connection): Promise<Fees> {
  * with a {@link JobError} once what was in flight has landed.
  */
 export async function runJob(conn: Connection, steps: readonly JobStep[], options: JobOptions): Promise<JobReport> {
-  const batchSize = options.batchSize ?? 1;
-  if (batchSize > 1 && steps.some((s) => s.batchWith !== undefined)) {
-    return runBatchedJob(conn, steps, { ...options, batchSize }, runSteps);
+  // one run at a time on a journal: two would interleave its lines and sign the same nonces
+  const release = await lockFile(options.journal, "the job");
+  try {
+    const batchSize = options.batchSize ?? 1;
+    if (batchSize > 1 && steps.some((s) => s.batchWith !== undefined)) {
+      return await runBatchedJob(conn, steps, { ...options, batchSize }, runSteps);
+    }
+    return await runSteps(conn, steps, options);
+  } finally {
+    await release();
   }
-  return runSteps(conn, steps, options);
 }
 
 /** The pipelined sender itself: each step its own transaction. */

@@ -1,10 +1,12 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
 
 import { MedChainError } from "../../src/chain/errors.js";
+import { lockFile } from "../../src/chain/file-lock.js";
 import { Journal } from "../../src/chain/journal.js";
 
 describe("Journal: resumable batch jobs", function () {
@@ -66,5 +68,77 @@ describe("Journal: resumable batch jobs", function () {
       ["b", "signed"],
     ]);
     expect((await readFile(file, "utf8")).trim().split("\n")).to.have.length(3);
+  });
+});
+
+describe("Journal lock: one run of a job at a time", function () {
+  async function lockedFile(): Promise<string> {
+    return path.join(await mkdtemp(path.join(tmpdir(), "medchain-lock-")), "job.jsonl");
+  }
+  async function refusal(promise: Promise<unknown>): Promise<MedChainError> {
+    const err = await promise.then(
+      () => expect.fail("expected the lock to be refused"),
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(MedChainError);
+    expect((err as MedChainError).kind).to.equal("REFUSED");
+    return err as MedChainError;
+  }
+  const holder = (fields: Record<string, unknown>) =>
+    JSON.stringify({
+      host: hostname(),
+      since: "2026-01-01T00:00:00.000Z",
+      token: "f".repeat(32),
+      start: null,
+      ...fields,
+    });
+
+  it("refuses a second run while the first holds the journal, naming it, and lets one in after the release", async function () {
+    const file = await lockedFile();
+    const release = await lockFile(file, "the job");
+    const err = await refusal(lockFile(file, "the job"));
+    expect(err.message).to.match(
+      new RegExp(
+        `^${file}: another run of the job holds it \\(process ${process.pid} on this host since \\S+\\); wait for that run to end$`,
+      ),
+    );
+    await release();
+    const second = await lockFile(file, "the job");
+    await release(); // the first release again leaves the second taking's lock alone
+    await refusal(lockFile(file, "the job"));
+    await second();
+    await (
+      await lockFile(file, "the job")
+    )();
+    expect((await readdir(path.dirname(file))).sort()).to.deep.equal([]); // no draft or lock left
+  });
+
+  it("takes over the lock of a run that is gone (killed, or its pid now another process's)", async function () {
+    const file = await lockedFile();
+    const gone = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((resolve) => gone.once("exit", resolve));
+    await writeFile(`${file}.lock`, holder({ pid: gone.pid }));
+    await (
+      await lockFile(file, "the job")
+    )();
+    // this process's pid, but another start time: the holder was an earlier process of that pid
+    await writeFile(`${file}.lock`, holder({ pid: process.pid, start: "1" }));
+    const release = await lockFile(file, "the job");
+    expect(JSON.parse(await readFile(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, host: hostname() });
+    await release();
+  });
+
+  it("refuses a lock of another host or one this program did not write, saying which file to remove", async function () {
+    const file = await lockedFile();
+    await writeFile(`${file}.lock`, holder({ pid: 1, host: "ward-7-server" }));
+    expect((await refusal(lockFile(file, "the job"))).message).to.equal(
+      `${file}: another run of the job holds it (process 1 on host ward-7-server since 2026-01-01T00:00:00.000Z); ` +
+        `wait for that run to end, or remove ${file}.lock if no such run is going on`,
+    );
+    await writeFile(`${file}.lock`, "");
+    expect((await refusal(lockFile(file, "the job"))).message).to.include(
+      "(a lock file this program did not write); wait for that run to end, or remove",
+    );
+    expect(await readFile(`${file}.lock`, "utf8")).to.equal(""); // left as it was
   });
 });

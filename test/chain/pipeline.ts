@@ -7,6 +7,7 @@ import { hexlify, toUtf8Bytes, Transaction, Wallet, type Signer, type Transactio
 
 import { connect, type Connection } from "../../src/chain/connection.js";
 import { MedChainError } from "../../src/chain/errors.js";
+import { lockFile } from "../../src/chain/file-lock.js";
 import { JobError, runJob, SEND_CHUNK, SEND_CHUNK_BYTES, sendChunks, type JobEvent } from "../../src/chain/pipeline.js";
 import { DEV_KEY, rpcCall, startNode, type DevNode } from "../../scripts/lib/nodes.js";
 import { recipientOf, syntheticSteps, wrongBalances } from "../../scripts/lib/synthetic-job.js";
@@ -61,6 +62,27 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
     me = await conn.signer!.getAddress();
   });
   after(async () => node?.stop());
+
+  it("refuses to run while another run holds its journal, sending nothing, and runs once that run ends", async function () {
+    const journal = await journalFile();
+    const before = await conn.provider.getTransactionCount(me);
+    const release = await lockFile(journal, "the job");
+    const refused = await runJob(conn, syntheticSteps(3, "locked", 0), { journal }).then(
+      () => expect.fail("expected the run to be refused"),
+      (err: MedChainError) => err,
+    );
+    expect([refused.kind, refused.message]).to.deep.equal([
+      "REFUSED",
+      `${journal}: another run of the job holds it (process ${process.pid} on this host since ${
+        JSON.parse(await readFile(`${journal}.lock`, "utf8")).since
+      }); wait for that run to end`,
+    ]);
+    expect(await conn.provider.getTransactionCount(me)).to.equal(before);
+    await release();
+    expect((await runJob(conn, syntheticSteps(3, "locked", 0), { journal })).sent).to.equal(3);
+    expect(await wrongBalances(conn.provider, 3, "locked")).to.deep.equal([]);
+    await runJob(conn, syntheticSteps(3, "locked", 0), { journal }); // the finished run let go of it
+  });
 
   it("sends every step once, in a bounded window, and a re-run sends nothing", async function () {
     const journal = await journalFile();
