@@ -13,10 +13,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 
+import { makeFolderDurably } from "./atomic-write.js";
 import { MedChainError } from "./errors.js";
 
 /** What a lock file holds (JSON). */
@@ -82,14 +83,37 @@ const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
 /** link(2)'s answers on file systems without hard links. */
 const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
 
+/** Gives the lock back: removes it, only while it is still this taking's. */
+export type Release = () => Promise<void>;
+
 /**
  * Takes the lock of `file` (`<file>.lock`) for this process, or refuses (REFUSED) naming the run
- * that holds it. A lock whose holder is gone (killed, crashed) is taken over. Returns the release,
- * which removes the lock only while it is still this taking's.
+ * that holds it. A lock whose holder is gone (killed, crashed) is taken over.
  */
-export async function lockFile(file: string, what: string): Promise<() => Promise<void>> {
+export async function lockFile(file: string, what: string): Promise<Release> {
   const lock = `${path.resolve(file)}.lock`;
   await mkdir(path.dirname(lock), { recursive: true });
+  return take(lock, file, what);
+}
+
+/**
+ * Takes the lock of folder `dir` (`<dir>/.lock`), as {@link lockFile} does. With `create`, a missing
+ * folder is made first (durably, as the umask says); without, a missing folder holds nothing to
+ * protect and is not made for its lock (a release that does nothing).
+ */
+export async function lockFolder(dir: string, what: string, options: { create?: boolean } = {}): Promise<Release> {
+  if (options.create === true) await makeFolderDurably(dir);
+  try {
+    if (!(await stat(dir)).isDirectory()) return async () => {};
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return async () => {};
+    throw err;
+  }
+  return take(path.join(path.resolve(dir), ".lock"), dir, what);
+}
+
+/** Takes `lock` for this process; `subject` (what is locked) and `what` (who locks it) name it in a refusal. */
+async function take(lock: string, subject: string, what: string): Promise<Release> {
   const mine: LockHolder = {
     host: hostname(),
     pid: process.pid,
@@ -134,9 +158,9 @@ export async function lockFile(file: string, what: string): Promise<() => Promis
             ? "a lock file this program did not write"
             : `process ${holder.pid} on ${holder.host === mine.host ? "this host" : `host ${holder.host}`} since ${holder.since}`;
         throw new MedChainError(
-          `${file}: another run of ${what} holds it (${by}); wait for that run to end` +
+          `${subject}: another run of ${what} holds it (${by}); wait for that run to end` +
             (alive === true ? "" : `, or remove ${lock} if no such run is going on`),
-          { kind: "REFUSED", file },
+          { kind: "REFUSED", file: subject },
         );
       }
       // The holder is gone. Move its lock aside (one mover wins the name), then check that what was

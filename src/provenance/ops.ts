@@ -8,6 +8,7 @@ import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechai
 import type { ProgressCallback, TaskOutcome } from "../chain/cli.js";
 import type { Connection } from "../chain/connection.js";
 import { badInput, MedChainError } from "../chain/errors.js";
+import { lockFolder } from "../chain/file-lock.js";
 import { readJsonFile, readTextFile } from "../chain/files.js";
 import { memberRef } from "../chain/members.js";
 import { parseUint } from "../chain/values.js";
@@ -127,6 +128,16 @@ export async function opCommission(
   const serials = parseSerialsCsv(text, input.serialsFile);
   const base = labelBase(input.labelBase ?? "");
   const lot = { gtin: identity.gtin!, lot: identity.lot!, expiry: identity.expiry!, serials };
+  return holdingDataDir(input.dataDir, () => commissionHeld(provenance, input, lot, base), true);
+}
+
+async function commissionHeld(
+  provenance: DrugProvenance,
+  input: { dataDir: string; labels: boolean },
+  lot: { gtin: string; lot: string; expiry: string; serials: string[] },
+  base: string,
+): Promise<OpOutcome> {
+  const serials = lot.serials;
   // The codes of an earlier run of this commissioning (stopped while it was pending), if any: same root.
   const codes = codesOnDisk(input.dataDir, lot.gtin, lot.lot, serials);
   const plan = planLot({ ...lot, ...(codes === undefined ? {} : { codes }) });
@@ -171,6 +182,15 @@ export async function opPack(
   if (items.length === 0) throw badInput("name at least one pack or container", { field: "--items" });
   const repeated = items.find((item, i) => items.indexOf(item) !== i);
   if (repeated !== undefined) throw badInput(`${repeated} is listed twice`, { field: "--items" });
+  return holdingDataDir(dataDir, () => packHeld(provenance, dataDir, sscc, items));
+}
+
+async function packHeld(
+  provenance: DrugProvenance,
+  dataDir: string,
+  sscc: string,
+  items: string[],
+): Promise<OpOutcome> {
   const catalog = await Catalog.load(dataDir);
   const children = items.map((item) => resolveItem(catalog, item, "--items").id);
   const twiceById = children.find((id, i) => children.indexOf(id) !== i);
@@ -205,6 +225,19 @@ export async function opPack(
 }
 
 const ZERO = "0x" + "0".repeat(64);
+
+/**
+ * Runs `work` holding the data directory's lock: the commands that write it (commission, pack,
+ * import) run one at a time on it, each reading the directory after the one before has written.
+ */
+async function holdingDataDir<T>(dataDir: string, work: () => Promise<T>, create = false): Promise<T> {
+  const release = await lockFolder(dataDir, "a provenance command", { create });
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
 
 /** A parties file: EPCIS party or location URN -> member id. */
 const partiesSchema = z.record(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a member id (0x + 64 hex digits)"));
@@ -408,16 +441,21 @@ export async function opImport(
   const to = input.to === "" ? undefined : memberNamed(input.to, "--to");
   const journal =
     input.journal !== "" ? input.journal : path.join(input.dataDir, "journals", `${path.basename(input.file)}.journal`);
-  const result = await importEpcis(conn, raw, input.file, {
-    catalog: await Catalog.load(input.dataDir),
-    dataDir: input.dataDir,
-    journal,
-    parties,
-    ...(to === undefined ? {} : { defaultRecipient: to.id }),
-    ...(input.provenance ? { provenance: input.provenance } : {}),
-    ...(batchSize === undefined ? {} : { batchSize }),
-    ...(onProgress === undefined ? {} : { onProgress }),
-  });
+  const result = await holdingDataDir(
+    input.dataDir,
+    async () =>
+      importEpcis(conn, raw, input.file, {
+        catalog: await Catalog.load(input.dataDir),
+        dataDir: input.dataDir,
+        journal,
+        parties,
+        ...(to === undefined ? {} : { defaultRecipient: to.id }),
+        ...(input.provenance ? { provenance: input.provenance } : {}),
+        ...(batchSize === undefined ? {} : { batchSize }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+      }),
+    true,
+  );
   return {
     lines: [
       `${input.file}: ${result.steps.length} steps, ${result.sent} sent, ${result.skipped} already done (journal ${journal})`,

@@ -6,7 +6,7 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { MedChainError } from "../../src/chain/errors.js";
-import { lockFile } from "../../src/chain/file-lock.js";
+import { lockFile, lockFolder } from "../../src/chain/file-lock.js";
 import { Journal } from "../../src/chain/journal.js";
 
 describe("Journal: resumable batch jobs", function () {
@@ -126,6 +126,22 @@ describe("Journal lock: one run of a job at a time", function () {
     const release = await lockFile(file, "the job");
     expect(JSON.parse(await readFile(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, host: hostname() });
     await release();
+  });
+
+  it("locks a folder by its .lock, making a missing folder only when asked to", async function () {
+    const parent = path.dirname(await lockedFile());
+    const missing = path.join(parent, "data");
+    await (
+      await lockFolder(missing, "a command")
+    )(); // nothing there to protect: not made for its lock
+    expect(await readdir(parent)).to.deep.equal([]);
+    const release = await lockFolder(missing, "a command", { create: true });
+    expect(await readdir(missing)).to.deep.equal([".lock"]);
+    expect((await refusal(lockFolder(missing, "a command"))).message).to.match(
+      new RegExp(`^${missing}: another run of a command holds it \\(process ${process.pid} on this host`),
+    );
+    await release();
+    expect(await readdir(missing)).to.deep.equal([]);
   });
 
   it("refuses a lock of another host or one this program did not write, saying which file to remove", async function () {

@@ -5,6 +5,8 @@ import path from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import type { MedChainError } from "../../src/chain/errors.js";
+import { lockFolder } from "../../src/chain/file-lock.js";
 import { readLotBundle } from "../../src/provenance/lot.js";
 import {
   opCommission,
@@ -72,6 +74,45 @@ describe("provenance operator commands (what the tasks print)", function () {
     await opRecall(mfr, GTIN, "QL1");
     const recalled = (await opVerify(provenance, data, `(01)${GTIN}(10)QL1(21)Q2`, bundle.packs[1]!.code)).lines;
     expect(recalled[0]).to.match(/^verdict: RECALLED/);
+    await rm(data, { recursive: true });
+  });
+
+  it("runs the commands that write a data directory one at a time, refusing another before it writes or sends", async function () {
+    const { provenance, signers } = await networkHelpers.loadFixture(provenanceFixture);
+    const data = await mkdtemp(path.join(tmpdir(), "ops-lock-"));
+    const mfr = provenance.connect(signers.mfr);
+    await opRegisterProduct(mfr, GTIN);
+    await writeFile(path.join(data, "serials.csv"), "serial\nL1\nL2\n");
+    const commission = () =>
+      opCommission(mfr, {
+        gtin: GTIN,
+        lot: "LK1",
+        expiry: "301231",
+        serialsFile: path.join(data, "serials.csv"),
+        dataDir: data,
+        labels: false,
+      });
+    const nonce = await ethers.provider.getTransactionCount(signers.mfr.address);
+    const release = await lockFolder(data, "a provenance command"); // another command, still running
+    const refused = (promise: Promise<unknown>) =>
+      promise.then(
+        () => expect.fail("expected a refusal"),
+        (err: MedChainError) => {
+          expect(err.kind).to.equal("REFUSED");
+          expect(err.message).to.match(
+            new RegExp(
+              `^${data}: another run of a provenance command holds it \\(process ${process.pid} on this host since `,
+            ),
+          );
+        },
+      );
+    await refused(commission());
+    await refused(opPack(mfr, data, sscc(41), [`(01)${GTIN}(21)L1`]));
+    expect((await readdir(data)).sort()).to.deep.equal([".lock", "serials.csv"]); // nothing written
+    expect(await ethers.provider.getTransactionCount(signers.mfr.address)).to.equal(nonce); // nothing sent
+    await release();
+    expect((await commission()).result).to.include({ lot: "LK1", quantity: 2 });
+    expect(await readdir(data)).to.not.include(".lock"); // given back once done
     await rm(data, { recursive: true });
   });
 
