@@ -1,6 +1,7 @@
-import { appendFile, mkdir, open, readFile, type FileHandle } from "node:fs/promises";
+import { appendFile, open, readFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
+import { flushFolder, makeFolderDurably } from "./atomic-write.js";
 import { MedChainError } from "./errors.js";
 
 /** One completed step of a batch job, as written to the journal. */
@@ -48,7 +49,7 @@ export class Journal {
         if (i !== lines.length - 1) throw new MedChainError(`${file}:${i + 1}: the journal line is not JSON`);
       }
     });
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await makeFolderDurably(path.dirname(path.resolve(file)));
     return new Journal(file, done);
   }
 
@@ -87,9 +88,22 @@ export class Journal {
    */
   async recordMany(entries: JournalEntry[], options: { sync?: boolean } = {}): Promise<void> {
     if (entries.length === 0) return;
-    this.handle ??= await open(this.file, "a");
+    let created = false;
+    if (this.handle === undefined) {
+      try {
+        this.handle = await open(this.file, "ax");
+        created = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        this.handle = await open(this.file, "a");
+      }
+    }
     await this.handle.write(entries.map((e) => JSON.stringify(e) + "\n").join(""));
-    if (options.sync !== false) await this.handle.datasync();
+    if (options.sync !== false) {
+      await this.handle.datasync();
+      // a new journal's name is on disk too, not only its lines: a power loss cannot lose the file
+      if (created) await flushFolder(path.dirname(path.resolve(this.file)));
+    }
     for (const entry of entries) this.done.set(entry.key, entry);
   }
 
