@@ -139,6 +139,8 @@ describe("records gateway under faults (anvil in another process)", function () 
       const c = client(gateway.url);
       const signed = await Promise.all(Array.from({ length: 6 }, () => c.sign("")));
       const sentBefore = gateway.auditor.stats.transactions;
+      // No block until the node is frozen: the audit cannot land first, however slow this process is.
+      await rpcCall(node.url, "evm_setIntervalMining", [0]);
       const answers = Promise.all(signed.map(send));
       await until("the audit transaction to be sent", () => gateway.auditor.stats.transactions > sentBefore);
       process.kill(-node.process.pid!, "SIGSTOP"); // the node freezes before the block with the audit
@@ -150,6 +152,7 @@ describe("records gateway under faults (anvil in another process)", function () 
         during.push(late);
       } finally {
         process.kill(-node.process.pid!, "SIGCONT");
+        await rpcCall(node.url, "evm_setIntervalMining", [1]);
       }
       for (const answer of during) {
         expect(answer.status, answer.text).to.equal(503);
@@ -176,7 +179,7 @@ describe("records gateway under faults (anvil in another process)", function () 
     const gateway = await gatewayThroughProxy(path.join(work, "state-refused"));
     try {
       const c = client(gateway.url);
-      const down = proxy.restart(2_000); // every connection cut; refused for two seconds
+      const down = proxy.restart(5_000); // every connection cut; refused for five seconds
       await sleep(100);
       const signed = await Promise.all(Array.from({ length: 3 }, () => c.sign("")));
       const during = await Promise.all(signed.map(send));
@@ -228,6 +231,8 @@ describe("records gateway under faults (anvil in another process)", function () 
     };
     try {
       const first = await start();
+      // No block until the gateway is killed: its audit cannot land, nor the request be served, first.
+      await rpcCall(node.url, "evm_setIntervalMining", [0]);
       const out = path.join(work, "fetched");
       const fetching = fetchRecords({
         gateway: `http://127.0.0.1:${port}/fhir`,
@@ -241,6 +246,7 @@ describe("records gateway under faults (anvil in another process)", function () 
       process.kill(-first.child.pid!, "SIGKILL"); // mid-request: the audit is sent, nothing is served yet
       await sleep(300);
       expect(await readdir(work)).to.not.include("fetched");
+      await rpcCall(node.url, "evm_setIntervalMining", [1]);
       await start(); // the operator restarts it on the same state
       const report = await fetching;
       expect(report.ok, JSON.stringify(report)).to.equal(true);
@@ -267,6 +273,7 @@ describe("records gateway under faults (anvil in another process)", function () 
           // already gone
         }
       }
+      await rpcCall(node.url, "evm_setIntervalMining", [1]); // the block a second the other tests expect
     }
   });
 });
