@@ -1,32 +1,42 @@
 /**
- * One process at a time on a file: a batch job holds `<journal>.lock` while it runs, so two runs of
- * one job (a cron import and an operator's re-run) cannot interleave their journal lines or sign
- * the same nonces.
+ * One process at a time on a file or folder: a batch job holds `<journal>.lock` while it runs, and
+ * the provenance commands hold `<data>/.lock`, so two runs (a cron import and an operator's re-run)
+ * cannot interleave a journal's lines or write one data directory at once.
  *
  * Written here rather than taken from `proper-lockfile`: that package calls a lock stale when the
  * mtime it refreshes on a timer is older than its stale period. A run killed with SIGKILL then
  * blocks the re-run for that period (at least 2 s, 10 s by default), and a live holder whose event
  * loop is busy for longer (a million records read and hashed) is declared stale and loses its lock.
- * Here the lock names its holder by host, pid and process start time, and is stale exactly when
- * that process is gone, which the kernel tells on the same host. A holder on another host (a data
- * folder shared over the network) cannot be checked: its lock is refused with what to do.
+ * Node has no `flock`. Here the lock names its holder by host, boot, pid namespace, pid and process
+ * start time, and is stale exactly when that process is gone, which the kernel tells when the
+ * holder ran under the same boot and pid namespace. Any other holder (another host, another
+ * container) cannot be checked: its lock is refused, naming the file to remove.
+ *
+ * Taking over a stale lock is serialised by a second lock, `<lock>.break`: only its holder removes
+ * a lock, and only the stale one it read (while it holds `.break`, nobody else removes the lock, so
+ * the name cannot change to a live one between its check and its removal).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { readFileSync, readlinkSync } from "node:fs";
+import { link, lstat, mkdir, open, realpath, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 
 import { makeFolderDurably } from "./atomic-write.js";
 import { MedChainError } from "./errors.js";
+import { readBoundedFileSync } from "./files.js";
 
 /** What a lock file holds (JSON). */
 interface LockHolder {
-  /** The holder's host name (`os.hostname()`). */
+  /** The holder's host name (`os.hostname()`), for people; the checks go by `boot` and `pidns`. */
   host: string;
+  /** The kernel's boot id (Linux), or null: another boot id on the same host means a reboot. */
+  boot: string | null;
+  /** The holder's pid namespace (Linux), or null: its pid means something only in its own. */
+  pidns: string | null;
   /** Its process id. */
   pid: number;
-  /** Its start time in clock ticks since boot (Linux /proc), telling a reused pid; null elsewhere. */
+  /** Its start time in clock ticks since boot (Linux), telling a reused pid; null elsewhere. */
   start: string | null;
   /** When it took the lock (ISO 8601). */
   since: string;
@@ -34,66 +44,99 @@ interface LockHolder {
   token: string;
 }
 
-/** A process's start time from /proc (field 22 of its stat line), or null where there is none. */
-function startTimeOf(pid: number): string | null {
+/** Gives the lock back: removes it while it is still this taking's; never throws. */
+export type Release = () => Promise<void>;
+
+const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
+/** link(2)'s answers on file systems without hard links. */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
+/** A lock file is a line of JSON: anything larger is not one this program wrote. */
+const MAX_LOCK_BYTES = 4096;
+
+function readOr(file: string, read: (f: string) => string): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // "pid (name) state ppid ...": the name may hold spaces and parentheses
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[0] === "Z" ? "zombie" : (fields[19] ?? null);
+    return read(file).trim();
   } catch {
     return null;
   }
 }
 
-/** Whether the holder still runs; undefined when that cannot be told here (another host). */
+/** A process's start time from /proc (field 22 of its stat line), "zombie", or null where there is none. */
+function startTimeOf(pid: number): string | null {
+  const stat = readOr(`/proc/${pid}/stat`, (f) => readFileSync(f, "utf8"));
+  if (stat === null) return null;
+  // "pid (name) state ppid ...": the name may hold spaces and parentheses
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === "Z" ? "zombie" : (fields[19] ?? null);
+}
+
+const BOOT = readOr("/proc/sys/kernel/random/boot_id", (f) => readFileSync(f, "utf8"));
+const PID_NS = readOr("/proc/self/ns/pid", readlinkSync);
+
+/**
+ * Whether the holder still runs: true or false where this process can tell, undefined where it
+ * cannot (another host, or another pid namespace on this one).
+ */
 function holderAlive(holder: LockHolder): boolean | undefined {
-  if (holder.host !== hostname()) return undefined;
-  if (holder.start !== null) {
-    const start = startTimeOf(holder.pid);
-    if (start !== null) return start === holder.start; // a zombie or a reused pid is not the holder
+  if (BOOT !== null && holder.boot !== null) {
+    if (holder.boot !== BOOT) return holder.host === hostname() ? false : undefined; // rebooted, or another machine
+    if (holder.pidns !== PID_NS) return undefined; // another container on this kernel
+  } else if (holder.host !== hostname()) {
+    return undefined;
   }
+  const start = startTimeOf(holder.pid);
+  if (holder.start !== null && BOOT !== null) return start === holder.start; // gone, a zombie, or a reused pid
   try {
     process.kill(holder.pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // another user's live process
+    return errnoOf(err) === "EPERM"; // another user's live process
   }
 }
 
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const h = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof h.host === "string" && Number.isSafeInteger(h.pid) && typeof h.token === "string") {
+    const orNull = (v: unknown) => (typeof v === "string" ? v : null);
+    if (typeof h.host === "string" && Number.isSafeInteger(h.pid) && h.pid! > 0 && typeof h.token === "string") {
       return {
         host: h.host,
+        boot: orNull(h.boot),
+        pidns: orNull(h.pidns),
         pid: h.pid!,
-        start: typeof h.start === "string" ? h.start : null,
+        start: orNull(h.start),
         since: String(h.since),
         token: h.token,
       };
     }
   } catch {
-    // not a lock this code wrote: refused below
+    // not a lock this code wrote: refused by the caller
   }
   return undefined;
 }
 
-const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
-/** link(2)'s answers on file systems without hard links. */
-const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
-
-/** Gives the lock back: removes it, only while it is still this taking's. */
-export type Release = () => Promise<void>;
+/** The lock file's text, null if there is none, undefined if it is something else (a folder, a link, too large). */
+async function readLock(lock: string): Promise<string | null | undefined> {
+  try {
+    if (!(await lstat(lock)).isFile()) return undefined;
+    return readBoundedFileSync(lock, { maxBytes: MAX_LOCK_BYTES }).toString("utf8");
+  } catch (err) {
+    return errnoOf(err) === "ENOENT" ? null : undefined;
+  }
+}
 
 /**
- * Takes the lock of `file` (`<file>.lock`) for this process, or refuses (REFUSED) naming the run
- * that holds it. A lock whose holder is gone (killed, crashed) is taken over.
+ * Takes the lock of `file` (`<file>.lock`, beside the file its path resolves to, symbolic links
+ * followed) for this process, or refuses (REFUSED) naming the run that holds it. A lock whose
+ * holder is gone (killed, crashed, its pid now another process's) is taken over.
  */
 export async function lockFile(file: string, what: string): Promise<Release> {
-  const lock = `${path.resolve(file)}.lock`;
-  await mkdir(path.dirname(lock), { recursive: true });
-  return take(lock, file, what);
+  const absolute = path.resolve(file);
+  await mkdir(path.dirname(absolute), { recursive: true });
+  const real = await realpath(absolute).catch(async () =>
+    path.join(await realpath(path.dirname(absolute)), path.basename(absolute)),
+  );
+  return take(`${real}.lock`, file, what);
 }
 
 /**
@@ -109,77 +152,93 @@ export async function lockFolder(dir: string, what: string, options: { create?: 
     if (errnoOf(err) === "ENOENT") return async () => {};
     throw err;
   }
-  return take(path.join(path.resolve(dir), ".lock"), dir, what);
+  return take(path.join(await realpath(dir), ".lock"), dir, what);
+}
+
+/** Creates `lock` holding `text` if the name is free: whole (a draft linked into place), flushed. */
+async function place(lock: string, text: string, token: string): Promise<boolean> {
+  const draft = `${lock}.${token}`;
+  const handle = await open(draft, "wx", 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.datasync(); // a power loss cannot leave an empty lock that refuses every run
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(draft, lock);
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === "EEXIST") return false;
+    if (!NO_LINKS.has(errnoOf(err) ?? "")) throw err;
+    // no hard links here: created exclusively, then written (a crash in between leaves an empty
+    // lock, refused as not this program's, naming the file to remove)
+    try {
+      await writeFile(lock, text, { flag: "wx", mode: 0o600 });
+      return true;
+    } catch (again) {
+      if (errnoOf(again) === "EEXIST") return false;
+      throw again;
+    }
+  } finally {
+    await unlink(draft).catch(() => {});
+  }
 }
 
 /** Takes `lock` for this process; `subject` (what is locked) and `what` (who locks it) name it in a refusal. */
 async function take(lock: string, subject: string, what: string): Promise<Release> {
   const mine: LockHolder = {
     host: hostname(),
+    boot: BOOT,
+    pidns: PID_NS,
     pid: process.pid,
     start: startTimeOf(process.pid),
     since: new Date().toISOString(),
     token: randomBytes(16).toString("hex"),
   };
   const text = `${JSON.stringify(mine)}\n`;
-  // The lock appears whole or not at all: written to a file of its own, then linked to its name
-  // (link, unlike rename, fails when the name exists).
-  const draft = `${lock}.${mine.token}`;
-  await writeFile(draft, text, { mode: 0o600 });
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await link(draft, lock);
-        break;
-      } catch (err) {
-        if (NO_LINKS.has(errnoOf(err) ?? "")) {
-          // a file system without hard links: created exclusively and written (a reader in between
-          // sees an empty lock, refused as not this program's, and runs again)
-          try {
-            await writeFile(lock, text, { flag: "wx", mode: 0o600 });
-            break;
-          } catch (again) {
-            if (errnoOf(again) !== "EEXIST") throw again;
-          }
-        } else if (errnoOf(err) !== "EEXIST") throw err;
-      }
-      let held: string;
-      try {
-        held = await readFile(lock, "utf8");
-      } catch (err) {
-        if (errnoOf(err) === "ENOENT") continue; // released meanwhile: take it
-        throw err;
-      }
-      const holder = parseHolder(held);
-      const alive = holder === undefined ? undefined : holderAlive(holder);
-      if (holder === undefined || alive !== false || attempt >= 3) {
-        const by =
-          holder === undefined
-            ? "a lock file this program did not write"
-            : `process ${holder.pid} on ${holder.host === mine.host ? "this host" : `host ${holder.host}`} since ${holder.since}`;
-        throw new MedChainError(
-          `${subject}: another run of ${what} holds it (${by}); wait for that run to end` +
-            (alive === true ? "" : `, or remove ${lock} if no such run is going on`),
-          { kind: "REFUSED", file: subject },
-        );
-      }
-      // The holder is gone. Move its lock aside (one mover wins the name), then check that what was
-      // moved is that lock and not one a faster process took meanwhile, which is put back.
-      const aside = `${lock}.stale.${mine.token}`;
-      try {
-        await rename(lock, aside);
-      } catch (err) {
-        if (errnoOf(err) === "ENOENT") continue;
-        throw err;
-      }
-      if ((await readFile(aside, "utf8")) !== held) await link(aside, lock).catch(() => {});
-      await unlink(aside);
+  // `certain`: the kernel says the holder runs (same boot and pid namespace, same start time)
+  const refuse = (file: string, by: string, certain: boolean) =>
+    new MedChainError(
+      `${subject}: ${what} is already running on it (${by}); wait for it to end` +
+        (certain ? "" : `, or remove ${file} if it is not running`),
+      { kind: "REFUSED", file: subject },
+    );
+  const describe = (holder: LockHolder | undefined) =>
+    holder === undefined
+      ? `its lock ${lock} is not one this program wrote`
+      : `process ${holder.pid} on ${holder.host === mine.host ? "this host" : `host ${holder.host}`} since ${holder.since}`;
+  for (let attempt = 0; ; attempt++) {
+    if (await place(lock, text, mine.token)) break;
+    const held = await readLock(lock);
+    if (held === null && attempt < 5) continue; // given back meanwhile: try again
+    const holder = held === null || held === undefined ? undefined : parseHolder(held);
+    const alive = holder === undefined ? undefined : holderAlive(holder);
+    if (alive !== false || attempt >= 5) {
+      throw refuse(lock, describe(holder), alive === true && holder?.start !== null && BOOT !== null);
     }
-  } finally {
-    await unlink(draft).catch(() => {});
+    // The holder is gone: remove its lock, holding `.break` so that no one else removes one meanwhile.
+    const breaker = `${lock}.break`;
+    if (!(await place(breaker, text, mine.token))) {
+      const other = await readLock(breaker);
+      const by = other === null || other === undefined ? undefined : parseHolder(other);
+      if (other !== null && (by === undefined || holderAlive(by) === false)) {
+        throw refuse(breaker, `a takeover of its stale lock stopped midway: ${describe(by)}`, false);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20)); // another run is taking it over
+      continue;
+    }
+    try {
+      if ((await readLock(lock)) === held) await unlink(lock).catch(() => {});
+    } finally {
+      await unlink(breaker).catch(() => {});
+    }
   }
   return async () => {
-    const now = await readFile(lock, "utf8").catch(() => "");
-    if (parseHolder(now)?.token === mine.token) await unlink(lock);
+    try {
+      if (parseHolder((await readLock(lock)) ?? "")?.token === mine.token) await unlink(lock);
+    } catch {
+      // removed meanwhile, or not removable: the next run finds a lock of a process that is gone
+    }
   };
 }

@@ -436,7 +436,7 @@ async function jobFees(conn: Connection): Promise<Fees> {
  */
 export async function runJob(conn: Connection, steps: readonly JobStep[], options: JobOptions): Promise<JobReport> {
   // one run at a time on a journal: two would interleave its lines and sign the same nonces
-  const release = await lockFile(options.journal, "the job");
+  const release = await lockFile(options.journal, "a job");
   try {
     const batchSize = options.batchSize ?? 1;
     if (batchSize > 1 && steps.some((s) => s.batchWith !== undefined)) {

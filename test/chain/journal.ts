@@ -1,5 +1,6 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, readlinkSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 
@@ -72,8 +73,10 @@ describe("Journal: resumable batch jobs", function () {
 });
 
 describe("Journal lock: one run of a job at a time", function () {
+  this.timeout(60_000);
+  /** A journal path in a fresh folder (its real path: the lock sits beside the file it names). */
   async function lockedFile(): Promise<string> {
-    return path.join(await mkdtemp(path.join(tmpdir(), "medchain-lock-")), "job.jsonl");
+    return path.join(await realpath(await mkdtemp(path.join(tmpdir(), "medchain-lock-"))), "job.jsonl");
   }
   async function refusal(promise: Promise<unknown>): Promise<MedChainError> {
     const err = await promise.then(
@@ -84,6 +87,8 @@ describe("Journal lock: one run of a job at a time", function () {
     expect((err as MedChainError).kind).to.equal("REFUSED");
     return err as MedChainError;
   }
+  const BOOT = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  const PID_NS = readlinkSync("/proc/self/ns/pid");
   const holder = (fields: Record<string, unknown>) =>
     JSON.stringify({
       host: hostname(),
@@ -92,69 +97,116 @@ describe("Journal lock: one run of a job at a time", function () {
       start: null,
       ...fields,
     });
+  const lockChild = (file: string, holdMs: number) =>
+    new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/lock-child.ts", file, String(holdMs)]);
+      let out = "";
+      child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      child.once("exit", () => resolve(out.trim()));
+    });
 
   it("refuses a second run while the first holds the journal, naming it, and lets one in after the release", async function () {
     const file = await lockedFile();
-    const release = await lockFile(file, "the job");
-    const err = await refusal(lockFile(file, "the job"));
+    const release = await lockFile(file, "a job");
+    const err = await refusal(lockFile(file, "a job"));
     expect(err.message).to.match(
       new RegExp(
-        `^${file}: another run of the job holds it \\(process ${process.pid} on this host since \\S+\\); wait for that run to end$`,
+        `^${file}: a job is already running on it \\(process ${process.pid} on this host since \\S+\\); wait for it to end$`,
       ),
     );
     await release();
-    const second = await lockFile(file, "the job");
+    const second = await lockFile(file, "a job");
     await release(); // the first release again leaves the second taking's lock alone
-    await refusal(lockFile(file, "the job"));
+    await refusal(lockFile(file, "a job"));
     await second();
     await (
-      await lockFile(file, "the job")
+      await lockFile(file, "a job")
     )();
-    expect((await readdir(path.dirname(file))).sort()).to.deep.equal([]); // no draft or lock left
+    expect(await readdir(path.dirname(file))).to.deep.equal([]); // no draft or lock left
   });
 
-  it("takes over the lock of a run that is gone (killed, or its pid now another process's)", async function () {
+  it("takes over the lock of a run that is gone: killed, its pid now another process's, or before a reboot", async function () {
     const file = await lockedFile();
     const gone = spawn(process.execPath, ["-e", "0"]);
     await new Promise((resolve) => gone.once("exit", resolve));
-    await writeFile(`${file}.lock`, holder({ pid: gone.pid }));
-    await (
-      await lockFile(file, "the job")
-    )();
-    // this process's pid, but another start time: the holder was an earlier process of that pid
-    await writeFile(`${file}.lock`, holder({ pid: process.pid, start: "1" }));
-    const release = await lockFile(file, "the job");
-    expect(JSON.parse(await readFile(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, host: hostname() });
-    await release();
+    for (const stale of [
+      holder({ pid: gone.pid }),
+      holder({ pid: process.pid, boot: BOOT, pidns: PID_NS, start: "1" }), // this pid, another start time
+      holder({ pid: process.pid, boot: "0b0b0b0b-0000-4000-8000-000000000000" }), // this host before a reboot
+    ]) {
+      await writeFile(`${file}.lock`, stale);
+      const release = await lockFile(file, "a job");
+      expect(JSON.parse(await readFile(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, boot: BOOT });
+      await release();
+    }
+    expect(await readdir(path.dirname(file))).to.deep.equal([]);
   });
 
-  it("locks a folder by its .lock, making a missing folder only when asked to", async function () {
+  it("lets exactly one of many processes take over a stale lock at a time", async function () {
+    const file = await lockedFile();
+    for (let trial = 0; trial < 3; trial++) {
+      await writeFile(`${file}.lock`, holder({ pid: 999_999_999 - trial }));
+      const outs = await Promise.all(Array.from({ length: 6 }, () => lockChild(file, 300)));
+      const held = outs.filter((o) => o.startsWith("held ")).map((o) => o.split(" ").slice(1).map(Number));
+      expect(held.length, outs.join("\n")).to.be.at.least(1);
+      held.sort((a, b) => a[0]! - b[0]!);
+      for (let i = 1; i < held.length; i++) {
+        expect(held[i]![0], `two holders at once: ${outs.join("\n")}`).to.be.at.least(held[i - 1]![1]!);
+      }
+      for (const o of outs.filter((o) => !o.startsWith("held ")))
+        expect(o).to.match(/^refused .*a job is already running on it/);
+      expect(await readdir(path.dirname(file))).to.deep.equal([]);
+    }
+  });
+
+  it("locks what a symbolic link names, and a folder by its .lock, making a missing folder only when asked to", async function () {
+    const file = await lockedFile();
+    const alias = path.join(path.dirname(file), "alias.jsonl");
+    await writeFile(file, "");
+    await symlink(file, alias);
+    const release = await lockFile(file, "a job");
+    await refusal(lockFile(alias, "a job")); // one journal, one lock, by either name
+    await release();
     const parent = path.dirname(await lockedFile());
     const missing = path.join(parent, "data");
     await (
       await lockFolder(missing, "a command")
     )(); // nothing there to protect: not made for its lock
     expect(await readdir(parent)).to.deep.equal([]);
-    const release = await lockFolder(missing, "a command", { create: true });
+    const held = await lockFolder(missing, "a command", { create: true });
     expect(await readdir(missing)).to.deep.equal([".lock"]);
     expect((await refusal(lockFolder(missing, "a command"))).message).to.match(
-      new RegExp(`^${missing}: another run of a command holds it \\(process ${process.pid} on this host`),
+      new RegExp(`^${missing}: a command is already running on it \\(process ${process.pid} on this host`),
     );
-    await release();
+    await held();
     expect(await readdir(missing)).to.deep.equal([]);
   });
 
-  it("refuses a lock of another host or one this program did not write, saying which file to remove", async function () {
+  it("refuses a lock it cannot check or did not write, saying which file to remove, and leaves it", async function () {
     const file = await lockedFile();
-    await writeFile(`${file}.lock`, holder({ pid: 1, host: "ward-7-server" }));
-    expect((await refusal(lockFile(file, "the job"))).message).to.equal(
-      `${file}: another run of the job holds it (process 1 on host ward-7-server since 2026-01-01T00:00:00.000Z); ` +
-        `wait for that run to end, or remove ${file}.lock if no such run is going on`,
+    const lock = `${file}.lock`;
+    const hint = `wait for it to end, or remove ${lock} if it is not running`;
+    await writeFile(lock, holder({ pid: 1, host: "ward-7-server", boot: "0c0c0c0c-0000-4000-8000-000000000000" }));
+    expect((await refusal(lockFile(file, "a job"))).message).to.equal(
+      `${file}: a job is already running on it (process 1 on host ward-7-server since 2026-01-01T00:00:00.000Z); ${hint}`,
     );
-    await writeFile(`${file}.lock`, "");
-    expect((await refusal(lockFile(file, "the job"))).message).to.include(
-      "(a lock file this program did not write); wait for that run to end, or remove",
+    await writeFile(lock, holder({ pid: process.pid, boot: BOOT, pidns: "pid:[1]" })); // another container here
+    expect((await refusal(lockFile(file, "a job"))).message).to.include(
+      `on this host since 2026-01-01T00:00:00.000Z); ${hint}`,
     );
-    expect(await readFile(`${file}.lock`, "utf8")).to.equal(""); // left as it was
+    for (const [make, what] of [
+      [() => writeFile(lock, ""), "an empty file"],
+      [() => writeFile(lock, holder({ pid: 0 })), "pid 0"],
+      [() => writeFile(lock, "x".repeat(10_000)), "a large file"],
+      [() => mkdir(lock), "a folder"],
+      [() => symlink(path.join(path.dirname(file), "nowhere"), lock), "a dangling link"],
+      [() => execFileSync("mkfifo", [lock]), "a FIFO"],
+    ] as const) {
+      await rm(lock, { recursive: true, force: true });
+      await make();
+      expect((await refusal(lockFile(file, "a job"))).message, what).to.equal(
+        `${file}: a job is already running on it (its lock ${lock} is not one this program wrote); ${hint}`,
+      );
+    }
   });
 });

@@ -66,16 +66,16 @@ describe("Pipelined sender: a batch job on a real node (anvil, zero gas)", funct
   it("refuses to run while another run holds its journal, sending nothing, and runs once that run ends", async function () {
     const journal = await journalFile();
     const before = await conn.provider.getTransactionCount(me);
-    const release = await lockFile(journal, "the job");
+    const release = await lockFile(journal, "a job");
     const refused = await runJob(conn, syntheticSteps(3, "locked", 0), { journal }).then(
       () => expect.fail("expected the run to be refused"),
       (err: MedChainError) => err,
     );
     expect([refused.kind, refused.message]).to.deep.equal([
       "REFUSED",
-      `${journal}: another run of the job holds it (process ${process.pid} on this host since ${
+      `${journal}: a job is already running on it (process ${process.pid} on this host since ${
         JSON.parse(await readFile(`${journal}.lock`, "utf8")).since
-      }); wait for that run to end`,
+      }); wait for it to end`,
     ]);
     expect(await conn.provider.getTransactionCount(me)).to.equal(before);
     await release();

@@ -101,7 +101,7 @@ describe("provenance operator commands (what the tasks print)", function () {
           expect(err.kind).to.equal("REFUSED");
           expect(err.message).to.match(
             new RegExp(
-              `^${data}: another run of a provenance command holds it \\(process ${process.pid} on this host since `,
+              `^${data}: a provenance command is already running on it \\(process ${process.pid} on this host since `,
             ),
           );
         },
