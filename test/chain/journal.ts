@@ -99,7 +99,7 @@ describe("Journal lock: one run of a job at a time", function () {
     });
   const lockChild = (file: string, holdMs: number) =>
     new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/lock-child.ts", file, String(holdMs)]);
+      const child = spawn(process.execPath, ["--import", "tsx", "scripts/lib/lock-child.ts", file, String(holdMs)]);
       let out = "";
       child.stdout.on("data", (b: Buffer) => (out += b.toString()));
       child.once("exit", () => resolve(out.trim()));

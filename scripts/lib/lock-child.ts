@@ -1,6 +1,6 @@
 // A process that takes a lock with lockFile, for the lock's multi-process tests: holds it for
 // argv[3] ms, then prints "held <start ms> <end ms>" (epoch ms) and gives it back; prints
-// "refused" if the lock was refused. Usage: node --import tsx test/helpers/lock-child.ts <file> <ms>
+// "refused" if the lock was refused. Usage: node --import tsx scripts/lib/lock-child.ts <file> <ms>
 import { lockFile } from "../../src/chain/file-lock.js";
 
 const [file, holdMs] = [process.argv[2]!, Number(process.argv[3])];
