@@ -18,7 +18,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
-import { link, lstat, mkdir, open, realpath, stat, unlink, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, open, readlink, realpath, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 
@@ -34,6 +34,8 @@ interface LockHolder {
   boot: string | null;
   /** The holder's pid namespace (Linux), or null: its pid means something only in its own. */
   pidns: string | null;
+  /** The holder's machine id, or null. */
+  machine: string | null;
   /** Its process id. */
   pid: number;
   /** Its start time in clock ticks since boot (Linux), telling a reused pid; null elsewhere. */
@@ -47,7 +49,7 @@ interface LockHolder {
 /** Gives the lock back: removes it while it is still this taking's; never throws. */
 export type Release = () => Promise<void>;
 
-const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException).code;
+const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code;
 /** link(2)'s answers on file systems without hard links. */
 const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
 /** A lock file is a line of JSON: anything larger is not one this program wrote. */
@@ -63,6 +65,7 @@ function readOr(file: string, read: (f: string) => string): string | null {
 
 /** A process's start time from /proc (field 22 of its stat line), "zombie", or null where there is none. */
 function startTimeOf(pid: number): string | null {
+  if (!OWN_PROC) return null;
   const stat = readOr(`/proc/${pid}/stat`, (f) => readFileSync(f, "utf8"));
   if (stat === null) return null;
   // "pid (name) state ppid ...": the name may hold spaces and parentheses
@@ -70,16 +73,35 @@ function startTimeOf(pid: number): string | null {
   return fields[0] === "Z" ? "zombie" : (fields[19] ?? null);
 }
 
-const BOOT = readOr("/proc/sys/kernel/random/boot_id", (f) => readFileSync(f, "utf8"));
-const PID_NS = readOr("/proc/self/ns/pid", readlinkSync);
+/** Whether /proc is this process's (a sandbox may show the host's /proc, whose pids are not ours). */
+const OWN_PROC = readOr("/proc/self", readlinkSync) === String(process.pid);
+const BOOT = OWN_PROC ? readOr("/proc/sys/kernel/random/boot_id", (f) => readFileSync(f, "utf8")) : null;
+const PID_NS = OWN_PROC ? readOr("/proc/self/ns/pid", readlinkSync) : null;
+/** The machine's id (systemd's /etc/machine-id): a reboot keeps it, another machine has its own. */
+const MACHINE = readOr("/etc/machine-id", (f) => readFileSync(f, "utf8"));
+/** When this boot began (ms since the epoch), from /proc/stat's btime. */
+const BOOTED_AT = ((): number | null => {
+  const line = /^btime (\d+)$/m.exec(readOr("/proc/stat", (f) => readFileSync(f, "utf8")) ?? "");
+  return OWN_PROC && line !== null ? Number(line[1]) * 1000 : null;
+})();
 
 /**
  * Whether the holder still runs: true or false where this process can tell, undefined where it
  * cannot (another host, or another pid namespace on this one).
  */
-function holderAlive(holder: LockHolder): boolean | undefined {
+function holderAlive(holder: LockHolder, writtenAt: number): boolean | undefined {
   if (BOOT !== null && holder.boot !== null) {
-    if (holder.boot !== BOOT) return holder.host === hostname() ? false : undefined; // rebooted, or another machine
+    if (holder.boot !== BOOT) {
+      // A boot of this machine before this one (same name and machine id, written before this boot
+      // began), or another machine sharing the folder, whose processes cannot be seen from here.
+      const rebooted =
+        holder.host === hostname() &&
+        MACHINE !== null &&
+        holder.machine === MACHINE &&
+        BOOTED_AT !== null &&
+        writtenAt < BOOTED_AT;
+      return rebooted ? false : undefined;
+    }
     if (holder.pidns !== PID_NS) return undefined; // another container on this kernel
   } else if (holder.host !== hostname()) {
     return undefined;
@@ -103,6 +125,7 @@ function parseHolder(text: string): LockHolder | undefined {
         host: h.host,
         boot: orNull(h.boot),
         pidns: orNull(h.pidns),
+        machine: orNull(h.machine),
         pid: h.pid!,
         start: orNull(h.start),
         since: String(h.since),
@@ -115,15 +138,25 @@ function parseHolder(text: string): LockHolder | undefined {
   return undefined;
 }
 
-/** The lock file's text, null if there is none, undefined if it is something else (a folder, a link, too large). */
-async function readLock(lock: string): Promise<string | null | undefined> {
+/** What a lock's name holds: nothing, a file this process may not read, something else, or a lock's text. */
+type LockRead =
+  { kind: "none" } | { kind: "unreadable" } | { kind: "odd" } | { kind: "text"; text: string; writtenAt: number };
+
+async function readLock(lock: string): Promise<LockRead> {
   try {
-    if (!(await lstat(lock)).isFile()) return undefined;
-    return readBoundedFileSync(lock, { maxBytes: MAX_LOCK_BYTES }).toString("utf8");
+    const info = await lstat(lock);
+    if (!info.isFile()) return { kind: "odd" }; // a folder, a link, a pipe
+    const text = readBoundedFileSync(lock, { maxBytes: MAX_LOCK_BYTES }).toString("utf8");
+    return { kind: "text", text, writtenAt: info.mtimeMs };
   } catch (err) {
-    return errnoOf(err) === "ENOENT" ? null : undefined;
+    if (errnoOf(err) === "ENOENT") return { kind: "none" };
+    const cause = (err as { cause?: unknown }).cause;
+    return errnoOf(err) === "EACCES" || errnoOf(cause) === "EACCES" || /permission/i.test(String(err))
+      ? { kind: "unreadable" }
+      : { kind: "odd" };
   }
 }
+const textOf = (read: LockRead) => (read.kind === "text" ? read.text : undefined);
 
 /**
  * Takes the lock of `file` (`<file>.lock`, beside the file its path resolves to, symbolic links
@@ -131,12 +164,18 @@ async function readLock(lock: string): Promise<string | null | undefined> {
  * holder is gone (killed, crashed, its pid now another process's) is taken over.
  */
 export async function lockFile(file: string, what: string): Promise<Release> {
-  const absolute = path.resolve(file);
-  await mkdir(path.dirname(absolute), { recursive: true });
-  const real = await realpath(absolute).catch(async () =>
-    path.join(await realpath(path.dirname(absolute)), path.basename(absolute)),
-  );
-  return take(`${real}.lock`, file, what);
+  let target = path.resolve(file);
+  await mkdir(path.dirname(target), { recursive: true });
+  // Follow links to the file they name, even one not made yet (a link whose target does not
+  // exist names the same journal as that target will): one file, one lock, by any name.
+  for (let hops = 0; ; hops++) {
+    target = path.join(await realpath(path.dirname(target)), path.basename(target));
+    const info = await lstat(target).catch(() => undefined);
+    if (info === undefined || !info.isSymbolicLink()) break;
+    if (hops >= 40) throw new MedChainError(`${file}: too many symbolic links`, { file });
+    target = path.resolve(path.dirname(target), await readlink(target));
+  }
+  return take(`${target}.lock`, file, what);
 }
 
 /**
@@ -191,6 +230,7 @@ async function take(lock: string, subject: string, what: string): Promise<Releas
     host: hostname(),
     boot: BOOT,
     pidns: PID_NS,
+    machine: MACHINE,
     pid: process.pid,
     start: startTimeOf(process.pid),
     since: new Date().toISOString(),
@@ -204,39 +244,56 @@ async function take(lock: string, subject: string, what: string): Promise<Releas
         (certain ? "" : `, or remove ${file} if it is not running`),
       { kind: "REFUSED", file: subject },
     );
-  const describe = (holder: LockHolder | undefined) =>
-    holder === undefined
-      ? `its lock ${lock} is not one this program wrote`
-      : `process ${holder.pid} on ${holder.host === mine.host ? "this host" : `host ${holder.host}`} since ${holder.since}`;
-  for (let attempt = 0; ; attempt++) {
+  const describe = (read: LockRead, holder: LockHolder | undefined) =>
+    holder !== undefined
+      ? `process ${holder.pid} on ${holder.host === mine.host ? "this host" : `host ${holder.host}`} since ${holder.since}`
+      : read.kind === "unreadable"
+        ? `its lock ${lock} is another user's`
+        : `its lock ${lock} is not one this program wrote`;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+  let waits = 0; // turns spent waiting for a lock being written or taken over by another run
+  for (;;) {
     if (await place(lock, text, mine.token)) break;
-    const held = await readLock(lock);
-    if (held === null && attempt < 5) continue; // given back meanwhile: try again
-    const holder = held === null || held === undefined ? undefined : parseHolder(held);
-    const alive = holder === undefined ? undefined : holderAlive(holder);
-    if (alive !== false || attempt >= 5) {
-      throw refuse(lock, describe(holder), alive === true && holder?.start !== null && BOOT !== null);
+    const read = await readLock(lock);
+    if (read.kind === "none" && waits++ < 50) continue; // given back meanwhile: try again
+    const held = textOf(read);
+    const holder = held === undefined ? undefined : parseHolder(held);
+    if (holder?.token === mine.token) break; // the link landed though it answered EEXIST (NFS resends)
+    // a lock being written where hard links are missing (created, then written): read it again
+    if (held !== undefined && holder === undefined && Date.now() - (read as { writtenAt: number }).writtenAt < 5_000) {
+      if (waits++ < 50) {
+        await pause();
+        continue;
+      }
     }
-    // The holder is gone: remove its lock, holding `.break` so that no one else removes one meanwhile.
-    const breaker = `${lock}.break`;
+    const alive = holder === undefined ? undefined : holderAlive(holder, (read as { writtenAt: number }).writtenAt);
+    if (alive !== false)
+      throw refuse(lock, describe(read, holder), alive === true && holder!.start !== null && BOOT !== null);
+    // The holder is gone: remove its lock, holding `.break-<its token>` so that no one else removes
+    // it meanwhile. A break file left by a taker killed once it had removed the lock names a token
+    // no lock holds any more: it can remove nothing, and stays as litter only.
+    const breaker = `${lock}.break-${holder!.token}`;
     if (!(await place(breaker, text, mine.token))) {
       const other = await readLock(breaker);
-      const by = other === null || other === undefined ? undefined : parseHolder(other);
-      if (other !== null && (by === undefined || holderAlive(by) === false)) {
-        throw refuse(breaker, `a takeover of its stale lock stopped midway: ${describe(by)}`, false);
+      const by = textOf(other) === undefined ? undefined : parseHolder(textOf(other)!);
+      const taking = by === undefined ? undefined : holderAlive(by, (other as { writtenAt: number }).writtenAt);
+      if (other.kind !== "none" && taking !== true) {
+        throw refuse(breaker, `a takeover of its stale lock stopped midway: ${describe(other, by)}`, false);
       }
-      await new Promise((resolve) => setTimeout(resolve, 20)); // another run is taking it over
+      if (waits++ >= 50) throw refuse(lock, `another run is taking over its stale lock`, false);
+      await pause(); // another run is taking it over
       continue;
     }
     try {
-      if ((await readLock(lock)) === held) await unlink(lock).catch(() => {});
+      if (textOf(await readLock(lock)) === held) await unlink(lock).catch(() => {});
     } finally {
       await unlink(breaker).catch(() => {});
     }
   }
   return async () => {
     try {
-      if (parseHolder((await readLock(lock)) ?? "")?.token === mine.token) await unlink(lock);
+      const now = textOf(await readLock(lock));
+      if (now !== undefined && parseHolder(now)?.token === mine.token) await unlink(lock);
     } catch {
       // removed meanwhile, or not removable: the next run finds a lock of a process that is gone
     }

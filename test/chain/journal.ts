@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, readlinkSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 
@@ -89,6 +89,7 @@ describe("Journal lock: one run of a job at a time", function () {
   }
   const BOOT = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
   const PID_NS = readlinkSync("/proc/self/ns/pid");
+  const MACHINE = existsSync("/etc/machine-id") ? readFileSync("/etc/machine-id", "utf8").trim() : undefined;
   const holder = (fields: Record<string, unknown>) =>
     JSON.stringify({
       host: hostname(),
@@ -129,12 +130,21 @@ describe("Journal lock: one run of a job at a time", function () {
     const file = await lockedFile();
     const gone = spawn(process.execPath, ["-e", "0"]);
     await new Promise((resolve) => gone.once("exit", resolve));
-    for (const stale of [
-      holder({ pid: gone.pid }),
-      holder({ pid: process.pid, boot: BOOT, pidns: PID_NS, start: "1" }), // this pid, another start time
-      holder({ pid: process.pid, boot: "0b0b0b0b-0000-4000-8000-000000000000" }), // this host before a reboot
-    ]) {
+    for (const [stale, writtenAt] of [
+      [holder({ pid: gone.pid }), new Date()],
+      [holder({ pid: process.pid, boot: BOOT, pidns: PID_NS, start: "1" }), new Date()], // this pid, another start time
+      // this machine before a reboot: its machine id, another boot id, written before this boot began
+      ...(MACHINE === undefined
+        ? []
+        : [
+            [
+              holder({ pid: process.pid, boot: "0b0b0b0b-0000-4000-8000-000000000000", machine: MACHINE }),
+              new Date(1e9),
+            ],
+          ]),
+    ] as Array<[string, Date]>) {
       await writeFile(`${file}.lock`, stale);
+      await utimes(`${file}.lock`, writtenAt, writtenAt);
       const release = await lockFile(file, "a job");
       expect(JSON.parse(await readFile(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, boot: BOOT });
       await release();
@@ -167,6 +177,12 @@ describe("Journal lock: one run of a job at a time", function () {
     const release = await lockFile(file, "a job");
     await refusal(lockFile(alias, "a job")); // one journal, one lock, by either name
     await release();
+    const later = path.join(path.dirname(file), "later.jsonl");
+    const early = path.join(path.dirname(file), "early.jsonl");
+    await symlink(later, early); // a link to a journal not written yet names that journal too
+    const first = await lockFile(early, "a job");
+    await refusal(lockFile(later, "a job"));
+    await first();
     const parent = path.dirname(await lockedFile());
     const missing = path.join(parent, "data");
     await (
@@ -191,6 +207,11 @@ describe("Journal lock: one run of a job at a time", function () {
       `${file}: a job is already running on it (process 1 on host ward-7-server since 2026-01-01T00:00:00.000Z); ${hint}`,
     );
     await writeFile(lock, holder({ pid: process.pid, boot: BOOT, pidns: "pid:[1]" })); // another container here
+    expect((await refusal(lockFile(file, "a job"))).message).to.include(
+      `on this host since 2026-01-01T00:00:00.000Z); ${hint}`,
+    );
+    // another machine of this host name (a cloned image on a shared folder), since this boot began
+    await writeFile(lock, holder({ pid: process.pid, boot: "0d0d0d0d-0000-4000-8000-000000000000", machine: "other" }));
     expect((await refusal(lockFile(file, "a job"))).message).to.include(
       `on this host since 2026-01-01T00:00:00.000Z); ${hint}`,
     );
