@@ -17,14 +17,13 @@
  * the name cannot change to a live one between its check and its removal).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, readlinkSync } from "node:fs";
+import { constants, readFileSync, readlinkSync } from "node:fs";
 import { link, lstat, mkdir, open, readlink, realpath, stat, unlink, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { hostname, uptime } from "node:os";
 import path from "node:path";
 
 import { makeFolderDurably } from "./atomic-write.js";
 import { MedChainError } from "./errors.js";
-import { readBoundedFileSync } from "./files.js";
 
 /** What a lock file holds (JSON). */
 interface LockHolder {
@@ -36,6 +35,8 @@ interface LockHolder {
   pidns: string | null;
   /** The holder's machine id, or null. */
   machine: string | null;
+  /** The holder's platform (`process.platform`), or null (a lock of an earlier format). */
+  os: string | null;
   /** Its process id. */
   pid: number;
   /** Its start time in clock ticks since boot (Linux), telling a reused pid; null elsewhere. */
@@ -63,51 +64,62 @@ function readOr(file: string, read: (f: string) => string): string | null {
   }
 }
 
-/** A process's start time from /proc (field 22 of its stat line), "zombie", or null where there is none. */
-function startTimeOf(pid: number): string | null {
-  if (!OWN_PROC) return null;
-  const stat = readOr(`/proc/${pid}/stat`, (f) => readFileSync(f, "utf8"));
-  if (stat === null) return null;
+/**
+ * A process's start time from /proc (field 22 of its stat line); "gone" for a process that is not
+ * there (or a zombie, or dead); undefined when /proc cannot tell (not this process's, unreadable).
+ */
+function startTimeOf(pid: number): string | undefined {
+  if (!OWN_PROC) return undefined;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch (err) {
+    return errnoOf(err) === "ENOENT" || errnoOf(err) === "ESRCH" ? "gone" : undefined;
+  }
   // "pid (name) state ppid ...": the name may hold spaces and parentheses
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return fields[0] === "Z" ? "zombie" : (fields[19] ?? null);
+  return fields[0] === "Z" || fields[0] === "X" ? "gone" : fields[19];
 }
 
 /** Whether /proc is this process's (a sandbox may show the host's /proc, whose pids are not ours). */
 const OWN_PROC = readOr("/proc/self", readlinkSync) === String(process.pid);
 const BOOT = OWN_PROC ? readOr("/proc/sys/kernel/random/boot_id", (f) => readFileSync(f, "utf8")) : null;
 const PID_NS = OWN_PROC ? readOr("/proc/self/ns/pid", readlinkSync) : null;
-/** The machine's id (systemd's /etc/machine-id): a reboot keeps it, another machine has its own. */
-const MACHINE = readOr("/etc/machine-id", (f) => readFileSync(f, "utf8"));
-/** When this boot began (ms since the epoch), from /proc/stat's btime. */
-const BOOTED_AT = ((): number | null => {
+/**
+ * The machine's id (systemd's or D-Bus's machine-id: 32 hex digits; an empty or "uninitialized"
+ * one, as images often ship, is none): a reboot keeps it, another machine has its own.
+ */
+const MACHINE =
+  ["/etc/machine-id", "/var/lib/dbus/machine-id"]
+    .map((f) => readOr(f, (file) => readFileSync(file, "utf8")))
+    .find((id) => id !== null && /^[0-9a-f]{32}$/.test(id)) ?? null;
+/** When this boot began (ms since the epoch): /proc/stat's btime, else the clock less the uptime. */
+const BOOTED_AT = ((): number => {
   const line = /^btime (\d+)$/m.exec(readOr("/proc/stat", (f) => readFileSync(f, "utf8")) ?? "");
-  return OWN_PROC && line !== null ? Number(line[1]) * 1000 : null;
+  return OWN_PROC && line !== null ? Number(line[1]) * 1000 : Date.now() - uptime() * 1000;
 })();
 
 /**
  * Whether the holder still runs: true or false where this process can tell, undefined where it
- * cannot (another host, or another pid namespace on this one).
+ * cannot (another machine, another pid namespace or a sandbox's /proc on this one, an unreadable
+ * /proc entry). Pids are compared only within one boot and one pid namespace on Linux.
  */
 function holderAlive(holder: LockHolder, writtenAt: number): boolean | undefined {
-  if (BOOT !== null && holder.boot !== null) {
+  if (process.platform === "linux" || holder.os !== "darwin") {
+    if (BOOT === null || holder.boot === null || PID_NS === null || holder.pidns === null) return undefined;
     if (holder.boot !== BOOT) {
       // A boot of this machine before this one (same name and machine id, written before this boot
       // began), or another machine sharing the folder, whose processes cannot be seen from here.
       const rebooted =
-        holder.host === hostname() &&
-        MACHINE !== null &&
-        holder.machine === MACHINE &&
-        BOOTED_AT !== null &&
-        writtenAt < BOOTED_AT;
+        holder.host === hostname() && MACHINE !== null && holder.machine === MACHINE && writtenAt < BOOTED_AT;
       return rebooted ? false : undefined;
     }
-    if (holder.pidns !== PID_NS) return undefined; // another container on this kernel
-  } else if (holder.host !== hostname()) {
-    return undefined;
+    if (holder.pidns !== PID_NS || holder.start === null) return undefined; // another container on this kernel
+    const start = startTimeOf(holder.pid);
+    return start === undefined ? undefined : start === holder.start; // gone, a zombie, or a reused pid
   }
-  const start = startTimeOf(holder.pid);
-  if (holder.start !== null && BOOT !== null) return start === holder.start; // gone, a zombie, or a reused pid
+  // macOS (no /proc): the pid alone, on the same host
+  if (holder.host !== hostname() || process.platform !== "darwin") return undefined;
   try {
     process.kill(holder.pid, 0);
     return true;
@@ -126,6 +138,7 @@ function parseHolder(text: string): LockHolder | undefined {
         boot: orNull(h.boot),
         pidns: orNull(h.pidns),
         machine: orNull(h.machine),
+        os: orNull(h.os),
         pid: h.pid!,
         start: orNull(h.start),
         since: String(h.since),
@@ -143,17 +156,25 @@ type LockRead =
   { kind: "none" } | { kind: "unreadable" } | { kind: "odd" } | { kind: "text"; text: string; writtenAt: number };
 
 async function readLock(lock: string): Promise<LockRead> {
+  let handle;
   try {
-    const info = await lstat(lock);
-    if (!info.isFile()) return { kind: "odd" }; // a folder, a link, a pipe
-    const text = readBoundedFileSync(lock, { maxBytes: MAX_LOCK_BYTES }).toString("utf8");
-    return { kind: "text", text, writtenAt: info.mtimeMs };
+    // not following a link, not waiting on a pipe
+    handle = await open(lock, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (err) {
-    if (errnoOf(err) === "ENOENT") return { kind: "none" };
-    const cause = (err as { cause?: unknown }).cause;
-    return errnoOf(err) === "EACCES" || errnoOf(cause) === "EACCES" || /permission/i.test(String(err))
-      ? { kind: "unreadable" }
-      : { kind: "odd" };
+    const code = errnoOf(err);
+    return code === "ENOENT" ? { kind: "none" } : code === "EACCES" ? { kind: "unreadable" } : { kind: "odd" };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > MAX_LOCK_BYTES) return { kind: "odd" }; // a folder, a pipe, too large
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_LOCK_BYTES) return { kind: "odd" };
+    return { kind: "text", text: buffer.subarray(0, bytesRead).toString("utf8"), writtenAt: info.mtimeMs };
+  } catch {
+    return { kind: "odd" };
+  } finally {
+    await handle.close();
   }
 }
 const textOf = (read: LockRead) => (read.kind === "text" ? read.text : undefined);
@@ -224,6 +245,37 @@ async function place(lock: string, text: string, token: string): Promise<boolean
   }
 }
 
+/**
+ * Removes `file` if it still holds `text` (a stale lock), holding `<file>.break-<token>` so that no
+ * one else removes it meanwhile: while that is held the name cannot change to a live lock between
+ * the check and the removal. False if another process holds that mutex.
+ */
+async function removeStale(file: string, text: string, token: string, mine: string, myToken: string): Promise<boolean> {
+  const mutex = `${file}.break-${token}`;
+  if (!(await place(mutex, mine, myToken))) {
+    const held = textOf(await readLock(mutex));
+    if (held === undefined || parseHolder(held)?.token !== myToken) return false;
+  }
+  try {
+    if (textOf(await readLock(file)) === text) {
+      await unlink(file).catch((err: unknown) => {
+        if (errnoOf(err) !== "ENOENT") {
+          throw new MedChainError(
+            `${file}: cannot remove this stale lock (${errnoOf(err) ?? String(err)}); remove it by hand`,
+            {
+              kind: "REFUSED",
+              file,
+            },
+          );
+        }
+      });
+    }
+  } finally {
+    await unlink(mutex).catch(() => {});
+  }
+  return true;
+}
+
 /** Takes `lock` for this process; `subject` (what is locked) and `what` (who locks it) name it in a refusal. */
 async function take(lock: string, subject: string, what: string): Promise<Release> {
   const mine: LockHolder = {
@@ -231,64 +283,63 @@ async function take(lock: string, subject: string, what: string): Promise<Releas
     boot: BOOT,
     pidns: PID_NS,
     machine: MACHINE,
+    os: process.platform,
     pid: process.pid,
-    start: startTimeOf(process.pid),
+    start: startTimeOf(process.pid) ?? null,
     since: new Date().toISOString(),
     token: randomBytes(16).toString("hex"),
   };
   const text = `${JSON.stringify(mine)}\n`;
-  // `certain`: the kernel says the holder runs (same boot and pid namespace, same start time)
-  const refuse = (file: string, by: string, certain: boolean) =>
-    new MedChainError(
-      `${subject}: ${what} is already running on it (${by}); wait for it to end` +
-        (certain ? "" : `, or remove ${file} if it is not running`),
-      { kind: "REFUSED", file: subject },
-    );
-  const describe = (read: LockRead, holder: LockHolder | undefined) =>
+  const refuse = (by: string, advice: string) =>
+    new MedChainError(`${subject}: ${what} is already running on it (${by}); ${advice}`, {
+      kind: "REFUSED",
+      file: subject,
+    });
+  const removeIfIdle = (file: string) => `wait for it to end, or remove ${file} if it is not running`;
+  const describe = (file: string, read: LockRead, holder: LockHolder | undefined) =>
     holder !== undefined
       ? `process ${holder.pid} on ${holder.host === mine.host ? "this host" : `host ${holder.host}`} since ${holder.since}`
       : read.kind === "unreadable"
-        ? `its lock ${lock} is another user's`
-        : `its lock ${lock} is not one this program wrote`;
+        ? `its lock ${file} is another user's`
+        : `its lock ${file} is not one this program wrote`;
   const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
-  let waits = 0; // turns spent waiting for a lock being written or taken over by another run
-  for (;;) {
+  // Every turn of the loop counts: a lock that keeps changing ends in a refusal, never a spin.
+  for (let turn = 0; ; turn++) {
+    if (turn >= 100) throw refuse(`its lock ${lock} kept changing`, "run again");
     if (await place(lock, text, mine.token)) break;
     const read = await readLock(lock);
-    if (read.kind === "none" && waits++ < 50) continue; // given back meanwhile: try again
-    const held = textOf(read);
-    const holder = held === undefined ? undefined : parseHolder(held);
+    if (read.kind === "none") continue; // given back meanwhile: try again
+    if (read.kind !== "text") throw refuse(describe(lock, read, undefined), removeIfIdle(lock));
+    const holder = parseHolder(read.text);
     if (holder?.token === mine.token) break; // the link landed though it answered EEXIST (NFS resends)
-    // a lock being written where hard links are missing (created, then written): read it again
-    if (held !== undefined && holder === undefined && Date.now() - (read as { writtenAt: number }).writtenAt < 5_000) {
-      if (waits++ < 50) {
+    if (holder === undefined) {
+      // a lock being written where hard links are missing (created, then written): read it again
+      if (Date.now() - read.writtenAt < 5_000 && turn < 50) {
         await pause();
         continue;
       }
+      throw refuse(describe(lock, read, undefined), removeIfIdle(lock));
     }
-    const alive = holder === undefined ? undefined : holderAlive(holder, (read as { writtenAt: number }).writtenAt);
-    if (alive !== false)
-      throw refuse(lock, describe(read, holder), alive === true && holder!.start !== null && BOOT !== null);
-    // The holder is gone: remove its lock, holding `.break-<its token>` so that no one else removes
-    // it meanwhile. A break file left by a taker killed once it had removed the lock names a token
-    // no lock holds any more: it can remove nothing, and stays as litter only.
-    const breaker = `${lock}.break-${holder!.token}`;
-    if (!(await place(breaker, text, mine.token))) {
-      const other = await readLock(breaker);
-      const by = textOf(other) === undefined ? undefined : parseHolder(textOf(other)!);
-      const taking = by === undefined ? undefined : holderAlive(by, (other as { writtenAt: number }).writtenAt);
-      if (other.kind !== "none" && taking !== true) {
-        throw refuse(breaker, `a takeover of its stale lock stopped midway: ${describe(other, by)}`, false);
-      }
-      if (waits++ >= 50) throw refuse(lock, `another run is taking over its stale lock`, false);
-      await pause(); // another run is taking it over
+    const alive = holderAlive(holder, read.writtenAt);
+    if (alive === true) throw refuse(describe(lock, read, holder), "wait for it to end");
+    if (alive === undefined) throw refuse(describe(lock, read, holder), removeIfIdle(lock));
+    // The holder is gone: remove its lock, one taker at a time.
+    if (await removeStale(lock, read.text, holder.token, text, mine.token)) continue;
+    // Another run is removing it, or one that was killed doing so left its mutex behind.
+    const mutex = `${lock}.break-${holder.token}`;
+    const other = await readLock(mutex);
+    const taker = other.kind === "text" ? parseHolder(other.text) : undefined;
+    if (other.kind === "text" && taker !== undefined && holderAlive(taker, other.writtenAt) === false) {
+      await removeStale(mutex, other.text, taker.token, text, mine.token); // that taker is gone too
       continue;
     }
-    try {
-      if (textOf(await readLock(lock)) === held) await unlink(lock).catch(() => {});
-    } finally {
-      await unlink(breaker).catch(() => {});
+    if (other.kind !== "none" && taker === undefined && other.kind !== "text") {
+      throw refuse(
+        `the takeover of its stale lock left ${mutex}, which is not one this program wrote`,
+        removeIfIdle(mutex),
+      );
     }
+    await pause(); // another run is taking it over
   }
   return async () => {
     try {

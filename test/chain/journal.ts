@@ -90,12 +90,16 @@ describe("Journal lock: one run of a job at a time", function () {
   const BOOT = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
   const PID_NS = readlinkSync("/proc/self/ns/pid");
   const MACHINE = existsSync("/etc/machine-id") ? readFileSync("/etc/machine-id", "utf8").trim() : undefined;
+  /** A lock as another process of this machine would write it (override what differs). */
   const holder = (fields: Record<string, unknown>) =>
     JSON.stringify({
       host: hostname(),
+      boot: BOOT,
+      pidns: PID_NS,
+      os: process.platform,
+      start: "1",
       since: "2026-01-01T00:00:00.000Z",
       token: "f".repeat(32),
-      start: null,
       ...fields,
     });
   const lockChild = (file: string, holdMs: number) =>
@@ -132,7 +136,7 @@ describe("Journal lock: one run of a job at a time", function () {
     await new Promise((resolve) => gone.once("exit", resolve));
     for (const [stale, writtenAt] of [
       [holder({ pid: gone.pid }), new Date()],
-      [holder({ pid: process.pid, boot: BOOT, pidns: PID_NS, start: "1" }), new Date()], // this pid, another start time
+      [holder({ pid: process.pid }), new Date()], // this pid, another start time
       // this machine before a reboot: its machine id, another boot id, written before this boot began
       ...(MACHINE === undefined
         ? []
@@ -149,6 +153,33 @@ describe("Journal lock: one run of a job at a time", function () {
       expect(JSON.parse(await readFile(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, boot: BOOT });
       await release();
     }
+    expect(await readdir(path.dirname(file))).to.deep.equal([]);
+  });
+
+  it("lets exactly one of many concurrent takers take over a stale lock, and the others are refused", async function () {
+    const file = await lockedFile();
+    for (let trial = 0; trial < 20; trial++) {
+      await writeFile(`${file}.lock`, holder({ pid: 999_999_999, token: `${trial}`.padStart(32, "0") }));
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => lockFile(file, "a job")));
+      const taken = outcomes.filter((o) => o.status === "fulfilled");
+      expect(taken, `trial ${trial}`).to.have.length(1);
+      for (const o of outcomes.filter((o) => o.status === "rejected")) {
+        expect(String((o as PromiseRejectedResult).reason)).to.include(
+          `a job is already running on it (process ${process.pid}`,
+        );
+      }
+      await (taken[0] as PromiseFulfilledResult<() => Promise<void>>).value();
+      expect(await readdir(path.dirname(file))).to.deep.equal([]);
+    }
+  });
+
+  it("takes over a stale lock whose last taker was killed midway, its mutex left behind", async function () {
+    const file = await lockedFile();
+    await writeFile(`${file}.lock`, holder({ pid: 999_999_999 }));
+    await writeFile(`${file}.lock.break-${"f".repeat(32)}`, holder({ pid: 999_999_998, token: "e".repeat(32) }));
+    await (
+      await lockFile(file, "a job")
+    )();
     expect(await readdir(path.dirname(file))).to.deep.equal([]);
   });
 
@@ -206,7 +237,12 @@ describe("Journal lock: one run of a job at a time", function () {
     expect((await refusal(lockFile(file, "a job"))).message).to.equal(
       `${file}: a job is already running on it (process 1 on host ward-7-server since 2026-01-01T00:00:00.000Z); ${hint}`,
     );
-    await writeFile(lock, holder({ pid: process.pid, boot: BOOT, pidns: "pid:[1]" })); // another container here
+    await writeFile(lock, holder({ pid: process.pid, pidns: "pid:[1]" })); // another container here
+    expect((await refusal(lockFile(file, "a job"))).message).to.include(
+      `on this host since 2026-01-01T00:00:00.000Z); ${hint}`,
+    );
+    // a holder whose /proc was not its own (a sandbox): its pid means nothing here
+    await writeFile(lock, holder({ pid: process.pid, boot: null, pidns: null, start: null }));
     expect((await refusal(lockFile(file, "a job"))).message).to.include(
       `on this host since 2026-01-01T00:00:00.000Z); ${hint}`,
     );
