@@ -60,7 +60,7 @@ export {
 } from "./chain/files.js";
 export { isoDate, parseAccount, parseAddress, parseDate } from "./chain/values.js";
 export { Journal, type JournalEntry } from "./chain/journal.js";
-export { lockFile, lockFolder, type Release } from "./chain/file-lock.js";
+export { lockFile, lockFolder, whileHolding, type Release } from "./chain/file-lock.js";
 export { leafOfBytes32, leafOfPair } from "./chain/merkle-leaf.js";
 export { MerkleBatch, processProof } from "./chain/merkle-tree.js";
 export {

@@ -7,14 +7,15 @@
  * mtime it refreshes on a timer is older than its stale period. A run killed with SIGKILL then
  * blocks the re-run for that period (at least 2 s, 10 s by default), and a live holder whose event
  * loop is busy for longer (a million records read and hashed) is declared stale and loses its lock.
- * Node has no `flock`. Here the lock names its holder by host, boot, pid namespace, pid and process
- * start time, and is stale exactly when that process is gone, which the kernel tells when the
- * holder ran under the same boot and pid namespace. Any other holder (another host, another
- * container) cannot be checked: its lock is refused, naming the file to remove.
+ * Node has no `flock`. Here the lock names its holder by host, machine id, boot id, pid namespace,
+ * pid and process start time, and is stale exactly when that process is gone, which the kernel
+ * tells when the holder ran under the same boot and pid namespace (or before this machine's last
+ * boot). Any other holder (another machine, another container, a sandbox) cannot be checked: its
+ * lock is refused, naming the file to remove.
  *
- * Taking over a stale lock is serialised by a second lock, `<lock>.break`: only its holder removes
- * a lock, and only the stale one it read (while it holds `.break`, nobody else removes the lock, so
- * the name cannot change to a live one between its check and its removal).
+ * Taking over a stale lock is serialised by a mutex named after it, `<lock>.break-<its token>`:
+ * only its holder removes the lock, and only if it still holds the stale text it read (while the
+ * mutex is held nobody else removes it, so the name cannot change to a live lock in between).
  */
 import { randomBytes } from "node:crypto";
 import { constants, readFileSync, readlinkSync } from "node:fs";
@@ -49,6 +50,16 @@ interface LockHolder {
 
 /** Gives the lock back: removes it while it is still this taking's; never throws. */
 export type Release = () => Promise<void>;
+
+/** Runs `work` holding the lock `taking` takes, giving it back however `work` ends. */
+export async function whileHolding<T>(taking: Promise<Release>, work: () => Promise<T>): Promise<T> {
+  const release = await taking;
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
 
 const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code;
 /** link(2)'s answers on file systems without hard links. */

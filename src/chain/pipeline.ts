@@ -35,7 +35,7 @@ import {
 
 import { requireSigner, type Connection } from "./connection.js";
 import { decodeContractRevert, MedChainError, toMedChainError, type ContractRevert } from "./errors.js";
-import { lockFile } from "./file-lock.js";
+import { lockFile, whileHolding } from "./file-lock.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { runBatchedJob } from "./batches.js";
 import { signRaw } from "./raw-tx.js";
@@ -436,16 +436,13 @@ async function jobFees(conn: Connection): Promise<Fees> {
  */
 export async function runJob(conn: Connection, steps: readonly JobStep[], options: JobOptions): Promise<JobReport> {
   // one run at a time on a journal: two would interleave its lines and sign the same nonces
-  const release = await lockFile(options.journal, "a job");
-  try {
+  return whileHolding(lockFile(options.journal, "a job"), () => {
     const batchSize = options.batchSize ?? 1;
     if (batchSize > 1 && steps.some((s) => s.batchWith !== undefined)) {
-      return await runBatchedJob(conn, steps, { ...options, batchSize }, runSteps);
+      return runBatchedJob(conn, steps, { ...options, batchSize }, runSteps);
     }
-    return await runSteps(conn, steps, options);
-  } finally {
-    await release();
-  }
+    return runSteps(conn, steps, options);
+  });
 }
 
 /** The pipelined sender itself: each step its own transaction. */

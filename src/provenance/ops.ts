@@ -8,7 +8,7 @@ import { ConsortiumRegistry__factory, type DrugProvenance } from "../../typechai
 import type { ProgressCallback, TaskOutcome } from "../chain/cli.js";
 import type { Connection } from "../chain/connection.js";
 import { badInput, MedChainError } from "../chain/errors.js";
-import { lockFolder } from "../chain/file-lock.js";
+import { lockFolder, whileHolding } from "../chain/file-lock.js";
 import { readJsonFile, readTextFile } from "../chain/files.js";
 import { memberRef } from "../chain/members.js";
 import { parseUint } from "../chain/values.js";
@@ -137,9 +137,8 @@ async function commissionHeld(
   lot: { gtin: string; lot: string; expiry: string; serials: string[] },
   base: string,
 ): Promise<OpOutcome> {
-  const serials = lot.serials;
   // The codes of an earlier run of this commissioning (stopped while it was pending), if any: same root.
-  const codes = codesOnDisk(input.dataDir, lot.gtin, lot.lot, serials);
+  const codes = codesOnDisk(input.dataDir, lot.gtin, lot.lot, lot.serials);
   const plan = planLot({ ...lot, ...(codes === undefined ? {} : { codes }) });
   // Ask the chain first (a refusal leaves no files behind), then keep the files, then send.
   const products = await productsOf(provenance);
@@ -230,13 +229,8 @@ const ZERO = "0x" + "0".repeat(64);
  * Runs `work` holding the data directory's lock: the commands that write it (commission, pack,
  * import) run one at a time on it, each reading the directory after the one before has written.
  */
-async function holdingDataDir<T>(dataDir: string, work: () => Promise<T>, create = false): Promise<T> {
-  const release = await lockFolder(dataDir, "a provenance command", { create });
-  try {
-    return await work();
-  } finally {
-    await release();
-  }
+function holdingDataDir<T>(dataDir: string, work: () => Promise<T>, create = false): Promise<T> {
+  return whileHolding(lockFolder(dataDir, "a provenance command", { create }), work);
 }
 
 /** A parties file: EPCIS party or location URN -> member id. */

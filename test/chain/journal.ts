@@ -7,7 +7,7 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { MedChainError } from "../../src/chain/errors.js";
-import { lockFile, lockFolder } from "../../src/chain/file-lock.js";
+import { lockFile, lockFolder, whileHolding } from "../../src/chain/file-lock.js";
 import { Journal } from "../../src/chain/journal.js";
 
 describe("Journal: resumable batch jobs", function () {
@@ -128,6 +128,13 @@ describe("Journal lock: one run of a job at a time", function () {
       await lockFile(file, "a job")
     )();
     expect(await readdir(path.dirname(file))).to.deep.equal([]); // no draft or lock left
+    // whileHolding gives it back however the work ends
+    const failed = await whileHolding(lockFile(file, "a job"), async () => {
+      expect(await readdir(path.dirname(file))).to.deep.equal(["job.jsonl.lock"]);
+      throw new Error("the work failed");
+    }).catch((err: Error) => err.message);
+    expect(failed).to.equal("the work failed");
+    expect(await readdir(path.dirname(file))).to.deep.equal([]);
   });
 
   it("takes over the lock of a run that is gone: killed, its pid now another process's, or before a reboot", async function () {
